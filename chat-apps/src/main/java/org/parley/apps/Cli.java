@@ -1,0 +1,100 @@
+package org.parley.apps;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CountDownLatch;
+
+/** Argument parsing and the life cycle shared by every command. */
+final class Cli {
+    private Cli() {
+    }
+
+    /** Bad arguments: {@link Main} prints the message and the usage line and exits 2. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** An expected failure: {@link Main} prints the message alone and exits 1. */
+    static final class FailureException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        FailureException(String message) {
+            super(message);
+        }
+
+        FailureException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static void requireCount(String[] args, int count) throws UsageException {
+        if (args.length != count) {
+            throw new UsageException("expected " + count + " argument" + (count == 1 ? "" : "s")
+                    + ", got " + args.length);
+        }
+    }
+
+    /** A TCP port, 1..65535; with {@code allowZero}, 0 too. */
+    static int port(String what, String value, boolean allowZero) throws UsageException {
+        int port;
+        try {
+            port = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + " \"" + value + "\" is not a number");
+        }
+        if (port < (allowZero ? 0 : 1) || port > 65535) {
+            throw new UsageException(what + " " + port + " is outside " + (allowZero ? 0 : 1) + "..65535");
+        }
+        return port;
+    }
+
+    static int port(String what, String value) throws UsageException {
+        return port(what, value, false);
+    }
+
+    /** An IP address or host name that resolves. */
+    static String host(String value) throws UsageException {
+        if (value.isBlank()) {
+            throw new UsageException("address is empty");
+        }
+        try {
+            InetAddress.getByName(value);
+        } catch (UnknownHostException e) {
+            throw new UsageException("address \"" + value + "\" is not an IP address or a known host");
+        }
+        return value;
+    }
+
+    /** A {@code <host>:<port>} pair. */
+    static HostPort hostPort(String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new UsageException("\"" + value + "\" is not <ip>:<port>");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new HostPort(host(host), port("port", value.substring(colon + 1)));
+    }
+
+    record HostPort(String host, int port) {
+    }
+
+    /**
+     * Blocks until SIGINT or SIGTERM, then closes {@code server} and returns 0: the shape of
+     * every server command.
+     */
+    static int runUntilSignalled(AutoCloseable server) throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTerminate(stop::countDown);
+        try (server) {
+            stop.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,134 @@
+package org.parley.apps;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * Standard input and output of an interactive command.
+ *
+ * <p>On a terminal, JLine edits the input line and incoming messages print above it, so a
+ * half-typed line stays intact. With a pipe, lines are read and printed plainly.
+ *
+ * <p>Thread safety: {@link #println} may be called from any thread; {@link #readLine} from
+ * one thread (the input thread).
+ */
+abstract class Console implements AutoCloseable {
+
+    /** A terminal console when both standard input and output are terminals, else a plain one. */
+    static Console open() {
+        if (System.console() != null) {
+            try {
+                return new TerminalConsole();
+            } catch (IOException | RuntimeException e) {
+                // Fall back to plain lines: the chat still works, only without line editing.
+                return new PlainConsole();
+            }
+        }
+        return new PlainConsole();
+    }
+
+    /** The next line typed, or {@code null} at end of input. */
+    abstract String readLine() throws IOException;
+
+    /** Prints one line of output (a message), without disturbing the line being typed. */
+    abstract void println(String line);
+
+    /** Prints one line to standard error, without disturbing the line being typed. */
+    abstract void error(String line);
+
+    @Override
+    public void close() {
+    }
+
+    /**
+     * The text as it may be shown on one line: control characters (a newline, an escape
+     * sequence a peer sent to repaint the screen) are shown as U+FFFD, tabs are kept.
+     */
+    static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) && c != '\t') {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static final class PlainConsole extends Console {
+        private final BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
+        @Override
+        String readLine() throws IOException {
+            return in.readLine();
+        }
+
+        @Override
+        void println(String line) {
+            PrintStream out = System.out;
+            synchronized (out) {
+                out.println(printable(line));
+                out.flush();
+            }
+        }
+
+        @Override
+        void error(String line) {
+            System.err.println(printable(line));
+        }
+    }
+
+    private static final class TerminalConsole extends Console {
+        private final Terminal terminal;
+        private final LineReader reader;
+
+        TerminalConsole() throws IOException {
+            terminal = TerminalBuilder.builder().system(true).build();
+            reader = LineReaderBuilder.builder().terminal(terminal).build();
+        }
+
+        @Override
+        String readLine() {
+            try {
+                return reader.readLine("> ");
+            } catch (EndOfFileException | UserInterruptException e) {
+                return null; // Ctrl-D or Ctrl-C: the user is done
+            }
+        }
+
+        @Override
+        void println(String line) {
+            reader.printAbove(printable(line));
+        }
+
+        @Override
+        void error(String line) {
+            reader.printAbove(printable(line));
+        }
+
+        @Override
+        public void close() {
+            try {
+                terminal.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

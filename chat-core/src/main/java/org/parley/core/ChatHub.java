@@ -1,0 +1,235 @@
+package org.parley.core;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heart of a Parley server: validates posts, gives each one its per-channel sequence
+ * number, records it in the {@link MessageLog} and hands it to every listener of its channel
+ * and of {@value Names#ALL}.
+ *
+ * <p>Transports translate bytes into {@link #post} calls and deliver what their
+ * {@link HubListener}s receive; two transports attached to one hub form a bridge.
+ *
+ * <pre>{@code
+ * try (ChatHub hub = ChatHub.create();
+ *      ChatClient alice = hub.connect("alice")) {
+ *     alice.subscribe("general", m -> System.out.println(m.displayLine()));
+ *     alice.post("general", "hello").join();
+ * }
+ * }</pre>
+ *
+ * <p>Thread safety: safe from any thread. Posts to one channel are serialised, and that
+ * channel's listeners are called in {@code seq} order on the posting thread; posts to
+ * different channels proceed in parallel. The hub starts no thread of its own; each client
+ * from {@link #connect} starts one delivery thread.
+ */
+public final class ChatHub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChatHub.class);
+
+    private final HubOptions options;
+    private final MessageLog messageLog;
+    private final ChannelRegistry registry = new ChannelRegistry();
+    private final Set<AutoCloseable> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ChatHub(HubOptions options) {
+        this.options = options;
+        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels());
+    }
+
+    /** A hub with {@link HubOptions#defaults()}. */
+    public static ChatHub create() {
+        return new ChatHub(HubOptions.defaults());
+    }
+
+    public static ChatHub create(HubOptions options) {
+        return new ChatHub(options);
+    }
+
+    public HubOptions options() {
+        return options;
+    }
+
+    public ChatLimits limits() {
+        return options.limits();
+    }
+
+    public MessageLog log() {
+        return messageLog;
+    }
+
+    public ChannelRegistry channels() {
+        return registry;
+    }
+
+    /**
+     * Records a message and delivers it to the listeners of its channel and of
+     * {@value Names#ALL}.
+     *
+     * @param channel the channel; {@value Names#ALL} is rejected as read-only
+     * @param user    the author
+     * @param text    the text
+     * @param time    the author's time, or {@code null} for the hub's clock
+     * @param origin  anything that identifies the poster to the listeners, or {@code null}
+     * @return the recorded message, with its sequence number
+     * @throws ProtocolException     if a name or the text breaks a rule (the message says which)
+     * @throws IllegalStateException if the hub is closed
+     */
+    public ChatMessage post(String channel, String user, String text, Instant time, Object origin)
+            throws ProtocolException {
+        requireOpen();
+        Names.requireWritableChannel(channel);
+        Names.requireUser(user);
+        Names.requireText(text, options.limits());
+        Instant stamped = time != null ? time : options.clock().instant();
+
+        MessageLog.ChannelLog channelLog = messageLog.lockFor(channel);
+        ChatMessage message;
+        // Sequence, record and delivery under one lock: listeners see each channel in order.
+        synchronized (channelLog) {
+            message = messageLog.append(channelLog, user, stamped, text);
+            deliver(registry.listenersOf(channel), message, origin);
+            deliver(registry.listenersOfAll(), message, origin);
+        }
+        return message;
+    }
+
+    /**
+     * Subscribes {@code listener} to {@code channel}, or to every channel for {@value Names#ALL}.
+     *
+     * @throws IllegalArgumentException if {@code channel} breaks the naming rule
+     */
+    public Subscription subscribe(String channel, HubListener listener) {
+        requireOpen();
+        if (!Names.isValidChannel(channel)) {
+            throw new IllegalArgumentException(
+                    "channel " + Names.quote(channel) + " breaks the rule " + Names.CHANNEL_RULE);
+        }
+        registry.add(channel, listener);
+        return new Subscription() {
+            private final AtomicBoolean done = new AtomicBoolean();
+
+            @Override
+            public String channel() {
+                return channel;
+            }
+
+            @Override
+            public void close() {
+                if (done.compareAndSet(false, true)) {
+                    registry.remove(channel, listener);
+                }
+            }
+        };
+    }
+
+    /**
+     * Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}
+     * (capped at {@value HubOptions#MAX_HISTORY_LIMIT}). For {@value Names#ALL}, where sequence
+     * numbers do not apply, {@code after} must be 0 and the newest messages of all channels
+     * are returned.
+     *
+     * @throws ProtocolException if the channel is invalid or a number is negative
+     */
+    public HistoryPage history(String channel, long after, int limit) throws ProtocolException {
+        Names.requireChannel(channel);
+        if (after < 0) {
+            throw new ProtocolException("after must be 0 or more, not " + after);
+        }
+        int capped = cap(limit);
+        if (Names.ALL.equals(channel)) {
+            if (after != 0) {
+                throw new ProtocolException("history of ALL takes \"last\", not \"after\": "
+                        + "sequence numbers are per channel");
+            }
+            return messageLog.latestOfAll(capped);
+        }
+        return messageLog.after(channel, after, capped);
+    }
+
+    /**
+     * The newest {@code count} messages of {@code channel}, or of all channels for
+     * {@value Names#ALL}, oldest first ({@code count} capped at {@value HubOptions#MAX_HISTORY_LIMIT}).
+     */
+    public HistoryPage recent(String channel, int count) throws ProtocolException {
+        Names.requireChannel(channel);
+        int capped = cap(count);
+        return Names.ALL.equals(channel)
+                ? messageLog.latestOfAll(capped)
+                : messageLog.latest(channel, capped);
+    }
+
+    /**
+     * An in-process client of this hub posting as {@code user}. Its listeners run on one
+     * delivery thread of its own ({@code parley-delivery-<user>}).
+     *
+     * @throws IllegalArgumentException if {@code user} breaks the naming rule
+     */
+    public ChatClient connect(String user) {
+        requireOpen();
+        if (!Names.isValidUser(user)) {
+            throw new IllegalArgumentException(
+                    "user name " + Names.quote(user) + " breaks the rule " + Names.USER_RULE);
+        }
+        return register(new LocalChatClient(this, user));
+    }
+
+    LocalChatClient register(LocalChatClient client) {
+        clients.add(client);
+        return client;
+    }
+
+    void forget(AutoCloseable client) {
+        clients.remove(client);
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Closes the in-process clients and drops every listener. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (AutoCloseable client : List.copyOf(clients)) {
+            try {
+                client.close();
+            } catch (Exception e) {
+                log.warn("closing a client failed", e);
+            }
+        }
+        registry.clear();
+    }
+
+    private static int cap(int limit) throws ProtocolException {
+        if (limit < 0) {
+            throw new ProtocolException("limit must be 0 or more, not " + limit);
+        }
+        return Math.min(limit, HubOptions.MAX_HISTORY_LIMIT);
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("hub is closed");
+        }
+    }
+
+    private static void deliver(List<HubListener> listeners, ChatMessage message, Object origin) {
+        for (HubListener listener : listeners) {
+            try {
+                listener.onMessage(message, origin);
+            } catch (RuntimeException e) {
+                // One broken listener must not keep the message from the others.
+                log.error("listener {} failed on {} #{}", listener, message.channel(), message.seq(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package org.parley.core;
+
+/**
+ * Size limits of the protocol: the text of one message and one whole wire message.
+ *
+ * <p>Thread safety: immutable.
+ *
+ * @param maxTextBytes  the largest text, in bytes of UTF-8
+ * @param maxFrameBytes the largest wire message (a ZeroMQ frame or a JSON object), in bytes
+ */
+public record ChatLimits(int maxTextBytes, int maxFrameBytes) {
+    public static final int DEFAULT_MAX_TEXT_BYTES = 16 * 1024;
+    public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+    public static final ChatLimits DEFAULT = new ChatLimits(DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_FRAME_BYTES);
+
+    public ChatLimits {
+        if (maxTextBytes < 1) {
+            throw new IllegalArgumentException("maxTextBytes < 1: " + maxTextBytes);
+        }
+        if (maxFrameBytes < maxTextBytes) {
+            throw new IllegalArgumentException(
+                    "maxFrameBytes " + maxFrameBytes + " < maxTextBytes " + maxTextBytes);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.parley.core;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link ChatHub}: how much history it keeps, how many channels it allows,
+ * and the protocol's size limits.
+ *
+ * <p>Thread safety: immutable.
+ */
+public final class HubOptions {
+    public static final int DEFAULT_LOG_CAPACITY = 1000;
+    public static final int DEFAULT_MAX_CHANNELS = 1024;
+    /** The most messages one history request returns. */
+    public static final int MAX_HISTORY_LIMIT = 1000;
+
+    private final int logCapacity;
+    private final int maxChannels;
+    private final ChatLimits limits;
+    private final Clock clock;
+
+    private HubOptions(Builder b) {
+        this.logCapacity = b.logCapacity;
+        this.maxChannels = b.maxChannels;
+        this.limits = b.limits;
+        this.clock = b.clock;
+    }
+
+    /** The defaults: {@value #DEFAULT_LOG_CAPACITY} messages per channel, {@value #DEFAULT_MAX_CHANNELS} channels. */
+    public static HubOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Messages kept per channel. */
+    public int logCapacity() {
+        return logCapacity;
+    }
+
+    /** Channels allowed; a post that would create one more is rejected. */
+    public int maxChannels() {
+        return maxChannels;
+    }
+
+    public ChatLimits limits() {
+        return limits;
+    }
+
+    /** The clock that stamps posts that come without a time. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Builds {@link HubOptions}; {@link #build()} checks the values. Not thread-safe. */
+    public static final class Builder {
+        private int logCapacity = DEFAULT_LOG_CAPACITY;
+        private int maxChannels = DEFAULT_MAX_CHANNELS;
+        private ChatLimits limits = ChatLimits.DEFAULT;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        public Builder logCapacity(int messagesPerChannel) {
+            this.logCapacity = messagesPerChannel;
+            return this;
+        }
+
+        public Builder maxChannels(int maxChannels) {
+            this.maxChannels = maxChannels;
+            return this;
+        }
+
+        public Builder limits(ChatLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public HubOptions build() {
+            if (logCapacity < 1) {
+                throw new IllegalArgumentException("logCapacity < 1: " + logCapacity);
+            }
+            if (maxChannels < 1) {
+                throw new IllegalArgumentException("maxChannels < 1: " + maxChannels);
+            }
+            return new HubOptions(this);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package org.parley.core;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.parley.core.internal.DeliveryThread;
+
+/**
+ * A client in the same process as the hub: posts are hub calls; listeners run on the
+ * client's delivery thread. If a listener falls so far behind that its queue fills, the
+ * dropped messages are fetched back from the hub's log when the next one arrives.
+ */
+final class LocalChatClient implements ChatClient {
+    static final int QUEUE_CAPACITY = 10_000;
+
+    private final ChatHub hub;
+    private final String user;
+    private final DeliveryThread delivery;
+    private final Map<LocalSubscription, Boolean> subscriptions = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LocalChatClient(ChatHub hub, String user) {
+        this(hub, user, QUEUE_CAPACITY);
+    }
+
+    LocalChatClient(ChatHub hub, String user, int queueCapacity) {
+        this.hub = hub;
+        this.user = user;
+        this.delivery = new DeliveryThread("parley-delivery-" + user, queueCapacity);
+    }
+
+    @Override
+    public String user() {
+        return user;
+    }
+
+    @Override
+    public CompletableFuture<PostAck> post(String channel, String text) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
+        }
+        try {
+            return CompletableFuture.completedFuture(
+                    PostAck.of(hub.post(channel, user, text, Instant.now(), this)));
+        } catch (ProtocolException | IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String channel, MessageListener listener) {
+        if (closed.get()) {
+            throw new IllegalStateException("client is closed");
+        }
+        LocalSubscription sub = new LocalSubscription(channel, listener);
+        sub.hubSubscription = hub.subscribe(channel, sub);
+        subscriptions.put(sub, Boolean.TRUE);
+        return sub;
+    }
+
+    @Override
+    public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
+        try {
+            return CompletableFuture.completedFuture(hub.history(channel, after, limit));
+        } catch (ProtocolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<HistoryPage> recent(String channel, int count) {
+        try {
+            return CompletableFuture.completedFuture(hub.recent(channel, count));
+        } catch (ProtocolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (LocalSubscription sub : subscriptions.keySet()) {
+            sub.close();
+        }
+        delivery.close();
+        hub.forget(this);
+    }
+
+    /** Deliveries waiting on the delivery thread. */
+    int pending() {
+        return delivery.pending();
+    }
+
+    @Override
+    public String toString() {
+        return "LocalChatClient[" + user + "]";
+    }
+
+    private final class LocalSubscription implements Subscription, HubListener {
+        private final String channel;
+        private final MessageListener listener;
+        private final SequenceTracker tracker = new SequenceTracker(); // delivery thread only
+        private volatile Subscription hubSubscription;
+        private volatile boolean active = true;
+
+        LocalSubscription(String channel, MessageListener listener) {
+            this.channel = channel;
+            this.listener = listener;
+        }
+
+        @Override
+        public String channel() {
+            return channel;
+        }
+
+        @Override
+        public void onMessage(ChatMessage message, Object origin) {
+            // On the posting thread: never block. A full queue drops; the gap is repaired later.
+            delivery.submit(() -> deliver(message));
+        }
+
+        private void deliver(ChatMessage message) {
+            if (!active) {
+                return;
+            }
+            switch (tracker.check(message)) {
+                case DUPLICATE -> {
+                    return;
+                }
+                case GAP -> repair(message);
+                case NEXT -> { }
+            }
+            tracker.accept(message);
+            listener.onMessage(message);
+        }
+
+        private void repair(ChatMessage upTo) {
+            String ch = upTo.channel();
+            long after = tracker.last(ch);
+            while (after < upTo.seq() - 1) {
+                int want = (int) Math.min(HubOptions.MAX_HISTORY_LIMIT, upTo.seq() - 1 - after);
+                HistoryPage page = hub.log().after(ch, after, want);
+                if (page.messages().isEmpty()) {
+                    return; // the log no longer holds them
+                }
+                for (ChatMessage m : page.messages()) {
+                    if (m.seq() < upTo.seq() && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
+                        tracker.accept(m);
+                        listener.onMessage(m);
+                    }
+                }
+                after = page.messages().get(page.messages().size() - 1).seq();
+            }
+        }
+
+        @Override
+        public void close() {
+            active = false;
+            Subscription s = hubSubscription;
+            if (s != null) {
+                s.close();
+            }
+            subscriptions.remove(this);
+        }
+    }
+}

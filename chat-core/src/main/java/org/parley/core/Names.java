@@ -1,0 +1,153 @@
+package org.parley.core;
+
+import java.util.regex.Pattern;
+
+/**
+ * The naming and text rules of the protocol, in one place for every transport.
+ *
+ * <ul>
+ *   <li>user name: 1..32 Unicode letters, digits, {@code _}, {@code -}, {@code .}
+ *       ({@value #USER_RULE});</li>
+ *   <li>channel or topic: 1..64 of the same ({@value #CHANNEL_RULE});</li>
+ *   <li>{@value #ALL}: the reserved, read-only channel that sees every channel;</li>
+ *   <li>text: valid UTF-8, not blank, no NUL, at most {@link ChatLimits#maxTextBytes()}.</li>
+ * </ul>
+ *
+ * <p>A value that breaks a rule is rejected with a {@link ProtocolException} naming the rule;
+ * it is never truncated or cleaned.
+ *
+ * <p>Thread safety: stateless; safe from any thread.
+ */
+public final class Names {
+    /** The reserved channel that sees every channel and cannot be posted to. */
+    public static final String ALL = "ALL";
+    /** The channel used when none is given. */
+    public static final String DEFAULT_CHANNEL = "general";
+    public static final String USER_RULE = "[\\p{L}\\p{N}_.-]{1,32}";
+    public static final String CHANNEL_RULE = "[\\p{L}\\p{N}_.-]{1,64}";
+    public static final int MAX_USER_LENGTH = 32;
+    public static final int MAX_CHANNEL_LENGTH = 64;
+
+    /** The same rules as regular expressions, for documentation and tests. */
+    public static final Pattern USER_PATTERN = Pattern.compile(USER_RULE);
+    public static final Pattern CHANNEL_PATTERN = Pattern.compile(CHANNEL_RULE);
+
+    private Names() {
+    }
+
+    /** Whether {@code name} is a valid user name. */
+    public static boolean isValidUser(String name) {
+        return fitsRule(name, MAX_USER_LENGTH);
+    }
+
+    /** Whether {@code name} is a valid channel name; {@value #ALL} is one. */
+    public static boolean isValidChannel(String name) {
+        return fitsRule(name, MAX_CHANNEL_LENGTH);
+    }
+
+    /** Returns {@code name} if it is a valid user name. */
+    public static String requireUser(String name) throws ProtocolException {
+        if (!isValidUser(name)) {
+            throw new ProtocolException("user name " + quote(name) + " breaks the rule " + USER_RULE);
+        }
+        return name;
+    }
+
+    /** Returns {@code name} if it is a valid channel to read: any channel or {@value #ALL}. */
+    public static String requireChannel(String name) throws ProtocolException {
+        if (!isValidChannel(name)) {
+            throw new ProtocolException("channel " + quote(name) + " breaks the rule " + CHANNEL_RULE);
+        }
+        return name;
+    }
+
+    /** Returns {@code name} if it is a channel that may be posted to: valid and not {@value #ALL}. */
+    public static String requireWritableChannel(String name) throws ProtocolException {
+        requireChannel(name);
+        if (ALL.equals(name)) {
+            throw new ProtocolException("channel ALL is read-only");
+        }
+        return name;
+    }
+
+    /** Returns {@code text} if it is valid UTF-8, not blank, free of NUL and within the limit. */
+    public static String requireText(String text, ChatLimits limits) throws ProtocolException {
+        if (text == null) {
+            throw new ProtocolException("text is missing");
+        }
+        int bytes = 0;
+        boolean blank = true;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                throw new ProtocolException("text contains a NUL character at index " + i);
+            }
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    throw new ProtocolException("text is not valid UTF-8: unpaired surrogate at index " + i);
+                }
+                bytes += 4;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                throw new ProtocolException("text is not valid UTF-8: unpaired surrogate at index " + i);
+            } else {
+                bytes += 3;
+            }
+            if (blank && !Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+                blank = false;
+            }
+        }
+        if (blank) {
+            throw new ProtocolException("text is blank");
+        }
+        if (bytes > limits.maxTextBytes()) {
+            throw new ProtocolException(
+                    "text of " + bytes + " bytes exceeds the limit of " + limits.maxTextBytes());
+        }
+        return text;
+    }
+
+    /** The name as it appears in an error: quoted, and shortened if it is very long. */
+    static String quote(String value) {
+        if (value == null) {
+            return "(missing)";
+        }
+        String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        return '"' + shown + '"';
+    }
+
+    // Hand-written equivalent of the regular expressions (checked against them in NamesTest):
+    // the hub validates every message, and this avoids a regex match per post.
+    private static boolean fitsRule(String name, int maxCodePoints) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        int count = 0;
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            if (!isNameCodePoint(cp) || ++count > maxCodePoints) {
+                return false;
+            }
+            i += Character.charCount(cp);
+        }
+        return true;
+    }
+
+    private static boolean isNameCodePoint(int cp) {
+        if (cp == '_' || cp == '.' || cp == '-') {
+            return true;
+        }
+        switch (Character.getType(cp)) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER, Character.OTHER_LETTER,
+                    Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER:
+                return true;
+            default:
+                return false;
+        }
+    }
+}

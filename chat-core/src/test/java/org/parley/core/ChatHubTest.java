@@ -1,0 +1,229 @@
+package org.parley.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import static org.awaitility.Awaitility.await;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ChatHubTest {
+    private final ChatHub hub = ChatHub.create();
+
+    @AfterEach
+    void close() {
+        hub.close();
+    }
+
+    @Test
+    void postAssignsPerChannelSequenceAndRecords() throws Exception {
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        ChatMessage m = hub.post("general", "kyle", "hello", t, null);
+        assertEquals(new ChatMessage("general", 1, "kyle", t, "hello"), m);
+        assertEquals(2, hub.post("general", "kyle", "again", null, null).seq());
+        assertEquals(1, hub.post("dev", "kyle", "other", null, null).seq());
+        assertEquals(List.of(m), hub.history("general", 0, 1).messages());
+    }
+
+    @Test
+    void postWithoutTimeUsesTheHubClock() throws Exception {
+        Instant before = Instant.now().minusMillis(1);
+        ChatMessage m = hub.post("general", "kyle", "hello", null, null);
+        assertTrue(!m.time().isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    }
+
+    @Test
+    void postToAllIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> hub.post("ALL", "kyle", "hello", null, null));
+        assertEquals("channel ALL is read-only", e.getMessage());
+        assertEquals(List.of(), hub.log().after("ALL", 0, 10).messages());
+    }
+
+    @Test
+    void rejectedPostsLeaveNoTrace() {
+        assertThrows(ProtocolException.class, () -> hub.post("general", "bad name", "x", null, null));
+        assertThrows(ProtocolException.class, () -> hub.post("general", "kyle", "   ", null, null));
+        assertThrows(ProtocolException.class, () -> hub.post("bad channel", "kyle", "x", null, null));
+        assertEquals(0, hub.log().lastSeq("general"));
+    }
+
+    @Test
+    void subscriberOfDevNeverSeesDevops() throws Exception {
+        RecordingListener dev = new RecordingListener();
+        hub.subscribe("dev", dev);
+        hub.post("devops", "kyle", "ops", null, null);
+        hub.post("dev", "kyle", "dev", null, null);
+        assertEquals("dev", dev.next().text());
+        assertNull(dev.poll(Duration.ZERO));
+    }
+
+    @Test
+    void allSeesEveryChannel() throws Exception {
+        RecordingListener all = new RecordingListener();
+        hub.subscribe("ALL", all);
+        hub.post("a", "kyle", "1", null, null);
+        hub.post("b", "kyle", "2", null, null);
+        assertEquals(List.of("a", "b"), all.next(2).stream().map(ChatMessage::channel).toList());
+    }
+
+    @Test
+    void listenerReceivesTheOriginOfThePost() throws Exception {
+        Object origin = new Object();
+        List<Object> seen = new ArrayList<>();
+        hub.subscribe("general", (m, o) -> seen.add(o));
+        hub.post("general", "kyle", "x", null, origin);
+        assertSame(origin, seen.get(0));
+    }
+
+    @Test
+    void aFailingListenerDoesNotHarmTheOthers() throws Exception {
+        hub.subscribe("general", (m, o) -> {
+            throw new IllegalStateException("broken listener");
+        });
+        RecordingListener good = new RecordingListener();
+        hub.subscribe("general", good);
+        hub.post("general", "kyle", "x", null, null);
+        assertEquals("x", good.next().text());
+    }
+
+    @Test
+    void closedSubscriptionReceivesNothing() throws Exception {
+        RecordingListener l = new RecordingListener();
+        Subscription s = hub.subscribe("general", l);
+        s.close();
+        s.close();
+        hub.post("general", "kyle", "x", null, null);
+        assertNull(l.poll(Duration.ZERO));
+        assertEquals(0, hub.channels().listenerCount("general"));
+    }
+
+    @Test
+    void sequenceHasNoGapOrDuplicateUnderFourConcurrentPosters() throws Exception {
+        RecordingListener l = new RecordingListener();
+        hub.subscribe("general", l);
+        int perThread = 2000;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String user = "user" + t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        hub.post("general", user, "m" + i, null, null);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<ChatMessage> got = l.next(4 * perThread);
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(i + 1, got.get(i).seq(), "listener sees seq in order");
+        }
+        assertEquals(4 * perThread, hub.log().lastSeq("general"));
+    }
+
+    @Test
+    void historyOfAllTakesTheNewestAcrossChannels() throws Exception {
+        hub.post("a", "kyle", "1", null, null);
+        hub.post("b", "kyle", "2", null, null);
+        assertEquals(List.of("1", "2"), hub.recent("ALL", 10).messages().stream().map(ChatMessage::text).toList());
+        assertThrows(ProtocolException.class, () -> hub.history("ALL", 3, 10));
+    }
+
+    @Test
+    void historyRejectsNegativeNumbersAndCapsTheLimit() throws Exception {
+        assertEquals("after must be 0 or more, not -1",
+                assertThrows(ProtocolException.class, () -> hub.history("general", -1, 10)).getMessage());
+        assertThrows(ProtocolException.class, () -> hub.history("general", 0, -5));
+        for (int i = 0; i < 1100; i++) {
+            hub.post("general", "kyle", "m", null, null);
+        }
+        assertEquals(HubOptions.MAX_HISTORY_LIMIT, hub.history("general", 0, 5000).messages().size());
+    }
+
+    @Test
+    void localClientPostsAndReceivesOnItsOwnThread() throws Exception {
+        try (ChatClient alice = hub.connect("alice"); ChatClient bob = hub.connect("bob")) {
+            List<String> threads = new ArrayList<>();
+            RecordingListener l = new RecordingListener();
+            bob.subscribe("general", m -> {
+                threads.add(Thread.currentThread().getName());
+                l.onMessage(m);
+            });
+            PostAck ack = alice.post("general", "hi bob").join();
+            assertEquals(1, ack.seq());
+            ChatMessage m = l.next();
+            assertEquals("alice", m.user());
+            assertEquals("parley-delivery-bob", threads.get(0));
+        }
+    }
+
+    @Test
+    void localClientPostRejectionFailsTheFuture() {
+        try (ChatClient alice = hub.connect("alice")) {
+            CompletionException e = assertThrows(CompletionException.class, () -> alice.post("ALL", "x").join());
+            assertEquals("channel ALL is read-only", e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void slowLocalListenerStillGetsEveryMessageInOrderOnce() throws Exception {
+        LocalChatClient slow = hub.register(new LocalChatClient(hub, "slow", 4));
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingListener l = new RecordingListener();
+        slow.subscribe("general", m -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            l.onMessage(m);
+        });
+        for (int i = 1; i <= 50; i++) {
+            hub.post("general", "kyle", "m" + i, null, null);
+        }
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.pending() == 0);
+        // The queue dropped most of the 50; the next message reveals the gap and repairs it.
+        hub.post("general", "kyle", "m51", null, null);
+        List<ChatMessage> got = l.next(51);
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(i + 1, got.get(i).seq());
+            assertTrue(seen.add(got.get(i).seq()));
+        }
+        assertNull(l.poll(Duration.ofMillis(200)), "nothing delivered twice");
+        slow.close();
+    }
+
+    @Test
+    void closedHubRefusesPostsAndClosesClients() {
+        ChatClient c = hub.connect("alice");
+        hub.close();
+        hub.close();
+        assertThrows(IllegalStateException.class, () -> hub.post("general", "kyle", "x", null, null));
+        assertThrows(IllegalStateException.class, () -> c.subscribe("general", m -> { }));
+    }
+}
