@@ -18,40 +18,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: jnats connections are thread-safe; each is still used by one posting thread.
  */
-final class NatsScenario implements Scenario {
+final class NatsScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(NatsScenario.class);
     private static final String SUBJECT = "bench";
 
     private final int k;
-    private final int publishers;
     private final Path binary;
-    private ExternalServer server;
     private final List<Connection> connections = new ArrayList<>();
 
     NatsScenario(int k, int publishers, Path binary) {
+        super(Systems.NATS, k, publishers);
         this.k = k;
-        this.publishers = publishers;
         this.binary = binary;
-    }
-
-    @Override
-    public String system() {
-        return Systems.NATS;
-    }
-
-    @Override
-    public int subscribers() {
-        return k;
-    }
-
-    @Override
-    public int publishers() {
-        return publishers;
-    }
-
-    @Override
-    public List<Long> serverPids() {
-        return server == null ? List.of() : List.of(server.pid());
     }
 
     private Connection connect(String name) throws Exception {
@@ -112,8 +90,6 @@ final class NatsScenario implements Scenario {
             }
             connections.clear();
         }
-        if (server != null) {
-            server.close();
-        }
+        stopServer();
     }
 }

@@ -17,39 +17,28 @@ import org.zeromq.ZMQ;
  * <p>Thread safety: each socket lives on one thread: the PUB socket on the posting thread that
  * opened it, each SUB socket on its own receiving thread.
  */
-final class RawJeromqScenario implements Scenario {
+final class RawJeromqScenario extends BaseScenario {
     private static final byte[] TOPIC = "bench\0".getBytes(StandardCharsets.UTF_8);
     /** Above the harness window, so flow control, not the high-water mark, bounds the queues. */
     private static final int HWM = 100_000;
 
     private final int k;
-    private ZContext context;
+    /** Subscribers and publisher in separate contexts: each side has its own I/O thread, as in separate processes. */
+    private ZContext subContext;
+    private ZContext pubContext;
     private String endpoint;
     private final List<Thread> receivers = new ArrayList<>();
     private volatile boolean stopping;
 
     RawJeromqScenario(int k) {
+        super(Systems.RAW_JEROMQ, k, 1); // one PUB socket, as in the server
         this.k = k;
     }
 
     @Override
-    public String system() {
-        return Systems.RAW_JEROMQ;
-    }
-
-    @Override
-    public int subscribers() {
-        return k;
-    }
-
-    @Override
-    public int publishers() {
-        return 1; // one PUB socket, as in the server
-    }
-
-    @Override
     public void setup(DeliverySink sink) throws Exception {
-        context = new ZContext(1);
+        subContext = new ZContext(1);
+        pubContext = new ZContext(1);
         endpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
         CountDownLatch connected = new CountDownLatch(k);
         for (int i = 0; i < k; i++) {
@@ -65,7 +54,7 @@ final class RawJeromqScenario implements Scenario {
     }
 
     private void receive(int sub, DeliverySink sink, CountDownLatch connected) {
-        ZMQ.Socket socket = context.createSocket(SocketType.SUB);
+        ZMQ.Socket socket = subContext.createSocket(SocketType.SUB);
         try {
             socket.setRcvHWM(HWM);
             socket.setReceiveTimeOut(100);
@@ -89,7 +78,7 @@ final class RawJeromqScenario implements Scenario {
 
     @Override
     public Sender openSender(int index) {
-        ZMQ.Socket pub = context.createSocket(SocketType.PUB);
+        ZMQ.Socket pub = pubContext.createSocket(SocketType.PUB);
         pub.setSndHWM(HWM);
         pub.setLinger(0);
         pub.bind(endpoint);
@@ -132,8 +121,10 @@ final class RawJeromqScenario implements Scenario {
                 Thread.currentThread().interrupt();
             }
         }
-        if (context != null) {
-            context.close();
+        for (ZContext c : new ZContext[] {pubContext, subContext}) {
+            if (c != null) {
+                c.close();
+            }
         }
     }
 }

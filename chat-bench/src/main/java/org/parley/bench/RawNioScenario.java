@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: the server-side sockets and their selector belong to the posting thread; the
  * client-side sockets to the reader thread.
  */
-final class RawNioScenario implements Scenario {
+final class RawNioScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(RawNioScenario.class);
     static final int FRAME = Payload.SIZE + 1;
     /** Frames one socket may owe; the harness window keeps far below it. */
@@ -46,22 +46,8 @@ final class RawNioScenario implements Scenario {
     private volatile boolean stopping;
 
     RawNioScenario(int k) {
+        super(Systems.RAW_NIO, k, 1);
         this.k = k;
-    }
-
-    @Override
-    public String system() {
-        return Systems.RAW_NIO;
-    }
-
-    @Override
-    public int subscribers() {
-        return k;
-    }
-
-    @Override
-    public int publishers() {
-        return 1;
     }
 
     @Override

@@ -21,43 +21,21 @@ import redis.clients.jedis.Protocol;
  *
  * <p>Thread safety: each Jedis connection is used by one thread.
  */
-final class RedisScenario implements Scenario {
+final class RedisScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(RedisScenario.class);
     private static final byte[] CHANNEL = "bench".getBytes(StandardCharsets.UTF_8);
     /** Publishes sent before their replies are read. */
     private static final int PIPELINE = 64;
 
     private final int k;
-    private final int publishers;
     private final Path binary;
-    private ExternalServer server;
     private final List<BinaryJedisPubSub> subscriptions = new ArrayList<>();
     private final List<Thread> receivers = new ArrayList<>();
 
     RedisScenario(int k, int publishers, Path binary) {
+        super(Systems.REDIS, k, publishers);
         this.k = k;
-        this.publishers = publishers;
         this.binary = binary;
-    }
-
-    @Override
-    public String system() {
-        return Systems.REDIS;
-    }
-
-    @Override
-    public int subscribers() {
-        return k;
-    }
-
-    @Override
-    public int publishers() {
-        return publishers;
-    }
-
-    @Override
-    public List<Long> serverPids() {
-        return server == null ? List.of() : List.of(server.pid());
     }
 
     @Override
@@ -170,8 +148,6 @@ final class RedisScenario implements Scenario {
                 Thread.currentThread().interrupt();
             }
         }
-        if (server != null) {
-            server.close();
-        }
+        stopServer();
     }
 }

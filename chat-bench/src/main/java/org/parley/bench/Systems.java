@@ -10,9 +10,14 @@ import java.util.function.IntFunction;
  * report prints. Adding a system is one entry here plus one {@link Scenario} class.
  *
  * <p>The two Parley entries are placeholders until the transports land: they report
- * "not measured yet" and are never faked. To plug one in, replace its {@link #notYet} entry with
- * {@code available(..., k -> new ParleyZmqScenario(k, POSTING_CLIENTS))} (a Scenario that starts
- * the server in-process and subscribes K clients through the public API).
+ * "not measured yet" and are never faked. To plug one in, write a {@link BaseScenario} subclass
+ * (about the size of {@link RawJeromqScenario}): {@code setup} starts the server in this JVM on a
+ * loopback port and subscribes K clients through the public API, each listener calling
+ * {@code sink.deliver(i, textBytes, 0)} with the received text (the payload is printable ASCII, so
+ * it survives JSON unchanged); {@code openSender} opens one posting client (a DEALER client for
+ * ZeroMQ, a topic client for TCP) whose {@code send} posts the payload as text. Then replace the
+ * {@link #notYet} entry with {@code available("parley-zmq", PARLEY_ZMQ, ..., k -> new
+ * ParleyZmqScenario(k, POSTING_CLIENTS))}. The ratios below pick the rows up by name.
  *
  * <p>Thread safety: immutable.
  */

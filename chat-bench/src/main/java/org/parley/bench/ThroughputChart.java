@@ -49,7 +49,7 @@ final class ThroughputChart {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, WIDTH, HEIGHT);
         int left = 90;
-        int right = WIDTH - 230;
+        int right = WIDTH - 260;
         int top = 50;
         int bottom = HEIGHT - 60;
 
@@ -82,6 +82,15 @@ final class ThroughputChart {
         g.drawString("Deliveries per second against K subscribers (100-byte texts, log-log)", left, 28);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         // Grid: one line per decade of deliveries/s, one per K measured.
+        for (int d = (int) yMin; d < (int) yMax; d++) {
+            for (int m : new int[] {2, 5}) { // minor lines at 2x and 5x each decade
+                int y = y(d + Math.log10(m), yMin, yMax, top, bottom);
+                g.setColor(new Color(0xf0f0f0));
+                g.drawLine(left, y, right, y);
+                g.setColor(Color.GRAY);
+                g.drawString(Format.rate(m * Math.pow(10, d)), left - 50, y + 4);
+            }
+        }
         for (int d = (int) yMin; d <= (int) yMax; d++) {
             int y = y(d, yMin, yMax, top, bottom);
             g.setColor(new Color(0xdddddd));
