@@ -131,6 +131,7 @@ public final class BenchMain {
     /** Runs every scenario the plan selects; failures become rows with notes. */
     static Report run(BenchPlan plan) {
         Instant date = Instant.now();
+        Machine machine = Machine.current(); // before the run: its load average is other work's
         long start = System.nanoTime();
         Harness harness = new Harness(plan);
         List<BenchSystem> systems = Systems.all().stream()
@@ -156,7 +157,7 @@ public final class BenchMain {
             System.err.println("bench: connections, " + plan.connections() + " clients");
             connections = new ConnectionBench(plan).run();
         }
-        return new Report(plan, Machine.current(), date, (System.nanoTime() - start) / 1e9,
+        return new Report(plan, machine, date, (System.nanoTime() - start) / 1e9,
                 throughput ? systems : List.of(), results, connections);
     }
 }

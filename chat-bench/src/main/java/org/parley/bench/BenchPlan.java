@@ -41,7 +41,7 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
 
     /** The full run: at most about ten minutes on two cores. */
     static BenchPlan full() {
-        return new BenchPlan("full", 2, 5, List.of(1, 10, 100), 1_500_000, 5_000,
+        return new BenchPlan("full", 2, 5, List.of(1, 10, 100), 2_500_000, 5_000,
                 3.0, List.of(1, 10, 100), 10_000, 7, Set.of(), null, List.of(), "bin/bench");
     }
 

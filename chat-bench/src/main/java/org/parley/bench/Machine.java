@@ -10,7 +10,7 @@ import java.nio.file.Path;
  *
  * <p>Thread safety: immutable.
  */
-record Machine(String cpu, int cores, long memoryBytes, String os, String jvm) {
+record Machine(String cpu, int cores, long memoryBytes, String os, String jvm, double loadAverage) {
     static Machine current() {
         String cpu = "unknown CPU";
         try {
@@ -27,11 +27,13 @@ record Machine(String cpu, int cores, long memoryBytes, String os, String jvm) {
         }
         return new Machine(cpu, Runtime.getRuntime().availableProcessors(), memory,
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     String describe() {
         return cores + " cores (" + cpu + "), " + (memoryBytes < 0 ? "unknown" : Format.bytes(memoryBytes))
-                + " memory, " + os + ", " + jvm;
+                + " memory, " + os + ", " + jvm
+                + (loadAverage < 0 ? "" : "; load average " + Format.fixed(loadAverage, 2) + " when the run started");
     }
 }

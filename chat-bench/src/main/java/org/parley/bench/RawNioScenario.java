@@ -34,8 +34,13 @@ final class RawNioScenario extends BaseScenario {
     static final int FRAME = Payload.SIZE + 1;
     /** Frames one socket may owe; the harness window keeps far below it. */
     private static final int OUTBOX_LIMIT = 50_000;
-    /** Frames queued before the loop writes them out: what a server does per select round. */
-    private static final int BATCH = 16;
+    /**
+     * Frames queued before the loop writes them out (6.4 KB per socket): what a server writes after
+     * one select round of pipelined posts. Writing every frame on its own costs a system call per
+     * delivery and more than halves the figure; paced sends are flushed at once, so latency does not
+     * wait for a batch to fill.
+     */
+    private static final int BATCH = 64;
 
     private final int k;
     private ServerSocketChannel listener;
