@@ -53,7 +53,10 @@ final class MarkdownReport {
                 + "arriving at one subscriber; a message to K subscribers is K deliveries. Posting clients keep at most "
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
-                + "and any in-process server) plus the external server's utime+stime from /proc.\n\n");
+                + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
+                + "send from one loop (one PUB socket, one selector thread); the client-server systems from "
+                + Systems.POSTING_CLIENTS + " pipelined posting clients. Clients and servers share the same cores, "
+                + "so every figure includes the clients' own cost.\n\n");
 
         if (!r.throughput().isEmpty()) {
             throughput(r, chartName, b);
@@ -89,7 +92,9 @@ final class MarkdownReport {
         if (r.throughput().stream().anyMatch(t -> t.latency() != null)) {
             b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
                     + "message's intended send time (HdrHistogram, no coordinated omission). GC: collections in the "
-                    + "benchmark JVM during the run.\n\n");
+                    + "benchmark JVM during the run. A paced sender cannot batch, so a system may not sustain half "
+                    + "of its batched peak: a p50 in milliseconds means it fell behind, and on two shared cores the "
+                    + "tail is mostly scheduling.\n\n");
             b.append("| system | K | offered msgs/s | p50 | p99 | p99.9 | max | delivered / expected | GC |\n");
             b.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
             for (ThroughputResult t : r.throughput()) {
