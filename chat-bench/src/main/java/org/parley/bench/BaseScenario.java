@@ -1,0 +1,54 @@
+package org.parley.bench;
+
+import java.util.List;
+
+/**
+ * What every scenario shares: its system's name, K, the number of posting clients, and the
+ * external server process whose CPU time counts toward its figures, if it started one.
+ *
+ * <p>Thread safety: as {@link Scenario}; {@link #server} is set in setup, before any round.
+ */
+abstract class BaseScenario implements Scenario {
+    private final String system;
+    private final int k;
+    private final int publishers;
+    /** The server process this scenario started, or null when everything runs in this JVM. */
+    protected ExternalServer server;
+
+    BaseScenario(String system, int k, int publishers) {
+        if (k < 1 || publishers < 1) {
+            throw new IllegalArgumentException("K " + k + " and posting clients " + publishers + " must be >= 1");
+        }
+        this.system = system;
+        this.k = k;
+        this.publishers = publishers;
+    }
+
+    @Override
+    public final String system() {
+        return system;
+    }
+
+    @Override
+    public final int subscribers() {
+        return k;
+    }
+
+    @Override
+    public final int publishers() {
+        return publishers;
+    }
+
+    @Override
+    public final List<Long> serverPids() {
+        ExternalServer s = server;
+        return s == null ? List.of() : List.of(s.pid());
+    }
+
+    /** Stops the external server, if any. */
+    protected final void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/bench}: runs the benchmark scenarios and prints a table; the full run also writes
+ * docs/BENCHMARKS.md and a chart beside it.
+ *
+ * <pre>
+ * bin/bench                          full run (about ten minutes on two cores), writes docs/BENCHMARKS.md
+ * bin/bench --quick                  under a minute, prints only
+ * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
+ * bin/bench --out /tmp/b.md          write the markdown (and /tmp/b.png) there
+ * bin/bench --only connections --server "bin/topicserver {port}" --connections 10000
+ * </pre>
+ *
+ * <p>Exit status: 0 done, 1 the report could not be written, 2 bad arguments.
+ *
+ * <p>Thread safety: a program entry point; {@link #run} may be called by one thread at a time.
+ */
+public final class BenchMain {
+    private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
+    static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--out <file.md>]"
+            + " [--connections <n>] [--server \"<command with {port}>\"]";
+
+    private BenchMain() {
+    }
+
+    /** Parses the arguments, runs, prints the table and writes the report where asked. */
+    public static void main(String[] args) {
+        BenchPlan plan;
+        try {
+            plan = parse(args, System.getProperty("parley.home"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Report report = run(plan);
+        System.out.print(report.text());
+        if (plan.out() != null) {
+            try {
+                Path chart = chartFor(plan.out());
+                MarkdownReport.write(report, plan.out(), chart);
+                System.out.println("wrote " + plan.out() + " and " + chart);
+            } catch (IOException e) {
+                System.err.println("bench: cannot write " + plan.out() + ": " + e.getMessage());
+                System.exit(1);
+            }
+        }
+        System.exit(0); // client libraries may leave non-daemon threads behind
+    }
+
+    /** The chart's path: beside the markdown, same name, .png. */
+    static Path chartFor(Path markdown) {
+        String name = markdown.getFileName().toString();
+        String base = name.endsWith(".md") ? name.substring(0, name.length() - 3) : name;
+        return markdown.resolveSibling(base + ".png");
+    }
+
+    static BenchPlan parse(String[] args, String home) {
+        boolean quick = false;
+        Set<String> only = new LinkedHashSet<>();
+        Path out = null;
+        Integer connections = null;
+        List<String> server = List.of();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--only" -> only.addAll(Arrays.asList(value(args, ++i, a).split(",")));
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--connections" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        connections = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--connections " + v + " is not a number");
+                    }
+                    if (connections < 1 || connections > 50_000) {
+                        throw new IllegalArgumentException("--connections " + v + " must be 1..50000");
+                    }
+                }
+                case "--server" -> {
+                    String v = value(args, ++i, a);
+                    if (!v.contains("{port}")) {
+                        throw new IllegalArgumentException("--server \"" + v + "\" must contain {port}");
+                    }
+                    server = List.of(v.trim().split("\\s+"));
+                }
+                case "-h", "--help" -> throw new IllegalArgumentException("help");
+                default -> throw new IllegalArgumentException("unknown argument " + a);
+            }
+        }
+        Set<String> known = new LinkedHashSet<>(BenchPlan.KINDS);
+        known.addAll(List.of("raw-jeromq", "parley-zmq", "raw-nio", "parley-tcp", "redis", "nats"));
+        for (String id : only) {
+            if (!known.contains(id)) {
+                throw new IllegalArgumentException("--only " + id + " is not one of " + String.join(", ", known));
+            }
+        }
+        BenchPlan plan = quick ? BenchPlan.quick() : BenchPlan.full();
+        plan = plan.withOnly(only).withCommand("bin/bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        if (connections != null || !server.isEmpty()) {
+            plan = plan.withConnections(connections == null ? plan.connections() : connections, server);
+        }
+        if (out == null && !quick && only.isEmpty() && home != null) {
+            out = Path.of(home, "docs", "BENCHMARKS.md"); // the full run is the one that documents itself
+        }
+        return plan.withOut(out);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** Runs every scenario the plan selects; failures become rows with notes. */
+    static Report run(BenchPlan plan) {
+        Instant date = Instant.now();
+        Machine machine = Machine.current(); // before the run: its load average is other work's
+        long start = System.nanoTime();
+        Harness harness = new Harness(plan);
+        List<BenchSystem> systems = Systems.all().stream()
+                .filter(s -> plan.runsSystem(s.id())).collect(Collectors.toList());
+        List<ThroughputResult> results = new ArrayList<>();
+        boolean throughput = plan.runsKind("throughput") || plan.runsKind("latency");
+        if (throughput) {
+            for (BenchSystem s : systems) {
+                for (int k : plan.ks()) {
+                    if (!s.measurable()) {
+                        results.add(ThroughputResult.notMeasured(s.name(), k, s.unavailable()));
+                        continue;
+                    }
+                    log.info("measuring {} with K={}", s.name(), k);
+                    System.err.println("bench: " + s.name() + ", K=" + k);
+                    boolean latency = plan.runsKind("latency") && plan.latencyKs().contains(k);
+                    results.add(harness.run(s.factory().apply(k), latency));
+                }
+            }
+        }
+        ConnectionResult connections = null;
+        if (plan.runsKind("connections")) {
+            System.err.println("bench: connections, " + plan.connections() + " clients");
+            connections = new ConnectionBench(plan).run();
+        }
+        return new Report(plan, machine, date, (System.nanoTime() - start) / 1e9,
+                throughput ? systems : List.of(), results, connections);
+    }
+}

@@ -1,0 +1,100 @@
+package org.parley.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How much to measure: rounds, sizes, which K, which scenarios, where to write.
+ *
+ * @param name               "full", "quick" or "smoke"
+ * @param warmups            unmeasured rounds before the measured ones
+ * @param rounds             measured rounds (the issue asks for at least five)
+ * @param ks                 subscriber counts to measure
+ * @param deliveriesPerRound target deliveries in one round (messages = this / K)
+ * @param minMessages        lower bound on messages in one round
+ * @param latencySeconds     length of each latency run
+ * @param latencyKs          K values that get a latency run
+ * @param connections        clients the connection benchmark registers
+ * @param fanoutRounds       measured fan-outs to all connections
+ * @param only               scenario or system ids to run; empty means all
+ * @param out                markdown file to write, or null
+ * @param serverCommand      command that starts the server of the connection benchmark ({port} replaced); empty means the baseline
+ * @param command            the command line, as the report shows it
+ */
+record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long deliveriesPerRound, long minMessages,
+                 double latencySeconds, List<Integer> latencyKs, int connections, int fanoutRounds,
+                 Set<String> only, Path out, List<String> serverCommand, String command) {
+
+    /** Scenario kinds that {@code --only} accepts besides system ids. */
+    static final List<String> KINDS = List.of("throughput", "latency", "connections");
+
+    BenchPlan {
+        if (warmups < 0 || rounds < 1) {
+            throw new IllegalArgumentException("rounds " + rounds + " must be >= 1 and warm-ups " + warmups + " >= 0");
+        }
+        ks = List.copyOf(ks);
+        latencyKs = List.copyOf(latencyKs);
+        only = Set.copyOf(only);
+        serverCommand = List.copyOf(serverCommand);
+    }
+
+    /** The full run: at most about ten minutes on two cores. */
+    static BenchPlan full() {
+        return new BenchPlan("full", 2, 5, List.of(1, 10, 100), 2_500_000, 5_000,
+                3.0, List.of(1, 10, 100), 10_000, 7, Set.of(), null, List.of(), "bin/bench");
+    }
+
+    /** The quick run: under a minute on two cores. */
+    static BenchPlan quick() {
+        return new BenchPlan("quick", 1, 5, List.of(1, 10, 100), 150_000, 1_000,
+                0.5, List.of(10), 1_000, 5, Set.of(), null, List.of(), "bin/bench --quick");
+    }
+
+    /** The smallest run that still goes through every step: for the test that keeps the harness alive. */
+    static BenchPlan smoke() {
+        return new BenchPlan("smoke", 0, 1, List.of(1), 2_000, 500,
+                0.2, List.of(1), 50, 1, Set.of("raw-jeromq", "raw-nio", "throughput", "latency", "connections"),
+                null, List.of(), "smoke test");
+    }
+
+    BenchPlan withOnly(Set<String> ids) {
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+                connections, fanoutRounds, ids, out, serverCommand, command);
+    }
+
+    BenchPlan withOut(Path file) {
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+                connections, fanoutRounds, only, file, serverCommand, command);
+    }
+
+    BenchPlan withConnections(int n, List<String> server) {
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+                n, fanoutRounds, only, out, server, command);
+    }
+
+    BenchPlan withCommand(String line) {
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+                connections, fanoutRounds, only, out, serverCommand, line);
+    }
+
+    /** Whether a scenario kind runs: {@code --only} names kinds, systems, or both. */
+    boolean runsKind(String kind) {
+        boolean anyKind = only.stream().anyMatch(KINDS::contains);
+        if (!anyKind) {
+            // Only systems named: throughput and latency of those systems, no connection benchmark.
+            return only.isEmpty() || !"connections".equals(kind);
+        }
+        return only.contains(kind);
+    }
+
+    /** Whether a system (by id) runs. */
+    boolean runsSystem(String id) {
+        boolean anySystem = only.stream().anyMatch(s -> !KINDS.contains(s));
+        return !anySystem || only.contains(id);
+    }
+
+    long messagesPerRound(int k) {
+        return Math.max(minMessages, deliveriesPerRound / k);
+    }
+}

@@ -1,0 +1,21 @@
+package org.parley.bench;
+
+import java.util.function.IntFunction;
+
+/**
+ * One system the benchmark knows: an id for {@code --only}, a display name, and either a
+ * scenario factory (by K) or the reason it is not measured.
+ *
+ * @param id          what {@code --only} takes: raw-jeromq, parley-zmq, raw-nio, parley-tcp, redis, nats
+ * @param name        display name
+ * @param description one line for the report
+ * @param unavailable why it is not measured, or null when it is
+ * @param version     the external server's version line, or ""
+ * @param factory     scenario for a given K, or null when unavailable
+ */
+record BenchSystem(String id, String name, String description, String unavailable, String version,
+                   IntFunction<Scenario> factory) {
+    boolean measurable() {
+        return unavailable == null;
+    }
+}

@@ -1,0 +1,164 @@
+package org.parley.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server process the benchmark starts on a loopback port and always stops: redis-server,
+ * nats-server, or the server of the connection benchmark.
+ *
+ * <p>Thread safety: start and close from one thread; a daemon thread drains the output.
+ */
+final class ExternalServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ExternalServer.class);
+    private static final List<String> EXTRA_DIRS = List.of("/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/sbin");
+
+    private final String name;
+    private final Process process;
+    private final int port;
+    private final Deque<String> lastLines = new ArrayDeque<>();
+
+    private ExternalServer(String name, Process process, int port) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        Thread drain = new Thread(this::drain, "parley-bench-drain-" + name);
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    /** Starts {@code command} and waits until {@code port} on 127.0.0.1 accepts connections. */
+    static ExternalServer start(String name, List<String> command, int port, long timeoutMillis) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ExternalServer server = new ExternalServer(name, p, port);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            if (!p.isAlive()) {
+                String out = server.output();
+                throw new IOException(name + " exited with status " + p.exitValue() + " before listening"
+                        + (out.isEmpty() ? "" : ": " + out));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return server;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    server.close();
+                    throw new IOException(name + " did not listen on port " + port + " within " + timeoutMillis + " ms");
+                }
+                LockSupport.parkNanos(20_000_000);
+            }
+        }
+    }
+
+    /** A port that was free a moment ago on 127.0.0.1. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The executable named {@code binary} on the PATH or in the usual system directories. */
+    static Optional<Path> find(String binary) {
+        List<String> dirs = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            dirs.addAll(List.of(path.split(java.io.File.pathSeparator)));
+        }
+        dirs.addAll(EXTRA_DIRS);
+        for (String d : dirs) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(d, binary);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first line {@code binary --version} prints, or "" if it prints nothing in 5 s. */
+    static String version(Path binary) {
+        try {
+            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String line;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                line = r.readLine();
+            }
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return line == null ? "" : line.trim();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** The last lines the server printed, for error messages. */
+    synchronized String output() {
+        return String.join(" | ", lastLines);
+    }
+
+    private void drain() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                log.debug("{}: {}", name, line);
+                synchronized (this) {
+                    lastLines.addLast(line);
+                    if (lastLines.size() > 5) {
+                        lastLines.removeFirst();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.debug("{} output closed", name, e);
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after 5 s. Idempotent. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                log.warn("{} ignored SIGTERM for 5 s; killing it", name);
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

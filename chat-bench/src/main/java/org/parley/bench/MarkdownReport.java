@@ -1,0 +1,170 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * Writes docs/BENCHMARKS.md: the machine, the date, the command, the tables, the ratios, every
+ * round's figures and the chart beside it.
+ *
+ * <p>Thread safety: stateless.
+ */
+final class MarkdownReport {
+    private MarkdownReport() {
+    }
+
+    /** Writes {@code report} to {@code file} and its chart to {@code chart} (referenced by file name). */
+    static void write(Report report, Path file, Path chart) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Files.writeString(file, render(report, chart.getFileName().toString()), StandardCharsets.UTF_8);
+        ThroughputChart.write(report, chart);
+    }
+
+    static String render(Report r, String chartName) {
+        StringBuilder b = new StringBuilder();
+        boolean parleyMissing = r.systems().stream()
+                .anyMatch(s -> s.name().startsWith("Parley") && !s.measurable());
+        b.append("# Parley benchmarks\n\n");
+        if (parleyMissing) {
+            b.append("**Baselines only.** The Parley transports were not in this build, so their rows read "
+                    + "\"not measured yet\"; the ceilings and the external systems below are what Parley will be "
+                    + "compared with.\n\n");
+        }
+        b.append("- Command: `").append(r.plan().command()).append("` (").append(r.plan().name()).append(" run, ")
+                .append(Format.fixed(r.seconds(), 0)).append(" s)\n");
+        b.append("- Date: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                r.date().atOffset(ZoneOffset.UTC).withNano(0))).append(" UTC\n");
+        b.append("- Machine: ").append(r.machine().describe()).append("\n");
+        for (BenchSystem s : r.systems()) {
+            if (!s.version().isEmpty()) {
+                b.append("- ").append(s.name()).append(": ").append(s.version()).append("\n");
+            }
+        }
+        b.append("\nEach figure is the median of ").append(r.plan().rounds()).append(" rounds after ")
+                .append(r.plan().warmups()).append(" warm-up round(s), with min and max. A delivery is one message "
+                + "arriving at one subscriber; a message to K subscribers is K deliveries. Posting clients keep at most "
+                + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
+                + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
+                + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
+                + "send from one loop (one PUB socket, one selector thread); the client-server systems from "
+                + Systems.POSTING_CLIENTS + " pipelined posting clients. Clients and servers share the same cores, "
+                + "so every figure includes the clients' own cost.\n\n");
+
+        if (!r.throughput().isEmpty()) {
+            throughput(r, chartName, b);
+        }
+        connections(r, b);
+        if (!r.systems().isEmpty()) {
+            systems(r, b);
+        }
+        return b.toString();
+    }
+
+    private static void throughput(Report r, String chartName, StringBuilder b) {
+        b.append("## Throughput\n\n");
+        b.append("| system | K | deliveries/s (median) | min | max | CPU s per M deliveries | delivered / expected | sent | note |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (ThroughputResult t : r.throughput()) {
+            if (!t.measured()) {
+                b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | - | - | - | - | - | - | ")
+                        .append(t.note()).append(" |\n");
+                continue;
+            }
+            b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ").append(Format.rate(t.median()))
+                    .append(" | ").append(Format.rate(t.min())).append(" | ").append(Format.rate(t.max()))
+                    .append(" | ").append(Format.fixed(t.medianCpuPerMillion(), 2)).append(" | ")
+                    .append(t.delivered()).append(" / ").append(t.expected()).append(" | ").append(t.sent())
+                    .append(" | ").append(t.note() == null ? "" : t.note()).append(" |\n");
+        }
+        b.append("\n![deliveries per second against K](").append(chartName).append(")\n\n");
+        b.append("## Ratios (deliveries/s)\n\n");
+        for (String line : r.ratioLines()) {
+            b.append("- ").append(line).append("\n");
+        }
+        if (r.throughput().stream().anyMatch(t -> t.latency() != null)) {
+            b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
+                    + "message's intended send time (HdrHistogram, no coordinated omission). GC: collections in the "
+                    + "benchmark JVM during the run. A paced sender cannot batch, so a system may not sustain half "
+                    + "of its batched peak: a p50 in milliseconds means it fell behind, and on two shared cores the "
+                    + "tail is mostly scheduling.\n\n");
+            b.append("| system | K | offered msgs/s | p50 | p99 | p99.9 | max | delivered / expected | GC |\n");
+            b.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            for (ThroughputResult t : r.throughput()) {
+                LatencyResult l = t.latency();
+                if (l != null) {
+                    b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ")
+                            .append(Format.rate(l.offeredPerSecond())).append(" | ").append(Format.micros(l.p50Micros()))
+                            .append(" | ").append(Format.micros(l.p99Micros())).append(" | ")
+                            .append(Format.micros(l.p999Micros())).append(" | ").append(Format.micros(l.maxMicros()))
+                            .append(" | ").append(l.delivered()).append(" / ").append(l.expected()).append(" | ")
+                            .append(l.gc().describe()).append(" |\n");
+                }
+            }
+        }
+    }
+
+    private static void connections(Report r, StringBuilder b) {
+        ConnectionResult c = r.connections();
+        if (c != null) {
+            b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
+                    + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
+                    + "client sends a message on topic `bench` and the time until the last client has it is taken. "
+                    + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after.\n\n");
+            b.append("| server | clients | RSS per connection | heap per connection | fan-out median | min | max | delivered / expected |\n");
+            b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            b.append("| ").append(c.server()).append(" | ").append(c.connections()).append(" | ")
+                    .append(Format.bytes(c.rssPerConnection())).append(" | ").append(Format.bytes(c.heapPerConnection()))
+                    .append(" | ").append(Format.fixed(c.medianMillis(), 2)).append(" ms | ")
+                    .append(Format.fixed(c.minMillis(), 2)).append(" ms | ").append(Format.fixed(c.maxMillis(), 2))
+                    .append(" ms | ").append(c.delivered()).append(" / ").append(c.expected()).append(" |\n");
+            if (c.note() != null) {
+                b.append("\nNote: ").append(c.note()).append("\n");
+            }
+            b.append("\nServer memory: RSS ").append(Format.bytes(c.rssBefore())).append(" -> ")
+                    .append(Format.bytes(c.rssAfter())).append(", heap ").append(Format.bytes(c.heapBefore()))
+                    .append(" -> ").append(Format.bytes(c.heapAfter())).append(".\n");
+            b.append("The Parley topic server takes the baseline's place with "
+                    + "`bin/bench --only connections --server \"bin/topicserver {port}\"`.\n");
+        }
+    }
+
+    private static void systems(Report r, StringBuilder b) {
+        b.append("\n## Systems\n\n");
+        for (BenchSystem s : r.systems()) {
+            b.append("- **").append(s.name()).append("** (`--only ").append(s.id()).append("`): ")
+                    .append(s.description());
+            if (!s.measurable()) {
+                b.append(". ").append(capitalise(s.unavailable()));
+            }
+            b.append(".\n");
+        }
+        b.append("\nRedis and NATS are measured when their servers are installed "
+                + "(Debian: `apt-get install redis-server nats-server`); otherwise they are skipped with a note.\n");
+        b.append("\n## Every round\n\n");
+        for (ThroughputResult t : r.throughput()) {
+            if (!t.measured()) {
+                continue;
+            }
+            b.append("- ").append(t.system()).append(", K=").append(t.k()).append(": ");
+            List<RoundResult> rounds = t.rounds();
+            for (int i = 0; i < rounds.size(); i++) {
+                RoundResult x = rounds.get(i);
+                b.append(i == 0 ? "" : "; ").append(Format.rate(x.deliveriesPerSecond())).append("/s ")
+                        .append(x.delivered()).append('/').append(x.expected());
+            }
+            b.append("\n");
+        }
+    }
+
+    private static String capitalise(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}

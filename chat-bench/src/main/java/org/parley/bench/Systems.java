@@ -1,0 +1,86 @@
+package org.parley.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * The registry of systems under test, in the order the report shows them, and the ratios the
+ * report prints. Adding a system is one entry here plus one {@link Scenario} class.
+ *
+ * <p>The two Parley entries are placeholders until the transports land: they report
+ * "not measured yet" and are never faked. To plug one in, write a {@link BaseScenario} subclass
+ * (about the size of {@link RawJeromqScenario}): {@code setup} starts the server in this JVM on a
+ * loopback port and subscribes K clients through the public API, each listener calling
+ * {@code sink.deliver(i, textBytes, 0)} with the received text (the payload is printable ASCII, so
+ * it survives JSON unchanged); {@code openSender} opens one posting client (a DEALER client for
+ * ZeroMQ, a topic client for TCP) whose {@code send} posts the payload as text. Then replace the
+ * {@link #notYet} entry with {@code available("parley-zmq", PARLEY_ZMQ, ..., k -> new
+ * ParleyZmqScenario(k, POSTING_CLIENTS))}. The ratios below pick the rows up by name.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class Systems {
+    static final String RAW_JEROMQ = "raw JeroMQ";
+    static final String PARLEY_ZMQ = "Parley ZeroMQ";
+    static final String RAW_NIO = "raw NIO";
+    static final String PARLEY_TCP = "Parley TCP";
+    static final String REDIS = "Redis";
+    static final String NATS = "NATS";
+
+    /** Posting clients of every client-server system (the raw ceilings have one sending loop). */
+    static final int POSTING_CLIENTS = 4;
+
+    /** A ratio line: numerator / denominator system, with what it shows. */
+    record Ratio(String numerator, String denominator) {
+        String label() {
+            return numerator + " / " + denominator;
+        }
+    }
+
+    static final List<Ratio> RATIOS = List.of(
+            new Ratio(PARLEY_ZMQ, RAW_JEROMQ),
+            new Ratio(PARLEY_TCP, RAW_NIO),
+            new Ratio(PARLEY_TCP, REDIS),
+            new Ratio(PARLEY_TCP, NATS));
+
+    private Systems() {
+    }
+
+    /** Every system, measurable or not, in report order. */
+    static List<BenchSystem> all() {
+        Optional<Path> redis = ExternalServer.find("redis-server");
+        Optional<Path> nats = ExternalServer.find("nats-server");
+        return List.of(
+                available("raw-jeromq", RAW_JEROMQ, "JeroMQ PUB to K SUB, no server logic: the ceiling for Parley ZeroMQ",
+                        RawJeromqScenario::new),
+                notYet("parley-zmq", PARLEY_ZMQ, "posts through DEALER clients to the Parley ZeroMQ server, K SUB clients",
+                        "not measured yet: the ZeroMQ transport (org.parley.zmq) is not in this build"),
+                available("raw-nio", RAW_NIO, "one selector thread writing pre-framed bytes to K sockets: the ceiling for Parley TCP",
+                        RawNioScenario::new),
+                notYet("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server, K topic clients",
+                        "not measured yet: the TCP transport (org.parley.tcp) is not in this build"),
+                external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
+                        redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
+                external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
+                        nats, "nats-server", k -> new NatsScenario(k, POSTING_CLIENTS, nats.orElseThrow())));
+    }
+
+    private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {
+        return new BenchSystem(id, name, description, null, "", factory);
+    }
+
+    private static BenchSystem notYet(String id, String name, String description, String note) {
+        return new BenchSystem(id, name, description, note, "", null);
+    }
+
+    private static BenchSystem external(String id, String name, String description, Optional<Path> binary,
+                                        String debianPackage, IntFunction<Scenario> factory) {
+        if (binary.isEmpty()) {
+            return new BenchSystem(id, name, description, "skipped: " + debianPackage
+                    + " is not installed (apt-get install " + debianPackage + ")", "", null);
+        }
+        return new BenchSystem(id, name, description, null, ExternalServer.version(binary.get()), factory);
+    }
+}

@@ -1,0 +1,112 @@
+package org.parley.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the harness in its quickest form so it cannot rot; checks structure, never speed. */
+class BenchHarnessTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(60)
+    void quickestRunMeasuresBothBaselinesAndWritesMarkdownAndChart() throws IOException {
+        Path md = dir.resolve("BENCHMARKS.md");
+        Report report = BenchMain.run(BenchPlan.smoke().withOut(md));
+
+        for (String system : List.of(Systems.RAW_JEROMQ, Systems.RAW_NIO)) {
+            ThroughputResult t = report.find(system, 1).orElseThrow(() -> new AssertionError(system + " row missing"));
+            assertEquals(1, t.rounds().size(), system + " rounds");
+            assertTrue(t.delivered() > 0, system + " delivered nothing");
+            assertEquals(t.sent(), t.expected(), system + ": K=1 expects one delivery per message");
+            assertNotNull(t.latency(), system + " latency run missing");
+            assertTrue(t.latency().delivered() > 0, system + " latency run delivered nothing");
+            assertTrue(t.median() > 0 && t.medianCpuPerMillion() >= 0, system + " figures missing");
+        }
+        ConnectionResult c = report.connections();
+        assertNotNull(c, "connection benchmark missing");
+        assertNull(c.note() != null && c.note().startsWith("failed") ? c.note() : null, "connection benchmark failed");
+        assertEquals(BenchPlan.smoke().connections(), c.connections());
+        assertEquals(c.expected(), c.delivered(), "every registered client gets the fanned-out message");
+        assertTrue(c.rssAfter() > 0, "server RSS unknown");
+
+        String text = report.text();
+        assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: n/a (not measured)"), text);
+        assertTrue(text.contains("raw NIO"), text);
+
+        Path png = BenchMain.chartFor(md);
+        MarkdownReport.write(report, md, png);
+        String written = Files.readString(md);
+        assertTrue(written.contains("| raw JeroMQ | 1 |"), written);
+        assertTrue(written.contains("- Command: `smoke test`"), written);
+        assertTrue(written.contains("BENCHMARKS.png"), written);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(ThroughputChart.WIDTH, image.getWidth());
+    }
+
+    @Test
+    void parleySystemsAreListedAsNotMeasuredYetNeverFaked() {
+        for (String id : List.of("parley-zmq", "parley-tcp")) {
+            BenchSystem s = Systems.all().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
+            assertFalse(s.measurable(), id);
+            assertNull(s.factory(), id);
+            assertTrue(s.unavailable().startsWith("not measured yet"), s.unavailable());
+        }
+    }
+
+    @Test
+    void fullRunWritesDocsBenchmarksAndQuickRunOnlyPrints() {
+        BenchPlan full = BenchMain.parse(new String[0], "/repo");
+        assertEquals(Path.of("/repo", "docs", "BENCHMARKS.md"), full.out());
+        assertTrue(full.rounds() >= 5, "the issue asks for at least five rounds");
+        assertNull(BenchMain.parse(new String[] {"--quick"}, "/repo").out());
+        BenchPlan only = BenchMain.parse(new String[] {"--quick", "--only", "redis,latency", "--out", "x.md"}, "/repo");
+        assertEquals(Path.of("x.md"), only.out());
+        assertTrue(only.runsSystem("redis") && !only.runsSystem("nats"));
+        assertTrue(only.runsKind("latency") && !only.runsKind("connections"));
+        assertEquals(Path.of("x.png"), BenchMain.chartFor(Path.of("x.md")));
+    }
+
+    @Test
+    void badArgumentsNameWhatWasWrong() {
+        assertTrue(message("--only", "bogus").contains("bogus"));
+        assertTrue(message("--connections", "many").contains("many"));
+        assertTrue(message("--server", "bin/topicserver 7777").contains("{port}"));
+        assertTrue(message("--out").contains("--out needs a value"));
+        assertTrue(message("--fast").contains("--fast"));
+    }
+
+    private static String message(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> BenchMain.parse(args, "/repo")).getMessage();
+    }
+
+    @Test
+    void payloadCarriesItsStampAndProbesAreNotCounted() {
+        long now = System.nanoTime();
+        byte[] text = Payload.text(now);
+        assertEquals(Payload.SIZE, text.length);
+        assertEquals(now, Payload.stamp(text, 0));
+        assertEquals(-1L, Payload.stamp(Payload.text(-1L), 0));
+        DeliverySink sink = new DeliverySink(2);
+        long[] mark = sink.mark();
+        sink.deliver(0, Payload.probe(), 0);
+        sink.deliver(0, text, 0);
+        assertEquals(1, sink.delivered(mark));
+        assertEquals(0, sink.slowest(mark));
+        assertFalse(sink.allReady());
+    }
+}
