@@ -108,6 +108,9 @@ final class JsonObjectDecoder {
             drain(sink);
         } catch (IOException e) {
             failed = true;
+            if (current != null) {
+                throw new ProtocolException("the stream ended inside a message");
+            }
             throw new ProtocolException("not JSON: " + firstLine(e.getMessage()));
         }
         if (current != null) {
@@ -133,7 +136,7 @@ final class JsonObjectDecoder {
             }
             current.copyCurrentEvent(parser);
             if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
-                long size = parser.currentLocation().getByteOffset() - objectStart;
+                long size = parser.currentTokenLocation().getByteOffset() + 1 - objectStart; // through the closing brace
                 if (size > maxObjectBytes) {
                     throw tooLarge(Long.toString(size));
                 }
@@ -144,9 +147,6 @@ final class JsonObjectDecoder {
                     tree = MAPPER.readTree(p);
                 }
                 sink.accept((ObjectNode) tree);
-            } else if (fed - objectStart > maxObjectBytes
-                    && parser.currentLocation().getByteOffset() - objectStart > maxObjectBytes) {
-                throw tooLarge("more than " + maxObjectBytes);
             }
         }
     }
