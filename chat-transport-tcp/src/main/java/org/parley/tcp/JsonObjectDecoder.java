@@ -131,12 +131,13 @@ final class JsonObjectDecoder {
                 if (token != JsonToken.START_OBJECT) {
                     throw new ProtocolException("expected a JSON object, got " + describe(token));
                 }
-                objectStart = parser.currentTokenLocation().getByteOffset();
+                // The non-blocking parser reports a '{' token at the offset just after it.
+                objectStart = parser.currentTokenLocation().getByteOffset() - 1;
                 current = new TokenBuffer(parser);
             }
             current.copyCurrentEvent(parser);
             if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
-                long size = parser.currentTokenLocation().getByteOffset() + 1 - objectStart; // through the closing brace
+                long size = parser.currentLocation().getByteOffset() - objectStart; // through the closing brace
                 if (size > maxObjectBytes) {
                     throw tooLarge(Long.toString(size));
                 }
