@@ -57,6 +57,7 @@ public final class TopicServer implements ChatServer {
     private final AtomicLong discarded = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicLong registrations = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
     private final Map<String, Set<Connection>> byTopic = new HashMap<>();
@@ -127,6 +128,11 @@ public final class TopicServer implements ChatServer {
     /** Messages accepted from TCP clients and posted to the hub. */
     public long forwarded() {
         return forwarded.get();
+    }
+
+    /** Registrations accepted so far (for tests: a registration has taken effect). */
+    long registrations() {
+        return registrations.get();
     }
 
     /** Connections open now. */
@@ -235,6 +241,7 @@ public final class TopicServer implements ChatServer {
             set.add(c);
         }
         client.topics = next;
+        registrations.incrementAndGet();
         log.debug("{} registered for {}", c, next);
     }
 
