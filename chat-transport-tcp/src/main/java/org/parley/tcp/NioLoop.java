@@ -95,6 +95,7 @@ final class NioLoop implements AutoCloseable {
             throw e;
         }
         InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+        thread.setName("parley-tcp-selector-" + bound.getPort()); // the port picked, when asked for 0
         if (!execute(() -> {
             try {
                 servers.add(server);
