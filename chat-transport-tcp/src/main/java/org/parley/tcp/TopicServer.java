@@ -79,7 +79,9 @@ public final class TopicServer implements ChatServer {
             loop.close();
             throw e;
         }
-        this.serverAddress = TcpAddress.of(address);
+        // Listening on every interface: 0.0.0.0 names it on the wire and in logs, not "::".
+        this.serverAddress = address.getAddress().isAnyLocalAddress()
+                ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
     }
 
     /**
@@ -113,6 +115,11 @@ public final class TopicServer implements ChatServer {
     /** The address listened on. */
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** The address listened on as it appears on the wire ({@code 0.0.0.0} for every interface). */
+    public TcpAddress tcpAddress() {
+        return serverAddress;
     }
 
     @Override
