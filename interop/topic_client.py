@@ -60,7 +60,10 @@ def main():
     sock.sendall(json.dumps({"source": source, "topics": topics}).encode("utf-8"))
     print("registered", file=sys.stderr, flush=True)
     threading.Thread(target=reader, args=(sock,), daemon=True).start()
-    for line in sys.stdin:
+    while True:
+        line = sys.stdin.readline()  # not "for line in sys.stdin", which may read ahead
+        if not line:
+            break
         line = line.rstrip("\n")
         if closed_by_server.is_set():
             break

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import org.parley.core.Names;
 import org.parley.tcp.DirectPeer;
@@ -57,6 +58,9 @@ final class TcpCommands {
             if (port == null) {
                 throw new Cli.UsageException("the port is missing");
             }
+            // Signals are handled from before the "listening" line: whoever reads it may stop us at once.
+            CountDownLatch stop = new CountDownLatch(1);
+            Signals.onTerminate(stop::countDown);
             TopicServer server;
             try {
                 server = TopicServer.start(TopicServerOptions.builder().bindAddress(bind).port(port).build());
@@ -65,7 +69,10 @@ final class TcpCommands {
                         + "port " + port + ": " + inUse(e));
             }
             System.err.println("topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
-            return Cli.runUntilSignalled(server);
+            try (server) {
+                stop.await();
+            }
+            return 0;
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {
@@ -131,6 +138,7 @@ final class TcpCommands {
         private static int listen(int port) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false);
+                Signals.onTerminate(() -> session.end.complete(null));
                 DirectPeer peer;
                 try {
                     peer = DirectPeer.listen(port, session);
@@ -238,7 +246,7 @@ final class TcpCommands {
 
         /** Reads lines on a thread of its own, handing each to {@code send}, until the end. */
         int run(AutoCloseable connection, Predicate<String> send) throws Exception {
-            Signals.onTerminate(() -> end.complete(null));
+            Signals.onTerminate(() -> end.complete(null)); // again: idempotent, and covers the clients
             Thread input = new Thread(() -> {
                 try {
                     String line;
