@@ -67,6 +67,26 @@ final class Script implements AutoCloseable {
         return await(out, line, true, "stdout");
     }
 
+    /**
+     * Types {@code probe N} lines every half second until {@code reader} prints one as
+     * {@code topic:probe N}. The protocol has no acknowledgement of a registration, so this
+     * is how a test knows that both ends are registered: the server forwards only from and to
+     * registered connections.
+     */
+    void handshake(Script reader, String topic) throws Exception {
+        for (int i = 0; i < 40; i++) {
+            type("probe " + i);
+            String line = reader.out.poll(500, TimeUnit.MILLISECONDS);
+            while (line != null) {
+                if (line.startsWith(topic + ":probe ")) {
+                    return;
+                }
+                line = reader.out.poll(100, TimeUnit.MILLISECONDS);
+            }
+        }
+        throw new AssertionError("no probe reached the other side within 20 s; stderr: " + reader.errorLines());
+    }
+
     /** Waits for a standard error line containing {@code part}, skipping others. */
     String awaitErr(String part) throws InterruptedException {
         return await(err, part, false, "stderr");

@@ -40,6 +40,7 @@ class TcpChatIT {
                 for (Script s : List.of(a, b, c)) {
                     s.awaitErr("connected to");
                 }
+                a.handshake(b, "dev");
                 a.type("hello from a");
                 b.awaitOut("dev:hello from a");
                 b.type("hello from b");

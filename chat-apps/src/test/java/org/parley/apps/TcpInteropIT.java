@@ -35,6 +35,7 @@ class TcpInteropIT {
                 java.awaitErr("connected to");
                 other.awaitErr("connected to");
                 python.awaitErr("registered");
+                other.handshake(python, "lame-conversation"); // all three registered from here on
                 python.type("hello from python");
                 java.awaitOut("lame-conversation:hello from python"); // python registered and was heard
                 java.type("hello python");
