@@ -68,17 +68,18 @@ final class Script implements AutoCloseable {
     }
 
     /**
-     * Types {@code probe N} lines every half second until {@code reader} prints one as
-     * {@code topic:probe N}. The protocol has no acknowledgement of a registration, so this
+     * Types {@code probe from <pid> #N} lines every half second until {@code reader} prints one as
+     * {@code topic:probe from <pid> #N}. The protocol has no acknowledgement of a registration, so this
      * is how a test knows that both ends are registered: the server forwards only from and to
      * registered connections.
      */
     void handshake(Script reader, String topic) throws Exception {
         for (int i = 0; i < 40; i++) {
-            type("probe " + i);
+            String probe = "probe from " + process.pid() + " #";
+            type(probe + i);
             String line = reader.out.poll(500, TimeUnit.MILLISECONDS);
             while (line != null) {
-                if (line.startsWith(topic + ":probe ")) {
+                if (line.startsWith(topic + ":" + probe)) {
                     return;
                 }
                 line = reader.out.poll(100, TimeUnit.MILLISECONDS);

@@ -35,7 +35,8 @@ class TcpInteropIT {
                 java.awaitErr("connected to");
                 other.awaitErr("connected to");
                 python.awaitErr("registered");
-                other.handshake(python, "lame-conversation"); // all three registered from here on
+                java.handshake(python, "lame-conversation"); // registered, both of them
+                other.handshake(python, "lame-conversation"); // and the third
                 python.type("hello from python");
                 java.awaitOut("lame-conversation:hello from python"); // python registered and was heard
                 java.type("hello python");
