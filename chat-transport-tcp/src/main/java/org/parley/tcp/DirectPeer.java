@@ -3,10 +3,9 @@ package org.parley.tcp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
-import org.parley.core.ChatLimits;
-import org.parley.core.Names;
-import org.parley.core.ProtocolException;
+import java.util.function.Function;
 
 /**
  * Direct mode: two (or more) peers chat without a server; what one sends goes to every peer
@@ -95,12 +94,8 @@ public final class DirectPeer implements AutoCloseable {
      * @throws IllegalArgumentException if the text breaks a rule (the message says which)
      */
     public boolean send(String text) {
-        try {
-            Names.requireText(text, ChatLimits.DEFAULT);
-        } catch (ProtocolException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        java.util.function.Function<Connection, java.nio.ByteBuffer> encoder =
+        PeerCore.checkText(text);
+        Function<Connection, ByteBuffer> encoder =
                 c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }

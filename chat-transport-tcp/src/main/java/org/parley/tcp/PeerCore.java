@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.parley.core.ChatLimits;
+import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.DeliveryThread;
 import org.slf4j.Logger;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 final class PeerCore implements Connection.Handler {
     private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
     static final int DELIVERY_CAPACITY = 10_000;
-    static final int MAX_FRAME_BYTES = org.parley.core.ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+    static final int MAX_FRAME_BYTES = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
     static final long MAX_OUTBOUND_BYTES = 4L * 1024 * 1024;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -68,6 +70,15 @@ final class PeerCore implements Connection.Handler {
                 c.send(encoder.apply(c));
             }
         });
+    }
+
+    /** {@code text} if it may be sent; else the rule it breaks, as the misuse it is. */
+    static String checkText(String text) {
+        try {
+            return Names.requireText(text, ChatLimits.DEFAULT);
+        } catch (ProtocolException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** Queues one message on {@code c}, a connection made by this core's loop; false if closed. */

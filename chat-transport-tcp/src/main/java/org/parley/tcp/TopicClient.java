@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import org.parley.core.ChatLimits;
 import org.parley.core.Names;
-import org.parley.core.ProtocolException;
 
 /**
  * A client of a {@link TopicServer} (or of any server that speaks the TCP protocol): registers
@@ -90,11 +88,7 @@ public final class TopicClient implements AutoCloseable {
         if (!Names.isValidChannel(topic)) {
             throw new IllegalArgumentException("topic \"" + topic + "\" breaks the rule " + Names.CHANNEL_RULE);
         }
-        try {
-            Names.requireText(text, ChatLimits.DEFAULT);
-        } catch (ProtocolException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        PeerCore.checkText(text);
         return core.sendTo(connection, c -> WireCodec.encodeChat(c.local(), c.remote(), topic, text, null));
     }
 
