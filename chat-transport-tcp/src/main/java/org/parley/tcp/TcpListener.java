@@ -6,8 +6,8 @@ import java.io.IOException;
  * Receives what happens on a {@link TopicClient} or a {@link DirectPeer}: messages, errors,
  * peers coming and going, and the end.
  *
- * <p>Calls come on the client's delivery thread ({@code parley-tcp-delivery-<port>}), one at a
- * time, in order; never on the selector thread. {@link #onClosed} comes last, once.
+ * <p>Thread safety: calls come on the client's delivery thread ({@code parley-tcp-delivery-<port>}),
+ * one at a time, in order; never on the selector thread. {@link #onClosed} comes last, once.
  */
 @FunctionalInterface
 public interface TcpListener {
