@@ -1,6 +1,22 @@
 package org.parley.apps;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
+import org.parley.core.Names;
+import org.parley.tcp.DirectPeer;
+import org.parley.tcp.TcpAddress;
+import org.parley.tcp.TcpListener;
+import org.parley.tcp.TcpMessage;
+import org.parley.tcp.TopicClient;
+import org.parley.tcp.TopicServer;
+import org.parley.tcp.TopicServerOptions;
 
 /** The TCP chat's commands: {@code chat} and {@code topicserver}. */
 final class TcpCommands {
@@ -8,6 +24,263 @@ final class TcpCommands {
     }
 
     static List<Command> all() {
-        return List.of();
+        return List.of(new ChatCommand(), new TopicServerCommand());
+    }
+
+    /** {@code topicserver <port> [--bind <ip>]}: runs until SIGINT or SIGTERM. */
+    static final class TopicServerCommand implements Command {
+        @Override
+        public String name() {
+            return "topicserver";
+        }
+
+        @Override
+        public String arguments() {
+            return "<port> [--bind <ip>]   (port 0 picks a free one; every interface unless --bind)";
+        }
+
+        @Override
+        public int run(String[] args) throws Exception {
+            Integer port = null;
+            InetAddress bind = null;
+            for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--bind")) {
+                    if (i + 1 == args.length) {
+                        throw new Cli.UsageException("--bind needs an IP address");
+                    }
+                    bind = address(args[++i]);
+                } else if (port == null && !args[i].startsWith("-")) {
+                    port = Cli.port("port", args[i], true);
+                } else {
+                    throw new Cli.UsageException("unexpected argument \"" + args[i] + "\"");
+                }
+            }
+            if (port == null) {
+                throw new Cli.UsageException("the port is missing");
+            }
+            // Signals are handled from before the "listening" line: whoever reads it may stop us at once.
+            CountDownLatch stop = new CountDownLatch(1);
+            Signals.onTerminate(stop::countDown);
+            TopicServer server;
+            try {
+                server = TopicServer.start(TopicServerOptions.builder().bindAddress(bind).port(port).build());
+            } catch (BindException e) {
+                throw new Cli.FailureException("cannot listen on " + (bind == null ? "" : bind.getHostAddress() + " ")
+                        + "port " + port + ": " + inUse(e));
+            }
+            System.err.println("topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
+            try (server) {
+                stop.await();
+            }
+            return 0;
+        }
+
+        private static InetAddress address(String value) throws Cli.UsageException {
+            try {
+                return InetAddress.getByName(Cli.host(value));
+            } catch (UnknownHostException e) {
+                throw new Cli.UsageException("address \"" + value + "\" is not an IP address or a known host");
+            }
+        }
+    }
+
+    /**
+     * {@code chat -direct <port>}, {@code chat -direct 0 <ip>:<port>},
+     * {@code chat -topic <ip>:<port> <topic> [<topic>...]}.
+     */
+    static final class ChatCommand implements Command {
+        @Override
+        public String name() {
+            return "chat";
+        }
+
+        @Override
+        public String arguments() {
+            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...]";
+        }
+
+        @Override
+        public int run(String[] args) throws Exception {
+            if (args.length == 0) {
+                throw new Cli.UsageException("a mode is needed: -direct or -topic");
+            }
+            switch (args[0]) {
+                case "-direct" -> {
+                    if (args.length == 2) {
+                        int port = Cli.port("port", args[1]);
+                        return listen(port);
+                    }
+                    if (args.length == 3) {
+                        if (!args[1].equals("0")) {
+                            throw new Cli.UsageException("to connect, give port 0 then the peer: -direct 0 <ip>:<port>");
+                        }
+                        return connect(Cli.hostPort(args[2]));
+                    }
+                    throw new Cli.UsageException("-direct takes <port>, or 0 and <ip>:<port>");
+                }
+                case "-topic" -> {
+                    if (args.length < 3) {
+                        throw new Cli.UsageException("-topic takes <ip>:<port> and at least one topic");
+                    }
+                    Cli.HostPort server = Cli.hostPort(args[1]);
+                    List<String> topics = Arrays.asList(args).subList(2, args.length);
+                    for (String t : topics) {
+                        if (!Names.isValidChannel(t)) {
+                            throw new Cli.UsageException("topic \"" + t + "\" breaks the rule " + Names.CHANNEL_RULE);
+                        }
+                    }
+                    return topic(server, topics);
+                }
+                default -> throw new Cli.UsageException("unknown mode \"" + args[0] + "\": -direct or -topic");
+            }
+        }
+
+        private static int listen(int port) throws Exception {
+            try (Console console = Console.open()) {
+                Session session = new Session(console, false);
+                Signals.onTerminate(() -> session.end.complete(null));
+                DirectPeer peer;
+                try {
+                    peer = DirectPeer.listen(port, session);
+                } catch (BindException e) {
+                    throw new Cli.FailureException("cannot listen on port " + port + ": " + inUse(e));
+                }
+                console.error("chat: listening on port " + peer.port() + ", waiting for peers (Ctrl-D or Ctrl-C ends)");
+                return session.run(peer, text -> {
+                    if (peer.peerCount() == 0) {
+                        console.error("not sent: no peer is connected");
+                        return true;
+                    }
+                    return peer.send(text);
+                });
+            }
+        }
+
+        private static int connect(Cli.HostPort target) throws Exception {
+            try (Console console = Console.open()) {
+                Session session = new Session(console, true);
+                DirectPeer peer;
+                try {
+                    peer = DirectPeer.connect(target.host(), target.port(), session);
+                } catch (IOException e) {
+                    throw cannotConnect(target, e);
+                }
+                return session.run(peer, peer::send);
+            }
+        }
+
+        private static int topic(Cli.HostPort server, List<String> topics) throws Exception {
+            try (Console console = Console.open()) {
+                Session session = new Session(console, false) {
+                    @Override
+                    public void onPeerJoined(TcpAddress peer) {
+                        console.error("chat: connected to " + peer + ", registered for " + String.join(" ", topics)
+                                + "; typed lines go to " + topics.get(0));
+                    }
+
+                    @Override
+                    public void onPeerLeft(TcpAddress peer, IOException cause) {
+                        end.complete(cause == null ? "the server " + peer + " closed the connection"
+                                : "lost the server " + peer + ": " + cause.getMessage());
+                    }
+                };
+                TopicClient client;
+                try {
+                    client = TopicClient.connect(server.host(), server.port(), topics, session);
+                } catch (IOException e) {
+                    throw cannotConnect(new Cli.HostPort(server.host(), server.port()), e);
+                }
+                return session.run(client, client::send);
+            }
+        }
+
+        private static Cli.FailureException cannotConnect(Cli.HostPort target, IOException e) {
+            return new Cli.FailureException("cannot connect to " + target.host() + ":" + target.port() + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        }
+    }
+
+    /**
+     * One interactive chat: prints what arrives, sends typed lines, ends at end of input, on a
+     * signal, or when the connection ends. A null end value is a clean end (exit 0); a text is
+     * the one line printed before exit 1.
+     */
+    private static class Session implements TcpListener {
+        final Console console;
+        final CompletableFuture<String> end = new CompletableFuture<>();
+        private final boolean endsWithPeer;
+
+        Session(Console console, boolean endsWithPeer) {
+            this.console = console;
+            this.endsWithPeer = endsWithPeer;
+        }
+
+        @Override
+        public void onMessage(TcpMessage message) {
+            console.println(message.displayLine());
+        }
+
+        @Override
+        public void onError(TcpAddress peer, String error) {
+            console.error("error from " + peer + ": " + error);
+        }
+
+        @Override
+        public void onPeerJoined(TcpAddress peer) {
+            console.error("peer " + peer + " joined");
+        }
+
+        @Override
+        public void onPeerLeft(TcpAddress peer, IOException cause) {
+            if (cause == null) {
+                console.error("peer " + peer + " left");
+                if (endsWithPeer) {
+                    end.complete(null);
+                }
+            } else if (endsWithPeer) {
+                end.complete("lost the peer " + peer + ": " + cause.getMessage());
+            } else {
+                console.error("peer " + peer + " vanished: " + cause.getMessage());
+            }
+        }
+
+        /** Reads lines on a thread of its own, handing each to {@code send}, until the end. */
+        int run(AutoCloseable connection, Predicate<String> send) throws Exception {
+            Signals.onTerminate(() -> end.complete(null)); // again: idempotent, and covers the clients
+            Thread input = new Thread(() -> {
+                try {
+                    String line;
+                    while (!end.isDone() && (line = console.readLine()) != null) {
+                        if (line.isBlank()) {
+                            continue;
+                        }
+                        try {
+                            if (!send.test(line)) {
+                                console.error("not sent: the connection is closed or its queue is full");
+                            }
+                        } catch (IllegalArgumentException e) {
+                            console.error("not sent: " + e.getMessage());
+                        }
+                    }
+                } catch (IOException e) {
+                    console.error("cannot read standard input: " + e.getMessage());
+                }
+                end.complete(null); // end of input: done, once the queued lines are written
+            }, "parley-console");
+            input.setDaemon(true);
+            input.start();
+            String failure = end.get();
+            connection.close(); // writes what is queued first
+            if (failure != null) {
+                throw new Cli.FailureException(failure);
+            }
+            return 0;
+        }
+    }
+
+    private static String inUse(BindException e) {
+        String m = e.getMessage();
+        return m != null && m.toLowerCase(java.util.Locale.ROOT).contains("in use") ? "the port is in use"
+                : (m == null ? "cannot bind" : m);
     }
 }

@@ -1,0 +1,135 @@
+package org.parley.apps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The TCP chat's commands, run through bin/ as processes. */
+class TcpChatIT {
+
+    /** Starts {@code bin/topicserver 0} and returns it with the port it picked. */
+    static Script topicServer() throws Exception {
+        return Script.bin("topicserver", "0");
+    }
+
+    static int portOf(Script server) throws InterruptedException {
+        String line = server.awaitErr("topicserver: listening on ");
+        String tail = line.substring(line.lastIndexOf(':') + 1);
+        return Integer.parseInt(tail.substring(0, tail.indexOf(' ')));
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void twoClientsOfATopicChatAndAClientOfAnotherTopicSeesNothing() throws Exception {
+        try (Script server = topicServer()) {
+            int port = portOf(server);
+            String address = "127.0.0.1:" + port;
+            try (Script a = Script.bin("chat", "-topic", address, "dev");
+                 Script b = Script.bin("chat", "-topic", address, "dev");
+                 Script c = Script.bin("chat", "-topic", address, "devops")) {
+                for (Script s : List.of(a, b, c)) {
+                    s.awaitErr("connected to");
+                }
+                a.handshake(b, "dev");
+                a.type("hello from a");
+                b.awaitOut("dev:hello from a");
+                b.type("hello from b");
+                a.awaitOut("dev:hello from b");
+                for (Script s : List.of(a, b, c)) {
+                    s.endInput();
+                }
+                for (Script s : List.of(a, b, c)) {
+                    assertEquals(0, s.exitCode(), s.errorLines().toString());
+                }
+                assertEquals(List.of(), c.remainingOut());
+            }
+            server.terminate();
+            assertEquals(0, server.exitCode(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void topicServerStopsOnSigtermWithinTwoSecondsAndExitZero() throws Exception {
+        try (Script server = topicServer()) {
+            portOf(server);
+            long start = System.nanoTime();
+            server.terminate();
+            assertEquals(0, server.exitCode(Duration.ofSeconds(5)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 2000, "stopped in " + millis + " ms");
+        }
+    }
+
+    @Test
+    void directPeersChatBothWaysAndTheGuestEndsWhenTheHostLeaves() throws Exception {
+        int port = freePort();
+        try (Script host = Script.bin("chat", "-direct", Integer.toString(port))) {
+            host.awaitErr("listening on port " + port);
+            try (Script guest = Script.bin("chat", "-direct", "0", "127.0.0.1:" + port)) {
+                host.awaitErr("joined");
+                guest.type("hi host");
+                host.awaitOut("direct:hi host");
+                host.type("hi guest");
+                guest.awaitOut("direct:hi guest");
+                host.endInput();
+                assertEquals(0, host.exitCode());
+                guest.awaitErr("left");
+                assertEquals(0, guest.exitCode());
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsPrintUsageAndExitTwo() throws Exception {
+        List<List<String>> cases = List.of(
+                List.of("chat"),
+                List.of("chat", "-sideways", "1"),
+                List.of("chat", "-direct", "5000", "127.0.0.1:5001"),
+                List.of("chat", "-topic", "127.0.0.1:notaport", "dev"),
+                List.of("chat", "-topic", "127.0.0.1:5000", "no spaces"),
+                List.of("topicserver"),
+                List.of("topicserver", "70000"));
+        List<Script> runs = new ArrayList<>();
+        try {
+            for (List<String> c : cases) {
+                runs.add(Script.bin(c.get(0), c.subList(1, c.size()).toArray(String[]::new)));
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                Script run = runs.get(i);
+                assertEquals(2, run.exitCode(Duration.ofSeconds(60)), cases.get(i) + ": " + run.errorLines());
+                assertTrue(run.errorLines().stream().anyMatch(l -> l.startsWith("usage: ")), cases.get(i) + ": " + run.errorLines());
+                assertTrue(run.errorLines().stream().noneMatch(l -> l.contains("Exception")), run.errorLines().toString());
+            }
+        } finally {
+            runs.forEach(Script::close);
+        }
+    }
+
+    @Test
+    void clientWithNoServerAndServerOnAPortInUseExitOneWithOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            int free = freePort();
+            try (Script topic = Script.bin("chat", "-topic", "127.0.0.1:" + free, "dev");
+                 Script direct = Script.bin("chat", "-direct", "0", "127.0.0.1:" + free);
+                 Script server = Script.bin("topicserver", Integer.toString(taken.getLocalPort()))) {
+                assertEquals(1, topic.exitCode());
+                assertEquals(List.of("chat: cannot connect to 127.0.0.1:" + free + ": Connection refused"), topic.errorLines());
+                assertEquals(1, direct.exitCode());
+                assertEquals(1, direct.errorLines().size(), direct.errorLines().toString());
+                assertEquals(1, server.exitCode());
+                assertEquals(List.of("topicserver: cannot listen on port " + taken.getLocalPort() + ": the port is in use"),
+                        server.errorLines());
+            }
+        }
+    }
+}

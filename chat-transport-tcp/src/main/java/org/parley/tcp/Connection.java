@@ -1,0 +1,162 @@
+package org.parley.tcp;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import org.parley.core.ProtocolException;
+
+/**
+ * One TCP connection on a {@link NioLoop}: its decoder, its bounded write queue and what to do
+ * with what it reads.
+ *
+ * <p>Thread safety: confined to the selector thread, except {@link #remote()}, {@link #local()}
+ * and {@link #attachment}, which are fixed before the connection is handed to the loop (or
+ * written by the handler on the selector thread only).
+ */
+final class Connection {
+    /** What a connection's owner does with it; every method runs on the selector thread. */
+    interface Handler {
+        /** The connection is registered with the selector. */
+        default void onOpen(Connection connection) {
+        }
+
+        /** A complete object arrived; throwing makes the loop send the error and close. */
+        void onObject(Connection connection, ObjectNode object) throws ProtocolException;
+
+        /** The peer broke the protocol; the loop sends it {@code error} and closes. */
+        default void onProtocolError(Connection connection, String error) {
+        }
+
+        /** The connection is closed: {@code cause} null for an orderly end. Called once. */
+        void onClose(Connection connection, IOException cause);
+    }
+
+    final NioLoop loop;
+    final SocketChannel channel;
+    final Handler handler;
+    private final TcpAddress remote;
+    private final TcpAddress local;
+    private final JsonObjectDecoder decoder;
+    private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>(); // selector thread only
+    private final long maxOutboundBytes;
+    private long queuedBytes;
+    SelectionKey key;            // selector thread only
+    boolean closing;             // no more reading; close once the queue is written
+    long closeDeadline;          // System.nanoTime() by which a closing connection is cut
+    boolean closed;
+    Object attachment;           // the owner's per-connection state, selector thread only
+
+    Connection(NioLoop loop, SocketChannel channel, Handler handler, int maxFrameBytes, long maxOutboundBytes)
+            throws IOException {
+        this.loop = loop;
+        this.channel = channel;
+        this.handler = handler;
+        this.remote = TcpAddress.of((java.net.InetSocketAddress) channel.getRemoteAddress());
+        this.local = TcpAddress.of((java.net.InetSocketAddress) channel.getLocalAddress());
+        this.decoder = new JsonObjectDecoder(maxFrameBytes);
+        this.maxOutboundBytes = maxOutboundBytes;
+    }
+
+    /** The other side's address as observed on this connection. */
+    TcpAddress remote() {
+        return remote;
+    }
+
+    /** This side's address on this connection. */
+    TcpAddress local() {
+        return local;
+    }
+
+    JsonObjectDecoder decoder() {
+        return decoder;
+    }
+
+    /**
+     * Queues bytes to write (a duplicate, so one encoding can go to many connections) and
+     * writes what the socket takes now. A connection whose queue would pass its cap is cut.
+     * Returns false if the bytes were not queued.
+     */
+    boolean send(ByteBuffer bytes) {
+        if (closed || closing) {
+            return false;
+        }
+        ByteBuffer copy = bytes.duplicate();
+        if (queuedBytes + copy.remaining() > maxOutboundBytes) {
+            NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {})",
+                    remote, queuedBytes + copy.remaining(), maxOutboundBytes);
+            loop.close(this, new IOException("peer " + remote + " does not read: more than "
+                    + maxOutboundBytes + " bytes waiting"));
+            return false;
+        }
+        outbound.add(copy);
+        queuedBytes += copy.remaining();
+        if ((key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+            flush();
+        }
+        return true;
+    }
+
+    /** Stops reading and closes once everything queued is written (or after a grace time). */
+    void closeAfterFlush() {
+        if (closed || closing) {
+            return;
+        }
+        closing = true;
+        closeDeadline = System.nanoTime() + NioLoop.LINGER_NANOS;
+        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        loop.lingering(this);
+        if (outbound.isEmpty()) {
+            loop.close(this, null);
+        }
+    }
+
+    /** Reports a protocol violation to the peer ({@code {"error":...}}), then closes. */
+    void fail(String error) {
+        if (closed || closing) {
+            return;
+        }
+        send(WireCodec.encodeError(error));
+        closeAfterFlush();
+    }
+
+    /** Writes what the socket accepts; called when writable or after queueing. */
+    void flush() {
+        try {
+            while (!outbound.isEmpty()) {
+                ByteBuffer head = outbound.peek();
+                int written = channel.write(head);
+                queuedBytes -= written;
+                if (head.hasRemaining()) {
+                    break;
+                }
+                outbound.poll();
+            }
+        } catch (IOException e) {
+            loop.close(this, e);
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (outbound.isEmpty()) {
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+            if (closing) {
+                loop.close(this, null);
+            }
+        } else {
+            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        }
+    }
+
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "connection " + remote;
+    }
+}

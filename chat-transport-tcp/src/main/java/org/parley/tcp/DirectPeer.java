@@ -1,0 +1,118 @@
+package org.parley.tcp;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Direct mode: two (or more) peers chat without a server; what one sends goes to every peer
+ * connected to it, with the topic {@value TcpMessage#DIRECT_TOPIC}.
+ *
+ * <pre>{@code
+ * DirectPeer host = DirectPeer.listen(7000, m -> System.out.println(m.displayLine()));
+ * DirectPeer guest = DirectPeer.connect("127.0.0.1", 7000, m -> System.out.println(m.displayLine()));
+ * guest.send("hi");
+ * }</pre>
+ *
+ * <p>A listening peer accepts any number of peers until it is closed. A connecting peer ends
+ * when the other side leaves ({@link TcpListener#onClosed} with {@code null} if it left
+ * cleanly).
+ *
+ * <p>Thread safety: every method may be called from any thread. A peer runs two threads:
+ * {@code parley-tcp-selector-<port>} and {@code parley-tcp-delivery-<port>}, on which the
+ * listener is called.
+ */
+public final class DirectPeer implements AutoCloseable {
+    private final PeerCore core;
+    private final int port;
+    private final Connection connection; // the one connection of a connecting peer, else null
+
+    private DirectPeer(PeerCore core, int port, Connection connection) {
+        this.core = core;
+        this.port = port;
+        this.connection = connection;
+    }
+
+    /** Listens on every interface; {@code port} 0 picks a free one ({@link #port()}). */
+    public static DirectPeer listen(int port, TcpListener listener) throws IOException {
+        return listen(null, port, listener);
+    }
+
+    /**
+     * Listens on {@code address} ({@code null}: every interface).
+     *
+     * @throws java.net.BindException if the port is in use
+     */
+    public static DirectPeer listen(InetAddress address, int port, TcpListener listener) throws IOException {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is outside 0..65535");
+        }
+        PeerCore core = new PeerCore(Integer.toString(port), listener, false);
+        try {
+            InetSocketAddress bound = core.loop.bind(
+                    address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), () -> core);
+            return new DirectPeer(core, bound.getPort(), null);
+        } catch (IOException | RuntimeException e) {
+            core.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to a listening peer, waiting up to {@link TopicClient#CONNECT_TIMEOUT}.
+     *
+     * @throws IOException if it cannot be reached
+     */
+    public static DirectPeer connect(String host, int port, TcpListener listener) throws IOException {
+        PeerCore core = new PeerCore(Integer.toString(port), listener, true);
+        try {
+            Connection c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core);
+            return new DirectPeer(core, port, c);
+        } catch (IOException | RuntimeException e) {
+            core.close();
+            throw e;
+        }
+    }
+
+    /** The port listened on, or the other side's port for a connecting peer. */
+    public int port() {
+        return port;
+    }
+
+    /** Peers connected now. */
+    public int peerCount() {
+        return core.peerCount();
+    }
+
+    /**
+     * Sends {@code text} to every connected peer.
+     *
+     * @return false if no peer is connected, this peer is closed or its queue is full
+     * @throws IllegalArgumentException if the text breaks a rule (the message says which)
+     */
+    public boolean send(String text) {
+        PeerCore.checkText(text);
+        Function<Connection, ByteBuffer> encoder =
+                c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
+        return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
+    }
+
+    /** Whether this peer is still running. */
+    public boolean isOpen() {
+        return core.isOpen();
+    }
+
+    /** Waits up to {@code timeout} for this peer to end; true if it has. */
+    public boolean awaitClosed(Duration timeout) throws InterruptedException {
+        return core.awaitClosed(timeout);
+    }
+
+    /** Writes what is queued (for up to two seconds), closes every connection, stops the threads. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+}

@@ -1,0 +1,178 @@
+package org.parley.tcp;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
+import java.io.IOException;
+import org.parley.core.ProtocolException;
+
+/**
+ * Cuts a byte stream into top-level JSON objects, however the bytes arrive: split anywhere
+ * (in the middle of a UTF-8 character too), many objects in one read, objects separated by a
+ * newline, other white space or nothing at all.
+ *
+ * <p>Jackson's non-blocking parser is fed each read as it comes; the tokens of the current
+ * object are kept in a {@link TokenBuffer} and turned into a tree when the object closes. The
+ * bytes of the current object are counted (including an object that never ends), so memory
+ * stays bounded by the frame limit.
+ *
+ * <p>After the first {@link ProtocolException} the decoder is spent: the stream cannot be
+ * resynchronised, and the connection is closed.
+ *
+ * <p>Thread safety: not thread-safe; one decoder per connection, used by its selector thread.
+ */
+final class JsonObjectDecoder {
+    /** Receives each complete object; may throw to stop decoding. */
+    @FunctionalInterface
+    interface Sink {
+        void accept(ObjectNode object) throws ProtocolException;
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int MAX_NESTING = 16;
+
+    private final int maxObjectBytes;
+    private final JsonParser parser;
+    private final ByteArrayFeeder feeder;
+    private TokenBuffer current; // the tokens of the object being read, or null between objects
+    private long objectStart;    // byte offset of the current object's '{'
+    private long fed;            // bytes fed so far
+    private boolean failed;
+
+    JsonObjectDecoder(int maxObjectBytes) {
+        this.maxObjectBytes = maxObjectBytes;
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(maxObjectBytes)
+                        .maxNumberLength(100)
+                        .maxNameLength(maxObjectBytes)
+                        .maxNestingDepth(MAX_NESTING)
+                        .build())
+                .build();
+        try {
+            this.parser = factory.createNonBlockingByteArrayParser();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a JSON parser", e);
+        }
+        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+    }
+
+    /**
+     * Feeds {@code length} bytes; every object they complete goes to {@code sink}, in order.
+     * The array is read during this call only.
+     *
+     * @throws ProtocolException at the first object that is too large, not JSON, not UTF-8 or
+     *                           not an object; objects before it have been delivered
+     */
+    void feed(byte[] bytes, int offset, int length, Sink sink) throws ProtocolException {
+        if (failed) {
+            throw new IllegalStateException("decoder failed earlier");
+        }
+        try {
+            feeder.feedInput(bytes, offset, offset + length);
+            fed += length;
+            drain(sink);
+            if (current != null && fed - objectStart > maxObjectBytes) {
+                throw tooLarge("more than " + maxObjectBytes);
+            }
+        } catch (ProtocolException e) {
+            failed = true;
+            throw e;
+        } catch (StreamConstraintsException e) {
+            failed = true;
+            throw new ProtocolException(e.getMessage().contains("nesting")
+                    ? "message nests deeper than " + MAX_NESTING + " levels"
+                    : tooLarge("more than " + maxObjectBytes).getMessage());
+        } catch (IOException e) {
+            failed = true;
+            String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage();
+            throw new ProtocolException("not JSON: " + firstLine(reason));
+        }
+    }
+
+    /** The stream ended. Throws if it ended inside an object (or a top-level non-object). */
+    void endOfInput(Sink sink) throws ProtocolException {
+        if (failed) {
+            return;
+        }
+        feeder.endOfInput();
+        try {
+            drain(sink);
+        } catch (IOException e) {
+            failed = true;
+            if (current != null) {
+                throw new ProtocolException("the stream ended inside a message");
+            }
+            throw new ProtocolException("not JSON: " + firstLine(e.getMessage()));
+        }
+        if (current != null) {
+            failed = true;
+            throw new ProtocolException("the stream ended inside a message");
+        }
+    }
+
+    /** Whether the decoder is between objects (nothing buffered). */
+    boolean isIdle() {
+        return current == null;
+    }
+
+    private void drain(Sink sink) throws IOException {
+        JsonToken token;
+        while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
+            if (current == null) {
+                if (token != JsonToken.START_OBJECT) {
+                    throw new ProtocolException("expected a JSON object, got " + describe(token));
+                }
+                // The non-blocking parser reports a '{' token at the offset just after it.
+                objectStart = parser.currentTokenLocation().getByteOffset() - 1;
+                current = new TokenBuffer(parser);
+            }
+            current.copyCurrentEvent(parser);
+            if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
+                long size = parser.currentLocation().getByteOffset() - objectStart; // through the closing brace
+                if (size > maxObjectBytes) {
+                    throw tooLarge(Long.toString(size));
+                }
+                TokenBuffer done = current;
+                current = null;
+                JsonNode tree;
+                try (JsonParser p = done.asParser()) {
+                    tree = MAPPER.readTree(p);
+                }
+                sink.accept((ObjectNode) tree);
+            }
+        }
+    }
+
+    private ProtocolException tooLarge(String size) {
+        return new ProtocolException("message of " + size + " bytes exceeds the limit of " + maxObjectBytes);
+    }
+
+    private static String describe(JsonToken token) {
+        return switch (token) {
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> token.asString() == null ? token.name() : token.asString();
+        };
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable input";
+        }
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+}

@@ -1,0 +1,344 @@
+package org.parley.tcp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.parley.core.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread multiplexing every connection of its owner, as {@code select()} does:
+ * accepts, reads into the connections' decoders, writes their queues. It never blocks on a
+ * socket and never runs user callbacks; other threads hand it work with {@link #execute}.
+ *
+ * <p>Thread safety: {@link #execute}, {@link #bind}, {@link #connect} and {@link #close()} may
+ * be called from any thread; everything else runs on the selector thread.
+ */
+final class NioLoop implements AutoCloseable {
+    static final Logger log = LoggerFactory.getLogger(NioLoop.class);
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final int TASK_CAPACITY = 65_536;
+    private static final int READ_BUFFER_BYTES = 16 * 1024;
+
+    private final Selector selector;
+    private final Thread thread;
+    private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(TASK_CAPACITY);
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
+    private final Set<Connection> connections = new HashSet<>();                // selector thread only
+    private final Set<Connection> lingering = new HashSet<>();                  // selector thread only
+    private final List<ServerSocketChannel> servers = new ArrayList<>();        // selector thread only
+    private final int maxFrameBytes;
+    private final long maxOutboundBytes;
+    private volatile boolean running = true;
+
+    NioLoop(String threadName, int maxFrameBytes, long maxOutboundBytes) throws IOException {
+        this.selector = Selector.open();
+        this.maxFrameBytes = maxFrameBytes;
+        this.maxOutboundBytes = maxOutboundBytes;
+        this.thread = new Thread(this::run, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Runs {@code task} on the selector thread: now if called from it, else queued and the
+     * selector woken. Returns false if the queue is full or the loop has stopped.
+     */
+    boolean execute(Runnable task) {
+        if (inLoop()) {
+            task.run();
+            return true;
+        }
+        if (!running || !tasks.offer(task)) {
+            return false;
+        }
+        selector.wakeup();
+        return true;
+    }
+
+    /**
+     * Binds a listening socket on the caller's thread (so a port in use is reported to the
+     * caller) and hands it to the loop. Returns the bound address.
+     */
+    InetSocketAddress bind(InetSocketAddress address, Supplier<Connection.Handler> handlers) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(address, 128);
+            server.configureBlocking(false);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+        thread.setName("parley-tcp-selector-" + bound.getPort()); // the port picked, when asked for 0
+        if (!execute(() -> {
+            try {
+                servers.add(server);
+                server.register(selector, SelectionKey.OP_ACCEPT, handlers);
+            } catch (IOException e) {
+                log.error("cannot listen on {}", bound, e);
+            }
+        })) {
+            server.close();
+            throw new IOException("the selector loop has stopped");
+        }
+        return bound;
+    }
+
+    /**
+     * Connects on the caller's thread, waiting up to {@code timeout}, then hands the
+     * connection to the loop. The returned connection may be used through {@link #execute}.
+     */
+    Connection connect(InetSocketAddress address, Duration timeout, Connection.Handler handler) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        Connection connection;
+        try {
+            channel.socket().connect(address, (int) timeout.toMillis());
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            connection = new Connection(this, channel, handler, maxFrameBytes, maxOutboundBytes);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (!execute(() -> register(connection))) {
+            channel.close();
+            throw new IOException("the selector loop has stopped");
+        }
+        return connection;
+    }
+
+    /** Stops the loop: closes every socket, waits up to two seconds for the thread. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (!inLoop()) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Connections open on this loop (selector thread only). */
+    Set<Connection> connections() {
+        return connections;
+    }
+
+    void lingering(Connection c) {
+        lingering.add(c);
+    }
+
+    /** Closes {@code c} now and tells its handler, once. Selector thread only. */
+    void close(Connection c, IOException cause) {
+        if (c.closed) {
+            return;
+        }
+        c.closed = true;
+        connections.remove(c);
+        lingering.remove(c);
+        if (c.key != null) {
+            c.key.cancel();
+        }
+        try {
+            c.channel.close();
+        } catch (IOException e) {
+            log.debug("closing {} failed", c, e);
+        }
+        try {
+            c.handler.onClose(c, cause);
+        } catch (RuntimeException e) {
+            log.error("handler of {} failed on close", c, e);
+        }
+    }
+
+    private void register(Connection c) {
+        try {
+            c.key = c.channel.register(selector, SelectionKey.OP_READ, c);
+        } catch (IOException e) {
+            c.closed = true;
+            try {
+                c.channel.close();
+            } catch (IOException ignored) {
+                log.debug("closing {} failed", c, ignored);
+            }
+            c.handler.onClose(c, e);
+            return;
+        }
+        connections.add(c);
+        c.handler.onOpen(c);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                selector.select(lingering.isEmpty() ? 0 : 200);
+                runTasks();
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept(key);
+                    } else {
+                        Connection c = (Connection) key.attachment();
+                        if (key.isWritable()) {
+                            c.flush();
+                        }
+                        if (key.isValid() && key.isReadable() && !c.closed) {
+                            read(c);
+                        }
+                    }
+                }
+                cutOverdue();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            log.error("the selector loop {} failed", thread.getName(), e);
+        } catch (RuntimeException e) {
+            log.error("the selector loop {} failed", thread.getName(), e);
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("a task on {} failed", thread.getName(), e);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void accept(SelectionKey key) {
+        ServerSocketChannel server = (ServerSocketChannel) key.channel();
+        SocketChannel channel;
+        try {
+            channel = server.accept();
+        } catch (IOException e) {
+            // Out of file descriptors, say: keep serving the connections already open.
+            log.warn("accept failed on {}: {}", server, e.toString());
+            return;
+        }
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Connection c = new Connection(this, channel,
+                    ((Supplier<Connection.Handler>) key.attachment()).get(), maxFrameBytes, maxOutboundBytes);
+            register(c);
+        } catch (IOException e) {
+            log.warn("cannot set up an accepted connection: {}", e.toString());
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                log.debug("close failed", ignored);
+            }
+        }
+    }
+
+    private void read(Connection c) {
+        readBuffer.clear();
+        int n;
+        try {
+            n = c.channel.read(readBuffer);
+        } catch (IOException e) {
+            close(c, e);
+            return;
+        }
+        try {
+            if (n < 0) {
+                c.decoder().endOfInput(object -> c.handler.onObject(c, object));
+                c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
+                return;
+            }
+            c.decoder().feed(readBuffer.array(), 0, n, object -> {
+                if (!c.closing && !c.closed) {
+                    c.handler.onObject(c, object);
+                }
+            });
+        } catch (RuntimeException e) {
+            // A bug or a closed hub: this connection ends, the loop and the others go on.
+            log.error("closing {}: handling its input failed", c, e);
+            c.fail("internal error: " + e.getMessage());
+        } catch (ProtocolException e) {
+            if (n < 0) {
+                // The peer is gone; nobody to tell.
+                log.info("{} ended: {}", c, e.getMessage());
+                close(c, null);
+            } else {
+                log.warn("closing {}: {}", c, e.getMessage());
+                c.handler.onProtocolError(c, e.getMessage());
+                c.fail(e.getMessage());
+            }
+        }
+    }
+
+    private void cutOverdue() {
+        if (lingering.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Connection c : List.copyOf(lingering)) {
+            if (now - c.closeDeadline > 0) {
+                log.warn("closing {}: it did not take its last {} bytes in time", c, c.queuedBytes());
+                close(c, null);
+            }
+        }
+    }
+
+    private void shutdown() {
+        for (Connection c : List.copyOf(connections)) {
+            close(c, null);
+        }
+        for (ServerSocketChannel s : servers) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                log.debug("closing {} failed", s, e);
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("closing the selector failed", e);
+        }
+        running = false;
+        tasks.clear();
+    }
+}

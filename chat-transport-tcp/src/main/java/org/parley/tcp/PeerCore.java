@@ -1,0 +1,174 @@
+package org.parley.tcp;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.parley.core.ChatLimits;
+import org.parley.core.Names;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.DeliveryThread;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@link TopicClient} and a {@link DirectPeer} share: a {@link NioLoop}, the open
+ * connections, and a delivery thread on which the user's {@link TcpListener} is called.
+ *
+ * <p>Thread safety: {@link #sendToAll}, {@link #peerCount} and {@link #close} may be called
+ * from any thread; the {@link Connection.Handler} methods run on the selector thread.
+ */
+final class PeerCore implements Connection.Handler {
+    private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
+    static final int DELIVERY_CAPACITY = 10_000;
+    static final int MAX_FRAME_BYTES = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+    static final long MAX_OUTBOUND_BYTES = 4L * 1024 * 1024;
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+    final NioLoop loop;
+    private final DeliveryThread delivery;
+    private final TcpListener listener;
+    private final boolean single; // one connection: its end is the end of the whole
+    private final Set<Connection> peers = new LinkedHashSet<>(); // selector thread only
+    private final AtomicInteger peerCount = new AtomicInteger();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private boolean closingAll; // selector thread only
+
+    PeerCore(String name, TcpListener listener, boolean single) throws IOException {
+        this.loop = new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
+        this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
+        this.listener = listener;
+        this.single = single;
+        loop.start();
+    }
+
+    int peerCount() {
+        return peerCount.get();
+    }
+
+    boolean isOpen() {
+        return !finished.get() && !closing.get();
+    }
+
+    /** Queues one message per open connection, encoded by {@code encoder}; false if none was queued. */
+    boolean sendToAll(Function<Connection, ByteBuffer> encoder) {
+        if (!isOpen() || peerCount.get() == 0) {
+            return false;
+        }
+        return loop.execute(() -> {
+            for (Connection c : List.copyOf(peers)) {
+                c.send(encoder.apply(c));
+            }
+        });
+    }
+
+    /** {@code text} if it may be sent; else the rule it breaks, as the misuse it is. */
+    static String checkText(String text) {
+        try {
+            return Names.requireText(text, ChatLimits.DEFAULT);
+        } catch (ProtocolException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** Queues one message on {@code c}, a connection made by this core's loop; false if closed. */
+    boolean sendTo(Connection c, Function<Connection, ByteBuffer> encoder) {
+        if (!isOpen()) {
+            return false;
+        }
+        // Runs after the task that registered c: the loop's queue is first in, first out.
+        return loop.execute(() -> c.send(encoder.apply(c)));
+    }
+
+    /** Writes what is queued (for up to two seconds), closes every connection and stops the threads. */
+    void close() {
+        if (closing.compareAndSet(false, true)) {
+            boolean queued = loop.execute(() -> {
+                closingAll = true;
+                if (peers.isEmpty()) {
+                    finish(null);
+                }
+                for (Connection c : List.copyOf(peers)) {
+                    c.closeAfterFlush();
+                }
+            });
+            try {
+                if (queued && !done.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("closing: queued bytes not written within {}", CLOSE_TIMEOUT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        loop.close(); // closes what is left; its handler calls finish()
+        finish(null);
+        delivery.close(CLOSE_TIMEOUT);
+    }
+
+    /** Waits until the whole has ended (by close, or by the end of its single connection). */
+    boolean awaitClosed(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        peers.add(c);
+        peerCount.incrementAndGet();
+        deliver(() -> listener.onPeerJoined(c.remote()));
+    }
+
+    @Override
+    public void onObject(Connection c, ObjectNode object) throws ProtocolException {
+        WireCodec.Frame frame = WireCodec.decode(object);
+        if (frame instanceof WireCodec.Chat chat) {
+            deliver(() -> listener.onMessage(chat.message()));
+        } else if (frame instanceof WireCodec.Error e) {
+            // The other side closes after an error; say what it was.
+            deliver(() -> listener.onError(c.remote(), e.error()));
+        } else {
+            throw new ProtocolException("unexpected registration: only a topic server takes one");
+        }
+    }
+
+    @Override
+    public void onClose(Connection c, IOException cause) {
+        if (peers.remove(c)) {
+            peerCount.decrementAndGet();
+        }
+        deliver(() -> listener.onPeerLeft(c.remote(), cause));
+        if (single || (closingAll && peers.isEmpty())) {
+            finish(cause);
+        }
+    }
+
+    @Override
+    public void onProtocolError(Connection c, String error) {
+        deliver(() -> listener.onError(c.remote(), "bad input from " + c.remote() + ": " + error));
+    }
+
+    private void finish(IOException cause) {
+        if (finished.compareAndSet(false, true)) {
+            deliver(() -> listener.onClosed(cause));
+            done.countDown();
+            if (loop.inLoop()) {
+                loop.close(); // does not wait when called on the loop itself
+            }
+        }
+    }
+
+    private void deliver(Runnable call) {
+        if (!delivery.submit(call)) {
+            log.warn("a listener call was dropped: the delivery queue is full or closed");
+        }
+    }
+}

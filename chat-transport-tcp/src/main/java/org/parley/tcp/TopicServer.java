@@ -1,0 +1,331 @@
+package org.parley.tcp;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatMessage;
+import org.parley.core.ChatServer;
+import org.parley.core.HubListener;
+import org.parley.core.HubOptions;
+import org.parley.core.Names;
+import org.parley.core.ProtocolException;
+import org.parley.core.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TCP topic server: clients register for topics and chat; each message goes to the other
+ * clients of its topic. Topics are the channels of a {@link ChatHub}, so every forwarded
+ * message is in the hub's log, and another transport on the same hub sees the same traffic.
+ *
+ * <pre>{@code
+ * try (TopicServer server = TopicServer.start(TopicServerOptions.builder().port(7777).build())) {
+ *     System.out.println("listening on " + server.port());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Rules (docs/PROTOCOL.md, "TCP transport"): a message is forwarded to every other
+ * connection registered for its topic, and only if its sender registered for it; otherwise
+ * it is discarded and counted ({@link #discarded()}). {@code source} is rewritten to the
+ * address observed on the sender's connection. A protocol violation gets
+ * {@code {"error":...}} and that connection is closed; nobody else is affected.
+ *
+ * <p>Thread safety: safe from any thread. The server runs one thread,
+ * {@code parley-tcp-selector-<port>}, which serves every connection and never runs user code.
+ */
+public final class TopicServer implements ChatServer {
+    private static final Logger log = LoggerFactory.getLogger(TopicServer.class);
+
+    private final TopicServerOptions options;
+    private final ChatHub hub;
+    private final boolean ownsHub;
+    private final NioLoop loop;
+    private final InetSocketAddress address;
+    private final TcpAddress serverAddress;
+    private final Handler handler = new Handler();
+    private final AtomicLong discarded = new AtomicLong();
+    private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicLong registrations = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // The hash table from topic to the connections registered for it; selector thread only.
+    private final Map<String, Set<Connection>> byTopic = new HashMap<>();
+    // One hub subscription per topic that has at least one connection; selector thread only.
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+
+    private TopicServer(TopicServerOptions options, ChatHub hub, boolean ownsHub) throws IOException {
+        this.options = options;
+        this.hub = hub;
+        this.ownsHub = ownsHub;
+        InetSocketAddress wanted = options.bindAddress() == null
+                ? new InetSocketAddress(options.port()) : new InetSocketAddress(options.bindAddress(), options.port());
+        this.loop = new NioLoop("parley-tcp-selector-" + options.port(),
+                options.limits().maxFrameBytes(), options.maxOutboundBytes());
+        try {
+            loop.start();
+            this.address = loop.bind(wanted, () -> handler);
+        } catch (IOException | RuntimeException e) {
+            loop.close();
+            throw e;
+        }
+        // Listening on every interface: 0.0.0.0 names it on the wire and in logs, not "::".
+        this.serverAddress = address.getAddress().isAnyLocalAddress()
+                ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws java.net.BindException if the port is in use
+     * @throws IOException            if the socket cannot be opened
+     */
+    public static TopicServer start(TopicServerOptions options) throws IOException {
+        ChatHub hub = options.hub() != null ? options.hub()
+                : ChatHub.create(HubOptions.builder().limits(options.limits()).build());
+        boolean ownsHub = options.hub() == null;
+        TopicServer server;
+        try {
+            server = new TopicServer(options, hub, ownsHub);
+        } catch (IOException | RuntimeException e) {
+            if (ownsHub) {
+                hub.close();
+            }
+            throw e;
+        }
+        log.info("topic server listening on {}", server.serverAddress);
+        return server;
+    }
+
+    /** The port listened on (the one picked, when the options said 0). */
+    public int port() {
+        return address.getPort();
+    }
+
+    /** The address listened on. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** The address listened on as it appears on the wire ({@code 0.0.0.0} for every interface). */
+    public TcpAddress tcpAddress() {
+        return serverAddress;
+    }
+
+    @Override
+    public ChatHub hub() {
+        return hub;
+    }
+
+    /** Messages discarded because their sender had not registered for their topic. */
+    public long discarded() {
+        return discarded.get();
+    }
+
+    /** Messages accepted from TCP clients and posted to the hub. */
+    public long forwarded() {
+        return forwarded.get();
+    }
+
+    /** Registrations accepted so far (for tests: a registration has taken effect). */
+    long registrations() {
+        return registrations.get();
+    }
+
+    /** Connections open now. */
+    public int connections() {
+        return connectionCount.get();
+    }
+
+    /** Closes every connection and the listening socket; closes the hub if the server made it. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        loop.execute(() -> {
+            subscriptions.values().forEach(Subscription::close);
+            subscriptions.clear();
+        });
+        loop.close();
+        if (ownsHub) {
+            hub.close();
+        }
+        log.info("topic server on {} stopped", serverAddress);
+    }
+
+    /** Per-connection state; selector thread only. */
+    private static final class Client {
+        Set<String> topics = Set.of();
+        String derivedUser;
+        boolean warnedDiscard;
+    }
+
+    private final class Handler implements Connection.Handler {
+        @Override
+        public void onOpen(Connection c) {
+            Client client = new Client();
+            client.derivedUser = userFor(c.remote());
+            c.attachment = client;
+            if (connectionCount.incrementAndGet() > options.maxConnections()) {
+                log.warn("refusing {}: {} connections already", c, options.maxConnections());
+                c.fail("the server is full: " + options.maxConnections() + " connections");
+            } else {
+                log.debug("{} connected", c);
+            }
+        }
+
+        @Override
+        public void onObject(Connection c, ObjectNode object) throws ProtocolException {
+            Client client = (Client) c.attachment;
+            WireCodec.Frame frame = WireCodec.decode(object);
+            if (frame instanceof WireCodec.Registration r) {
+                register(c, client, r.topics());
+            } else if (frame instanceof WireCodec.Chat chat) {
+                TcpMessage m = chat.message();
+                if (!client.topics.contains(m.topic())) {
+                    long n = discarded.incrementAndGet();
+                    if (!client.warnedDiscard) {
+                        client.warnedDiscard = true;
+                        log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all)",
+                                c.remote(), quote(m.topic()), n);
+                    } else {
+                        log.debug("discarded a message of {} to topic {}", c.remote(), quote(m.topic()));
+                    }
+                    return;
+                }
+                String user = m.user() != null ? Names.requireUser(m.user()) : client.derivedUser;
+                // Validation, sequence, log and delivery (through our HubListener) happen here.
+                hub.post(m.topic(), user, m.text(), null, c);
+                forwarded.incrementAndGet();
+            } else if (frame instanceof WireCodec.Error e) {
+                log.info("{} reported an error: {}", c, e.error());
+            }
+        }
+
+        @Override
+        public void onClose(Connection c, IOException cause) {
+            Client client = (Client) c.attachment;
+            if (client != null) {
+                connectionCount.decrementAndGet();
+                unregister(c, client.topics);
+            }
+            if (cause != null) {
+                log.info("{} ended: {}", c, cause.getMessage());
+            } else {
+                log.debug("{} left", c);
+            }
+        }
+    }
+
+    private void register(Connection c, Client client, List<String> topics) throws ProtocolException {
+        if (topics.size() > options.maxTopics()) {
+            throw new ProtocolException("registration of " + topics.size() + " topics exceeds the limit of "
+                    + options.maxTopics());
+        }
+        Set<String> next = new LinkedHashSet<>();
+        for (String topic : topics) {
+            next.add(Names.requireChannel(topic));
+        }
+        Set<String> removed = new LinkedHashSet<>(client.topics);
+        removed.removeAll(next);
+        unregister(c, removed);
+        for (String topic : next) {
+            Set<Connection> set = byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>());
+            if (set.isEmpty()) {
+                subscriptions.put(topic, hub.subscribe(topic, new TopicListener(topic)));
+            }
+            set.add(c);
+        }
+        client.topics = next;
+        registrations.incrementAndGet();
+        log.debug("{} registered for {}", c, next);
+    }
+
+    private void unregister(Connection c, Set<String> topics) {
+        for (String topic : topics) {
+            Set<Connection> set = byTopic.get(topic);
+            if (set != null && set.remove(c) && set.isEmpty()) {
+                byTopic.remove(topic);
+                Subscription s = subscriptions.remove(topic);
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Hands each hub message of one topic to the selector thread (or delivers now if on it). */
+    private final class TopicListener implements HubListener {
+        private final String topic;
+
+        TopicListener(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public void onMessage(ChatMessage message, Object origin) {
+            if (!loop.execute(() -> deliver(topic, message, origin))) {
+                log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped",
+                        message.channel(), message.seq());
+            }
+        }
+    }
+
+    private void deliver(String topic, ChatMessage message, Object origin) {
+        Set<Connection> recipients = byTopic.get(topic);
+        if (recipients == null) {
+            return;
+        }
+        Set<Connection> alsoDirect = Names.ALL.equals(topic) ? byTopic.getOrDefault(message.channel(), Set.of()) : Set.of();
+        ByteBuffer bytes = null;
+        for (Connection c : List.copyOf(recipients)) {
+            // No echo; and a client of both ALL and the channel gets the message once.
+            if (c == origin || alsoDirect.contains(c)) {
+                continue;
+            }
+            if (bytes == null) {
+                bytes = encode(message, origin); // encode once, share among recipients
+            }
+            c.send(bytes);
+        }
+    }
+
+    private ByteBuffer encode(ChatMessage message, Object origin) {
+        TcpAddress source;
+        TcpAddress destination;
+        if (origin instanceof Connection c && c.handler == handler) {
+            source = c.remote();       // the address observed on the sender's connection
+            destination = c.local();
+        } else {
+            // From another transport or an in-process client: the server speaks for it.
+            source = serverAddress;
+            destination = serverAddress;
+        }
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), message.user());
+    }
+
+    /** The hub user name of a sender that gives none: its observed address, as {@code 127.0.0.1-52344}. */
+    static String userFor(TcpAddress remote) {
+        String name = remote.ip().replace(':', '.') + "-" + remote.port();
+        if (Names.isValidUser(name)) {
+            return name;
+        }
+        // A long IPv6 address: keep the name within the rule and still tell clients apart.
+        return "tcp-" + Integer.toHexString(remote.ip().hashCode()) + "-" + remote.port();
+    }
+
+    private static String quote(String s) {
+        return '"' + (s.length() > 64 ? s.substring(0, 64) + "..." : s) + '"';
+    }
+}

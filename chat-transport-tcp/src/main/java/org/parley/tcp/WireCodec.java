@@ -1,0 +1,192 @@
+package org.parley.tcp;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.parley.core.ProtocolException;
+
+/**
+ * The TCP transport's JSON objects and their meaning: chat messages, registrations and
+ * errors, read from trees and written as compact JSON plus {@code \n}. No socket here.
+ *
+ * <p>Thread safety: stateless; safe from any thread.
+ */
+final class WireCodec {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private WireCodec() {
+    }
+
+    /** What one received object means. */
+    sealed interface Frame permits Chat, Registration, Error {
+    }
+
+    /** A chat message; {@code user} is {@code null} when absent. */
+    record Chat(TcpMessage message) implements Frame {
+    }
+
+    /** A topic registration: the complete new set of topics. */
+    record Registration(TcpAddress source, List<String> topics) implements Frame {
+    }
+
+    /** An error reported by the other side. */
+    record Error(String error) implements Frame {
+    }
+
+    /** Reads one object; a missing or wrong-typed field is a {@link ProtocolException}. */
+    static Frame decode(ObjectNode object) throws ProtocolException {
+        if (object.has("error")) {
+            return new Error(string(object, "error", "error"));
+        }
+        if (object.has("topics")) {
+            TcpAddress source = address(object, "source");
+            JsonNode topics = object.get("topics");
+            List<String> list = new ArrayList<>();
+            if (topics.isTextual()) {
+                list.add(topics.textValue());
+            } else if (topics.isArray()) {
+                for (JsonNode t : topics) {
+                    if (!t.isTextual()) {
+                        throw new ProtocolException("topics must hold strings, not " + type(t));
+                    }
+                    list.add(t.textValue());
+                }
+            } else {
+                throw new ProtocolException("topics must be a list of strings or a string, not " + type(topics));
+            }
+            return new Registration(source, List.copyOf(list));
+        }
+        if (object.has("message")) {
+            TcpAddress source = address(object, "source");
+            TcpAddress destination = object.has("destination") ? address(object, "destination") : null;
+            JsonNode m = object.get("message");
+            if (!m.isObject()) {
+                throw new ProtocolException("message must be an object, not " + type(m));
+            }
+            String topic = string(m, "topic", "message.topic");
+            String text = string(m, "text", "message.text");
+            String user = m.has("user") ? string(m, "user", "message.user") : null;
+            return new Chat(new TcpMessage(source, destination, topic, text, user));
+        }
+        throw new ProtocolException(
+                "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
+    }
+
+    /** A chat message, encoded once: compact JSON and a newline. */
+    static ByteBuffer encodeChat(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.set("source", address(source));
+        if (destination != null) {
+            root.set("destination", address(destination));
+        }
+        ObjectNode m = root.putObject("message");
+        m.put("topic", topic);
+        m.put("text", text);
+        if (user != null) {
+            m.put("user", user);
+        }
+        return line(root);
+    }
+
+    static ByteBuffer encodeRegistration(TcpAddress source, Collection<String> topics) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.set("source", address(source));
+        ArrayNode list = root.putArray("topics");
+        topics.forEach(list::add);
+        return line(root);
+    }
+
+    static ByteBuffer encodeError(String error) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("error", error);
+        return line(root);
+    }
+
+    private static ByteBuffer line(ObjectNode root) {
+        try {
+            byte[] json = MAPPER.writeValueAsBytes(root);
+            ByteBuffer buffer = ByteBuffer.allocate(json.length + 1);
+            buffer.put(json).put((byte) '\n').flip();
+            return buffer.asReadOnlyBuffer();
+        } catch (JsonProcessingException e) {
+            // A tree of strings always serialises; reaching this is a bug.
+            throw new IllegalStateException("cannot encode " + root, e);
+        }
+    }
+
+    private static ObjectNode address(TcpAddress a) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("ip", a.ip());
+        node.put("port", Integer.toString(a.port())); // ports are written as strings
+        return node;
+    }
+
+    private static TcpAddress address(JsonNode parent, String field) throws ProtocolException {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            throw new ProtocolException(field + " is missing");
+        }
+        if (!node.isObject()) {
+            throw new ProtocolException(field + " must be an object with ip and port, not " + type(node));
+        }
+        String ip = string(node, "ip", field + ".ip");
+        JsonNode port = node.get("port");
+        int value;
+        if (port == null || port.isNull()) {
+            throw new ProtocolException(field + ".port is missing");
+        } else if (port.isIntegralNumber() && port.canConvertToInt()) {
+            value = port.intValue();
+        } else if (port.isTextual() && port.textValue().matches("[0-9]{1,5}")) {
+            value = Integer.parseInt(port.textValue());
+        } else {
+            throw new ProtocolException(field + ".port must be a port number (string or number), not "
+                    + (port.isTextual() ? quote(port.textValue()) : type(port)));
+        }
+        if (value > 65535) {
+            throw new ProtocolException(field + ".port " + value + " is outside 0..65535");
+        }
+        return new TcpAddress(ip, value);
+    }
+
+    private static String string(JsonNode parent, String field, String path) throws ProtocolException {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            throw new ProtocolException(path + " is missing");
+        }
+        if (!node.isTextual()) {
+            throw new ProtocolException(path + " must be a string, not " + type(node));
+        }
+        return node.textValue();
+    }
+
+    private static String type(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case STRING -> "a string";
+            case NULL -> "null";
+            default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static String quote(String s) {
+        return '"' + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + '"';
+    }
+
+    /** For tests and logs: the text of an encoded buffer. */
+    static String text(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,157 @@
+package org.parley.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ProtocolException;
+
+class JsonObjectDecoderTest {
+    private static final int LIMIT = 65536;
+    private final JsonObjectDecoder decoder = new JsonObjectDecoder(LIMIT);
+    private final List<ObjectNode> objects = new ArrayList<>();
+
+    private void feed(byte[] bytes) throws ProtocolException {
+        decoder.feed(bytes, 0, bytes.length, objects::add);
+    }
+
+    private void feed(String s) throws ProtocolException {
+        feed(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void objectSplitAcrossReadsIsReadWhole() throws Exception {
+        feed("{\"a\":\"he");
+        assertEquals(0, objects.size());
+        feed("llo\"}\n");
+        assertEquals(1, objects.size());
+        assertEquals("hello", objects.get(0).get("a").textValue());
+    }
+
+    @Test
+    void twoObjectsInOneReadAreBothRead() throws Exception {
+        feed("{\"n\":1}\n{\"n\":2}\n");
+        assertEquals(2, objects.size());
+        assertEquals(2, objects.get(1).get("n").intValue());
+    }
+
+    @Test
+    void objectsWithoutSeparatorAreRead() throws Exception {
+        feed("{\"n\":1}{\"n\":2}{\"n\":3}");
+        assertEquals(3, objects.size());
+    }
+
+    @Test
+    void whiteSpaceBetweenObjectsIsAccepted() throws Exception {
+        feed(" \t\r\n{\"n\":1} \r\n\t {\"n\":2}  ");
+        assertEquals(2, objects.size());
+    }
+
+    @Test
+    void characterSplitInTheMiddleOfItsBytesIsDecoded() throws Exception {
+        byte[] bytes = "{\"t\":\"caf\u00e9 \uD83D\uDE00\"}".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            feed(Arrays.copyOfRange(bytes, i, i + 1)); // one byte at a time
+        }
+        assertEquals("caf\u00e9 \uD83D\uDE00", objects.get(0).get("t").textValue());
+    }
+
+    @Test
+    void oversizeMessageIsRejectedWithItsSizeAndTheLimit() {
+        String big = "{\"t\":\"" + "x".repeat(70000 - 8) + "\"}";
+        assertEquals(70000, big.length());
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed(big));
+        assertTrue(e.getMessage().contains("exceeds the limit of 65536"), e.getMessage());
+    }
+
+    @Test
+    void oversizeCompleteMessageFedInOneReadNamesItsExactSize() {
+        JsonObjectDecoder large = new JsonObjectDecoder(100);
+        String obj = "{\"t\":\"" + "x".repeat(142) + "\"}";
+        byte[] bytes = obj.getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> large.feed(bytes, 0, bytes.length, objects::add));
+        assertEquals("message of 150 bytes exceeds the limit of 100", e.getMessage());
+    }
+
+    @Test
+    void objectThatNeverEndsIsCutAtTheLimit() throws Exception {
+        feed("{\"t\":[");
+        byte[] chunk = "1,".repeat(4096).getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                feed(chunk);
+            }
+        });
+        assertTrue(e.getMessage().startsWith("message of more than 65536 bytes exceeds the limit of 65536"),
+                e.getMessage());
+    }
+
+    @Test
+    void stringThatNeverEndsIsCutAtTheLimit() throws Exception {
+        feed("{\"t\":\"");
+        byte[] chunk = "y".repeat(8192).getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                feed(chunk);
+            }
+        });
+        assertTrue(e.getMessage().contains("exceeds the limit of 65536"), e.getMessage());
+    }
+
+    @Test
+    void bytesThatAreNotJsonAreRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("hello there\n"));
+        assertTrue(e.getMessage().startsWith("not JSON"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsRejected() {
+        byte[] bytes = {'{', '"', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed(bytes));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void arrayAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("[1,2]"));
+        assertEquals("expected a JSON object, got an array", e.getMessage());
+    }
+
+    @Test
+    void numberAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("42\n"));
+        assertEquals("expected a JSON object, got a number", e.getMessage());
+    }
+
+    @Test
+    void stringAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("\"hi\""));
+        assertEquals("expected a JSON object, got a string", e.getMessage());
+    }
+
+    @Test
+    void objectsBeforeABadOneAreDelivered() {
+        assertThrows(ProtocolException.class, () -> feed("{\"n\":1}{\"n\":2}]"));
+        assertEquals(2, objects.size());
+    }
+
+    @Test
+    void streamEndingInsideAnObjectIsReported() throws Exception {
+        feed("{\"n\":");
+        ProtocolException e = assertThrows(ProtocolException.class, () -> decoder.endOfInput(objects::add));
+        assertEquals("the stream ended inside a message", e.getMessage());
+    }
+
+    @Test
+    void deepNestingIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("{\"a\":" + "[".repeat(100)));
+        assertTrue(e.getMessage().contains("nests deeper"), e.getMessage());
+    }
+}

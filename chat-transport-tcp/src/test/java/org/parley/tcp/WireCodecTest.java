@@ -1,0 +1,101 @@
+package org.parley.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ProtocolException;
+
+class WireCodecTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static WireCodec.Frame decode(String json) throws Exception {
+        return WireCodec.decode((ObjectNode) MAPPER.readTree(json));
+    }
+
+    private static String error(String json) {
+        return assertThrows(ProtocolException.class, () -> decode(json)).getMessage();
+    }
+
+    @Test
+    void chatMessageOfTheProtocolIsRead() throws Exception {
+        WireCodec.Chat chat = (WireCodec.Chat) decode("{\"source\":{\"ip\":\"192.168.1.1\",\"port\":\"2000\"},"
+                + "\"destination\":{\"ip\":\"192.168.1.5\",\"port\":\"2032\"},"
+                + "\"message\":{\"topic\":\"lame-conversation\",\"text\":\"This is such a lame message\"}}");
+        TcpMessage m = chat.message();
+        assertEquals(new TcpAddress("192.168.1.1", 2000), m.source());
+        assertEquals(new TcpAddress("192.168.1.5", 2032), m.destination());
+        assertEquals("lame-conversation:This is such a lame message", m.displayLine());
+        assertNull(m.user());
+    }
+
+    @Test
+    void portAsNumberIsAccepted() throws Exception {
+        WireCodec.Chat chat = (WireCodec.Chat) decode(
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":2000},\"message\":{\"topic\":\"t\",\"text\":\"x\"}}");
+        assertEquals(2000, chat.message().source().port());
+    }
+
+    @Test
+    void portThatIsNotANumberIsRejected() {
+        assertEquals("source.port must be a port number (string or number), not \"abc\"",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"abc\"},\"message\":{\"topic\":\"t\",\"text\":\"x\"}}"));
+        assertEquals("source.port 70000 is outside 0..65535",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":70000},\"message\":{\"topic\":\"t\",\"text\":\"x\"}}"));
+    }
+
+    @Test
+    void topicsAsListOrSingleStringAreAccepted() throws Exception {
+        assertEquals(List.of("a", "b"), ((WireCodec.Registration) decode(
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"topics\":[\"a\",\"b\"]}")).topics());
+        assertEquals(List.of("a"), ((WireCodec.Registration) decode(
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"topics\":\"a\"}")).topics());
+    }
+
+    @Test
+    void wrongTypedFieldsAreNamed() {
+        assertEquals("topics must be a list of strings or a string, not a number",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"topics\":5}"));
+        assertEquals("topics must hold strings, not an object",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"topics\":[{}]}"));
+        assertEquals("message.text must be a string, not a number",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"message\":{\"topic\":\"t\",\"text\":5}}"));
+        assertEquals("message must be an object, not a string",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"message\":\"hi\"}"));
+        assertEquals("source must be an object with ip and port, not an array",
+                error("{\"source\":[],\"message\":{\"topic\":\"t\",\"text\":\"x\"}}"));
+    }
+
+    @Test
+    void missingFieldsAreNamed() {
+        assertEquals("message.topic is missing",
+                error("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"1\"},\"message\":{\"text\":\"x\"}}"));
+        assertEquals("source is missing", error("{\"message\":{\"topic\":\"t\",\"text\":\"x\"}}"));
+        assertEquals("source.ip is missing", error("{\"source\":{\"port\":\"1\"},\"topics\":[]}"));
+        assertEquals("object is neither a chat message (no \"message\") nor a registration (no \"topics\")",
+                error("{\"hello\":1}"));
+    }
+
+    @Test
+    void errorObjectIsRead() throws Exception {
+        assertEquals("bad", assertInstanceOf(WireCodec.Error.class, decode("{\"error\":\"bad\"}")).error());
+    }
+
+    @Test
+    void encodedChatIsCompactJsonWithPortsAsStringsAndOneNewline() {
+        String line = WireCodec.text(WireCodec.encodeChat(new TcpAddress("1.2.3.4", 5), new TcpAddress("6.7.8.9", 10),
+                "t", "a \"quoted\"\nline", null));
+        assertEquals("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"},\"destination\":{\"ip\":\"6.7.8.9\",\"port\":\"10\"},"
+                + "\"message\":{\"topic\":\"t\",\"text\":\"a \\\"quoted\\\"\\nline\"}}\n", line);
+    }
+
+    @Test
+    void encodedErrorIsOneLine() {
+        assertEquals("{\"error\":\"boom\"}\n", WireCodec.text(WireCodec.encodeError("boom")));
+    }
+}
