@@ -216,6 +216,7 @@ public final class ZmqChatServer implements ChatServer {
     /** Server thread: makes and binds the sockets, reporting the outcome to the constructor. */
     private boolean open() {
         try {
+            IoTicker.attach(context);
             router = context.createSocket(SocketType.ROUTER);
             router.setLinger(100);
             router.setRcvHWM(options.receiveHighWaterMark());
