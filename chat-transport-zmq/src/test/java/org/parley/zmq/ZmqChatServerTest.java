@@ -54,15 +54,15 @@ class ZmqChatServerTest {
     }
 
     private ZMQ.Socket req() {
-        ZMQ.Socket s = raw.createSocket(SocketType.REQ);
-        s.setLinger(0);
-        s.setReceiveTimeOut(5000);
-        s.connect("tcp://127.0.0.1:" + server.postPort());
-        return s;
+        return connected(SocketType.REQ);
     }
 
     private ZMQ.Socket dealer() {
-        ZMQ.Socket s = raw.createSocket(SocketType.DEALER);
+        return connected(SocketType.DEALER);
+    }
+
+    private ZMQ.Socket connected(SocketType type) {
+        ZMQ.Socket s = raw.createSocket(type);
         s.setLinger(0);
         s.setReceiveTimeOut(5000);
         s.connect("tcp://127.0.0.1:" + server.postPort());
