@@ -71,13 +71,22 @@ public final class ZmqChatClient implements ChatClient {
     private static final long POLL_MILLIS = 200;
     private static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int SUB_BATCH = 1024;
+    /**
+     * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
+     * its frame limit; this bounds what a foreign server can make the client buffer.
+     */
+    private static final long MAX_INCOMING_BYTES = 16L * 1024 * 1024;
 
     private final ZmqClientOptions options;
     private final String postEndpoint;
     private final ZContext context;
-    private final ZMQ.Socket dealer; // I/O thread only (after start); null without a post port
-    private final ZMQ.Socket sub; // I/O thread only (after start); null without a PUB port
-    private final Waker waker;
+    private final boolean hasPost;
+    private final boolean hasPub;
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    // Made by the I/O thread and used by it alone: a JeroMQ socket stays with its thread.
+    private ZMQ.Socket dealer; // null without a post port
+    private ZMQ.Socket sub; // null without a PUB port
+    private volatile Waker waker; // wake() from any thread once opened
     private final Thread ioThread;
     private final DeliveryThread delivery;
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -93,39 +102,54 @@ public final class ZmqChatClient implements ChatClient {
 
     private ZmqChatClient(ZmqClientOptions options) throws IOException {
         this.options = options;
-        this.postEndpoint = options.postPort() == ZmqClientOptions.NO_PORT
-                ? null : "tcp://" + options.host() + ":" + options.postPort();
+        this.hasPost = options.postPort() != ZmqClientOptions.NO_PORT;
+        this.hasPub = options.pubPort() != ZmqClientOptions.NO_PORT;
+        this.postEndpoint = hasPost ? "tcp://" + options.host() + ":" + options.postPort() : null;
         this.context = new ZContext(1);
-        try {
-            IoTicker.attach(context);
-            // Made here so a bad address fails the caller; the I/O thread owns them from its start.
-            if (postEndpoint != null) {
-                dealer = context.createSocket(SocketType.DEALER);
-                dealer.setLinger(0);
-                dealer.setMaxMsgSize(64L * 1024 * 1024); // history replies may hold many messages
-                connect(dealer, postEndpoint);
-            } else {
-                dealer = null;
-            }
-            if (options.pubPort() != ZmqClientOptions.NO_PORT) {
-                sub = context.createSocket(SocketType.SUB);
-                sub.setLinger(0);
-                sub.setRcvHWM(options.receiveHighWaterMark());
-                sub.setMaxMsgSize(64L * 1024 * 1024);
-                connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
-            } else {
-                sub = null;
-            }
-            waker = new Waker(context, "client-" + options.user());
-        } catch (IOException | RuntimeException e) {
-            context.close();
-            throw e;
-        }
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
                 options.receiveHighWaterMark());
         this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());
         ioThread.setDaemon(true);
         ioThread.start();
+        try {
+            opened.get();
+        } catch (ExecutionException e) {
+            delivery.close();
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while connecting", e);
+        }
+    }
+
+    /** I/O thread: makes and connects the sockets, reporting the outcome to the constructor. */
+    private boolean open() {
+        try {
+            IoTicker.attach(context);
+            if (hasPost) {
+                dealer = context.createSocket(SocketType.DEALER);
+                dealer.setLinger(0);
+                dealer.setMaxMsgSize(MAX_INCOMING_BYTES);
+                connect(dealer, postEndpoint);
+            }
+            if (hasPub) {
+                sub = context.createSocket(SocketType.SUB);
+                sub.setLinger(0);
+                sub.setRcvHWM(options.receiveHighWaterMark());
+                sub.setMaxMsgSize(MAX_INCOMING_BYTES);
+                connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
+            }
+            waker = new Waker(context, "client-" + options.user());
+            opened.complete(null);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            ioDone = true;
+            context.close();
+            opened.completeExceptionally(e);
+            return false;
+        }
     }
 
     /**
@@ -218,11 +242,11 @@ public final class ZmqChatClient implements ChatClient {
         if (closed.get()) {
             throw new IllegalStateException("client is closed");
         }
-        if (sub == null) {
+        if (!hasPub) {
             throw new IllegalStateException("this client has no PUB port to subscribe with");
         }
         ClientSubscription s = new ClientSubscription(channel, listener);
-        if (recent > 0 && dealer != null) {
+        if (recent > 0 && hasPost) {
             // Queued before the subscription can receive anything, so history comes first.
             delivery.submit(() -> s.replayRecent(recent));
         }
@@ -254,7 +278,10 @@ public final class ZmqChatClient implements ChatClient {
             s.active = false;
         }
         stopping = true;
-        waker.wake();
+        Waker w = waker;
+        if (w != null) {
+            w.wake();
+        }
         try {
             ioThread.join(CLOSE_WAIT_MILLIS);
         } catch (InterruptedException e) {
@@ -278,7 +305,7 @@ public final class ZmqChatClient implements ChatClient {
     }
 
     private <T> CompletableFuture<T> request(String ref, byte[] body, Decoder<T> decoder) {
-        if (dealer == null) {
+        if (!hasPost) {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("this client has no post port"));
         }
@@ -390,24 +417,31 @@ public final class ZmqChatClient implements ChatClient {
     // ---- I/O thread
 
     private void run() {
+        if (!open()) {
+            return;
+        }
         ZMQ.Poller poller = context.createPoller(3);
-        int wakeIndex = poller.register(waker.reader(), ZMQ.Poller.POLLIN);
-        int dealerIndex = dealer == null ? -1 : poller.register(dealer, ZMQ.Poller.POLLIN);
-        int subIndex = sub == null ? -1 : poller.register(sub, ZMQ.Poller.POLLIN);
+        poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+        if (dealer != null) {
+            poller.register(dealer, ZMQ.Poller.POLLIN);
+        }
+        if (sub != null) {
+            poller.register(sub, ZMQ.Poller.POLLIN);
+        }
         try {
             while (!stopping) {
                 poller.poll(pollTimeout());
-                if (poller.pollin(wakeIndex)) {
-                    waker.drain();
-                }
+                // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
+                // edge, and a missed edge must not strand a reply or a publication.
+                waker.drain();
                 Runnable task;
                 while ((task = commands.poll()) != null) {
                     task.run();
                 }
-                if (dealerIndex >= 0 && poller.pollin(dealerIndex)) {
+                if (dealer != null) {
                     receiveReplies();
                 }
-                if (subIndex >= 0 && poller.pollin(subIndex)) {
+                if (sub != null) {
                     receivePublications();
                 }
                 expire();
@@ -621,7 +655,7 @@ public final class ZmqChatClient implements ChatClient {
 
         /** Delivers the messages of {@code ch} after the last one delivered, up to {@code upTo}. */
         private void repair(String ch, long upTo) {
-            if (dealer == null) {
+            if (!hasPost) {
                 log.debug("cannot fetch missed messages of {}: no post port", ch);
                 return;
             }
