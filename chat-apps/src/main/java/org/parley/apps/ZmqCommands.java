@@ -281,10 +281,9 @@ final class ZmqCommands {
             Args a = new Args();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
-                if (arg.startsWith("--") && arg.length() > 2) {
-                    if (!allowed.contains(arg)) {
-                        throw new Cli.UsageException("unknown option " + Console.printable(arg));
-                    }
+                // Only the command's own options are options: a message, a user or a channel
+                // may well start with "--" ("--help me" is a fine message to post).
+                if (allowed.contains(arg)) {
                     if (i + 1 >= args.length) {
                         throw new Cli.UsageException(arg + " needs a value");
                     }

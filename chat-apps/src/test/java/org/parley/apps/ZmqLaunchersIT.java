@@ -74,13 +74,15 @@ class ZmqLaunchersIT {
         Launched server = start("post_server", "127.0.0.1", "0");
         int port = ports(server)[0];
         for (String user : List.of("alice", "bob", "carol")) {
-            Launched post = start("post_client", "127.0.0.1", Integer.toString(port), user, "hello from " + user);
+            // carol's message starts with "--": a message, not an option.
+            String text = (user.equals("carol") ? "--" : "") + "hello from " + user;
+            Launched post = start("post_client", "127.0.0.1", Integer.toString(port), user, text);
             assertEquals(0, post.exitCode(START), user + ": " + post.err());
             assertEquals(List.of(), post.out());
         }
         server.awaitOut("alice: hello from alice " + TIME, SOON);
         server.awaitOut("bob: hello from bob " + TIME, SOON);
-        server.awaitOut("carol: hello from carol " + TIME, SOON);
+        server.awaitOut("carol: --hello from carol " + TIME, SOON);
         long t0 = System.nanoTime();
         server.terminate();
         assertEquals(0, server.exitCode(Duration.ofSeconds(3)));

@@ -16,7 +16,6 @@ import java.util.List;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
-import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 
 /**
@@ -249,10 +248,5 @@ final class Wire {
             // A tree of strings and numbers always serialises; reaching here is a bug.
             throw new IllegalStateException("cannot encode " + node.getNodeType(), e);
         }
-    }
-
-    /** Whether {@code name} is usable as the {@value Names#ALL}-or-channel of a subscription. */
-    static boolean isAll(String channel) {
-        return Names.ALL.equals(channel);
     }
 }
