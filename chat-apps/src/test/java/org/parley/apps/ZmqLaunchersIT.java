@@ -98,6 +98,13 @@ class ZmqLaunchersIT {
         Launched post = start("post_client", "127.0.0.1", Integer.toString(ports[0]), "alice", "hello subscribers");
         assertEquals(0, post.exitCode(START), post.err().toString());
         sub.awaitOut("alice: hello subscribers " + TIME, SOON);
+        // History only when asked for, read from the post port.
+        Launched late = start("pub_client", "127.0.0.1", Integer.toString(ports[1]),
+                "--history", "1", "--post-port", Integer.toString(ports[0]));
+        late.awaitOut("alice: hello subscribers " + TIME, START);
+        late.terminate();
+        assertEquals(0, late.exitCode(Duration.ofSeconds(3)));
+        assertEquals(1, late.out().size(), late.out().toString());
         sub.terminate();
         assertEquals(0, sub.exitCode(Duration.ofSeconds(3)));
         server.terminate();
@@ -119,6 +126,10 @@ class ZmqLaunchersIT {
         bob.awaitOut("alice: hi bob " + TIME, SOON);
         bob.type("hi alice");
         alice.awaitOut("bob: hi alice " + TIME, SOON);
+        // A rejected post: the server's reason on stderr, and the client carries on.
+        alice.type("x".repeat(17_000));
+        alice.awaitErr("interactive_client: the server rejected the post: "
+                + "text of 17000 bytes exceeds the limit of 16384", SOON);
         alice.type("bye");
         alice.endInput();
         assertEquals(0, alice.exitCode(SOON));
