@@ -86,13 +86,18 @@ final class Cli {
     }
 
     /**
-     * Blocks until SIGINT or SIGTERM, then closes {@code server} and returns 0: the shape of
-     * every server command.
+     * The life of every long-running command: handles SIGINT and SIGTERM, then prints
+     * {@code announcement} (if not null) on standard error, blocks until a signal, closes
+     * {@code resource} and returns 0. The handlers are in place before the announcement, so
+     * whoever reads it may stop the command at once and still see exit status 0.
      */
-    static int runUntilSignalled(AutoCloseable server) throws Exception {
+    static int runUntilSignalled(AutoCloseable resource, String announcement) throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
-        try (server) {
+        try (resource) {
+            if (announcement != null) {
+                System.err.println(announcement);
+            }
             stop.await();
         }
         return 0;

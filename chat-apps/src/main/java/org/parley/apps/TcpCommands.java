@@ -7,7 +7,6 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import org.parley.core.Names;
 import org.parley.tcp.DirectPeer;
@@ -58,9 +57,6 @@ final class TcpCommands {
             if (port == null) {
                 throw new Cli.UsageException("the port is missing");
             }
-            // Signals are handled from before the "listening" line: whoever reads it may stop us at once.
-            CountDownLatch stop = new CountDownLatch(1);
-            Signals.onTerminate(stop::countDown);
             TopicServer server;
             try {
                 server = TopicServer.start(TopicServerOptions.builder().bindAddress(bind).port(port).build());
@@ -68,11 +64,7 @@ final class TcpCommands {
                 throw new Cli.FailureException("cannot listen on " + (bind == null ? "" : bind.getHostAddress() + " ")
                         + "port " + port + ": " + inUse(e));
             }
-            System.err.println("topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
-            try (server) {
-                stop.await();
-            }
-            return 0;
+            return Cli.runUntilSignalled(server, "topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {

@@ -58,11 +58,10 @@ final class ZmqCommands {
                 .host(host).postPort(port).publish(false).build());
         ChatClient printer = server.hub().connect("post_server");
         printer.subscribe(Names.ALL, m -> printLine(m.displayLine()));
-        System.err.println("post_server: listening for posts on tcp://" + host + ":" + server.postPort());
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
-        });
+        }, "post_server: listening for posts on tcp://" + host + ":" + server.postPort());
     }
 
     /** Parts 2 to 4: {@code pub_server} and {@code mc_server} are the same server. */
@@ -77,9 +76,8 @@ final class ZmqCommands {
         }
         ZmqChatServer server = start(ZmqServerOptions.builder()
                 .host(host).postPort(postPort).pubPort(pubPort).build());
-        System.err.println(name + ": listening for posts on tcp://" + host + ":" + server.postPort()
-                + ", publishing on tcp://" + host + ":" + server.pubPort());
-        return Cli.runUntilSignalled(server);
+        return Cli.runUntilSignalled(server, name + ": listening for posts on tcp://" + host + ":"
+                + server.postPort() + ", publishing on tcp://" + host + ":" + server.pubPort());
     }
 
     private static ZmqChatServer start(ZmqServerOptions options) throws Cli.FailureException {
@@ -124,7 +122,7 @@ final class ZmqCommands {
         }
         ZmqChatClient client = connect(options);
         client.subscribe(Names.DEFAULT_CHANNEL, history, m -> printLine(m.displayLine()));
-        return Cli.runUntilSignalled(client);
+        return Cli.runUntilSignalled(client, null);
     }
 
     // ---- interactive clients
