@@ -12,98 +12,89 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A command from {@code bin/} run as a process, as a user would: standard input piped,
- * standard output and error collected line by line. Tests wait on lines with a time limit.
+ * A command run as a process, as a user would run it (a script of {@code bin/}, or any
+ * program): standard input piped, standard output and error collected line by line. Tests
+ * wait on lines with a time limit; closing kills the process if it still runs.
+ *
+ * <p>Two ways to wait: {@code await*} finds the first line ever printed that matches (the
+ * lines stay), {@code next*} consumes lines in order up to the one wanted, so waiting twice
+ * for the same text waits for a second such line.
  */
 final class Launched implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("parley.home", "..")).toAbsolutePath().normalize();
+    /** How long the {@code next*} waits and {@link #exitCode()} allow: JVM start-up on a busy machine. */
+    static final Duration WAIT = Duration.ofSeconds(20);
 
     private final String name;
     private final Process process;
     private final Writer stdin;
-    private final List<String> out = new ArrayList<>(); // guarded by itself
-    private final List<String> err = new ArrayList<>(); // guarded by itself
+    private final Stream out;
+    private final Stream err;
 
-    private Launched(String name, Process process) {
+    private Launched(String name, List<String> command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile());
+        pb.environment().put("TZ", "UTC");
+        pb.environment().put("PARLEY_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -Xshare:auto");
         this.name = name;
-        this.process = process;
+        this.process = pb.start();
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        collect(process.getInputStream(), out, name + "-out");
-        collect(process.getErrorStream(), err, name + "-err");
+        this.out = new Stream("stdout");
+        this.err = new Stream("stderr");
+        out.collect(process.getInputStream());
+        err.collect(process.getErrorStream());
     }
 
+    /** Runs {@code bin/<command> <args...>}. */
     static Launched start(String command, String... args) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(HOME.resolve("bin").resolve(command).toString());
         argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(HOME.toFile());
-        pb.environment().put("TZ", "UTC");
-        return new Launched(command, pb.start());
+        return new Launched(command, argv);
     }
 
-    private static void collect(InputStream stream, List<String> into, String threadName) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    synchronized (into) {
-                        into.add(line);
-                        into.notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                // The process ended; what it wrote is collected.
-            }
-        }, threadName);
-        t.setDaemon(true);
-        t.start();
+    /** Runs any program, from the project's root. */
+    static Launched program(String... command) throws IOException {
+        return new Launched(command[0], List.of(command));
     }
 
     /** Writes one line to the process's standard input. */
-    void type(String line) throws IOException {
+    Launched type(String line) throws IOException {
         stdin.write(line + "\n");
         stdin.flush();
+        return this;
     }
 
     /** Closes standard input: end of input for an interactive client. */
-    void endInput() throws IOException {
+    Launched endInput() throws IOException {
         stdin.close();
+        return this;
     }
 
     /** The first standard-output line matching {@code regex}, waiting up to {@code timeout}. */
     String awaitOut(String regex, Duration timeout) throws InterruptedException {
-        return await(out, regex, timeout, "stdout");
+        return out.await(regex, timeout);
     }
 
+    /** The first standard-error line matching {@code regex}, waiting up to {@code timeout}. */
     String awaitErr(String regex, Duration timeout) throws InterruptedException {
-        return await(err, regex, timeout, "stderr");
+        return err.await(regex, timeout);
     }
 
     /** Waits until {@code count} standard-error lines match {@code regex}; returns them. */
     List<String> awaitErrAll(String regex, int count, Duration timeout) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (err) {
-            while (true) {
-                List<String> matching = err.stream().filter(l -> p.matcher(l).matches()).toList();
-                if (matching.size() >= count) {
-                    return matching;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError(name + ": fewer than " + count + " stderr lines matching "
-                            + regex + "; stderr " + err);
-                }
-                TimeUnit.NANOSECONDS.timedWait(err, left);
-            }
-        }
+        return err.waitFor(lines -> {
+            List<String> matching = lines.stream().filter(l -> p.matcher(l).matches()).toList();
+            return matching.size() >= count ? matching : null;
+        }, timeout, "at least " + count + " lines matching " + regex);
     }
 
-    /** The first match of {@code regex} (group 1 if any) on standard error. */
+    /** The first match of {@code regex} (group 1) on standard error. */
     String errGroup(String regex, Duration timeout) throws InterruptedException {
         Matcher m = Pattern.compile(regex).matcher(awaitErr(".*" + regex + ".*", timeout));
         if (!m.find()) {
@@ -112,38 +103,44 @@ final class Launched implements AutoCloseable {
         return m.group(1);
     }
 
-    private String await(List<String> lines, String regex, Duration timeout, String what)
-            throws InterruptedException {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lines) {
-            int seen = 0;
-            while (true) {
-                for (; seen < lines.size(); seen++) {
-                    if (p.matcher(lines.get(seen)).matches()) {
-                        return lines.get(seen);
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError(name + ": no " + what + " line matching " + regex + " within "
-                            + timeout + "; stdout " + out() + ", stderr " + err());
-                }
-                TimeUnit.NANOSECONDS.timedWait(lines, left);
+    /** Consumes standard-output lines up to one equal to {@code line}. */
+    String nextOut(String line) throws InterruptedException {
+        return out.next(line::equals, "\"" + line + "\"");
+    }
+
+    /** Consumes standard-error lines up to one containing {@code part}. */
+    String nextErrContaining(String part) throws InterruptedException {
+        return err.next(l -> l.contains(part), "containing \"" + part + "\"");
+    }
+
+    /** The standard-output lines not consumed yet; consumes them. */
+    List<String> remainingOut() {
+        return out.drain();
+    }
+
+    /**
+     * Types {@code probe from <pid> #N} lines every half second until {@code reader} prints one as
+     * {@code topic:probe from <pid> #N}. The TCP protocol has no acknowledgement of a
+     * registration, so this is how a test knows both ends are registered: the server forwards
+     * only from and to registered connections.
+     */
+    void handshake(Launched reader, String topic) throws Exception {
+        String probe = topic + ":probe from " + process.pid() + " #";
+        for (int i = 0; i < 40; i++) {
+            type("probe from " + process.pid() + " #" + i);
+            if (reader.out.poll(l -> l.startsWith(probe), Duration.ofMillis(500)) != null) {
+                return;
             }
         }
+        throw new AssertionError("no probe reached the other side within 20 s; stderr: " + reader.err());
     }
 
     List<String> out() {
-        synchronized (out) {
-            return List.copyOf(out);
-        }
+        return out.all();
     }
 
     List<String> err() {
-        synchronized (err) {
-            return List.copyOf(err);
-        }
+        return err.all();
     }
 
     /** Waits for the exit code; fails if the process is still running after {@code timeout}. */
@@ -151,8 +148,11 @@ final class Launched implements AutoCloseable {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(name + " still running after " + timeout + "; stderr " + err());
         }
-        // Let the collectors read what was left in the pipes.
         return process.exitValue();
+    }
+
+    int exitCode() throws InterruptedException {
+        return exitCode(WAIT);
     }
 
     /** Sends SIGTERM. */
@@ -162,6 +162,7 @@ final class Launched implements AutoCloseable {
 
     @Override
     public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
             process.destroyForcibly();
         }
@@ -169,6 +170,107 @@ final class Launched implements AutoCloseable {
             process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The lines of one output stream. */
+    private final class Stream {
+        private final String label;
+        private final List<String> lines = new ArrayList<>(); // guarded by itself
+        private int consumed; // guarded by lines
+
+        Stream(String label) {
+            this.label = label;
+        }
+
+        void collect(InputStream stream) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        add(line);
+                    }
+                } catch (IOException e) {
+                    // The process ended and its pipe was closed: what it wrote is collected.
+                }
+            }, "test-" + name + "-" + label);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void add(String line) {
+            synchronized (lines) {
+                lines.add(line);
+                lines.notifyAll();
+            }
+        }
+
+        List<String> all() {
+            synchronized (lines) {
+                return List.copyOf(lines);
+            }
+        }
+
+        List<String> drain() {
+            synchronized (lines) {
+                List<String> rest = List.copyOf(lines.subList(consumed, lines.size()));
+                consumed = lines.size();
+                return rest;
+            }
+        }
+
+        String await(String regex, Duration timeout) throws InterruptedException {
+            Pattern p = Pattern.compile(regex);
+            return waitFor(all -> all.stream().filter(l -> p.matcher(l).matches()).findFirst().orElse(null),
+                    timeout, "line matching " + regex);
+        }
+
+        String next(Predicate<String> wanted, String what) throws InterruptedException {
+            String line = poll(wanted, WAIT);
+            if (line == null) {
+                throw new AssertionError(name + ": no " + label + " line " + what + " within " + WAIT
+                        + "; stdout " + out() + ", stderr " + err());
+            }
+            return line;
+        }
+
+        /** Consumes lines up to the first {@code wanted} one; null (nothing consumed past it) on timeout. */
+        String poll(Predicate<String> wanted, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (lines) {
+                while (true) {
+                    while (consumed < lines.size()) {
+                        String line = lines.get(consumed++);
+                        if (wanted.test(line)) {
+                            return line;
+                        }
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return null;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lines, left);
+                }
+            }
+        }
+
+        <T> T waitFor(java.util.function.Function<List<String>, T> check, Duration timeout, String what)
+                throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (lines) {
+                while (true) {
+                    T found = check.apply(lines);
+                    if (found != null) {
+                        return found;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new AssertionError(name + ": no " + label + " " + what + " within " + timeout
+                                + "; stdout " + out() + ", stderr " + err());
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lines, left);
+                }
+            }
         }
     }
 }

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 class TcpChatIT {
 
     /** Starts {@code bin/topicserver 0} and returns it with the port it picked. */
-    static Script topicServer() throws Exception {
-        return Script.bin("topicserver", "0");
+    static Launched topicServer() throws Exception {
+        return Launched.start("topicserver", "0");
     }
 
-    static int portOf(Script server) throws InterruptedException {
-        String line = server.awaitErr("topicserver: listening on ");
+    static int portOf(Launched server) throws InterruptedException {
+        String line = server.nextErrContaining("topicserver: listening on ");
         String tail = line.substring(line.lastIndexOf(':') + 1);
         return Integer.parseInt(tail.substring(0, tail.indexOf(' ')));
     }
@@ -31,25 +31,25 @@ class TcpChatIT {
 
     @Test
     void twoClientsOfATopicChatAndAClientOfAnotherTopicSeesNothing() throws Exception {
-        try (Script server = topicServer()) {
+        try (Launched server = topicServer()) {
             int port = portOf(server);
             String address = "127.0.0.1:" + port;
-            try (Script a = Script.bin("chat", "-topic", address, "dev");
-                 Script b = Script.bin("chat", "-topic", address, "dev");
-                 Script c = Script.bin("chat", "-topic", address, "devops")) {
-                for (Script s : List.of(a, b, c)) {
-                    s.awaitErr("connected to");
+            try (Launched a = Launched.start("chat", "-topic", address, "dev");
+                 Launched b = Launched.start("chat", "-topic", address, "dev");
+                 Launched c = Launched.start("chat", "-topic", address, "devops")) {
+                for (Launched s : List.of(a, b, c)) {
+                    s.nextErrContaining("connected to");
                 }
                 a.handshake(b, "dev");
                 a.type("hello from a");
-                b.awaitOut("dev:hello from a");
+                b.nextOut("dev:hello from a");
                 b.type("hello from b");
-                a.awaitOut("dev:hello from b");
-                for (Script s : List.of(a, b, c)) {
+                a.nextOut("dev:hello from b");
+                for (Launched s : List.of(a, b, c)) {
                     s.endInput();
                 }
-                for (Script s : List.of(a, b, c)) {
-                    assertEquals(0, s.exitCode(), s.errorLines().toString());
+                for (Launched s : List.of(a, b, c)) {
+                    assertEquals(0, s.exitCode(), s.err().toString());
                 }
                 assertEquals(List.of(), c.remainingOut());
             }
@@ -60,7 +60,7 @@ class TcpChatIT {
 
     @Test
     void topicServerStopsOnSigtermWithinTwoSecondsAndExitZero() throws Exception {
-        try (Script server = topicServer()) {
+        try (Launched server = topicServer()) {
             portOf(server);
             long start = System.nanoTime();
             server.terminate();
@@ -73,17 +73,17 @@ class TcpChatIT {
     @Test
     void directPeersChatBothWaysAndTheGuestEndsWhenTheHostLeaves() throws Exception {
         int port = freePort();
-        try (Script host = Script.bin("chat", "-direct", Integer.toString(port))) {
-            host.awaitErr("listening on port " + port);
-            try (Script guest = Script.bin("chat", "-direct", "0", "127.0.0.1:" + port)) {
-                host.awaitErr("joined");
+        try (Launched host = Launched.start("chat", "-direct", Integer.toString(port))) {
+            host.nextErrContaining("listening on port " + port);
+            try (Launched guest = Launched.start("chat", "-direct", "0", "127.0.0.1:" + port)) {
+                host.nextErrContaining("joined");
                 guest.type("hi host");
-                host.awaitOut("direct:hi host");
+                host.nextOut("direct:hi host");
                 host.type("hi guest");
-                guest.awaitOut("direct:hi guest");
+                guest.nextOut("direct:hi guest");
                 host.endInput();
                 assertEquals(0, host.exitCode());
-                guest.awaitErr("left");
+                guest.nextErrContaining("left");
                 assertEquals(0, guest.exitCode());
             }
         }
@@ -99,19 +99,19 @@ class TcpChatIT {
                 List.of("chat", "-topic", "127.0.0.1:5000", "no spaces"),
                 List.of("topicserver"),
                 List.of("topicserver", "70000"));
-        List<Script> runs = new ArrayList<>();
+        List<Launched> runs = new ArrayList<>();
         try {
             for (List<String> c : cases) {
-                runs.add(Script.bin(c.get(0), c.subList(1, c.size()).toArray(String[]::new)));
+                runs.add(Launched.start(c.get(0), c.subList(1, c.size()).toArray(String[]::new)));
             }
             for (int i = 0; i < runs.size(); i++) {
-                Script run = runs.get(i);
-                assertEquals(2, run.exitCode(Duration.ofSeconds(60)), cases.get(i) + ": " + run.errorLines());
-                assertTrue(run.errorLines().stream().anyMatch(l -> l.startsWith("usage: ")), cases.get(i) + ": " + run.errorLines());
-                assertTrue(run.errorLines().stream().noneMatch(l -> l.contains("Exception")), run.errorLines().toString());
+                Launched run = runs.get(i);
+                assertEquals(2, run.exitCode(Duration.ofSeconds(60)), cases.get(i) + ": " + run.err());
+                assertTrue(run.err().stream().anyMatch(l -> l.startsWith("usage: ")), cases.get(i) + ": " + run.err());
+                assertTrue(run.err().stream().noneMatch(l -> l.contains("Exception")), run.err().toString());
             }
         } finally {
-            runs.forEach(Script::close);
+            runs.forEach(Launched::close);
         }
     }
 
@@ -119,16 +119,16 @@ class TcpChatIT {
     void clientWithNoServerAndServerOnAPortInUseExitOneWithOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             int free = freePort();
-            try (Script topic = Script.bin("chat", "-topic", "127.0.0.1:" + free, "dev");
-                 Script direct = Script.bin("chat", "-direct", "0", "127.0.0.1:" + free);
-                 Script server = Script.bin("topicserver", Integer.toString(taken.getLocalPort()))) {
+            try (Launched topic = Launched.start("chat", "-topic", "127.0.0.1:" + free, "dev");
+                 Launched direct = Launched.start("chat", "-direct", "0", "127.0.0.1:" + free);
+                 Launched server = Launched.start("topicserver", Integer.toString(taken.getLocalPort()))) {
                 assertEquals(1, topic.exitCode());
-                assertEquals(List.of("chat: cannot connect to 127.0.0.1:" + free + ": Connection refused"), topic.errorLines());
+                assertEquals(List.of("chat: cannot connect to 127.0.0.1:" + free + ": Connection refused"), topic.err());
                 assertEquals(1, direct.exitCode());
-                assertEquals(1, direct.errorLines().size(), direct.errorLines().toString());
+                assertEquals(1, direct.err().size(), direct.err().toString());
                 assertEquals(1, server.exitCode());
                 assertEquals(List.of("topicserver: cannot listen on port " + taken.getLocalPort() + ": the port is in use"),
-                        server.errorLines());
+                        server.err());
             }
         }
     }

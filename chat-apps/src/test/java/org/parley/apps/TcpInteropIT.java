@@ -25,31 +25,31 @@ class TcpInteropIT {
     @Test
     void pythonClientChatsAndIsCutOffForGarbageWhileOthersCarryOn() throws Exception {
         assumeTrue(hasPython(), "python3 is not installed");
-        try (Script server = TcpChatIT.topicServer()) {
+        try (Launched server = TcpChatIT.topicServer()) {
             int port = TcpChatIT.portOf(server);
             String address = "127.0.0.1:" + port;
-            try (Script java = Script.bin("chat", "-topic", address, "lame-conversation");
-                 Script other = Script.bin("chat", "-topic", address, "lame-conversation");
-                 Script python = Script.program("python3", "interop/topic_client.py", "127.0.0.1",
+            try (Launched java = Launched.start("chat", "-topic", address, "lame-conversation");
+                 Launched other = Launched.start("chat", "-topic", address, "lame-conversation");
+                 Launched python = Launched.program("python3", "interop/topic_client.py", "127.0.0.1",
                          Integer.toString(port), "lame-conversation", "other-conversation")) {
-                java.awaitErr("connected to");
-                other.awaitErr("connected to");
-                python.awaitErr("registered");
+                java.nextErrContaining("connected to");
+                other.nextErrContaining("connected to");
+                python.nextErrContaining("registered");
                 java.handshake(python, "lame-conversation"); // registered, both of them
                 other.handshake(python, "lame-conversation"); // and the third
                 python.type("hello from python");
-                java.awaitOut("lame-conversation:hello from python"); // python registered and was heard
+                java.nextOut("lame-conversation:hello from python"); // python registered and was heard
                 java.type("hello python");
-                python.awaitOut("lame-conversation:hello python");
+                python.nextOut("lame-conversation:hello python");
                 python.type("!garbage");
-                python.awaitErr("error: not JSON");
-                python.awaitErr("closed");
+                python.nextErrContaining("error: not JSON");
+                python.nextErrContaining("closed");
                 java.type("still here");
-                other.awaitOut("lame-conversation:still here");
+                other.nextOut("lame-conversation:still here");
                 other.type("me too");
-                java.awaitOut("lame-conversation:me too");
+                java.nextOut("lame-conversation:me too");
                 python.endInput();
-                assertEquals(3, python.exitCode(), "python should see the server close: " + python.errorLines());
+                assertEquals(3, python.exitCode(), "python should see the server close: " + python.err());
                 java.endInput();
                 other.endInput();
                 assertEquals(0, java.exitCode());
