@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * <p>Thread safety: not thread-safe; use it from one thread (a client's delivery thread).
  */
 public final class SequenceTracker {
-    /** What a message is, relative to what was accepted before. */
+    /** What a message is, relative to what was accepted before. Thread safety: immutable. */
     public enum Verdict {
         /** The first message seen of its channel, or the one right after the last. */
         NEXT,
