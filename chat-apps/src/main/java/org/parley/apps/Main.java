@@ -39,6 +39,7 @@ public final class Main {
         List<Command> all = new ArrayList<>();
         all.addAll(ZmqCommands.all());
         all.addAll(TcpCommands.all());
+        all.addAll(BridgeCommands.all());
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command c : all) {
             byName.put(c.name(), c);

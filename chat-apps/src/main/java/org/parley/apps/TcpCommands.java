@@ -270,7 +270,8 @@ final class TcpCommands {
         }
     }
 
-    private static String inUse(BindException e) {
+    /** "the port is in use" for the usual bind failure, else the exception's own words. */
+    static String inUse(BindException e) {
         String m = e.getMessage();
         return m != null && m.toLowerCase(java.util.Locale.ROOT).contains("in use") ? "the port is in use"
                 : (m == null ? "cannot bind" : m);

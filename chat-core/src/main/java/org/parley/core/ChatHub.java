@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,12 @@ public final class ChatHub implements AutoCloseable {
     private final ChannelRegistry registry = new ChannelRegistry();
     private final Set<AutoCloseable> clients = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String epoch;
 
     private ChatHub(HubOptions options) {
         this.options = options;
+        // Random rather than a clock: two hubs started in the same millisecond still differ.
+        this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
         this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels());
     }
 
@@ -58,6 +62,16 @@ public final class ChatHub implements AutoCloseable {
 
     public ChatLimits limits() {
         return options.limits();
+    }
+
+    /**
+     * This hub's identity, different for every hub made: sequence numbers count from 1 in each
+     * hub, so a {@code seq} only means something together with the epoch it was given in. A
+     * server restarted with an empty log has a new epoch, which tells its clients to start
+     * counting again.
+     */
+    public String epoch() {
+        return epoch;
     }
 
     public MessageLog log() {

@@ -11,6 +11,9 @@ package org.parley.core;
  *
  * <p>User code that wants a thread of its own uses {@link ChatClient} and
  * {@link MessageListener} instead.
+ *
+ * <p>Thread safety: an implementation must be thread-safe: different channels' posts call it
+ * from different threads at once.
  */
 @FunctionalInterface
 public interface HubListener {

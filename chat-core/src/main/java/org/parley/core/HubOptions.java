@@ -55,7 +55,11 @@ public final class HubOptions {
         return clock;
     }
 
-    /** Builds {@link HubOptions}; {@link #build()} checks the values. Not thread-safe. */
+    /**
+     * Builds {@link HubOptions}; {@link #build()} checks the values.
+     *
+     * <p>Thread safety: not thread-safe; fill it in on one thread, then share what it builds.
+     */
     public static final class Builder {
         private int logCapacity = DEFAULT_LOG_CAPACITY;
         private int maxChannels = DEFAULT_MAX_CHANNELS;

@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -139,21 +141,12 @@ final class LocalChatClient implements ChatClient {
         }
 
         private void repair(ChatMessage upTo) {
-            String ch = upTo.channel();
-            long after = tracker.last(ch);
-            while (after < upTo.seq() - 1) {
-                int want = (int) Math.min(HubOptions.MAX_HISTORY_LIMIT, upTo.seq() - 1 - after);
-                HistoryPage page = hub.log().after(ch, after, want);
-                if (page.messages().isEmpty()) {
-                    return; // the log no longer holds them
-                }
-                for (ChatMessage m : page.messages()) {
-                    if (m.seq() < upTo.seq() && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
-                        tracker.accept(m);
-                        listener.onMessage(m);
-                    }
-                }
-                after = page.messages().get(page.messages().size() - 1).seq();
+            try {
+                tracker.fill(upTo.channel(), upTo.seq() - 1,
+                        (ch, after, limit) -> hub.log().after(ch, after, limit), listener::onMessage);
+            } catch (IOException e) {
+                // The hub's log is in memory and never throws; the signature is for network sources.
+                throw new UncheckedIOException(e);
             }
         }
 

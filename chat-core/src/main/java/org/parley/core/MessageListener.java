@@ -6,6 +6,9 @@ package org.parley.core;
  * <p>Calls come on the client's delivery thread, one at a time, in order; a slow listener
  * delays only its own client. {@link #onFailure} is called at most once, when the
  * subscription ends because of an error; no call follows it.
+ *
+ * <p>Thread safety: an implementation is called from one thread at a time (its client's
+ * delivery thread), so it needs no locking of its own unless other threads share its state.
  */
 @FunctionalInterface
 public interface MessageListener {

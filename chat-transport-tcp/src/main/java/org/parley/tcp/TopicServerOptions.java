@@ -76,7 +76,11 @@ public final class TopicServerOptions {
         return maxConnections;
     }
 
-    /** Builds {@link TopicServerOptions}; {@link #build()} checks the values. Not thread-safe. */
+    /**
+     * Builds {@link TopicServerOptions}; {@link #build()} checks the values.
+     *
+     * <p>Thread safety: not thread-safe; fill it in on one thread, then share what it builds.
+     */
     public static final class Builder {
         private InetAddress bindAddress;
         private int port;

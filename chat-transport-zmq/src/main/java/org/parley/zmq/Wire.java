@@ -28,6 +28,8 @@ final class Wire {
     static final String TYPE_POST = "post";
     static final String TYPE_HISTORY = "history";
     static final int DEFAULT_HISTORY_LIMIT = 100;
+    /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */
+    static final String EPOCH = "epoch";
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             // {"a":1} garbage and {"a":1,"a":2} are malformed requests, not something to guess at.
@@ -177,13 +179,14 @@ final class Wire {
 
     // ---- replies (server side)
 
-    static byte[] postReply(ChatMessage m, String ref) {
+    static byte[] postReply(ChatMessage m, String ref, String epoch) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("ok", true);
         o.put("channel", m.channel());
         o.put("seq", m.seq());
         o.put("time", ChatTime.format(m.time()));
         putRef(o, ref);
+        o.put(EPOCH, epoch);
         return bytes(o);
     }
 
@@ -192,7 +195,7 @@ final class Wire {
      * {@code maxBytes} (always at least one): the oldest ones when {@code keepNewest} is
      * false (the client asks again after the last one it got), else the newest ones.
      */
-    static byte[] historyReply(HistoryPage page, String ref, int maxBytes, boolean keepNewest) {
+    static byte[] historyReply(HistoryPage page, String ref, int maxBytes, boolean keepNewest, String epoch) {
         List<ChatMessage> all = page.messages();
         List<ObjectNode> nodes = new ArrayList<>(all.size());
         for (ChatMessage m : all) {
@@ -205,6 +208,7 @@ final class Wire {
         o.put("last", page.last());
         ArrayNode list = o.putArray("messages");
         putRef(o, ref);
+        o.put(EPOCH, epoch);
         long size = bytes(o).length;
         int from = 0;
         int to = nodes.size();

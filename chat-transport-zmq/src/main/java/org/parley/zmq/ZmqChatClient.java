@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -26,7 +27,6 @@ import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
-import org.parley.core.HubOptions;
 import org.parley.core.MessageListener;
 import org.parley.core.Names;
 import org.parley.core.PostAck;
@@ -59,6 +59,13 @@ import org.zeromq.ZMQException;
  * missed (a gap, or messages dropped because its listener fell behind) from the server's
  * history: a listener gets every message the log still holds, in order, exactly once.
  *
+ * <p>ZeroMQ reconnects by itself when the server goes away and comes back. If it came back
+ * as a new server (a new {@code epoch} in its replies: an empty log, {@code seq} from 1),
+ * each subscription starts counting again and fetches from the new server's history what
+ * it published before this client reconnected. A request in flight when the server went
+ * away is not sent again (a post is not idempotent): it fails after the request timeout
+ * unless the old server answered it first.
+ *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
  * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads. The futures
  * this client returns are completed on its I/O thread: actions chained with the non-async
@@ -71,6 +78,7 @@ public final class ZmqChatClient implements ChatClient {
     private static final long POLL_MILLIS = 200;
     private static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int SUB_BATCH = 1024;
+    private static final String MONITOR_ENDPOINT = "inproc://parley-sub-monitor";
     /**
      * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
      * its frame limit; this bounds what a foreign server can make the client buffer.
@@ -86,6 +94,7 @@ public final class ZmqChatClient implements ChatClient {
     // Made by the I/O thread and used by it alone: a JeroMQ socket stays with its thread.
     private ZMQ.Socket dealer; // null without a post port
     private ZMQ.Socket sub; // null without a PUB port
+    private ZMQ.Socket monitor; // SUB's connection events; null without a PUB port
     private volatile Waker waker; // wake() from any thread once opened
     private final Thread ioThread;
     private final DeliveryThread delivery;
@@ -99,6 +108,14 @@ public final class ZmqChatClient implements ChatClient {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private volatile boolean ioDone;
+    // Server restarts (docs/PROTOCOL.md, "epoch"). I/O thread only, except generation.
+    private String serverEpoch; // the epoch of the last ok reply, null before one
+    /** Bumped when the epoch changes; a subscription that sees a new value starts counting again. */
+    private volatile int generation;
+    private int probing; // epoch probes in flight; publications are held while > 0
+    private boolean subConnectedBefore;
+    private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
+    private final Map<String, Long> heldOverflow = new HashMap<>();
 
     private ZmqChatClient(ZmqClientOptions options) throws IOException {
         this.options = options;
@@ -139,6 +156,12 @@ public final class ZmqChatClient implements ChatClient {
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
                 sub.setMaxMsgSize(MAX_INCOMING_BYTES);
+                // Each (re)connection of SUB is followed by an epoch probe: a server restarted on
+                // the same port numbers its messages from 1 again.
+                sub.monitor(MONITOR_ENDPOINT, ZMQ.EVENT_CONNECTED);
+                monitor = context.createSocket(SocketType.PAIR);
+                monitor.setLinger(0);
+                monitor.connect(MONITOR_ENDPOINT);
                 connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
             }
             waker = new Waker(context, "client-" + options.user());
@@ -420,13 +443,14 @@ public final class ZmqChatClient implements ChatClient {
         if (!open()) {
             return;
         }
-        ZMQ.Poller poller = context.createPoller(3);
+        ZMQ.Poller poller = context.createPoller(4);
         poller.register(waker.reader(), ZMQ.Poller.POLLIN);
         if (dealer != null) {
             poller.register(dealer, ZMQ.Poller.POLLIN);
         }
         if (sub != null) {
             poller.register(sub, ZMQ.Poller.POLLIN);
+            poller.register(monitor, ZMQ.Poller.POLLIN);
         }
         try {
             while (!stopping) {
@@ -437,6 +461,9 @@ public final class ZmqChatClient implements ChatClient {
                 Runnable task;
                 while ((task = commands.poll()) != null) {
                     task.run();
+                }
+                if (monitor != null) {
+                    receiveConnectionEvents(); // before publications: a new connection's are held
                 }
                 if (dealer != null) {
                     receiveReplies();
@@ -463,6 +490,79 @@ public final class ZmqChatClient implements ChatClient {
             waker.close();
             context.close();
         }
+    }
+
+    // ---- server restarts
+
+    private void receiveConnectionEvents() {
+        ZMQ.Event event;
+        while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+            if (event.getEvent() != ZMQ.EVENT_CONNECTED || !hasPost) {
+                continue;
+            }
+            // On a reconnection the server may be a new one: hold publications until its
+            // epoch is known, or they would be counted against the old server's numbers.
+            boolean hold = subConnectedBefore;
+            subConnectedBefore = true;
+            if (hold) {
+                probing++;
+            }
+            String ref = nextRef();
+            request(ref, Wire.historyRequest(ref, Names.DEFAULT_CHANNEL, 0, 0, 0), ZmqChatClient::decodePage)
+                    .whenComplete((page, error) -> {
+                        if (error != null) {
+                            log.warn("cannot learn whether {} restarted: {}", postEndpoint, error.getMessage());
+                        }
+                        if (hold && --probing == 0) {
+                            releaseHeld();
+                        }
+                    });
+        }
+    }
+
+    /** I/O thread: every ok reply names the server's epoch; a new one means a restart. */
+    private void noteEpoch(ObjectNode reply) {
+        JsonNode e = reply.get(Wire.EPOCH);
+        if (e == null || !e.isTextual()) {
+            return; // a server without the extension
+        }
+        String epoch = e.textValue();
+        if (serverEpoch != null && !serverEpoch.equals(epoch)) {
+            log.info("{} restarted (epoch {} -> {}): counting messages from 1 again", postEndpoint,
+                    serverEpoch, epoch);
+            generation++;
+            for (ClientSubscription s : subscriptions) {
+                s.dropped.clear(); // the old server's numbers; its log is gone
+            }
+        }
+        serverEpoch = epoch;
+    }
+
+    private void dispatch(ChatMessage m) {
+        if (probing > 0) {
+            if (held.size() < options.receiveHighWaterMark()) {
+                held.add(m);
+            } else {
+                heldOverflow.merge(m.channel(), m.seq(), Math::max);
+            }
+            return;
+        }
+        for (ClientSubscription s : subscriptions) {
+            s.offer(m);
+        }
+    }
+
+    private void releaseHeld() {
+        ChatMessage m;
+        while ((m = held.poll()) != null) {
+            dispatch(m);
+        }
+        for (Map.Entry<String, Long> e : heldOverflow.entrySet()) {
+            for (ClientSubscription s : subscriptions) {
+                s.missed(e.getKey(), e.getValue());
+            }
+        }
+        heldOverflow.clear();
     }
 
     private void failQueued() {
@@ -514,6 +614,7 @@ public final class ZmqChatClient implements ChatClient {
                 log.warn("reply from {} ignored: {}", postEndpoint, e.getMessage());
                 continue;
             }
+            noteEpoch(reply);
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
             Pending<?> p = ref != null ? pending.remove(ref)
                     : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
@@ -552,9 +653,7 @@ public final class ZmqChatClient implements ChatClient {
                 log.warn("publication of channel {} under another topic ignored", m.channel());
                 continue;
             }
-            for (ClientSubscription s : subscriptions) {
-                s.offer(m);
-            }
+            dispatch(m);
         }
     }
 
@@ -591,8 +690,9 @@ public final class ZmqChatClient implements ChatClient {
         private final String channel;
         private final MessageListener listener;
         private final SequenceTracker tracker = new SequenceTracker(); // delivery thread only
+        private int trackedGeneration = generation; // delivery thread only (after construction)
         /** Per channel, the newest seq dropped because the delivery queue was full. I/O thread only. */
-        private final Map<String, Long> dropped = new HashMap<>();
+        final Map<String, Long> dropped = new HashMap<>();
         private final AtomicBoolean done = new AtomicBoolean();
         volatile boolean active = true;
 
@@ -611,9 +711,17 @@ public final class ZmqChatClient implements ChatClient {
             if (!active || !(Names.ALL.equals(channel) || channel.equals(m.channel()))) {
                 return;
             }
-            if (!dropped.isEmpty() || !delivery.submit(() -> deliver(m))) {
+            int g = generation;
+            if (!dropped.isEmpty() || !delivery.submit(() -> deliver(m, g))) {
                 // Once one is dropped, later ones wait for the catch-up too, to keep the order.
                 dropped.merge(m.channel(), m.seq(), Math::max);
+            }
+        }
+
+        /** I/O thread: messages up to {@code seq} of {@code ch} never reached this subscription. */
+        void missed(String ch, long seq) {
+            if (active && (Names.ALL.equals(channel) || channel.equals(ch))) {
+                dropped.merge(ch, seq, Math::max);
             }
         }
 
@@ -623,22 +731,36 @@ public final class ZmqChatClient implements ChatClient {
                 return;
             }
             Map<String, Long> upTo = Map.copyOf(dropped);
-            if (delivery.submit(() -> catchUp(upTo))) {
+            int g = generation;
+            if (delivery.submit(() -> catchUp(upTo, g))) {
                 dropped.clear();
             }
         }
 
         // delivery thread below
 
-        private void deliver(ChatMessage m) {
+        /** Starts counting again when the server restarted since the last delivery. */
+        private void follow(int g) {
+            if (g != trackedGeneration) {
+                tracker.restart();
+                trackedGeneration = g;
+            }
+        }
+
+        private void deliver(ChatMessage m, int g) {
             if (!active) {
                 return;
             }
+            follow(g);
             switch (tracker.check(m)) {
                 case DUPLICATE -> {
                     return;
                 }
-                case GAP -> repair(m.channel(), m.seq() - 1);
+                case GAP -> {
+                    if (!repair(m.channel(), m.seq() - 1)) {
+                        return; // the server restarted meanwhile: m is the old one's
+                    }
+                }
                 case NEXT -> { }
             }
             if (tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
@@ -647,41 +769,41 @@ public final class ZmqChatClient implements ChatClient {
             }
         }
 
-        private void catchUp(Map<String, Long> upTo) {
+        private void catchUp(Map<String, Long> upTo, int g) {
+            if (!active || g != generation) {
+                return; // counted against a server that has since restarted
+            }
+            follow(g);
             for (Map.Entry<String, Long> e : upTo.entrySet()) {
                 repair(e.getKey(), e.getValue());
             }
         }
 
-        /** Delivers the messages of {@code ch} after the last one delivered, up to {@code upTo}. */
-        private void repair(String ch, long upTo) {
+        /**
+         * Delivers the messages of {@code ch} after the last one delivered, up to {@code upTo};
+         * false if the server restarted meanwhile, so the pages were not the ones asked for.
+         */
+        private boolean repair(String ch, long upTo) {
             if (!hasPost) {
                 log.debug("cannot fetch missed messages of {}: no post port", ch);
-                return;
+                return true;
             }
             repairs.incrementAndGet();
-            long after = tracker.last(ch);
-            while (active && after < upTo) {
-                int want = (int) Math.min(HubOptions.MAX_HISTORY_LIMIT, upTo - after);
-                HistoryPage page;
-                try {
-                    page = await(history(ch, after, want));
-                } catch (IOException e) {
-                    log.warn("cannot fetch missed messages {}..{} of {}: {}", after + 1, upTo, ch,
-                            e.getMessage());
-                    return;
-                }
-                if (page.messages().isEmpty()) {
-                    return; // the log no longer holds them
-                }
-                for (ChatMessage m : page.messages()) {
-                    if (m.seq() <= upTo && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
-                        tracker.accept(m);
-                        listener.onMessage(m);
+            int g = trackedGeneration;
+            boolean[] stale = {false};
+            try {
+                tracker.fill(ch, upTo, (c, after, limit) -> {
+                    HistoryPage page = active ? await(history(c, after, limit)) : null;
+                    if (page == null || generation != g) {
+                        stale[0] = page != null;
+                        return new HistoryPage(c, 0, 0, List.of());
                     }
-                    after = Math.max(after, m.seq());
-                }
+                    return page;
+                }, listener::onMessage);
+            } catch (IOException e) {
+                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, e.getMessage());
             }
+            return !stale[0];
         }
 
         private void replayRecent(int count) {

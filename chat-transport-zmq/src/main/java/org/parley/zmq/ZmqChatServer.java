@@ -379,7 +379,7 @@ public final class ZmqChatServer implements ChatServer {
         Instant stamped = time == null ? null : ChatTime.parse(time);
         ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
                 user, text, stamped, this);
-        return Wire.postReply(m, ref);
+        return Wire.postReply(m, ref, hub.epoch());
     }
 
     private byte[] history(ObjectNode request, String ref) throws ProtocolException {
@@ -401,7 +401,7 @@ public final class ZmqChatServer implements ChatServer {
             long limit = Wire.optionalCount(request, "limit", Wire.DEFAULT_HISTORY_LIMIT);
             page = hub.history(channel, after, (int) Math.min(limit, HubOptions.MAX_HISTORY_LIMIT));
         }
-        return Wire.historyReply(page, ref, maxFrameBytes, hasLast || Names.ALL.equals(channel));
+        return Wire.historyReply(page, ref, maxFrameBytes, hasLast || Names.ALL.equals(channel), hub.epoch());
     }
 
     private static String quote(String s) {

@@ -83,7 +83,11 @@ public final class ZmqClientOptions {
         return maxPendingRequests;
     }
 
-    /** Builds {@link ZmqClientOptions}; {@link #build()} checks the values. Not thread-safe. */
+    /**
+     * Builds {@link ZmqClientOptions}; {@link #build()} checks the values.
+     *
+     * <p>Thread safety: not thread-safe; fill it in on one thread, then share what it builds.
+     */
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int postPort = NO_PORT;

@@ -87,7 +87,11 @@ public final class ZmqServerOptions {
         return publishQueueCapacity;
     }
 
-    /** Builds {@link ZmqServerOptions}; {@link #build()} checks the values. Not thread-safe. */
+    /**
+     * Builds {@link ZmqServerOptions}; {@link #build()} checks the values.
+     *
+     * <p>Thread safety: not thread-safe; fill it in on one thread, then share what it builds.
+     */
     public static final class Builder {
         private String host = DEFAULT_HOST;
         private int postPort = DEFAULT_POST_PORT;

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
 import org.parley.core.HistoryPage;
 import org.parley.core.MessageListener;
@@ -266,6 +267,45 @@ class ZmqChatClientTest {
         }
         assertNull(seen.poll(Duration.ofMillis(200)));
         assertTrue(slow.repairs() > 0, "the test must exercise the repair");
+    }
+
+    @Test
+    void clientWhoseServerRestartsResumesOnceEachAndFetchesWhatItMissed() throws Exception {
+        ZmqChatClient bob = client("bob");
+        RecordingListener seen = new RecordingListener();
+        bob.subscribe("general", seen);
+        try (ChatClient alice = server.hub().connect("alice")) {
+            ZmqTestSupport.awaitJoined(bob, alice);
+            for (int i = 1; i <= 3; i++) {
+                alice.post("general", "before " + i).join();
+            }
+        }
+        assertEquals(List.of("before 1", "before 2", "before 3"), texts(seen.next(3)));
+        String oldEpoch = server.hub().epoch();
+        int postPort = server.postPort();
+        int pubPort = server.pubPort();
+        server.close();
+
+        // Same ports, an empty log: seq starts at 1 again.
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+        assertTrue(!oldEpoch.equals(server.hub().epoch()));
+        try (ChatClient carol = server.hub().connect("carol")) {
+            // Most likely before bob reconnected: these reach him from the new server's history.
+            carol.post("general", "after 1").join();
+            carol.post("general", "after 2").join();
+            PostAck ack = bob.post("general", "bob is back").get(10, TimeUnit.SECONDS);
+            assertEquals(3, ack.seq(), "a post after the restart is acknowledged by the new server");
+            ZmqTestSupport.awaitJoined(bob, carol);
+            carol.post("general", "after 4").join();
+            List<ChatMessage> after = seen.next(4);
+            assertEquals(List.of("after 1", "after 2", "bob is back", "after 4"), texts(after));
+            assertEquals(List.of(1L, 2L, 3L, 4L), after.stream().map(ChatMessage::seq).toList());
+            assertNull(seen.poll(Duration.ofMillis(300)), "nothing twice");
+        }
+    }
+
+    private static List<String> texts(List<ChatMessage> messages) {
+        return messages.stream().map(ChatMessage::text).toList();
     }
 
     @Test

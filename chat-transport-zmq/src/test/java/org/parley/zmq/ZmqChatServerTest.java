@@ -98,7 +98,8 @@ class ZmqChatServerTest {
         JsonNode reply = ask(req, "{\"type\":\"post\",\"user\":\"kyle\",\"channel\":\"general\","
                 + "\"text\":\"hello\",\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\"}");
         assertEquals("{\"ok\":true,\"channel\":\"general\",\"seq\":1,"
-                + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\"}", reply.toString());
+                + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\",\"epoch\":\"" + server.hub().epoch() + "\"}",
+                reply.toString());
         assertEquals(1, server.hub().log().lastSeq("general"));
     }
 

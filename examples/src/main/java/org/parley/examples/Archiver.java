@@ -8,12 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
 import org.parley.core.MessageListener;
 import org.parley.core.Names;
 import org.parley.core.Subscription;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,27 @@ public final class Archiver implements AutoCloseable {
         } catch (IOException e) {
             log.error("cannot append {} #{} to the archive: {}", message.channel(), message.seq(), e.getMessage());
         }
+    }
+
+    /**
+     * {@code java ... Archiver <ip> <post_port> <pub_port> <file>}: archives every channel of a
+     * ZeroMQ chat server until killed. When the server restarts, the client reconnects by
+     * itself and archives the new server's messages from its first one, none twice.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 4) {
+            System.err.println("usage: Archiver <ip> <post_port> <pub_port> <file>");
+            System.exit(2);
+        }
+        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host(args[0])
+                .postPort(Integer.parseInt(args[1])).pubPort(Integer.parseInt(args[2])).user("archiver").build());
+        Archiver archiver = start(client, Path.of(args[3]));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            archiver.close();
+            client.close();
+        }, "archiver-shutdown"));
+        System.err.println("archiver: appending every message to " + args[3]);
+        new CountDownLatch(1).await(); // until the JVM is stopped
     }
 
     /** Stops archiving and closes the file. Idempotent. */

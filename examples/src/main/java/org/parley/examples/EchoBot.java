@@ -4,9 +4,13 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
+import org.parley.core.Names;
 import org.parley.core.Subscription;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +77,27 @@ public final class EchoBot implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * {@code java ... EchoBot <ip> <post_port> <pub_port> [channel]}: answers in the channel
+     * ({@code general} by default) of a ZeroMQ chat server as {@code echobot}, until killed.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3 || args.length > 4) {
+            System.err.println("usage: EchoBot <ip> <post_port> <pub_port> [channel]");
+            System.exit(2);
+        }
+        String channel = args.length == 4 ? args[3] : Names.DEFAULT_CHANNEL;
+        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host(args[0])
+                .postPort(Integer.parseInt(args[1])).pubPort(Integer.parseInt(args[2])).user("echobot").build());
+        EchoBot bot = start(client, channel);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            bot.close();
+            client.close();
+        }, "echobot-shutdown"));
+        System.err.println("echobot: answering !time and !help in " + channel);
+        new CountDownLatch(1).await(); // until the JVM is stopped
     }
 
     /** Stops answering; the client stays open. Idempotent. */

@@ -1,0 +1,90 @@
+package org.parley.apps;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.parley.core.ChatHub;
+import org.parley.tcp.TopicServer;
+import org.parley.tcp.TopicServerOptions;
+import org.parley.zmq.ZmqChatServer;
+import org.parley.zmq.ZmqServerOptions;
+
+/**
+ * The bridge: {@code parley_server}, one hub with the ZeroMQ server and the TCP topic server
+ * attached, so a {@code chat -topic} client and an {@code mc_client} of the same channel see
+ * each other's messages.
+ */
+final class BridgeCommands {
+    private BridgeCommands() {
+    }
+
+    static List<Command> all() {
+        return List.of(new ParleyServer());
+    }
+
+    /** {@code parley_server <ip> <post_port> <pub_port> <tcp_port>}: runs until SIGINT or SIGTERM. */
+    static final class ParleyServer implements Command {
+        @Override
+        public String name() {
+            return "parley_server";
+        }
+
+        @Override
+        public String arguments() {
+            return "<ip> <post_port> <pub_port> <tcp_port>   (port 0 picks a free one)";
+        }
+
+        @Override
+        public int run(String[] args) throws Exception {
+            Cli.requireCount(args, 4);
+            String host = Cli.host(args[0]);
+            int postPort = Cli.port("post_port", args[1], true);
+            int pubPort = Cli.port("pub_port", args[2], true);
+            int tcpPort = Cli.port("tcp_port", args[3], true);
+            if (postPort != 0 && (postPort == pubPort || postPort == tcpPort)
+                    || pubPort != 0 && pubPort == tcpPort) {
+                throw new Cli.UsageException("post_port, pub_port and tcp_port must differ");
+            }
+            // Signals are handled from before the "listening" line: whoever reads it may stop us at once.
+            CountDownLatch stop = new CountDownLatch(1);
+            Signals.onTerminate(stop::countDown);
+            ChatHub hub = ChatHub.create();
+            ZmqChatServer zmq = null;
+            TopicServer tcp = null;
+            try {
+                zmq = ZmqChatServer.start(ZmqServerOptions.builder()
+                        .host(host).postPort(postPort).pubPort(pubPort).hub(hub).build());
+                tcp = TopicServer.start(TopicServerOptions.builder()
+                        .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
+            } catch (IOException e) {
+                closeAll(tcp, zmq, hub);
+                // The ZeroMQ server names the address itself; the topic server's BindException does not.
+                String why = e instanceof BindException b && zmq != null
+                        ? "cannot listen on " + host + " port " + tcpPort + ": " + TcpCommands.inUse(b)
+                        : e.getMessage();
+                throw new Cli.FailureException(why, e);
+            }
+            System.err.println("parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
+                    + ", publishing on tcp://" + host + ":" + zmq.pubPort()
+                    + ", topics on " + tcp.tcpAddress() + " (Ctrl-C stops)");
+            try {
+                stop.await();
+            } finally {
+                closeAll(tcp, zmq, hub);
+            }
+            return 0;
+        }
+
+        private static void closeAll(TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {
+            if (tcp != null) {
+                tcp.close();
+            }
+            if (zmq != null) {
+                zmq.close();
+            }
+            hub.close();
+        }
+    }
+}
