@@ -207,9 +207,11 @@ class ZmqLaunchersIT {
         int port = freePort();
         long t0 = System.nanoTime();
         Launched post = start("post_client", "127.0.0.1", Integer.toString(port), "alice", "anyone?");
-        assertEquals(1, post.exitCode(Duration.ofSeconds(9)));
+        assertEquals(1, post.exitCode(Duration.ofSeconds(20)));
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(millis < 8000, millis + " ms");
+        // The client gives up 5 s after it asked; the rest is JVM start-up, which a busy machine
+        // stretches. The bound only shows that it does not wait much longer than it says.
+        assertTrue(millis < 15_000, millis + " ms");
         post.awaitErr("post_client: no reply from tcp://127.0.0.1:" + port + " within 5 s", SOON);
         assertEquals(1, post.err().size(), post.err().toString());
     }
