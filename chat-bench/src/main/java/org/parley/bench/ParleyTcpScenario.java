@@ -21,8 +21,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads, so the
  * figure includes everything a user of the client pays: decoding, the hand-off to the delivery
- * thread and the listener call. A posting client also receives the other posting clients'
- * messages (it is registered for the topic); those are not counted, but the server writes them.
+ * thread and the listener call.
+ *
+ * <p>One posting client, where Redis and NATS have four: the protocol forwards a message only
+ * from a client registered for its topic, so a posting client is also a receiver, and with four
+ * of them the server would write three uncounted copies of every message (and the clients decode
+ * them): at K=1 that is three quarters of the work. One client posting pipelined is what the
+ * protocol allows without that waste; it was faster at every K on the quick run.
  *
  * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
  * thread, which is the one thread that reports that subscriber into the sink.
@@ -30,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class ParleyTcpScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(ParleyTcpScenario.class);
     static final String TOPIC = "bench";
+    /** Posting clients; see the class comment for why one. */
+    static final int POSTING_CLIENTS = 1;
 
     private final int k;
     private TopicServer topicServer;

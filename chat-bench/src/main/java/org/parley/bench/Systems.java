@@ -29,7 +29,10 @@ final class Systems {
     static final String REDIS = "Redis";
     static final String NATS = "NATS";
 
-    /** Posting clients of every client-server system (the raw ceilings have one sending loop). */
+    /**
+     * Posting clients of the client-server systems (the raw ceilings have one sending loop; Parley
+     * TCP has {@link ParleyTcpScenario#POSTING_CLIENTS}, for the reason given there).
+     */
     static final int POSTING_CLIENTS = 4;
 
     /** A ratio line: numerator / denominator system, with what it shows. */
@@ -60,7 +63,7 @@ final class Systems {
                 available("raw-nio", RAW_NIO, "one selector thread writing pre-framed bytes to K sockets: the ceiling for Parley TCP",
                         RawNioScenario::new),
                 available("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server (in this JVM), K topic clients",
-                        k -> new ParleyTcpScenario(k, POSTING_CLIENTS)),
+                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS)),
                 external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",

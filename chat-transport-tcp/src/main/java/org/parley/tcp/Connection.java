@@ -1,6 +1,6 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -23,8 +23,11 @@ final class Connection {
         default void onOpen(Connection connection) {
         }
 
-        /** A complete object arrived; throwing makes the loop send the error and close. */
-        void onObject(Connection connection, ObjectNode object) throws ProtocolException;
+        /**
+         * A complete object arrived, as its tokens ({@link WireCodec#decode(TokenBuffer)} reads
+         * them); throwing makes the loop send the error and close.
+         */
+        void onObject(Connection connection, TokenBuffer object) throws ProtocolException;
 
         /** Every object of one read has been handed to {@link #onObject}. */
         default void onReadComplete(Connection connection) {

@@ -1,6 +1,6 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -131,7 +131,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onObject(Connection c, ObjectNode object) throws ProtocolException {
+    public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
         WireCodec.Frame frame = WireCodec.decode(object);
         if (frame instanceof WireCodec.Chat chat) {
             batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours

@@ -133,6 +133,64 @@ class WireCodecTest {
         assertEquals("source.port 65536 is outside 0..65535", error(String.format(chat, "\"65536\"")));
     }
 
+    /** What decoding from tokens gives: the frame, or "error: " and the message. */
+    private static Object fromTokens(String json) throws Exception {
+        JsonObjectDecoder decoder = new JsonObjectDecoder(65536);
+        List<Object> out = new java.util.ArrayList<>();
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        decoder.feed(bytes, 0, bytes.length, tokens -> {
+            try {
+                out.add(WireCodec.decode(tokens));
+            } catch (ProtocolException e) {
+                out.add("error: " + e.getMessage());
+            }
+        });
+        assertEquals(1, out.size(), json);
+        return out.get(0);
+    }
+
+    private static Object fromTree(String json) throws Exception {
+        try {
+            return decode(json);
+        } catch (ProtocolException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    @Test
+    void plainChatIsReadFromTokensExactlyAsFromATreeAndEverythingElseFallsBackToTheTree() throws Exception {
+        String src = "\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"}";
+        String msg = "\"message\":{\"topic\":\"t\",\"text\":\"hi\"}";
+        List<String> cases = List.of(
+                "{" + src + "," + msg + "}",
+                "{" + msg + "," + src + "}",
+                "{" + src + ",\"destination\":{\"port\":6,\"ip\":\"::1\"}," + msg + "}",
+                "{" + src + ",\"message\":{\"text\":\"x\",\"user\":\"bob\",\"topic\":\"t\"}}",
+                "{" + src + "," + msg + ",\"extra\":[1,{\"a\":null}]}",
+                "{" + src + "," + msg + "," + src.replace("1.2.3.4", "9.9.9.9") + "}",
+                "{" + src + ",\"destination\":null," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\",\"port\":\"6\"}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":70000}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"99999\"}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":5.0}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":12345678901}," + msg + "}",
+                "{\"source\":{\"ip\":7,\"port\":\"5\"}," + msg + "}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":3}}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"text\":\"b\"}}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":null}}",
+                "{" + src + ",\"message\":\"hi\"}",
+                "{" + src + ",\"message\":{\"topic\":\"t\"}}",
+                "{" + msg + "}",
+                "{" + src + "," + msg + ",\"topics\":[\"a\"]}",
+                "{" + src + "," + msg + ",\"error\":\"e\"}",
+                "{" + src + ",\"topics\":\"a\"}",
+                "{\"error\":\"bad\"}",
+                "{}");
+        for (String json : cases) {
+            assertEquals(fromTree(json), fromTokens(json), json);
+        }
+    }
+
     @Test
     void encodedErrorIsOneLine() {
         assertEquals("{\"error\":\"boom\"}\n", WireCodec.text(WireCodec.encodeError("boom")));
