@@ -152,7 +152,7 @@ public final class BenchMain {
                 }
             }
         }
-        ConnectionResult connections = null;
+        List<ConnectionResult> connections = List.of();
         if (plan.runsKind("connections")) {
             System.err.println("bench: connections, " + plan.connections() + " clients");
             connections = new ConnectionBench(plan).run();

@@ -112,28 +112,32 @@ final class MarkdownReport {
     }
 
     private static void connections(Report r, StringBuilder b) {
-        ConnectionResult c = r.connections();
-        if (c != null) {
-            b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
-                    + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
-                    + "client sends a message on topic `bench` and the time until the last client has it is taken. "
-                    + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after.\n\n");
-            b.append("| server | clients | RSS per connection | heap per connection | fan-out median | min | max | delivered / expected |\n");
-            b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        if (r.connections().isEmpty()) {
+            return;
+        }
+        b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
+                + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
+                + "client sends a message on topic `bench` and the time until the last client has it is taken. "
+                + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after. "
+                + "The baseline is a stand-in that only registers and fans out: the floor for any server in Java.\n\n");
+        b.append("| server | clients | RSS per connection | heap per connection | fan-out median | min | max | delivered / expected |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ConnectionResult c : r.connections()) {
             b.append("| ").append(c.server()).append(" | ").append(c.connections()).append(" | ")
                     .append(Format.bytes(c.rssPerConnection())).append(" | ").append(Format.bytes(c.heapPerConnection()))
                     .append(" | ").append(Format.fixed(c.medianMillis(), 2)).append(" ms | ")
                     .append(Format.fixed(c.minMillis(), 2)).append(" ms | ").append(Format.fixed(c.maxMillis(), 2))
                     .append(" ms | ").append(c.delivered()).append(" / ").append(c.expected()).append(" |\n");
-            if (c.note() != null) {
-                b.append("\nNote: ").append(c.note()).append("\n");
-            }
-            b.append("\nServer memory: RSS ").append(Format.bytes(c.rssBefore())).append(" -> ")
-                    .append(Format.bytes(c.rssAfter())).append(", heap ").append(Format.bytes(c.heapBefore()))
-                    .append(" -> ").append(Format.bytes(c.heapAfter())).append(".\n");
-            b.append("The Parley topic server takes the baseline's place with "
-                    + "`bin/bench --only connections --server \"bin/topicserver {port}\"`.\n");
         }
+        b.append('\n');
+        for (ConnectionResult c : r.connections()) {
+            b.append("- ").append(c.server()).append(": RSS ").append(Format.bytes(c.rssBefore())).append(" -> ")
+                    .append(Format.bytes(c.rssAfter())).append(", heap ").append(Format.bytes(c.heapBefore()))
+                    .append(" -> ").append(Format.bytes(c.heapAfter())).append('.')
+                    .append(c.note() == null ? "" : " Note: " + c.note()).append('\n');
+        }
+        b.append("\nAnother server takes their place with "
+                + "`bin/bench --only connections --server \"<command with {port}>\"`.\n");
     }
 
     private static void systems(Report r, StringBuilder b) {

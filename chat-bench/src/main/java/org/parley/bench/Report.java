@@ -15,13 +15,19 @@ import java.util.Optional;
  * @param seconds     how long the run took
  * @param systems     every known system, measured or not
  * @param throughput  one entry per system and K (measured or with a note)
- * @param connections the connection benchmark, or null when not run
+ * @param connections the connection benchmark, one result per server; empty when not run
  */
 record Report(BenchPlan plan, Machine machine, Instant date, double seconds, List<BenchSystem> systems,
-              List<ThroughputResult> throughput, ConnectionResult connections) {
+              List<ThroughputResult> throughput, List<ConnectionResult> connections) {
     Report {
         systems = List.copyOf(systems);
         throughput = List.copyOf(throughput);
+        connections = List.copyOf(connections);
+    }
+
+    /** The connection result of the server whose name starts with {@code server}. */
+    Optional<ConnectionResult> connection(String server) {
+        return connections.stream().filter(c -> c.server().startsWith(server)).findFirst();
     }
 
     Optional<ThroughputResult> find(String system, int k) {
@@ -94,9 +100,10 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
     }
 
     private StringBuilder connectionsText(StringBuilder b) {
-        if (connections != null) {
-            ConnectionResult c = connections;
+        if (!connections.isEmpty()) {
             b.append("\nConnections (server and load generator in separate processes)\n");
+        }
+        for (ConnectionResult c : connections) {
             b.append("  server: ").append(c.server()).append('\n');
             b.append("  registered clients: ").append(c.connections()).append('\n');
             if (c.note() != null) {
