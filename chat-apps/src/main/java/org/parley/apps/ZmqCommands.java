@@ -1,13 +1,356 @@
 package org.parley.apps;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.parley.core.ChatClient;
+import org.parley.core.ChatMessage;
+import org.parley.core.HubOptions;
+import org.parley.core.Names;
+import org.parley.core.PostAck;
+import org.parley.core.ProtocolException;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqChatServer;
+import org.parley.zmq.ZmqClientOptions;
+import org.parley.zmq.ZmqServerOptions;
 
 /** The ZeroMQ chat's commands: Parts 1 to 4 of the assignment. */
 final class ZmqCommands {
+    /** Messages of the channel shown on joining, unless {@code --history N} says otherwise. */
+    static final int DEFAULT_JOIN_HISTORY = 20;
+    private static final String HISTORY = "--history";
+    private static final String POST_PORT = "--post-port";
+
     private ZmqCommands() {
     }
 
     static List<Command> all() {
-        return List.of();
+        return List.of(
+                command("post_server", "<ip> <port>", ZmqCommands::postServer),
+                command("post_client", "<ip> <port> <username> \"message\"", ZmqCommands::postClient),
+                command("pub_server", "<ip> <post_port> <pub_port>", args -> pubServer("pub_server", args)),
+                command("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
+                        ZmqCommands::pubClient),
+                command("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
+                        args -> chatClient("interactive_client", args, false)),
+                command("mc_server", "<ip> <post_port> <pub_port>", args -> pubServer("mc_server", args)),
+                command("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
+                        args -> chatClient("mc_client", args, true)));
+    }
+
+    // ---- servers
+
+    /** Part 1: records posts (and prints them), publishes nothing. */
+    private static int postServer(String[] args) throws Exception {
+        Args a = Args.parse(args, Set.of());
+        a.requireCount(2);
+        String host = Cli.host(a.get(0));
+        int port = Cli.port("port", a.get(1), true);
+        ZmqChatServer server = start(ZmqServerOptions.builder()
+                .host(host).postPort(port).publish(false).build());
+        ChatClient printer = server.hub().connect("post_server");
+        printer.subscribe(Names.ALL, m -> printLine(m.displayLine()));
+        System.err.println("post_server: listening for posts on tcp://" + host + ":" + server.postPort());
+        return Cli.runUntilSignalled(() -> {
+            printer.close();
+            server.close();
+        });
+    }
+
+    /** Parts 2 to 4: {@code pub_server} and {@code mc_server} are the same server. */
+    private static int pubServer(String name, String[] args) throws Exception {
+        Args a = Args.parse(args, Set.of());
+        a.requireCount(3);
+        String host = Cli.host(a.get(0));
+        int postPort = Cli.port("post_port", a.get(1), true);
+        int pubPort = Cli.port("pub_port", a.get(2), true);
+        if (postPort == pubPort && postPort != 0) {
+            throw new Cli.UsageException("post_port and pub_port are both " + postPort);
+        }
+        ZmqChatServer server = start(ZmqServerOptions.builder()
+                .host(host).postPort(postPort).pubPort(pubPort).build());
+        System.err.println(name + ": listening for posts on tcp://" + host + ":" + server.postPort()
+                + ", publishing on tcp://" + host + ":" + server.pubPort());
+        return Cli.runUntilSignalled(server);
+    }
+
+    private static ZmqChatServer start(ZmqServerOptions options) throws Cli.FailureException {
+        try {
+            return ZmqChatServer.start(options);
+        } catch (IOException e) {
+            throw new Cli.FailureException(e.getMessage(), e);
+        }
+    }
+
+    // ---- one-shot and read-only clients
+
+    /** Part 1: posts one message to {@code general}; exit 0 once acknowledged. */
+    private static int postClient(String[] args) throws Exception {
+        Args a = Args.parse(args, Set.of());
+        a.requireCount(4);
+        String host = Cli.host(a.get(0));
+        int port = Cli.port("port", a.get(1));
+        String user = user(a.get(2));
+        String text = a.get(3);
+        try (ZmqChatClient client = connect(ZmqClientOptions.builder()
+                .host(host).postPort(port).user(user))) {
+            await(client.post(Names.DEFAULT_CHANNEL, text));
+        }
+        return 0;
+    }
+
+    /** Part 2: prints the messages of {@code general} as they are published. */
+    private static int pubClient(String[] args) throws Exception {
+        Args a = Args.parse(args, Set.of(HISTORY, POST_PORT));
+        a.requireCount(2);
+        String host = Cli.host(a.get(0));
+        int pubPort = Cli.port("pub_port", a.get(1));
+        int history = a.history(0);
+        Integer postPort = a.postPort();
+        if (history > 0 && postPort == null) {
+            throw new Cli.UsageException("--history needs --post-port: history is served on the post port");
+        }
+        ZmqClientOptions.Builder options = ZmqClientOptions.builder().host(host).pubPort(pubPort);
+        if (postPort != null) {
+            options.postPort(postPort);
+        }
+        ZmqChatClient client = connect(options);
+        client.subscribe(Names.DEFAULT_CHANNEL, history, m -> printLine(m.displayLine()));
+        return Cli.runUntilSignalled(client);
+    }
+
+    // ---- interactive clients
+
+    /** Parts 3 and 4: prints the channel while posting each line typed. */
+    private static int chatClient(String name, String[] args, boolean withChannel) throws Exception {
+        Args a = Args.parse(args, Set.of(HISTORY));
+        a.requireCount(withChannel ? 5 : 4);
+        String host = Cli.host(a.get(0));
+        int postPort = Cli.port("post_port", a.get(1));
+        int pubPort = Cli.port("pub_port", a.get(2));
+        String channel = withChannel ? channel(a.get(3)) : Names.DEFAULT_CHANNEL;
+        String user = user(a.get(withChannel ? 4 : 3));
+        int history = a.history(DEFAULT_JOIN_HISTORY);
+        boolean all = Names.ALL.equals(channel);
+
+        try (Console console = Console.open();
+             ZmqChatClient client = connect(ZmqClientOptions.builder()
+                     .host(host).postPort(postPort).pubPort(pubPort).user(user))) {
+            // Subscribe first, then read history: the client's seq tracking merges the two.
+            client.subscribe(channel, history, m -> console.println(line(m, all)));
+            announce(name, console, client, channel, user);
+
+            CountDownLatch done = new CountDownLatch(1);
+            Signals.onTerminate(done::countDown);
+            List<CompletableFuture<PostAck>> pending = new ArrayList<>();
+            Thread input = new Thread(() -> readLines(name, console, client, channel, all, pending, done),
+                    "parley-input");
+            input.setDaemon(true); // blocked in a read at exit; the process ends it
+            input.start();
+            done.await();
+
+            // End of input or a signal: let the posts already made be acknowledged, then leave.
+            List<CompletableFuture<PostAck>> waiting;
+            synchronized (pending) {
+                waiting = List.copyOf(pending);
+            }
+            try {
+                CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new))
+                        .get(client.options().requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // Each failure was reported on its own line as it happened.
+            }
+        }
+        return 0;
+    }
+
+    private static void readLines(String name, Console console, ZmqChatClient client, String channel,
+                                  boolean all, List<CompletableFuture<PostAck>> pending, CountDownLatch done) {
+        try {
+            String line;
+            while ((line = console.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue; // an empty Enter is not a message
+                }
+                if (all) {
+                    console.error(name + ": channel ALL is read-only: this line was not sent; "
+                            + "join a channel to post");
+                    continue;
+                }
+                CompletableFuture<PostAck> f = client.post(channel, line);
+                f.whenComplete((ack, error) -> {
+                    if (error != null) {
+                        console.error(name + ": " + describe(error));
+                    }
+                });
+                synchronized (pending) {
+                    pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
+                    pending.add(f);
+                }
+            }
+        } catch (IOException e) {
+            console.error(name + ": cannot read standard input: " + e.getMessage());
+        } finally {
+            done.countDown();
+        }
+    }
+
+    /** One line on standard error once the server answered, so the user knows where they are. */
+    private static void announce(String name, Console console, ZmqChatClient client, String channel, String user) {
+        client.recent(channel, 0).whenComplete((page, error) -> {
+            if (error == null) {
+                console.error(name + ": joined " + channel + " as " + user
+                        + (Names.ALL.equals(channel) ? " (read-only: every channel is shown)" : ""));
+            } else {
+                console.error(name + ": " + describe(error) + "; messages will show once the server is up");
+            }
+        });
+    }
+
+    private static String line(ChatMessage m, boolean withChannel) {
+        return withChannel ? m.displayLineWithChannel() : m.displayLine();
+    }
+
+    // ---- helpers
+
+    private static ZmqChatClient connect(ZmqClientOptions.Builder options) throws Cli.FailureException {
+        try {
+            return ZmqChatClient.connect(options.build());
+        } catch (IOException e) {
+            throw new Cli.FailureException(e.getMessage(), e);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Cli.FailureException, InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw new Cli.FailureException(describe(e.getCause()), e.getCause());
+        }
+    }
+
+    /** One line for the user: the server's words for a rejection, the cause for the rest. */
+    static String describe(Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e instanceof ProtocolException) {
+            return "the server rejected the post: " + e.getMessage();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    private static String user(String value) throws Cli.UsageException {
+        if (!Names.isValidUser(value)) {
+            throw new Cli.UsageException("user name \"" + Console.printable(value) + "\" breaks the rule "
+                    + Names.USER_RULE + " (1 to 32 letters, digits, _ - .)");
+        }
+        return value;
+    }
+
+    private static String channel(String value) throws Cli.UsageException {
+        if (!Names.isValidChannel(value)) {
+            throw new Cli.UsageException("channel \"" + Console.printable(value) + "\" breaks the rule "
+                    + Names.CHANNEL_RULE + " (1 to 64 letters, digits, _ - .)");
+        }
+        return value;
+    }
+
+    /** Prints a chat line on standard output, made safe for a terminal. */
+    private static void printLine(String line) {
+        PrintStream out = System.out;
+        synchronized (out) {
+            out.println(Console.printable(line));
+            out.flush();
+        }
+    }
+
+    /** Positional arguments plus the few {@code --name value} options a command allows. */
+    private static final class Args {
+        private final List<String> positional = new ArrayList<>();
+        private Integer history;
+        private Integer postPort;
+
+        static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
+            Args a = new Args();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                // Only the command's own options are options: a message, a user or a channel
+                // may well start with "--" ("--help me" is a fine message to post).
+                if (allowed.contains(arg)) {
+                    if (i + 1 >= args.length) {
+                        throw new Cli.UsageException(arg + " needs a value");
+                    }
+                    String value = args[++i];
+                    if (HISTORY.equals(arg)) {
+                        a.history = count(arg, value);
+                    } else {
+                        a.postPort = Cli.port("post_port", value);
+                    }
+                } else {
+                    a.positional.add(arg);
+                }
+            }
+            return a;
+        }
+
+        private static int count(String option, String value) throws Cli.UsageException {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 0 && n <= HubOptions.MAX_HISTORY_LIMIT) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new Cli.UsageException(option + " takes a number from 0 to "
+                    + HubOptions.MAX_HISTORY_LIMIT + ", not \"" + Console.printable(value) + "\"");
+        }
+
+        void requireCount(int count) throws Cli.UsageException {
+            Cli.requireCount(positional.toArray(String[]::new), count);
+        }
+
+        String get(int i) {
+            return positional.get(i);
+        }
+
+        int history(int fallback) {
+            return history == null ? fallback : history;
+        }
+
+        Integer postPort() {
+            return postPort;
+        }
+    }
+
+    private static Command command(String name, String arguments, Runner runner) {
+        return new Command() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String arguments() {
+                return arguments;
+            }
+
+            @Override
+            public int run(String[] args) throws Exception {
+                return runner.run(args);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface Runner {
+        int run(String[] args) throws Exception;
     }
 }

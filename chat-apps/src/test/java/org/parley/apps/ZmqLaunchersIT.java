@@ -1,0 +1,233 @@
+package org.parley.apps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqClientOptions;
+
+/** The ZeroMQ commands of bin/, run as processes: Parts 1 to 4 and their failure modes. */
+class ZmqLaunchersIT {
+    static final Duration START = Duration.ofSeconds(20);
+    static final Duration SOON = Duration.ofSeconds(10);
+    static final String TIME = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
+    static final String LISTENING = ".*listening for posts on tcp://127.0.0.1:(\\d+)";
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @AfterEach
+    void killEverything() throws Exception {
+        for (AutoCloseable c : started) {
+            c.close();
+        }
+    }
+
+    private Launched start(String command, String... args) throws IOException {
+        Launched l = Launched.start(command, args);
+        started.add(l);
+        return l;
+    }
+
+    /** A server on ephemeral ports; returns {post port, pub port} as it reports them. */
+    private int[] ports(Launched server) throws InterruptedException {
+        String line = server.awaitErr(".*listening for posts.*", START);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("tcp://127.0.0.1:(\\d+)").matcher(line);
+        int[] ports = new int[2];
+        for (int i = 0; i < 2 && m.find(); i++) {
+            ports[i] = Integer.parseInt(m.group(1));
+        }
+        return ports;
+    }
+
+    /** Posts probes to {@code channel} until each of {@code clients} printed one. */
+    private void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
+        try (ZmqChatClient prober = ZmqChatClient.connect(ZmqClientOptions.builder()
+                .postPort(ports[0]).user("prober").build())) {
+            for (Launched c : clients) {
+                for (int i = 0; ; i++) {
+                    prober.post(channel, "probe " + i).get();
+                    try {
+                        c.awaitOut(".*prober: probe \\d+ .*", Duration.ofMillis(300));
+                        break;
+                    } catch (AssertionError notYet) {
+                        if (i > 60) {
+                            throw notYet;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void part1PostServerRecordsThreePostsAndStopsOnSigterm() throws Exception {
+        Launched server = start("post_server", "127.0.0.1", "0");
+        int port = ports(server)[0];
+        for (String user : List.of("alice", "bob", "carol")) {
+            // carol's message starts with "--": a message, not an option.
+            String text = (user.equals("carol") ? "--" : "") + "hello from " + user;
+            Launched post = start("post_client", "127.0.0.1", Integer.toString(port), user, text);
+            assertEquals(0, post.exitCode(START), user + ": " + post.err());
+            assertEquals(List.of(), post.out());
+        }
+        server.awaitOut("alice: hello from alice " + TIME, SOON);
+        server.awaitOut("bob: hello from bob " + TIME, SOON);
+        server.awaitOut("carol: --hello from carol " + TIME, SOON);
+        long t0 = System.nanoTime();
+        server.terminate();
+        assertEquals(0, server.exitCode(Duration.ofSeconds(3)));
+        assertTrue(System.nanoTime() - t0 < 3_000_000_000L);
+    }
+
+    @Test
+    void part2PubClientPrintsWhatPostClientPosts() throws Exception {
+        Launched server = start("pub_server", "127.0.0.1", "0", "0");
+        int[] ports = ports(server);
+        Launched sub = start("pub_client", "127.0.0.1", Integer.toString(ports[1]));
+        awaitJoined(ports, "general", sub);
+        Launched post = start("post_client", "127.0.0.1", Integer.toString(ports[0]), "alice", "hello subscribers");
+        assertEquals(0, post.exitCode(START), post.err().toString());
+        sub.awaitOut("alice: hello subscribers " + TIME, SOON);
+        // History only when asked for, read from the post port.
+        Launched late = start("pub_client", "127.0.0.1", Integer.toString(ports[1]),
+                "--history", "1", "--post-port", Integer.toString(ports[0]));
+        late.awaitOut("alice: hello subscribers " + TIME, START);
+        late.terminate();
+        assertEquals(0, late.exitCode(Duration.ofSeconds(3)));
+        assertEquals(1, late.out().size(), late.out().toString());
+        sub.terminate();
+        assertEquals(0, sub.exitCode(Duration.ofSeconds(3)));
+        server.terminate();
+        assertEquals(0, server.exitCode(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void part3InteractiveClientsSeeEachOther() throws Exception {
+        Launched server = start("pub_server", "127.0.0.1", "0", "0");
+        int[] ports = ports(server);
+        String post = Integer.toString(ports[0]);
+        String pub = Integer.toString(ports[1]);
+        Launched alice = start("interactive_client", "127.0.0.1", post, pub, "alice");
+        Launched bob = start("interactive_client", "127.0.0.1", post, pub, "bob");
+        alice.awaitErr(".*joined general as alice.*", START);
+        bob.awaitErr(".*joined general as bob.*", START);
+        awaitJoined(ports, "general", alice, bob);
+        alice.type("hi bob");
+        bob.awaitOut("alice: hi bob " + TIME, SOON);
+        bob.type("hi alice");
+        alice.awaitOut("bob: hi alice " + TIME, SOON);
+        // A rejected post: the server's reason on stderr, and the client carries on.
+        alice.type("x".repeat(17_000));
+        alice.awaitErr("interactive_client: the server rejected the post: "
+                + "text of 17000 bytes exceeds the limit of 16384", SOON);
+        alice.type("bye");
+        alice.endInput();
+        assertEquals(0, alice.exitCode(SOON));
+        bob.awaitOut("alice: bye " + TIME, SOON);
+        bob.endInput();
+        assertEquals(0, bob.exitCode(SOON));
+    }
+
+    @Test
+    void part4ChannelsAreIsolatedAndAllIsReadOnly() throws Exception {
+        Launched server = start("mc_server", "127.0.0.1", "0", "0");
+        int[] ports = ports(server);
+        String post = Integer.toString(ports[0]);
+        String pub = Integer.toString(ports[1]);
+        Launched dave = start("mc_client", "127.0.0.1", post, pub, "dev", "dave");
+        Launched olga = start("mc_client", "127.0.0.1", post, pub, "devops", "olga");
+        Launched watcher = start("mc_client", "127.0.0.1", post, pub, "ALL", "watcher");
+        awaitJoined(ports, "dev", dave, watcher);
+        awaitJoined(ports, "devops", olga);
+        dave.type("dev only");
+        olga.type("devops only");
+        watcher.awaitOut("\\[dev] dave: dev only " + TIME, SOON);
+        watcher.awaitOut("\\[devops] olga: devops only " + TIME, SOON);
+        dave.awaitOut("dave: dev only " + TIME, SOON);
+        olga.awaitOut("olga: devops only " + TIME, SOON);
+
+        watcher.type("can I post here?");
+        watcher.awaitErr(".*channel ALL is read-only.*", SOON);
+        watcher.type("still not");
+        assertEquals(2, countMatching(watcher.awaitErrAll(".*channel ALL is read-only.*", 2, SOON)));
+        dave.type("after the refusal");
+        watcher.awaitOut("\\[dev] dave: after the refusal " + TIME, SOON);
+
+        // A late joiner is shown the channel's recent history, each message once.
+        Launched late = start("mc_client", "127.0.0.1", post, pub, "dev", "late");
+        late.awaitOut("dave: after the refusal " + TIME, START);
+        late.endInput();
+        assertEquals(0, late.exitCode(SOON));
+        assertEquals(1, late.out().stream().filter(l -> l.startsWith("dave: dev only ")).count());
+
+        for (Launched c : List.of(dave, olga, watcher)) {
+            c.endInput();
+            assertEquals(0, c.exitCode(SOON));
+        }
+        assertTrue(dave.out().stream().noneMatch(l -> l.contains("devops only")), dave.out().toString());
+        assertTrue(olga.out().stream().noneMatch(l -> l.contains("dev only") && !l.contains("devops")),
+                olga.out().toString());
+        assertTrue(watcher.out().stream().noneMatch(l -> l.contains("can I post")));
+    }
+
+    private static long countMatching(List<String> lines) {
+        return lines.size();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "post_client 127.0.0.1 5555 alice",
+        "post_server 127.0.0.1 notaport",
+        "mc_client 127.0.0.1 5555 5556 dev/ops alice",
+        "mc_client 127.0.0.1 5555 5556 dev bad%name",
+        "pub_client 127.0.0.1 5556 --history 5",
+        "interactive_client 127.0.0.1 5555 5556 alice --history -1",
+    })
+    void badArgumentsPrintUsageAndExitTwo(String commandLine) throws Exception {
+        String[] words = commandLine.split(" ");
+        Launched bad = start(words[0], java.util.Arrays.copyOfRange(words, 1, words.length));
+        assertEquals(2, bad.exitCode(START));
+        bad.awaitErr("usage: " + words[0] + " .*", SOON);
+        assertTrue(bad.err().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")),
+                bad.err().toString());
+    }
+
+    @Test
+    void postClientWithoutServerExitsOneWithinAboutFiveSeconds() throws Exception {
+        int port = freePort();
+        long t0 = System.nanoTime();
+        Launched post = start("post_client", "127.0.0.1", Integer.toString(port), "alice", "anyone?");
+        assertEquals(1, post.exitCode(Duration.ofSeconds(9)));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(millis < 8000, millis + " ms");
+        post.awaitErr("post_client: no reply from tcp://127.0.0.1:" + port + " within 5 s", SOON);
+        assertEquals(1, post.err().size(), post.err().toString());
+    }
+
+    @Test
+    void serverOnAPortInUseExitsOneWithOneClearLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            Launched server = start("mc_server", "127.0.0.1", Integer.toString(port), "0");
+            assertEquals(1, server.exitCode(START));
+            server.awaitErr("mc_server: address 127.0.0.1:" + port + " is already in use", SOON);
+            assertEquals(1, server.err().size(), server.err().toString());
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}

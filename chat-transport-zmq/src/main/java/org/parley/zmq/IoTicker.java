@@ -1,0 +1,35 @@
+package org.parley.zmq;
+
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * Keeps a JeroMQ context's I/O thread from sleeping for long.
+ *
+ * <p>Why: with JeroMQ 0.6.0, a fresh outgoing TCP connection now and then stalls (a few
+ * percent of connections on a loaded machine, in our tests) until something else wakes the
+ * context's I/O thread; a first request then waits for its full timeout. Any timer on that
+ * thread unsticks it. This socket provides one: it connects to a port where nothing listens
+ * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
+ * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything.
+ *
+ * <p>Thread safety: call {@link #attach} from the thread that owns the context's sockets;
+ * the socket is closed with the context.
+ */
+final class IoTicker {
+    static final int TICK_MILLIS = 100;
+    private static final String NOWHERE = "tcp://127.0.0.1:1";
+
+    private IoTicker() {
+    }
+
+    static void attach(ZContext context) {
+        ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
+        ticker.setLinger(0);
+        ticker.setSndHWM(1);
+        ticker.setReconnectIVL(TICK_MILLIS);
+        ticker.setReconnectIVLMax(TICK_MILLIS);
+        ticker.connect(NOWHERE);
+    }
+}

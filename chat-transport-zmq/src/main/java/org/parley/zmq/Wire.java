@@ -1,0 +1,252 @@
+package org.parley.zmq;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.parley.core.ChatMessage;
+import org.parley.core.ChatTime;
+import org.parley.core.HistoryPage;
+import org.parley.core.ProtocolException;
+
+/**
+ * The JSON of the ZeroMQ protocol: requests, replies and published messages, as in
+ * docs/PROTOCOL.md. Field order on the wire follows the protocol's examples.
+ *
+ * <p>Thread safety: stateless apart from the shared, thread-safe mapper.
+ */
+final class Wire {
+    static final String TYPE_POST = "post";
+    static final String TYPE_HISTORY = "history";
+    static final int DEFAULT_HISTORY_LIMIT = 100;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            // {"a":1} garbage and {"a":1,"a":2} are malformed requests, not something to guess at.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private Wire() {
+    }
+
+    /** Parses one frame as a JSON object. */
+    static ObjectNode parseObject(byte[] frame, String what) throws ProtocolException {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(frame);
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(what + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ProtocolException(what + " is not valid JSON: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode()) {
+            throw new ProtocolException(what + " is empty; expected a JSON object");
+        }
+        if (!node.isObject()) {
+            throw new ProtocolException(what + " is a JSON " + kind(node) + ", not an object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** A string field; {@code null} when absent or JSON null. */
+    static String optionalString(ObjectNode o, String field) throws ProtocolException {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new ProtocolException("\"" + field + "\" must be a string, not a " + kind(n));
+        }
+        return n.textValue();
+    }
+
+    static String requiredString(ObjectNode o, String field) throws ProtocolException {
+        String s = optionalString(o, field);
+        if (s == null) {
+            throw new ProtocolException("\"" + field + "\" is missing");
+        }
+        return s;
+    }
+
+    /** A whole, non-negative number field; {@code fallback} when absent or JSON null. */
+    static long optionalCount(ObjectNode o, String field, long fallback) throws ProtocolException {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new ProtocolException("\"" + field + "\" must be a whole number, not "
+                    + (n.isNumber() ? n.asText() : "a " + kind(n)));
+        }
+        long v = n.longValue();
+        if (v < 0) {
+            throw new ProtocolException("\"" + field + "\" must be 0 or more, not " + v);
+        }
+        return v;
+    }
+
+    static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case ARRAY -> "array";
+            case BOOLEAN -> "boolean";
+            case NUMBER -> "number";
+            case STRING -> "string";
+            case NULL -> "null";
+            case OBJECT -> "object";
+            default -> n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    // ---- messages
+
+    static ObjectNode messageNode(ChatMessage m) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("channel", m.channel());
+        o.put("seq", m.seq());
+        o.put("user", m.user());
+        o.put("time", ChatTime.format(m.time()));
+        o.put("text", m.text());
+        return o;
+    }
+
+    static byte[] encodeMessage(ChatMessage m) {
+        return bytes(messageNode(m));
+    }
+
+    /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
+    static byte[] topic(String channel) {
+        byte[] name = channel.getBytes(StandardCharsets.UTF_8);
+        byte[] t = new byte[name.length + 1];
+        System.arraycopy(name, 0, t, 0, name.length);
+        return t;
+    }
+
+    static ChatMessage decodeMessage(JsonNode node) throws ProtocolException {
+        if (node == null || !node.isObject()) {
+            throw new ProtocolException("a message must be a JSON object");
+        }
+        ObjectNode o = (ObjectNode) node;
+        String channel = requiredString(o, "channel");
+        long seq = optionalCount(o, "seq", 0);
+        String user = requiredString(o, "user");
+        Instant time = ChatTime.parse(requiredString(o, "time"));
+        String text = requiredString(o, "text");
+        try {
+            return new ChatMessage(channel, seq, user, time, text);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad message: " + e.getMessage());
+        }
+    }
+
+    // ---- requests (client side)
+
+    static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", TYPE_POST);
+        o.put("user", user);
+        o.put("channel", channel);
+        o.put("text", text);
+        o.put("time", ChatTime.format(time));
+        o.put("ref", ref);
+        return bytes(o);
+    }
+
+    /** A history request: {@code after} mode, or {@code last} mode when {@code last >= 0}. */
+    static byte[] historyRequest(String ref, String channel, long after, int limit, int last) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", TYPE_HISTORY);
+        o.put("channel", channel);
+        if (last >= 0) {
+            o.put("last", last);
+        } else {
+            o.put("after", after);
+            o.put("limit", limit);
+        }
+        o.put("ref", ref);
+        return bytes(o);
+    }
+
+    // ---- replies (server side)
+
+    static byte[] postReply(ChatMessage m, String ref) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("ok", true);
+        o.put("channel", m.channel());
+        o.put("seq", m.seq());
+        o.put("time", ChatTime.format(m.time()));
+        putRef(o, ref);
+        return bytes(o);
+    }
+
+    /**
+     * The reply to a history request. It holds as many of the page's messages as fit in
+     * {@code maxBytes} (always at least one): the oldest ones when {@code keepNewest} is
+     * false (the client asks again after the last one it got), else the newest ones.
+     */
+    static byte[] historyReply(HistoryPage page, String ref, int maxBytes, boolean keepNewest) {
+        List<ChatMessage> all = page.messages();
+        List<ObjectNode> nodes = new ArrayList<>(all.size());
+        for (ChatMessage m : all) {
+            nodes.add(messageNode(m));
+        }
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("ok", true);
+        o.put("channel", page.channel());
+        o.put("first", page.first());
+        o.put("last", page.last());
+        ArrayNode list = o.putArray("messages");
+        putRef(o, ref);
+        long size = bytes(o).length;
+        int from = 0;
+        int to = nodes.size();
+        long total = size;
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = keepNewest ? nodes.size() - 1 - i : i;
+            total += bytes(nodes.get(index)).length + 1;
+            if (total > maxBytes && i > 0) {
+                if (keepNewest) {
+                    from = index + 1;
+                } else {
+                    to = index;
+                }
+                break;
+            }
+        }
+        for (int i = from; i < to; i++) {
+            list.add(nodes.get(i));
+        }
+        return bytes(o);
+    }
+
+    static byte[] errorReply(String error, String ref) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("ok", false);
+        o.put("error", error);
+        putRef(o, ref);
+        return bytes(o);
+    }
+
+    private static void putRef(ObjectNode o, String ref) {
+        if (ref != null) {
+            o.put("ref", ref);
+        }
+    }
+
+    static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            // A tree of strings and numbers always serialises; reaching here is a bug.
+            throw new IllegalStateException("cannot encode " + node.getNodeType(), e);
+        }
+    }
+}

@@ -1,0 +1,730 @@
+package org.parley.zmq;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.ChatClient;
+import org.parley.core.ChatMessage;
+import org.parley.core.ChatTime;
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.parley.core.MessageListener;
+import org.parley.core.Names;
+import org.parley.core.PostAck;
+import org.parley.core.ProtocolException;
+import org.parley.core.SequenceTracker;
+import org.parley.core.Subscription;
+import org.parley.core.internal.DeliveryThread;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * A client of a {@link ZmqChatServer} (or of any server speaking docs/PROTOCOL.md): a DEALER
+ * socket for posts and history, a SUB socket for the channels it subscribes to.
+ *
+ * <pre>{@code
+ * try (ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder()
+ *         .host("127.0.0.1").postPort(5555).pubPort(5556).user("alice").build())) {
+ *     alice.subscribe("general", 20, m -> System.out.println(m.displayLine()));
+ *     alice.post("general", "hello").join();
+ * }
+ * }</pre>
+ *
+ * <p>Posts are pipelined: each request carries a {@code ref} and its future completes when
+ * the reply with that {@code ref} arrives, or fails after the request timeout. Publication
+ * is at most once, so each subscription follows {@code seq} per channel and fetches what it
+ * missed (a gap, or messages dropped because its listener fell behind) from the server's
+ * history: a listener gets every message the log still holds, in order, exactly once.
+ *
+ * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
+ * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads. The futures
+ * this client returns are completed on its I/O thread: actions chained with the non-async
+ * methods ({@code thenAccept}, ...) run there and must not block.
+ *
+ * <p>Thread safety: every method may be called from any thread.
+ */
+public final class ZmqChatClient implements ChatClient {
+    private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
+    private static final long POLL_MILLIS = 200;
+    private static final long CLOSE_WAIT_MILLIS = 2000;
+    private static final int SUB_BATCH = 1024;
+    /**
+     * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
+     * its frame limit; this bounds what a foreign server can make the client buffer.
+     */
+    private static final long MAX_INCOMING_BYTES = 16L * 1024 * 1024;
+
+    private final ZmqClientOptions options;
+    private final String postEndpoint;
+    private final ZContext context;
+    private final boolean hasPost;
+    private final boolean hasPub;
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    // Made by the I/O thread and used by it alone: a JeroMQ socket stays with its thread.
+    private ZMQ.Socket dealer; // null without a post port
+    private ZMQ.Socket sub; // null without a PUB port
+    private volatile Waker waker; // wake() from any thread once opened
+    private final Thread ioThread;
+    private final DeliveryThread delivery;
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Map<String, Pending<?>> pending = new LinkedHashMap<>(); // I/O thread only
+    private final AtomicInteger outstanding = new AtomicInteger(); // requests not yet answered
+    private final Object outstandingLock = new Object();
+    private final List<ClientSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final AtomicLong refs = new AtomicLong();
+    private final AtomicLong repairs = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopping;
+    private volatile boolean ioDone;
+
+    private ZmqChatClient(ZmqClientOptions options) throws IOException {
+        this.options = options;
+        this.hasPost = options.postPort() != ZmqClientOptions.NO_PORT;
+        this.hasPub = options.pubPort() != ZmqClientOptions.NO_PORT;
+        this.postEndpoint = hasPost ? "tcp://" + options.host() + ":" + options.postPort() : null;
+        this.context = new ZContext(1);
+        this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
+                options.receiveHighWaterMark());
+        this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());
+        ioThread.setDaemon(true);
+        ioThread.start();
+        try {
+            opened.get();
+        } catch (ExecutionException e) {
+            delivery.close();
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while connecting", e);
+        }
+    }
+
+    /** I/O thread: makes and connects the sockets, reporting the outcome to the constructor. */
+    private boolean open() {
+        try {
+            IoTicker.attach(context);
+            if (hasPost) {
+                dealer = context.createSocket(SocketType.DEALER);
+                dealer.setLinger(0);
+                dealer.setMaxMsgSize(MAX_INCOMING_BYTES);
+                connect(dealer, postEndpoint);
+            }
+            if (hasPub) {
+                sub = context.createSocket(SocketType.SUB);
+                sub.setLinger(0);
+                sub.setRcvHWM(options.receiveHighWaterMark());
+                sub.setMaxMsgSize(MAX_INCOMING_BYTES);
+                connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
+            }
+            waker = new Waker(context, "client-" + options.user());
+            opened.complete(null);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            ioDone = true;
+            context.close();
+            opened.completeExceptionally(e);
+            return false;
+        }
+    }
+
+    /**
+     * A client of the server in {@code options}. ZeroMQ connects in the background, so this
+     * returns at once even if the server is not up yet; requests then wait for it up to the
+     * request timeout.
+     *
+     * @throws IOException if the address is not usable
+     */
+    public static ZmqChatClient connect(ZmqClientOptions options) throws IOException {
+        return new ZmqChatClient(options);
+    }
+
+    private static void connect(ZMQ.Socket socket, String endpoint) throws IOException {
+        try {
+            if (!socket.connect(endpoint)) {
+                throw new IOException("cannot connect to " + endpoint);
+            }
+        } catch (ZMQException | IllegalArgumentException e) {
+            throw new IOException("cannot connect to " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String user() {
+        return options.user();
+    }
+
+    public ZmqClientOptions options() {
+        return options;
+    }
+
+    /** How many times a subscription fetched messages it had missed. */
+    long repairs() {
+        return repairs.get();
+    }
+
+    @Override
+    public CompletableFuture<PostAck> post(String channel, String text) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(text, "text");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
+        }
+        String ref = nextRef();
+        return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()),
+                ZmqChatClient::decodeAck);
+    }
+
+    @Override
+    public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
+        Objects.requireNonNull(channel, "channel");
+        String ref = nextRef();
+        return request(ref, Wire.historyRequest(ref, channel, after, limit, -1),
+                ZmqChatClient::decodePage);
+    }
+
+    /** The newest {@code count} messages, with the {@code last} extension of docs/PROTOCOL.md. */
+    @Override
+    public CompletableFuture<HistoryPage> recent(String channel, int count) {
+        Objects.requireNonNull(channel, "channel");
+        String ref = nextRef();
+        return request(ref, Wire.historyRequest(ref, channel, 0, 0, Math.max(count, 0)),
+                ZmqChatClient::decodePage);
+    }
+
+    @Override
+    public Subscription subscribe(String channel, MessageListener listener) {
+        return subscribe(channel, 0, listener);
+    }
+
+    /**
+     * Like {@link #subscribe(String, MessageListener)}, and first delivers the newest
+     * {@code recent} messages of the channel from the server's history. The subscription is
+     * made before the history is read, and sequence numbers merge the two, so no message is
+     * missed or delivered twice.
+     *
+     * @throws IllegalArgumentException if {@code channel} breaks the naming rule or {@code recent < 0}
+     * @throws IllegalStateException    if this client is closed or has no PUB port
+     */
+    public Subscription subscribe(String channel, int recent, MessageListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (!Names.isValidChannel(channel)) {
+            throw new IllegalArgumentException(
+                    "channel \"" + channel + "\" breaks the rule " + Names.CHANNEL_RULE);
+        }
+        if (recent < 0) {
+            throw new IllegalArgumentException("recent < 0: " + recent);
+        }
+        if (closed.get()) {
+            throw new IllegalStateException("client is closed");
+        }
+        if (!hasPub) {
+            throw new IllegalStateException("this client has no PUB port to subscribe with");
+        }
+        ClientSubscription s = new ClientSubscription(channel, listener);
+        if (recent > 0 && hasPost) {
+            // Queued before the subscription can receive anything, so history comes first.
+            delivery.submit(() -> s.replayRecent(recent));
+        }
+        subscriptions.add(s);
+        byte[] topic = topicOf(channel);
+        command(() -> sub.subscribe(topic));
+        return s;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(Math.min(CLOSE_WAIT_MILLIS, options.requestTimeout().toMillis()));
+        synchronized (outstandingLock) {
+            long left;
+            while (outstanding.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(outstandingLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (ClientSubscription s : subscriptions) {
+            s.active = false;
+        }
+        stopping = true;
+        Waker w = waker;
+        if (w != null) {
+            w.wake();
+        }
+        try {
+            ioThread.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ioThread.isAlive()) {
+            log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
+        }
+        delivery.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ZmqChatClient[" + user() + " @ " + options.host() + "]";
+    }
+
+    // ---- requests
+
+    private String nextRef() {
+        return Long.toString(refs.incrementAndGet(), 36);
+    }
+
+    private <T> CompletableFuture<T> request(String ref, byte[] body, Decoder<T> decoder) {
+        if (!hasPost) {
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("this client has no post port"));
+        }
+        if (outstanding.incrementAndGet() > options.maxPendingRequests()) {
+            finished();
+            return CompletableFuture.failedFuture(new IOException(
+                    "too many requests waiting: " + options.maxPendingRequests()));
+        }
+        Pending<T> p = new Pending<>(ref, decoder,
+                System.nanoTime() + options.requestTimeout().toNanos());
+        command(new FailingSend() {
+            @Override
+            public void run() {
+                send(p, body);
+            }
+
+            @Override
+            public void failNow() {
+                p.fail(new IOException("client closed before the request was sent"));
+            }
+        });
+        return p.future;
+    }
+
+    private void command(Runnable task) {
+        commands.add(task);
+        waker.wake();
+        if (ioDone) {
+            // The I/O thread is gone (closed): it will not run what was just queued.
+            failQueued();
+        }
+    }
+
+    private void finished() {
+        if (outstanding.decrementAndGet() == 0) {
+            synchronized (outstandingLock) {
+                outstandingLock.notifyAll();
+            }
+        }
+    }
+
+    private static PostAck decodeAck(ObjectNode reply) throws ProtocolException {
+        String channel = Wire.requiredString(reply, "channel");
+        long seq = Wire.optionalCount(reply, "seq", 0);
+        Instant time = ChatTime.parse(Wire.requiredString(reply, "time"));
+        try {
+            return new PostAck(channel, seq, time);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad reply: " + e.getMessage());
+        }
+    }
+
+    private static HistoryPage decodePage(ObjectNode reply) throws ProtocolException {
+        String channel = Wire.requiredString(reply, "channel");
+        long first = Wire.optionalCount(reply, "first", 0);
+        long last = Wire.optionalCount(reply, "last", 0);
+        JsonNode list = reply.get("messages");
+        if (list == null || !list.isArray()) {
+            throw new ProtocolException("bad reply: \"messages\" is not an array");
+        }
+        List<ChatMessage> messages = new ArrayList<>(list.size());
+        for (JsonNode m : list) {
+            messages.add(Wire.decodeMessage(m));
+        }
+        return new HistoryPage(channel, first, last, messages);
+    }
+
+    @FunctionalInterface
+    private interface Decoder<T> {
+        T decode(ObjectNode reply) throws ProtocolException;
+    }
+
+    /** A request sent and not yet answered. */
+    private final class Pending<T> {
+        final String ref;
+        final Decoder<T> decoder;
+        final long deadline;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+
+        Pending(String ref, Decoder<T> decoder, long deadline) {
+            this.ref = ref;
+            this.decoder = decoder;
+            this.deadline = deadline;
+        }
+
+        void answer(ObjectNode reply) {
+            JsonNode ok = reply.get("ok");
+            try {
+                if (ok != null && ok.isBoolean() && ok.booleanValue()) {
+                    future.complete(decoder.decode(reply));
+                } else {
+                    String error = reply.path("error").asText("");
+                    future.completeExceptionally(new ProtocolException(
+                            error.isEmpty() ? "the server rejected the request without saying why" : error));
+                }
+            } catch (ProtocolException e) {
+                future.completeExceptionally(e);
+            } finally {
+                finished();
+            }
+        }
+
+        void fail(Throwable error) {
+            future.completeExceptionally(error);
+            finished();
+        }
+    }
+
+    // ---- I/O thread
+
+    private void run() {
+        if (!open()) {
+            return;
+        }
+        ZMQ.Poller poller = context.createPoller(3);
+        poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+        if (dealer != null) {
+            poller.register(dealer, ZMQ.Poller.POLLIN);
+        }
+        if (sub != null) {
+            poller.register(sub, ZMQ.Poller.POLLIN);
+        }
+        try {
+            while (!stopping) {
+                poller.poll(pollTimeout());
+                // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
+                // edge, and a missed edge must not strand a reply or a publication.
+                waker.drain();
+                Runnable task;
+                while ((task = commands.poll()) != null) {
+                    task.run();
+                }
+                if (dealer != null) {
+                    receiveReplies();
+                }
+                if (sub != null) {
+                    receivePublications();
+                }
+                expire();
+                for (ClientSubscription s : subscriptions) {
+                    s.scheduleCatchUp();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("{} failed; the client stops", ioThread.getName(), e);
+        } finally {
+            ioDone = true;
+            IOException closedError = new IOException("client closed before the reply arrived");
+            for (Pending<?> p : pending.values()) {
+                p.fail(closedError);
+            }
+            pending.clear();
+            failQueued();
+            poller.close();
+            waker.close();
+            context.close();
+        }
+    }
+
+    private void failQueued() {
+        // Requests queued but never sent: their send task fails them when run here.
+        Runnable task;
+        while ((task = commands.poll()) != null) {
+            if (task instanceof FailingSend f) {
+                f.failNow();
+            }
+        }
+    }
+
+    private long pollTimeout() {
+        long timeout = POLL_MILLIS;
+        if (!pending.isEmpty()) {
+            long untilFirst = pending.values().iterator().next().deadline - System.nanoTime();
+            timeout = Math.max(1, Math.min(timeout, TimeUnit.NANOSECONDS.toMillis(untilFirst) + 1));
+        }
+        return timeout;
+    }
+
+    private <T> void send(Pending<T> p, byte[] body) {
+        if (!dealer.sendMore(new byte[0]) || !dealer.send(body, ZMQ.DONTWAIT)) {
+            p.fail(new IOException("cannot send to " + postEndpoint + ": its queue is full"));
+            return;
+        }
+        pending.put(p.ref, p);
+    }
+
+    private void receiveReplies() {
+        byte[] first;
+        while ((first = dealer.recv(ZMQ.DONTWAIT)) != null) {
+            List<byte[]> frames = new ArrayList<>(2);
+            frames.add(first);
+            while (dealer.hasReceiveMore()) {
+                frames.add(dealer.recv(0));
+            }
+            if (frames.size() != 2 || frames.get(0).length != 0) {
+                log.warn("reply from {} with {} frames ignored: expected an empty delimiter and one body",
+                        postEndpoint, frames.size());
+                continue;
+            }
+            ObjectNode reply;
+            String ref;
+            try {
+                reply = Wire.parseObject(frames.get(1), "reply");
+                ref = Wire.optionalString(reply, "ref");
+            } catch (ProtocolException e) {
+                log.warn("reply from {} ignored: {}", postEndpoint, e.getMessage());
+                continue;
+            }
+            // Replies come in order; one without ref (an error about the envelope) is the oldest's.
+            Pending<?> p = ref != null ? pending.remove(ref)
+                    : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
+            if (p == null) {
+                log.debug("reply {} from {} arrived after its request timed out", ref, postEndpoint);
+                continue;
+            }
+            p.answer(reply);
+        }
+    }
+
+    private void receivePublications() {
+        for (int i = 0; i < SUB_BATCH; i++) {
+            byte[] topic = sub.recv(ZMQ.DONTWAIT);
+            if (topic == null) {
+                return;
+            }
+            byte[] body = sub.hasReceiveMore() ? sub.recv(0) : null;
+            boolean extra = false;
+            while (sub.hasReceiveMore()) {
+                sub.recv(0);
+                extra = true;
+            }
+            if (body == null || extra) {
+                log.warn("publication ignored: expected two frames, a topic and a body");
+                continue;
+            }
+            ChatMessage m;
+            try {
+                m = Wire.decodeMessage(Wire.parseObject(body, "publication"));
+            } catch (ProtocolException e) {
+                log.warn("publication ignored: {}", e.getMessage());
+                continue;
+            }
+            if (!java.util.Arrays.equals(topic, Wire.topic(m.channel()))) {
+                log.warn("publication of channel {} under another topic ignored", m.channel());
+                continue;
+            }
+            for (ClientSubscription s : subscriptions) {
+                s.offer(m);
+            }
+        }
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        Iterator<Pending<?>> it = pending.values().iterator();
+        while (it.hasNext()) {
+            Pending<?> p = it.next();
+            if (now - p.deadline < 0) {
+                break; // one timeout for all: entries are in deadline order
+            }
+            it.remove();
+            p.fail(new IOException("no reply from " + postEndpoint + " within "
+                    + describe(options.requestTimeout())));
+        }
+    }
+
+    static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    private static byte[] topicOf(String channel) {
+        return Names.ALL.equals(channel) ? new byte[0] : Wire.topic(channel);
+    }
+
+    /** A queued send that can fail its request if the I/O thread is gone. */
+    private interface FailingSend extends Runnable {
+        void failNow();
+    }
+
+    // ---- subscriptions
+
+    private final class ClientSubscription implements Subscription {
+        private final String channel;
+        private final MessageListener listener;
+        private final SequenceTracker tracker = new SequenceTracker(); // delivery thread only
+        /** Per channel, the newest seq dropped because the delivery queue was full. I/O thread only. */
+        private final Map<String, Long> dropped = new HashMap<>();
+        private final AtomicBoolean done = new AtomicBoolean();
+        volatile boolean active = true;
+
+        ClientSubscription(String channel, MessageListener listener) {
+            this.channel = channel;
+            this.listener = listener;
+        }
+
+        @Override
+        public String channel() {
+            return channel;
+        }
+
+        /** I/O thread: hands a publication to the delivery thread, or remembers it was dropped. */
+        void offer(ChatMessage m) {
+            if (!active || !(Names.ALL.equals(channel) || channel.equals(m.channel()))) {
+                return;
+            }
+            if (!dropped.isEmpty() || !delivery.submit(() -> deliver(m))) {
+                // Once one is dropped, later ones wait for the catch-up too, to keep the order.
+                dropped.merge(m.channel(), m.seq(), Math::max);
+            }
+        }
+
+        /** I/O thread: once the delivery queue has room, fetch what was dropped from history. */
+        void scheduleCatchUp() {
+            if (dropped.isEmpty()) {
+                return;
+            }
+            Map<String, Long> upTo = Map.copyOf(dropped);
+            if (delivery.submit(() -> catchUp(upTo))) {
+                dropped.clear();
+            }
+        }
+
+        // delivery thread below
+
+        private void deliver(ChatMessage m) {
+            if (!active) {
+                return;
+            }
+            switch (tracker.check(m)) {
+                case DUPLICATE -> {
+                    return;
+                }
+                case GAP -> repair(m.channel(), m.seq() - 1);
+                case NEXT -> { }
+            }
+            if (tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
+                tracker.accept(m);
+                listener.onMessage(m);
+            }
+        }
+
+        private void catchUp(Map<String, Long> upTo) {
+            for (Map.Entry<String, Long> e : upTo.entrySet()) {
+                repair(e.getKey(), e.getValue());
+            }
+        }
+
+        /** Delivers the messages of {@code ch} after the last one delivered, up to {@code upTo}. */
+        private void repair(String ch, long upTo) {
+            if (!hasPost) {
+                log.debug("cannot fetch missed messages of {}: no post port", ch);
+                return;
+            }
+            repairs.incrementAndGet();
+            long after = tracker.last(ch);
+            while (active && after < upTo) {
+                int want = (int) Math.min(HubOptions.MAX_HISTORY_LIMIT, upTo - after);
+                HistoryPage page;
+                try {
+                    page = await(history(ch, after, want));
+                } catch (IOException e) {
+                    log.warn("cannot fetch missed messages {}..{} of {}: {}", after + 1, upTo, ch,
+                            e.getMessage());
+                    return;
+                }
+                if (page.messages().isEmpty()) {
+                    return; // the log no longer holds them
+                }
+                for (ChatMessage m : page.messages()) {
+                    if (m.seq() <= upTo && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
+                        tracker.accept(m);
+                        listener.onMessage(m);
+                    }
+                    after = Math.max(after, m.seq());
+                }
+            }
+        }
+
+        private void replayRecent(int count) {
+            HistoryPage page;
+            try {
+                page = await(recent(channel, count));
+            } catch (IOException e) {
+                log.warn("cannot fetch the recent messages of {}: {}", channel, e.getMessage());
+                return;
+            }
+            for (ChatMessage m : page.messages()) {
+                if (active && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
+                    tracker.accept(m);
+                    listener.onMessage(m);
+                }
+            }
+        }
+
+        private HistoryPage await(CompletableFuture<HistoryPage> f) throws IOException {
+            try {
+                return f.get(options.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            } catch (TimeoutException e) {
+                throw new IOException("no reply from " + postEndpoint, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            active = false;
+            subscriptions.remove(this);
+            if (!closed.get()) {
+                byte[] topic = topicOf(channel);
+                command(() -> sub.unsubscribe(topic));
+            }
+        }
+    }
+}

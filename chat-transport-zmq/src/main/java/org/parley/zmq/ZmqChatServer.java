@@ -1,0 +1,410 @@
+package org.parley.zmq;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatMessage;
+import org.parley.core.ChatServer;
+import org.parley.core.ChatTime;
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.parley.core.Names;
+import org.parley.core.ProtocolException;
+import org.parley.core.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * The ZeroMQ chat server: a ROUTER socket for posts and history requests and a PUB socket
+ * that publishes every recorded message, as in docs/PROTOCOL.md.
+ *
+ * <pre>{@code
+ * try (ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder()
+ *         .host("127.0.0.1").postPort(5555).pubPort(5556).build())) {
+ *     // serving until closed
+ * }
+ * }</pre>
+ *
+ * <p>Threads: one, {@code parley-zmq-server-<postPort>}, owns both sockets, answers requests
+ * in order and publishes; JeroMQ adds its own I/O and reaper threads. Posts made to the same
+ * hub by other threads (another transport: a bridge) are queued and published by that thread.
+ *
+ * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
+ */
+public final class ZmqChatServer implements ChatServer {
+    private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
+    /**
+     * Frames over this many bytes make ZeroMQ drop the peer's connection. It is well above the
+     * protocol's frame limit, so a frame a little too big still gets an error reply, while a
+     * huge one cannot make the server buffer it.
+     */
+    static final int MAX_MSG_SIZE_FACTOR = 16;
+    /** Frames in one request beyond which the rest is discarded unread. */
+    private static final int MAX_FRAMES = 16;
+    private static final int POLL_MILLIS = 500;
+    private static final long CLOSE_WAIT_MILLIS = 2000;
+
+    private final ZmqServerOptions options;
+    private final ChatHub hub;
+    private final boolean ownsHub;
+    private final ZContext context;
+    private final int maxFrameBytes;
+    private final BlockingQueue<ChatMessage> foreignPosts;
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong dropped = new AtomicLong();
+    /** Completes once the sockets are bound (with the ports) or failed to bind. */
+    private final CompletableFuture<int[]> bound = new CompletableFuture<>();
+    // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
+    private ZMQ.Socket router;
+    private ZMQ.Socket pub; // null with publish(false)
+    private volatile Waker waker; // wake() from any thread once bound
+    private int postPort;
+    private int pubPort;
+    private Subscription hubSubscription;
+    private volatile boolean stopping;
+
+    private ZmqChatServer(ZmqServerOptions options) throws IOException {
+        this.options = options;
+        this.ownsHub = options.hub() == null;
+        this.hub = ownsHub ? ChatHub.create() : options.hub();
+        this.maxFrameBytes = hub.limits().maxFrameBytes();
+        this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
+        this.context = new ZContext(1);
+        this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
+        thread.start();
+        int[] ports;
+        try {
+            ports = bound.get();
+        } catch (ExecutionException e) {
+            if (ownsHub) {
+                hub.close();
+            }
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+            throw new IOException("interrupted while starting", e);
+        }
+        this.postPort = ports[0];
+        this.pubPort = ports[1];
+        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
+    }
+
+    /**
+     * Binds the sockets and starts serving.
+     *
+     * @throws IOException if an address cannot be bound (in use, not local); the message
+     *                     names the address
+     */
+    public static ZmqChatServer start(ZmqServerOptions options) throws IOException {
+        return new ZmqChatServer(options);
+    }
+
+    @Override
+    public ChatHub hub() {
+        return hub;
+    }
+
+    /** The post (ROUTER) port actually bound. */
+    public int postPort() {
+        return postPort;
+    }
+
+    /** The PUB port actually bound, 0 if this server does not publish. */
+    public int pubPort() {
+        return pubPort;
+    }
+
+    public ZmqServerOptions options() {
+        return options;
+    }
+
+    /** Messages recorded by other threads that could not be published: the queue was full. */
+    long droppedPublications() {
+        return dropped.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (hubSubscription != null) {
+            hubSubscription.close();
+        }
+        stopping = true;
+        Waker w = waker;
+        if (w != null) {
+            w.wake();
+        }
+        try {
+            thread.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            // Never interrupt a ZeroMQ thread: it would close its sockets' channels under it.
+            log.warn("{} did not stop within {} ms", thread.getName(), CLOSE_WAIT_MILLIS);
+        }
+        if (ownsHub) {
+            hub.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ZmqChatServer[" + options.host() + ":" + postPort
+                + (pub == null ? "" : ", pub " + pubPort) + "]";
+    }
+
+    private static int bind(ZMQ.Socket socket, String host, int port) throws IOException {
+        String endpoint = "tcp://" + host + ":" + (port == 0 ? "*" : Integer.toString(port));
+        try {
+            if (!socket.bind(endpoint)) {
+                throw new IOException("cannot bind " + host + ":" + port);
+            }
+        } catch (ZMQException e) {
+            if (e.getErrorCode() == ZMQ.Error.EADDRINUSE.getCode()) {
+                throw new IOException("address " + host + ":" + port + " is already in use", e);
+            }
+            throw new IOException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        String bound = socket.getLastEndpoint();
+        return Integer.parseInt(bound.substring(bound.lastIndexOf(':') + 1));
+    }
+
+    // ---- hub side: any thread
+
+    private void onRecorded(ChatMessage message, Object origin) {
+        if (Thread.currentThread() == thread) {
+            // Our own post: publish now, so the ok reply follows the hand-over to PUB.
+            publishQueued();
+            publish(message);
+            return;
+        }
+        // Another transport's thread: never touch the socket here; queue and wake the owner.
+        if (!foreignPosts.offer(message)) {
+            // PUB delivery is at most once; subscribers fetch what they miss from the log.
+            if (dropped.incrementAndGet() % 1000 == 1) {
+                log.warn("publish queue full ({} messages): {} publications dropped so far",
+                        options.publishQueueCapacity(), dropped.get());
+            }
+            return;
+        }
+        waker.wake();
+    }
+
+    // ---- server thread only below
+
+    /** Server thread: makes and binds the sockets, reporting the outcome to the constructor. */
+    private boolean open() {
+        try {
+            IoTicker.attach(context);
+            router = context.createSocket(SocketType.ROUTER);
+            router.setLinger(100);
+            router.setRcvHWM(options.receiveHighWaterMark());
+            router.setMaxMsgSize((long) maxFrameBytes * MAX_MSG_SIZE_FACTOR);
+            int post = bind(router, options.host(), options.postPort());
+            int published = 0;
+            if (options.publish()) {
+                pub = context.createSocket(SocketType.PUB);
+                pub.setLinger(100);
+                pub.setSndHWM(options.sendHighWaterMark());
+                published = bind(pub, options.host(), options.pubPort());
+            }
+            waker = new Waker(context, "server-" + post);
+            thread.setName("parley-zmq-server-" + post);
+            bound.complete(new int[] {post, published});
+            return true;
+        } catch (IOException | RuntimeException e) {
+            context.close();
+            bound.completeExceptionally(e);
+            return false;
+        }
+    }
+
+    private void run() {
+        if (!open()) {
+            return;
+        }
+        ZMQ.Poller poller = context.createPoller(2);
+        poller.register(router, ZMQ.Poller.POLLIN);
+        poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+        try {
+            while (!stopping) {
+                poller.poll(POLL_MILLIS);
+                // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
+                // and a missed edge must not leave a request unanswered. Non-blocking reads.
+                waker.drain();
+                publishQueued();
+                // A bounded batch, so queued publications are not starved by a busy peer.
+                for (int i = 0; i < 256 && !stopping; i++) {
+                    List<byte[]> frames = receiveRequest();
+                    if (frames == null) {
+                        break;
+                    }
+                    handle(frames);
+                }
+            }
+            publishQueued();
+        } catch (RuntimeException e) {
+            log.error("{} failed; the server stops", thread.getName(), e);
+        } finally {
+            poller.close();
+            waker.close();
+            context.close();
+        }
+    }
+
+    private void publishQueued() {
+        ChatMessage m;
+        while ((m = foreignPosts.poll()) != null) {
+            publish(m);
+        }
+    }
+
+    private void publish(ChatMessage message) {
+        pub.sendMore(Wire.topic(message.channel()));
+        pub.send(Wire.encodeMessage(message), 0);
+    }
+
+    /** All frames of the next request, or {@code null} if none is waiting. */
+    private List<byte[]> receiveRequest() {
+        byte[] first = router.recv(ZMQ.DONTWAIT);
+        if (first == null) {
+            return null;
+        }
+        List<byte[]> frames = new ArrayList<>(4);
+        frames.add(first);
+        while (router.hasReceiveMore()) {
+            byte[] more = router.recv(0);
+            if (frames.size() <= MAX_FRAMES) {
+                frames.add(more);
+            }
+        }
+        return frames;
+    }
+
+    private void handle(List<byte[]> frames) {
+        // frames: peer identity, optional extra addresses, the empty delimiter, the body.
+        int delimiter = -1;
+        for (int i = 1; i < frames.size(); i++) {
+            if (frames.get(i).length == 0) {
+                delimiter = i;
+                break;
+            }
+        }
+        byte[] reply;
+        int envelope;
+        if (delimiter < 0) {
+            envelope = 1;
+            reply = Wire.errorReply("request has no empty delimiter frame: send it first "
+                    + "(REQ does so itself; a DEALER must), then one JSON frame", null);
+        } else if (frames.size() - delimiter - 1 != 1) {
+            envelope = delimiter + 1;
+            int parts = frames.size() - delimiter - 1;
+            reply = Wire.errorReply("request must be one frame after the empty delimiter, got "
+                    + (frames.size() > MAX_FRAMES ? "more than " + (MAX_FRAMES - delimiter - 1) : parts),
+                    null);
+        } else {
+            envelope = delimiter + 1;
+            reply = answer(frames.get(delimiter + 1));
+        }
+        for (int i = 0; i < envelope; i++) {
+            router.sendMore(frames.get(i));
+        }
+        if (delimiter < 0) {
+            router.sendMore(new byte[0]);
+        }
+        router.send(reply, 0);
+    }
+
+    /** The reply to one request body: always exactly one. */
+    private byte[] answer(byte[] body) {
+        if (body.length > maxFrameBytes) {
+            return Wire.errorReply("request of " + body.length + " bytes exceeds the limit of "
+                    + maxFrameBytes, null);
+        }
+        String ref = null;
+        try {
+            ObjectNode request = Wire.parseObject(body, "request");
+            ref = refOf(request);
+            String type = Wire.optionalString(request, "type");
+            if (type == null || Wire.TYPE_POST.equals(type)) {
+                return post(request, ref);
+            }
+            if (Wire.TYPE_HISTORY.equals(type)) {
+                return history(request, ref);
+            }
+            throw new ProtocolException("unknown type " + quote(type)
+                    + "; expected \"post\" or \"history\"");
+        } catch (ProtocolException e) {
+            return Wire.errorReply(e.getMessage(), ref);
+        } catch (IllegalStateException e) {
+            return Wire.errorReply("server is shutting down", ref);
+        }
+    }
+
+    private static String refOf(ObjectNode request) throws ProtocolException {
+        try {
+            return Wire.optionalString(request, "ref");
+        } catch (ProtocolException e) {
+            // Cannot echo what is not a string; say so instead.
+            throw new ProtocolException("\"ref\" must be a string");
+        }
+    }
+
+    private byte[] post(ObjectNode request, String ref) throws ProtocolException {
+        String user = Wire.requiredString(request, "user");
+        String channel = Wire.optionalString(request, "channel");
+        String text = Wire.requiredString(request, "text");
+        String time = Wire.optionalString(request, "time");
+        Instant stamped = time == null ? null : ChatTime.parse(time);
+        ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
+                user, text, stamped, this);
+        return Wire.postReply(m, ref);
+    }
+
+    private byte[] history(ObjectNode request, String ref) throws ProtocolException {
+        String channel = Wire.optionalString(request, "channel");
+        if (channel == null) {
+            channel = Names.DEFAULT_CHANNEL;
+        }
+        boolean hasAfter = request.hasNonNull("after");
+        boolean hasLast = request.hasNonNull("last");
+        HistoryPage page;
+        if (hasLast) {
+            if (hasAfter || request.hasNonNull("limit")) {
+                throw new ProtocolException("\"last\" cannot be combined with \"after\" or \"limit\"");
+            }
+            long last = Wire.optionalCount(request, "last", 0);
+            page = hub.recent(channel, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT));
+        } else {
+            long after = Wire.optionalCount(request, "after", 0);
+            long limit = Wire.optionalCount(request, "limit", Wire.DEFAULT_HISTORY_LIMIT);
+            page = hub.history(channel, after, (int) Math.min(limit, HubOptions.MAX_HISTORY_LIMIT));
+        }
+        return Wire.historyReply(page, ref, maxFrameBytes, hasLast || Names.ALL.equals(channel));
+    }
+
+    private static String quote(String s) {
+        return '"' + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + '"';
+    }
+}

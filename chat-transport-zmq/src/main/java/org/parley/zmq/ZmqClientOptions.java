@@ -1,0 +1,162 @@
+package org.parley.zmq;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.parley.core.Names;
+
+/**
+ * Settings of a {@link ZmqChatClient}: the server's address and ports, the user name, and
+ * the client's time limits and buffers.
+ *
+ * <pre>{@code
+ * ZmqClientOptions options = ZmqClientOptions.builder()
+ *         .host("127.0.0.1").postPort(5555).pubPort(5556).user("alice")
+ *         .build();
+ * }</pre>
+ *
+ * <p>A client needs the post port to post and to read history, and the PUB port to
+ * subscribe; either may be left out ({@link #NO_PORT}) for a client that only does the other.
+ *
+ * <p>Thread safety: immutable.
+ */
+public final class ZmqClientOptions {
+    /** A port not given: the client does without that socket. */
+    public static final int NO_PORT = -1;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_USER = "anonymous";
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** Messages held for slow listeners (SUB socket and delivery queue) before dropping. */
+    public static final int DEFAULT_RECEIVE_HIGH_WATER_MARK = 10_000;
+    /** Requests waiting to be sent or answered. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS = 10_000;
+
+    private final String host;
+    private final int postPort;
+    private final int pubPort;
+    private final String user;
+    private final Duration requestTimeout;
+    private final int receiveHighWaterMark;
+    private final int maxPendingRequests;
+
+    private ZmqClientOptions(Builder b) {
+        this.host = b.host;
+        this.postPort = b.postPort;
+        this.pubPort = b.pubPort;
+        this.user = b.user;
+        this.requestTimeout = b.requestTimeout;
+        this.receiveHighWaterMark = b.receiveHighWaterMark;
+        this.maxPendingRequests = b.maxPendingRequests;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** The server's post port, or {@link #NO_PORT}. */
+    public int postPort() {
+        return postPort;
+    }
+
+    /** The server's PUB port, or {@link #NO_PORT}. */
+    public int pubPort() {
+        return pubPort;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** How long a post or history request waits for its reply before failing. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    public int receiveHighWaterMark() {
+        return receiveHighWaterMark;
+    }
+
+    public int maxPendingRequests() {
+        return maxPendingRequests;
+    }
+
+    /** Builds {@link ZmqClientOptions}; {@link #build()} checks the values. Not thread-safe. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int postPort = NO_PORT;
+        private int pubPort = NO_PORT;
+        private String user = DEFAULT_USER;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
+        private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        public Builder postPort(int port) {
+            this.postPort = port;
+            return this;
+        }
+
+        public Builder pubPort(int port) {
+            this.pubPort = port;
+            return this;
+        }
+
+        /** The name posts are made as; it must follow the user-name rule. */
+        public Builder user(String user) {
+            this.user = Objects.requireNonNull(user, "user");
+            return this;
+        }
+
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public Builder receiveHighWaterMark(int messages) {
+            this.receiveHighWaterMark = messages;
+            return this;
+        }
+
+        public Builder maxPendingRequests(int requests) {
+            this.maxPendingRequests = requests;
+            return this;
+        }
+
+        public ZmqClientOptions build() {
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("host is blank");
+            }
+            checkPort("postPort", postPort);
+            checkPort("pubPort", pubPort);
+            if (postPort == NO_PORT && pubPort == NO_PORT) {
+                throw new IllegalArgumentException("neither postPort nor pubPort is given");
+            }
+            if (!Names.isValidUser(user)) {
+                throw new IllegalArgumentException(
+                        "user name \"" + user + "\" breaks the rule " + Names.USER_RULE);
+            }
+            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout <= 0: " + requestTimeout);
+            }
+            ZmqServerOptions.Builder.checkPositive("receiveHighWaterMark", receiveHighWaterMark);
+            ZmqServerOptions.Builder.checkPositive("maxPendingRequests", maxPendingRequests);
+            return new ZmqClientOptions(this);
+        }
+
+        private static void checkPort(String name, int port) {
+            if (port != NO_PORT && (port < 1 || port > 65535)) {
+                throw new IllegalArgumentException(name + " " + port + " is outside 1..65535");
+            }
+        }
+    }
+}

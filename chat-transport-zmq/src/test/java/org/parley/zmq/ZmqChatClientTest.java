@@ -1,0 +1,301 @@
+package org.parley.zmq;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatMessage;
+import org.parley.core.HistoryPage;
+import org.parley.core.MessageListener;
+import org.parley.core.PostAck;
+import org.parley.core.ProtocolException;
+import org.parley.core.RecordingListener;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+class ZmqChatClientTest {
+    private ZmqChatServer server;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = ZmqTestSupport.startServer();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        server.close();
+    }
+
+    private ZmqChatClient client(String user) throws IOException {
+        ZmqChatClient c = ZmqTestSupport.client(server, user);
+        closeables.add(c);
+        return c;
+    }
+
+    @Test
+    void postIsAcknowledgedWithTheServersSeq() throws Exception {
+        ZmqChatClient alice = client("alice");
+        PostAck first = alice.post("general", "one").get(5, TimeUnit.SECONDS);
+        PostAck second = alice.post("general", "two").get(5, TimeUnit.SECONDS);
+        assertEquals("general", first.channel());
+        assertEquals(1, first.seq());
+        assertEquals(2, second.seq());
+    }
+
+    @Test
+    void rejectedPostFailsWithTheServersError() throws Exception {
+        ZmqChatClient alice = client("alice");
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> alice.post("ALL", "hi").get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ProtocolException.class, e.getCause());
+        assertEquals("channel ALL is read-only", e.getCause().getMessage());
+        e = assertThrows(ExecutionException.class, () -> alice.post("general", " ").get(5, TimeUnit.SECONDS));
+        assertEquals("text is blank", e.getCause().getMessage());
+    }
+
+    @Test
+    void postWithoutServerFailsAfterTheRequestTimeout() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
+                .postPort(port).user("lonely").requestTimeout(Duration.ofMillis(300)).build())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> lonely.post("general", "anyone?").get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, e.getCause());
+            assertEquals("no reply from tcp://127.0.0.1:" + port + " within 300 ms", e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void subscriberOfDevNeverSeesDevops() throws Exception {
+        ZmqChatClient dev = client("dev");
+        ZmqChatClient poster = client("poster");
+        RecordingListener seen = new RecordingListener();
+        dev.subscribe("dev", seen);
+        ZmqTestSupport.awaitJoined(dev, poster);
+        poster.post("devops", "not for dev").get();
+        poster.post("dev", "for dev").get();
+        assertEquals("for dev", seen.next().text());
+        assertNull(seen.poll(Duration.ofMillis(200)));
+    }
+
+    @Test
+    void devTopicFilterExcludesDevopsAtTheZeroMqLevel() throws Exception {
+        ZmqChatClient poster = client("poster");
+        try (ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+            sub.setReceiveTimeOut(100);
+            sub.subscribe("dev\0".getBytes(UTF_8));
+            sub.connect("tcp://127.0.0.1:" + server.pubPort());
+            byte[] topic = null;
+            for (int i = 0; i < 100 && topic == null; i++) {
+                poster.post("dev", "probe").get();
+                topic = sub.recv(0);
+            }
+            assertEquals("dev\0", new String(topic, UTF_8));
+            while (sub.recv(ZMQ.DONTWAIT) != null) {
+                // drain the probes
+            }
+            poster.post("devops", "filtered out").get();
+            poster.post("dev", "last").get();
+            List<String> bodies = new ArrayList<>();
+            byte[] frame;
+            while ((frame = sub.recv(0)) != null) {
+                bodies.add(new String(frame, UTF_8));
+                if (bodies.get(bodies.size() - 1).contains("\"last\"")) {
+                    break;
+                }
+            }
+            assertTrue(bodies.stream().noneMatch(b -> b.contains("devops")), bodies.toString());
+        }
+    }
+
+    @Test
+    void subscriberOfAllSeesEveryChannelAndCannotPost() throws Exception {
+        ZmqChatClient watcher = client("watcher");
+        ZmqChatClient poster = client("poster");
+        RecordingListener all = new RecordingListener();
+        watcher.subscribe("ALL", all);
+        ZmqTestSupport.awaitJoined(watcher, poster);
+        poster.post("dev", "d").get();
+        poster.post("ops", "o").get();
+        List<String> got = new ArrayList<>();
+        while (got.size() < 2) {
+            ChatMessage m = all.next();
+            if (!m.channel().startsWith("sync-")) {
+                got.add(m.channel() + ":" + m.text());
+            }
+        }
+        assertEquals(List.of("dev:d", "ops:o"), got);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> watcher.post("ALL", "let me in").get(5, TimeUnit.SECONDS));
+        assertEquals("channel ALL is read-only", e.getCause().getMessage());
+    }
+
+    @Test
+    void fourConcurrentPostersGetGaplessSeqAndTheSubscriberSeesEachOnce() throws Exception {
+        ZmqChatClient reader = client("reader");
+        RecordingListener seen = new RecordingListener();
+        reader.subscribe("busy", seen);
+        ZmqTestSupport.awaitJoined(reader, reader);
+        int perClient = 200;
+        List<CompletableFuture<PostAck>> acks = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        List<ZmqChatClient> posters = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            posters.add(client("poster" + c));
+        }
+        for (ZmqChatClient p : posters) {
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < perClient; i++) {
+                    CompletableFuture<PostAck> f = p.post("busy", p.user() + " " + i);
+                    synchronized (acks) {
+                        acks.add(f);
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        Set<Long> seqs = new HashSet<>();
+        for (CompletableFuture<PostAck> f : acks) {
+            seqs.add(f.get(10, TimeUnit.SECONDS).seq());
+        }
+        assertEquals(4 * perClient, seqs.size());
+        assertEquals(1, (long) seqs.stream().min(Long::compare).orElseThrow());
+        assertEquals(4 * perClient, (long) seqs.stream().max(Long::compare).orElseThrow());
+        for (int i = 1; i <= 4 * perClient; i++) {
+            assertEquals(i, seen.next().seq());
+        }
+        assertNull(seen.poll(Duration.ofMillis(100)));
+    }
+
+    @Test
+    void lateJoinerReadsHistoryThenLiveMessagesWithoutDuplicates() throws Exception {
+        ZmqChatClient alice = client("alice");
+        for (int i = 1; i <= 30; i++) {
+            alice.post("general", "old " + i).get();
+        }
+        HistoryPage page = alice.history("general", 25, 100).get();
+        assertEquals(5, page.messages().size());
+        assertEquals(1, page.first());
+        assertEquals(30, page.last());
+        ZmqChatClient bob = client("bob");
+        RecordingListener seen = new RecordingListener();
+        bob.subscribe("general", 20, seen);
+        for (int i = 11; i <= 30; i++) {
+            assertEquals("old " + i, seen.next().text());
+        }
+        alice.post("general", "new").get();
+        ChatMessage live = seen.next();
+        // The subscription may have missed "new" on PUB while joining; repair fills it in.
+        assertEquals("new", live.text());
+        assertEquals(31, live.seq());
+        assertNull(seen.poll(Duration.ofMillis(100)));
+    }
+
+    @Test
+    void recentOfAllMergesChannelsInArrivalOrder() throws Exception {
+        ZmqChatClient alice = client("alice");
+        alice.post("dev", "d1").get();
+        alice.post("ops", "o1").get();
+        alice.post("dev", "d2").get();
+        List<String> texts = new ArrayList<>();
+        alice.recent("ALL", 10).get().messages().forEach(m -> texts.add(m.text()));
+        assertEquals(List.of("d1", "o1", "d2"), texts);
+    }
+
+    @Test
+    void slowListenerStillGetsEveryMessageOnceInOrder() throws Exception {
+        ZmqChatClient slow = ZmqChatClient.connect(ZmqTestSupport.clientOf(server, "slow")
+                .receiveHighWaterMark(2).build());
+        closeables.add(slow);
+        ZmqChatClient poster = client("poster");
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingListener seen = new RecordingListener();
+        slow.subscribe("flood", new MessageListener() {
+            @Override
+            public void onMessage(ChatMessage m) {
+                seen.onMessage(m);
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        ZmqTestSupport.awaitJoined(slow, poster);
+        int n = 300;
+        for (int i = 1; i <= n; i++) {
+            poster.post("flood", "m" + i).get();
+        }
+        // While the listener is stuck on m1, at most two more fit in the queue: the rest is dropped.
+        assertEquals("m1", seen.next().text());
+        release.countDown();
+        for (int i = 2; i <= n; i++) {
+            ChatMessage m = seen.next();
+            assertEquals(i, m.seq());
+        }
+        assertNull(seen.poll(Duration.ofMillis(200)));
+        assertTrue(slow.repairs() > 0, "the test must exercise the repair");
+    }
+
+    @Test
+    void closeWaitsForPendingAcksAndLeavesNoThread() throws Exception {
+        ZmqChatClient alice = ZmqTestSupport.client(server, "closer");
+        alice.subscribe("general", new RecordingListener());
+        alice.post("general", "connected").get(5, TimeUnit.SECONDS);
+        List<CompletableFuture<PostAck>> acks = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            acks.add(alice.post("general", "m" + i));
+        }
+        alice.close();
+        for (CompletableFuture<PostAck> f : acks) {
+            assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        }
+        alice.close();
+        Set<String> left = ZmqTestSupport.parleyThreads();
+        assertTrue(left.stream().noneMatch(n -> n.endsWith("-closer")), left.toString());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> alice.post("general", "late").get());
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+
+    @Test
+    void optionsRejectBadValues() {
+        assertThrows(IllegalArgumentException.class,
+                () -> ZmqClientOptions.builder().postPort(5555).user("bad name").build());
+        assertThrows(IllegalArgumentException.class, () -> ZmqClientOptions.builder().build());
+        assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().postPort(70000).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().postPort(5555).pubPort(5555).build());
+    }
+}

@@ -1,0 +1,385 @@
+package org.parley.zmq;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatLimits;
+import org.parley.core.HubOptions;
+import org.parley.core.ChatMessage;
+import org.parley.core.PostAck;
+import org.parley.core.RecordingListener;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+class ZmqChatServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ZmqChatServer server;
+    private ZContext raw;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = ZmqTestSupport.startServer();
+        raw = new ZContext(1);
+        IoTicker.attach(raw); // see IoTicker: raw JeroMQ test sockets need it as much as ours
+    }
+
+    @AfterEach
+    void stop() {
+        raw.close();
+        server.close();
+    }
+
+    private ZMQ.Socket req() {
+        return connected(SocketType.REQ);
+    }
+
+    private ZMQ.Socket dealer() {
+        return connected(SocketType.DEALER);
+    }
+
+    private ZMQ.Socket connected(SocketType type) {
+        ZMQ.Socket s = raw.createSocket(type);
+        s.setLinger(0);
+        s.setReceiveTimeOut(5000);
+        s.connect("tcp://127.0.0.1:" + server.postPort());
+        return s;
+    }
+
+    private static JsonNode ask(ZMQ.Socket req, String request) throws IOException {
+        return ask(req, request.getBytes(UTF_8));
+    }
+
+    private static JsonNode ask(ZMQ.Socket req, byte[] request) throws IOException {
+        req.send(request, 0);
+        byte[] reply = req.recv(0);
+        assertNotNull(reply, "no reply within 5 s");
+        assertFalse(req.hasReceiveMore());
+        return JSON.readTree(reply);
+    }
+
+    /** A DEALER reply: the empty delimiter, then the body. */
+    private static JsonNode dealerReply(ZMQ.Socket dealer) throws IOException {
+        byte[] delimiter = dealer.recv(0);
+        assertNotNull(delimiter, "no reply within 5 s");
+        assertEquals(0, delimiter.length);
+        assertTrue(dealer.hasReceiveMore());
+        byte[] body = dealer.recv(0);
+        assertFalse(dealer.hasReceiveMore());
+        return JSON.readTree(body);
+    }
+
+    @Test
+    void postIsAcknowledgedWithSeqTimeAndEchoedRef() throws IOException {
+        ZMQ.Socket req = req();
+        JsonNode reply = ask(req, "{\"type\":\"post\",\"user\":\"kyle\",\"channel\":\"general\","
+                + "\"text\":\"hello\",\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\"}");
+        assertEquals("{\"ok\":true,\"channel\":\"general\",\"seq\":1,"
+                + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\"}", reply.toString());
+        assertEquals(1, server.hub().log().lastSeq("general"));
+    }
+
+    @Test
+    void postWithoutTypeChannelOrTimeGoesToGeneralAtTheServersTime() throws IOException {
+        Instant before = Instant.now().minusMillis(1);
+        JsonNode reply = ask(req(), "{\"user\":\"kyle\",\"text\":\"hi\"}");
+        assertTrue(reply.get("ok").asBoolean());
+        assertEquals("general", reply.get("channel").asText());
+        assertFalse(reply.has("ref"));
+        assertFalse(Instant.parse(reply.get("time").asText()).isBefore(before.truncatedTo(ChronoUnit.MILLIS)));
+    }
+
+    @Test
+    void seqCountsPerChannelFromOne() throws IOException {
+        ZMQ.Socket req = req();
+        assertEquals(1, ask(req, post("a", "dev", "1")).get("seq").asLong());
+        assertEquals(2, ask(req, post("a", "dev", "2")).get("seq").asLong());
+        assertEquals(1, ask(req, post("a", "ops", "1")).get("seq").asLong());
+    }
+
+    @Test
+    void historyReturnsMessagesAfterASeqWithFirstAndLast() throws IOException {
+        ZMQ.Socket req = req();
+        for (int i = 1; i <= 5; i++) {
+            ask(req, post("a", "general", "m" + i));
+        }
+        JsonNode reply = ask(req, "{\"type\":\"history\",\"channel\":\"general\",\"after\":2,\"limit\":2,\"ref\":\"h\"}");
+        assertTrue(reply.get("ok").asBoolean());
+        assertEquals(1, reply.get("first").asLong());
+        assertEquals(5, reply.get("last").asLong());
+        assertEquals("h", reply.get("ref").asText());
+        assertEquals(List.of("m3", "m4"), texts(reply));
+        String first = reply.get("messages").get(0).toString();
+        assertTrue(first.matches("\\{\"channel\":\"general\",\"seq\":3,\"user\":\"a\","
+                + "\"time\":\"[0-9T:.Z-]+\",\"text\":\"m3\"}"), first);
+    }
+
+    @Test
+    void historyDefaultsToTheFirstHundredAndCapsTheLimitAtAThousand() throws Exception {
+        // A frame limit large enough for 1000 messages in one reply.
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0)
+                .hub(ChatHub.create(HubOptions.builder().limits(new ChatLimits(16 * 1024, 1 << 20)).build()))
+                .build());
+        for (int i = 1; i <= 1005; i++) {
+            server.hub().post("general", "a", "m" + i, null, null);
+        }
+        ZMQ.Socket req = req();
+        List<String> page = texts(ask(req, "{\"type\":\"history\"}"));
+        assertEquals(100, page.size());
+        assertEquals("m6", page.get(0)); // the log keeps the newest 1000
+        assertEquals(1000, texts(ask(req, "{\"type\":\"history\",\"limit\":5000}")).size());
+    }
+
+    @Test
+    void historyLastReturnsTheNewestAndAllMergesChannels() throws Exception {
+        ZMQ.Socket req = req();
+        ask(req, post("a", "dev", "d1"));
+        ask(req, post("a", "ops", "o1"));
+        ask(req, post("a", "dev", "d2"));
+        JsonNode last = ask(req, "{\"type\":\"history\",\"channel\":\"dev\",\"last\":1}");
+        assertEquals(List.of("d2"), texts(last));
+        assertEquals(2, last.get("last").asLong());
+        assertEquals(List.of("o1", "d2"),
+                texts(ask(req, "{\"type\":\"history\",\"channel\":\"ALL\",\"last\":2}")));
+    }
+
+    @Test
+    void historyReplyStaysWithinTheFrameLimit() throws Exception {
+        String big = "x".repeat(16 * 1024);
+        for (int i = 0; i < 10; i++) {
+            server.hub().post("general", "a", big, null, null);
+        }
+        ZMQ.Socket req = req();
+        req.send("{\"type\":\"history\",\"limit\":10}".getBytes(UTF_8), 0);
+        byte[] reply = req.recv(0);
+        assertTrue(reply.length <= 64 * 1024, reply.length + " bytes");
+        JsonNode page = JSON.readTree(reply);
+        int n = page.get("messages").size();
+        assertTrue(n >= 1 && n <= 3, n + " messages");
+        assertEquals(1, page.get("messages").get(0).get("seq").asLong());
+    }
+
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                Arguments.of("hello", "not valid JSON"),
+                Arguments.of("", "empty"),
+                Arguments.of("[1,2]", "array, not an object"),
+                Arguments.of("\"post\"", "string, not an object"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"x\"} trailing", "not valid JSON"),
+                Arguments.of("{\"user\":\"a\",\"user\":\"b\",\"text\":\"x\"}", "not valid JSON"),
+                Arguments.of("{\"type\":7,\"user\":\"a\",\"text\":\"x\"}", "\"type\" must be a string"),
+                Arguments.of("{\"type\":\"shout\",\"user\":\"a\",\"text\":\"x\"}", "unknown type \"shout\""),
+                Arguments.of("{\"text\":\"x\"}", "\"user\" is missing"),
+                Arguments.of("{\"user\":\"a\"}", "\"text\" is missing"),
+                Arguments.of("{\"user\":42,\"text\":\"x\"}", "\"user\" must be a string, not a number"),
+                Arguments.of("{\"user\":\"a\",\"text\":[\"x\"]}", "\"text\" must be a string, not a array"),
+                Arguments.of("{\"user\":\"bad name\",\"text\":\"x\"}", "user name \"bad name\" breaks the rule"),
+                Arguments.of("{\"user\":\"" + "u".repeat(33) + "\",\"text\":\"x\"}", "breaks the rule"),
+                Arguments.of("{\"user\":\"a\",\"channel\":\"dev/ops\",\"text\":\"x\"}", "channel \"dev/ops\" breaks the rule"),
+                Arguments.of("{\"user\":\"a\",\"channel\":\"ALL\",\"text\":\"x\"}", "channel ALL is read-only"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"   \"}", "text is blank"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"a\\u0000b\"}", "NUL"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"\\ud800\"}", "unpaired surrogate"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"" + "y".repeat(16 * 1024 + 1) + "\"}",
+                        "text of 16385 bytes exceeds the limit of 16384"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"x\",\"time\":\"yesterday\"}", "is not an ISO-8601"),
+                Arguments.of("{\"user\":\"a\",\"text\":\"x\",\"ref\":5}", "\"ref\" must be a string"),
+                Arguments.of("{\"type\":\"history\",\"after\":-1}", "\"after\" must be 0 or more"),
+                Arguments.of("{\"type\":\"history\",\"limit\":2.5}", "\"limit\" must be a whole number"),
+                Arguments.of("{\"type\":\"history\",\"limit\":\"10\"}", "\"limit\" must be a whole number"),
+                Arguments.of("{\"type\":\"history\",\"channel\":\"ALL\",\"after\":3}", "history of ALL takes \"last\""),
+                Arguments.of("{\"type\":\"history\",\"last\":3,\"after\":1}", "cannot be combined"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformedRequests")
+    void malformedRequestGetsAnErrorNamingWhatWasWrong(String request, String error) throws Exception {
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            JsonNode reply = ask(req(), request);
+            assertFalse(reply.get("ok").asBoolean());
+            String said = reply.get("error").asText();
+            assertTrue(said.contains(error), said);
+            assertTrue(alice.post("general", "still here").get().seq() > 0);
+        }
+    }
+
+    @Test
+    void invalidUtf8GetsAnError() throws IOException {
+        byte[] bad = "{\"user\":\"a\",\"text\":\"\u00ff\u00ff\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        JsonNode reply = ask(req(), bad);
+        assertFalse(reply.get("ok").asBoolean());
+        String said = reply.get("error").asText();
+        assertTrue(said.contains("not valid JSON") && said.contains("UTF-8"), said);
+    }
+
+    @Test
+    void errorReplyEchoesTheRef() throws IOException {
+        JsonNode reply = ask(req(), "{\"user\":\"a\",\"channel\":\"ALL\",\"text\":\"x\",\"ref\":\"q7\"}");
+        assertEquals("{\"ok\":false,\"error\":\"channel ALL is read-only\",\"ref\":\"q7\"}", reply.toString());
+    }
+
+    @Test
+    void frameOverTheLimitGetsAnError() throws IOException {
+        JsonNode reply = ask(req(), new byte[64 * 1024 + 1]);
+        assertEquals("request of 65537 bytes exceeds the limit of 65536", reply.get("error").asText());
+    }
+
+    @Test
+    void hugeFrameDropsOnlyThatPeer() throws Exception {
+        ZMQ.Socket hostile = dealer();
+        hostile.sendMore(new byte[0]);
+        hostile.send(new byte[2 * 1024 * 1024], 0);
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            assertEquals(1, alice.post("general", "fine").get().seq());
+        }
+    }
+
+    @Test
+    void dealerWithoutDelimiterGetsAnErrorAndTheServerGoesOn() throws IOException {
+        ZMQ.Socket d = dealer();
+        d.send("{\"user\":\"a\",\"text\":\"x\"}".getBytes(UTF_8), 0);
+        assertTrue(dealerReply(d).get("error").asText().contains("no empty delimiter"));
+        d.sendMore(new byte[0]);
+        d.sendMore("{}".getBytes(UTF_8));
+        d.send("{}".getBytes(UTF_8), 0);
+        assertTrue(dealerReply(d).get("error").asText()
+                .contains("must be one frame after the empty delimiter, got 2"));
+        d.sendMore(new byte[0]);
+        d.send(post("a", "general", "ok now"), 0);
+        assertTrue(dealerReply(d).get("ok").asBoolean());
+    }
+
+    @Test
+    void pipelinedDealerRequestsAreAnsweredInOrder() throws IOException {
+        ZMQ.Socket d = dealer();
+        for (int i = 0; i < 50; i++) {
+            d.sendMore(new byte[0]);
+            d.send(("{\"user\":\"a\",\"text\":\"m" + i + "\",\"ref\":\"" + i + "\"}").getBytes(UTF_8), 0);
+        }
+        for (int i = 0; i < 50; i++) {
+            JsonNode reply = dealerReply(d);
+            assertEquals(Integer.toString(i), reply.get("ref").asText());
+            assertEquals(i + 1, reply.get("seq").asLong());
+        }
+    }
+
+    @Test
+    void publishesTwoFramesTopicAndBody() throws Exception {
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setReceiveTimeOut(100);
+        sub.subscribe("general\0".getBytes(UTF_8));
+        sub.connect("tcp://127.0.0.1:" + server.pubPort());
+        ZMQ.Socket req = req();
+        byte[] topic = null;
+        for (int i = 0; i < 100 && topic == null; i++) {
+            ask(req, post("kyle", "general", "hello"));
+            topic = sub.recv(0);
+        }
+        assertArrayEquals("general\0".getBytes(UTF_8), topic);
+        assertTrue(sub.hasReceiveMore());
+        String body = new String(sub.recv(0), UTF_8);
+        assertFalse(sub.hasReceiveMore());
+        assertTrue(body.matches("\\{\"channel\":\"general\",\"seq\":\\d+,\"user\":\"kyle\","
+                + "\"time\":\"[^\"]+\",\"text\":\"hello\"}"), body);
+    }
+
+    @Test
+    void postsFromAnotherThreadOfTheHubArePublished() throws Exception {
+        try (ZmqChatClient bob = ZmqTestSupport.client(server, "bob")) {
+            RecordingListener seen = new RecordingListener();
+            bob.subscribe("bridge", seen);
+            ZmqTestSupport.awaitJoined(bob, bob);
+            ChatMessage posted = server.hub().post("bridge", "tcpuser", "over the bridge", null, null);
+            ChatMessage got = seen.next();
+            assertEquals(posted, got);
+        }
+    }
+
+    @Test
+    void serverAttachedToAGivenHubLeavesItOpen() throws Exception {
+        try (ChatHub hub = ChatHub.create()) {
+            ZmqChatServer attached = ZmqChatServer.start(ZmqServerOptions.builder()
+                    .hub(hub).postPort(0).pubPort(0).build());
+            try (ZmqChatClient alice = ZmqTestSupport.client(attached, "alice")) {
+                PostAck ack = alice.post("general", "into the shared hub").get();
+                assertEquals(ack.seq(), hub.log().lastSeq("general"));
+            }
+            attached.close();
+            assertFalse(hub.isClosed());
+        }
+    }
+
+    @Test
+    void postServerRecordsButBindsNoPubSocket() throws Exception {
+        try (ZmqChatServer postOnly = ZmqChatServer.start(ZmqServerOptions.builder()
+                .postPort(0).publish(false).build())) {
+            assertEquals(0, postOnly.pubPort());
+            JsonNode reply;
+            ZMQ.Socket req = raw.createSocket(SocketType.REQ);
+            req.setReceiveTimeOut(5000);
+            req.connect("tcp://127.0.0.1:" + postOnly.postPort());
+            reply = ask(req, post("alice", "general", "part one"));
+            assertEquals(1, reply.get("seq").asLong());
+            assertEquals(1, postOnly.hub().log().lastSeq("general"));
+        }
+    }
+
+    @Test
+    void portInUseIsAClearIOException() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            IOException e = assertThrows(IOException.class, () -> ZmqChatServer.start(
+                    ZmqServerOptions.builder().postPort(port).pubPort(0).build()));
+            assertEquals("address 127.0.0.1:" + port + " is already in use", e.getMessage());
+            assertThrows(IOException.class, () -> ZmqChatServer.start(
+                    ZmqServerOptions.builder().postPort(0).pubPort(port).build()));
+        }
+    }
+
+    @Test
+    void closeStopsTheServerThreadWithinTwoSeconds() throws Exception {
+        ZmqChatServer other = ZmqTestSupport.startServer();
+        String name = "parley-zmq-server-" + other.postPort();
+        assertTrue(ZmqTestSupport.parleyThreads().contains(name));
+        long start = System.nanoTime();
+        other.close();
+        other.close();
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0);
+        assertFalse(ZmqTestSupport.parleyThreads().contains(name));
+    }
+
+    private static byte[] post(String user, String channel, String text) {
+        return ("{\"type\":\"post\",\"user\":\"" + user + "\",\"channel\":\"" + channel
+                + "\",\"text\":\"" + text + "\"}").getBytes(UTF_8);
+    }
+
+    private static List<String> texts(JsonNode reply) {
+        List<String> out = new ArrayList<>();
+        reply.get("messages").forEach(m -> out.add(m.get("text").asText()));
+        return out;
+    }
+}
