@@ -33,6 +33,9 @@ final class MarkdownReport {
         boolean parleyMissing = r.systems().stream()
                 .anyMatch(s -> s.name().startsWith("Parley") && !s.measurable());
         b.append("# Parley benchmarks\n\n");
+        b.append("Parley's two transports beside what they are measured against: raw JeroMQ and raw NIO (the ceilings: "
+                + "the same bytes with no server logic), Redis and NATS pub/sub. Written by `bin/bench`; the targets "
+                + "are checked against this run's own figures, and the findings say what was profiled and changed.\n\n");
         if (parleyMissing) {
             b.append("**Baselines only.** The Parley transports were not in this build, so their rows read "
                     + "\"not measured yet\"; the ceilings and the external systems below are what Parley will be "
@@ -54,14 +57,22 @@ final class MarkdownReport {
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
                 + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
-                + "send from one loop (one PUB socket, one selector thread); the client-server systems from "
-                + Systems.POSTING_CLIENTS + " pipelined posting clients. Clients and servers share the same cores, "
+                + "send from one loop (one PUB socket, one selector thread); Redis, NATS and Parley ZeroMQ from "
+                + Systems.POSTING_CLIENTS + " pipelined posting clients, Parley TCP from "
+                + ParleyTcpScenario.POSTING_CLIENTS + " (a posting topic client also receives: see Findings). Clients and servers share the same cores, "
                 + "so every figure includes the clients' own cost.\n\n");
 
         if (!r.throughput().isEmpty()) {
+            b.append("## Targets\n\nComputed from this run's figures (see the tables below and \"Findings\" for causes):\n\n");
+            for (String line : r.targetLines()) {
+                int colon = line.indexOf(": ");
+                b.append("- **").append(line, 0, colon).append("**").append(line.substring(colon)).append('\n');
+            }
+            b.append('\n');
             throughput(r, chartName, b);
         }
         connections(r, b);
+        findings(b);
         if (!r.systems().isEmpty()) {
             systems(r, b);
         }
@@ -138,6 +149,17 @@ final class MarkdownReport {
         }
         b.append("\nAnother server takes their place with "
                 + "`bin/bench --only connections --server \"<command with {port}>\"`.\n");
+    }
+
+    /** The profiling notes (chat-bench's findings.md): what was slow, what changed, before and after. */
+    private static void findings(StringBuilder b) {
+        try (var in = MarkdownReport.class.getResourceAsStream("findings.md")) {
+            if (in != null) {
+                b.append('\n').append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the findings notes", e);
+        }
     }
 
     private static void systems(Report r, StringBuilder b) {
