@@ -79,15 +79,8 @@ final class ParleyTcpScenario extends BaseScenario {
             @Override
             public void awaitReady(DeliverySink sink, long timeoutNanos) {
                 // A registration is not acknowledged: probe until every subscriber has heard one.
-                long deadline = System.nanoTime() + timeoutNanos;
                 String probe = Payload.asString(Payload.probe());
-                while (!sink.allReady()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("Parley TCP subscribers not live after probing");
-                    }
-                    client.send(probe);
-                    LockSupport.parkNanos(10_000_000);
-                }
+                probeUntilReady(sink, timeoutNanos, system(), () -> client.send(probe));
             }
 
             @Override

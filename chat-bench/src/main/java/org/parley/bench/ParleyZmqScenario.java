@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.parley.core.MessageListener;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
@@ -77,15 +76,8 @@ final class ParleyZmqScenario extends BaseScenario {
             @Override
             public void awaitReady(DeliverySink sink, long timeoutNanos) {
                 // A SUB socket's subscription reaches the server a moment after it connects: probe.
-                long deadline = System.nanoTime() + timeoutNanos;
                 String probe = Payload.asString(Payload.probe());
-                while (!sink.allReady()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("Parley ZeroMQ subscribers not live after probing");
-                    }
-                    post(probe);
-                    LockSupport.parkNanos(10_000_000);
-                }
+                probeUntilReady(sink, timeoutNanos, system(), () -> post(probe));
             }
 
             @Override
