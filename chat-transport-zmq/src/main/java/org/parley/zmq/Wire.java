@@ -216,6 +216,43 @@ final class Wire {
         }
     }
 
+    /** A post request of the usual shape; {@code channel}, {@code time} and {@code ref} may be null. */
+    record PlainPost(String user, String channel, String text, String time, String ref) {
+    }
+
+    /**
+     * The post request in {@code body} if it has the usual shape: string fields among type
+     * ({@code "post"}), user, channel, text, time and ref, each once, user and text present,
+     * nothing else. Otherwise null, and the caller reads the tree, which names what is wrong.
+     */
+    static PlainPost plainPost(byte[] body) {
+        String[] values = new String[POST_FIELDS.size()];
+        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                int i = POST_FIELDS.indexOf(p.currentName());
+                if (i < 0 || p.nextToken() != JsonToken.VALUE_STRING || values[i] != null) {
+                    return null;
+                }
+                values[i] = p.getText();
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+        }
+        if ((values[0] != null && !values[0].equals(TYPE_POST)) || values[1] == null || values[3] == null) {
+            return null;
+        }
+        return new PlainPost(values[1], values[2], values[3], values[4], values[5]);
+    }
+
+    private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
+
     /** Writes the fields of one object. */
     @FunctionalInterface
     private interface Fields {

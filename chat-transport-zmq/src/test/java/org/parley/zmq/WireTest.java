@@ -85,4 +85,45 @@ class WireTest {
         assertEquals(message(AWKWARD), Wire.decodePublication(Wire.encodeMessage(message(AWKWARD))));
         assertEquals(ChatTime.parse("2026-11-21T22:50:51.123Z"), Wire.decodePublication(ok.getBytes(StandardCharsets.UTF_8)).time());
     }
+
+    /** What the server's tree path reads from a post request, or "error" / "not a post". */
+    private static Object treePost(String json) {
+        try {
+            ObjectNode o = Wire.parseObject(json.getBytes(StandardCharsets.UTF_8), "request");
+            String ref = Wire.optionalString(o, "ref");
+            String type = Wire.optionalString(o, "type");
+            if (type != null && !type.equals("post")) {
+                return "not a post";
+            }
+            return new Wire.PlainPost(Wire.requiredString(o, "user"), Wire.optionalString(o, "channel"),
+                    Wire.requiredString(o, "text"), Wire.optionalString(o, "time"), ref);
+        } catch (ProtocolException e) {
+            return "error";
+        }
+    }
+
+    @Test
+    void plainPostIsReadOnlyWhenTheTreeWouldReadTheSameFields() {
+        String own = new String(Wire.postRequest("r1", "bob", "dev", AWKWARD, Instant.parse("2026-11-21T22:50:51.123Z")),
+                StandardCharsets.UTF_8);
+        assertEquals(treePost(own), Wire.plainPost(own.getBytes(StandardCharsets.UTF_8)), "a client's own post takes the short way");
+        List<String> cases = List.of(own,
+                "{\"user\":\"u\",\"text\":\"t\"}",
+                "{\"text\":\"t\",\"user\":\"u\",\"channel\":\"c\",\"ref\":\"9\"}",
+                "{\"type\":\"history\",\"channel\":\"c\"}",
+                "{\"type\":\"post\",\"user\":\"u\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"ref\":7}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"channel\":null}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"user\":\"v\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"extra\":\"x\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\"} {}",
+                "{\"type\":\"Post\",\"user\":\"u\",\"text\":\"t\"}",
+                "[1]", "garbage", "");
+        for (String json : cases) {
+            Wire.PlainPost plain = Wire.plainPost(json.getBytes(StandardCharsets.UTF_8));
+            if (plain != null) {
+                assertEquals(treePost(json), plain, json);
+            }
+        }
+    }
 }
