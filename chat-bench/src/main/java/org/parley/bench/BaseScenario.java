@@ -45,6 +45,21 @@ abstract class BaseScenario implements Scenario {
         return s == null ? List.of() : List.of(s.pid());
     }
 
+    /**
+     * Sends a probe every 10 ms until every subscriber has heard one: for systems whose
+     * subscriptions take effect a moment after they are made, with no acknowledgement.
+     */
+    static void probeUntilReady(DeliverySink sink, long timeoutNanos, String system, Runnable sendProbe) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (!sink.allReady()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(system + " subscribers not live after probing");
+            }
+            sendProbe.run();
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
+    }
+
     /** Stops the external server, if any. */
     protected final void stopServer() {
         if (server != null) {

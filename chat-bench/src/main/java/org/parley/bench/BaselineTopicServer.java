@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The baseline server of the connection benchmark: a raw NIO registration server that speaks
  * just enough newline JSON (PROTOCOL.md, topic mode) to register clients and forward a topic
  * message to the others. It is a stand-in with no validation and no core, run as its own
- * process so the Parley topic server can take its place with {@code --server}.
+ * process beside the Parley topic server: the floor any server in Java starts from.
  *
  * <p>usage: {@code java -cp parley-bench.jar org.parley.bench.BaselineTopicServer <port>};
  * prints {@code listening <port>} on standard output, stops on SIGTERM or when standard input

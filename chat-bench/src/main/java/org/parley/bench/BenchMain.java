@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * bin/bench --quick                  under a minute, prints only
  * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
  * bin/bench --out /tmp/b.md          write the markdown (and /tmp/b.png) there
- * bin/bench --only connections --server "bin/topicserver {port}" --connections 10000
+ * bin/bench --only connections      bin/topicserver and the stand-in, 10,000 clients each
+ * bin/bench --only connections --server "other-server {port}" --connections 5000
  * </pre>
  *
  * <p>Exit status: 0 done, 1 the report could not be written, 2 bad arguments.
@@ -152,7 +153,7 @@ public final class BenchMain {
                 }
             }
         }
-        ConnectionResult connections = null;
+        List<ConnectionResult> connections = List.of();
         if (plan.runsKind("connections")) {
             System.err.println("bench: connections, " + plan.connections() + " clients");
             connections = new ConnectionBench(plan).run();

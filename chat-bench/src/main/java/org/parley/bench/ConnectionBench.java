@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 final class ConnectionBench {
     private static final Logger log = LoggerFactory.getLogger(ConnectionBench.class);
     static final String BASELINE = "baseline NIO registration server";
+    static final String PARLEY = "Parley topic server";
     private static final byte[] REGISTRATION =
             "{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}\n".getBytes(StandardCharsets.UTF_8);
     /** A measured fan-out ends when no line arrives for this long (some were lost). */
@@ -54,10 +55,33 @@ final class ConnectionBench {
                 BaselineTopicServer.class.getName(), "{port}");
     }
 
-    ConnectionResult run() {
-        boolean baseline = plan.serverCommand().isEmpty();
-        List<String> template = baseline ? baselineCommand() : plan.serverCommand();
-        String name = baseline ? BASELINE : String.join(" ", plan.serverCommand());
+    /**
+     * The command that starts the Parley topic server: {@code bin/topicserver} when the
+     * repository's launcher jar is built, else the same server class in a JVM of its own.
+     */
+    static List<String> parleyCommand(String home) {
+        if (home != null && Files.isRegularFile(Path.of(home, "chat-apps", "target", "parley.jar"))) {
+            return List.of(Path.of(home, "bin", "topicserver").toString(), "{port}", "--bind", "127.0.0.1");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-cp", System.getProperty("java.class.path"),
+                ParleyTopicServerProcess.class.getName(), "{port}");
+    }
+
+    /**
+     * Runs the benchmark: against the command given with {@code --server} if any, else against
+     * the Parley topic server and then the baseline stand-in.
+     */
+    List<ConnectionResult> run() {
+        if (!plan.serverCommand().isEmpty()) {
+            return List.of(run(String.join(" ", plan.serverCommand()), plan.serverCommand()));
+        }
+        List<String> parley = parleyCommand(System.getProperty("parley.home"));
+        String name = PARLEY + (parley.get(0).endsWith("topicserver") ? " (bin/topicserver)" : " (own JVM)");
+        return List.of(run(name, parley), run(BASELINE, baselineCommand()));
+    }
+
+    ConnectionResult run(String name, List<String> template) {
         int n = plan.connections();
         List<SocketChannel> clients = new ArrayList<>(n + 1);
         try {

@@ -33,6 +33,9 @@ final class MarkdownReport {
         boolean parleyMissing = r.systems().stream()
                 .anyMatch(s -> s.name().startsWith("Parley") && !s.measurable());
         b.append("# Parley benchmarks\n\n");
+        b.append("Parley's two transports beside what they are measured against: raw JeroMQ and raw NIO (the ceilings: "
+                + "the same bytes with no server logic), Redis and NATS pub/sub. Written by `bin/bench`; the targets "
+                + "are checked against this run's own figures, and the findings say what was profiled and changed.\n\n");
         if (parleyMissing) {
             b.append("**Baselines only.** The Parley transports were not in this build, so their rows read "
                     + "\"not measured yet\"; the ceilings and the external systems below are what Parley will be "
@@ -54,14 +57,22 @@ final class MarkdownReport {
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
                 + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
-                + "send from one loop (one PUB socket, one selector thread); the client-server systems from "
-                + Systems.POSTING_CLIENTS + " pipelined posting clients. Clients and servers share the same cores, "
+                + "send from one loop (one PUB socket, one selector thread); Redis, NATS and Parley ZeroMQ from "
+                + Systems.POSTING_CLIENTS + " pipelined posting clients, Parley TCP from "
+                + ParleyTcpScenario.POSTING_CLIENTS + " (a posting topic client also receives: see Findings). Clients and servers share the same cores, "
                 + "so every figure includes the clients' own cost.\n\n");
 
         if (!r.throughput().isEmpty()) {
+            b.append("## Targets\n\nComputed from this run's figures (see the tables below and \"Findings\" for causes):\n\n");
+            for (String line : r.targetLines()) {
+                int colon = line.indexOf(": ");
+                b.append("- **").append(line, 0, colon).append("**").append(line.substring(colon)).append('\n');
+            }
+            b.append('\n');
             throughput(r, chartName, b);
         }
         connections(r, b);
+        findings(b);
         if (!r.systems().isEmpty()) {
             systems(r, b);
         }
@@ -112,27 +123,42 @@ final class MarkdownReport {
     }
 
     private static void connections(Report r, StringBuilder b) {
-        ConnectionResult c = r.connections();
-        if (c != null) {
-            b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
-                    + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
-                    + "client sends a message on topic `bench` and the time until the last client has it is taken. "
-                    + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after.\n\n");
-            b.append("| server | clients | RSS per connection | heap per connection | fan-out median | min | max | delivered / expected |\n");
-            b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        if (r.connections().isEmpty()) {
+            return;
+        }
+        b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
+                + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
+                + "client sends a message on topic `bench` and the time until the last client has it is taken. "
+                + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after. "
+                + "The baseline is a stand-in that only registers and fans out: the floor for any server in Java.\n\n");
+        b.append("| server | clients | RSS per connection | heap per connection | fan-out median | min | max | delivered / expected |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ConnectionResult c : r.connections()) {
             b.append("| ").append(c.server()).append(" | ").append(c.connections()).append(" | ")
                     .append(Format.bytes(c.rssPerConnection())).append(" | ").append(Format.bytes(c.heapPerConnection()))
                     .append(" | ").append(Format.fixed(c.medianMillis(), 2)).append(" ms | ")
                     .append(Format.fixed(c.minMillis(), 2)).append(" ms | ").append(Format.fixed(c.maxMillis(), 2))
                     .append(" ms | ").append(c.delivered()).append(" / ").append(c.expected()).append(" |\n");
-            if (c.note() != null) {
-                b.append("\nNote: ").append(c.note()).append("\n");
-            }
-            b.append("\nServer memory: RSS ").append(Format.bytes(c.rssBefore())).append(" -> ")
+        }
+        b.append('\n');
+        for (ConnectionResult c : r.connections()) {
+            b.append("- ").append(c.server()).append(": RSS ").append(Format.bytes(c.rssBefore())).append(" -> ")
                     .append(Format.bytes(c.rssAfter())).append(", heap ").append(Format.bytes(c.heapBefore()))
-                    .append(" -> ").append(Format.bytes(c.heapAfter())).append(".\n");
-            b.append("The Parley topic server takes the baseline's place with "
-                    + "`bin/bench --only connections --server \"bin/topicserver {port}\"`.\n");
+                    .append(" -> ").append(Format.bytes(c.heapAfter())).append('.')
+                    .append(c.note() == null ? "" : " Note: " + c.note()).append('\n');
+        }
+        b.append("\nAnother server takes their place with "
+                + "`bin/bench --only connections --server \"<command with {port}>\"`.\n");
+    }
+
+    /** The profiling notes (chat-bench's findings.md): what was slow, what changed, before and after. */
+    private static void findings(StringBuilder b) {
+        try (var in = MarkdownReport.class.getResourceAsStream("findings.md")) {
+            if (in != null) {
+                b.append('\n').append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the findings notes", e);
         }
     }
 

@@ -15,13 +15,19 @@ import java.util.Optional;
  * @param seconds     how long the run took
  * @param systems     every known system, measured or not
  * @param throughput  one entry per system and K (measured or with a note)
- * @param connections the connection benchmark, or null when not run
+ * @param connections the connection benchmark, one result per server; empty when not run
  */
 record Report(BenchPlan plan, Machine machine, Instant date, double seconds, List<BenchSystem> systems,
-              List<ThroughputResult> throughput, ConnectionResult connections) {
+              List<ThroughputResult> throughput, List<ConnectionResult> connections) {
     Report {
         systems = List.copyOf(systems);
         throughput = List.copyOf(throughput);
+        connections = List.copyOf(connections);
+    }
+
+    /** The connection result of the server whose name starts with {@code server}. */
+    Optional<ConnectionResult> connection(String server) {
+        return connections.stream().filter(c -> c.server().startsWith(server)).findFirst();
     }
 
     Optional<ThroughputResult> find(String system, int k) {
@@ -43,6 +49,68 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
         }
         return lines;
+    }
+
+    /** The K at which the targets are stated. */
+    static final int TARGET_K = 10;
+
+    /**
+     * The issue's targets, one line each: "met", "MISSED" or "not measured", what was asked and
+     * what was measured. Computed from this run's figures, never written by hand.
+     */
+    List<String> targetLines() {
+        List<String> lines = new ArrayList<>();
+        ratioTarget(lines, Systems.PARLEY_ZMQ, Systems.RAW_JEROMQ, 0.5);
+        ratioTarget(lines, Systems.PARLEY_TCP, Systems.REDIS, 1.0);
+        ratioTarget(lines, Systems.PARLEY_TCP, Systems.NATS, 0.5);
+        for (String system : List.of(Systems.PARLEY_ZMQ, Systems.PARLEY_TCP)) {
+            String asked = system + " p99 latency at 50% load (K=" + TARGET_K + ") under 2 ms";
+            Optional<LatencyResult> l = find(system, TARGET_K).map(ThroughputResult::latency);
+            lines.add(l.isEmpty() ? "not measured: " + asked
+                    : verdict(l.get().p99Micros() < 2_000) + asked + ": " + Format.micros(l.get().p99Micros()));
+        }
+        Optional<ConnectionResult> c = connection(ConnectionBench.PARLEY);
+        String heap = "the Parley topic server holds 10000 clients with under 16 KiB of heap each";
+        if (c.isEmpty() || Double.isNaN(c.get().heapPerConnection()) || c.get().delivered() < c.get().expected()) {
+            lines.add("not measured: " + heap);
+        } else {
+            ConnectionResult r = c.get();
+            lines.add(verdict(r.connections() >= 10_000 && r.heapPerConnection() < 16 * 1024) + heap + ": "
+                    + r.connections() + " clients, " + Format.bytes(r.heapPerConnection()) + " each");
+        }
+        long lost = 0;
+        long expected = 0;
+        for (ThroughputResult t : throughput) {
+            if (t.system().startsWith("Parley") && t.measured()) {
+                lost += t.expected() - t.delivered();
+                expected += t.expected();
+                if (t.latency() != null) {
+                    lost += t.latency().expected() - t.latency().delivered();
+                    expected += t.latency().expected();
+                }
+            }
+        }
+        String loss = "no message lost by a subscriber that keeps up (every Parley run)";
+        lines.add(expected == 0 ? "not measured: " + loss
+                : verdict(lost == 0) + loss + ": " + lost + " of " + expected + " deliveries missing");
+        return lines;
+    }
+
+    private void ratioTarget(List<String> lines, String numerator, String denominator, double atLeast) {
+        String asked = numerator + " / " + denominator + " at K=" + TARGET_K + " at least " + Format.fixed(atLeast, 1);
+        Optional<ThroughputResult> a = find(numerator, TARGET_K);
+        Optional<ThroughputResult> b = find(denominator, TARGET_K);
+        if (a.isEmpty() || b.isEmpty()) {
+            lines.add("not measured: " + asked);
+            return;
+        }
+        double ratio = a.get().median() / b.get().median();
+        lines.add(verdict(ratio >= atLeast) + asked + ": " + Format.fixed(ratio, 2) + " ("
+                + Format.rate(a.get().median()) + " / " + Format.rate(b.get().median()) + " deliveries/s)");
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "met: " : "MISSED: ";
     }
 
     /** The table printed on standard output. */
@@ -70,6 +138,10 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                 b.append("  ").append(line).append('\n');
             }
         }
+        b.append("\nTargets\n");
+        for (String line : targetLines()) {
+            b.append("  ").append(line).append('\n');
+        }
         if (throughput.stream().anyMatch(t -> t.latency() != null)) {
             b.append("\nLatency at 50% of each system's peak (from intended send time)\n");
             String lf = "%-14s %4s %10s %9s %9s %9s %9s %19s  %s%n";
@@ -94,9 +166,10 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
     }
 
     private StringBuilder connectionsText(StringBuilder b) {
-        if (connections != null) {
-            ConnectionResult c = connections;
+        if (!connections.isEmpty()) {
             b.append("\nConnections (server and load generator in separate processes)\n");
+        }
+        for (ConnectionResult c : connections) {
             b.append("  server: ").append(c.server()).append('\n');
             b.append("  registered clients: ").append(c.connections()).append('\n');
             if (c.note() != null) {

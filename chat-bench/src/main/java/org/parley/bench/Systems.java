@@ -9,15 +9,10 @@ import java.util.function.IntFunction;
  * The registry of systems under test, in the order the report shows them, and the ratios the
  * report prints. Adding a system is one entry here plus one {@link Scenario} class.
  *
- * <p>The two Parley entries are placeholders until the transports land: they report
- * "not measured yet" and are never faked. To plug one in, write a {@link BaseScenario} subclass
- * (about the size of {@link RawJeromqScenario}): {@code setup} starts the server in this JVM on a
- * loopback port and subscribes K clients through the public API, each listener calling
- * {@code sink.deliver(i, textBytes, 0)} with the received text (the payload is printable ASCII, so
- * it survives JSON unchanged); {@code openSender} opens one posting client (a DEALER client for
- * ZeroMQ, a topic client for TCP) whose {@code send} posts the payload as text. Then replace the
- * {@link #notYet} entry with {@code available("parley-zmq", PARLEY_ZMQ, ..., k -> new
- * ParleyZmqScenario(k, POSTING_CLIENTS))}. The ratios below pick the rows up by name.
+ * <p>A system is a {@link BaseScenario} subclass: {@code setup} starts the server (in this JVM or
+ * as an {@link ExternalServer}) and subscribes K receivers that call {@code sink.deliver(i, bytes,
+ * 0)} with what they receive (the payload is printable ASCII, so it survives JSON unchanged);
+ * {@code openSender} opens one posting client. The ratios below pick the rows up by name.
  *
  * <p>Thread safety: immutable.
  */
@@ -29,7 +24,10 @@ final class Systems {
     static final String REDIS = "Redis";
     static final String NATS = "NATS";
 
-    /** Posting clients of every client-server system (the raw ceilings have one sending loop). */
+    /**
+     * Posting clients of the client-server systems (the raw ceilings have one sending loop; Parley
+     * TCP has {@link ParleyTcpScenario#POSTING_CLIENTS}, for the reason given there).
+     */
     static final int POSTING_CLIENTS = 4;
 
     /** A ratio line: numerator / denominator system, with what it shows. */
@@ -55,12 +53,13 @@ final class Systems {
         return List.of(
                 available("raw-jeromq", RAW_JEROMQ, "JeroMQ PUB to K SUB, no server logic: the ceiling for Parley ZeroMQ",
                         RawJeromqScenario::new),
-                notYet("parley-zmq", PARLEY_ZMQ, "posts through DEALER clients to the Parley ZeroMQ server, K SUB clients",
-                        "not measured yet: the ZeroMQ transport (org.parley.zmq) is not in this build"),
+                available("parley-zmq", PARLEY_ZMQ, "ZeroMQ chat clients posting pipelined through DEALER sockets to the "
+                                + "Parley ZeroMQ server (in this JVM), K chat clients subscribed through SUB sockets",
+                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS)),
                 available("raw-nio", RAW_NIO, "one selector thread writing pre-framed bytes to K sockets: the ceiling for Parley TCP",
                         RawNioScenario::new),
-                notYet("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server, K topic clients",
-                        "not measured yet: the TCP transport (org.parley.tcp) is not in this build"),
+                available("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server (in this JVM), K topic clients",
+                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS)),
                 external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
@@ -69,10 +68,6 @@ final class Systems {
 
     private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {
         return new BenchSystem(id, name, description, null, "", factory);
-    }
-
-    private static BenchSystem notYet(String id, String name, String description, String note) {
-        return new BenchSystem(id, name, description, note, "", null);
     }
 
     private static BenchSystem external(String id, String name, String description, Optional<Path> binary,

@@ -24,11 +24,11 @@ class BenchHarnessTest {
 
     @Test
     @Timeout(60)
-    void quickestRunMeasuresBothBaselinesAndWritesMarkdownAndChart() throws IOException {
+    void quickestRunMeasuresBaselinesAndBothParleyTransportsAndWritesMarkdownAndChart() throws IOException {
         Path md = dir.resolve("BENCHMARKS.md");
         Report report = BenchMain.run(BenchPlan.smoke().withOut(md));
 
-        for (String system : List.of(Systems.RAW_JEROMQ, Systems.RAW_NIO)) {
+        for (String system : List.of(Systems.RAW_JEROMQ, Systems.PARLEY_ZMQ, Systems.RAW_NIO, Systems.PARLEY_TCP)) {
             ThroughputResult t = report.find(system, 1).orElseThrow(() -> new AssertionError(system + " row missing"));
             assertEquals(1, t.rounds().size(), system + " rounds");
             assertTrue(t.delivered() > 0, system + " delivered nothing");
@@ -37,15 +37,18 @@ class BenchHarnessTest {
             assertTrue(t.latency().delivered() > 0, system + " latency run delivered nothing");
             assertTrue(t.median() > 0 && t.medianCpuPerMillion() >= 0, system + " figures missing");
         }
-        ConnectionResult c = report.connections();
-        assertNotNull(c, "connection benchmark missing");
-        assertNull(c.note() != null && c.note().startsWith("failed") ? c.note() : null, "connection benchmark failed");
-        assertEquals(BenchPlan.smoke().connections(), c.connections());
-        assertEquals(c.expected(), c.delivered(), "every registered client gets the fanned-out message");
-        assertTrue(c.rssAfter() > 0, "server RSS unknown");
+        assertEquals(2, report.connections().size(), "the Parley topic server and the baseline");
+        for (ConnectionResult c : report.connections()) {
+            assertNull(c.note() != null && c.note().startsWith("failed") ? c.note() : null, c.server() + " failed");
+            assertEquals(BenchPlan.smoke().connections(), c.connections());
+            assertEquals(c.expected(), c.delivered(), c.server() + ": every registered client gets the fanned-out message");
+            assertTrue(c.rssAfter() > 0, c.server() + ": RSS unknown");
+        }
+        assertTrue(report.connection(ConnectionBench.PARLEY).isPresent(), "Parley topic server row missing");
 
         String text = report.text();
-        assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: n/a (not measured)"), text);
+        assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: K=1: "), text);
+        assertTrue(text.contains("Parley TCP / raw NIO: K=1: "), text);
         assertTrue(text.contains("raw NIO"), text);
 
         Path png = BenchMain.chartFor(md);
@@ -59,13 +62,14 @@ class BenchHarnessTest {
     }
 
     @Test
-    void parleySystemsAreListedAsNotMeasuredYetNeverFaked() {
+    void bothParleyTransportsAreMeasuredAndTheirRatiosListed() {
         for (String id : List.of("parley-zmq", "parley-tcp")) {
             BenchSystem s = Systems.all().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
-            assertFalse(s.measurable(), id);
-            assertNull(s.factory(), id);
-            assertTrue(s.unavailable().startsWith("not measured yet"), s.unavailable());
+            assertTrue(s.measurable(), id);
+            assertNotNull(s.factory(), id);
         }
+        assertEquals(List.of("Parley ZeroMQ / raw JeroMQ", "Parley TCP / raw NIO", "Parley TCP / Redis", "Parley TCP / NATS"),
+                Systems.RATIOS.stream().map(Systems.Ratio::label).toList());
     }
 
     @Test

@@ -22,6 +22,44 @@ class ChatTimeTest {
     }
 
     @Test
+    void handWrittenWireFormMatchesTheFormatterAndInstantParseEverywhere() throws Exception {
+        // format and parse take a short cut for the usual form; it must agree with the library.
+        java.time.format.DateTimeFormatter wire = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(42);
+        java.util.List<Instant> instants = new java.util.ArrayList<>(java.util.List.of(Instant.EPOCH,
+                Instant.parse("2024-02-29T23:59:59.999Z"), Instant.parse("0000-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("-0001-12-31T23:59:59Z"), Instant.ofEpochSecond(-1, 999_999_999)));
+        for (int i = 0; i < 2000; i++) {
+            instants.add(Instant.ofEpochSecond(random.nextLong(-62_167_219_200L, 253_402_300_800L),
+                    random.nextInt(1_000_000_000)));
+        }
+        for (Instant t : instants) {
+            String text = ChatTime.format(t);
+            assertEquals(wire.format(t), text, t.toString());
+            assertEquals(ChatTime.truncate(Instant.parse(text)), ChatTime.parse(text), text);
+        }
+        for (String odd : java.util.List.of("2026-11-21T23:59:60.000Z", "2026-02-29T10:00:00.000Z",
+                "2024-02-30T10:00:00.000Z", "2026-11-21T24:00:00.000Z", "2026-13-01T00:00:00.000Z",
+                "2026-11-21T22:50:51.12xZ", "2026-11-21T22:50:51.123+", "2026-00-10T00:00:00.000Z")) {
+            Object expected;
+            try {
+                expected = ChatTime.truncate(Instant.parse(odd));
+            } catch (java.time.DateTimeException e) {
+                expected = "rejected";
+            }
+            Object actual;
+            try {
+                actual = ChatTime.parse(odd);
+            } catch (ProtocolException e) {
+                actual = "rejected";
+            }
+            assertEquals(expected, actual, odd);
+        }
+    }
+
+    @Test
     void parseRejectsWhatIsNotAnInstant() {
         ProtocolException e = assertThrows(ProtocolException.class, () -> ChatTime.parse("yesterday"));
         assertEquals("time \"yesterday\" is not an ISO-8601 UTC instant like 2026-11-21T22:50:51.123Z",

@@ -1,6 +1,6 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -23,8 +23,15 @@ final class Connection {
         default void onOpen(Connection connection) {
         }
 
-        /** A complete object arrived; throwing makes the loop send the error and close. */
-        void onObject(Connection connection, ObjectNode object) throws ProtocolException;
+        /**
+         * A complete object arrived, as its tokens ({@link WireCodec#decode(TokenBuffer)} reads
+         * them); throwing makes the loop send the error and close.
+         */
+        void onObject(Connection connection, TokenBuffer object) throws ProtocolException;
+
+        /** Every object of one read has been handed to {@link #onObject}. */
+        default void onReadComplete(Connection connection) {
+        }
 
         /** The peer broke the protocol; the loop sends it {@code error} and closes. */
         default void onProtocolError(Connection connection, String error) {
@@ -41,6 +48,7 @@ final class Connection {
     private final TcpAddress local;
     private final JsonObjectDecoder decoder;
     private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>(); // selector thread only
+    private boolean flushPending; // on the loop's list of connections to flush this round
     private final long maxOutboundBytes;
     private long queuedBytes;
     SelectionKey key;            // selector thread only
@@ -75,9 +83,11 @@ final class Connection {
     }
 
     /**
-     * Queues bytes to write (a duplicate, so one encoding can go to many connections) and
-     * writes what the socket takes now. A connection whose queue would pass its cap is cut.
-     * Returns false if the bytes were not queued.
+     * Queues bytes to write (a duplicate, so one encoding can go to many connections). They
+     * are written when the loop finishes its current round ({@link NioLoop#flushPending}), so
+     * everything one round produces for a connection leaves in one gathering write instead of
+     * a system call per message. A connection whose queue would pass its cap is cut. Returns
+     * false if the bytes were not queued.
      */
     boolean send(ByteBuffer bytes) {
         if (closed || closing) {
@@ -93,8 +103,9 @@ final class Connection {
         }
         outbound.add(copy);
         queuedBytes += copy.remaining();
-        if ((key.interestOps() & SelectionKey.OP_WRITE) == 0) {
-            flush();
+        if (!flushPending && (key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+            flushPending = true; // while OP_WRITE is set, the selector says when to write
+            loop.flushLater(this);
         }
         return true;
     }
@@ -122,17 +133,39 @@ final class Connection {
         closeAfterFlush();
     }
 
-    /** Writes what the socket accepts; called when writable or after queueing. */
+    /**
+     * Writes what the socket accepts, up to {@link NioLoop#GATHER} buffers per system call; called when
+     * writable and at the end of a loop round after queueing.
+     */
     void flush() {
+        flushPending = false;
+        if (closed) {
+            return;
+        }
         try {
+            ByteBuffer[] gather = loop.gather;
             while (!outbound.isEmpty()) {
-                ByteBuffer head = outbound.peek();
-                int written = channel.write(head);
+                int n = 0;
+                for (ByteBuffer b : outbound) {
+                    gather[n++] = b;
+                    if (n == gather.length) {
+                        break;
+                    }
+                }
+                long written = channel.write(gather, 0, n);
                 queuedBytes -= written;
-                if (head.hasRemaining()) {
+                boolean full = false;
+                for (int i = 0; i < n; i++) {
+                    gather[i] = null;
+                    if (!full && !outbound.peek().hasRemaining()) {
+                        outbound.poll();
+                    } else {
+                        full = true; // the socket took part of this buffer: the rest waits for OP_WRITE
+                    }
+                }
+                if (full) {
                     break;
                 }
-                outbound.poll();
             }
         } catch (IOException e) {
             loop.close(this, e);

@@ -19,7 +19,7 @@ import org.parley.core.ProtocolException;
  * newline, other white space or nothing at all.
  *
  * <p>Jackson's non-blocking parser is fed each read as it comes; the tokens of the current
- * object are kept in a {@link TokenBuffer} and turned into a tree when the object closes. The
+ * object are kept in a {@link TokenBuffer} and handed over when the object closes. The
  * bytes of the current object are counted (including an object that never ends), so memory
  * stays bounded by the frame limit.
  *
@@ -29,10 +29,13 @@ import org.parley.core.ProtocolException;
  * <p>Thread safety: not thread-safe; one decoder per connection, used by its selector thread.
  */
 final class JsonObjectDecoder {
-    /** Receives each complete object; may throw to stop decoding. */
+    /**
+     * Receives each complete object as its tokens (read them with {@link TokenBuffer#asParser()},
+     * or {@link #tree}); may throw to stop decoding. The tokens are the sink's to keep.
+     */
     @FunctionalInterface
     interface Sink {
-        void accept(ObjectNode object) throws ProtocolException;
+        void accept(TokenBuffer object) throws ProtocolException;
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -143,12 +146,20 @@ final class JsonObjectDecoder {
                 }
                 TokenBuffer done = current;
                 current = null;
-                JsonNode tree;
-                try (JsonParser p = done.asParser()) {
-                    tree = MAPPER.readTree(p);
-                }
-                sink.accept((ObjectNode) tree);
+                // No tree here: the reader of the tokens decides (a plain chat message needs none).
+                sink.accept(done);
             }
+        }
+    }
+
+    /** The object {@code tokens} hold, as a tree. */
+    static ObjectNode tree(TokenBuffer tokens) {
+        try (JsonParser p = tokens.asParser()) {
+            JsonNode tree = MAPPER.readTree(p);
+            return (ObjectNode) tree;
+        } catch (IOException e) {
+            // The tokens came from a parser that accepted them as one object.
+            throw new IllegalStateException("buffered tokens are not one object", e);
         }
     }
 

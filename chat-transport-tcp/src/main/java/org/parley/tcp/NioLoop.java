@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.parley.core.ProtocolException;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ final class NioLoop implements AutoCloseable {
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     static final int TASK_CAPACITY = 65_536;
     private static final int READ_BUFFER_BYTES = 16 * 1024;
+    static final int GATHER = 64;
 
     private final Selector selector;
     private final Thread thread;
@@ -43,10 +45,14 @@ final class NioLoop implements AutoCloseable {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
     private final Set<Connection> lingering = new HashSet<>();                  // selector thread only
+    private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
+    /** Buffers handed to one gathering write (the kernel takes at most 1024); selector thread only. */
+    final ByteBuffer[] gather = new ByteBuffer[GATHER];
     private final List<ServerSocketChannel> servers = new ArrayList<>();        // selector thread only
     private final int maxFrameBytes;
     private final long maxOutboundBytes;
     private volatile boolean running = true;
+    private final AtomicBoolean wakeupRequested = new AtomicBoolean();
 
     NioLoop(String threadName, int maxFrameBytes, long maxOutboundBytes) throws IOException {
         this.selector = Selector.open();
@@ -76,7 +82,12 @@ final class NioLoop implements AutoCloseable {
         if (!running || !tasks.offer(task)) {
             return false;
         }
-        selector.wakeup();
+        // One wake-up per round, not per task: a wake-up is a system call, and a client posting
+        // fast queues many tasks per round. The loop clears the flag before it drains the queue,
+        // so a task queued after the drain started always finds it clear and wakes the loop.
+        if (wakeupRequested.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
         return true;
     }
 
@@ -152,6 +163,20 @@ final class NioLoop implements AutoCloseable {
         return connections;
     }
 
+    /** Writes {@code c}'s queue at the end of this round (see {@link Connection#send}). */
+    void flushLater(Connection c) {
+        toFlush.add(c);
+    }
+
+    /** Writes the queues filled during this round, one gathering write per connection. */
+    private void flushPending() {
+        // A flush can close a connection, whose handler can queue more: index, not iterator.
+        for (int i = 0; i < toFlush.size(); i++) {
+            toFlush.get(i).flush();
+        }
+        toFlush.clear();
+    }
+
     void lingering(Connection c) {
         lingering.add(c);
     }
@@ -200,6 +225,7 @@ final class NioLoop implements AutoCloseable {
         try {
             while (running) {
                 selector.select(lingering.isEmpty() ? 0 : 200);
+                wakeupRequested.set(false);
                 runTasks();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -220,6 +246,7 @@ final class NioLoop implements AutoCloseable {
                         }
                     }
                 }
+                flushPending();
                 cutOverdue();
             }
         } catch (IOException | ClosedSelectorException e) {
@@ -292,6 +319,7 @@ final class NioLoop implements AutoCloseable {
                     c.handler.onObject(c, object);
                 }
             });
+            c.handler.onReadComplete(c);
         } catch (RuntimeException e) {
             // A bug or a closed hub: this connection ends, the loop and the others go on.
             log.error("closing {}: handling its input failed", c, e);
@@ -323,6 +351,11 @@ final class NioLoop implements AutoCloseable {
     }
 
     private void shutdown() {
+        try {
+            flushPending(); // what was queued before the stop still leaves, as far as the sockets take it
+        } catch (RuntimeException e) {
+            log.debug("last flush on {} failed", thread.getName(), e);
+        }
         for (Connection c : List.copyOf(connections)) {
             close(c, null);
         }

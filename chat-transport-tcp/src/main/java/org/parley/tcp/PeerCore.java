@@ -1,9 +1,10 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,6 +44,8 @@ final class PeerCore implements Connection.Handler {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
     private boolean closingAll; // selector thread only
+    /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
+    private List<TcpMessage> batch = new ArrayList<>();
 
     PeerCore(String name, TcpListener listener, boolean single) throws IOException {
         this.loop = new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
@@ -128,15 +131,43 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onObject(Connection c, ObjectNode object) throws ProtocolException {
+    public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
         WireCodec.Frame frame = WireCodec.decode(object);
         if (frame instanceof WireCodec.Chat chat) {
-            deliver(() -> listener.onMessage(chat.message()));
+            batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours
         } else if (frame instanceof WireCodec.Error e) {
             // The other side closes after an error; say what it was.
             deliver(() -> listener.onError(c.remote(), e.error()));
         } else {
             throw new ProtocolException("unexpected registration: only a topic server takes one");
+        }
+    }
+
+    @Override
+    public void onReadComplete(Connection c) {
+        flushBatch();
+    }
+
+    /**
+     * Hands the messages of the last read to the delivery thread as one task: one wake-up of
+     * that thread per read, not per message. Each listener call still fails on its own.
+     */
+    private void flushBatch() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<TcpMessage> messages = batch;
+        batch = new ArrayList<>();
+        if (!delivery.submit(() -> {
+            for (TcpMessage m : messages) {
+                try {
+                    listener.onMessage(m);
+                } catch (RuntimeException e) {
+                    log.error("a listener failed on a message to {}", m.topic(), e);
+                }
+            }
+        })) {
+            log.warn("{} messages were dropped: the delivery queue is full or closed", messages.size());
         }
     }
 
@@ -167,6 +198,9 @@ final class PeerCore implements Connection.Handler {
     }
 
     private void deliver(Runnable call) {
+        if (loop.inLoop()) {
+            flushBatch(); // what was read before this event is delivered before it
+        }
         if (!delivery.submit(call)) {
             log.warn("a listener call was dropped: the delivery queue is full or closed");
         }

@@ -1,6 +1,6 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -186,7 +186,7 @@ public final class TopicServer implements ChatServer {
         }
 
         @Override
-        public void onObject(Connection c, ObjectNode object) throws ProtocolException {
+        public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
             Client client = (Client) c.attachment;
             WireCodec.Frame frame = WireCodec.decode(object);
             if (frame instanceof WireCodec.Registration r) {

@@ -19,8 +19,12 @@ public final class TopicServerOptions {
     public static final long DEFAULT_MAX_OUTBOUND_BYTES = 4L * 1024 * 1024;
     /** Topics one connection may register for. */
     public static final int DEFAULT_MAX_TOPICS = 64;
-    /** Connections served at once; one more gets an error and is closed. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+    /**
+     * Connections served at once; one more gets an error and is closed. Ten thousand clients
+     * are a goal of the server (about 4 KiB of heap each), so the default leaves room above it;
+     * the process's file descriptor limit usually binds first.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
 
     private final InetAddress bindAddress;
     private final int port;

@@ -18,7 +18,7 @@ class JsonObjectDecoderTest {
     private final List<ObjectNode> objects = new ArrayList<>();
 
     private void feed(byte[] bytes) throws ProtocolException {
-        decoder.feed(bytes, 0, bytes.length, objects::add);
+        decoder.feed(bytes, 0, bytes.length, t -> objects.add(JsonObjectDecoder.tree(t)));
     }
 
     private void feed(String s) throws ProtocolException {
@@ -76,7 +76,7 @@ class JsonObjectDecoderTest {
         String obj = "{\"t\":\"" + "x".repeat(142) + "\"}";
         byte[] bytes = obj.getBytes(StandardCharsets.UTF_8);
         ProtocolException e = assertThrows(ProtocolException.class,
-                () -> large.feed(bytes, 0, bytes.length, objects::add));
+                () -> large.feed(bytes, 0, bytes.length, t -> objects.add(JsonObjectDecoder.tree(t))));
         assertEquals("message of 150 bytes exceeds the limit of 100", e.getMessage());
     }
 
@@ -145,7 +145,7 @@ class JsonObjectDecoderTest {
     @Test
     void streamEndingInsideAnObjectIsReported() throws Exception {
         feed("{\"n\":");
-        ProtocolException e = assertThrows(ProtocolException.class, () -> decoder.endOfInput(objects::add));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> decoder.endOfInput(t -> objects.add(JsonObjectDecoder.tree(t))));
         assertEquals("the stream ended inside a message", e.getMessage());
     }
 

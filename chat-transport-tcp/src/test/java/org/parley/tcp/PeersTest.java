@@ -157,6 +157,39 @@ class PeersTest {
     }
 
     @Test
+    void messagesOfOneReadArriveInOrderBeforeTheEndAndOneFailingCallSkipsNoOther() throws Exception {
+        // The client hands everything one read decodes to its delivery thread as one batch.
+        Recorder events = new Recorder();
+        TcpListener failsOnSecond = new TcpListener() {
+            @Override
+            public void onMessage(TcpMessage message) {
+                events.onMessage(message);
+                if (message.text().equals("2")) {
+                    throw new IllegalStateException("listener bug on purpose");
+                }
+            }
+
+            @Override
+            public void onPeerLeft(TcpAddress peer, java.io.IOException cause) {
+                events.onPeerLeft(peer, cause);
+            }
+        };
+        StringBuilder lines = new StringBuilder();
+        for (int i = 1; i <= 5; i++) {
+            lines.append("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"},\"message\":{\"topic\":\"dev\",\"text\":\"")
+                    .append(i).append("\"}}\n");
+        }
+        try (ServerSocket fake = new ServerSocket(0, 1, LOOPBACK);
+             TopicClient client = TopicClient.connect("127.0.0.1", fake.getLocalPort(), List.of("dev"), failsOnSecond);
+             Socket s = fake.accept()) {
+            s.getOutputStream().write(lines.toString().getBytes(StandardCharsets.UTF_8)); // one write, one read
+            s.shutdownOutput();
+            assertEquals(List.of("dev:1", "dev:2", "dev:3", "dev:4", "dev:5", "left"),
+                    List.of(events.next(), events.next(), events.next(), events.next(), events.next(), events.next()));
+        }
+    }
+
+    @Test
     void closingLeavesNoThreadBehind() throws Exception {
         try (DirectPeer listening = DirectPeer.listen(LOOPBACK, 0, new Recorder())) {
             DirectPeer.connect("127.0.0.1", listening.port(), new Recorder()).close();

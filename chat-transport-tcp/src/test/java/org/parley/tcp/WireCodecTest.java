@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ProtocolException;
@@ -92,6 +93,102 @@ class WireCodecTest {
                 "t", "a \"quoted\"\nline", null));
         assertEquals("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"},\"destination\":{\"ip\":\"6.7.8.9\",\"port\":\"10\"},"
                 + "\"message\":{\"topic\":\"t\",\"text\":\"a \\\"quoted\\\"\\nline\"}}\n", line);
+    }
+
+    @Test
+    void streamedChatHasTheBytesOfTheTreeItReplaced() throws Exception {
+        // The encoder writes tokens directly; it must produce exactly what serialising a tree did,
+        // escapes and characters outside the BMP included, with and without destination and user.
+        String text = "tab\tquote\" back\\slash \u0001 caf\u00e9 \uD83D\uDE00 </script>";
+        for (TcpAddress destination : new TcpAddress[] {null, new TcpAddress("::1", 65535)}) {
+            for (String user : new String[] {null, "al\u00efce"}) {
+                ObjectNode root = MAPPER.createObjectNode();
+                root.putObject("source").put("ip", "10.0.0.1").put("port", "0");
+                if (destination != null) {
+                    root.putObject("destination").put("ip", "::1").put("port", "65535");
+                }
+                ObjectNode m = root.putObject("message").put("topic", "dev").put("text", text);
+                if (user != null) {
+                    m.put("user", user);
+                }
+                // The bytes the old encoder produced (the UTF-8 generator, as writeValueAsBytes uses).
+                String expected = new String(MAPPER.writeValueAsBytes(root), StandardCharsets.UTF_8) + "\n";
+                assertEquals(expected, WireCodec.text(WireCodec.encodeChat(new TcpAddress("10.0.0.1", 0), destination,
+                        "dev", text, user)));
+                TcpMessage back = ((WireCodec.Chat) decode(expected)).message();
+                assertEquals(text, back.text());
+                assertEquals(user, back.user());
+            }
+        }
+    }
+
+    @Test
+    void portGivenAsTextMustBeOneToFiveDigits() throws Exception {
+        String chat = "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":%s},\"message\":{\"topic\":\"t\",\"text\":\"x\"}}";
+        assertEquals(65535, ((WireCodec.Chat) decode(String.format(chat, "\"65535\""))).message().source().port());
+        assertEquals(7, ((WireCodec.Chat) decode(String.format(chat, "\"007\""))).message().source().port());
+        for (String bad : List.of("\"\"", "\"123456\"", "\"12a\"", "\"-1\"", "\" 80\"", "\"\u0661\"")) {
+            assertEquals(true, error(String.format(chat, bad)).startsWith("source.port must be a port number"), bad);
+        }
+        assertEquals("source.port 65536 is outside 0..65535", error(String.format(chat, "\"65536\"")));
+    }
+
+    /** What decoding from tokens gives: the frame, or "error: " and the message. */
+    private static Object fromTokens(String json) throws Exception {
+        JsonObjectDecoder decoder = new JsonObjectDecoder(65536);
+        List<Object> out = new java.util.ArrayList<>();
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        decoder.feed(bytes, 0, bytes.length, tokens -> {
+            try {
+                out.add(WireCodec.decode(tokens));
+            } catch (ProtocolException e) {
+                out.add("error: " + e.getMessage());
+            }
+        });
+        assertEquals(1, out.size(), json);
+        return out.get(0);
+    }
+
+    private static Object fromTree(String json) throws Exception {
+        try {
+            return decode(json);
+        } catch (ProtocolException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    @Test
+    void plainChatIsReadFromTokensExactlyAsFromATreeAndEverythingElseFallsBackToTheTree() throws Exception {
+        String src = "\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"}";
+        String msg = "\"message\":{\"topic\":\"t\",\"text\":\"hi\"}";
+        List<String> cases = List.of(
+                "{" + src + "," + msg + "}",
+                "{" + msg + "," + src + "}",
+                "{" + src + ",\"destination\":{\"port\":6,\"ip\":\"::1\"}," + msg + "}",
+                "{" + src + ",\"message\":{\"text\":\"x\",\"user\":\"bob\",\"topic\":\"t\"}}",
+                "{" + src + "," + msg + ",\"extra\":[1,{\"a\":null}]}",
+                "{" + src + "," + msg + "," + src.replace("1.2.3.4", "9.9.9.9") + "}",
+                "{" + src + ",\"destination\":null," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\",\"port\":\"6\"}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":70000}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"99999\"}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":5.0}," + msg + "}",
+                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":12345678901}," + msg + "}",
+                "{\"source\":{\"ip\":7,\"port\":\"5\"}," + msg + "}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":3}}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"text\":\"b\"}}",
+                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":null}}",
+                "{" + src + ",\"message\":\"hi\"}",
+                "{" + src + ",\"message\":{\"topic\":\"t\"}}",
+                "{" + msg + "}",
+                "{" + src + "," + msg + ",\"topics\":[\"a\"]}",
+                "{" + src + "," + msg + ",\"error\":\"e\"}",
+                "{" + src + ",\"topics\":\"a\"}",
+                "{\"error\":\"bad\"}",
+                "{}");
+        for (String json : cases) {
+            assertEquals(fromTree(json), fromTokens(json), json);
+        }
     }
 
     @Test

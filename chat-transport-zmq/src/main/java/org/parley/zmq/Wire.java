@@ -1,7 +1,11 @@
 package org.parley.zmq;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,8 +124,155 @@ final class Wire {
         return o;
     }
 
+    /** A publication's body: the bytes of {@link #messageNode}, streamed (no tree per message). */
     static byte[] encodeMessage(ChatMessage m) {
-        return bytes(messageNode(m));
+        return object(g -> {
+            g.writeStringField("channel", m.channel());
+            g.writeNumberField("seq", m.seq());
+            g.writeStringField("user", m.user());
+            g.writeStringField("time", ChatTime.format(m.time()));
+            g.writeStringField("text", m.text());
+        });
+    }
+
+    /**
+     * A publication's message. The usual shape (the five fields, each once and of the right
+     * type, nothing else) is read straight from the parser; anything else goes through
+     * {@link #parseObject} and {@link #decodeMessage}, which name what is wrong. Building a tree
+     * per message led every subscriber's profile.
+     */
+    static ChatMessage decodePublication(byte[] body) throws ProtocolException {
+        ChatMessage plain = plainMessage(body);
+        return plain != null ? plain : decodeMessage(parseObject(body, "publication"));
+    }
+
+    private static ChatMessage plainMessage(byte[] body) throws ProtocolException {
+        String channel = null;
+        String user = null;
+        String time = null;
+        String text = null;
+        long seq = -1;
+        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals("seq")) {
+                    if (seq >= 0 || value != JsonToken.VALUE_NUMBER_INT
+                            || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || (seq = p.getLongValue()) < 0) {
+                        return null;
+                    }
+                    continue;
+                }
+                if (value != JsonToken.VALUE_STRING) {
+                    return null;
+                }
+                String v = p.getText();
+                switch (field) {
+                    case "channel" -> {
+                        if (channel != null) {
+                            return null;
+                        }
+                        channel = v;
+                    }
+                    case "user" -> {
+                        if (user != null) {
+                            return null;
+                        }
+                        user = v;
+                    }
+                    case "time" -> {
+                        if (time != null) {
+                            return null;
+                        }
+                        time = v;
+                    }
+                    case "text" -> {
+                        if (text != null) {
+                            return null;
+                        }
+                        text = v;
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+        }
+        if (channel == null || user == null || time == null || text == null || seq < 0) {
+            return null;
+        }
+        Instant when = ChatTime.parse(time);
+        try {
+            return new ChatMessage(channel, seq, user, when, text);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad message: " + e.getMessage());
+        }
+    }
+
+    /** A post request of the usual shape; {@code channel}, {@code time} and {@code ref} may be null. */
+    record PlainPost(String user, String channel, String text, String time, String ref) {
+    }
+
+    /**
+     * The post request in {@code body} if it has the usual shape: string fields among type
+     * ({@code "post"}), user, channel, text, time and ref, each once, user and text present,
+     * nothing else. Otherwise null, and the caller reads the tree, which names what is wrong.
+     */
+    static PlainPost plainPost(byte[] body) {
+        String[] values = new String[POST_FIELDS.size()];
+        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                int i = POST_FIELDS.indexOf(p.currentName());
+                if (i < 0 || p.nextToken() != JsonToken.VALUE_STRING || values[i] != null) {
+                    return null;
+                }
+                values[i] = p.getText();
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+        }
+        if ((values[0] != null && !values[0].equals(TYPE_POST)) || values[1] == null || values[3] == null) {
+            return null;
+        }
+        return new PlainPost(values[1], values[2], values[3], values[4], values[5]);
+    }
+
+    private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
+
+    /** Writes the fields of one object. */
+    @FunctionalInterface
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** One JSON object, streamed: the same bytes a tree with these fields serialises to. */
+    private static byte[] object(Fields fields) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            // Strings and numbers into memory always serialise; reaching here is a bug.
+            throw new IllegalStateException("cannot encode an object", e);
+        }
+        return out.toByteArray();
     }
 
     /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
@@ -152,14 +303,14 @@ final class Wire {
     // ---- requests (client side)
 
     static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.put("type", TYPE_POST);
-        o.put("user", user);
-        o.put("channel", channel);
-        o.put("text", text);
-        o.put("time", ChatTime.format(time));
-        o.put("ref", ref);
-        return bytes(o);
+        return object(g -> {
+            g.writeStringField("type", TYPE_POST);
+            g.writeStringField("user", user);
+            g.writeStringField("channel", channel);
+            g.writeStringField("text", text);
+            g.writeStringField("time", ChatTime.format(time));
+            g.writeStringField("ref", ref);
+        });
     }
 
     /** A history request: {@code after} mode, or {@code last} mode when {@code last >= 0}. */
@@ -180,14 +331,16 @@ final class Wire {
     // ---- replies (server side)
 
     static byte[] postReply(ChatMessage m, String ref, String epoch) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.put("ok", true);
-        o.put("channel", m.channel());
-        o.put("seq", m.seq());
-        o.put("time", ChatTime.format(m.time()));
-        putRef(o, ref);
-        o.put(EPOCH, epoch);
-        return bytes(o);
+        return object(g -> {
+            g.writeBooleanField("ok", true);
+            g.writeStringField("channel", m.channel());
+            g.writeNumberField("seq", m.seq());
+            g.writeStringField("time", ChatTime.format(m.time()));
+            if (ref != null) {
+                g.writeStringField("ref", ref);
+            }
+            g.writeStringField(EPOCH, epoch);
+        });
     }
 
     /**

@@ -644,7 +644,7 @@ public final class ZmqChatClient implements ChatClient {
             }
             ChatMessage m;
             try {
-                m = Wire.decodeMessage(Wire.parseObject(body, "publication"));
+                m = Wire.decodePublication(body);
             } catch (ProtocolException e) {
                 log.warn("publication ignored: {}", e.getMessage());
                 continue;

@@ -344,6 +344,12 @@ public final class ZmqChatServer implements ChatServer {
         }
         String ref = null;
         try {
+            // The usual post without a tree; anything else is read from the tree below.
+            Wire.PlainPost plain = Wire.plainPost(body);
+            if (plain != null) {
+                ref = plain.ref();
+                return post(plain.user(), plain.channel(), plain.text(), plain.time(), ref);
+            }
             ObjectNode request = Wire.parseObject(body, "request");
             ref = refOf(request);
             String type = Wire.optionalString(request, "type");
@@ -376,6 +382,10 @@ public final class ZmqChatServer implements ChatServer {
         String channel = Wire.optionalString(request, "channel");
         String text = Wire.requiredString(request, "text");
         String time = Wire.optionalString(request, "time");
+        return post(user, channel, text, time, ref);
+    }
+
+    private byte[] post(String user, String channel, String text, String time, String ref) throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
         ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
                 user, text, stamped, this);

@@ -1,0 +1,110 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import org.parley.tcp.TcpListener;
+import org.parley.tcp.TcpMessage;
+import org.parley.tcp.TopicClient;
+import org.parley.tcp.TopicServer;
+import org.parley.tcp.TopicServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parley TCP: a {@link TopicServer} in this JVM on a loopback port, K {@link TopicClient}
+ * subscribers registered for topic {@code bench}, and the posting clients topic clients of
+ * the same topic (the protocol forwards only from a client registered for the topic).
+ *
+ * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads, so the
+ * figure includes everything a user of the client pays: decoding, the hand-off to the delivery
+ * thread and the listener call.
+ *
+ * <p>One posting client, where Redis and NATS have four: the protocol forwards a message only
+ * from a client registered for its topic, so a posting client is also a receiver, and with four
+ * of them the server would write three uncounted copies of every message (and the clients decode
+ * them): at K=1 that is three quarters of the work. One client posting pipelined is what the
+ * protocol allows without that waste; it was faster at every K on the quick run.
+ *
+ * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
+ * thread, which is the one thread that reports that subscriber into the sink.
+ */
+final class ParleyTcpScenario extends BaseScenario {
+    private static final Logger log = LoggerFactory.getLogger(ParleyTcpScenario.class);
+    static final String TOPIC = "bench";
+    /** Posting clients; see the class comment for why one. */
+    static final int POSTING_CLIENTS = 1;
+
+    private final int k;
+    private TopicServer topicServer;
+    private final List<TopicClient> clients = new ArrayList<>();
+
+    ParleyTcpScenario(int k, int publishers) {
+        super(Systems.PARLEY_TCP, k, publishers);
+        this.k = k;
+    }
+
+    @Override
+    public void setup(DeliverySink sink) throws IOException {
+        topicServer = TopicServer.start(TopicServerOptions.builder()
+                .bindAddress(InetAddress.getLoopbackAddress()).port(0).build());
+        for (int i = 0; i < k; i++) {
+            int sub = i;
+            TcpListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
+            clients.add(TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
+        }
+    }
+
+    @Override
+    public Sender openSender(int index) throws IOException {
+        TopicClient client = TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
+        synchronized (clients) {
+            clients.add(client);
+        }
+        return new Sender() {
+            @Override
+            public void send(byte[] payload) {
+                String text = Payload.asString(payload);
+                while (!client.send(text)) {
+                    if (!client.isOpen()) {
+                        throw new IllegalStateException("the posting client's connection closed");
+                    }
+                    LockSupport.parkNanos(50_000); // its queue is full: the system's own back-pressure
+                }
+            }
+
+            @Override
+            public void awaitReady(DeliverySink sink, long timeoutNanos) {
+                // A registration is not acknowledged: probe until every subscriber has heard one.
+                String probe = Payload.asString(Payload.probe());
+                probeUntilReady(sink, timeoutNanos, system(), () -> client.send(probe));
+            }
+
+            @Override
+            public void close() {
+                // closed with the others in teardown
+            }
+        };
+    }
+
+    private static void ignore(TcpMessage message) {
+        // A posting client hears the other posting clients; the benchmark counts subscribers only.
+    }
+
+    @Override
+    public void teardown() {
+        synchronized (clients) {
+            for (TopicClient c : clients) {
+                c.close();
+            }
+            clients.clear();
+        }
+        if (topicServer != null) {
+            log.debug("topic server: {} forwarded, {} discarded", topicServer.forwarded(), topicServer.discarded());
+            topicServer.close();
+        }
+    }
+}

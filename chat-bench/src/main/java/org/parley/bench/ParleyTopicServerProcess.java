@@ -1,0 +1,27 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.concurrent.CountDownLatch;
+import org.parley.tcp.TopicServer;
+import org.parley.tcp.TopicServerOptions;
+
+/**
+ * The Parley topic server as its own process, for the connection benchmark when
+ * {@code bin/topicserver} cannot run (no built chat-apps jar, as in this module's tests): the
+ * same {@link TopicServer} with the same default options, on loopback, until killed.
+ *
+ * <p>Thread safety: a program entry point.
+ */
+final class ParleyTopicServerProcess {
+    private ParleyTopicServerProcess() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        int port = Integer.parseInt(args[0]);
+        TopicServer server = TopicServer.start(TopicServerOptions.builder()
+                .bindAddress(InetAddress.getLoopbackAddress()).port(port).build());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "parley-bench-server-stop"));
+        new CountDownLatch(1).await(); // SIGTERM ends the process; the hook closes the server
+    }
+}

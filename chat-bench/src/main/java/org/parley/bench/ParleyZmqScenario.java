@@ -1,0 +1,105 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.MessageListener;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqChatServer;
+import org.parley.zmq.ZmqClientOptions;
+import org.parley.zmq.ZmqServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parley ZeroMQ: a {@link ZmqChatServer} in this JVM on loopback ports, K {@link ZmqChatClient}
+ * subscribers of channel {@code bench}, and posting clients that post through their DEALER
+ * sockets, pipelined (a post's acknowledgement is not awaited before the next is sent).
+ *
+ * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
+ * that fails (no acknowledgement within the request timeout) is counted and logged; the message
+ * then shows as missing in delivered/expected.
+ *
+ * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
+ * thread, the one thread that reports that subscriber into the sink.
+ */
+final class ParleyZmqScenario extends BaseScenario {
+    private static final Logger log = LoggerFactory.getLogger(ParleyZmqScenario.class);
+    static final String CHANNEL = "bench";
+
+    private final int k;
+    private ZmqChatServer zmqServer;
+    private final List<ZmqChatClient> clients = new ArrayList<>();
+    private final AtomicLong failedPosts = new AtomicLong();
+
+    ParleyZmqScenario(int k, int publishers) {
+        super(Systems.PARLEY_ZMQ, k, publishers);
+        this.k = k;
+    }
+
+    @Override
+    public void setup(DeliverySink sink) throws IOException {
+        zmqServer = ZmqChatServer.start(ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0).build());
+        for (int i = 0; i < k; i++) {
+            int sub = i;
+            ZmqChatClient c = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
+                    .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).user("sub" + i).build());
+            clients.add(c);
+            MessageListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
+            c.subscribe(CHANNEL, listener);
+        }
+    }
+
+    @Override
+    public Sender openSender(int index) throws IOException {
+        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
+                .postPort(zmqServer.postPort()).pubPort(ZmqClientOptions.NO_PORT).user("post" + index).build());
+        synchronized (clients) {
+            clients.add(client);
+        }
+        return new Sender() {
+            @Override
+            public void send(byte[] payload) {
+                post(Payload.asString(payload));
+            }
+
+            private void post(String text) {
+                client.post(CHANNEL, text).whenComplete((ack, error) -> {
+                    if (error != null && failedPosts.incrementAndGet() == 1) {
+                        log.warn("a post failed: {}", error.toString());
+                    }
+                });
+            }
+
+            @Override
+            public void awaitReady(DeliverySink sink, long timeoutNanos) {
+                // A SUB socket's subscription reaches the server a moment after it connects: probe.
+                String probe = Payload.asString(Payload.probe());
+                probeUntilReady(sink, timeoutNanos, system(), () -> post(probe));
+            }
+
+            @Override
+            public void close() {
+                // closed with the others in teardown
+            }
+        };
+    }
+
+    @Override
+    public void teardown() {
+        synchronized (clients) {
+            for (ZmqChatClient c : clients) {
+                c.close();
+            }
+            clients.clear();
+        }
+        if (failedPosts.get() > 0) {
+            log.warn("{} posts failed", failedPosts.get());
+        }
+        if (zmqServer != null) {
+            zmqServer.close();
+        }
+    }
+}

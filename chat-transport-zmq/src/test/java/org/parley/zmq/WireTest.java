@@ -1,0 +1,130 @@
+package org.parley.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatMessage;
+import org.parley.core.ChatTime;
+import org.parley.core.ProtocolException;
+
+/** The streamed encoders and the plain-publication reader against the tree code they stand for. */
+class WireTest {
+    private static final ObjectMapper TREES = new ObjectMapper();
+    private static final String AWKWARD = "tab\tquote\" back\\slash \u0001 caf\u00e9 \uD83D\uDE00";
+
+    private static ChatMessage message(String text) {
+        return new ChatMessage("dev", 42, "al\u00efce", Instant.parse("2026-11-21T22:50:51.123Z"), text);
+    }
+
+    @Test
+    void streamedEncodersWriteTheBytesOfTheirTrees() throws Exception {
+        ChatMessage m = message(AWKWARD);
+        assertArrayEquals(Wire.bytes(Wire.messageNode(m)), Wire.encodeMessage(m));
+
+        ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob").put("channel", "dev")
+                .put("text", AWKWARD).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
+        assertArrayEquals(Wire.bytes(request),
+                Wire.postRequest("r1", "bob", "dev", AWKWARD, Instant.parse("2026-11-21T22:50:51.123Z")));
+
+        for (String ref : new String[] {"r2", null}) {
+            ObjectNode reply = TREES.createObjectNode().put("ok", true).put("channel", "dev").put("seq", 42L)
+                    .put("time", "2026-11-21T22:50:51.123Z");
+            if (ref != null) {
+                reply.put("ref", ref);
+            }
+            reply.put("epoch", "e1");
+            assertArrayEquals(Wire.bytes(reply), Wire.postReply(m, ref, "e1"));
+        }
+    }
+
+    /** The message, or "error: " and the message of the ProtocolException. */
+    private static Object outcome(Decoder decoder, String json) {
+        try {
+            return decoder.decode(json.getBytes(StandardCharsets.UTF_8));
+        } catch (ProtocolException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Decoder {
+        ChatMessage decode(byte[] body) throws ProtocolException;
+    }
+
+    @Test
+    void plainPublicationIsReadAsTheTreeReadsItAndEverythingElseFallsBack() throws Exception {
+        String ok = new String(Wire.encodeMessage(message("hi")), StandardCharsets.UTF_8);
+        List<String> cases = List.of(ok,
+                new String(Wire.encodeMessage(message(AWKWARD)), StandardCharsets.UTF_8),
+                "{\"text\":\"hi\",\"time\":\"2026-11-21T22:50:51Z\",\"user\":\"u\",\"seq\":0,\"channel\":\"c\"}",
+                "{\"channel\":\"c\",\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"channel\":\"d\",\"seq\":1,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":1,\"seq\":2,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":-1,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":1.5,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":99999999999999999999,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":\"1\",\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":1,\"user\":null,\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":1,\"user\":\"u\",\"time\":\"yesterday\",\"text\":\"t\"}",
+                "{\"channel\":\"bad channel\",\"seq\":1,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\"}",
+                "{\"channel\":\"c\",\"seq\":1,\"user\":\"u\",\"time\":\"2026-11-21T22:50:51.123Z\",\"text\":\"t\",\"x\":[1]}",
+                ok + " {}",
+                ok + " garbage",
+                "[" + ok + "]",
+                "not json",
+                "");
+        for (String json : cases) {
+            assertEquals(outcome(body -> Wire.decodeMessage(Wire.parseObject(body, "publication")), json),
+                    outcome(Wire::decodePublication, json), json);
+        }
+        assertEquals(message(AWKWARD), Wire.decodePublication(Wire.encodeMessage(message(AWKWARD))));
+        assertEquals(ChatTime.parse("2026-11-21T22:50:51.123Z"), Wire.decodePublication(ok.getBytes(StandardCharsets.UTF_8)).time());
+    }
+
+    /** What the server's tree path reads from a post request, or "error" / "not a post". */
+    private static Object treePost(String json) {
+        try {
+            ObjectNode o = Wire.parseObject(json.getBytes(StandardCharsets.UTF_8), "request");
+            String ref = Wire.optionalString(o, "ref");
+            String type = Wire.optionalString(o, "type");
+            if (type != null && !type.equals("post")) {
+                return "not a post";
+            }
+            return new Wire.PlainPost(Wire.requiredString(o, "user"), Wire.optionalString(o, "channel"),
+                    Wire.requiredString(o, "text"), Wire.optionalString(o, "time"), ref);
+        } catch (ProtocolException e) {
+            return "error";
+        }
+    }
+
+    @Test
+    void plainPostIsReadOnlyWhenTheTreeWouldReadTheSameFields() {
+        String own = new String(Wire.postRequest("r1", "bob", "dev", AWKWARD, Instant.parse("2026-11-21T22:50:51.123Z")),
+                StandardCharsets.UTF_8);
+        assertEquals(treePost(own), Wire.plainPost(own.getBytes(StandardCharsets.UTF_8)), "a client's own post takes the short way");
+        List<String> cases = List.of(own,
+                "{\"user\":\"u\",\"text\":\"t\"}",
+                "{\"text\":\"t\",\"user\":\"u\",\"channel\":\"c\",\"ref\":\"9\"}",
+                "{\"type\":\"history\",\"channel\":\"c\"}",
+                "{\"type\":\"post\",\"user\":\"u\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"ref\":7}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"channel\":null}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"user\":\"v\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\",\"extra\":\"x\"}",
+                "{\"type\":\"post\",\"user\":\"u\",\"text\":\"t\"} {}",
+                "{\"type\":\"Post\",\"user\":\"u\",\"text\":\"t\"}",
+                "[1]", "garbage", "");
+        for (String json : cases) {
+            Wire.PlainPost plain = Wire.plainPost(json.getBytes(StandardCharsets.UTF_8));
+            if (plain != null) {
+                assertEquals(treePost(json), plain, json);
+            }
+        }
+    }
+}
