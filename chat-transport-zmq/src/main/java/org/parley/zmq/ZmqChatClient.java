@@ -148,6 +148,10 @@ public final class ZmqChatClient implements ChatClient {
             if (hasPost) {
                 dealer = context.createSocket(SocketType.DEALER);
                 dealer.setLinger(0);
+                // No receive limit: replies are bounded by maxPendingRequests already, and a
+                // limit here would let a busy client stop reading, fill the server's queue for
+                // it and make the server drop acknowledgements of posts it did record.
+                dealer.setRcvHWM(0);
                 dealer.setMaxMsgSize(MAX_INCOMING_BYTES);
                 connect(dealer, postEndpoint);
             }

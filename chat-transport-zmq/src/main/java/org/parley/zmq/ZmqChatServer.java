@@ -45,6 +45,8 @@ import org.zeromq.ZMQException;
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
  */
 public final class ZmqChatServer implements ChatServer {
+    /** Replies queued for one peer before ZeroMQ drops them: a pipelining client's window. */
+    static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
     /**
      * Frames over this many bytes make ZeroMQ drop the peer's connection. It is well above the
@@ -220,6 +222,9 @@ public final class ZmqChatServer implements ChatServer {
             router = context.createSocket(SocketType.ROUTER);
             router.setLinger(100);
             router.setRcvHWM(options.receiveHighWaterMark());
+            // Replies waiting for one peer; past this ZeroMQ drops them, so it matches the
+            // most requests Parley's client keeps in flight.
+            router.setSndHWM(REPLY_HIGH_WATER_MARK);
             router.setMaxMsgSize((long) maxFrameBytes * MAX_MSG_SIZE_FACTOR);
             int post = bind(router, options.host(), options.postPort());
             int published = 0;
