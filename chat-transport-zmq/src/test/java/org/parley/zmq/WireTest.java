@@ -43,6 +43,35 @@ class WireTest {
         }
     }
 
+    @Test
+    void handWrittenAsciiObjectsAreTheBytesOfTheirTrees() throws Exception {
+        String printable = java.util.stream.IntStream.rangeClosed(0x20, 0x7e)
+                .filter(c -> c != '"' && c != '\\').collect(StringBuilder::new,
+                        StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        List<String> texts = List.of("", "hi", printable, "x".repeat(300), "y".repeat(5000),
+                "del\u007f", "new\nline", "q\"", "b\\", "\u00e9");
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        for (String text : texts) {
+            for (long seq : new long[] {1, 7, Long.MAX_VALUE}) {
+                ChatMessage m = new ChatMessage("dev", seq, "bob", t, text);
+                assertArrayEquals(Wire.bytes(Wire.messageNode(m)), Wire.encodeMessage(m), text);
+                assertEquals(m, Wire.decodePublication(Wire.encodeMessage(m)));
+                for (String ref : new String[] {"r2", null}) {
+                    ObjectNode reply = TREES.createObjectNode().put("ok", true).put("channel", "dev")
+                            .put("seq", seq).put("time", "2026-11-21T22:50:51.123Z");
+                    if (ref != null) {
+                        reply.put("ref", ref);
+                    }
+                    reply.put("epoch", text);
+                    assertArrayEquals(Wire.bytes(reply), Wire.postReply(m, ref, text), text);
+                }
+            }
+            ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
+                    .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
+            assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
+        }
+    }
+
     /** The message, or "error: " and the message of the ProtocolException. */
     private static Object outcome(Decoder decoder, String json) {
         try {
