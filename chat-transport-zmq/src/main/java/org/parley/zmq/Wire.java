@@ -225,6 +225,91 @@ final class Wire {
         }
     }
 
+    /** An ok reply to a post of the usual shape; {@code ref} and {@code epoch} may be null. */
+    record PlainAck(String channel, long seq, String time, String ref, String epoch) {
+    }
+
+    /**
+     * The ok reply to a post in {@code body} if it has the usual shape: {@code "ok":true}, the
+     * strings channel and time, the number seq (0 or more), optionally the strings ref and
+     * epoch, each once, nothing else. Otherwise null, and the caller reads the tree, which
+     * names what is wrong. The tree per reply led each posting client's profile.
+     */
+    static PlainAck plainAck(byte[] body) {
+        boolean ok = false;
+        String channel = null;
+        String time = null;
+        String ref = null;
+        String epoch = null;
+        long seq = -1;
+        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals("ok")) {
+                    if (ok || value != JsonToken.VALUE_TRUE) {
+                        return null;
+                    }
+                    ok = true;
+                    continue;
+                }
+                if (field.equals("seq")) {
+                    if (seq >= 0 || value != JsonToken.VALUE_NUMBER_INT
+                            || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || (seq = p.getLongValue()) < 0) {
+                        return null;
+                    }
+                    continue;
+                }
+                if (value != JsonToken.VALUE_STRING) {
+                    return null;
+                }
+                String v = p.getText();
+                switch (field) {
+                    case "channel" -> {
+                        if (channel != null) {
+                            return null;
+                        }
+                        channel = v;
+                    }
+                    case "time" -> {
+                        if (time != null) {
+                            return null;
+                        }
+                        time = v;
+                    }
+                    case "ref" -> {
+                        if (ref != null) {
+                            return null;
+                        }
+                        ref = v;
+                    }
+                    case EPOCH -> {
+                        if (epoch != null) {
+                            return null;
+                        }
+                        epoch = v;
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+        }
+        if (!ok || channel == null || time == null || seq < 0) {
+            return null;
+        }
+        return new PlainAck(channel, seq, time, ref, epoch);
+    }
+
     /** A post request of the usual shape; {@code channel}, {@code time} and {@code ref} may be null. */
     record PlainPost(String user, String channel, String text, String time, String ref) {
     }

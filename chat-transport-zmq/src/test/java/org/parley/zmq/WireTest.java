@@ -2,6 +2,7 @@ package org.parley.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,6 +70,32 @@ class WireTest {
             ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
                     .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
             assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
+        }
+    }
+
+    @Test
+    void plainAckIsReadFromTheUsualReplyAndEverythingElseIsLeftToTheTree() {
+        ChatMessage m = message("hi");
+        assertEquals(new Wire.PlainAck("dev", 42, "2026-11-21T22:50:51.123Z", "r7", "e1"),
+                Wire.plainAck(Wire.postReply(m, "r7", "e1")));
+        assertEquals(new Wire.PlainAck("dev", 42, "2026-11-21T22:50:51.123Z", null, "e1"),
+                Wire.plainAck(Wire.postReply(m, null, "e1")));
+        assertEquals(new Wire.PlainAck("c", 0, "t", null, null),
+                Wire.plainAck("{\"ok\":true,\"channel\":\"c\",\"seq\":0,\"time\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
+        List<String> others = List.of("", "[]", "{}", "not json",
+                "{\"ok\":false,\"error\":\"no\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"time\":\"t\"}",
+                "{\"ok\":true,\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":-1,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":\"1\",\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1.5,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":99999999999999999999,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"messages\":[]}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":1}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\"} {}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"epoch\":\"a\",\"epoch\":\"b\"}");
+        for (String other : others) {
+            assertNull(Wire.plainAck(other.getBytes(StandardCharsets.UTF_8)), other);
         }
     }
 
