@@ -1,5 +1,6 @@
 package org.parley.zmq;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -40,6 +41,15 @@ final class Wire {
             // {"a":1} garbage and {"a":1,"a":2} are malformed requests, not something to guess at.
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    /**
+     * For the readers of the usual shapes, which find repeated fields themselves (and then leave
+     * the object to {@link #MAPPER}): without the parser's duplicate detection, which kept a
+     * hash set of the field names of every object and showed in every thread's profile.
+     */
+    private static final JsonFactory PLAIN = JsonFactory.builder()
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private Wire() {
@@ -159,7 +169,7 @@ final class Wire {
         String time = null;
         String text = null;
         long seq = -1;
-        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+        try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -242,7 +252,7 @@ final class Wire {
         String ref = null;
         String epoch = null;
         long seq = -1;
-        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+        try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -321,7 +331,7 @@ final class Wire {
      */
     static PlainPost plainPost(byte[] body) {
         String[] values = new String[POST_FIELDS.size()];
-        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+        try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
