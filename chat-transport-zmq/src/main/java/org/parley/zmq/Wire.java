@@ -163,55 +163,49 @@ final class Wire {
         return plain != null ? plain : decodeMessage(parseObject(body, "publication"));
     }
 
+    private static final List<String> MESSAGE_FIELDS = List.of("channel", "seq", "user", "time", "text");
+
     private static ChatMessage plainMessage(byte[] body) throws ProtocolException {
-        String channel = null;
-        String user = null;
-        String time = null;
-        String text = null;
-        long seq = -1;
+        Object[] v = flatFields(body, MESSAGE_FIELDS);
+        if (v == null || !(v[0] instanceof String channel) || !(v[1] instanceof Long seq)
+                || !(v[2] instanceof String user) || !(v[3] instanceof String time) || !(v[4] instanceof String text)) {
+            return null;
+        }
+        Instant when = ChatTime.parse(time);
+        try {
+            return new ChatMessage(channel, seq, user, when, text);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad message: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The fields of a flat object, each at the index of its name in {@code names}: a String, a
+     * Long (a whole number of 0 or more) or Boolean.TRUE; absent fields are null. Null if the
+     * body is not one such object: a field not among {@code names} or given twice, a value of
+     * another kind, trailing tokens, not JSON. The readers of the usual shapes use it and leave
+     * everything else to the tree, which names what is wrong.
+     */
+    private static Object[] flatFields(byte[] body, List<String> names) {
+        Object[] values = new Object[names.size()];
         try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                if (field.equals("seq")) {
-                    if (seq >= 0 || value != JsonToken.VALUE_NUMBER_INT
-                            || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || (seq = p.getLongValue()) < 0) {
-                        return null;
-                    }
-                    continue;
-                }
-                if (value != JsonToken.VALUE_STRING) {
+                int i = names.indexOf(p.currentName());
+                if (i < 0 || values[i] != null) {
                     return null;
                 }
-                String v = p.getText();
-                switch (field) {
-                    case "channel" -> {
-                        if (channel != null) {
+                switch (p.nextToken()) {
+                    case VALUE_STRING -> values[i] = p.getText();
+                    case VALUE_TRUE -> values[i] = Boolean.TRUE;
+                    case VALUE_NUMBER_INT -> {
+                        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0) {
                             return null;
                         }
-                        channel = v;
-                    }
-                    case "user" -> {
-                        if (user != null) {
-                            return null;
-                        }
-                        user = v;
-                    }
-                    case "time" -> {
-                        if (time != null) {
-                            return null;
-                        }
-                        time = v;
-                    }
-                    case "text" -> {
-                        if (text != null) {
-                            return null;
-                        }
-                        text = v;
+                        values[i] = p.getLongValue();
                     }
                     default -> {
                         return null;
@@ -222,17 +216,9 @@ final class Wire {
                 return null;
             }
         } catch (IOException e) {
-            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+            return null; // not JSON, trailing tokens: the tree path says which
         }
-        if (channel == null || user == null || time == null || text == null || seq < 0) {
-            return null;
-        }
-        Instant when = ChatTime.parse(time);
-        try {
-            return new ChatMessage(channel, seq, user, when, text);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("bad message: " + e.getMessage());
-        }
+        return values;
     }
 
     /** An ok reply to a post of the usual shape; {@code ref} and {@code epoch} may be null. */
@@ -246,79 +232,16 @@ final class Wire {
      * names what is wrong. The tree per reply led each posting client's profile.
      */
     static PlainAck plainAck(byte[] body) {
-        boolean ok = false;
-        String channel = null;
-        String time = null;
-        String ref = null;
-        String epoch = null;
-        long seq = -1;
-        try (JsonParser p = PLAIN.createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                if (field.equals("ok")) {
-                    if (ok || value != JsonToken.VALUE_TRUE) {
-                        return null;
-                    }
-                    ok = true;
-                    continue;
-                }
-                if (field.equals("seq")) {
-                    if (seq >= 0 || value != JsonToken.VALUE_NUMBER_INT
-                            || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || (seq = p.getLongValue()) < 0) {
-                        return null;
-                    }
-                    continue;
-                }
-                if (value != JsonToken.VALUE_STRING) {
-                    return null;
-                }
-                String v = p.getText();
-                switch (field) {
-                    case "channel" -> {
-                        if (channel != null) {
-                            return null;
-                        }
-                        channel = v;
-                    }
-                    case "time" -> {
-                        if (time != null) {
-                            return null;
-                        }
-                        time = v;
-                    }
-                    case "ref" -> {
-                        if (ref != null) {
-                            return null;
-                        }
-                        ref = v;
-                    }
-                    case EPOCH -> {
-                        if (epoch != null) {
-                            return null;
-                        }
-                        epoch = v;
-                    }
-                    default -> {
-                        return null;
-                    }
-                }
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return null;
-            }
-        } catch (IOException e) {
-            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
-        }
-        if (!ok || channel == null || time == null || seq < 0) {
+        Object[] v = flatFields(body, ACK_FIELDS);
+        if (v == null || v[0] != Boolean.TRUE || !(v[1] instanceof String channel) || !(v[2] instanceof Long seq)
+                || !(v[3] instanceof String time) || !(v[4] == null || v[4] instanceof String)
+                || !(v[5] == null || v[5] instanceof String)) {
             return null;
         }
-        return new PlainAck(channel, seq, time, ref, epoch);
+        return new PlainAck(channel, seq, time, (String) v[4], (String) v[5]);
     }
+
+    private static final List<String> ACK_FIELDS = List.of("ok", "channel", "seq", "time", "ref", EPOCH);
 
     /** A post request of the usual shape; {@code channel}, {@code time} and {@code ref} may be null. */
     record PlainPost(String user, String channel, String text, String time, String ref) {
@@ -330,29 +253,19 @@ final class Wire {
      * nothing else. Otherwise null, and the caller reads the tree, which names what is wrong.
      */
     static PlainPost plainPost(byte[] body) {
-        String[] values = new String[POST_FIELDS.size()];
-        try (JsonParser p = PLAIN.createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                int i = POST_FIELDS.indexOf(p.currentName());
-                if (i < 0 || p.nextToken() != JsonToken.VALUE_STRING || values[i] != null) {
-                    return null;
-                }
-                values[i] = p.getText();
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return null;
-            }
-        } catch (IOException e) {
-            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
-        }
-        if ((values[0] != null && !values[0].equals(TYPE_POST)) || values[1] == null || values[3] == null) {
+        Object[] v = flatFields(body, POST_FIELDS);
+        if (v == null) {
             return null;
         }
-        return new PlainPost(values[1], values[2], values[3], values[4], values[5]);
+        for (Object value : v) {
+            if (value != null && !(value instanceof String)) {
+                return null;
+            }
+        }
+        if ((v[0] != null && !v[0].equals(TYPE_POST)) || v[1] == null || v[3] == null) {
+            return null;
+        }
+        return new PlainPost((String) v[1], (String) v[2], (String) v[3], (String) v[4], (String) v[5]);
     }
 
     private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
