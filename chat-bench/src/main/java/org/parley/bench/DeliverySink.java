@@ -59,6 +59,11 @@ final class DeliverySink {
         counters[sub].ready = true;
     }
 
+    /** Whether subscriber {@code sub} has received a probe (or was marked live). */
+    boolean isReady(int sub) {
+        return counters[sub].ready;
+    }
+
     boolean allReady() {
         for (Counter c : counters) {
             if (!c.ready) {

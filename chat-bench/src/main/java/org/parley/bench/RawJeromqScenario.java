@@ -21,6 +21,13 @@ final class RawJeromqScenario extends BaseScenario {
     private static final byte[] TOPIC = "bench\0".getBytes(StandardCharsets.UTF_8);
     /** Above the harness window, so flow control, not the high-water mark, bounds the queues. */
     private static final int HWM = 100_000;
+    /**
+     * A SUB not live this long after it connected connects again. Slow joiner: now and then
+     * (K=100 on loaded cores) a SUB's connection never came up, or its subscription never
+     * reached the PUB, and probing alone waited out its 20 s; a fresh connection sends the
+     * subscription again.
+     */
+    private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final int k;
     /** Subscribers and publisher in separate contexts: each side has its own I/O thread, as in separate processes. */
@@ -61,9 +68,16 @@ final class RawJeromqScenario extends BaseScenario {
             socket.connect(endpoint);
             socket.subscribe(TOPIC);
             connected.countDown();
+            long reconnectAt = System.nanoTime() + RECONNECT_NANOS;
             while (!stopping) {
                 byte[] topic = socket.recv();
                 if (topic == null) {
+                    // Not live yet, long after connecting: connect again (see RECONNECT_NANOS).
+                    if (!sink.isReady(sub) && System.nanoTime() - reconnectAt > 0) {
+                        socket.disconnect(endpoint);
+                        socket.connect(endpoint);
+                        reconnectAt = System.nanoTime() + RECONNECT_NANOS;
+                    }
                     continue;
                 }
                 byte[] body = socket.recv();

@@ -1,5 +1,6 @@
 package org.parley.zmq;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
@@ -39,6 +41,15 @@ final class Wire {
             // {"a":1} garbage and {"a":1,"a":2} are malformed requests, not something to guess at.
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    /**
+     * For the readers of the usual shapes, which find repeated fields themselves (and then leave
+     * the object to {@link #MAPPER}): without the parser's duplicate detection, which kept a
+     * hash set of the field names of every object and showed in every thread's profile.
+     */
+    private static final JsonFactory PLAIN = JsonFactory.builder()
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private Wire() {
@@ -126,6 +137,12 @@ final class Wire {
 
     /** A publication's body: the bytes of {@link #messageNode}, streamed (no tree per message). */
     static byte[] encodeMessage(ChatMessage m) {
+        String time = ChatTime.format(m.time());
+        AsciiObject a = new AsciiObject();
+        if (a.string("channel", m.channel()) && a.number("seq", m.seq()) && a.string("user", m.user())
+                && a.string("time", time) && a.string("text", m.text())) {
+            return a.finish();
+        }
         return object(g -> {
             g.writeStringField("channel", m.channel());
             g.writeNumberField("seq", m.seq());
@@ -146,55 +163,49 @@ final class Wire {
         return plain != null ? plain : decodeMessage(parseObject(body, "publication"));
     }
 
+    private static final List<String> MESSAGE_FIELDS = List.of("channel", "seq", "user", "time", "text");
+
     private static ChatMessage plainMessage(byte[] body) throws ProtocolException {
-        String channel = null;
-        String user = null;
-        String time = null;
-        String text = null;
-        long seq = -1;
-        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+        Object[] v = flatFields(body, MESSAGE_FIELDS);
+        if (v == null || !(v[0] instanceof String channel) || !(v[1] instanceof Long seq)
+                || !(v[2] instanceof String user) || !(v[3] instanceof String time) || !(v[4] instanceof String text)) {
+            return null;
+        }
+        Instant when = ChatTime.parse(time);
+        try {
+            return new ChatMessage(channel, seq, user, when, text);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad message: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The fields of a flat object, each at the index of its name in {@code names}: a String, a
+     * Long (a whole number of 0 or more) or Boolean.TRUE; absent fields are null. Null if the
+     * body is not one such object: a field not among {@code names} or given twice, a value of
+     * another kind, trailing tokens, not JSON. The readers of the usual shapes use it and leave
+     * everything else to the tree, which names what is wrong.
+     */
+    private static Object[] flatFields(byte[] body, List<String> names) {
+        Object[] values = new Object[names.size()];
+        try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                if (field.equals("seq")) {
-                    if (seq >= 0 || value != JsonToken.VALUE_NUMBER_INT
-                            || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || (seq = p.getLongValue()) < 0) {
-                        return null;
-                    }
-                    continue;
-                }
-                if (value != JsonToken.VALUE_STRING) {
+                int i = names.indexOf(p.currentName());
+                if (i < 0 || values[i] != null) {
                     return null;
                 }
-                String v = p.getText();
-                switch (field) {
-                    case "channel" -> {
-                        if (channel != null) {
+                switch (p.nextToken()) {
+                    case VALUE_STRING -> values[i] = p.getText();
+                    case VALUE_TRUE -> values[i] = Boolean.TRUE;
+                    case VALUE_NUMBER_INT -> {
+                        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0) {
                             return null;
                         }
-                        channel = v;
-                    }
-                    case "user" -> {
-                        if (user != null) {
-                            return null;
-                        }
-                        user = v;
-                    }
-                    case "time" -> {
-                        if (time != null) {
-                            return null;
-                        }
-                        time = v;
-                    }
-                    case "text" -> {
-                        if (text != null) {
-                            return null;
-                        }
-                        text = v;
+                        values[i] = p.getLongValue();
                     }
                     default -> {
                         return null;
@@ -205,18 +216,32 @@ final class Wire {
                 return null;
             }
         } catch (IOException e) {
-            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
+            return null; // not JSON, trailing tokens: the tree path says which
         }
-        if (channel == null || user == null || time == null || text == null || seq < 0) {
+        return values;
+    }
+
+    /** An ok reply to a post of the usual shape; {@code ref} and {@code epoch} may be null. */
+    record PlainAck(String channel, long seq, String time, String ref, String epoch) {
+    }
+
+    /**
+     * The ok reply to a post in {@code body} if it has the usual shape: {@code "ok":true}, the
+     * strings channel and time, the number seq (0 or more), optionally the strings ref and
+     * epoch, each once, nothing else. Otherwise null, and the caller reads the tree, which
+     * names what is wrong. The tree per reply led each posting client's profile.
+     */
+    static PlainAck plainAck(byte[] body) {
+        Object[] v = flatFields(body, ACK_FIELDS);
+        if (v == null || v[0] != Boolean.TRUE || !(v[1] instanceof String channel) || !(v[2] instanceof Long seq)
+                || !(v[3] instanceof String time) || !(v[4] == null || v[4] instanceof String)
+                || !(v[5] == null || v[5] instanceof String)) {
             return null;
         }
-        Instant when = ChatTime.parse(time);
-        try {
-            return new ChatMessage(channel, seq, user, when, text);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("bad message: " + e.getMessage());
-        }
+        return new PlainAck(channel, seq, time, (String) v[4], (String) v[5]);
     }
+
+    private static final List<String> ACK_FIELDS = List.of("ok", "channel", "seq", "time", "ref", EPOCH);
 
     /** A post request of the usual shape; {@code channel}, {@code time} and {@code ref} may be null. */
     record PlainPost(String user, String channel, String text, String time, String ref) {
@@ -228,29 +253,19 @@ final class Wire {
      * nothing else. Otherwise null, and the caller reads the tree, which names what is wrong.
      */
     static PlainPost plainPost(byte[] body) {
-        String[] values = new String[POST_FIELDS.size()];
-        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                int i = POST_FIELDS.indexOf(p.currentName());
-                if (i < 0 || p.nextToken() != JsonToken.VALUE_STRING || values[i] != null) {
-                    return null;
-                }
-                values[i] = p.getText();
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return null;
-            }
-        } catch (IOException e) {
-            return null; // not JSON, a duplicate, trailing tokens: the tree path says which
-        }
-        if ((values[0] != null && !values[0].equals(TYPE_POST)) || values[1] == null || values[3] == null) {
+        Object[] v = flatFields(body, POST_FIELDS);
+        if (v == null) {
             return null;
         }
-        return new PlainPost(values[1], values[2], values[3], values[4], values[5]);
+        for (Object value : v) {
+            if (value != null && !(value instanceof String)) {
+                return null;
+            }
+        }
+        if ((v[0] != null && !v[0].equals(TYPE_POST)) || v[1] == null || v[3] == null) {
+            return null;
+        }
+        return new PlainPost((String) v[1], (String) v[2], (String) v[3], (String) v[4], (String) v[5]);
     }
 
     private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
@@ -259,6 +274,84 @@ final class Wire {
     @FunctionalInterface
     private interface Fields {
         void write(JsonGenerator g) throws IOException;
+    }
+
+    /**
+     * One JSON object written by hand, for the common case where every string is printable
+     * ASCII without a quote or a backslash: Jackson writes such a string byte for byte, so these
+     * are its bytes. Any other string makes {@link #string} return false and the caller streams
+     * the object through Jackson, which escapes. Creating a Jackson generator per message (its
+     * buffer recycler, its context) and its escaping loop were a third of the server's profile.
+     */
+    private static final class AsciiObject {
+        private byte[] buf = new byte[256];
+        private int len = 1;
+
+        AsciiObject() {
+            buf[0] = '{';
+        }
+
+        private void room(int n) {
+            if (len + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+            }
+        }
+
+        /** Writes {@code ,"name":} (names are constants of this class's callers: plain ASCII). */
+        private void name(String name) {
+            room(name.length() + 4);
+            if (len > 1) {
+                buf[len++] = ',';
+            }
+            buf[len++] = '"';
+            for (int i = 0; i < name.length(); i++) {
+                buf[len++] = (byte) name.charAt(i);
+            }
+            buf[len++] = '"';
+            buf[len++] = ':';
+        }
+
+        boolean string(String name, String value) {
+            name(name);
+            int n = value.length();
+            room(n + 2);
+            buf[len++] = '"';
+            for (int i = 0; i < n; i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                    return false;
+                }
+                buf[len++] = (byte) c;
+            }
+            buf[len++] = '"';
+            return true;
+        }
+
+        boolean number(String name, long value) {
+            name(name);
+            String digits = Long.toString(value);
+            room(digits.length());
+            for (int i = 0; i < digits.length(); i++) {
+                buf[len++] = (byte) digits.charAt(i);
+            }
+            return true;
+        }
+
+        boolean bool(String name, boolean value) {
+            name(name);
+            String word = value ? "true" : "false";
+            room(word.length());
+            for (int i = 0; i < word.length(); i++) {
+                buf[len++] = (byte) word.charAt(i);
+            }
+            return true;
+        }
+
+        byte[] finish() {
+            room(1);
+            buf[len++] = '}';
+            return Arrays.copyOf(buf, len);
+        }
     }
 
     /** One JSON object, streamed: the same bytes a tree with these fields serialises to. */
@@ -303,6 +396,11 @@ final class Wire {
     // ---- requests (client side)
 
     static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
+        AsciiObject a = new AsciiObject();
+        if (a.string("type", TYPE_POST) && a.string("user", user) && a.string("channel", channel)
+                && a.string("text", text) && a.string("time", ChatTime.format(time)) && a.string("ref", ref)) {
+            return a.finish();
+        }
         return object(g -> {
             g.writeStringField("type", TYPE_POST);
             g.writeStringField("user", user);
@@ -331,6 +429,12 @@ final class Wire {
     // ---- replies (server side)
 
     static byte[] postReply(ChatMessage m, String ref, String epoch) {
+        AsciiObject a = new AsciiObject();
+        if (a.bool("ok", true) && a.string("channel", m.channel()) && a.number("seq", m.seq())
+                && a.string("time", ChatTime.format(m.time())) && (ref == null || a.string("ref", ref))
+                && a.string(EPOCH, epoch)) {
+            return a.finish();
+        }
         return object(g -> {
             g.writeBooleanField("ok", true);
             g.writeStringField("channel", m.channel());

@@ -222,8 +222,7 @@ public final class ZmqChatClient implements ChatClient {
             return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
         }
         String ref = nextRef();
-        return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()),
-                ZmqChatClient::decodeAck);
+        return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()), ACK);
     }
 
     @Override
@@ -374,6 +373,9 @@ public final class ZmqChatClient implements ChatClient {
         }
     }
 
+    /** The decoder of post replies; {@link Pending#answerPlain} recognises posts by it. */
+    private static final Decoder<PostAck> ACK = ZmqChatClient::decodeAck;
+
     private static PostAck decodeAck(ObjectNode reply) throws ProtocolException {
         String channel = Wire.requiredString(reply, "channel");
         long seq = Wire.optionalCount(reply, "seq", 0);
@@ -433,6 +435,27 @@ public final class ZmqChatClient implements ChatClient {
             } finally {
                 finished();
             }
+        }
+
+        /**
+         * Completes a post's future from a reply read without a tree; false (nothing done) if
+         * this is not a post or the values do not make an acknowledgement, so the caller reads
+         * the tree and {@link #answer} says what is wrong.
+         */
+        @SuppressWarnings("unchecked") // decoder == ACK: T is PostAck
+        boolean answerPlain(Wire.PlainAck ack) {
+            if (decoder != ACK) {
+                return false;
+            }
+            PostAck value;
+            try {
+                value = new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
+            } catch (ProtocolException | IllegalArgumentException e) {
+                return false;
+            }
+            ((CompletableFuture<PostAck>) future).complete(value);
+            finished();
+            return true;
         }
 
         void fail(Throwable error) {
@@ -527,10 +550,13 @@ public final class ZmqChatClient implements ChatClient {
     /** I/O thread: every ok reply names the server's epoch; a new one means a restart. */
     private void noteEpoch(ObjectNode reply) {
         JsonNode e = reply.get(Wire.EPOCH);
-        if (e == null || !e.isTextual()) {
+        noteEpoch(e != null && e.isTextual() ? e.textValue() : null);
+    }
+
+    private void noteEpoch(String epoch) {
+        if (epoch == null) {
             return; // a server without the extension
         }
-        String epoch = e.textValue();
         if (serverEpoch != null && !serverEpoch.equals(epoch)) {
             log.info("{} restarted (epoch {} -> {}): counting messages from 1 again", postEndpoint,
                     serverEpoch, epoch);
@@ -609,6 +635,21 @@ public final class ZmqChatClient implements ChatClient {
                         postEndpoint, frames.size());
                 continue;
             }
+            Wire.PlainAck ack = Wire.plainAck(frames.get(1));
+            if (ack != null) {
+                noteEpoch(ack.epoch());
+                Pending<?> p = ack.ref() != null ? pending.remove(ack.ref()) : oldestPending();
+                if (p == null) {
+                    log.debug("reply {} from {} arrived after its request timed out", ack.ref(), postEndpoint);
+                } else if (!p.answerPlain(ack)) {
+                    try {
+                        p.answer(Wire.parseObject(frames.get(1), "reply"));
+                    } catch (ProtocolException e) {
+                        p.fail(e); // cannot happen: the body was just read as JSON
+                    }
+                }
+                continue;
+            }
             ObjectNode reply;
             String ref;
             try {
@@ -620,14 +661,18 @@ public final class ZmqChatClient implements ChatClient {
             }
             noteEpoch(reply);
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
-            Pending<?> p = ref != null ? pending.remove(ref)
-                    : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
+            Pending<?> p = ref != null ? pending.remove(ref) : oldestPending();
             if (p == null) {
                 log.debug("reply {} from {} arrived after its request timed out", ref, postEndpoint);
                 continue;
             }
             p.answer(reply);
         }
+    }
+
+    /** The oldest request waiting: the one a reply without ref answers (replies come in order). */
+    private Pending<?> oldestPending() {
+        return pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
     }
 
     private void receivePublications() {

@@ -73,6 +73,10 @@ public final class ZmqChatServer implements ChatServer {
     // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
     private ZMQ.Socket router;
     private ZMQ.Socket pub; // null with publish(false)
+    // The topic frame of the last channel published to (server thread only): most runs of
+    // posts are to one channel, and the frame need not be made again for each.
+    private String lastChannel;
+    private byte[] lastTopic;
     private volatile Waker waker; // wake() from any thread once bound
     private int postPort;
     private int pubPort;
@@ -286,7 +290,11 @@ public final class ZmqChatServer implements ChatServer {
     }
 
     private void publish(ChatMessage message) {
-        pub.sendMore(Wire.topic(message.channel()));
+        if (!message.channel().equals(lastChannel)) {
+            lastTopic = Wire.topic(message.channel());
+            lastChannel = message.channel();
+        }
+        pub.sendMore(lastTopic); // JeroMQ only reads a frame's array, never writes it: shareable
         pub.send(Wire.encodeMessage(message), 0);
     }
 

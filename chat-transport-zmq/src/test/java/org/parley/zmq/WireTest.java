@@ -2,6 +2,7 @@ package org.parley.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,6 +41,61 @@ class WireTest {
             }
             reply.put("epoch", "e1");
             assertArrayEquals(Wire.bytes(reply), Wire.postReply(m, ref, "e1"));
+        }
+    }
+
+    @Test
+    void handWrittenAsciiObjectsAreTheBytesOfTheirTrees() throws Exception {
+        String printable = java.util.stream.IntStream.rangeClosed(0x20, 0x7e)
+                .filter(c -> c != '"' && c != '\\').collect(StringBuilder::new,
+                        StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        List<String> texts = List.of("", "hi", printable, "x".repeat(300), "y".repeat(5000),
+                "del\u007f", "new\nline", "q\"", "b\\", "\u00e9");
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        for (String text : texts) {
+            for (long seq : new long[] {1, 7, Long.MAX_VALUE}) {
+                ChatMessage m = new ChatMessage("dev", seq, "bob", t, text);
+                assertArrayEquals(Wire.bytes(Wire.messageNode(m)), Wire.encodeMessage(m), text);
+                assertEquals(m, Wire.decodePublication(Wire.encodeMessage(m)));
+                for (String ref : new String[] {"r2", null}) {
+                    ObjectNode reply = TREES.createObjectNode().put("ok", true).put("channel", "dev")
+                            .put("seq", seq).put("time", "2026-11-21T22:50:51.123Z");
+                    if (ref != null) {
+                        reply.put("ref", ref);
+                    }
+                    reply.put("epoch", text);
+                    assertArrayEquals(Wire.bytes(reply), Wire.postReply(m, ref, text), text);
+                }
+            }
+            ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
+                    .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
+            assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
+        }
+    }
+
+    @Test
+    void plainAckIsReadFromTheUsualReplyAndEverythingElseIsLeftToTheTree() {
+        ChatMessage m = message("hi");
+        assertEquals(new Wire.PlainAck("dev", 42, "2026-11-21T22:50:51.123Z", "r7", "e1"),
+                Wire.plainAck(Wire.postReply(m, "r7", "e1")));
+        assertEquals(new Wire.PlainAck("dev", 42, "2026-11-21T22:50:51.123Z", null, "e1"),
+                Wire.plainAck(Wire.postReply(m, null, "e1")));
+        assertEquals(new Wire.PlainAck("c", 0, "t", null, null),
+                Wire.plainAck("{\"ok\":true,\"channel\":\"c\",\"seq\":0,\"time\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
+        List<String> others = List.of("", "[]", "{}", "not json",
+                "{\"ok\":false,\"error\":\"no\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"time\":\"t\"}",
+                "{\"ok\":true,\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":-1,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":\"1\",\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1.5,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":99999999999999999999,\"time\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"messages\":[]}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":1}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\"} {}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"epoch\":\"a\",\"epoch\":\"b\"}");
+        for (String other : others) {
+            assertNull(Wire.plainAck(other.getBytes(StandardCharsets.UTF_8)), other);
         }
     }
 
