@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.function.Function;
 
 /**
@@ -25,13 +24,12 @@ import java.util.function.Function;
  * {@code parley-tcp-selector-<port>} and {@code parley-tcp-delivery-<port>}, on which the
  * listener is called.
  */
-public final class DirectPeer implements AutoCloseable {
-    private final PeerCore core;
+public final class DirectPeer extends PeerHandle {
     private final int port;
     private final Connection connection; // the one connection of a connecting peer, else null
 
     private DirectPeer(PeerCore core, int port, Connection connection) {
-        this.core = core;
+        super(core);
         this.port = port;
         this.connection = connection;
     }
@@ -100,19 +98,6 @@ public final class DirectPeer implements AutoCloseable {
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }
 
-    /** Whether this peer is still running. */
-    public boolean isOpen() {
-        return core.isOpen();
-    }
 
-    /** Waits up to {@code timeout} for this peer to end; true if it has. */
-    public boolean awaitClosed(Duration timeout) throws InterruptedException {
-        return core.awaitClosed(timeout);
-    }
 
-    /** Writes what is queued (for up to two seconds), closes every connection, stops the threads. Idempotent. */
-    @Override
-    public void close() {
-        core.close();
-    }
 }

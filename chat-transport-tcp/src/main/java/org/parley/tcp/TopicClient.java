@@ -22,16 +22,15 @@ import org.parley.core.Names;
  * {@code parley-tcp-selector-<port>} for the socket and {@code parley-tcp-delivery-<port>},
  * on which the listener is called.
  */
-public final class TopicClient implements AutoCloseable {
+public final class TopicClient extends PeerHandle {
     /** How long {@link #connect} waits for the server. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final PeerCore core;
     private final Connection connection;
     private volatile List<String> topics;
 
     private TopicClient(PeerCore core, Connection connection, List<String> topics) {
-        this.core = core;
+        super(core);
         this.connection = connection;
         this.topics = topics;
     }
@@ -99,21 +98,8 @@ public final class TopicClient implements AutoCloseable {
         return core.sendTo(connection, c -> WireCodec.encodeRegistration(c.local(), checked));
     }
 
-    /** Whether the connection is still open. */
-    public boolean isOpen() {
-        return core.isOpen();
-    }
 
-    /** Waits up to {@code timeout} for the connection to end; true if it has. */
-    public boolean awaitClosed(Duration timeout) throws InterruptedException {
-        return core.awaitClosed(timeout);
-    }
 
-    /** Writes what is queued (for up to two seconds), closes the connection, stops the threads. Idempotent. */
-    @Override
-    public void close() {
-        core.close();
-    }
 
     private static List<String> checkTopics(List<String> topics) {
         if (topics == null || topics.isEmpty()) {
