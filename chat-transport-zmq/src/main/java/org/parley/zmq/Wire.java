@@ -1,6 +1,7 @@
 package org.parley.zmq;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -37,7 +38,20 @@ final class Wire {
     /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */
     static final String EPOCH = "epoch";
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /** Nesting allowed in a request or reply: the protocol's objects are two levels deep. */
+    static final int MAX_NESTING = 16;
+    /** Digits allowed in a number: a seq or a limit needs at most 19. */
+    static final int MAX_NUMBER_DIGITS = 100;
+
+    // Frames are bounded before they are parsed; these bound what parsing one may cost.
+    private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_NESTING)
+            .maxNumberLength(MAX_NUMBER_DIGITS)
+            .build();
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(LIMITS)
+                    .build())
             // {"a":1} garbage and {"a":1,"a":2} are malformed requests, not something to guess at.
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -49,6 +63,7 @@ final class Wire {
      * hash set of the field names of every object and showed in every thread's profile.
      */
     private static final JsonFactory PLAIN = JsonFactory.builder()
+            .streamReadConstraints(LIMITS)
             .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 

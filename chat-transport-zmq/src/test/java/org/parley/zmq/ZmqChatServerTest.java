@@ -238,6 +238,17 @@ class ZmqChatServerTest {
     }
 
     @Test
+    void deepNestingAndHugeNumbersAreRefusedBeforeTheyCostAnything() throws IOException {
+        String deep = "{\"user\":\"a\",\"text\":\"x\",\"extra\":" + "[".repeat(40) + "]".repeat(40) + "}";
+        String said = ask(req(), deep).get("error").asText();
+        assertTrue(said.contains("not valid JSON") && said.contains("nesting depth"), said);
+
+        String huge = "{\"type\":\"history\",\"after\":" + "9".repeat(500) + "}";
+        said = ask(req(), huge).get("error").asText();
+        assertTrue(said.contains("not valid JSON") && said.contains("Number value length"), said);
+    }
+
+    @Test
     void errorReplyEchoesTheRef() throws IOException {
         JsonNode reply = ask(req(), "{\"user\":\"a\",\"channel\":\"ALL\",\"text\":\"x\",\"ref\":\"q7\"}");
         assertEquals("{\"ok\":false,\"error\":\"channel ALL is read-only\",\"ref\":\"q7\"}", reply.toString());
