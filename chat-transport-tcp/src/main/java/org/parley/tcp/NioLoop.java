@@ -37,6 +37,8 @@ final class NioLoop implements AutoCloseable {
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     static final int TASK_CAPACITY = 65_536;
     private static final int READ_BUFFER_BYTES = 16 * 1024;
+    /** How long accepting pauses after accept() failed (out of file descriptors, say). */
+    static final long ACCEPT_PAUSE_MILLIS = 100;
     static final int GATHER = 64;
 
     private final Selector selector;
@@ -49,6 +51,10 @@ final class NioLoop implements AutoCloseable {
     /** Buffers handed to one gathering write (the kernel takes at most 1024); selector thread only. */
     final ByteBuffer[] gather = new ByteBuffer[GATHER];
     private final List<ServerSocketChannel> servers = new ArrayList<>();        // selector thread only
+    /** Listening keys whose accepting is paused after accept() failed. Selector thread only. */
+    private final List<SelectionKey> pausedAccepts = new ArrayList<>();
+    private long acceptResumeNanos;                                            // selector thread only
+    private long acceptFailures;                                               // selector thread only
     private final int maxFrameBytes;
     private final long maxOutboundBytes;
     private volatile boolean running = true;
@@ -224,7 +230,8 @@ final class NioLoop implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                selector.select(lingering.isEmpty() ? 0 : 200);
+                selector.select(!pausedAccepts.isEmpty() ? ACCEPT_PAUSE_MILLIS : lingering.isEmpty() ? 0 : 200);
+                resumeAccepting();
                 wakeupRequested.set(false);
                 runTasks();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
@@ -276,8 +283,16 @@ final class NioLoop implements AutoCloseable {
         try {
             channel = server.accept();
         } catch (IOException e) {
-            // Out of file descriptors, say: keep serving the connections already open.
-            log.warn("accept failed on {}: {}", server, e.toString());
+            // Out of file descriptors, say: keep serving the connections already open. The
+            // pending connection keeps the key ready, so accepting pauses for a while; else this
+            // thread would spin on the failure and fill the log.
+            if (acceptFailures++ % 1000 == 0) {
+                log.warn("accept failed on {} ({} times so far); pausing accepts for {} ms: {}",
+                        server, acceptFailures, ACCEPT_PAUSE_MILLIS, e.toString());
+            }
+            key.interestOps(0);
+            pausedAccepts.add(key);
+            acceptResumeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_PAUSE_MILLIS);
             return;
         }
         if (channel == null) {
@@ -335,6 +350,18 @@ final class NioLoop implements AutoCloseable {
                 c.fail(e.getMessage());
             }
         }
+    }
+
+    private void resumeAccepting() {
+        if (pausedAccepts.isEmpty() || System.nanoTime() - acceptResumeNanos < 0) {
+            return;
+        }
+        for (SelectionKey key : pausedAccepts) {
+            if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }
+        pausedAccepts.clear();
     }
 
     private void cutOverdue() {
