@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * bin/bench                          full run (about ten minutes on two cores), writes docs/BENCHMARKS.md
  * bin/bench --quick                  under a minute, prints only
  * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
- * bin/bench --out /tmp/b.md          write the markdown (and /tmp/b.png) there
+ * bin/bench --out report.md         write the markdown (and report.png) there
  * bin/bench --only connections      bin/topicserver and the stand-in, 10,000 clients each
  * bin/bench --only connections --server "other-server {port}" --connections 5000
  * </pre>
