@@ -16,11 +16,6 @@ public final class ChannelRegistry {
             new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<HubListener> all = new CopyOnWriteArrayList<>();
 
-    /** Whether {@code channel} may be posted to: every valid name but {@value Names#ALL}. */
-    public static boolean isWritable(String channel) {
-        return Names.isValidChannel(channel) && !Names.ALL.equals(channel);
-    }
-
     void add(String channel, HubListener listener) {
         if (Names.ALL.equals(channel)) {
             all.add(listener);

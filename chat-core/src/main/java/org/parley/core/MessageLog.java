@@ -38,10 +38,6 @@ public final class MessageLog {
         this.maxChannels = maxChannels;
     }
 
-    public int capacityPerChannel() {
-        return capacityPerChannel;
-    }
-
     /** The names of the channels that have messages, sorted. */
     public Set<String> channels() {
         return Collections.unmodifiableSet(new TreeSet<>(channels.keySet()));

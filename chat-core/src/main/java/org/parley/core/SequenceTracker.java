@@ -61,21 +61,9 @@ public final class SequenceTracker {
         last.merge(message.channel(), message.seq(), Math::max);
     }
 
-    /** Records that everything of {@code channel} up to {@code seq} is known (after a history read). */
-    public void advanceTo(String channel, long seq) {
-        if (seq > 0) {
-            last.merge(channel, seq, Math::max);
-        }
-    }
-
     /** The newest accepted {@code seq} of {@code channel}, 0 if none. */
     public long last(String channel) {
         return last.getOrDefault(channel, 0L);
-    }
-
-    /** Whether anything of {@code channel} was accepted. */
-    public boolean knows(String channel) {
-        return last.containsKey(channel);
     }
 
     /**

@@ -33,16 +33,6 @@ class SequenceTrackerTest {
     }
 
     @Test
-    void advanceToSetsABaselineFromHistory() {
-        SequenceTracker t = new SequenceTracker();
-        t.advanceTo("a", 10);
-        assertEquals(SequenceTracker.Verdict.DUPLICATE, t.check(m("a", 10)));
-        assertEquals(SequenceTracker.Verdict.NEXT, t.check(m("a", 11)));
-        t.advanceTo("a", 5);
-        assertEquals(10, t.last("a"));
-    }
-
-    @Test
     void afterARestartEveryChannelCountsFromZero() {
         SequenceTracker t = new SequenceTracker();
         t.accept(m("a", 10));

@@ -40,7 +40,7 @@ public final class DeliveryThread implements AutoCloseable {
     }
 
     /** Whether the caller is this delivery thread. */
-    public boolean isCurrentThread() {
+    private boolean isCurrentThread() {
         return Thread.currentThread() == thread;
     }
 
