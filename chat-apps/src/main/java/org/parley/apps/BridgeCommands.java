@@ -1,10 +1,8 @@
 package org.parley.apps;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatHub;
 import org.parley.tcp.TopicServer;
 import org.parley.tcp.TopicServerOptions;
@@ -47,9 +45,6 @@ final class BridgeCommands {
                     || pubPort != 0 && pubPort == tcpPort) {
                 throw new Cli.UsageException("post_port, pub_port and tcp_port must differ");
             }
-            // Signals are handled from before the "listening" line: whoever reads it may stop us at once.
-            CountDownLatch stop = new CountDownLatch(1);
-            Signals.onTerminate(stop::countDown);
             ChatHub hub = ChatHub.create();
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
@@ -60,21 +55,14 @@ final class BridgeCommands {
                         .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
             } catch (IOException e) {
                 closeAll(tcp, zmq, hub);
-                // The ZeroMQ server names the address itself; the topic server's BindException does not.
-                String why = e instanceof BindException b && zmq != null
-                        ? "cannot listen on " + host + " port " + tcpPort + ": " + TcpCommands.inUse(b)
-                        : e.getMessage();
-                throw new Cli.FailureException(why, e);
+                throw new Cli.FailureException(e.getMessage(), e); // both servers name the address
             }
-            System.err.println("parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
+            ZmqChatServer zmqServer = zmq;
+            TopicServer tcpServer = tcp;
+            return Cli.runUntilSignalled(() -> closeAll(tcpServer, zmqServer, hub),
+                    "parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
                     + ", publishing on tcp://" + host + ":" + zmq.pubPort()
                     + ", topics on " + tcp.tcpAddress() + " (Ctrl-C stops)");
-            try {
-                stop.await();
-            } finally {
-                closeAll(tcp, zmq, hub);
-            }
-            return 0;
         }
 
         private static void closeAll(TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {

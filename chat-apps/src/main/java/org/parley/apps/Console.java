@@ -70,6 +70,15 @@ abstract class Console implements AutoCloseable {
         return out == null ? text : out.toString();
     }
 
+    /** Prints one line of output to standard output as it is, whole, with no console open. */
+    static void printLine(String line) {
+        PrintStream out = System.out;
+        synchronized (out) {
+            out.println(printable(line));
+            out.flush();
+        }
+    }
+
     private static final class PlainConsole extends Console {
         private final BufferedReader in =
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -81,11 +90,7 @@ abstract class Console implements AutoCloseable {
 
         @Override
         void println(String line) {
-            PrintStream out = System.out;
-            synchronized (out) {
-                out.println(printable(line));
-                out.flush();
-            }
+            printLine(line);
         }
 
         @Override

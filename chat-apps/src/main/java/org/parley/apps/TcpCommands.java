@@ -61,8 +61,7 @@ final class TcpCommands {
             try {
                 server = TopicServer.start(TopicServerOptions.builder().bindAddress(bind).port(port).build());
             } catch (BindException e) {
-                throw new Cli.FailureException("cannot listen on " + (bind == null ? "" : bind.getHostAddress() + " ")
-                        + "port " + port + ": " + inUse(e));
+                throw new Cli.FailureException(e.getMessage(), e);
             }
             return Cli.runUntilSignalled(server, "topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
         }
@@ -135,7 +134,7 @@ final class TcpCommands {
                 try {
                     peer = DirectPeer.listen(port, session);
                 } catch (BindException e) {
-                    throw new Cli.FailureException("cannot listen on port " + port + ": " + inUse(e));
+                    throw new Cli.FailureException(e.getMessage(), e);
                 }
                 console.error("chat: listening on port " + peer.port() + ", waiting for peers (Ctrl-D or Ctrl-C ends)");
                 return session.run(peer, text -> {
@@ -271,9 +270,4 @@ final class TcpCommands {
     }
 
     /** "the port is in use" for the usual bind failure, else the exception's own words. */
-    static String inUse(BindException e) {
-        String m = e.getMessage();
-        return m != null && m.toLowerCase(java.util.Locale.ROOT).contains("in use") ? "the port is in use"
-                : (m == null ? "cannot bind" : m);
-    }
 }

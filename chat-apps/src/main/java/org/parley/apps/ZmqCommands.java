@@ -1,7 +1,6 @@
 package org.parley.apps;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -57,7 +56,7 @@ final class ZmqCommands {
         ZmqChatServer server = start(ZmqServerOptions.builder()
                 .host(host).postPort(port).publish(false).build());
         ChatClient printer = server.hub().connect("post_server");
-        printer.subscribe(Names.ALL, m -> printLine(m.displayLine()));
+        printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
@@ -121,7 +120,7 @@ final class ZmqCommands {
             options.postPort(postPort);
         }
         ZmqChatClient client = connect(options);
-        client.subscribe(Names.DEFAULT_CHANNEL, history, m -> printLine(m.displayLine()));
+        client.subscribe(Names.DEFAULT_CHANNEL, history, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(client, null);
     }
 
@@ -261,14 +260,6 @@ final class ZmqCommands {
     }
 
     /** Prints a chat line on standard output, made safe for a terminal. */
-    private static void printLine(String line) {
-        PrintStream out = System.out;
-        synchronized (out) {
-            out.println(Console.printable(line));
-            out.flush();
-        }
-    }
-
     /** Positional arguments plus the few {@code --name value} options a command allows. */
     private static final class Args {
         private final List<String> positional = new ArrayList<>();

@@ -127,7 +127,7 @@ class TcpChatIT {
                 assertEquals(1, direct.exitCode());
                 assertEquals(1, direct.err().size(), direct.err().toString());
                 assertEquals(1, server.exitCode());
-                assertEquals(List.of("topicserver: cannot listen on port " + taken.getLocalPort() + ": the port is in use"),
+                assertEquals(List.of("topicserver: address 0.0.0.0:" + taken.getLocalPort() + " is already in use"),
                         server.err());
             }
         }

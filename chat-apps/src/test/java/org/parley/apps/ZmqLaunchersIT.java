@@ -21,7 +21,6 @@ class ZmqLaunchersIT {
     static final Duration START = Duration.ofSeconds(20);
     static final Duration SOON = Duration.ofSeconds(10);
     static final String TIME = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
-    static final String LISTENING = ".*listening for posts on tcp://127.0.0.1:(\\d+)";
 
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -159,7 +158,8 @@ class ZmqLaunchersIT {
         watcher.type("can I post here?");
         watcher.awaitErr(".*channel ALL is read-only.*", SOON);
         watcher.type("still not");
-        assertEquals(2, countMatching(watcher.awaitErrAll(".*channel ALL is read-only.*", 2, SOON)));
+        // Each refused line gets its own notice.
+        watcher.awaitErrAll(".*channel ALL is read-only.*", 2, SOON);
         dave.type("after the refusal");
         watcher.awaitOut("\\[dev] dave: after the refusal " + TIME, SOON);
 
@@ -178,10 +178,6 @@ class ZmqLaunchersIT {
         assertTrue(olga.out().stream().noneMatch(l -> l.contains("dev only") && !l.contains("devops")),
                 olga.out().toString());
         assertTrue(watcher.out().stream().noneMatch(l -> l.contains("can I post")));
-    }
-
-    private static long countMatching(List<String> lines) {
-        return lines.size();
     }
 
     @ParameterizedTest

@@ -111,8 +111,8 @@ public final class Names {
         return text;
     }
 
-    /** The name as it appears in an error: quoted, and shortened if it is very long. */
-    static String quote(String value) {
+    /** A value as it appears in an error or a log line: quoted, and shortened if it is very long. */
+    public static String quote(String value) {
         if (value == null) {
             return "(missing)";
         }

@@ -42,7 +42,7 @@ public final class DirectPeer extends PeerHandle {
     /**
      * Listens on {@code address} ({@code null}: every interface).
      *
-     * @throws java.net.BindException if the port is in use
+     * @throws java.net.BindException if the port is in use ({@code address 0.0.0.0:7777 is already in use})
      */
     public static DirectPeer listen(InetAddress address, int port, TcpListener listener) throws IOException {
         if (port < 0 || port > 65535) {
@@ -97,7 +97,5 @@ public final class DirectPeer extends PeerHandle {
                 c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }
-
-
 
 }

@@ -122,11 +122,6 @@ final class JsonObjectDecoder {
         }
     }
 
-    /** Whether the decoder is between objects (nothing buffered). */
-    boolean isIdle() {
-        return current == null;
-    }
-
     private void drain(Sink sink) throws IOException {
         JsonToken token;
         while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {

@@ -107,6 +107,17 @@ final class NioLoop implements AutoCloseable {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(address, 128);
             server.configureBlocking(false);
+        } catch (java.net.BindException e) {
+            server.close();
+            // Name the address, as the ZeroMQ transport does, so a caller can print this alone.
+            String where = (address.getAddress() == null || address.getAddress().isAnyLocalAddress()
+                    ? "0.0.0.0" : address.getAddress().getHostAddress()) + ":" + address.getPort();
+            java.net.BindException named = new java.net.BindException(
+                    String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("in use")
+                            ? "address " + where + " is already in use"
+                            : "cannot bind " + where + ": " + e.getMessage());
+            named.initCause(e);
+            throw named;
         } catch (IOException e) {
             server.close();
             throw e;
@@ -164,11 +175,6 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    /** Connections open on this loop (selector thread only). */
-    Set<Connection> connections() {
-        return connections;
-    }
-
     /** Writes {@code c}'s queue at the end of this round (see {@link Connection#send}). */
     void flushLater(Connection c) {
         toFlush.add(c);
@@ -214,13 +220,7 @@ final class NioLoop implements AutoCloseable {
         try {
             c.key = c.channel.register(selector, SelectionKey.OP_READ, c);
         } catch (IOException e) {
-            c.closed = true;
-            try {
-                c.channel.close();
-            } catch (IOException ignored) {
-                log.debug("closing {} failed", c, ignored);
-            }
-            c.handler.onClose(c, e);
+            close(c, e);
             return;
         }
         connections.add(c);

@@ -31,7 +31,7 @@ final class PeerCore implements Connection.Handler {
     private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
     static final int DELIVERY_CAPACITY = 10_000;
     static final int MAX_FRAME_BYTES = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
-    static final long MAX_OUTBOUND_BYTES = 4L * 1024 * 1024;
+    static final long MAX_OUTBOUND_BYTES = TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
@@ -43,7 +43,6 @@ final class PeerCore implements Connection.Handler {
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
-    private boolean closingAll; // selector thread only
     /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
     private List<TcpMessage> batch = new ArrayList<>();
 
@@ -77,11 +76,21 @@ final class PeerCore implements Connection.Handler {
 
     /** {@code text} if it may be sent; else the rule it breaks, as the misuse it is. */
     static String checkText(String text) {
+        return check(() -> Names.requireText(text, ChatLimits.DEFAULT));
+    }
+
+    /** A rule of {@link Names} checked on a caller's argument: a broken rule is misuse here. */
+    static String check(Rule rule) {
         try {
-            return Names.requireText(text, ChatLimits.DEFAULT);
+            return rule.check();
         } catch (ProtocolException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    @FunctionalInterface
+    interface Rule {
+        String check() throws ProtocolException;
     }
 
     /** Queues one message on {@code c}, a connection made by this core's loop; false if closed. */
@@ -97,7 +106,6 @@ final class PeerCore implements Connection.Handler {
     void close() {
         if (closing.compareAndSet(false, true)) {
             boolean queued = loop.execute(() -> {
-                closingAll = true;
                 if (peers.isEmpty()) {
                     finish(null);
                 }
@@ -177,7 +185,7 @@ final class PeerCore implements Connection.Handler {
             peerCount.decrementAndGet();
         }
         deliver(() -> listener.onPeerLeft(c.remote(), cause));
-        if (single || (closingAll && peers.isEmpty())) {
+        if (single || (closing.get() && peers.isEmpty())) {
             finish(cause);
         }
     }

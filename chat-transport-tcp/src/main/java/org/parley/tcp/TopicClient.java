@@ -84,9 +84,7 @@ public final class TopicClient extends PeerHandle {
      * @throws IllegalArgumentException if the text or topic breaks a rule (the message says which)
      */
     public boolean send(String topic, String text) {
-        if (!Names.isValidChannel(topic)) {
-            throw new IllegalArgumentException("topic \"" + topic + "\" breaks the rule " + Names.CHANNEL_RULE);
-        }
+        PeerCore.check(() -> Names.requireWritableChannel(topic));
         PeerCore.checkText(text);
         return core.sendTo(connection, c -> WireCodec.encodeChat(c.local(), c.remote(), topic, text, null));
     }
@@ -98,17 +96,12 @@ public final class TopicClient extends PeerHandle {
         return core.sendTo(connection, c -> WireCodec.encodeRegistration(c.local(), checked));
     }
 
-
-
-
     private static List<String> checkTopics(List<String> topics) {
         if (topics == null || topics.isEmpty()) {
             throw new IllegalArgumentException("at least one topic is needed");
         }
         for (String t : topics) {
-            if (!Names.isValidChannel(t)) {
-                throw new IllegalArgumentException("topic \"" + t + "\" breaks the rule " + Names.CHANNEL_RULE);
-            }
+            PeerCore.check(() -> Names.requireChannel(t));
         }
         return List.copyOf(topics);
     }

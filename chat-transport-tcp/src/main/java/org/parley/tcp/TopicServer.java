@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatServer;
-import org.parley.core.HubListener;
 import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
@@ -61,8 +60,8 @@ public final class TopicServer implements ChatServer {
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
     private final Map<String, Set<Connection>> byTopic = new HashMap<>();
-    // One hub subscription per topic that has at least one connection; selector thread only.
-    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    // Every message of the hub, handed to the selector thread, which picks the recipients.
+    private final Subscription hubSubscription;
 
     private TopicServer(TopicServerOptions options, ChatHub hub, boolean ownsHub) throws IOException {
         this.options = options;
@@ -82,12 +81,18 @@ public final class TopicServer implements ChatServer {
         // Listening on every interface: 0.0.0.0 names it on the wire and in logs, not "::".
         this.serverAddress = address.getAddress().isAnyLocalAddress()
                 ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
+        this.hubSubscription = hub.subscribe(Names.ALL, (message, origin) -> {
+            if (!loop.execute(() -> deliver(message, origin))) {
+                log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped",
+                        message.channel(), message.seq());
+            }
+        });
     }
 
     /**
      * Binds and starts serving.
      *
-     * @throws java.net.BindException if the port is in use
+     * @throws java.net.BindException if the port is in use ({@code address 0.0.0.0:7777 is already in use})
      * @throws IOException            if the socket cannot be opened
      */
     public static TopicServer start(TopicServerOptions options) throws IOException {
@@ -153,10 +158,7 @@ public final class TopicServer implements ChatServer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        loop.execute(() -> {
-            subscriptions.values().forEach(Subscription::close);
-            subscriptions.clear();
-        });
+        hubSubscription.close();
         loop.close();
         if (ownsHub) {
             hub.close();
@@ -198,9 +200,9 @@ public final class TopicServer implements ChatServer {
                     if (!client.warnedDiscard) {
                         client.warnedDiscard = true;
                         log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all)",
-                                c.remote(), quote(m.topic()), n);
+                                c.remote(), Names.quote(m.topic()), n);
                     } else {
-                        log.debug("discarded a message of {} to topic {}", c.remote(), quote(m.topic()));
+                        log.debug("discarded a message of {} to topic {}", c.remote(), Names.quote(m.topic()));
                     }
                     return;
                 }
@@ -241,11 +243,7 @@ public final class TopicServer implements ChatServer {
         removed.removeAll(next);
         unregister(c, removed);
         for (String topic : next) {
-            Set<Connection> set = byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>());
-            if (set.isEmpty()) {
-                subscriptions.put(topic, hub.subscribe(topic, new TopicListener(topic)));
-            }
-            set.add(c);
+            byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(c);
         }
         client.topics = next;
         registrations.incrementAndGet();
@@ -257,46 +255,25 @@ public final class TopicServer implements ChatServer {
             Set<Connection> set = byTopic.get(topic);
             if (set != null && set.remove(c) && set.isEmpty()) {
                 byTopic.remove(topic);
-                Subscription s = subscriptions.remove(topic);
-                if (s != null) {
-                    s.close();
-                }
             }
         }
     }
 
-    /** Hands each hub message of one topic to the selector thread (or delivers now if on it). */
-    private final class TopicListener implements HubListener {
-        private final String topic;
-
-        TopicListener(String topic) {
-            this.topic = topic;
-        }
-
-        @Override
-        public void onMessage(ChatMessage message, Object origin) {
-            if (!loop.execute(() -> deliver(topic, message, origin))) {
-                log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped",
-                        message.channel(), message.seq());
-            }
-        }
-    }
-
-    private void deliver(String topic, ChatMessage message, Object origin) {
-        Set<Connection> recipients = byTopic.get(topic);
-        if (recipients == null) {
+    /** Selector thread: sends {@code message} to the clients of its topic and of ALL, once each. */
+    private void deliver(ChatMessage message, Object origin) {
+        Set<Connection> ofTopic = byTopic.getOrDefault(message.channel(), Set.of());
+        Set<Connection> ofAll = byTopic.getOrDefault(Names.ALL, Set.of());
+        if (ofTopic.isEmpty() && ofAll.isEmpty()) {
             return;
         }
-        Set<Connection> alsoDirect = Names.ALL.equals(topic) ? byTopic.getOrDefault(message.channel(), Set.of()) : Set.of();
-        ByteBuffer bytes = null;
-        for (Connection c : List.copyOf(recipients)) {
-            // No echo; and a client of both ALL and the channel gets the message once.
-            if (c == origin || alsoDirect.contains(c)) {
-                continue;
-            }
-            if (bytes == null) {
-                bytes = encode(message, origin); // encode once, share among recipients
-            }
+        Set<Connection> recipients = new LinkedHashSet<>(ofTopic);
+        recipients.addAll(ofAll);
+        recipients.remove(origin); // no echo
+        if (recipients.isEmpty()) {
+            return;
+        }
+        ByteBuffer bytes = encode(message, origin); // encode once, share among recipients
+        for (Connection c : recipients) {
             c.send(bytes);
         }
     }
@@ -325,7 +302,4 @@ public final class TopicServer implements ChatServer {
         return "tcp-" + Integer.toHexString(remote.ip().hashCode()) + "-" + remote.port();
     }
 
-    private static String quote(String s) {
-        return '"' + (s.length() > 64 ? s.substring(0, 64) + "..." : s) + '"';
-    }
 }

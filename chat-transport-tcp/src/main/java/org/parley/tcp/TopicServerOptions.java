@@ -34,11 +34,11 @@ public final class TopicServerOptions {
     private final int maxTopics;
     private final int maxConnections;
 
-    private TopicServerOptions(Builder b) {
+    private TopicServerOptions(Builder b, ChatLimits limits) {
         this.bindAddress = b.bindAddress;
         this.port = b.port;
         this.hub = b.hub;
-        this.limits = b.hub != null ? b.hub.limits() : b.limits != null ? b.limits : ChatLimits.DEFAULT;
+        this.limits = limits;
         this.maxOutboundBytes = b.maxOutboundBytes;
         this.maxTopics = b.maxTopics;
         this.maxConnections = b.maxConnections;
@@ -145,7 +145,8 @@ public final class TopicServerOptions {
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            int frame = (limits != null ? limits : hub != null ? hub.limits() : ChatLimits.DEFAULT).maxFrameBytes();
+            ChatLimits effective = hub != null ? hub.limits() : limits != null ? limits : ChatLimits.DEFAULT;
+            int frame = effective.maxFrameBytes();
             if (maxOutboundBytes < frame) {
                 throw new IllegalArgumentException("maxOutboundBytes " + maxOutboundBytes
                         + " < the frame limit " + frame + ": one message would not fit");
@@ -156,7 +157,7 @@ public final class TopicServerOptions {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
             }
-            return new TopicServerOptions(this);
+            return new TopicServerOptions(this, effective);
         }
     }
 }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 
 /**
@@ -297,7 +298,7 @@ final class WireCodec {
             value = Integer.parseInt(port.textValue());
         } else {
             throw new ProtocolException(field + ".port must be a port number (string or number), not "
-                    + (port.isTextual() ? quote(port.textValue()) : type(port)));
+                    + (port.isTextual() ? Names.quote(port.textValue()) : type(port)));
         }
         if (value > 65535) {
             throw new ProtocolException(field + ".port " + value + " is outside 0..65535");
@@ -342,15 +343,5 @@ final class WireCodec {
         };
     }
 
-    private static String quote(String s) {
-        return '"' + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + '"';
-    }
 
-    /** For tests and logs: the text of an encoded buffer. */
-    static String text(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
 }

@@ -109,7 +109,7 @@ class PeersTest {
             assertEquals("dev:hi a", one.until("dev:"));
             b.send("ops", "not for a");
             b.send("dev", "for a");
-            assertEquals("dev:for a", one.until("dev:"));
+            assertEquals("dev:for a", one.next(), "a is not registered for ops: the next thing it hears is dev");
         }
     }
 
@@ -119,6 +119,8 @@ class PeersTest {
              TopicClient a = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder())) {
             assertEquals("text is blank", assertThrows(IllegalArgumentException.class, () -> a.send("  ")).getMessage());
             assertThrows(IllegalArgumentException.class, () -> a.send("no spaces", "x"));
+            assertEquals("channel ALL is read-only",
+                    assertThrows(IllegalArgumentException.class, () -> a.send("ALL", "x")).getMessage());
             assertThrows(IllegalArgumentException.class,
                     () -> TopicClient.connect("127.0.0.1", server.port(), List.of(), new Recorder()));
         }

@@ -89,7 +89,7 @@ class WireCodecTest {
 
     @Test
     void encodedChatIsCompactJsonWithPortsAsStringsAndOneNewline() {
-        String line = WireCodec.text(WireCodec.encodeChat(new TcpAddress("1.2.3.4", 5), new TcpAddress("6.7.8.9", 10),
+        String line = text(WireCodec.encodeChat(new TcpAddress("1.2.3.4", 5), new TcpAddress("6.7.8.9", 10),
                 "t", "a \"quoted\"\nline", null));
         assertEquals("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"},\"destination\":{\"ip\":\"6.7.8.9\",\"port\":\"10\"},"
                 + "\"message\":{\"topic\":\"t\",\"text\":\"a \\\"quoted\\\"\\nline\"}}\n", line);
@@ -113,7 +113,7 @@ class WireCodecTest {
                 }
                 // The bytes the old encoder produced (the UTF-8 generator, as writeValueAsBytes uses).
                 String expected = new String(MAPPER.writeValueAsBytes(root), StandardCharsets.UTF_8) + "\n";
-                assertEquals(expected, WireCodec.text(WireCodec.encodeChat(new TcpAddress("10.0.0.1", 0), destination,
+                assertEquals(expected, text(WireCodec.encodeChat(new TcpAddress("10.0.0.1", 0), destination,
                         "dev", text, user)));
                 TcpMessage back = ((WireCodec.Chat) decode(expected)).message();
                 assertEquals(text, back.text());
@@ -193,6 +193,14 @@ class WireCodecTest {
 
     @Test
     void encodedErrorIsOneLine() {
-        assertEquals("{\"error\":\"boom\"}\n", WireCodec.text(WireCodec.encodeError("boom")));
+        assertEquals("{\"error\":\"boom\"}\n", text(WireCodec.encodeError("boom")));
+    }
+
+    /** The text of an encoded buffer. */
+    private static String text(java.nio.ByteBuffer buffer) {
+        java.nio.ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

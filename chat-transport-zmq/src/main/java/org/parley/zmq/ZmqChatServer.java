@@ -372,7 +372,7 @@ public final class ZmqChatServer implements ChatServer {
             if (Wire.TYPE_HISTORY.equals(type)) {
                 return history(request, ref);
             }
-            throw new ProtocolException("unknown type " + quote(type)
+            throw new ProtocolException("unknown type " + Names.quote(type)
                     + "; expected \"post\" or \"history\"");
         } catch (ProtocolException e) {
             return Wire.errorReply(e.getMessage(), ref);
@@ -427,7 +427,4 @@ public final class ZmqChatServer implements ChatServer {
         return Wire.historyReply(page, ref, maxFrameBytes, hasLast || Names.ALL.equals(channel), hub.epoch());
     }
 
-    private static String quote(String s) {
-        return '"' + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + '"';
-    }
 }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatClient;
@@ -55,17 +55,28 @@ class EchoBotTest {
             assertEquals("what time is it?", seen.next().text());
             assertEquals("!time", seen.next().text());
             assertEquals("marker", seen.next().text());
-            assertNull(seen.poll(Duration.ofMillis(300)), "the bot said nothing");
+            // The bot reads the channel in order: a reply to anything above would come before
+            // its answer to this.
+            alice.post("general", "!help").join();
+            assertEquals("!help", seen.next().text());
+            assertEquals(EchoBot.HELP, seen.next().text());
         }
     }
 
     @Test
-    void botNeverAnswersItself() {
+    void botNeverAnswersItself() throws Exception {
         try (ChatClient botClient = hub.connect("timebot");
-             EchoBot bot = EchoBot.start(botClient, "general", clock)) {
+             EchoBot bot = EchoBot.start(botClient, "general", clock);
+             ChatClient alice = hub.connect("alice")) {
+            RecordingListener seen = new RecordingListener();
+            alice.subscribe("general", seen);
             botClient.post("general", "!help").join();
-            // Its own !help must not trigger a reply; the channel holds exactly one message.
-            assertEquals(1, hub.log().lastSeq("general"));
+            alice.post("general", "!time").join();
+            // The bot handles messages in order and posts each answer before reading on: had it
+            // answered its own !help, that answer would come before its answer to alice.
+            assertEquals(List.of("timebot: !help", "alice: !time", "timebot: the time is 2026-11-21 22:50:51 UTC"),
+                    seen.next(3).stream().map(m -> m.user() + ": " + m.text()).toList());
+            assertEquals(3, hub.log().lastSeq("general"));
             assertEquals("the time is 2026-11-21 22:50:51 UTC", bot.answer(" !time "));
             assertNull(bot.answer("hello"));
         }
