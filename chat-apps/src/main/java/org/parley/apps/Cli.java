@@ -3,6 +3,7 @@ package org.parley.apps;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
+import org.parley.core.Names;
 
 /** Argument parsing and the life cycle shared by every command. */
 final class Cli {
@@ -67,6 +68,24 @@ final class Cli {
             throw new UsageException("address \"" + value + "\" is not an IP address or a known host");
         }
         return value;
+    }
+
+    /** A user name given on the command line. */
+    static String user(String value) throws UsageException {
+        try {
+            return Names.checkUser(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(Console.printable(e.getMessage()) + " (1 to 32 letters, digits, _ - .)");
+        }
+    }
+
+    /** A channel or topic given on the command line ({@value Names#ALL} included). */
+    static String channel(String value) throws UsageException {
+        try {
+            return Names.checkChannel(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(Console.printable(e.getMessage()) + " (1 to 64 letters, digits, _ - .)");
+        }
     }
 
     /** A {@code <host>:<port>} pair. */

@@ -116,9 +116,7 @@ final class TcpCommands {
                     Cli.HostPort server = Cli.hostPort(args[1]);
                     List<String> topics = Arrays.asList(args).subList(2, args.length);
                     for (String t : topics) {
-                        if (!Names.isValidChannel(t)) {
-                            throw new Cli.UsageException("topic \"" + t + "\" breaks the rule " + Names.CHANNEL_RULE);
-                        }
+                        Cli.channel(t);
                     }
                     return topic(server, topics);
                 }

@@ -95,7 +95,7 @@ final class ZmqCommands {
         a.requireCount(4);
         String host = Cli.host(a.get(0));
         int port = Cli.port("port", a.get(1));
-        String user = user(a.get(2));
+        String user = Cli.user(a.get(2));
         String text = a.get(3);
         try (ZmqChatClient client = connect(ZmqClientOptions.builder()
                 .host(host).postPort(port).user(user))) {
@@ -133,8 +133,8 @@ final class ZmqCommands {
         String host = Cli.host(a.get(0));
         int postPort = Cli.port("post_port", a.get(1));
         int pubPort = Cli.port("pub_port", a.get(2));
-        String channel = withChannel ? channel(a.get(3)) : Names.DEFAULT_CHANNEL;
-        String user = user(a.get(withChannel ? 4 : 3));
+        String channel = withChannel ? Cli.channel(a.get(3)) : Names.DEFAULT_CHANNEL;
+        String user = Cli.user(a.get(withChannel ? 4 : 3));
         int history = a.history(DEFAULT_JOIN_HISTORY);
         boolean all = Names.ALL.equals(channel);
 
@@ -241,22 +241,6 @@ final class ZmqCommands {
             return "the server rejected the post: " + e.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
-    }
-
-    private static String user(String value) throws Cli.UsageException {
-        if (!Names.isValidUser(value)) {
-            throw new Cli.UsageException("user name \"" + Console.printable(value) + "\" breaks the rule "
-                    + Names.USER_RULE + " (1 to 32 letters, digits, _ - .)");
-        }
-        return value;
-    }
-
-    private static String channel(String value) throws Cli.UsageException {
-        if (!Names.isValidChannel(value)) {
-            throw new Cli.UsageException("channel \"" + Console.printable(value) + "\" breaks the rule "
-                    + Names.CHANNEL_RULE + " (1 to 64 letters, digits, _ - .)");
-        }
-        return value;
     }
 
     /** Prints a chat line on standard output, made safe for a terminal. */

@@ -29,10 +29,6 @@ final class NioOutbox {
         return queue.isEmpty();
     }
 
-    int size() {
-        return queue.size();
-    }
-
     /**
      * Sends {@code frame} (not consumed: a duplicate is used) after anything already queued,
      * writing what the socket takes now.

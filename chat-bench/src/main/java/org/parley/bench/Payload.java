@@ -1,7 +1,6 @@
 package org.parley.bench;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The 100-byte benchmark text: printable ASCII that carries its send time, so every system
@@ -81,8 +80,4 @@ final class Payload {
         return b[off] == TEXT;
     }
 
-    /** A filler-only copy of the template, for senders that stamp in place. */
-    static byte[] blank() {
-        return Arrays.copyOf(TEMPLATE, SIZE);
-    }
 }

@@ -106,16 +106,11 @@ final class RawJeromqScenario extends BaseScenario {
             @Override
             public void awaitReady(DeliverySink sink, long timeoutNanos) {
                 // Slow joiner: a SUB's subscription reaches the PUB a moment after it connects.
-                long deadline = System.nanoTime() + timeoutNanos;
                 byte[] probe = Payload.probe();
-                while (!sink.allReady()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("JeroMQ subscribers not live after probing");
-                    }
+                probeUntilReady(sink, timeoutNanos, "JeroMQ", () -> {
                     pub.sendMore(TOPIC);
                     pub.send(probe);
-                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                }
+                });
             }
 
             @Override

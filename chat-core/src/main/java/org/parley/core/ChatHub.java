@@ -121,10 +121,7 @@ public final class ChatHub implements AutoCloseable {
      */
     public Subscription subscribe(String channel, HubListener listener) {
         requireOpen();
-        if (!Names.isValidChannel(channel)) {
-            throw new IllegalArgumentException(
-                    "channel " + Names.quote(channel) + " breaks the rule " + Names.CHANNEL_RULE);
-        }
+        Names.checkChannel(channel);
         registry.add(channel, listener);
         return new Subscription() {
             private final AtomicBoolean done = new AtomicBoolean();
@@ -187,10 +184,7 @@ public final class ChatHub implements AutoCloseable {
      */
     public ChatClient connect(String user) {
         requireOpen();
-        if (!Names.isValidUser(user)) {
-            throw new IllegalArgumentException(
-                    "user name " + Names.quote(user) + " breaks the rule " + Names.USER_RULE);
-        }
+        Names.checkUser(user);
         return register(new LocalChatClient(this, user));
     }
 

@@ -12,6 +12,10 @@ public record ChatLimits(int maxTextBytes, int maxFrameBytes) {
     public static final int DEFAULT_MAX_TEXT_BYTES = 16 * 1024;
     public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
     public static final ChatLimits DEFAULT = new ChatLimits(DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_FRAME_BYTES);
+    /** Nesting allowed in a JSON wire message: the protocol's own objects are two levels deep. */
+    public static final int MAX_JSON_NESTING = 16;
+    /** Digits allowed in a JSON number: a seq, a port or a limit needs at most 19. */
+    public static final int MAX_JSON_NUMBER_DIGITS = 100;
 
     public ChatLimits {
         if (maxTextBytes < 1) {

@@ -27,10 +27,7 @@ public record ChatMessage(String channel, long seq, String user, Instant time, S
         if (seq < 1) {
             throw new IllegalArgumentException("seq < 1: " + seq);
         }
-        if (!Names.isValidUser(user)) {
-            throw new IllegalArgumentException(
-                    "user name " + Names.quote(user) + " breaks the rule " + Names.USER_RULE);
-        }
+        Names.checkUser(user);
         time = ChatTime.truncate(Objects.requireNonNull(time, "time"));
         Objects.requireNonNull(text, "text");
     }

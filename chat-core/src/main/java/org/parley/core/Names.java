@@ -61,6 +61,25 @@ public final class Names {
         return name;
     }
 
+    /**
+     * {@link #requireUser} for a caller's own argument, where a broken rule is a mistake in the
+     * calling code: returns {@code name}, or throws {@link IllegalArgumentException}.
+     */
+    public static String checkUser(String name) {
+        if (!isValidUser(name)) {
+            throw new IllegalArgumentException("user name " + quote(name) + " breaks the rule " + USER_RULE);
+        }
+        return name;
+    }
+
+    /** {@link #requireChannel} for a caller's own argument: throws {@link IllegalArgumentException}. */
+    public static String checkChannel(String name) {
+        if (!isValidChannel(name)) {
+            throw new IllegalArgumentException("channel " + quote(name) + " breaks the rule " + CHANNEL_RULE);
+        }
+        return name;
+    }
+
     /** Returns {@code name} if it is a channel that may be posted to: valid and not {@value #ALL}. */
     public static String requireWritableChannel(String name) throws ProtocolException {
         requireChannel(name);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
+import org.parley.core.ChatLimits;
 import org.parley.core.ProtocolException;
 
 /**
@@ -39,7 +40,6 @@ final class JsonObjectDecoder {
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int MAX_NESTING = 16;
 
     private final int maxObjectBytes;
     private final JsonParser parser;
@@ -54,9 +54,9 @@ final class JsonObjectDecoder {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxStringLength(maxObjectBytes)
-                        .maxNumberLength(100)
+                        .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
                         .maxNameLength(maxObjectBytes)
-                        .maxNestingDepth(MAX_NESTING)
+                        .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
                         .build())
                 .build();
         try {
@@ -91,7 +91,7 @@ final class JsonObjectDecoder {
         } catch (StreamConstraintsException e) {
             failed = true;
             throw new ProtocolException(e.getMessage().contains("nesting")
-                    ? "message nests deeper than " + MAX_NESTING + " levels"
+                    ? "message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels"
                     : tooLarge("more than " + maxObjectBytes).getMessage());
         } catch (IOException e) {
             failed = true;

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.parley.core.ChatLimits;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
@@ -38,15 +39,10 @@ final class Wire {
     /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */
     static final String EPOCH = "epoch";
 
-    /** Nesting allowed in a request or reply: the protocol's objects are two levels deep. */
-    static final int MAX_NESTING = 16;
-    /** Digits allowed in a number: a seq or a limit needs at most 19. */
-    static final int MAX_NUMBER_DIGITS = 100;
-
     // Frames are bounded before they are parsed; these bound what parsing one may cost.
     private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
-            .maxNestingDepth(MAX_NESTING)
-            .maxNumberLength(MAX_NUMBER_DIGITS)
+            .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
+            .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
             .build();
 
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()

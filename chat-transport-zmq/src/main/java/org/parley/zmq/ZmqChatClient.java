@@ -258,10 +258,7 @@ public final class ZmqChatClient implements ChatClient {
      */
     public Subscription subscribe(String channel, int recent, MessageListener listener) {
         Objects.requireNonNull(listener, "listener");
-        if (!Names.isValidChannel(channel)) {
-            throw new IllegalArgumentException(
-                    "channel \"" + channel + "\" breaks the rule " + Names.CHANNEL_RULE);
-        }
+        Names.checkChannel(channel);
         if (recent < 0) {
             throw new IllegalArgumentException("recent < 0: " + recent);
         }
@@ -812,10 +809,8 @@ public final class ZmqChatClient implements ChatClient {
                 }
                 case NEXT -> { }
             }
-            if (tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
-                tracker.accept(m);
-                listener.onMessage(m);
-            }
+            tracker.accept(m); // the repair stopped short of m: it is next now
+            listener.onMessage(m);
         }
 
         private void catchUp(Map<String, Long> upTo, int g) {

@@ -140,11 +140,6 @@ public final class ZmqChatServer implements ChatServer {
         return options;
     }
 
-    /** Messages recorded by other threads that could not be published: the queue was full. */
-    long droppedPublications() {
-        return dropped.get();
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -364,7 +359,7 @@ public final class ZmqChatServer implements ChatServer {
                 return post(plain.user(), plain.channel(), plain.text(), plain.time(), ref);
             }
             ObjectNode request = Wire.parseObject(body, "request");
-            ref = refOf(request);
+            ref = Wire.optionalString(request, "ref");
             String type = Wire.optionalString(request, "type");
             if (type == null || Wire.TYPE_POST.equals(type)) {
                 return post(request, ref);
@@ -378,15 +373,6 @@ public final class ZmqChatServer implements ChatServer {
             return Wire.errorReply(e.getMessage(), ref);
         } catch (IllegalStateException e) {
             return Wire.errorReply("server is shutting down", ref);
-        }
-    }
-
-    private static String refOf(ObjectNode request) throws ProtocolException {
-        try {
-            return Wire.optionalString(request, "ref");
-        } catch (ProtocolException e) {
-            // Cannot echo what is not a string; say so instead.
-            throw new ProtocolException("\"ref\" must be a string");
         }
     }
 

@@ -145,10 +145,7 @@ public final class ZmqClientOptions {
             if (postPort == NO_PORT && pubPort == NO_PORT) {
                 throw new IllegalArgumentException("neither postPort nor pubPort is given");
             }
-            if (!Names.isValidUser(user)) {
-                throw new IllegalArgumentException(
-                        "user name \"" + user + "\" breaks the rule " + Names.USER_RULE);
-            }
+            Names.checkUser(user);
             if (requestTimeout.isNegative() || requestTimeout.isZero()) {
                 throw new IllegalArgumentException("requestTimeout <= 0: " + requestTimeout);
             }

@@ -262,9 +262,20 @@ class ZmqChatServerTest {
 
     @Test
     void hugeFrameDropsOnlyThatPeer() throws Exception {
-        ZMQ.Socket hostile = dealer();
+        ZMQ.Socket hostile = raw.createSocket(SocketType.DEALER);
+        hostile.setLinger(0);
+        // The server cuts the connection (ZeroMQ's maximum message size) rather than reading
+        // the frame and answering it: the hostile side sees its connection dropped.
+        hostile.monitor("inproc://hostile", ZMQ.EVENT_DISCONNECTED);
+        ZMQ.Socket events = raw.createSocket(SocketType.PAIR);
+        events.setReceiveTimeOut(10_000);
+        events.connect("inproc://hostile");
+        hostile.connect("tcp://127.0.0.1:" + server.postPort());
         hostile.sendMore(new byte[0]);
         hostile.send(new byte[2 * 1024 * 1024], 0);
+        ZMQ.Event dropped = ZMQ.Event.recv(events);
+        assertNotNull(dropped, "the server did not drop the peer that sent 2 MiB");
+        assertEquals(ZMQ.EVENT_DISCONNECTED, dropped.getEvent());
         try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
             assertEquals(1, alice.post("general", "fine").get().seq());
         }
