@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -39,6 +40,31 @@ abstract class Console implements AutoCloseable {
 
     /** The next line typed, or {@code null} at end of input. */
     abstract String readLine() throws IOException;
+
+    /**
+     * Reads standard input on a daemon thread of its own (Java cannot wait on it together with
+     * a socket): hands each non-blank line to {@code onLine}, then runs {@code onEnd} at end of
+     * input or after a read error, which it reports as {@code <who>: cannot read standard input}.
+     * The thread is a daemon: blocked in a read at exit, it does not keep the process alive.
+     */
+    void readLinesInBackground(String who, Consumer<String> onLine, Runnable onEnd) {
+        Thread input = new Thread(() -> {
+            try {
+                String line;
+                while ((line = readLine()) != null) {
+                    if (!line.isBlank()) { // an empty Enter is not a message
+                        onLine.accept(line);
+                    }
+                }
+            } catch (IOException e) {
+                error(who + ": cannot read standard input: " + e.getMessage());
+            } finally {
+                onEnd.run();
+            }
+        }, "parley-input");
+        input.setDaemon(true);
+        input.start();
+    }
 
     /** Prints one line of output (a message), without disturbing the line being typed. */
     abstract void println(String line);

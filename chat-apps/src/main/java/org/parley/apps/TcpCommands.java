@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
-import org.parley.core.Names;
 import org.parley.tcp.DirectPeer;
 import org.parley.tcp.TcpAddress;
 import org.parley.tcp.TcpListener;
@@ -236,28 +235,15 @@ final class TcpCommands {
         /** Reads lines on a thread of its own, handing each to {@code send}, until the end. */
         int run(AutoCloseable connection, Predicate<String> send) throws Exception {
             Signals.onTerminate(() -> end.complete(null)); // again: idempotent, and covers the clients
-            Thread input = new Thread(() -> {
+            console.readLinesInBackground("chat", line -> {
                 try {
-                    String line;
-                    while (!end.isDone() && (line = console.readLine()) != null) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        try {
-                            if (!send.test(line)) {
-                                console.error("not sent: the connection is closed or its queue is full");
-                            }
-                        } catch (IllegalArgumentException e) {
-                            console.error("not sent: " + e.getMessage());
-                        }
+                    if (!send.test(line)) {
+                        console.error("not sent: the connection is closed or its queue is full");
                     }
-                } catch (IOException e) {
-                    console.error("cannot read standard input: " + e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    console.error("not sent: " + e.getMessage());
                 }
-                end.complete(null); // end of input: done, once the queued lines are written
-            }, "parley-console");
-            input.setDaemon(true);
-            input.start();
+            }, () -> end.complete(null)); // end of input: done, once the queued lines are written
             String failure = end.get();
             connection.close(); // writes what is queued first
             if (failure != null) {
@@ -266,6 +252,4 @@ final class TcpCommands {
             return 0;
         }
     }
-
-    /** "the port is in use" for the usual bind failure, else the exception's own words. */
 }

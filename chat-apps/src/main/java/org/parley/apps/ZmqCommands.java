@@ -148,10 +148,8 @@ final class ZmqCommands {
             CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
-            Thread input = new Thread(() -> readLines(name, console, client, channel, all, pending, done),
-                    "parley-input");
-            input.setDaemon(true); // blocked in a read at exit; the process ends it
-            input.start();
+            console.readLinesInBackground(name, line -> post(name, console, client, channel, all, pending, line),
+                    done::countDown);
             done.await();
 
             // End of input or a signal: let the posts already made be acknowledged, then leave.
@@ -169,34 +167,22 @@ final class ZmqCommands {
         return 0;
     }
 
-    private static void readLines(String name, Console console, ZmqChatClient client, String channel,
-                                  boolean all, List<CompletableFuture<PostAck>> pending, CountDownLatch done) {
-        try {
-            String line;
-            while ((line = console.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue; // an empty Enter is not a message
-                }
-                if (all) {
-                    console.error(name + ": channel ALL is read-only: this line was not sent; "
-                            + "join a channel to post");
-                    continue;
-                }
-                CompletableFuture<PostAck> f = client.post(channel, line);
-                f.whenComplete((ack, error) -> {
-                    if (error != null) {
-                        console.error(name + ": " + describe(error));
-                    }
-                });
-                synchronized (pending) {
-                    pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
-                    pending.add(f);
-                }
+    /** Input thread: posts one typed line, or says why it cannot. */
+    private static void post(String name, Console console, ZmqChatClient client, String channel, boolean all,
+                             List<CompletableFuture<PostAck>> pending, String line) {
+        if (all) {
+            console.error(name + ": channel ALL is read-only: this line was not sent; join a channel to post");
+            return;
+        }
+        CompletableFuture<PostAck> f = client.post(channel, line);
+        f.whenComplete((ack, error) -> {
+            if (error != null) {
+                console.error(name + ": " + describe(error));
             }
-        } catch (IOException e) {
-            console.error(name + ": cannot read standard input: " + e.getMessage());
-        } finally {
-            done.countDown();
+        });
+        synchronized (pending) {
+            pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
+            pending.add(f);
         }
     }
 

@@ -88,10 +88,10 @@ final class Launched implements AutoCloseable {
     /** Waits until {@code count} standard-error lines match {@code regex}; returns them. */
     List<String> awaitErrAll(String regex, int count, Duration timeout) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
-        return err.waitFor(lines -> {
+        return err.require(err.waitFor(lines -> {
             List<String> matching = lines.stream().filter(l -> p.matcher(l).matches()).toList();
             return matching.size() >= count ? matching : null;
-        }, timeout, "at least " + count + " lines matching " + regex);
+        }, timeout), timeout, "at least " + count + " lines matching " + regex);
     }
 
     /** The first match of {@code regex} (group 1) on standard error. */
@@ -119,20 +119,51 @@ final class Launched implements AutoCloseable {
     }
 
     /**
-     * Types {@code probe from <pid> #N} lines every half second until {@code reader} prints one as
+     * Types {@code probe from <pid> #N} lines until {@code reader} prints one as
      * {@code topic:probe from <pid> #N}. The TCP protocol has no acknowledgement of a
      * registration, so this is how a test knows both ends are registered: the server forwards
      * only from and to registered connections.
      */
     void handshake(Launched reader, String topic) throws Exception {
-        String probe = topic + ":probe from " + process.pid() + " #";
-        for (int i = 0; i < 40; i++) {
-            type("probe from " + process.pid() + " #" + i);
-            if (reader.out.poll(l -> l.startsWith(probe), Duration.ofMillis(500)) != null) {
-                return;
+        String probe = "probe from " + process.pid() + " #";
+        probeUntilPrinted(i -> type(probe + i), Pattern.quote(topic + ":" + probe) + "\\d+", reader);
+    }
+
+    /** Sends one probe, the {@code i}th. */
+    @FunctionalInterface
+    interface Probe {
+        void send(int i) throws Exception;
+    }
+
+    /**
+     * Sends probes, one every 300 ms at most, until each of {@code readers} printed a line
+     * matching {@code regex}: subscriptions and registrations have no acknowledgement, so a
+     * probe heard is how a test knows a reader is live. Fails after 60 probes per reader.
+     */
+    static void probeUntilPrinted(Probe send, String regex, Launched... readers) throws Exception {
+        int i = 0;
+        for (Launched reader : readers) {
+            for (int tries = 0; ; tries++) {
+                send.send(i++);
+                if (reader.out.find(regex, Duration.ofMillis(300)) != null) {
+                    break;
+                }
+                if (tries == 60) {
+                    throw new AssertionError(reader.name + " printed no line matching " + regex
+                            + "; stdout " + reader.out() + ", stderr " + reader.err());
+                }
             }
         }
-        throw new AssertionError("no probe reached the other side within 20 s; stderr: " + reader.err());
+    }
+
+    /** The port numbers ({@code :1234}) in the first standard-error line matching {@code regex}. */
+    List<Integer> ports(String regex, Duration timeout) throws InterruptedException {
+        Matcher m = Pattern.compile(":(\\d+)").matcher(awaitErr(regex, timeout));
+        List<Integer> ports = new ArrayList<>();
+        while (m.find()) {
+            ports.add(Integer.parseInt(m.group(1)));
+        }
+        return ports;
     }
 
     List<String> out() {
@@ -220,18 +251,25 @@ final class Launched implements AutoCloseable {
         }
 
         String await(String regex, Duration timeout) throws InterruptedException {
+            return require(find(regex, timeout), timeout, "line matching " + regex);
+        }
+
+        <T> T require(T found, Duration timeout, String what) {
+            if (found == null) {
+                throw new AssertionError(name + ": no " + label + " " + what + " within " + timeout
+                        + "; stdout " + out() + ", stderr " + err());
+            }
+            return found;
+        }
+
+        /** The first line ever printed that matches {@code regex}, waiting up to {@code timeout}; else null. */
+        String find(String regex, Duration timeout) throws InterruptedException {
             Pattern p = Pattern.compile(regex);
-            return waitFor(all -> all.stream().filter(l -> p.matcher(l).matches()).findFirst().orElse(null),
-                    timeout, "line matching " + regex);
+            return waitFor(all -> all.stream().filter(l -> p.matcher(l).matches()).findFirst().orElse(null), timeout);
         }
 
         String next(Predicate<String> wanted, String what) throws InterruptedException {
-            String line = poll(wanted, WAIT);
-            if (line == null) {
-                throw new AssertionError(name + ": no " + label + " line " + what + " within " + WAIT
-                        + "; stdout " + out() + ", stderr " + err());
-            }
-            return line;
+            return require(poll(wanted, WAIT), WAIT, "line " + what);
         }
 
         /** Consumes lines up to the first {@code wanted} one; null (nothing consumed past it) on timeout. */
@@ -254,7 +292,8 @@ final class Launched implements AutoCloseable {
             }
         }
 
-        <T> T waitFor(java.util.function.Function<List<String>, T> check, Duration timeout, String what)
+        /** What {@code check} finds in the lines, waiting up to {@code timeout} for it; else null. */
+        <T> T waitFor(java.util.function.Function<List<String>, T> check, Duration timeout)
                 throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             synchronized (lines) {
@@ -265,8 +304,7 @@ final class Launched implements AutoCloseable {
                     }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw new AssertionError(name + ": no " + label + " " + what + " within " + timeout
-                                + "; stdout " + out() + ", stderr " + err());
+                        return null;
                     }
                     TimeUnit.NANOSECONDS.timedWait(lines, left);
                 }

@@ -37,34 +37,16 @@ class ZmqLaunchersIT {
         return l;
     }
 
-    /** A server on ephemeral ports; returns {post port, pub port} as it reports them. */
-    private int[] ports(Launched server) throws InterruptedException {
-        String line = server.awaitErr(".*listening for posts.*", START);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("tcp://127.0.0.1:(\\d+)").matcher(line);
-        int[] ports = new int[2];
-        for (int i = 0; i < 2 && m.find(); i++) {
-            ports[i] = Integer.parseInt(m.group(1));
-        }
-        return ports;
+    /** A server on ephemeral ports: its post port, then its pub port, as it reports them. */
+    private static int[] ports(Launched server) throws InterruptedException {
+        return server.ports(".*listening for posts.*", START).stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Posts probes to {@code channel} until each of {@code clients} printed one. */
     private void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
         try (ZmqChatClient prober = ZmqChatClient.connect(ZmqClientOptions.builder()
                 .postPort(ports[0]).user("prober").build())) {
-            for (Launched c : clients) {
-                for (int i = 0; ; i++) {
-                    prober.post(channel, "probe " + i).get();
-                    try {
-                        c.awaitOut(".*prober: probe \\d+ .*", Duration.ofMillis(300));
-                        break;
-                    } catch (AssertionError notYet) {
-                        if (i > 60) {
-                            throw notYet;
-                        }
-                    }
-                }
-            }
+            Launched.probeUntilPrinted(i -> prober.post(channel, "probe " + i).get(), ".*prober: probe \\d+ .*", clients);
         }
     }
 
