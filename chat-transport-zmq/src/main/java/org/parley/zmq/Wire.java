@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -149,18 +150,8 @@ final class Wire {
     /** A publication's body: the bytes of {@link #messageNode}, streamed (no tree per message). */
     static byte[] encodeMessage(ChatMessage m) {
         String time = ChatTime.format(m.time());
-        AsciiObject a = new AsciiObject();
-        if (a.string("channel", m.channel()) && a.number("seq", m.seq()) && a.string("user", m.user())
-                && a.string("time", time) && a.string("text", m.text())) {
-            return a.finish();
-        }
-        return object(g -> {
-            g.writeStringField("channel", m.channel());
-            g.writeNumberField("seq", m.seq());
-            g.writeStringField("user", m.user());
-            g.writeStringField("time", ChatTime.format(m.time()));
-            g.writeStringField("text", m.text());
-        });
+        return object(w -> w.string("channel", m.channel()) && w.number("seq", m.seq())
+                && w.string("user", m.user()) && w.string("time", time) && w.string("text", m.text()));
     }
 
     /**
@@ -282,9 +273,19 @@ final class Wire {
     private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
 
     /** Writes the fields of one object. */
+    /** Where an object's fields are written: each call false if this writer cannot take the value. */
+    private interface FieldWriter {
+        boolean string(String name, String value);
+
+        boolean number(String name, long value);
+
+        boolean bool(String name, boolean value);
+    }
+
+    /** The fields of one object, in order, written once for both writers; false if one refused. */
     @FunctionalInterface
     private interface Fields {
-        void write(JsonGenerator g) throws IOException;
+        boolean write(FieldWriter w);
     }
 
     /**
@@ -294,7 +295,7 @@ final class Wire {
      * the object through Jackson, which escapes. Creating a Jackson generator per message (its
      * buffer recycler, its context) and its escaping loop were a third of the server's profile.
      */
-    private static final class AsciiObject {
+    private static final class AsciiObject implements FieldWriter {
         private byte[] buf = new byte[256];
         private int len = 1;
 
@@ -322,7 +323,8 @@ final class Wire {
             buf[len++] = ':';
         }
 
-        boolean string(String name, String value) {
+        @Override
+        public boolean string(String name, String value) {
             name(name);
             int n = value.length();
             room(n + 2);
@@ -338,7 +340,8 @@ final class Wire {
             return true;
         }
 
-        boolean number(String name, long value) {
+        @Override
+        public boolean number(String name, long value) {
             name(name);
             String digits = Long.toString(value);
             room(digits.length());
@@ -348,7 +351,8 @@ final class Wire {
             return true;
         }
 
-        boolean bool(String name, boolean value) {
+        @Override
+        public boolean bool(String name, boolean value) {
             name(name);
             String word = value ? "true" : "false";
             room(word.length());
@@ -365,18 +369,57 @@ final class Wire {
         }
     }
 
-    /** One JSON object, streamed: the same bytes a tree with these fields serialises to. */
+    /**
+     * One JSON object: the same bytes a tree with these fields serialises to. Written by hand
+     * when every string is plain ASCII, else streamed through Jackson, which escapes.
+     */
     private static byte[] object(Fields fields) {
+        AsciiObject ascii = new AsciiObject();
+        if (fields.write(ascii)) {
+            return ascii.finish();
+        }
         ByteArrayBuilder out = new ByteArrayBuilder(256);
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            fields.write(g);
+            fields.write(new JacksonFields(g));
             g.writeEndObject();
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // Strings and numbers into memory always serialise; reaching here is a bug.
             throw new IllegalStateException("cannot encode an object", e);
         }
         return out.toByteArray();
+    }
+
+    /** A {@link FieldWriter} over a Jackson generator: takes every value. */
+    private record JacksonFields(JsonGenerator g) implements FieldWriter {
+        @Override
+        public boolean string(String name, String value) {
+            return write(() -> g.writeStringField(name, value));
+        }
+
+        @Override
+        public boolean number(String name, long value) {
+            return write(() -> g.writeNumberField(name, value));
+        }
+
+        @Override
+        public boolean bool(String name, boolean value) {
+            return write(() -> g.writeBooleanField(name, value));
+        }
+
+        private static boolean write(IoAction action) {
+            try {
+                action.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return true;
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
@@ -407,19 +450,9 @@ final class Wire {
     // ---- requests (client side)
 
     static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
-        AsciiObject a = new AsciiObject();
-        if (a.string("type", TYPE_POST) && a.string("user", user) && a.string("channel", channel)
-                && a.string("text", text) && a.string("time", ChatTime.format(time)) && a.string("ref", ref)) {
-            return a.finish();
-        }
-        return object(g -> {
-            g.writeStringField("type", TYPE_POST);
-            g.writeStringField("user", user);
-            g.writeStringField("channel", channel);
-            g.writeStringField("text", text);
-            g.writeStringField("time", ChatTime.format(time));
-            g.writeStringField("ref", ref);
-        });
+        String stamp = ChatTime.format(time);
+        return object(w -> w.string("type", TYPE_POST) && w.string("user", user) && w.string("channel", channel)
+                && w.string("text", text) && w.string("time", stamp) && w.string("ref", ref));
     }
 
     /** A history request: {@code after} mode, or {@code last} mode when {@code last >= 0}. */
@@ -440,22 +473,9 @@ final class Wire {
     // ---- replies (server side)
 
     static byte[] postReply(ChatMessage m, String ref, String epoch) {
-        AsciiObject a = new AsciiObject();
-        if (a.bool("ok", true) && a.string("channel", m.channel()) && a.number("seq", m.seq())
-                && a.string("time", ChatTime.format(m.time())) && (ref == null || a.string("ref", ref))
-                && a.string(EPOCH, epoch)) {
-            return a.finish();
-        }
-        return object(g -> {
-            g.writeBooleanField("ok", true);
-            g.writeStringField("channel", m.channel());
-            g.writeNumberField("seq", m.seq());
-            g.writeStringField("time", ChatTime.format(m.time()));
-            if (ref != null) {
-                g.writeStringField("ref", ref);
-            }
-            g.writeStringField(EPOCH, epoch);
-        });
+        String time = ChatTime.format(m.time());
+        return object(w -> w.bool("ok", true) && w.string("channel", m.channel()) && w.number("seq", m.seq())
+                && w.string("time", time) && (ref == null || w.string("ref", ref)) && w.string(EPOCH, epoch));
     }
 
     /**
