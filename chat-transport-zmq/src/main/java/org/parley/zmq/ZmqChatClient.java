@@ -370,8 +370,22 @@ public final class ZmqChatClient implements ChatClient {
         }
     }
 
-    /** The decoder of post replies; {@link Pending#answerPlain} recognises posts by it. */
-    private static final Decoder<PostAck> ACK = ZmqChatClient::decodeAck;
+    /** The decoder of post replies, which also reads the usual acknowledgement without a tree. */
+    private static final Decoder<PostAck> ACK = new Decoder<>() {
+        @Override
+        public PostAck decode(ObjectNode reply) throws ProtocolException {
+            return decodeAck(reply);
+        }
+
+        @Override
+        public PostAck decodePlain(Wire.PlainAck ack) {
+            try {
+                return new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
+            } catch (ProtocolException | IllegalArgumentException e) {
+                return null; // the tree path names what is wrong
+            }
+        }
+    };
 
     private static PostAck decodeAck(ObjectNode reply) throws ProtocolException {
         String channel = Wire.requiredString(reply, "channel");
@@ -402,6 +416,11 @@ public final class ZmqChatClient implements ChatClient {
     @FunctionalInterface
     private interface Decoder<T> {
         T decode(ObjectNode reply) throws ProtocolException;
+
+        /** The value of a reply read without a tree, or null: then {@link #decode} decides. */
+        default T decodePlain(Wire.PlainAck ack) {
+            return null;
+        }
     }
 
     /** A request sent and not yet answered. */
@@ -415,6 +434,21 @@ public final class ZmqChatClient implements ChatClient {
             this.ref = ref;
             this.decoder = decoder;
             this.deadline = deadline;
+        }
+
+        /** Completes from {@code plain} (the reply read without a tree) if it can, else from the tree. */
+        void answer(Wire.PlainAck plain, ObjectNode tree, byte[] body) {
+            T value = plain == null ? null : decoder.decodePlain(plain);
+            if (value != null) {
+                future.complete(value);
+                finished();
+                return;
+            }
+            try {
+                answer(tree != null ? tree : Wire.parseObject(body, "reply"));
+            } catch (ProtocolException e) {
+                fail(e);
+            }
         }
 
         void answer(ObjectNode reply) {
@@ -432,27 +466,6 @@ public final class ZmqChatClient implements ChatClient {
             } finally {
                 finished();
             }
-        }
-
-        /**
-         * Completes a post's future from a reply read without a tree; false (nothing done) if
-         * this is not a post or the values do not make an acknowledgement, so the caller reads
-         * the tree and {@link #answer} says what is wrong.
-         */
-        @SuppressWarnings("unchecked") // decoder == ACK: T is PostAck
-        boolean answerPlain(Wire.PlainAck ack) {
-            if (decoder != ACK) {
-                return false;
-            }
-            PostAck value;
-            try {
-                value = new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
-            } catch (ProtocolException | IllegalArgumentException e) {
-                return false;
-            }
-            ((CompletableFuture<PostAck>) future).complete(value);
-            finished();
-            return true;
         }
 
         void fail(Throwable error) {
@@ -632,38 +645,31 @@ public final class ZmqChatClient implements ChatClient {
                         postEndpoint, frames.size());
                 continue;
             }
-            Wire.PlainAck ack = Wire.plainAck(frames.get(1));
-            if (ack != null) {
-                noteEpoch(ack.epoch());
-                Pending<?> p = ack.ref() != null ? pending.remove(ack.ref()) : oldestPending();
-                if (p == null) {
-                    log.debug("reply {} from {} arrived after its request timed out", ack.ref(), postEndpoint);
-                } else if (!p.answerPlain(ack)) {
-                    try {
-                        p.answer(Wire.parseObject(frames.get(1), "reply"));
-                    } catch (ProtocolException e) {
-                        p.fail(e); // cannot happen: the body was just read as JSON
-                    }
-                }
-                continue;
-            }
-            ObjectNode reply;
+            byte[] body = frames.get(1);
+            // The usual acknowledgement is read without a tree; anything else through one.
+            Wire.PlainAck ack = Wire.plainAck(body);
+            ObjectNode tree = null;
             String ref;
-            try {
-                reply = Wire.parseObject(frames.get(1), "reply");
-                ref = Wire.optionalString(reply, "ref");
-            } catch (ProtocolException e) {
-                log.warn("reply from {} ignored: {}", postEndpoint, e.getMessage());
-                continue;
+            if (ack != null) {
+                ref = ack.ref();
+                noteEpoch(ack.epoch());
+            } else {
+                try {
+                    tree = Wire.parseObject(body, "reply");
+                    ref = Wire.optionalString(tree, "ref");
+                } catch (ProtocolException e) {
+                    log.warn("reply from {} ignored: {}", postEndpoint, e.getMessage());
+                    continue;
+                }
+                noteEpoch(tree);
             }
-            noteEpoch(reply);
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
             Pending<?> p = ref != null ? pending.remove(ref) : oldestPending();
             if (p == null) {
                 log.debug("reply {} from {} arrived after its request timed out", ref, postEndpoint);
                 continue;
             }
-            p.answer(reply);
+            p.answer(ack, tree, body);
         }
     }
 
