@@ -194,7 +194,7 @@ final class Harness {
         s.flush();
         // Keep servicing pending writes (raw NIO) until this client's messages reached everyone.
         long waitStart = System.nanoTime();
-        while (sink.slowest(mark) < sent.get() && System.nanoTime() - waitStart < QUIET_NANOS && k > 0) {
+        while (sink.slowest(mark) < sent.get() && System.nanoTime() - waitStart < QUIET_NANOS) {
             s.idle(50_000);
         }
     }

@@ -68,11 +68,6 @@ final class NatsScenario extends BaseScenario {
             public void send(byte[] payload) {
                 c.publish(SUBJECT, payload);
             }
-
-            @Override
-            public void close() {
-                // closed with the others in teardown
-            }
         };
     }
 

@@ -82,11 +82,6 @@ final class ParleyTcpScenario extends BaseScenario {
                 String probe = Payload.asString(Payload.probe());
                 probeUntilReady(sink, timeoutNanos, system(), () -> client.send(probe));
             }
-
-            @Override
-            public void close() {
-                // closed with the others in teardown
-            }
         };
     }
 

@@ -79,11 +79,6 @@ final class ParleyZmqScenario extends BaseScenario {
                 String probe = Payload.asString(Payload.probe());
                 probeUntilReady(sink, timeoutNanos, system(), () -> post(probe));
             }
-
-            @Override
-            public void close() {
-                // closed with the others in teardown
-            }
         };
     }
 

@@ -132,11 +132,9 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     Format.rate(t.min()) + " - " + Format.rate(t.max()), Format.fixed(t.medianCpuPerMillion(), 2),
                     t.delivered() + "/" + t.expected() + " (" + t.sent() + ")", t.note() == null ? "" : t.note()));
         }
-        if (!throughput.isEmpty()) {
-            b.append("\nRatios (deliveries/s)\n");
-            for (String line : ratioLines()) {
-                b.append("  ").append(line).append('\n');
-            }
+        b.append("\nRatios (deliveries/s)\n");
+        for (String line : ratioLines()) {
+            b.append("  ").append(line).append('\n');
         }
         b.append("\nTargets\n");
         for (String line : targetLines()) {

@@ -62,17 +62,6 @@ class BenchHarnessTest {
     }
 
     @Test
-    void bothParleyTransportsAreMeasuredAndTheirRatiosListed() {
-        for (String id : List.of("parley-zmq", "parley-tcp")) {
-            BenchSystem s = Systems.all().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
-            assertTrue(s.measurable(), id);
-            assertNotNull(s.factory(), id);
-        }
-        assertEquals(List.of("Parley ZeroMQ / raw JeroMQ", "Parley TCP / raw NIO", "Parley TCP / Redis", "Parley TCP / NATS"),
-                Systems.RATIOS.stream().map(Systems.Ratio::label).toList());
-    }
-
-    @Test
     void fullRunWritesDocsBenchmarksAndQuickRunOnlyPrints() {
         BenchPlan full = BenchMain.parse(new String[0], "/repo");
         assertEquals(Path.of("/repo", "docs", "BENCHMARKS.md"), full.out());
