@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * bin/bench --quick                  under a minute, prints only
  * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
  * bin/bench --out report.md         write the markdown (and report.png) there
- * bin/bench --only connections      bin/topicserver and the stand-in, 10,000 clients each
+ * bin/bench --only connections      the topic server and the stand-in, 10,000 clients each
  * bin/bench --only connections --server "other-server {port}" --connections 5000
  * </pre>
  *

@@ -41,6 +41,8 @@ final class ConnectionBench {
     private static final long FANOUT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long WARMUP_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    /** The heap limit of both servers' JVMs. */
+    private static final String SERVER_HEAP = "-Xmx512m";
 
     private final BenchPlan plan;
 
@@ -48,24 +50,24 @@ final class ConnectionBench {
         this.plan = plan;
     }
 
-    /** The command that starts the baseline server: this JVM's java with this JVM's class path. */
+    /** The baseline server's command: see {@link #ownJvm}. */
     static List<String> baselineCommand() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                BaselineTopicServer.class.getName(), "{port}");
+        return ownJvm(BaselineTopicServer.class);
+    }
+
+    /** The Parley topic server's command: see {@link #ownJvm}. */
+    static List<String> parleyCommand() {
+        return ownJvm(ParleyTopicServerProcess.class);
     }
 
     /**
-     * The command that starts the Parley topic server: {@code bin/topicserver} when the
-     * repository's launcher jar is built, else the same server class in a JVM of its own.
+     * A command that runs {@code main} in a JVM of its own: this JVM's java, class path and
+     * heap limit. Both servers start the same way, so their memory figures differ only by what
+     * the servers themselves hold (the launcher script adds nothing a user would not have).
      */
-    static List<String> parleyCommand(String home) {
-        if (home != null && Files.isRegularFile(Path.of(home, "chat-apps", "target", "parley.jar"))) {
-            return List.of(Path.of(home, "bin", "topicserver").toString(), "{port}", "--bind", "127.0.0.1");
-        }
+    private static List<String> ownJvm(Class<?> main) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-cp", System.getProperty("java.class.path"),
-                ParleyTopicServerProcess.class.getName(), "{port}");
+        return List.of(java, SERVER_HEAP, "-cp", System.getProperty("java.class.path"), main.getName(), "{port}");
     }
 
     /**
@@ -76,9 +78,7 @@ final class ConnectionBench {
         if (!plan.serverCommand().isEmpty()) {
             return List.of(run(String.join(" ", plan.serverCommand()), plan.serverCommand()));
         }
-        List<String> parley = parleyCommand(System.getProperty("parley.home"));
-        String name = PARLEY + (parley.get(0).endsWith("topicserver") ? " (bin/topicserver)" : " (own JVM)");
-        return List.of(run(name, parley), run(BASELINE, baselineCommand()));
+        return List.of(run(PARLEY, parleyCommand()), run(BASELINE, baselineCommand()));
     }
 
     ConnectionResult run(String name, List<String> template) {

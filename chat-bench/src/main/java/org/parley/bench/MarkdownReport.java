@@ -126,7 +126,8 @@ final class MarkdownReport {
         if (r.connections().isEmpty()) {
             return;
         }
-        b.append("\n## Connections\n\nThe server runs as its own process; the load generator registers every client "
+        b.append("\n## Connections\n\nThe server runs as its own process (a JVM of its own with a 512 MiB heap limit, "
+                + "started the same way for both servers); the load generator registers every client "
                 + "(`{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"0\"},\"topics\":[\"bench\"]}`), then one more "
                 + "client sends a message on topic `bench` and the time until the last client has it is taken. "
                 + "Memory is the server's VmRSS and its heap in use after a full GC (jcmd), before and after. "

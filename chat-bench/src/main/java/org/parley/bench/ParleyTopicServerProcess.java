@@ -7,9 +7,10 @@ import org.parley.tcp.TopicServer;
 import org.parley.tcp.TopicServerOptions;
 
 /**
- * The Parley topic server as its own process, for the connection benchmark when
- * {@code bin/topicserver} cannot run (no built chat-apps jar, as in this module's tests): the
- * same {@link TopicServer} with the same default options, on loopback, until killed.
+ * The Parley topic server as its own process, for the connection benchmark: the
+ * {@link TopicServer} that {@code bin/topicserver} runs, with the same default options, on
+ * loopback, until killed. It starts like the baseline server beside it (same java, same heap
+ * limit), so the two memory figures compare the servers and nothing else.
  *
  * <p>Thread safety: a program entry point.
  */
