@@ -1,6 +1,5 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -139,8 +138,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
-        WireCodec.Frame frame = WireCodec.decode(object);
+    public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
         if (frame instanceof WireCodec.Chat chat) {
             batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours
         } else if (frame instanceof WireCodec.Error e) {

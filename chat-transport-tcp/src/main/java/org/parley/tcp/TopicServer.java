@@ -1,6 +1,5 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -188,9 +187,8 @@ public final class TopicServer implements ChatServer {
         }
 
         @Override
-        public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
+        public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
             Client client = (Client) c.attachment;
-            WireCodec.Frame frame = WireCodec.decode(object);
             if (frame instanceof WireCodec.Registration r) {
                 register(c, client, r.topics());
             } else if (frame instanceof WireCodec.Chat chat) {
