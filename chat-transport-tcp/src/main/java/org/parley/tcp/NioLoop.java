@@ -385,6 +385,8 @@ final class NioLoop implements AutoCloseable {
     }
 
     private void shutdown() {
+        running = false; // execute() refuses from here on
+        runTasks();      // what was handed over before the stop (a connection to register, say) is done
         try {
             flushPending(); // what was queued before the stop still leaves, as far as the sockets take it
         } catch (RuntimeException e) {
