@@ -100,17 +100,15 @@ class PlainChatScannerTest {
     @Test
     void manyRandomCutsOfAMixedStreamGiveTheSameAsJackson() {
         StringBuilder stream = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            for (String shape : SHAPES) {
-                stream.append(PLAIN).append(shape);
-            }
+        for (String shape : SHAPES) {
+            stream.append(PLAIN).append(shape);
         }
         String all = stream.toString();
         int length = all.getBytes(StandardCharsets.UTF_8).length;
         Random random = new Random(42);
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 200; round++) {
             List<Integer> cuts = new ArrayList<>();
-            for (int at = random.nextInt(300); at < length; at += 1 + random.nextInt(300)) {
+            for (int at = random.nextInt(200); at < length; at += 1 + random.nextInt(200)) {
                 cuts.add(at);
             }
             assertEquals(run(all, cuts, false, 65536), run(all, cuts, true, 65536), "cuts " + cuts);
@@ -190,11 +188,11 @@ class PlainChatScannerTest {
         };
         JsonObjectDecoder.Sink sink = tokens -> out.add(WireCodec.decode(tokens));
         try {
+            byte[] buffer = (PLAIN + stream + PLAIN).getBytes(StandardCharsets.UTF_8); // noise around each read
             int from = 0;
             List<Integer> ends = new ArrayList<>(cuts);
             ends.add(bytes.length);
             for (int to : ends) {
-                byte[] buffer = (PLAIN + stream + PLAIN).getBytes(StandardCharsets.UTF_8); // noise around the read
                 System.arraycopy(bytes, from, buffer, 7, to - from);
                 decoder.feed(buffer, 7, to - from, take, sink);
                 from = to;
