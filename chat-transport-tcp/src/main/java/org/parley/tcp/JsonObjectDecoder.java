@@ -24,6 +24,9 @@ import org.parley.core.ProtocolException;
  * bytes of the current object are counted (including an object that never ends), so memory
  * stays bounded by the frame limit.
  *
+ * <p>Ahead of the parser, a {@link Shortcut} may read objects straight from the bytes while
+ * the parser is between objects; the bytes it takes never reach the parser.
+ *
  * <p>After the first {@link ProtocolException} the decoder is spent: the stream cannot be
  * resynchronised, and the connection is closed.
  *
@@ -59,9 +62,10 @@ final class JsonObjectDecoder {
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
     private TokenBuffer current; // the tokens of the object being read, or null between objects
-    private long objectStart;    // byte offset of the current object's '{'
+    // Parser offset of the current object's '{'; between objects, just past the last one's '}'
+    // (one field for both keeps a connection's state as small as it was).
+    private long objectStart;
     private long fed;            // bytes fed to the parser so far
-    private long lastEnd;        // parser offset just past the last complete object
     /**
      * The parser is between objects with nothing but white space after the last one, so bytes
      * may skip it: they never reach the parser, whose offsets then count only what it was fed.
@@ -165,8 +169,8 @@ final class JsonObjectDecoder {
         drain(sink);
         if (current != null) {
             idle = false;
-        } else if (lastEnd > before) {
-            idle = isWhiteSpace(bytes, from + (int) (lastEnd - before), to);
+        } else if (objectStart > before) { // an object ended in these bytes, at objectStart
+            idle = isWhiteSpace(bytes, from + (int) (objectStart - before), to);
         } else {
             idle = idle && isWhiteSpace(bytes, from, to);
         }
@@ -220,11 +224,12 @@ final class JsonObjectDecoder {
             }
             current.copyCurrentEvent(parser);
             if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
-                lastEnd = parser.currentLocation().getByteOffset();
-                long size = lastEnd - objectStart; // through the closing brace
+                long end = parser.currentLocation().getByteOffset();
+                long size = end - objectStart; // through the closing brace
                 if (size > maxObjectBytes) {
                     throw tooLarge(Long.toString(size));
                 }
+                objectStart = end;
                 TokenBuffer done = current;
                 current = null;
                 // No tree here: the reader of the tokens decides (a plain chat message needs none).

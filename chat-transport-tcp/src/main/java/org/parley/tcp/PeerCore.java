@@ -49,9 +49,6 @@ final class PeerCore implements Connection.Handler {
 
     /** A core with its own selector thread, or on {@code group}'s if not null. */
     PeerCore(TcpClientGroup group, String name, TcpListener listener, boolean single) throws IOException {
-        if (group != null) {
-            group.add(this); // throws if the group is closed
-        }
         this.group = group;
         this.loop = group != null ? group.loop
                 : new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
@@ -60,6 +57,13 @@ final class PeerCore implements Connection.Handler {
         this.single = single;
         if (group == null) {
             loop.start();
+            return;
+        }
+        try {
+            group.add(this); // last: a group closing now may close this core at once
+        } catch (IOException e) {
+            delivery.close(CLOSE_TIMEOUT);
+            throw e;
         }
     }
 

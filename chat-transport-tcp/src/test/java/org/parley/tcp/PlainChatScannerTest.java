@@ -150,6 +150,38 @@ class PlainChatScannerTest {
         assertEquals("bencH", scanner.message().topic());
     }
 
+    @Test
+    void eightBytesAtATimeFindEveryByteThatIsNotPlain() {
+        Random random = new Random(7);
+        for (int round = 0; round < 20_000; round++) {
+            long word = 0;
+            boolean expected = false;
+            for (int i = 0; i < 8; i++) {
+                int b = round < 256 * 8 && i == round / 256 ? round % 256 // every value at every place
+                        : round < 256 * 8 ? 'a' : random.nextInt(256);
+                expected |= b < 0x20 || b > 0x7e || b == '"' || b == '\\';
+                word |= (long) b << (8 * i);
+            }
+            assertEquals(expected, PlainChatScanner.anyNotPlain(word), Long.toHexString(word));
+        }
+    }
+
+    @Test
+    void cachedTopicAndUserAreReusedOnlyWhenTheWholeStringMatches() {
+        PlainChatScanner scanner = new PlainChatScanner();
+        String[] lines = {FULL, FULL.replace("\"dev\"", "\"devops\"").replace("\"bob\"", "\"bobby\""),
+                FULL.replace("\"dev\"", "\"de\"").replace("\"bob\"", "\"bo\""), FULL};
+        String[][] expected = {{"dev", "bob"}, {"devops", "bobby"}, {"de", "bo"}, {"dev", "bob"}};
+        for (int i = 0; i < lines.length; i++) {
+            byte[] b = lines[i].getBytes(StandardCharsets.US_ASCII);
+            assertEquals(b.length - 1, scanner.scan(b, 0, b.length, 65536));
+            assertEquals(expected[i][0], scanner.message().topic());
+            assertEquals(expected[i][1], scanner.message().user());
+        }
+        byte[] cut = FULL.substring(0, FULL.indexOf("bob") + 3).getBytes(StandardCharsets.US_ASCII);
+        assertEquals(-1, scanner.scan(cut, 0, cut.length, 65536), "a cached string needs its closing quote too");
+    }
+
     private static String encoded(String ip, int port, String destIp, int destPort, String topic, String text, String user) {
         return StandardCharsets.UTF_8.decode(WireCodec.encodeChat(new TcpAddress(ip, port),
                 destIp == null ? null : new TcpAddress(destIp, destPort), topic, text, user)).toString();
