@@ -265,7 +265,17 @@ final class WireCodec {
         }
 
         void address(TcpAddress a) {
-            put("{\"ip\":\"").put(a.ip()).put("\",\"port\":\"").put(Integer.toString(a.port())).put("\"}");
+            put("{\"ip\":\"").put(a.ip()).put("\",\"port\":\"").digits(a.port()).put("\"}");
+        }
+
+        /** A port's decimal digits, without a string in between. */
+        Ascii digits(int port) {
+            int n = port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
+            for (int i = length + n - 1, v = port; i >= length; i--, v /= 10) {
+                bytes[i] = (byte) ('0' + v % 10);
+            }
+            length += n;
+            return this;
         }
     }
 

@@ -208,6 +208,11 @@ class WireCodecTest {
     void chatIsEncodedToTheSameBytesAsJacksonWritesWhateverTheStrings() {
         List<String> strings = List.of("", "plain text", "a\"quote", "back\\slash", "tab\tnew\nline", "\u0000\u001f",
                 "\u007f del", "caf\u00e9", "\uD83D\uDE00", "/slash/", "~!@#$%^&*()_+{}[]:;'<>,.?", "x".repeat(1000));
+        for (int port : new int[] {0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535}) {
+            TcpAddress a = new TcpAddress("10.0.0.1", port);
+            assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(a, a, "t", "x", null)),
+                    StandardCharsets.UTF_8.decode(WireCodec.encodeChat(a, a, "t", "x", null)), "port " + port);
+        }
         TcpAddress v4 = new TcpAddress("127.0.0.1", 65535);
         TcpAddress v6 = new TcpAddress("fe80::1", 0);
         for (String s : strings) {
