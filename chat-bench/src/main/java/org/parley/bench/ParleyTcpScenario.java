@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import org.parley.tcp.TcpClientGroup;
 import org.parley.tcp.TcpListener;
 import org.parley.tcp.TcpMessage;
 import org.parley.tcp.TopicClient;
@@ -22,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads, so the
  * figure includes everything a user of the client pays: decoding, the hand-off to the delivery
  * thread and the listener call.
+ *
+ * <p>The subscribers and the posting client share one selector thread through a
+ * {@link TcpClientGroup}, as the K receiving ends of {@link RawNioScenario} share one selector
+ * (and as a process holding many clients would): on two cores, K selector threads of their own
+ * cost more in switches between them than they read. Each client keeps its own delivery thread.
  *
  * <p>One posting client, where Redis and NATS have four: the protocol forwards a message only
  * from a client registered for its topic, so a posting client is also a receiver, and with four
@@ -40,6 +46,7 @@ final class ParleyTcpScenario extends BaseScenario {
 
     private final int k;
     private TopicServer topicServer;
+    private TcpClientGroup group;
     private final List<TopicClient> clients = new ArrayList<>();
 
     ParleyTcpScenario(int k, int publishers) {
@@ -51,16 +58,17 @@ final class ParleyTcpScenario extends BaseScenario {
     public void setup(DeliverySink sink) throws IOException {
         topicServer = TopicServer.start(TopicServerOptions.builder()
                 .bindAddress(InetAddress.getLoopbackAddress()).port(0).build());
+        group = TcpClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;
             TcpListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
-            clients.add(TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
+            clients.add(TopicClient.connect(group, "127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
         }
     }
 
     @Override
     public Sender openSender(int index) throws IOException {
-        TopicClient client = TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
+        TopicClient client = TopicClient.connect(group, "127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
         synchronized (clients) {
             clients.add(client);
         }
@@ -96,6 +104,9 @@ final class ParleyTcpScenario extends BaseScenario {
                 c.close();
             }
             clients.clear();
+        }
+        if (group != null) {
+            group.close();
         }
         if (topicServer != null) {
             log.debug("topic server: {} forwarded, {} discarded", topicServer.forwarded(), topicServer.discarded());

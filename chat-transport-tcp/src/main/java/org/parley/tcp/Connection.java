@@ -1,6 +1,5 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -24,12 +23,12 @@ final class Connection {
         }
 
         /**
-         * A complete object arrived, as its tokens ({@link WireCodec#decode(TokenBuffer)} reads
-         * them); throwing makes the loop send the error and close.
+         * A complete object arrived, read by {@link WireCodec}; throwing makes the loop send the
+         * error and close.
          */
-        void onObject(Connection connection, TokenBuffer object) throws ProtocolException;
+        void onFrame(Connection connection, WireCodec.Frame frame) throws ProtocolException;
 
-        /** Every object of one read has been handed to {@link #onObject}. */
+        /** Every object of one read has been handed to {@link #onFrame}. */
         default void onReadComplete(Connection connection) {
         }
 

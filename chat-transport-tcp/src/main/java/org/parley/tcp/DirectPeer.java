@@ -21,8 +21,8 @@ import java.util.function.Function;
  * cleanly).
  *
  * <p>Thread safety: every method may be called from any thread. A peer runs two threads:
- * {@code parley-tcp-selector-<port>} and {@code parley-tcp-delivery-<port>}, on which the
- * listener is called.
+ * {@code parley-tcp-selector-<port>} (or, connected through a {@link TcpClientGroup}, its
+ * group's thread) and {@code parley-tcp-delivery-<port>}, on which the listener is called.
  */
 public final class DirectPeer extends PeerHandle {
     private final int port;
@@ -48,7 +48,7 @@ public final class DirectPeer extends PeerHandle {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is outside 0..65535");
         }
-        PeerCore core = new PeerCore(Integer.toString(port), listener, false);
+        PeerCore core = new PeerCore(null, Integer.toString(port), listener, false);
         try {
             InetSocketAddress bound = core.loop.bind(
                     address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), () -> core);
@@ -65,7 +65,19 @@ public final class DirectPeer extends PeerHandle {
      * @throws IOException if it cannot be reached
      */
     public static DirectPeer connect(String host, int port, TcpListener listener) throws IOException {
-        PeerCore core = new PeerCore(Integer.toString(port), listener, true);
+        return connect(null, host, port, listener);
+    }
+
+    /**
+     * As {@link #connect(String, int, TcpListener)}, with the socket served by {@code group}'s
+     * selector thread; the peer still has its own delivery thread.
+     *
+     * @param group the group to join, or {@code null} for a selector thread of the peer's own
+     * @throws IOException if the group is closed or the other side cannot be reached
+     */
+    public static DirectPeer connect(TcpClientGroup group, String host, int port, TcpListener listener)
+            throws IOException {
+        PeerCore core = new PeerCore(group, Integer.toString(port), listener, true);
         try {
             Connection c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core);
             return new DirectPeer(core, port, c);

@@ -24,6 +24,9 @@ import org.parley.core.ProtocolException;
  * bytes of the current object are counted (including an object that never ends), so memory
  * stays bounded by the frame limit.
  *
+ * <p>Ahead of the parser, a {@link Shortcut} may read objects straight from the bytes while
+ * the parser is between objects; the bytes it takes never reach the parser.
+ *
  * <p>After the first {@link ProtocolException} the decoder is spent: the stream cannot be
  * resynchronised, and the connection is closed.
  *
@@ -39,14 +42,36 @@ final class JsonObjectDecoder {
         void accept(TokenBuffer object) throws ProtocolException;
     }
 
+    /**
+     * Reads some objects straight from the bytes, ahead of Jackson (see {@link PlainChatScanner}).
+     * It is asked only at an object boundary, with no white space ahead.
+     */
+    @FunctionalInterface
+    interface Shortcut {
+        /**
+         * If {@code bytes[from..end)} begin with one complete object of at most
+         * {@code maxObjectBytes} bytes that this shortcut reads itself, reads it (handing it on)
+         * and returns the index just past it; else returns -1 and has done nothing.
+         */
+        int take(byte[] bytes, int from, int end, int maxObjectBytes) throws ProtocolException;
+    }
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final int maxObjectBytes;
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
     private TokenBuffer current; // the tokens of the object being read, or null between objects
-    private long objectStart;    // byte offset of the current object's '{'
-    private long fed;            // bytes fed so far
+    // Parser offset of the current object's '{'; between objects, just past the last one's '}'
+    // (one field for both keeps a connection's state as small as it was).
+    private long objectStart;
+    private long fed;            // bytes fed to the parser so far
+    /**
+     * The parser is between objects with nothing but white space after the last one, so bytes
+     * may skip it: they never reach the parser, whose offsets then count only what it was fed.
+     * False until the parser has read a first object (it alone deals with a byte order mark).
+     */
+    private boolean idle;
     private boolean failed;
 
     JsonObjectDecoder(int maxObjectBytes) {
@@ -75,13 +100,48 @@ final class JsonObjectDecoder {
      *                           not an object; objects before it have been delivered
      */
     void feed(byte[] bytes, int offset, int length, Sink sink) throws ProtocolException {
+        feed(bytes, offset, length, null, sink);
+    }
+
+    /**
+     * As {@link #feed(byte[], int, int, Sink)}, but where the parser is between objects, each
+     * object is first offered to {@code shortcut}; what it does not take goes to the parser,
+     * which then reads up to the end of that line (or of the bytes) before the shortcut is asked
+     * again. White space between objects skips the parser. Objects reach their sinks in order;
+     * the size limit and the errors are those of the parser alone.
+     */
+    void feed(byte[] bytes, int offset, int length, Shortcut shortcut, Sink sink) throws ProtocolException {
         if (failed) {
             throw new IllegalStateException("decoder failed earlier");
         }
         try {
-            feeder.feedInput(bytes, offset, offset + length);
-            fed += length;
-            drain(sink);
+            int end = offset + length;
+            int pos = offset;
+            while (pos < end) {
+                int stop = end;
+                if (shortcut != null) {
+                    if (idle) {
+                        while (pos < end && isWhiteSpace(bytes[pos])) {
+                            pos++;
+                        }
+                        int next = pos < end ? shortcut.take(bytes, pos, end, maxObjectBytes) : -1;
+                        if (next >= 0) {
+                            pos = next;
+                            continue;
+                        }
+                    }
+                    // One line at a time: an object of ours ends its line, so the shortcut can
+                    // take over again as soon as the parser has finished what it started.
+                    stop = pos;
+                    while (stop < end && bytes[stop++] != '\n') {
+                        // up to and including the newline
+                    }
+                }
+                if (pos < stop) {
+                    parse(bytes, pos, stop, sink);
+                }
+                pos = stop;
+            }
             if (current != null && fed - objectStart > maxObjectBytes) {
                 throw tooLarge("more than " + maxObjectBytes);
             }
@@ -99,6 +159,35 @@ final class JsonObjectDecoder {
                     ? j.getOriginalMessage() : e.getMessage();
             throw new ProtocolException("not JSON: " + firstLine(reason));
         }
+    }
+
+    /** Feeds {@code bytes[from..to)} to the parser and drains it; then works out {@link #idle}. */
+    private void parse(byte[] bytes, int from, int to, Sink sink) throws IOException {
+        long before = fed;
+        feeder.feedInput(bytes, from, to);
+        fed += to - from;
+        drain(sink);
+        if (current != null) {
+            idle = false;
+        } else if (objectStart > before) { // an object ended in these bytes, at objectStart
+            idle = isWhiteSpace(bytes, from + (int) (objectStart - before), to);
+        } else {
+            idle = idle && isWhiteSpace(bytes, from, to);
+        }
+    }
+
+    /** What the parser skips between top-level values. */
+    private static boolean isWhiteSpace(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    }
+
+    private static boolean isWhiteSpace(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!isWhiteSpace(bytes[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The stream ended. Throws if it ended inside an object (or a top-level non-object). */
@@ -135,10 +224,12 @@ final class JsonObjectDecoder {
             }
             current.copyCurrentEvent(parser);
             if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
-                long size = parser.currentLocation().getByteOffset() - objectStart; // through the closing brace
+                long end = parser.currentLocation().getByteOffset();
+                long size = end - objectStart; // through the closing brace
                 if (size > maxObjectBytes) {
                     throw tooLarge(Long.toString(size));
                 }
+                objectStart = end;
                 TokenBuffer done = current;
                 current = null;
                 // No tree here: the reader of the tokens decides (a plain chat message needs none).

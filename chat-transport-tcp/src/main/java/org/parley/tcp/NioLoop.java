@@ -45,6 +45,7 @@ final class NioLoop implements AutoCloseable {
     private final Thread thread;
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(TASK_CAPACITY);
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
+    private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
     private final Set<Connection> lingering = new HashSet<>();                  // selector thread only
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
@@ -325,13 +326,19 @@ final class NioLoop implements AutoCloseable {
         }
         try {
             if (n < 0) {
-                c.decoder().endOfInput(object -> c.handler.onObject(c, object));
+                c.decoder().endOfInput(object -> c.handler.onFrame(c, WireCodec.decode(object)));
                 c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
                 return;
             }
-            c.decoder().feed(readBuffer.array(), 0, n, object -> {
+            c.decoder().feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
+                int next = scanner.scan(bytes, from, end, max);
+                if (next >= 0 && !c.closing && !c.closed) {
+                    c.handler.onFrame(c, new WireCodec.Chat(scanner.message()));
+                }
+                return next;
+            }, object -> {
                 if (!c.closing && !c.closed) {
-                    c.handler.onObject(c, object);
+                    c.handler.onFrame(c, WireCodec.decode(object));
                 }
             });
             c.handler.onReadComplete(c);
@@ -378,6 +385,8 @@ final class NioLoop implements AutoCloseable {
     }
 
     private void shutdown() {
+        running = false; // execute() refuses from here on
+        runTasks();      // what was handed over before the stop (a connection to register, say) is done
         try {
             flushPending(); // what was queued before the stop still leaves, as far as the sockets take it
         } catch (RuntimeException e) {

@@ -1,6 +1,5 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -35,6 +34,8 @@ final class PeerCore implements Connection.Handler {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
+    /** The group whose loop this core shares, or null when it owns its loop. */
+    private final TcpClientGroup group;
     private final DeliveryThread delivery;
     private final TcpListener listener;
     private final boolean single; // one connection: its end is the end of the whole
@@ -46,12 +47,24 @@ final class PeerCore implements Connection.Handler {
     /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
     private List<TcpMessage> batch = new ArrayList<>();
 
-    PeerCore(String name, TcpListener listener, boolean single) throws IOException {
-        this.loop = new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
+    /** A core with its own selector thread, or on {@code group}'s if not null. */
+    PeerCore(TcpClientGroup group, String name, TcpListener listener, boolean single) throws IOException {
+        this.group = group;
+        this.loop = group != null ? group.loop
+                : new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
         this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
         this.listener = listener;
         this.single = single;
-        loop.start();
+        if (group == null) {
+            loop.start();
+            return;
+        }
+        try {
+            group.add(this); // last: a group closing now may close this core at once
+        } catch (IOException e) {
+            delivery.close(CLOSE_TIMEOUT);
+            throw e;
+        }
     }
 
     int peerCount() {
@@ -104,24 +117,53 @@ final class PeerCore implements Connection.Handler {
 
     /** Writes what is queued (for up to two seconds), closes every connection and stops the threads. */
     void close() {
+        startClose();
+        awaitDone(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
+        endClose();
+    }
+
+    /** Asks the loop to write what is queued and then close this core's connections. */
+    void startClose() {
         if (closing.compareAndSet(false, true)) {
-            boolean queued = loop.execute(() -> {
+            if (!loop.execute(() -> {
                 if (peers.isEmpty()) {
                     finish(null);
                 }
                 for (Connection c : List.copyOf(peers)) {
                     c.closeAfterFlush();
                 }
-            });
-            try {
-                if (queued && !done.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("closing: queued bytes not written within {}", CLOSE_TIMEOUT);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            })) {
+                finish(null); // the loop has stopped, and its connections with it
             }
         }
-        loop.close(); // closes what is left; its handler calls finish()
+    }
+
+    /** Waits until the connections are closed or {@code deadline} (System.nanoTime()) passes. */
+    void awaitDone(long deadline) {
+        try {
+            if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                log.warn("closing: queued bytes not written within {}", CLOSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Cuts what is left, stops the delivery thread (and the loop, if this core owns it). */
+    void endClose() {
+        if (group == null) {
+            loop.close(); // closes what is left; its handler calls finish()
+        } else {
+            // The loop is shared: cut only this core's connections, whose ends finish this core.
+            if (done.getCount() > 0 && loop.execute(() -> {
+                for (Connection c : List.copyOf(peers)) {
+                    loop.close(c, null);
+                }
+            })) {
+                awaitDone(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
+            }
+            group.remove(this);
+        }
         finish(null);
         delivery.close(CLOSE_TIMEOUT);
     }
@@ -139,8 +181,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
-        WireCodec.Frame frame = WireCodec.decode(object);
+    public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
         if (frame instanceof WireCodec.Chat chat) {
             batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours
         } else if (frame instanceof WireCodec.Error e) {
@@ -199,7 +240,10 @@ final class PeerCore implements Connection.Handler {
         if (finished.compareAndSet(false, true)) {
             deliver(() -> listener.onClosed(cause));
             done.countDown();
-            if (loop.inLoop()) {
+            if (group != null) {
+                group.remove(this);
+            }
+            if (group == null && loop.inLoop()) {
                 loop.close(); // does not wait when called on the loop itself
             }
         }

@@ -18,9 +18,12 @@ import org.parley.core.Names;
  * }
  * }</pre>
  *
+ * <p>Many clients in one process can share one selector thread: connect them through a
+ * {@link TcpClientGroup}.
+ *
  * <p>Thread safety: every method may be called from any thread. The client runs two threads:
- * {@code parley-tcp-selector-<port>} for the socket and {@code parley-tcp-delivery-<port>},
- * on which the listener is called.
+ * {@code parley-tcp-selector-<port>} for the socket (or its group's thread) and
+ * {@code parley-tcp-delivery-<port>}, on which the listener is called.
  */
 public final class TopicClient extends PeerHandle {
     /** How long {@link #connect} waits for the server. */
@@ -44,8 +47,25 @@ public final class TopicClient extends PeerHandle {
      */
     public static TopicClient connect(String host, int port, List<String> topics, TcpListener listener)
             throws IOException {
+        return connect(null, host, port, topics, listener);
+    }
+
+    /**
+     * As {@link #connect(String, int, List, TcpListener)}, with the socket served by
+     * {@code group}'s selector thread; the client still has its own delivery thread. Closing
+     * the client leaves the group running; closing the group closes the client.
+     *
+     * <pre>{@code
+     * TopicClient client = TopicClient.connect(group, "127.0.0.1", 7777, List.of("dev"), listener);
+     * }</pre>
+     *
+     * @param group the group to join, or {@code null} for a selector thread of the client's own
+     * @throws IOException if the group is closed, or as {@link #connect(String, int, List, TcpListener)}
+     */
+    public static TopicClient connect(TcpClientGroup group, String host, int port, List<String> topics,
+            TcpListener listener) throws IOException {
         List<String> checked = checkTopics(topics);
-        PeerCore core = new PeerCore(Integer.toString(port), listener, true);
+        PeerCore core = new PeerCore(group, Integer.toString(port), listener, true);
         try {
             Connection c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core);
             TopicClient client = new TopicClient(core, c, checked);

@@ -1,6 +1,5 @@
 package org.parley.tcp;
 
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -59,7 +58,7 @@ public final class TopicServer implements ChatServer {
     private final AtomicLong registrations = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
-    private final Map<String, Set<Connection>> byTopic = new HashMap<>();
+    private final Map<String, Members> byTopic = new HashMap<>();
     // Every message of the hub, handed to the selector thread, which picks the recipients.
     private final Subscription hubSubscription;
 
@@ -188,9 +187,8 @@ public final class TopicServer implements ChatServer {
         }
 
         @Override
-        public void onObject(Connection c, TokenBuffer object) throws ProtocolException {
+        public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
             Client client = (Client) c.attachment;
-            WireCodec.Frame frame = WireCodec.decode(object);
             if (frame instanceof WireCodec.Registration r) {
                 register(c, client, r.topics());
             } else if (frame instanceof WireCodec.Chat chat) {
@@ -243,7 +241,7 @@ public final class TopicServer implements ChatServer {
         removed.removeAll(next);
         unregister(c, removed);
         for (String topic : next) {
-            byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(c);
+            byTopic.computeIfAbsent(topic, t -> new Members()).add(c);
         }
         client.topics = next;
         registrations.incrementAndGet();
@@ -252,8 +250,8 @@ public final class TopicServer implements ChatServer {
 
     private void unregister(Connection c, Set<String> topics) {
         for (String topic : topics) {
-            Set<Connection> set = byTopic.get(topic);
-            if (set != null && set.remove(c) && set.isEmpty()) {
+            Members members = byTopic.get(topic);
+            if (members != null && members.remove(c) && members.isEmpty()) {
                 byTopic.remove(topic);
             }
         }
@@ -261,20 +259,63 @@ public final class TopicServer implements ChatServer {
 
     /** Selector thread: sends {@code message} to the clients of its topic and of ALL, once each. */
     private void deliver(ChatMessage message, Object origin) {
-        Set<Connection> ofTopic = byTopic.getOrDefault(message.channel(), Set.of());
-        Set<Connection> ofAll = byTopic.getOrDefault(Names.ALL, Set.of());
-        if (ofTopic.isEmpty() && ofAll.isEmpty()) {
-            return;
+        Members ofTopic = byTopic.get(message.channel());
+        Members ofAll = byTopic.get(Names.ALL);
+        ByteBuffer bytes = null; // encoded once, on the first recipient, and shared by all
+        if (ofTopic != null) {
+            for (Connection c : ofTopic.array()) {
+                if (c != origin) {
+                    bytes = bytes != null ? bytes : encode(message, origin);
+                    c.send(bytes); // may close c, and change the sets: the array stays as it was
+                }
+            }
         }
-        Set<Connection> recipients = new LinkedHashSet<>(ofTopic);
-        recipients.addAll(ofAll);
-        recipients.remove(origin); // no echo
-        if (recipients.isEmpty()) {
-            return;
+        if (ofAll != null) {
+            for (Connection c : ofAll.array()) {
+                if (c != origin && (ofTopic == null || !ofTopic.contains(c))) { // once, from the topic
+                    bytes = bytes != null ? bytes : encode(message, origin);
+                    c.send(bytes);
+                }
+            }
         }
-        ByteBuffer bytes = encode(message, origin); // encode once, share among recipients
-        for (Connection c : recipients) {
-            c.send(bytes);
+    }
+
+    /**
+     * The connections registered for one topic, in order, and an array of them made again only
+     * after a change: a message goes to them without a copy of the set per message.
+     * Selector thread only.
+     */
+    private static final class Members {
+        private final Set<Connection> set = new LinkedHashSet<>();
+        private Connection[] array;
+
+        void add(Connection c) {
+            if (set.add(c)) {
+                array = null;
+            }
+        }
+
+        boolean remove(Connection c) {
+            boolean removed = set.remove(c);
+            if (removed) {
+                array = null;
+            }
+            return removed;
+        }
+
+        boolean contains(Connection c) {
+            return set.contains(c);
+        }
+
+        boolean isEmpty() {
+            return set.isEmpty();
+        }
+
+        Connection[] array() {
+            if (array == null) {
+                array = set.toArray(new Connection[0]);
+            }
+            return array;
         }
     }
 

@@ -211,10 +211,77 @@ final class WireCodec {
     }
 
     /**
-     * A chat message, encoded once: compact JSON and a newline. Written with the streaming
-     * generator, not through a tree: the same bytes, without a map per object.
+     * A chat message, encoded once: compact JSON and a newline. When every string is printable
+     * ASCII without a quote or backslash (what Jackson writes as it is), the bytes are put
+     * together by hand; else Jackson's generator writes them, escapes and all. Same bytes
+     * either way.
      */
     static ByteBuffer encodeChat(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
+        if (!isVerbatim(source.ip()) || (destination != null && !isVerbatim(destination.ip()))
+                || !isVerbatim(topic) || !isVerbatim(text) || (user != null && !isVerbatim(user))) {
+            return encodeChatWithJackson(source, destination, topic, text, user);
+        }
+        int size = 96 + source.ip().length() + topic.length() + text.length()
+                + (destination != null ? 48 + destination.ip().length() : 0) + (user != null ? 12 + user.length() : 0);
+        Ascii out = new Ascii(size);
+        out.put("{\"source\":");
+        out.address(source);
+        if (destination != null) {
+            out.put(",\"destination\":");
+            out.address(destination);
+        }
+        out.put(",\"message\":{\"topic\":\"").put(topic).put("\",\"text\":\"").put(text);
+        if (user != null) {
+            out.put("\",\"user\":\"").put(user);
+        }
+        out.put("\"}}\n");
+        return ByteBuffer.wrap(out.bytes, 0, out.length).asReadOnlyBuffer();
+    }
+
+    /** Whether Jackson writes {@code s} as it is: printable ASCII, no quote, no backslash. */
+    private static boolean isVerbatim(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An ASCII byte array being filled; its size is known in advance. */
+    private static final class Ascii {
+        final byte[] bytes;
+        int length;
+
+        Ascii(int size) {
+            bytes = new byte[size];
+        }
+
+        Ascii put(String s) {
+            s.getBytes(0, s.length(), bytes, length); // ASCII: the deprecated copy is exact and cheapest
+            length += s.length();
+            return this;
+        }
+
+        void address(TcpAddress a) {
+            put("{\"ip\":\"").put(a.ip()).put("\",\"port\":\"").digits(a.port()).put("\"}");
+        }
+
+        /** A port's decimal digits, without a string in between. */
+        Ascii digits(int port) {
+            int n = port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
+            for (int i = length + n - 1, v = port; i >= length; i--, v /= 10) {
+                bytes[i] = (byte) ('0' + v % 10);
+            }
+            length += n;
+            return this;
+        }
+    }
+
+    /** {@link #encodeChat} by Jackson's generator, for strings that need escaping or are not ASCII. */
+    static ByteBuffer encodeChatWithJackson(TcpAddress source, TcpAddress destination, String topic, String text,
+            String user) {
         ByteArrayBuilder out = new ByteArrayBuilder(160 + text.length());
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();

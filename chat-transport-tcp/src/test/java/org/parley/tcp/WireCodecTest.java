@@ -203,4 +203,28 @@ class WireCodecTest {
         copy.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
     }
+
+    @Test
+    void chatIsEncodedToTheSameBytesAsJacksonWritesWhateverTheStrings() {
+        List<String> strings = List.of("", "plain text", "a\"quote", "back\\slash", "tab\tnew\nline", "\u0000\u001f",
+                "\u007f del", "caf\u00e9", "\uD83D\uDE00", "/slash/", "~!@#$%^&*()_+{}[]:;'<>,.?", "x".repeat(1000));
+        for (int port : new int[] {0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535}) {
+            TcpAddress a = new TcpAddress("10.0.0.1", port);
+            assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(a, a, "t", "x", null)),
+                    StandardCharsets.UTF_8.decode(WireCodec.encodeChat(a, a, "t", "x", null)), "port " + port);
+        }
+        TcpAddress v4 = new TcpAddress("127.0.0.1", 65535);
+        TcpAddress v6 = new TcpAddress("fe80::1", 0);
+        for (String s : strings) {
+            for (TcpAddress destination : java.util.Arrays.asList(null, v6)) {
+                for (String user : java.util.Arrays.asList(null, "bob", s)) {
+                    assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(v4, destination, "t", s, user)),
+                            StandardCharsets.UTF_8.decode(WireCodec.encodeChat(v4, destination, "t", s, user)), s);
+                    assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(
+                                    new TcpAddress(s, 1), destination, s, "x", user)),
+                            StandardCharsets.UTF_8.decode(WireCodec.encodeChat(new TcpAddress(s, 1), destination, s, "x", user)), s);
+                }
+            }
+        }
+    }
 }
