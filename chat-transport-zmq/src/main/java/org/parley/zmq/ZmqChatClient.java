@@ -67,7 +67,8 @@ import org.zeromq.ZMQException;
  * unless the old server answered it first.
  *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
- * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads. The futures
+ * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, which the
+ * clients of one {@link ZmqClientGroup} share. The futures
  * this client returns are completed on its I/O thread: actions chained with the non-async
  * methods ({@code thenAccept}, ...) run there and must not block.
  *
@@ -78,7 +79,8 @@ public final class ZmqChatClient implements ChatClient {
     private static final long POLL_MILLIS = 200;
     private static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int SUB_BATCH = 1024;
-    private static final String MONITOR_ENDPOINT = "inproc://parley-sub-monitor";
+    /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
+    private static final AtomicInteger MONITORS = new AtomicInteger();
     /**
      * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
      * its frame limit; this bounds what a foreign server can make the client buffer.
@@ -87,7 +89,9 @@ public final class ZmqChatClient implements ChatClient {
 
     private final ZmqClientOptions options;
     private final String postEndpoint;
+    /** This client's own context, or a shadow of its group's: closing it closes our sockets only. */
     private final ZContext context;
+    private final ZmqClientGroup group; // null for a client with a context of its own
     private final boolean hasPost;
     private final boolean hasPub;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -117,12 +121,13 @@ public final class ZmqChatClient implements ChatClient {
     private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
     private final Map<String, Long> heldOverflow = new HashMap<>();
 
-    private ZmqChatClient(ZmqClientOptions options) throws IOException {
+    private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
         this.options = options;
+        this.group = group;
         this.hasPost = options.postPort() != ZmqClientOptions.NO_PORT;
         this.hasPub = options.pubPort() != ZmqClientOptions.NO_PORT;
         this.postEndpoint = hasPost ? "tcp://" + options.host() + ":" + options.postPort() : null;
-        this.context = new ZContext(1);
+        this.context = group == null ? new ZContext(1) : ZContext.shadow(group.context());
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
                 options.receiveHighWaterMark());
         this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());
@@ -144,7 +149,9 @@ public final class ZmqChatClient implements ChatClient {
     /** I/O thread: makes and connects the sockets, reporting the outcome to the constructor. */
     private boolean open() {
         try {
-            IoTicker.attach(context);
+            if (group == null) {
+                IoTicker.attach(context); // a group has one for all its clients
+            }
             if (hasPost) {
                 dealer = context.createSocket(SocketType.DEALER);
                 dealer.setLinger(0);
@@ -160,12 +167,16 @@ public final class ZmqChatClient implements ChatClient {
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
                 sub.setMaxMsgSize(MAX_INCOMING_BYTES);
-                // Each (re)connection of SUB is followed by an epoch probe: a server restarted on
-                // the same port numbers its messages from 1 again.
-                sub.monitor(MONITOR_ENDPOINT, ZMQ.EVENT_CONNECTED);
-                monitor = context.createSocket(SocketType.PAIR);
-                monitor.setLinger(0);
-                monitor.connect(MONITOR_ENDPOINT);
+                if (hasPost) {
+                    // Each (re)connection of SUB is followed by an epoch probe: a server restarted
+                    // on the same port numbers its messages from 1 again. Without a post port
+                    // there is nothing to probe with, so no monitor either.
+                    String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
+                    sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
+                    monitor = context.createSocket(SocketType.PAIR);
+                    monitor.setLinger(0);
+                    monitor.connect(endpoint);
+                }
                 connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
             }
             waker = new Waker(context, "client-" + options.user());
@@ -187,7 +198,17 @@ public final class ZmqChatClient implements ChatClient {
      * @throws IOException if the address is not usable
      */
     public static ZmqChatClient connect(ZmqClientOptions options) throws IOException {
-        return new ZmqChatClient(options);
+        return new ZmqChatClient(options, null);
+    }
+
+    /** A client in {@code group}'s context: see {@link ZmqClientGroup#connect}. */
+    static ZmqChatClient connect(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
+        return new ZmqChatClient(options, Objects.requireNonNull(group, "group"));
+    }
+
+    /** Whether the socket thread has finished (its sockets are closed). */
+    boolean stopped() {
+        return !ioThread.isAlive();
     }
 
     private static void connect(ZMQ.Socket socket, String endpoint) throws IOException {
@@ -314,6 +335,9 @@ public final class ZmqChatClient implements ChatClient {
             log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
         }
         delivery.close();
+        if (group != null) {
+            group.forget(this);
+        }
     }
 
     @Override
@@ -487,6 +511,8 @@ public final class ZmqChatClient implements ChatClient {
         }
         if (sub != null) {
             poller.register(sub, ZMQ.Poller.POLLIN);
+        }
+        if (monitor != null) {
             poller.register(monitor, ZMQ.Poller.POLLIN);
         }
         try {
@@ -523,9 +549,14 @@ public final class ZmqChatClient implements ChatClient {
             }
             pending.clear();
             failQueued();
+            if (monitor != null) {
+                // Closes the monitor's own socket now: in a group's context a forgotten one
+                // would keep the context from terminating.
+                sub.monitor(null, 0);
+            }
             poller.close();
             waker.close();
-            context.close();
+            context.close(); // a group's shadow: our sockets only
         }
     }
 
