@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.MessageListener;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
+import org.parley.zmq.ZmqClientGroup;
 import org.parley.zmq.ZmqClientOptions;
 import org.parley.zmq.ZmqServerOptions;
 import org.slf4j.Logger;
@@ -17,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * Parley ZeroMQ: a {@link ZmqChatServer} in this JVM on loopback ports, K {@link ZmqChatClient}
  * subscribers of channel {@code bench}, and posting clients that post through their DEALER
  * sockets, pipelined (a post's acknowledgement is not awaited before the next is sent).
+ *
+ * <p>The clients (subscribers and posting clients) share one {@link ZmqClientGroup}, so one JeroMQ
+ * I/O thread serves all their connections, as {@link RawJeromqScenario}'s SUB sockets share one
+ * context; each client keeps its own socket and delivery threads. The server has a context of its
+ * own, as it would in its own process.
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
  * that fails (no acknowledgement within the request timeout) is counted and logged; the message
@@ -31,6 +37,7 @@ final class ParleyZmqScenario extends BaseScenario {
 
     private final int k;
     private ZmqChatServer zmqServer;
+    private ZmqClientGroup group;
     private final List<ZmqChatClient> clients = new ArrayList<>();
     private final AtomicLong failedPosts = new AtomicLong();
 
@@ -42,9 +49,10 @@ final class ParleyZmqScenario extends BaseScenario {
     @Override
     public void setup(DeliverySink sink) throws IOException {
         zmqServer = ZmqChatServer.start(ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0).build());
+        group = ZmqClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;
-            ZmqChatClient c = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
+            ZmqChatClient c = group.connect(ZmqClientOptions.builder().host("127.0.0.1")
                     .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).user("sub" + i).build());
             clients.add(c);
             MessageListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
@@ -54,7 +62,7 @@ final class ParleyZmqScenario extends BaseScenario {
 
     @Override
     public Sender openSender(int index) throws IOException {
-        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
+        ZmqChatClient client = group.connect(ZmqClientOptions.builder().host("127.0.0.1")
                 .postPort(zmqServer.postPort()).pubPort(ZmqClientOptions.NO_PORT).user("post" + index).build());
         synchronized (clients) {
             clients.add(client);
@@ -89,6 +97,9 @@ final class ParleyZmqScenario extends BaseScenario {
                 c.close();
             }
             clients.clear();
+        }
+        if (group != null) {
+            group.close();
         }
         if (failedPosts.get() > 0) {
             log.warn("{} posts failed", failedPosts.get());
