@@ -119,6 +119,11 @@ public final class ZmqChatClient implements ChatClient {
     private int probing; // epoch probes in flight; publications are held while > 0
     private boolean subConnectedBefore;
     private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
+    /**
+     * Publications handed to the delivery thread and not yet delivered: the delivery queue's
+     * bound is in messages ({@code receiveHighWaterMark}), whatever the size of the batches.
+     */
+    private final AtomicInteger queuedMessages = new AtomicInteger();
     private final Map<String, Long> heldOverflow = new HashMap<>();
 
     private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
@@ -609,24 +614,28 @@ public final class ZmqChatClient implements ChatClient {
         serverEpoch = epoch;
     }
 
-    private void dispatch(ChatMessage m) {
+    /** I/O thread: hands one pass's publications, in order, to the subscriptions. */
+    private void dispatch(List<ChatMessage> batch) {
         if (probing > 0) {
-            if (held.size() < options.receiveHighWaterMark()) {
-                held.add(m);
-            } else {
-                heldOverflow.merge(m.channel(), m.seq(), Math::max);
+            for (ChatMessage m : batch) {
+                if (held.size() < options.receiveHighWaterMark()) {
+                    held.add(m);
+                } else {
+                    heldOverflow.merge(m.channel(), m.seq(), Math::max);
+                }
             }
             return;
         }
         for (ClientSubscription s : subscriptions) {
-            s.offer(m);
+            s.offer(batch);
         }
     }
 
     private void releaseHeld() {
-        ChatMessage m;
-        while ((m = held.poll()) != null) {
-            dispatch(m);
+        if (!held.isEmpty()) {
+            List<ChatMessage> all = new ArrayList<>(held);
+            held.clear();
+            dispatch(all);
         }
         for (Map.Entry<String, Long> e : heldOverflow.entrySet()) {
             for (ClientSubscription s : subscriptions) {
@@ -634,6 +643,17 @@ public final class ZmqChatClient implements ChatClient {
             }
         }
         heldOverflow.clear();
+    }
+
+    /**
+     * I/O thread: reserves room for up to {@code n} messages in the delivery queue and returns
+     * how many fit. Only this thread adds, so the room it sees can only grow meanwhile.
+     */
+    private int admit(int n) {
+        int room = options.receiveHighWaterMark() - queuedMessages.get();
+        int admitted = Math.max(0, Math.min(n, room));
+        queuedMessages.addAndGet(admitted);
+        return admitted;
     }
 
     private void failQueued() {
@@ -710,10 +730,11 @@ public final class ZmqChatClient implements ChatClient {
     }
 
     private void receivePublications() {
+        List<ChatMessage> batch = null;
         for (int i = 0; i < SUB_BATCH; i++) {
             byte[] topic = sub.recv(ZMQ.DONTWAIT);
             if (topic == null) {
-                return;
+                break;
             }
             byte[] body = sub.hasReceiveMore() ? sub.recv(0) : null;
             boolean extra = false;
@@ -736,7 +757,13 @@ public final class ZmqChatClient implements ChatClient {
                 log.warn("publication of channel {} under another topic ignored", m.channel());
                 continue;
             }
-            dispatch(m);
+            if (batch == null) {
+                batch = new ArrayList<>();
+            }
+            batch.add(m);
+        }
+        if (batch != null) {
+            dispatch(batch);
         }
     }
 
@@ -789,14 +816,39 @@ public final class ZmqChatClient implements ChatClient {
             return channel;
         }
 
-        /** I/O thread: hands a publication to the delivery thread, or remembers it was dropped. */
-        void offer(ChatMessage m) {
-            if (!active || !(Names.ALL.equals(channel) || channel.equals(m.channel()))) {
+        /**
+         * I/O thread: hands the publications of its channel to the delivery thread as one task
+         * (one wake-up, not one per message), as many as the queue has room for; the rest are
+         * remembered as dropped and fetched from history later.
+         */
+        void offer(List<ChatMessage> batch) {
+            if (!active) {
                 return;
             }
+            List<ChatMessage> mine = batch;
+            if (!Names.ALL.equals(channel)) {
+                mine = new ArrayList<>(batch.size());
+                for (ChatMessage m : batch) {
+                    if (channel.equals(m.channel())) {
+                        mine.add(m);
+                    }
+                }
+                if (mine.isEmpty()) {
+                    return;
+                }
+            }
             int g = generation;
-            if (!dropped.isEmpty() || !delivery.submit(() -> deliver(m, g))) {
-                // Once one is dropped, later ones wait for the catch-up too, to keep the order.
+            // Once one is dropped, later ones wait for the catch-up too, to keep the order.
+            int admitted = dropped.isEmpty() ? admit(mine.size()) : 0;
+            if (admitted > 0) {
+                List<ChatMessage> part = List.copyOf(mine.subList(0, admitted));
+                if (!delivery.submit(() -> deliverAll(part, g))) {
+                    queuedMessages.addAndGet(-admitted);
+                    admitted = 0;
+                }
+            }
+            for (int i = admitted; i < mine.size(); i++) {
+                ChatMessage m = mine.get(i);
                 dropped.merge(m.channel(), m.seq(), Math::max);
             }
         }
@@ -827,6 +879,21 @@ public final class ZmqChatClient implements ChatClient {
             if (g != trackedGeneration) {
                 tracker.restart();
                 trackedGeneration = g;
+            }
+        }
+
+        private void deliverAll(List<ChatMessage> part, int g) {
+            try {
+                for (ChatMessage m : part) {
+                    try {
+                        deliver(m, g);
+                    } catch (RuntimeException e) {
+                        // As the delivery thread does for a task: one failing call loses one message.
+                        log.error("a listener failed on {}", Thread.currentThread().getName(), e);
+                    }
+                }
+            } finally {
+                queuedMessages.addAndGet(-part.size());
             }
         }
 

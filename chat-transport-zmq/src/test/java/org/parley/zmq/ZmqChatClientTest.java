@@ -239,6 +239,29 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void listenerThatThrowsLosesOnlyTheMessageItThrewOn() throws Exception {
+        ZmqChatClient bob = client("bob");
+        RecordingListener seen = new RecordingListener();
+        bob.subscribe("general", m -> {
+            if (m.text().equals("boom")) {
+                throw new IllegalStateException("listener failure on purpose");
+            }
+            seen.onMessage(m);
+        });
+        ZmqChatClient alice = client("alice");
+        ZmqTestSupport.awaitJoined(bob, alice);
+        // Pipelined, so that they most likely arrive in one pass and are delivered as one batch.
+        List<CompletableFuture<PostAck>> acks = new ArrayList<>();
+        for (String text : List.of("before", "boom", "after", "boom", "last")) {
+            acks.add(alice.post("general", text));
+        }
+        for (CompletableFuture<PostAck> f : acks) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("before", "after", "last"), texts(seen.next(3)));
+    }
+
+    @Test
     void slowListenerStillGetsEveryMessageOnceInOrder() throws Exception {
         ZmqChatClient slow = ZmqChatClient.connect(ZmqTestSupport.clientOf(server, "slow")
                 .receiveHighWaterMark(2).build());
