@@ -486,16 +486,27 @@ final class Wire {
         @Override
         public boolean string(String name, String value) {
             name(name);
-            int n = value.length();
-            room(n + 2);
-            buf[len++] = '"';
+            // As UTF-8, a string is as many bytes as chars only if every char is ASCII; the JDK
+            // copies such a string in one go, and a loop over bytes then checks the rest. A loop
+            // of charAt over each text led the server's profile.
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            int n = bytes.length;
+            if (n != value.length()) {
+                return false;
+            }
             for (int i = 0; i < n; i++) {
-                char c = value.charAt(i);
-                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                byte c = bytes[i];
+                if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
                     return false;
                 }
-                buf[len++] = (byte) c;
+                if (c == '?' && value.charAt(i) != '?') {
+                    return false; // a lone surrogate, which the encoder replaced
+                }
             }
+            room(n + 2);
+            buf[len++] = '"';
+            System.arraycopy(bytes, 0, buf, len, n);
+            len += n;
             buf[len++] = '"';
             return true;
         }

@@ -72,6 +72,11 @@ class WireTest {
                     .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
             assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
         }
+        // UTF-8 encoding turns a lone surrogate into '?', one byte: it must not pass for ASCII.
+        String lone = "what\uD800?";
+        ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
+                .put("channel", "dev").put("text", lone).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
+        assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", lone, t));
     }
 
     @Test
