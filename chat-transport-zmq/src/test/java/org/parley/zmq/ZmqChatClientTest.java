@@ -258,7 +258,7 @@ class ZmqChatClientTest {
         for (CompletableFuture<PostAck> f : acks) {
             f.get(5, TimeUnit.SECONDS);
         }
-        assertEquals(List.of("before", "after", "last"), texts(seen.next(3)));
+        assertEquals(List.of("before", "after", "last"), ZmqTestSupport.texts(seen.next(3)));
     }
 
     @Test
@@ -308,7 +308,7 @@ class ZmqChatClientTest {
                 alice.post("general", "before " + i).join();
             }
         }
-        assertEquals(List.of("before 1", "before 2", "before 3"), texts(seen.next(3)));
+        assertEquals(List.of("before 1", "before 2", "before 3"), ZmqTestSupport.texts(seen.next(3)));
         String oldEpoch = server.hub().epoch();
         int postPort = server.postPort();
         int pubPort = server.pubPort();
@@ -326,15 +326,11 @@ class ZmqChatClientTest {
             ZmqTestSupport.awaitJoined(bob, carol);
             carol.post("general", "after 4").join();
             List<ChatMessage> after = seen.next(4);
-            assertEquals(List.of("after 1", "after 2", "bob is back", "after 4"), texts(after));
+            assertEquals(List.of("after 1", "after 2", "bob is back", "after 4"), ZmqTestSupport.texts(after));
             assertEquals(List.of(1L, 2L, 3L, 4L), after.stream().map(ChatMessage::seq).toList());
             carol.post("general", "after 5").join();
             assertEquals("after 5", seen.next().text(), "nothing twice: the next one is the next post");
         }
-    }
-
-    private static List<String> texts(List<ChatMessage> messages) {
-        return messages.stream().map(ChatMessage::text).toList();
     }
 
     @Test

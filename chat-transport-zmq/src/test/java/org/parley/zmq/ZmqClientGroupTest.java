@@ -38,22 +38,27 @@ class ZmqClientGroupTest {
         return group.connect(ZmqTestSupport.clientOf(server, user).build());
     }
 
+    /** What {@code client} receives on general from now on. */
+    private static RecordingListener general(ZmqChatClient client) {
+        RecordingListener seen = new RecordingListener();
+        client.subscribe("general", seen);
+        return seen;
+    }
+
     @Test
     void twoClientsOfOneGroupExchangeMessages() throws Exception {
         ZmqChatClient alice = member("alice");
         ZmqChatClient bob = member("bob");
-        RecordingListener aliceSees = new RecordingListener();
-        RecordingListener bobSees = new RecordingListener();
-        alice.subscribe("general", aliceSees);
-        bob.subscribe("general", bobSees);
+        RecordingListener aliceSees = general(alice);
+        RecordingListener bobSees = general(bob);
         ZmqTestSupport.awaitJoined(alice, bob);
         ZmqTestSupport.awaitJoined(bob, alice);
 
         alice.post("general", "hi bob").get(5, TimeUnit.SECONDS);
         bob.post("general", "hi alice").get(5, TimeUnit.SECONDS);
 
-        assertEquals(List.of("hi bob", "hi alice"), texts(aliceSees.next(2)));
-        assertEquals(List.of("hi bob", "hi alice"), texts(bobSees.next(2)));
+        assertEquals(List.of("hi bob", "hi alice"), ZmqTestSupport.texts(aliceSees.next(2)));
+        assertEquals(List.of("hi bob", "hi alice"), ZmqTestSupport.texts(bobSees.next(2)));
         assertEquals(2, group.size());
     }
 
@@ -61,8 +66,7 @@ class ZmqClientGroupTest {
     void closingOneClientLeavesTheOtherWorking() throws Exception {
         ZmqChatClient alice = member("alice");
         ZmqChatClient bob = member("bob");
-        RecordingListener bobSees = new RecordingListener();
-        bob.subscribe("general", bobSees);
+        RecordingListener bobSees = general(bob);
         ZmqTestSupport.awaitJoined(bob, bob);
 
         alice.close();
@@ -72,7 +76,7 @@ class ZmqClientGroupTest {
         carol.post("general", "still here").get(5, TimeUnit.SECONDS);
         bob.post("general", "me too").get(5, TimeUnit.SECONDS);
 
-        assertEquals(List.of("still here", "me too"), texts(bobSees.next(2)));
+        assertEquals(List.of("still here", "me too"), ZmqTestSupport.texts(bobSees.next(2)));
     }
 
     @Test
@@ -100,10 +104,8 @@ class ZmqClientGroupTest {
     void twoSubscribersOfOneGroupBothFollowAServerRestart() throws Exception {
         ZmqChatClient alice = member("alice");
         ZmqChatClient bob = member("bob");
-        RecordingListener aliceSees = new RecordingListener();
-        RecordingListener bobSees = new RecordingListener();
-        alice.subscribe("general", aliceSees);
-        bob.subscribe("general", bobSees);
+        RecordingListener aliceSees = general(alice);
+        RecordingListener bobSees = general(bob);
         try (ChatClient dave = server.hub().connect("dave")) {
             ZmqTestSupport.awaitJoined(alice, dave);
             ZmqTestSupport.awaitJoined(bob, dave);
@@ -126,13 +128,9 @@ class ZmqClientGroupTest {
             carol.post("general", "after 2").join();
             for (RecordingListener seen : List.of(aliceSees, bobSees)) {
                 List<ChatMessage> after = seen.next(2);
-                assertEquals(List.of("after 1", "after 2"), texts(after));
+                assertEquals(List.of("after 1", "after 2"), ZmqTestSupport.texts(after));
                 assertEquals(List.of(1L, 2L), after.stream().map(ChatMessage::seq).toList());
             }
         }
-    }
-
-    private static List<String> texts(List<ChatMessage> messages) {
-        return messages.stream().map(ChatMessage::text).toList();
     }
 }
