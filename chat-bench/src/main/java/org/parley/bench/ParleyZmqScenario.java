@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.MessageListener;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
-import org.parley.zmq.ZmqClientGroup;
 import org.parley.zmq.ZmqClientOptions;
 import org.parley.zmq.ZmqServerOptions;
 import org.slf4j.Logger;
@@ -19,10 +18,12 @@ import org.slf4j.LoggerFactory;
  * subscribers of channel {@code bench}, and posting clients that post through their DEALER
  * sockets, pipelined (a post's acknowledgement is not awaited before the next is sent).
  *
- * <p>The clients (subscribers and posting clients) share one {@link ZmqClientGroup}, so one JeroMQ
- * I/O thread serves all their connections, as {@link RawJeromqScenario}'s SUB sockets share one
- * context; each client keeps its own socket and delivery threads. The server has a context of its
- * own, as it would in its own process.
+ * <p>Each client has a JeroMQ context of its own (its own I/O thread), as separate processes
+ * would. Sharing one {@code ZmqClientGroup} among them, as raw JeroMQ's SUB sockets share one
+ * context, was measured and was slower on two shared cores: with a socket thread and a delivery
+ * thread per client runnable beside it, the one I/O thread moving every client's bytes fell
+ * behind (K=100: 164k to 223k deliveries/s with the group against 229k to 411k without, in
+ * alternating runs).
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
  * that fails (no acknowledgement within the request timeout) is counted and logged; the message
@@ -37,7 +38,6 @@ final class ParleyZmqScenario extends BaseScenario {
 
     private final int k;
     private ZmqChatServer zmqServer;
-    private ZmqClientGroup group;
     private final List<ZmqChatClient> clients = new ArrayList<>();
     private final AtomicLong failedPosts = new AtomicLong();
 
@@ -49,10 +49,9 @@ final class ParleyZmqScenario extends BaseScenario {
     @Override
     public void setup(DeliverySink sink) throws IOException {
         zmqServer = ZmqChatServer.start(ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0).build());
-        group = ZmqClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;
-            ZmqChatClient c = group.connect(ZmqClientOptions.builder().host("127.0.0.1")
+            ZmqChatClient c = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
                     .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).user("sub" + i).build());
             clients.add(c);
             MessageListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
@@ -62,7 +61,7 @@ final class ParleyZmqScenario extends BaseScenario {
 
     @Override
     public Sender openSender(int index) throws IOException {
-        ZmqChatClient client = group.connect(ZmqClientOptions.builder().host("127.0.0.1")
+        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
                 .postPort(zmqServer.postPort()).pubPort(ZmqClientOptions.NO_PORT).user("post" + index).build());
         synchronized (clients) {
             clients.add(client);
@@ -97,9 +96,6 @@ final class ParleyZmqScenario extends BaseScenario {
                 c.close();
             }
             clients.clear();
-        }
-        if (group != null) {
-            group.close();
         }
         if (failedPosts.get() > 0) {
             log.warn("{} posts failed", failedPosts.get());
