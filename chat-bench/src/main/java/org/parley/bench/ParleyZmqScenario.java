@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * would. Sharing one {@code ZmqClientGroup} among them, as raw JeroMQ's SUB sockets share one
  * context, was measured and was slower on two shared cores: with a socket thread and a delivery
  * thread per client runnable beside it, the one I/O thread moving every client's bytes fell
- * behind (K=100: 164k to 223k deliveries/s with the group against 229k to 411k without, in
- * alternating runs).
+ * behind (K=100: 164k to 223k deliveries/s with the group against 229k to 411k with the
+ * subscribers on contexts of their own, in alternating runs).
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
  * that fails (no acknowledgement within the request timeout) is counted and logged; the message

@@ -42,15 +42,28 @@ public final class ZmqClientGroup implements AutoCloseable {
     private final Set<ZmqChatClient> clients = new LinkedHashSet<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    private ZmqClientGroup() {
-        this.context = new ZContext(1);
+    private ZmqClientGroup(int ioThreads) {
+        this.context = new ZContext(ioThreads);
         // One ticker for all the group's connections (see IoTicker): they share its I/O thread.
         IoTicker.attach(context);
     }
 
     /** A group with one I/O thread, empty until {@link #connect} is called. */
     public static ZmqClientGroup create() {
-        return new ZmqClientGroup();
+        return create(1);
+    }
+
+    /**
+     * A group whose connections are spread over {@code ioThreads} I/O threads: for many busy
+     * clients, where one thread moving every client's bytes would fall behind.
+     *
+     * @throws IllegalArgumentException if {@code ioThreads < 1}
+     */
+    public static ZmqClientGroup create(int ioThreads) {
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads < 1: " + ioThreads);
+        }
+        return new ZmqClientGroup(ioThreads);
     }
 
     /**

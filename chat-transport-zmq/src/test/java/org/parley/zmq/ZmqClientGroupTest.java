@@ -63,6 +63,19 @@ class ZmqClientGroupTest {
     }
 
     @Test
+    void clientsOfAGroupWithTwoIoThreadsExchangeMessages() throws Exception {
+        try (ZmqClientGroup wide = ZmqClientGroup.create(2)) {
+            ZmqChatClient alice = wide.connect(ZmqTestSupport.clientOf(server, "alice").build());
+            ZmqChatClient bob = wide.connect(ZmqTestSupport.clientOf(server, "bob").build());
+            RecordingListener bobSees = general(bob);
+            ZmqTestSupport.awaitJoined(bob, alice);
+            alice.post("general", "over two threads").get(5, TimeUnit.SECONDS);
+            assertEquals("over two threads", bobSees.next().text());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ZmqClientGroup.create(0));
+    }
+
+    @Test
     void closingOneClientLeavesTheOtherWorking() throws Exception {
         ZmqChatClient alice = member("alice");
         ZmqChatClient bob = member("bob");
