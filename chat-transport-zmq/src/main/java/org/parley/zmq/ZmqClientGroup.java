@@ -25,9 +25,10 @@ import org.zeromq.ZContext;
  *
  * <p>Each client still has its own socket thread and its own delivery thread, so listeners of
  * one client never wait for another's. What is shared is the thread that moves bytes between
- * the sockets and TCP: with many clients (a bot farm, a test, a benchmark) that saves threads
- * and lets that one thread serve all connections in one pass instead of each client's thread
- * being woken for each message. A single client gains nothing from a group.
+ * the sockets and TCP: with many clients (a bot farm, a test) that saves a thread, a
+ * selector and a ticker per client. It is not free: one I/O thread can fall behind many
+ * busy clients on few cores, so {@link #create(int)} spreads the connections over more. A
+ * single client gains nothing from a group.
  *
  * <p>Closing a client leaves the group and its other clients working. Closing the group closes
  * the clients still open, then the context; it waits a bounded time and is idempotent.
