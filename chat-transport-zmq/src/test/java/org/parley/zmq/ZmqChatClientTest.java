@@ -239,6 +239,20 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void subscriberWithoutPostPortReceivesWhatOthersPost() throws Exception {
+        // No post port: no epoch probe, so no connection monitor either; publications still flow.
+        ZmqChatClient watcher = ZmqChatClient.connect(ZmqClientOptions.builder()
+                .pubPort(server.pubPort()).user("watcher").build());
+        closeables.add(watcher);
+        RecordingListener seen = new RecordingListener();
+        watcher.subscribe("general", seen);
+        ZmqChatClient alice = client("alice");
+        ZmqTestSupport.awaitJoined(watcher, alice);
+        alice.post("general", "to the watcher").get(5, TimeUnit.SECONDS);
+        assertEquals("to the watcher", seen.next().text());
+    }
+
+    @Test
     void listenerThatThrowsLosesOnlyTheMessageItThrewOn() throws Exception {
         ZmqChatClient bob = client("bob");
         RecordingListener seen = new RecordingListener();
