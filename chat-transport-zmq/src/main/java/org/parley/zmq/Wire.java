@@ -189,6 +189,12 @@ final class Wire {
      * everything else to the tree, which names what is wrong.
      */
     private static Object[] flatFields(byte[] body, List<String> names) {
+        Object[] values = AsciiReader.read(body, names);
+        return values != null ? values : jacksonFlatFields(body, names);
+    }
+
+    /** {@link #flatFields} through Jackson's parser: for what {@link AsciiReader} leaves, such as escapes. */
+    static Object[] jacksonFlatFields(byte[] body, List<String> names) {
         Object[] values = new Object[names.size()];
         try (JsonParser p = PLAIN.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -221,6 +227,160 @@ final class Wire {
             return null; // not JSON, trailing tokens: the tree path says which
         }
         return values;
+    }
+
+    /**
+     * Reads a flat object by hand when it is plain: every name and string printable ASCII
+     * without escapes, numbers whole and non-negative with at most 18 digits, no leading zero.
+     * It returns exactly what {@link #jacksonFlatFields} would for such a body; for anything
+     * else (an escape, a non-ASCII byte, another kind of value, malformed JSON) it returns null
+     * and the caller asks Jackson, so the two never disagree on what is accepted. Creating a
+     * Jackson parser per frame (its buffer recycler, its context) led the profile of every
+     * subscriber, which reads each publication, and of the server, which reads each post.
+     */
+    static final class AsciiReader {
+        private static final int MAX_DIGITS = 18; // any 18 digits fit in a long
+
+        private final byte[] b;
+        private int i;
+
+        private AsciiReader(byte[] body) {
+            this.b = body;
+        }
+
+        static Object[] read(byte[] body, List<String> names) {
+            return new AsciiReader(body).object(names);
+        }
+
+        private Object[] object(List<String> names) {
+            Object[] values = new Object[names.size()];
+            if (next() != '{') {
+                return null;
+            }
+            int c = next();
+            if (c == '}') {
+                return end() ? values : null;
+            }
+            while (true) {
+                if (c != '"') {
+                    return null;
+                }
+                int index = name(names);
+                if (index < 0 || values[index] != null || next() != ':') {
+                    return null;
+                }
+                Object v = value(next());
+                if (v == null) {
+                    return null;
+                }
+                values[index] = v;
+                c = next();
+                if (c == '}') {
+                    return end() ? values : null;
+                }
+                if (c != ',') {
+                    return null;
+                }
+                c = next();
+            }
+        }
+
+        /** The next byte that is not JSON whitespace, or -1 at the end. */
+        private int next() {
+            while (i < b.length) {
+                byte c = b[i++];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                    return c & 0xff; // a non-ASCII byte is not -1, the end
+                }
+            }
+            return -1;
+        }
+
+        private boolean end() {
+            return next() == -1;
+        }
+
+        /** After an opening quote: the plain string's end (at its closing quote), or -1. */
+        private int stringEnd() {
+            for (int j = i; j < b.length; j++) {
+                byte c = b[j];
+                if (c == '"') {
+                    return j;
+                }
+                if (c < 0x20 || c == '\\') { // control, escape, or (negative) a non-ASCII byte
+                    return -1;
+                }
+            }
+            return -1;
+        }
+
+        /** After an opening quote: the index of the field's name in {@code names}, or -1. */
+        private int name(List<String> names) {
+            int end = stringEnd();
+            if (end < 0) {
+                return -1;
+            }
+            int start = i;
+            i = end + 1;
+            for (int n = 0; n < names.size(); n++) {
+                String name = names.get(n);
+                if (name.length() == end - start && matches(name, start)) {
+                    return n;
+                }
+            }
+            return -1;
+        }
+
+        private boolean matches(String name, int start) {
+            for (int k = 0; k < name.length(); k++) {
+                if (b[start + k] != name.charAt(k)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A value starting with {@code c}: a String, a Long or Boolean.TRUE; null if not plain. */
+        private Object value(int c) {
+            if (c == '"') {
+                int end = stringEnd();
+                if (end < 0) {
+                    return null;
+                }
+                String s = new String(b, i, end - i, StandardCharsets.ISO_8859_1); // ASCII: one copy
+                i = end + 1;
+                return s;
+            }
+            if (c == 't') {
+                if (i + 3 <= b.length && b[i] == 'r' && b[i + 1] == 'u' && b[i + 2] == 'e') {
+                    i += 3;
+                    return delimited() ? Boolean.TRUE : null;
+                }
+                return null;
+            }
+            if (c >= '0' && c <= '9') {
+                int start = i - 1;
+                long v = c - '0';
+                while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+                    v = v * 10 + (b[i++] - '0');
+                }
+                int digits = i - start;
+                if (digits > MAX_DIGITS || (c == '0' && digits > 1) || !delimited()) {
+                    return null;
+                }
+                return v;
+            }
+            return null;
+        }
+
+        /** Whether a number or literal ends here, as JSON needs (not "12.5", "1e3", "truex"). */
+        private boolean delimited() {
+            if (i == b.length) {
+                return true;
+            }
+            byte c = b[i];
+            return c == ',' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        }
     }
 
     /** An ok reply to a post of the usual shape; {@code ref} and {@code epoch} may be null. */
@@ -326,16 +486,27 @@ final class Wire {
         @Override
         public boolean string(String name, String value) {
             name(name);
-            int n = value.length();
-            room(n + 2);
-            buf[len++] = '"';
+            // As UTF-8, a string is as many bytes as chars only if every char is ASCII; the JDK
+            // copies such a string in one go, and a loop over bytes then checks the rest. A loop
+            // of charAt over each text led the server's profile.
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            int n = bytes.length;
+            if (n != value.length()) {
+                return false;
+            }
             for (int i = 0; i < n; i++) {
-                char c = value.charAt(i);
-                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                byte c = bytes[i];
+                if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
                     return false;
                 }
-                buf[len++] = (byte) c;
+                if (c == '?' && value.charAt(i) != '?') {
+                    return false; // a lone surrogate, which the encoder replaced
+                }
             }
+            room(n + 2);
+            buf[len++] = '"';
+            System.arraycopy(bytes, 0, buf, len, n);
+            len += n;
             buf[len++] = '"';
             return true;
         }

@@ -67,7 +67,8 @@ import org.zeromq.ZMQException;
  * unless the old server answered it first.
  *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
- * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads. The futures
+ * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, which the
+ * clients of one {@link ZmqClientGroup} share. The futures
  * this client returns are completed on its I/O thread: actions chained with the non-async
  * methods ({@code thenAccept}, ...) run there and must not block.
  *
@@ -78,7 +79,8 @@ public final class ZmqChatClient implements ChatClient {
     private static final long POLL_MILLIS = 200;
     private static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int SUB_BATCH = 1024;
-    private static final String MONITOR_ENDPOINT = "inproc://parley-sub-monitor";
+    /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
+    private static final AtomicInteger MONITORS = new AtomicInteger();
     /**
      * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
      * its frame limit; this bounds what a foreign server can make the client buffer.
@@ -87,7 +89,9 @@ public final class ZmqChatClient implements ChatClient {
 
     private final ZmqClientOptions options;
     private final String postEndpoint;
+    /** This client's own context, or a shadow of its group's: closing it closes our sockets only. */
     private final ZContext context;
+    private final ZmqClientGroup group; // null for a client with a context of its own
     private final boolean hasPost;
     private final boolean hasPub;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -115,14 +119,20 @@ public final class ZmqChatClient implements ChatClient {
     private int probing; // epoch probes in flight; publications are held while > 0
     private boolean subConnectedBefore;
     private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
+    /**
+     * Publications handed to the delivery thread and not yet delivered: the delivery queue's
+     * bound is in messages ({@code receiveHighWaterMark}), whatever the size of the batches.
+     */
+    private final AtomicInteger queuedMessages = new AtomicInteger();
     private final Map<String, Long> heldOverflow = new HashMap<>();
 
-    private ZmqChatClient(ZmqClientOptions options) throws IOException {
+    private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
         this.options = options;
+        this.group = group;
         this.hasPost = options.postPort() != ZmqClientOptions.NO_PORT;
         this.hasPub = options.pubPort() != ZmqClientOptions.NO_PORT;
         this.postEndpoint = hasPost ? "tcp://" + options.host() + ":" + options.postPort() : null;
-        this.context = new ZContext(1);
+        this.context = group == null ? new ZContext(1) : ZContext.shadow(group.context());
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
                 options.receiveHighWaterMark());
         this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());
@@ -144,7 +154,9 @@ public final class ZmqChatClient implements ChatClient {
     /** I/O thread: makes and connects the sockets, reporting the outcome to the constructor. */
     private boolean open() {
         try {
-            IoTicker.attach(context);
+            if (group == null) {
+                IoTicker.attach(context); // a group has one for all its clients
+            }
             if (hasPost) {
                 dealer = context.createSocket(SocketType.DEALER);
                 dealer.setLinger(0);
@@ -160,12 +172,16 @@ public final class ZmqChatClient implements ChatClient {
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
                 sub.setMaxMsgSize(MAX_INCOMING_BYTES);
-                // Each (re)connection of SUB is followed by an epoch probe: a server restarted on
-                // the same port numbers its messages from 1 again.
-                sub.monitor(MONITOR_ENDPOINT, ZMQ.EVENT_CONNECTED);
-                monitor = context.createSocket(SocketType.PAIR);
-                monitor.setLinger(0);
-                monitor.connect(MONITOR_ENDPOINT);
+                if (hasPost) {
+                    // Each (re)connection of SUB is followed by an epoch probe: a server restarted
+                    // on the same port numbers its messages from 1 again. Without a post port
+                    // there is nothing to probe with, so no monitor either.
+                    String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
+                    sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
+                    monitor = context.createSocket(SocketType.PAIR);
+                    monitor.setLinger(0);
+                    monitor.connect(endpoint);
+                }
                 connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
             }
             waker = new Waker(context, "client-" + options.user());
@@ -187,7 +203,17 @@ public final class ZmqChatClient implements ChatClient {
      * @throws IOException if the address is not usable
      */
     public static ZmqChatClient connect(ZmqClientOptions options) throws IOException {
-        return new ZmqChatClient(options);
+        return new ZmqChatClient(options, null);
+    }
+
+    /** A client in {@code group}'s context: see {@link ZmqClientGroup#connect}. */
+    static ZmqChatClient connect(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
+        return new ZmqChatClient(options, Objects.requireNonNull(group, "group"));
+    }
+
+    /** Whether the socket thread has finished (its sockets are closed). */
+    boolean stopped() {
+        return !ioThread.isAlive();
     }
 
     private static void connect(ZMQ.Socket socket, String endpoint) throws IOException {
@@ -314,6 +340,9 @@ public final class ZmqChatClient implements ChatClient {
             log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
         }
         delivery.close();
+        if (group != null) {
+            group.forget(this);
+        }
     }
 
     @Override
@@ -487,6 +516,8 @@ public final class ZmqChatClient implements ChatClient {
         }
         if (sub != null) {
             poller.register(sub, ZMQ.Poller.POLLIN);
+        }
+        if (monitor != null) {
             poller.register(monitor, ZMQ.Poller.POLLIN);
         }
         try {
@@ -523,9 +554,14 @@ public final class ZmqChatClient implements ChatClient {
             }
             pending.clear();
             failQueued();
+            if (monitor != null) {
+                // Closes the monitor's own socket now: in a group's context a forgotten one
+                // would keep the context from terminating.
+                sub.monitor(null, 0);
+            }
             poller.close();
             waker.close();
-            context.close();
+            context.close(); // a group's shadow: our sockets only
         }
     }
 
@@ -578,24 +614,28 @@ public final class ZmqChatClient implements ChatClient {
         serverEpoch = epoch;
     }
 
-    private void dispatch(ChatMessage m) {
+    /** I/O thread: hands one pass's publications, in order, to the subscriptions. */
+    private void dispatch(List<ChatMessage> batch) {
         if (probing > 0) {
-            if (held.size() < options.receiveHighWaterMark()) {
-                held.add(m);
-            } else {
-                heldOverflow.merge(m.channel(), m.seq(), Math::max);
+            for (ChatMessage m : batch) {
+                if (held.size() < options.receiveHighWaterMark()) {
+                    held.add(m);
+                } else {
+                    heldOverflow.merge(m.channel(), m.seq(), Math::max);
+                }
             }
             return;
         }
         for (ClientSubscription s : subscriptions) {
-            s.offer(m);
+            s.offer(batch);
         }
     }
 
     private void releaseHeld() {
-        ChatMessage m;
-        while ((m = held.poll()) != null) {
-            dispatch(m);
+        if (!held.isEmpty()) {
+            List<ChatMessage> all = new ArrayList<>(held);
+            held.clear();
+            dispatch(all);
         }
         for (Map.Entry<String, Long> e : heldOverflow.entrySet()) {
             for (ClientSubscription s : subscriptions) {
@@ -603,6 +643,17 @@ public final class ZmqChatClient implements ChatClient {
             }
         }
         heldOverflow.clear();
+    }
+
+    /**
+     * I/O thread: reserves room for up to {@code n} messages in the delivery queue and returns
+     * how many fit. Only this thread adds, so the room it sees can only grow meanwhile.
+     */
+    private int admit(int n) {
+        int room = options.receiveHighWaterMark() - queuedMessages.get();
+        int admitted = Math.max(0, Math.min(n, room));
+        queuedMessages.addAndGet(admitted);
+        return admitted;
     }
 
     private void failQueued() {
@@ -679,10 +730,11 @@ public final class ZmqChatClient implements ChatClient {
     }
 
     private void receivePublications() {
+        List<ChatMessage> batch = null;
         for (int i = 0; i < SUB_BATCH; i++) {
             byte[] topic = sub.recv(ZMQ.DONTWAIT);
             if (topic == null) {
-                return;
+                break;
             }
             byte[] body = sub.hasReceiveMore() ? sub.recv(0) : null;
             boolean extra = false;
@@ -705,7 +757,13 @@ public final class ZmqChatClient implements ChatClient {
                 log.warn("publication of channel {} under another topic ignored", m.channel());
                 continue;
             }
-            dispatch(m);
+            if (batch == null) {
+                batch = new ArrayList<>();
+            }
+            batch.add(m);
+        }
+        if (batch != null) {
+            dispatch(batch);
         }
     }
 
@@ -758,14 +816,39 @@ public final class ZmqChatClient implements ChatClient {
             return channel;
         }
 
-        /** I/O thread: hands a publication to the delivery thread, or remembers it was dropped. */
-        void offer(ChatMessage m) {
-            if (!active || !(Names.ALL.equals(channel) || channel.equals(m.channel()))) {
+        /**
+         * I/O thread: hands the publications of its channel to the delivery thread as one task
+         * (one wake-up, not one per message), as many as the queue has room for; the rest are
+         * remembered as dropped and fetched from history later.
+         */
+        void offer(List<ChatMessage> batch) {
+            if (!active) {
                 return;
             }
+            List<ChatMessage> mine = batch;
+            if (!Names.ALL.equals(channel)) {
+                mine = new ArrayList<>(batch.size());
+                for (ChatMessage m : batch) {
+                    if (channel.equals(m.channel())) {
+                        mine.add(m);
+                    }
+                }
+                if (mine.isEmpty()) {
+                    return;
+                }
+            }
             int g = generation;
-            if (!dropped.isEmpty() || !delivery.submit(() -> deliver(m, g))) {
-                // Once one is dropped, later ones wait for the catch-up too, to keep the order.
+            // Once one is dropped, later ones wait for the catch-up too, to keep the order.
+            int admitted = dropped.isEmpty() ? admit(mine.size()) : 0;
+            if (admitted > 0) {
+                List<ChatMessage> part = List.copyOf(mine.subList(0, admitted));
+                if (!delivery.submit(() -> deliverAll(part, g))) {
+                    queuedMessages.addAndGet(-admitted);
+                    admitted = 0;
+                }
+            }
+            for (int i = admitted; i < mine.size(); i++) {
+                ChatMessage m = mine.get(i);
                 dropped.merge(m.channel(), m.seq(), Math::max);
             }
         }
@@ -796,6 +879,21 @@ public final class ZmqChatClient implements ChatClient {
             if (g != trackedGeneration) {
                 tracker.restart();
                 trackedGeneration = g;
+            }
+        }
+
+        private void deliverAll(List<ChatMessage> part, int g) {
+            try {
+                for (ChatMessage m : part) {
+                    try {
+                        deliver(m, g);
+                    } catch (RuntimeException e) {
+                        // As the delivery thread does for a task: one failing call loses one message.
+                        log.error("a listener failed on {}", Thread.currentThread().getName(), e);
+                    }
+                }
+            } finally {
+                queuedMessages.addAndGet(-part.size());
             }
         }
 

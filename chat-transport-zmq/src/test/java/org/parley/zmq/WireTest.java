@@ -2,6 +2,7 @@ package org.parley.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,6 +72,11 @@ class WireTest {
                     .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
             assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
         }
+        // UTF-8 encoding turns a lone surrogate into '?', one byte: it must not pass for ASCII.
+        String lone = "what\uD800?";
+        ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
+                .put("channel", "dev").put("text", lone).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
+        assertArrayEquals(Wire.bytes(request), Wire.postRequest("r1", "bob", "dev", lone, t));
     }
 
     @Test
@@ -182,5 +188,36 @@ class WireTest {
                 assertEquals(treePost(json), plain, json);
             }
         }
+    }
+
+    @Test
+    void handReaderReadsWhatJacksonReadsAndLeavesTheRestToIt() {
+        List<String> names = List.of("ok", "channel", "seq", "text");
+        String[] plain = {
+            "{\"ok\":true,\"channel\":\"dev\",\"seq\":42,\"text\":\"hello there\"}",
+            " { \"seq\" : 0 ,\n\"text\":\"\" ,\t\"channel\":\"a~b\" }\r\n",
+            "{}",
+            "{\"seq\":999999999999999999}",
+        };
+        for (String body : plain) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            Object[] byHand = Wire.AsciiReader.read(bytes, names);
+            assertNotNull(byHand, body);
+            assertArrayEquals(Wire.jacksonFlatFields(bytes, names), byHand, body);
+        }
+        String[] leftToJackson = {
+            "{\"text\":\"caf\u00e9\"}", "{\"text\":\"a\\\"b\"}", "{\"text\":\"\\u0041\"}",
+            "{\"seq\":-1}", "{\"seq\":1.5}", "{\"seq\":1e3}", "{\"seq\":01}", "{\"seq\":1234567890123456789}",
+            "{\"ok\":false}", "{\"ok\":truex}", "{\"ok\":null}", "{\"seq\":[1]}", "{\"seq\":{}}",
+            "{\"seq\":1,\"seq\":2}", "{\"other\":1}", "{\"seq\":1,}", "{\"seq\":1} x", "{\"seq\":1}}",
+            "[1]", "", "{\"seq\" 1}", "{\"seq\":1", "{\"text\":\"open", "{seq:1}", "{\"se\\u0071\":1}",
+        };
+        for (String body : leftToJackson) {
+            assertNull(Wire.AsciiReader.read(body.getBytes(StandardCharsets.UTF_8), names), body);
+        }
+        byte[] withFf = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'a', (byte) 0xff, '"', '}'};
+        assertNull(Wire.AsciiReader.read(withFf, names));
+        byte[] ffOutside = {'{', '}', (byte) 0xff};
+        assertNull(Wire.AsciiReader.read(ffOutside, names), "a byte after the object is trailing garbage");
     }
 }

@@ -239,6 +239,43 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void subscriberWithoutPostPortReceivesWhatOthersPost() throws Exception {
+        // No post port: no epoch probe, so no connection monitor either; publications still flow.
+        ZmqChatClient watcher = ZmqChatClient.connect(ZmqClientOptions.builder()
+                .pubPort(server.pubPort()).user("watcher").build());
+        closeables.add(watcher);
+        RecordingListener seen = new RecordingListener();
+        watcher.subscribe("general", seen);
+        ZmqChatClient alice = client("alice");
+        ZmqTestSupport.awaitJoined(watcher, alice);
+        alice.post("general", "to the watcher").get(5, TimeUnit.SECONDS);
+        assertEquals("to the watcher", seen.next().text());
+    }
+
+    @Test
+    void listenerThatThrowsLosesOnlyTheMessageItThrewOn() throws Exception {
+        ZmqChatClient bob = client("bob");
+        RecordingListener seen = new RecordingListener();
+        bob.subscribe("general", m -> {
+            if (m.text().equals("boom")) {
+                throw new IllegalStateException("listener failure on purpose");
+            }
+            seen.onMessage(m);
+        });
+        ZmqChatClient alice = client("alice");
+        ZmqTestSupport.awaitJoined(bob, alice);
+        // Pipelined, so that they most likely arrive in one pass and are delivered as one batch.
+        List<CompletableFuture<PostAck>> acks = new ArrayList<>();
+        for (String text : List.of("before", "boom", "after", "boom", "last")) {
+            acks.add(alice.post("general", text));
+        }
+        for (CompletableFuture<PostAck> f : acks) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("before", "after", "last"), ZmqTestSupport.texts(seen.next(3)));
+    }
+
+    @Test
     void slowListenerStillGetsEveryMessageOnceInOrder() throws Exception {
         ZmqChatClient slow = ZmqChatClient.connect(ZmqTestSupport.clientOf(server, "slow")
                 .receiveHighWaterMark(2).build());
@@ -285,7 +322,7 @@ class ZmqChatClientTest {
                 alice.post("general", "before " + i).join();
             }
         }
-        assertEquals(List.of("before 1", "before 2", "before 3"), texts(seen.next(3)));
+        assertEquals(List.of("before 1", "before 2", "before 3"), ZmqTestSupport.texts(seen.next(3)));
         String oldEpoch = server.hub().epoch();
         int postPort = server.postPort();
         int pubPort = server.pubPort();
@@ -303,15 +340,11 @@ class ZmqChatClientTest {
             ZmqTestSupport.awaitJoined(bob, carol);
             carol.post("general", "after 4").join();
             List<ChatMessage> after = seen.next(4);
-            assertEquals(List.of("after 1", "after 2", "bob is back", "after 4"), texts(after));
+            assertEquals(List.of("after 1", "after 2", "bob is back", "after 4"), ZmqTestSupport.texts(after));
             assertEquals(List.of(1L, 2L, 3L, 4L), after.stream().map(ChatMessage::seq).toList());
             carol.post("general", "after 5").join();
             assertEquals("after 5", seen.next().text(), "nothing twice: the next one is the next post");
         }
-    }
-
-    private static List<String> texts(List<ChatMessage> messages) {
-        return messages.stream().map(ChatMessage::text).toList();
     }
 
     @Test

@@ -2,10 +2,12 @@ package org.parley.zmq;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.parley.core.ChatClient;
+import org.parley.core.ChatMessage;
 import org.parley.core.RecordingListener;
 
 /** Servers, clients and SUB synchronisation for the tests: ephemeral ports, no sleeps. */
@@ -43,6 +45,10 @@ final class ZmqTestSupport {
             }
         }
         throw new AssertionError("subscription of " + subscriber.user() + " never took effect");
+    }
+
+    static List<String> texts(List<ChatMessage> messages) {
+        return messages.stream().map(ChatMessage::text).toList();
     }
 
     /** Names of the live threads this project or JeroMQ started. */

@@ -1,0 +1,149 @@
+package org.parley.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatClient;
+import org.parley.core.ChatMessage;
+import org.parley.core.RecordingListener;
+
+class ZmqClientGroupTest {
+    private ZmqChatServer server;
+    private ZmqClientGroup group;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = ZmqTestSupport.startServer();
+        group = ZmqClientGroup.create();
+    }
+
+    @AfterEach
+    void stop() {
+        group.close();
+        server.close();
+    }
+
+    private ZmqChatClient member(String user) throws IOException {
+        return group.connect(ZmqTestSupport.clientOf(server, user).build());
+    }
+
+    /** What {@code client} receives on general from now on. */
+    private static RecordingListener general(ZmqChatClient client) {
+        RecordingListener seen = new RecordingListener();
+        client.subscribe("general", seen);
+        return seen;
+    }
+
+    @Test
+    void twoClientsOfOneGroupExchangeMessages() throws Exception {
+        ZmqChatClient alice = member("alice");
+        ZmqChatClient bob = member("bob");
+        RecordingListener aliceSees = general(alice);
+        RecordingListener bobSees = general(bob);
+        ZmqTestSupport.awaitJoined(alice, bob);
+        ZmqTestSupport.awaitJoined(bob, alice);
+
+        alice.post("general", "hi bob").get(5, TimeUnit.SECONDS);
+        bob.post("general", "hi alice").get(5, TimeUnit.SECONDS);
+
+        assertEquals(List.of("hi bob", "hi alice"), ZmqTestSupport.texts(aliceSees.next(2)));
+        assertEquals(List.of("hi bob", "hi alice"), ZmqTestSupport.texts(bobSees.next(2)));
+        assertEquals(2, group.size());
+    }
+
+    @Test
+    void clientsOfAGroupWithTwoIoThreadsExchangeMessages() throws Exception {
+        try (ZmqClientGroup wide = ZmqClientGroup.create(2)) {
+            ZmqChatClient alice = wide.connect(ZmqTestSupport.clientOf(server, "alice").build());
+            ZmqChatClient bob = wide.connect(ZmqTestSupport.clientOf(server, "bob").build());
+            RecordingListener bobSees = general(bob);
+            ZmqTestSupport.awaitJoined(bob, alice);
+            alice.post("general", "over two threads").get(5, TimeUnit.SECONDS);
+            assertEquals("over two threads", bobSees.next().text());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ZmqClientGroup.create(0));
+    }
+
+    @Test
+    void closingOneClientLeavesTheOtherWorking() throws Exception {
+        ZmqChatClient alice = member("alice");
+        ZmqChatClient bob = member("bob");
+        RecordingListener bobSees = general(bob);
+        ZmqTestSupport.awaitJoined(bob, bob);
+
+        alice.close();
+        assertEquals(1, group.size());
+        // And a client joining after the close works in the same context too.
+        ZmqChatClient carol = member("carol");
+        carol.post("general", "still here").get(5, TimeUnit.SECONDS);
+        bob.post("general", "me too").get(5, TimeUnit.SECONDS);
+
+        assertEquals(List.of("still here", "me too"), ZmqTestSupport.texts(bobSees.next(2)));
+    }
+
+    @Test
+    void closingTheGroupClosesEveryClientAndLeavesNoThread() throws Exception {
+        ZmqChatClient alice = member("grouped-alice");
+        ZmqChatClient bob = member("grouped-bob");
+        bob.subscribe("general", new RecordingListener());
+        alice.post("general", "connected").get(5, TimeUnit.SECONDS);
+
+        group.close();
+        group.close(); // idempotent
+
+        assertEquals(0, group.size());
+        for (ZmqChatClient c : List.of(alice, bob)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> c.post("general", "late").get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+        }
+        Set<String> left = ZmqTestSupport.parleyThreads();
+        assertTrue(left.stream().noneMatch(n -> n.contains("grouped-")), left.toString());
+        assertThrows(IllegalStateException.class, () -> member("late"));
+    }
+
+    @Test
+    void twoSubscribersOfOneGroupBothFollowAServerRestart() throws Exception {
+        ZmqChatClient alice = member("alice");
+        ZmqChatClient bob = member("bob");
+        RecordingListener aliceSees = general(alice);
+        RecordingListener bobSees = general(bob);
+        try (ChatClient dave = server.hub().connect("dave")) {
+            ZmqTestSupport.awaitJoined(alice, dave);
+            ZmqTestSupport.awaitJoined(bob, dave);
+            dave.post("general", "before").join();
+        }
+        assertEquals("before", aliceSees.next().text());
+        assertEquals("before", bobSees.next().text());
+        String oldEpoch = server.hub().epoch();
+        int postPort = server.postPort();
+        int pubPort = server.pubPort();
+        server.close();
+
+        // Same ports, an empty log: seq starts at 1 again, and both must count from there.
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+        assertNotEquals(oldEpoch, server.hub().epoch());
+        try (ChatClient carol = server.hub().connect("carol")) {
+            carol.post("general", "after 1").join();
+            ZmqTestSupport.awaitJoined(alice, carol);
+            ZmqTestSupport.awaitJoined(bob, carol);
+            carol.post("general", "after 2").join();
+            for (RecordingListener seen : List.of(aliceSees, bobSees)) {
+                List<ChatMessage> after = seen.next(2);
+                assertEquals(List.of("after 1", "after 2"), ZmqTestSupport.texts(after));
+                assertEquals(List.of(1L, 2L), after.stream().map(ChatMessage::seq).toList());
+            }
+        }
+    }
+}
