@@ -73,7 +73,8 @@ public final class DirectPeer extends PeerHandle {
      * selector thread; the peer still has its own delivery thread.
      *
      * @param group the group to join, or {@code null} for a selector thread of the peer's own
-     * @throws IOException if the group is closed or the other side cannot be reached
+     * @throws IllegalStateException if the group is closed
+     * @throws IOException           if the other side cannot be reached
      */
     public static DirectPeer connect(TcpClientGroup group, String host, int port, TcpListener listener)
             throws IOException {

@@ -61,7 +61,7 @@ final class PeerCore implements Connection.Handler {
         }
         try {
             group.add(this); // last: a group closing now may close this core at once
-        } catch (IOException e) {
+        } catch (IllegalStateException e) {
             delivery.close(CLOSE_TIMEOUT);
             throw e;
         }

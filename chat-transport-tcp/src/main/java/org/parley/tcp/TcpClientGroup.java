@@ -69,10 +69,11 @@ public final class TcpClientGroup implements AutoCloseable {
         }
     }
 
-    void add(PeerCore core) throws IOException {
+    /** @throws IllegalStateException if the group is closed, as {@code ZmqClientGroup} does */
+    void add(PeerCore core) {
         synchronized (members) {
             if (closed) {
-                throw new IOException("the client group is closed");
+                throw new IllegalStateException("client group is closed");
             }
             members.add(core);
         }

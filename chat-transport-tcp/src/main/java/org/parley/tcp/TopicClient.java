@@ -60,7 +60,8 @@ public final class TopicClient extends PeerHandle {
      * }</pre>
      *
      * @param group the group to join, or {@code null} for a selector thread of the client's own
-     * @throws IOException if the group is closed, or as {@link #connect(String, int, List, TcpListener)}
+     * @throws IllegalStateException if the group is closed
+     * @throws IOException           as {@link #connect(String, int, List, TcpListener)}
      */
     public static TopicClient connect(TcpClientGroup group, String host, int port, List<String> topics,
             TcpListener listener) throws IOException {

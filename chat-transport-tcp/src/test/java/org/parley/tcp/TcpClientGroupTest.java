@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -91,9 +90,9 @@ class TcpClientGroupTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 0);
         group.close(); // idempotent
         a.close();     // and so is closing a client of a closed group
-        IOException e = assertThrows(IOException.class,
+        IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> TopicClient.connect(group, "127.0.0.1", server.port(), List.of("dev"), new Recorder()));
-        assertEquals("the client group is closed", e.getMessage());
+        assertEquals("client group is closed", e.getMessage());
     }
 
     @Test
