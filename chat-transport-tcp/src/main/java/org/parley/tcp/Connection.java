@@ -133,8 +133,9 @@ final class Connection {
     }
 
     /**
-     * Writes what the socket accepts, up to {@link NioLoop#GATHER} buffers per system call; called when
-     * writable and at the end of a loop round after queueing.
+     * Writes what the socket accepts: the queue's bytes are copied into the loop's direct
+     * stage, up to {@link NioLoop#STAGE_BYTES} per system call, and the queue gives up as many
+     * as the socket took. Called when writable and at the end of a loop round after queueing.
      */
     void flush() {
         flushPending = false;
@@ -142,28 +143,24 @@ final class Connection {
             return;
         }
         try {
-            ByteBuffer[] gather = loop.gather;
+            ByteBuffer stage = loop.stage;
             while (!outbound.isEmpty()) {
-                int n = 0;
+                stage.clear(); // absolute puts are checked against the limit
+                int filled = 0;
                 for (ByteBuffer b : outbound) {
-                    gather[n++] = b;
-                    if (n == gather.length) {
+                    int take = Math.min(b.remaining(), stage.capacity() - filled);
+                    stage.put(filled, b, b.position(), take); // absolute: the queue is untouched
+                    filled += take;
+                    if (filled == stage.capacity()) {
                         break;
                     }
                 }
-                long written = channel.write(gather, 0, n);
+                stage.limit(filled).position(0);
+                int written = filled == 0 ? 0 : channel.write(stage);
                 queuedBytes -= written;
-                boolean full = false;
-                for (int i = 0; i < n; i++) {
-                    gather[i] = null;
-                    if (!full && !outbound.peek().hasRemaining()) {
-                        outbound.poll();
-                    } else {
-                        full = true; // the socket took part of this buffer: the rest waits for OP_WRITE
-                    }
-                }
-                if (full) {
-                    break;
+                consume(written);
+                if (written < filled || filled == 0) {
+                    break; // the socket is full: the rest waits for OP_WRITE
                 }
             }
         } catch (IOException e) {
@@ -180,6 +177,21 @@ final class Connection {
             }
         } else {
             key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** Drops {@code n} written bytes from the head of the queue, and any buffer left empty. */
+    private void consume(int n) {
+        ByteBuffer head;
+        while ((head = outbound.peek()) != null && (n > 0 || !head.hasRemaining())) {
+            int r = head.remaining();
+            if (r <= n) {
+                outbound.poll();
+                n -= r;
+            } else {
+                head.position(head.position() + n);
+                n = 0;
+            }
         }
     }
 

@@ -194,6 +194,24 @@ class TopicServerTest {
     }
 
     @Test
+    void readerThatFallsBehindGetsEveryMessageIntactAndInOrderOnceItReads() throws Exception {
+        server.close();
+        server = TopicServer.start(TopicServerOptions.builder().hub(hub).maxOutboundBytes(32 << 20).build());
+        String text = "y".repeat(7000);
+        int count = 1500; // about 10 MB: more than the kernel's buffers on both sides hold, under the cap
+        try (RawClient sender = client("dev"); RawClient late = new RawClient(server.port(), 4096)) {
+            register(late, "dev");
+            for (int i = 0; i < count; i++) {
+                sender.say("dev", text + i); // the server writes what fits, the rest as the reader reads
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.forwarded() >= count);
+            for (int i = 0; i < count; i++) {
+                assertEquals("dev:" + text + i, late.next());
+            }
+        }
+    }
+
+    @Test
     void closeLeavesNoThreadBehind() throws Exception {
         try (RawClient a = client("dev")) {
         }
