@@ -84,8 +84,8 @@ final class Connection {
     /**
      * Queues bytes to write (a duplicate, so one encoding can go to many connections). They
      * are written when the loop finishes its current round ({@link NioLoop#flushPending}), so
-     * everything one round produces for a connection leaves in one gathering write instead of
-     * a system call per message. A connection whose queue would pass its cap is cut. Returns
+     * everything one round produces for a connection leaves in one write (see {@link #flush})
+     * instead of a system call per message. A connection whose queue would pass its cap is cut. Returns
      * false if the bytes were not queued.
      */
     boolean send(ByteBuffer bytes) {

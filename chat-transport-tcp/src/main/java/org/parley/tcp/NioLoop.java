@@ -186,7 +186,7 @@ final class NioLoop implements AutoCloseable {
         toFlush.add(c);
     }
 
-    /** Writes the queues filled during this round, one gathering write per connection. */
+    /** Writes the queues filled during this round, one write per connection. */
     private void flushPending() {
         // A flush can close a connection, whose handler can queue more: index, not iterator.
         for (int i = 0; i < toFlush.size(); i++) {
