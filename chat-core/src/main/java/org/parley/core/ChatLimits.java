@@ -17,6 +17,18 @@ public record ChatLimits(int maxTextBytes, int maxFrameBytes) {
     /** Digits allowed in a JSON number: a seq, a port or a limit needs at most 19. */
     public static final int MAX_JSON_NUMBER_DIGITS = 100;
 
+    /**
+     * Checks a TCP port given to a transport: {@code lowest}..65535, where 0 (an ephemeral port)
+     * makes sense to bind to and never to connect to. One message for every transport.
+     *
+     * @throws IllegalArgumentException naming {@code what} and the range
+     */
+    public static void checkPort(String what, int port, int lowest) {
+        if (port < lowest || port > 65535) {
+            throw new IllegalArgumentException(what + " " + port + " is outside " + lowest + "..65535");
+        }
+    }
+
     public ChatLimits {
         if (maxTextBytes < 1) {
             throw new IllegalArgumentException("maxTextBytes < 1: " + maxTextBytes);

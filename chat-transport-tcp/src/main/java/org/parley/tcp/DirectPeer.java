@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
+import org.parley.core.ChatLimits;
 
 /**
  * Direct mode: two (or more) peers chat without a server; what one sends goes to every peer
@@ -45,9 +46,7 @@ public final class DirectPeer extends PeerHandle {
      * @throws java.net.BindException if the port is in use ({@code address 0.0.0.0:7777 is already in use})
      */
     public static DirectPeer listen(InetAddress address, int port, TcpListener listener) throws IOException {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " is outside 0..65535");
-        }
+        ChatLimits.checkPort("port", port, 0);
         PeerCore core = new PeerCore(null, Integer.toString(port), listener, false);
         try {
             InetSocketAddress bound = core.loop.bind(

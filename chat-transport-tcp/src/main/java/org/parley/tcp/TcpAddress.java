@@ -2,6 +2,7 @@ package org.parley.tcp;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import org.parley.core.ChatLimits;
 
 /**
  * An endpoint as it appears in a message's {@code source} or {@code destination}: an IP
@@ -15,9 +16,7 @@ import java.util.Objects;
 public record TcpAddress(String ip, int port) {
     public TcpAddress {
         Objects.requireNonNull(ip, "ip");
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " is outside 0..65535");
-        }
+        ChatLimits.checkPort("port", port, 0);
     }
 
     /** The address of a socket: its IP address without scope or host name, and its port. */

@@ -136,9 +136,7 @@ public final class TopicServerOptions {
         }
 
         public TopicServerOptions build() {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port " + port + " is outside 0..65535");
-            }
+            ChatLimits.checkPort("port", port, 0);
             if (hub != null && limits != null) {
                 throw new IllegalArgumentException("limits come from the hub when a hub is given; set one or the other");
             }

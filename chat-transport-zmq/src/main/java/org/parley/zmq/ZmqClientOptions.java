@@ -2,6 +2,7 @@ package org.parley.zmq;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.parley.core.ChatLimits;
 import org.parley.core.Names;
 
 /**
@@ -154,9 +155,10 @@ public final class ZmqClientOptions {
             return new ZmqClientOptions(this);
         }
 
+        /** A port to connect to: 1..65535, or {@link #NO_PORT} for a socket not wanted. */
         private static void checkPort(String name, int port) {
-            if (port != NO_PORT && (port < 1 || port > 65535)) {
-                throw new IllegalArgumentException(name + " " + port + " is outside 1..65535");
+            if (port != NO_PORT) {
+                ChatLimits.checkPort(name, port, 1);
             }
         }
     }

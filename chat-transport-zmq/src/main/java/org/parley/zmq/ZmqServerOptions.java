@@ -2,6 +2,7 @@ package org.parley.zmq;
 
 import java.util.Objects;
 import org.parley.core.ChatHub;
+import org.parley.core.ChatLimits;
 
 /**
  * Settings of a {@link ZmqChatServer}: where it binds, which hub it serves, whether it
@@ -154,8 +155,8 @@ public final class ZmqServerOptions {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
             }
-            checkPort("postPort", postPort);
-            checkPort("pubPort", pubPort);
+            ChatLimits.checkPort("postPort", postPort, 0);
+            ChatLimits.checkPort("pubPort", pubPort, 0);
             if (publish && postPort != 0 && postPort == pubPort) {
                 throw new IllegalArgumentException("postPort and pubPort are both " + postPort);
             }
@@ -163,12 +164,6 @@ public final class ZmqServerOptions {
             checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             checkPositive("publishQueueCapacity", publishQueueCapacity);
             return new ZmqServerOptions(this);
-        }
-
-        static void checkPort(String name, int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException(name + " " + port + " is outside 0..65535");
-            }
         }
 
         static void checkPositive(String name, int value) {
