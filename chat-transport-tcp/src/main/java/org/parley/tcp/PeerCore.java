@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
 final class PeerCore implements Connection.Handler {
     private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
     static final int DELIVERY_CAPACITY = 10_000;
-    static final int MAX_FRAME_BYTES = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
-    static final long MAX_OUTBOUND_BYTES = TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES;
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+    /** How long closing lets queued bytes be written, for one client or a whole group. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
     /** The group whose loop this core shares, or null when it owns its loop. */
@@ -51,7 +50,7 @@ final class PeerCore implements Connection.Handler {
     PeerCore(TcpClientGroup group, String name, TcpListener listener, boolean single) throws IOException {
         this.group = group;
         this.loop = group != null ? group.loop
-                : new NioLoop("parley-tcp-selector-" + name, MAX_FRAME_BYTES, MAX_OUTBOUND_BYTES);
+                : clientLoop("parley-tcp-selector-" + name);
         this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
         this.listener = listener;
         this.single = single;
@@ -65,6 +64,11 @@ final class PeerCore implements Connection.Handler {
             delivery.close(CLOSE_TIMEOUT);
             throw e;
         }
+    }
+
+    /** A selector loop for clients (one's own or a group's), with the default limits. */
+    static NioLoop clientLoop(String threadName) throws IOException {
+        return new NioLoop(threadName, ChatLimits.DEFAULT_MAX_FRAME_BYTES, TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES);
     }
 
     int peerCount() {

@@ -1,7 +1,6 @@
 package org.parley.tcp;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,8 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TcpClientGroup implements AutoCloseable {
     private static final AtomicInteger GROUPS = new AtomicInteger();
-    /** How long {@link #close()} lets the clients write what they have queued. */
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
     private final Set<PeerCore> members = new LinkedHashSet<>(); // guarded by itself
@@ -49,8 +46,7 @@ public final class TcpClientGroup implements AutoCloseable {
      * @throws IOException if the selector cannot be opened
      */
     public static TcpClientGroup create() throws IOException {
-        NioLoop loop = new NioLoop("parley-tcp-clients-" + GROUPS.incrementAndGet(),
-                PeerCore.MAX_FRAME_BYTES, PeerCore.MAX_OUTBOUND_BYTES);
+        NioLoop loop = PeerCore.clientLoop("parley-tcp-clients-" + GROUPS.incrementAndGet());
         loop.start();
         return new TcpClientGroup(loop);
     }
@@ -102,7 +98,7 @@ public final class TcpClientGroup implements AutoCloseable {
         for (PeerCore core : all) {
             core.startClose();
         }
-        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + PeerCore.CLOSE_TIMEOUT.toNanos(); // for all the clients together
         for (PeerCore core : all) {
             core.awaitDone(deadline);
         }

@@ -366,7 +366,7 @@ final class WireCodec {
             throw new ProtocolException(field + ".port must be a port number (string or number), not "
                     + (port.isTextual() ? Names.quote(port.textValue()) : type(port)));
         }
-        if (value > 65535) {
+        if (value < 0 || value > 65535) {
             throw new ProtocolException(field + ".port " + value + " is outside 0..65535");
         }
         return new TcpAddress(ip, value);

@@ -131,6 +131,9 @@ class WireCodecTest {
             assertEquals(true, error(String.format(chat, bad)).startsWith("source.port must be a port number"), bad);
         }
         assertEquals("source.port 65536 is outside 0..65535", error(String.format(chat, "\"65536\"")));
+        // A negative number was let through to TcpAddress, whose IllegalArgumentException the
+        // server reported as an internal error.
+        assertEquals("source.port -1 is outside 0..65535", error(String.format(chat, "-1")));
     }
 
     /** What decoding from tokens gives: the frame, or "error: " and the message. */
