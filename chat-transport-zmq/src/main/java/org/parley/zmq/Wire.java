@@ -432,7 +432,6 @@ final class Wire {
 
     private static final List<String> POST_FIELDS = List.of("type", "user", "channel", "text", "time", "ref");
 
-    /** Writes the fields of one object. */
     /** Where an object's fields are written: each call false if this writer cannot take the value. */
     private interface FieldWriter {
         boolean string(String name, String value);
@@ -596,9 +595,7 @@ final class Wire {
     /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
     static byte[] topic(String channel) {
         byte[] name = channel.getBytes(StandardCharsets.UTF_8);
-        byte[] t = new byte[name.length + 1];
-        System.arraycopy(name, 0, t, 0, name.length);
-        return t;
+        return Arrays.copyOf(name, name.length + 1); // the added byte is 0
     }
 
     static ChatMessage decodeMessage(JsonNode node) throws ProtocolException {

@@ -244,9 +244,6 @@ public final class ZmqChatClient implements ChatClient {
     public CompletableFuture<PostAck> post(String channel, String text) {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(text, "text");
-        if (closed.get()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
-        }
         String ref = nextRef();
         return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()), ACK);
     }
@@ -357,6 +354,9 @@ public final class ZmqChatClient implements ChatClient {
     }
 
     private <T> CompletableFuture<T> request(String ref, byte[] body, Decoder<T> decoder) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
+        }
         if (!hasPost) {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("this client has no post port"));

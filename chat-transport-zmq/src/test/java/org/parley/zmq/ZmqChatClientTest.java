@@ -121,6 +121,7 @@ class ZmqChatClientTest {
             while (sub.recv(ZMQ.DONTWAIT) != null) {
                 // drain the probes
             }
+            sub.setReceiveTimeOut(5000); // live now: wait for "last" as long as a message may take
             poster.post("devops", "filtered out").get();
             poster.post("dev", "last").get();
             List<String> bodies = new ArrayList<>();
