@@ -3,6 +3,7 @@ package org.parley.apps;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import org.parley.core.Names;
 
 /** Argument parsing and the life cycle shared by every command. */
@@ -72,19 +73,21 @@ final class Cli {
 
     /** A user name given on the command line. */
     static String user(String value) throws UsageException {
-        try {
-            return Names.checkUser(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(Console.printable(e.getMessage()) + " (1 to 32 letters, digits, _ - .)");
-        }
+        return named(value, Names::checkUser, Names.MAX_USER_LENGTH);
     }
 
     /** A channel or topic given on the command line ({@value Names#ALL} included). */
     static String channel(String value) throws UsageException {
+        return named(value, Names::checkChannel, Names.MAX_CHANNEL_LENGTH);
+    }
+
+    /** A name checked by {@code check}; the usage error spells the rule's pattern out in words. */
+    private static String named(String value, UnaryOperator<String> check, int maxLength)
+            throws UsageException {
         try {
-            return Names.checkChannel(value);
+            return check.apply(value);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(Console.printable(e.getMessage()) + " (1 to 64 letters, digits, _ - .)");
+            throw new UsageException(Console.printable(e.getMessage()) + " (1 to " + maxLength + " letters, digits, _ - .)");
         }
     }
 

@@ -126,6 +126,7 @@ final class TcpCommands {
         private static int listen(int port) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false);
+                // Before "listening" is printed: a signal right after it must end the session too.
                 Signals.onTerminate(() -> session.end.complete(null));
                 DirectPeer peer;
                 try {
@@ -176,7 +177,7 @@ final class TcpCommands {
                 try {
                     client = TopicClient.connect(server.host(), server.port(), topics, session);
                 } catch (IOException e) {
-                    throw cannotConnect(new Cli.HostPort(server.host(), server.port()), e);
+                    throw cannotConnect(server, e);
                 }
                 return session.run(client, client::send);
             }
@@ -234,7 +235,7 @@ final class TcpCommands {
 
         /** Reads lines on a thread of its own, handing each to {@code send}, until the end. */
         int run(AutoCloseable connection, Predicate<String> send) throws Exception {
-            Signals.onTerminate(() -> end.complete(null)); // again: idempotent, and covers the clients
+            Signals.onTerminate(() -> end.complete(null)); // again for listen: idempotent
             console.readLinesInBackground("chat", line -> {
                 try {
                     if (!send.test(line)) {

@@ -212,9 +212,9 @@ final class ZmqCommands {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> future) throws Cli.FailureException, InterruptedException {
+    private static void await(CompletableFuture<?> future) throws Cli.FailureException, InterruptedException {
         try {
-            return future.get();
+            future.get();
         } catch (ExecutionException e) {
             throw new Cli.FailureException(describe(e.getCause()), e.getCause());
         }
@@ -229,7 +229,6 @@ final class ZmqCommands {
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
-    /** Prints a chat line on standard output, made safe for a terminal. */
     /** Positional arguments plus the few {@code --name value} options a command allows. */
     private static final class Args {
         private final List<String> positional = new ArrayList<>();

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code bin/parley_server}: one hub, a ZeroMQ client and a TCP topic client of one channel. */
 class BridgeIT {
-    static final Duration START = Duration.ofSeconds(20);
-    static final Duration SOON = Duration.ofSeconds(10);
-    static final String TIME = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
     static final String TCP_USER = "127\\.0\\.0\\.1-\\d+";
 
     private final List<Launched> started = new ArrayList<>();
@@ -32,7 +29,7 @@ class BridgeIT {
 
     /** {post, pub, tcp} as the server reports them. */
     private static int[] ports(Launched server) throws InterruptedException {
-        List<Integer> ports = server.ports("parley_server: listening .*", START);
+        List<Integer> ports = server.ports("parley_server: listening .*", Launched.WAIT);
         assertEquals(3, ports.size(), ports.toString());
         return ports.stream().mapToInt(Integer::intValue).toArray();
     }
@@ -54,16 +51,16 @@ class BridgeIT {
         Launched zoe = start("mc_client", "127.0.0.1", post, pub, "general", "zoe", "--history", "0");
         Launched watcher = start("mc_client", "127.0.0.1", post, pub, "ALL", "watcher", "--history", "0");
         Launched tcp = start("chat", "-topic", "127.0.0.1:" + p[2], "general");
-        tcp.awaitErr("chat: connected to .*", START);
+        tcp.awaitErr("chat: connected to .*", Launched.WAIT);
         probe(tcp, zoe, watcher);
 
         tcp.type("hello from tcp");
-        zoe.awaitOut(TCP_USER + ": hello from tcp " + TIME, SOON);
-        watcher.awaitOut("\\[general\\] " + TCP_USER + ": hello from tcp " + TIME, SOON);
+        zoe.awaitOut(TCP_USER + ": hello from tcp " + Launched.TIME, Launched.SOON);
+        watcher.awaitOut("\\[general\\] " + TCP_USER + ": hello from tcp " + Launched.TIME, Launched.SOON);
 
         zoe.type("hello from zmq");
-        tcp.awaitOut("general:hello from zmq", SOON);
-        watcher.awaitOut("\\[general\\] zoe: hello from zmq " + TIME, SOON);
+        tcp.awaitOut("general:hello from zmq", Launched.SOON);
+        watcher.awaitOut("\\[general\\] zoe: hello from zmq " + Launched.TIME, Launched.SOON);
 
         server.terminate();
         assertEquals(0, server.exitCode(Duration.ofSeconds(5)), server.err().toString());
@@ -74,13 +71,13 @@ class BridgeIT {
         Launched server = start("parley_server", "127.0.0.1", "0", "0", "0");
         int[] p = ports(server);
         Launched tcp = start("chat", "-topic", "127.0.0.1:" + p[2], "ALL");
-        tcp.awaitErr("chat: connected to .*", START);
+        tcp.awaitErr("chat: connected to .*", Launched.WAIT);
         tcp.type("may I?");
         // The client knows the rule and keeps the line (the server would refuse it and close the
         // connection: TCP BadInputTest covers that side).
-        tcp.awaitErr(".*not sent: channel ALL is read-only", SOON);
+        tcp.awaitErr(".*not sent: channel ALL is read-only", Launched.SOON);
         tcp.endInput();
-        assertEquals(0, tcp.exitCode(SOON));
+        assertEquals(0, tcp.exitCode(Launched.SOON));
         assertEquals(List.of(), tcp.out());
         assertEquals(List.of(), server.out());
         server.terminate();
@@ -92,7 +89,7 @@ class BridgeIT {
         Launched few = start("parley_server", "127.0.0.1", "0", "0");
         Launched same = start("parley_server", "127.0.0.1", "7000", "7000", "7001");
         for (Launched l : List.of(few, same)) {
-            assertEquals(2, l.exitCode(START), l.err().toString());
+            assertEquals(2, l.exitCode(Launched.WAIT), l.err().toString());
             assertTrue(l.err().stream().anyMatch(s -> s.startsWith("usage: parley_server")), l.err().toString());
         }
     }

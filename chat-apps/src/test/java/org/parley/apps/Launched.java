@@ -29,6 +29,10 @@ final class Launched implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("parley.home", "..")).toAbsolutePath().normalize();
     /** How long the {@code next*} waits and {@link #exitCode()} allow: JVM start-up on a busy machine. */
     static final Duration WAIT = Duration.ofSeconds(20);
+    /** How long a line that should follow at once may take (a message on a running chat). */
+    static final Duration SOON = Duration.ofSeconds(10);
+    /** The {@code (HH:mm:ss)} that ends a printed chat line, as a pattern. */
+    static final String TIME = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
 
     private final String name;
     private final Process process;

@@ -47,7 +47,7 @@ class TopicServerOutOfFilesIT {
                 }
             }
             try (Socket a = new Socket("127.0.0.1", port); Socket b = new Socket("127.0.0.1", port)) {
-                b.setSoTimeout(10_000);
+                b.setSoTimeout(500); // one probe's wait; the loop below sends the next
                 BufferedReader bIn = new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8));
                 OutputStream aOut = a.getOutputStream();
                 aOut.write(REGISTER.getBytes(StandardCharsets.UTF_8));
@@ -57,7 +57,6 @@ class TopicServerOutOfFilesIT {
                 for (int i = 0; i < 40 && heard == null; i++) {
                     aOut.write(("{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"1\"},\"message\":{\"topic\":\"t\","
                             + "\"text\":\"after the storm " + i + "\"}}").getBytes(StandardCharsets.UTF_8));
-                    b.setSoTimeout(500);
                     try {
                         heard = bIn.readLine();
                     } catch (java.net.SocketTimeoutException e) {

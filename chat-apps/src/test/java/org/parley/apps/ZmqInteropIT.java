@@ -36,7 +36,7 @@ class ZmqInteropIT {
     void libzmqClientWrittenFromTheProtocolTalksToMcServer() throws Exception {
         assumeTrue(pythonHasZmq(), PYTHON + " cannot import zmq (install python3-zmq)");
         try (Launched server = Launched.start("mc_server", "127.0.0.1", "0", "0")) {
-            String line = server.awaitErr(".*listening for posts.*", ZmqLaunchersIT.START);
+            String line = server.awaitErr(".*listening for posts.*", Launched.WAIT);
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("tcp://127.0.0.1:(\\d+)").matcher(line);
             m.find();
             String post = m.group(1);

@@ -18,9 +18,6 @@ import org.parley.zmq.ZmqClientOptions;
 
 /** The ZeroMQ commands of bin/, run as processes: Parts 1 to 4 and their failure modes. */
 class ZmqLaunchersIT {
-    static final Duration START = Duration.ofSeconds(20);
-    static final Duration SOON = Duration.ofSeconds(10);
-    static final String TIME = "\\(\\d\\d:\\d\\d:\\d\\d\\)";
 
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -39,7 +36,7 @@ class ZmqLaunchersIT {
 
     /** A server on ephemeral ports: its post port, then its pub port, as it reports them. */
     private static int[] ports(Launched server) throws InterruptedException {
-        return server.ports(".*listening for posts.*", START).stream().mapToInt(Integer::intValue).toArray();
+        return server.ports(".*listening for posts.*", Launched.WAIT).stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Posts probes to {@code channel} until each of {@code clients} printed one. */
@@ -58,12 +55,12 @@ class ZmqLaunchersIT {
             // carol's message starts with "--": a message, not an option.
             String text = (user.equals("carol") ? "--" : "") + "hello from " + user;
             Launched post = start("post_client", "127.0.0.1", Integer.toString(port), user, text);
-            assertEquals(0, post.exitCode(START), user + ": " + post.err());
+            assertEquals(0, post.exitCode(Launched.WAIT), user + ": " + post.err());
             assertEquals(List.of(), post.out());
         }
-        server.awaitOut("alice: hello from alice " + TIME, SOON);
-        server.awaitOut("bob: hello from bob " + TIME, SOON);
-        server.awaitOut("carol: --hello from carol " + TIME, SOON);
+        server.awaitOut("alice: hello from alice " + Launched.TIME, Launched.SOON);
+        server.awaitOut("bob: hello from bob " + Launched.TIME, Launched.SOON);
+        server.awaitOut("carol: --hello from carol " + Launched.TIME, Launched.SOON);
         long t0 = System.nanoTime();
         server.terminate();
         assertEquals(0, server.exitCode(Duration.ofSeconds(3)));
@@ -77,12 +74,12 @@ class ZmqLaunchersIT {
         Launched sub = start("pub_client", "127.0.0.1", Integer.toString(ports[1]));
         awaitJoined(ports, "general", sub);
         Launched post = start("post_client", "127.0.0.1", Integer.toString(ports[0]), "alice", "hello subscribers");
-        assertEquals(0, post.exitCode(START), post.err().toString());
-        sub.awaitOut("alice: hello subscribers " + TIME, SOON);
+        assertEquals(0, post.exitCode(Launched.WAIT), post.err().toString());
+        sub.awaitOut("alice: hello subscribers " + Launched.TIME, Launched.SOON);
         // History only when asked for, read from the post port.
         Launched late = start("pub_client", "127.0.0.1", Integer.toString(ports[1]),
                 "--history", "1", "--post-port", Integer.toString(ports[0]));
-        late.awaitOut("alice: hello subscribers " + TIME, START);
+        late.awaitOut("alice: hello subscribers " + Launched.TIME, Launched.WAIT);
         late.terminate();
         assertEquals(0, late.exitCode(Duration.ofSeconds(3)));
         assertEquals(1, late.out().size(), late.out().toString());
@@ -100,23 +97,23 @@ class ZmqLaunchersIT {
         String pub = Integer.toString(ports[1]);
         Launched alice = start("interactive_client", "127.0.0.1", post, pub, "alice");
         Launched bob = start("interactive_client", "127.0.0.1", post, pub, "bob");
-        alice.awaitErr(".*joined general as alice.*", START);
-        bob.awaitErr(".*joined general as bob.*", START);
+        alice.awaitErr(".*joined general as alice.*", Launched.WAIT);
+        bob.awaitErr(".*joined general as bob.*", Launched.WAIT);
         awaitJoined(ports, "general", alice, bob);
         alice.type("hi bob");
-        bob.awaitOut("alice: hi bob " + TIME, SOON);
+        bob.awaitOut("alice: hi bob " + Launched.TIME, Launched.SOON);
         bob.type("hi alice");
-        alice.awaitOut("bob: hi alice " + TIME, SOON);
+        alice.awaitOut("bob: hi alice " + Launched.TIME, Launched.SOON);
         // A rejected post: the server's reason on stderr, and the client carries on.
         alice.type("x".repeat(17_000));
         alice.awaitErr("interactive_client: the server rejected the post: "
-                + "text of 17000 bytes exceeds the limit of 16384", SOON);
+                + "text of 17000 bytes exceeds the limit of 16384", Launched.SOON);
         alice.type("bye");
         alice.endInput();
-        assertEquals(0, alice.exitCode(SOON));
-        bob.awaitOut("alice: bye " + TIME, SOON);
+        assertEquals(0, alice.exitCode(Launched.SOON));
+        bob.awaitOut("alice: bye " + Launched.TIME, Launched.SOON);
         bob.endInput();
-        assertEquals(0, bob.exitCode(SOON));
+        assertEquals(0, bob.exitCode(Launched.SOON));
     }
 
     @Test
@@ -132,29 +129,29 @@ class ZmqLaunchersIT {
         awaitJoined(ports, "devops", olga);
         dave.type("dev only");
         olga.type("devops only");
-        watcher.awaitOut("\\[dev] dave: dev only " + TIME, SOON);
-        watcher.awaitOut("\\[devops] olga: devops only " + TIME, SOON);
-        dave.awaitOut("dave: dev only " + TIME, SOON);
-        olga.awaitOut("olga: devops only " + TIME, SOON);
+        watcher.awaitOut("\\[dev] dave: dev only " + Launched.TIME, Launched.SOON);
+        watcher.awaitOut("\\[devops] olga: devops only " + Launched.TIME, Launched.SOON);
+        dave.awaitOut("dave: dev only " + Launched.TIME, Launched.SOON);
+        olga.awaitOut("olga: devops only " + Launched.TIME, Launched.SOON);
 
         watcher.type("can I post here?");
-        watcher.awaitErr(".*channel ALL is read-only.*", SOON);
+        watcher.awaitErr(".*channel ALL is read-only.*", Launched.SOON);
         watcher.type("still not");
         // Each refused line gets its own notice.
-        watcher.awaitErrAll(".*channel ALL is read-only.*", 2, SOON);
+        watcher.awaitErrAll(".*channel ALL is read-only.*", 2, Launched.SOON);
         dave.type("after the refusal");
-        watcher.awaitOut("\\[dev] dave: after the refusal " + TIME, SOON);
+        watcher.awaitOut("\\[dev] dave: after the refusal " + Launched.TIME, Launched.SOON);
 
         // A late joiner is shown the channel's recent history, each message once.
         Launched late = start("mc_client", "127.0.0.1", post, pub, "dev", "late");
-        late.awaitOut("dave: after the refusal " + TIME, START);
+        late.awaitOut("dave: after the refusal " + Launched.TIME, Launched.WAIT);
         late.endInput();
-        assertEquals(0, late.exitCode(SOON));
+        assertEquals(0, late.exitCode(Launched.SOON));
         assertEquals(1, late.out().stream().filter(l -> l.startsWith("dave: dev only ")).count());
 
         for (Launched c : List.of(dave, olga, watcher)) {
             c.endInput();
-            assertEquals(0, c.exitCode(SOON));
+            assertEquals(0, c.exitCode(Launched.SOON));
         }
         assertTrue(dave.out().stream().noneMatch(l -> l.contains("devops only")), dave.out().toString());
         assertTrue(olga.out().stream().noneMatch(l -> l.contains("dev only") && !l.contains("devops")),
@@ -174,8 +171,8 @@ class ZmqLaunchersIT {
     void badArgumentsPrintUsageAndExitTwo(String commandLine) throws Exception {
         String[] words = commandLine.split(" ");
         Launched bad = start(words[0], java.util.Arrays.copyOfRange(words, 1, words.length));
-        assertEquals(2, bad.exitCode(START));
-        bad.awaitErr("usage: " + words[0] + " .*", SOON);
+        assertEquals(2, bad.exitCode(Launched.WAIT));
+        bad.awaitErr("usage: " + words[0] + " .*", Launched.SOON);
         assertTrue(bad.err().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")),
                 bad.err().toString());
     }
@@ -190,7 +187,7 @@ class ZmqLaunchersIT {
         // The client gives up 5 s after it asked; the rest is JVM start-up, which a busy machine
         // stretches. The bound only shows that it does not wait much longer than it says.
         assertTrue(millis < 15_000, millis + " ms");
-        post.awaitErr("post_client: no reply from tcp://127.0.0.1:" + port + " within 5 s", SOON);
+        post.awaitErr("post_client: no reply from tcp://127.0.0.1:" + port + " within 5 s", Launched.SOON);
         assertEquals(1, post.err().size(), post.err().toString());
     }
 
@@ -199,8 +196,8 @@ class ZmqLaunchersIT {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
             Launched server = start("mc_server", "127.0.0.1", Integer.toString(port), "0");
-            assertEquals(1, server.exitCode(START));
-            server.awaitErr("mc_server: address 127.0.0.1:" + port + " is already in use", SOON);
+            assertEquals(1, server.exitCode(Launched.WAIT));
+            server.awaitErr("mc_server: address 127.0.0.1:" + port + " is already in use", Launched.SOON);
             assertEquals(1, server.err().size(), server.err().toString());
         }
     }

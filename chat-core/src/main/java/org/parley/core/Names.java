@@ -48,7 +48,7 @@ public final class Names {
     /** Returns {@code name} if it is a valid user name. */
     public static String requireUser(String name) throws ProtocolException {
         if (!isValidUser(name)) {
-            throw new ProtocolException("user name " + quote(name) + " breaks the rule " + USER_RULE);
+            throw new ProtocolException(broken("user name", name, USER_RULE));
         }
         return name;
     }
@@ -56,7 +56,7 @@ public final class Names {
     /** Returns {@code name} if it is a valid channel to read: any channel or {@value #ALL}. */
     public static String requireChannel(String name) throws ProtocolException {
         if (!isValidChannel(name)) {
-            throw new ProtocolException("channel " + quote(name) + " breaks the rule " + CHANNEL_RULE);
+            throw new ProtocolException(broken("channel", name, CHANNEL_RULE));
         }
         return name;
     }
@@ -67,7 +67,7 @@ public final class Names {
      */
     public static String checkUser(String name) {
         if (!isValidUser(name)) {
-            throw new IllegalArgumentException("user name " + quote(name) + " breaks the rule " + USER_RULE);
+            throw new IllegalArgumentException(broken("user name", name, USER_RULE));
         }
         return name;
     }
@@ -75,9 +75,14 @@ public final class Names {
     /** {@link #requireChannel} for a caller's own argument: throws {@link IllegalArgumentException}. */
     public static String checkChannel(String name) {
         if (!isValidChannel(name)) {
-            throw new IllegalArgumentException("channel " + quote(name) + " breaks the rule " + CHANNEL_RULE);
+            throw new IllegalArgumentException(broken("channel", name, CHANNEL_RULE));
         }
         return name;
+    }
+
+    /** The one wording of a broken naming rule, whichever exception carries it. */
+    private static String broken(String what, String name, String rule) {
+        return what + " " + quote(name) + " breaks the rule " + rule;
     }
 
     /** Returns {@code name} if it is a channel that may be posted to: valid and not {@value #ALL}. */
