@@ -10,7 +10,8 @@ import java.util.List;
  */
 abstract class BaseScenario implements Scenario {
     private final String system;
-    private final int k;
+    /** K: the subscribers on the channel. */
+    protected final int k;
     private final int publishers;
     /** The server process this scenario started, or null when everything runs in this JVM. */
     protected ExternalServer server;

@@ -167,7 +167,6 @@ final class Harness {
     private static void post(Scenario.Sender s, int index, int p, long share, double rate, long start,
                              DeliverySink sink, long[] mark, AtomicLong sent) throws Exception {
         double interval = rate > 0 ? 1e9 / rate : 0;
-        int k = sink.subscribers();
         for (long j = 0; j < share; j++) {
             long stamp;
             if (interval > 0) {

@@ -22,13 +22,11 @@ final class NatsScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(NatsScenario.class);
     private static final String SUBJECT = "bench";
 
-    private final int k;
     private final Path binary;
     private final List<Connection> connections = new ArrayList<>();
 
     NatsScenario(int k, int publishers, Path binary) {
         super(Systems.NATS, k, publishers);
-        this.k = k;
         this.binary = binary;
     }
 

@@ -44,14 +44,12 @@ final class ParleyTcpScenario extends BaseScenario {
     /** Posting clients; see the class comment for why one. */
     static final int POSTING_CLIENTS = 1;
 
-    private final int k;
     private TopicServer topicServer;
     private TcpClientGroup group;
     private final List<TopicClient> clients = new ArrayList<>();
 
     ParleyTcpScenario(int k, int publishers) {
         super(Systems.PARLEY_TCP, k, publishers);
-        this.k = k;
     }
 
     @Override

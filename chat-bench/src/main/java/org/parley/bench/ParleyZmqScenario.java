@@ -36,14 +36,12 @@ final class ParleyZmqScenario extends BaseScenario {
     private static final Logger log = LoggerFactory.getLogger(ParleyZmqScenario.class);
     static final String CHANNEL = "bench";
 
-    private final int k;
     private ZmqChatServer zmqServer;
     private final List<ZmqChatClient> clients = new ArrayList<>();
     private final AtomicLong failedPosts = new AtomicLong();
 
     ParleyZmqScenario(int k, int publishers) {
         super(Systems.PARLEY_ZMQ, k, publishers);
-        this.k = k;
     }
 
     @Override

@@ -29,7 +29,6 @@ final class RawJeromqScenario extends BaseScenario {
      */
     private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private final int k;
     /** Subscribers and publisher in separate contexts: each side has its own I/O thread, as in separate processes. */
     private ZContext subContext;
     private ZContext pubContext;
@@ -39,7 +38,6 @@ final class RawJeromqScenario extends BaseScenario {
 
     RawJeromqScenario(int k) {
         super(Systems.RAW_JEROMQ, k, 1); // one PUB socket, as in the server
-        this.k = k;
     }
 
     @Override

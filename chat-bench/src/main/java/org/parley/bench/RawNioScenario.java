@@ -42,7 +42,6 @@ final class RawNioScenario extends BaseScenario {
      */
     private static final int BATCH = 64;
 
-    private final int k;
     private ServerSocketChannel listener;
     private final List<SocketChannel> serverSide = new ArrayList<>();
     private final List<SocketChannel> clientSide = new ArrayList<>();
@@ -52,7 +51,6 @@ final class RawNioScenario extends BaseScenario {
 
     RawNioScenario(int k) {
         super(Systems.RAW_NIO, k, 1);
-        this.k = k;
     }
 
     @Override

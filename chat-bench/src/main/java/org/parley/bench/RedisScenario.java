@@ -27,14 +27,12 @@ final class RedisScenario extends BaseScenario {
     /** Publishes sent before their replies are read. */
     private static final int PIPELINE = 64;
 
-    private final int k;
     private final Path binary;
     private final List<BinaryJedisPubSub> subscriptions = new ArrayList<>();
     private final List<Thread> receivers = new ArrayList<>();
 
     RedisScenario(int k, int publishers, Path binary) {
         super(Systems.REDIS, k, publishers);
-        this.k = k;
         this.binary = binary;
     }
 

@@ -30,9 +30,7 @@ interface Scenario {
     Sender openSender(int index) throws Exception;
 
     /** Process ids of external servers whose CPU time belongs to this scenario's figures. */
-    default List<Long> serverPids() {
-        return List.of();
-    }
+    List<Long> serverPids();
 
     /** Stops everything setup started; never throws. */
     void teardown();

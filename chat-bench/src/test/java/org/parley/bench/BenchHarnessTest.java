@@ -35,11 +35,11 @@ class BenchHarnessTest {
             assertEquals(t.sent(), t.expected(), system + ": K=1 expects one delivery per message");
             assertNotNull(t.latency(), system + " latency run missing");
             assertTrue(t.latency().delivered() > 0, system + " latency run delivered nothing");
-            assertTrue(t.median() > 0 && t.medianCpuPerMillion() >= 0, system + " figures missing");
+            assertTrue(t.median() > 0, system + " figures missing");
         }
         assertEquals(2, report.connections().size(), "the Parley topic server and the baseline");
         for (ConnectionResult c : report.connections()) {
-            assertNull(c.note() != null && c.note().startsWith("failed") ? c.note() : null, c.server() + " failed");
+            assertFalse(c.note() != null && c.note().startsWith("failed"), c.server() + " failed: " + c.note());
             assertEquals(BenchPlan.smoke().connections(), c.connections());
             assertEquals(c.expected(), c.delivered(), c.server() + ": every registered client gets the fanned-out message");
             assertTrue(c.rssAfter() > 0, c.server() + ": RSS unknown");
@@ -49,7 +49,6 @@ class BenchHarnessTest {
         String text = report.text();
         assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: K=1: "), text);
         assertTrue(text.contains("Parley TCP / raw NIO: K=1: "), text);
-        assertTrue(text.contains("raw NIO"), text);
 
         Path png = BenchMain.chartFor(md);
         MarkdownReport.write(report, md, png);
