@@ -119,11 +119,6 @@ public final class ZmqChatClient implements ChatClient {
     private int probing; // epoch probes in flight; publications are held while > 0
     private boolean subConnectedBefore;
     private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
-    /**
-     * Publications handed to the delivery thread and not yet delivered: the delivery queue's
-     * bound is in messages ({@code receiveHighWaterMark}), whatever the size of the batches.
-     */
-    private final AtomicInteger queuedMessages = new AtomicInteger();
     private final Map<String, Long> heldOverflow = new HashMap<>();
 
     private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
@@ -645,17 +640,6 @@ public final class ZmqChatClient implements ChatClient {
         heldOverflow.clear();
     }
 
-    /**
-     * I/O thread: reserves room for up to {@code n} messages in the delivery queue and returns
-     * how many fit. Only this thread adds, so the room it sees can only grow meanwhile.
-     */
-    private int admit(int n) {
-        int room = options.receiveHighWaterMark() - queuedMessages.get();
-        int admitted = Math.max(0, Math.min(n, room));
-        queuedMessages.addAndGet(admitted);
-        return admitted;
-    }
-
     private void failQueued() {
         // Requests queued but never sent: their send task fails them when run here.
         Runnable task;
@@ -838,12 +822,12 @@ public final class ZmqChatClient implements ChatClient {
                 }
             }
             int g = generation;
-            // Once one is dropped, later ones wait for the catch-up too, to keep the order.
-            int admitted = dropped.isEmpty() ? admit(mine.size()) : 0;
+            // Once one is dropped, later ones wait for the catch-up too, to keep the order. The
+            // delivery queue's bound is in messages (receiveHighWaterMark), whatever the batch.
+            int admitted = dropped.isEmpty() ? Math.min(mine.size(), delivery.room()) : 0;
             if (admitted > 0) {
                 List<ChatMessage> part = List.copyOf(mine.subList(0, admitted));
-                if (!delivery.submit(() -> deliverAll(part, g))) {
-                    queuedMessages.addAndGet(-admitted);
+                if (!delivery.submit(() -> deliverAll(part, g), admitted)) {
                     admitted = 0;
                 }
             }
@@ -883,17 +867,13 @@ public final class ZmqChatClient implements ChatClient {
         }
 
         private void deliverAll(List<ChatMessage> part, int g) {
-            try {
-                for (ChatMessage m : part) {
-                    try {
-                        deliver(m, g);
-                    } catch (RuntimeException e) {
-                        // As the delivery thread does for a task: one failing call loses one message.
-                        log.error("a listener failed on {}", Thread.currentThread().getName(), e);
-                    }
+            for (ChatMessage m : part) {
+                try {
+                    deliver(m, g);
+                } catch (RuntimeException e) {
+                    // As the delivery thread does for a task: one failing call loses one message.
+                    log.error("a listener failed on {}", Thread.currentThread().getName(), e);
                 }
-            } finally {
-                queuedMessages.addAndGet(-part.size());
             }
         }
 

@@ -1,9 +1,10 @@
 package org.parley.core.internal;
 
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,30 +14,61 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The queue is bounded: {@link #submit} never blocks and returns {@code false} when the
  * queue is full or the thread is closed, so a slow listener can never stall a network thread.
+ * The bound is in units: a task counts one, or the weight it is submitted with (a batch of
+ * {@code n} messages counts {@code n}), until it has run.
  *
  * <p>Thread safety: {@link #submit} and {@link #close} may be called from any thread.
  */
 public final class DeliveryThread implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryThread.class);
-    private static final Runnable STOP = () -> { };
+    private static final Task STOP = new Task(() -> { }, 0);
 
-    private final BlockingQueue<Runnable> queue;
+    private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>(); // bounded by load
+    private final int capacity;
+    private final AtomicInteger load = new AtomicInteger(); // units queued or running
     private final Thread thread;
     private volatile boolean closed;
 
+    private record Task(Runnable run, int weight) {
+    }
+
     public DeliveryThread(String name, int capacity) {
-        this.queue = new ArrayBlockingQueue<>(capacity + 1); // +1: room for STOP
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity < 1: " + capacity);
+        }
+        this.capacity = capacity;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
         this.thread.start();
     }
 
-    /** Queues {@code task}; {@code false} if the queue is full or this is closed. */
+    /** Queues {@code task}, counting one unit; {@code false} if the queue is full or this is closed. */
     public boolean submit(Runnable task) {
-        if (closed || queue.remainingCapacity() <= 1) {
-            return false;
+        return submit(task, 1);
+    }
+
+    /**
+     * Queues {@code task}, counting {@code weight} units until it has run; {@code false} if
+     * they do not fit or this is closed.
+     */
+    public boolean submit(Runnable task, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight < 1: " + weight);
         }
-        return queue.offer(task);
+        int l;
+        do {
+            l = load.get();
+            if (closed || l + weight > capacity) {
+                return false;
+            }
+        } while (!load.compareAndSet(l, l + weight));
+        queue.add(new Task(task, weight));
+        return true;
+    }
+
+    /** Units that {@link #submit(Runnable, int)} could take now. */
+    public int room() {
+        return Math.max(0, capacity - load.get());
     }
 
     /** Whether the caller is this delivery thread. */
@@ -44,9 +76,9 @@ public final class DeliveryThread implements AutoCloseable {
         return Thread.currentThread() == thread;
     }
 
-    /** Tasks waiting. */
+    /** Units queued or running. */
     public int pending() {
-        return queue.size();
+        return load.get();
     }
 
     /**
@@ -83,15 +115,17 @@ public final class DeliveryThread implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                Runnable task = queue.poll(1, TimeUnit.SECONDS);
+                Task task = queue.poll(1, TimeUnit.SECONDS);
                 if (task == STOP) {
                     return;
                 }
                 if (task != null) {
                     try {
-                        task.run();
+                        task.run().run();
                     } catch (RuntimeException e) {
                         log.error("a listener failed on {}", thread.getName(), e);
+                    } finally {
+                        load.addAndGet(-task.weight());
                     }
                 }
             }

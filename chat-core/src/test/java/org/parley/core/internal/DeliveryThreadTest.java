@@ -1,0 +1,44 @@
+package org.parley.core.internal;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DeliveryThreadTest {
+    @Test
+    void weightsCountAgainstTheCapacityUntilTheirTaskHasRun() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        BlockingQueue<String> ran = new LinkedBlockingQueue<>();
+        try (DeliveryThread d = new DeliveryThread("test-delivery", 10)) {
+            assertTrue(d.submit(() -> {
+                ran.add("batch of 6");
+                awaitQuietly(release);
+            }, 6));
+            assertEquals("batch of 6", ran.poll(5, TimeUnit.SECONDS)); // running, and still counted
+            assertEquals(4, d.room());
+            assertFalse(d.submit(() -> ran.add("batch of 5"), 5), "5 units do not fit in 4");
+            assertTrue(d.submit(() -> ran.add("batch of 4"), 4));
+            assertFalse(d.submit(() -> ran.add("one more")), "full");
+            release.countDown();
+            assertEquals("batch of 4", ran.poll(5, TimeUnit.SECONDS));
+            await().atMost(Duration.ofSeconds(5)).until(() -> d.room() == 10);
+            assertTrue(ran.isEmpty(), "nothing refused ran: " + ran);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
