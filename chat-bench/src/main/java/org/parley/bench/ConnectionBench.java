@@ -1,8 +1,6 @@
 package org.parley.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -205,29 +203,6 @@ final class ConnectionBench {
     private static String jcmd(long pid, String what) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         String exe = Files.isExecutable(jcmd) ? jcmd.toString() : ExternalServer.find("jcmd").map(Path::toString).orElse(null);
-        if (exe == null) {
-            return null;
-        }
-        try {
-            Process p = new ProcessBuilder(exe, Long.toString(pid), what).redirectErrorStream(true).start();
-            StringBuilder out = new StringBuilder();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    out.append(line).append('\n');
-                }
-            }
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            return p.exitValue() == 0 ? out.toString() : null;
-        } catch (IOException e) {
-            log.debug("jcmd failed", e);
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return exe == null ? null : ExternalServer.output(List.of(exe, Long.toString(pid), what), 30);
     }
 }

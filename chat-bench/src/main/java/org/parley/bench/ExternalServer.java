@@ -96,21 +96,39 @@ final class ExternalServer implements AutoCloseable {
 
     /** The first line {@code binary --version} prints, or "" if it prints nothing in 5 s. */
     static String version(Path binary) {
+        String out = output(List.of(binary.toString(), "--version"), 5);
+        return out == null || out.isBlank() ? "" : out.lines().findFirst().orElse("").trim();
+    }
+
+    /**
+     * What {@code command} prints (standard output and error) if it exits with 0 within
+     * {@code seconds}; else null, the process killed. The output goes to a file, not a pipe,
+     * so a command that hangs with its output open cannot hold the caller past the limit.
+     */
+    static String output(List<String> command, long seconds) {
+        Path file = null;
         try {
-            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            String line;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                line = r.readLine();
-            }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            file = Files.createTempFile("parley-bench-", ".out");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
+                return null;
             }
-            return line == null ? "" : line.trim();
+            return p.exitValue() == 0 ? Files.readString(file, StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
-            return "";
+            log.debug("{} failed", command, e);
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "";
+            return null;
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    log.debug("cannot delete {}", file, e);
+                }
+            }
         }
     }
 
