@@ -32,10 +32,13 @@ public interface ChatClient extends AutoCloseable {
      */
     Subscription subscribe(String channel, MessageListener listener);
 
-    /** Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}. */
+    /**
+     * Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}.
+     * Fails as {@link #post} does, closed client included.
+     */
     CompletableFuture<HistoryPage> history(String channel, long after, int limit);
 
-    /** The newest {@code count} messages of {@code channel} (or of all, for {@value Names#ALL}). */
+    /** The newest {@code count} messages of {@code channel} (or of all, for {@value Names#ALL}); fails as {@link #post} does. */
     CompletableFuture<HistoryPage> recent(String channel, int count);
 
     /**

@@ -40,12 +40,26 @@ final class LocalChatClient implements ChatClient {
 
     @Override
     public CompletableFuture<PostAck> post(String channel, String text) {
+        return ask(() -> PostAck.of(hub.post(channel, user, text, Instant.now(), this)));
+    }
+
+    @Override
+    public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
+        return ask(() -> hub.history(channel, after, limit));
+    }
+
+    @Override
+    public CompletableFuture<HistoryPage> recent(String channel, int count) {
+        return ask(() -> hub.recent(channel, count));
+    }
+
+    /** One request to the hub: refused once closed, a rejection as a failed future. */
+    private <T> CompletableFuture<T> ask(HubCall<T> call) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
         }
         try {
-            return CompletableFuture.completedFuture(
-                    PostAck.of(hub.post(channel, user, text, Instant.now(), this)));
+            return CompletableFuture.completedFuture(call.get());
         } catch (ProtocolException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -63,24 +77,6 @@ final class LocalChatClient implements ChatClient {
     }
 
     @Override
-    public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
-        try {
-            return CompletableFuture.completedFuture(hub.history(channel, after, limit));
-        } catch (ProtocolException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public CompletableFuture<HistoryPage> recent(String channel, int count) {
-        try {
-            return CompletableFuture.completedFuture(hub.recent(channel, count));
-        } catch (ProtocolException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
@@ -95,6 +91,10 @@ final class LocalChatClient implements ChatClient {
     /** Deliveries waiting on the delivery thread. */
     int pending() {
         return delivery.pending();
+    }
+
+    private interface HubCall<T> {
+        T get() throws ProtocolException;
     }
 
     @Override

@@ -227,4 +227,14 @@ class ChatHubTest {
         assertThrows(IllegalStateException.class, () -> hub.post("general", "kyle", "x", null, null));
         assertThrows(IllegalStateException.class, () -> c.subscribe("general", m -> { }));
     }
+
+    @Test
+    void closedClientRefusesEveryRequestAlike() {
+        ChatClient c = hub.connect("alice");
+        c.close();
+        for (var request : List.of(c.post("general", "x"), c.history("general", 0, 10), c.recent("general", 10))) {
+            CompletionException e = assertThrows(CompletionException.class, request::join);
+            assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+        }
+    }
 }
