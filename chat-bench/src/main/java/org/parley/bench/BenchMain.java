@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.parley.core.Names;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
  * bin/bench                          full run (about ten minutes on two cores), writes docs/BENCHMARKS.md
  * bin/bench --quick                  under a minute, prints only
  * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
+ * bin/bench --quick --k 10           only these subscriber counts
  * bin/bench --out report.md         write the markdown (and report.png) there
  * bin/bench --only connections      the topic server and the stand-in, 10,000 clients each
  * bin/bench --only connections --server "other-server {port}" --connections 5000
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BenchMain {
     private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
-    static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--out <file.md>]"
+    static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--k <n>[,<n>...]] [--out <file.md>]"
             + " [--connections <n>] [--server \"<command with {port}>\"]";
 
     private BenchMain() {
@@ -75,6 +77,7 @@ public final class BenchMain {
         Set<String> only = new LinkedHashSet<>();
         Path out = null;
         Integer connections = null;
+        List<Integer> ks = null;
         List<String> server = List.of();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -82,6 +85,7 @@ public final class BenchMain {
                 case "--quick" -> quick = true;
                 case "--only" -> only.addAll(Arrays.asList(value(args, ++i, a).split(",")));
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--k" -> ks = subscriberCounts(value(args, ++i, a));
                 case "--connections" -> {
                     String v = value(args, ++i, a);
                     try {
@@ -113,13 +117,34 @@ public final class BenchMain {
         }
         BenchPlan plan = quick ? BenchPlan.quick() : BenchPlan.full();
         plan = plan.withOnly(only).withCommand("bin/bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        if (ks != null) {
+            plan = plan.withKs(ks);
+        }
         if (connections != null || !server.isEmpty()) {
             plan = plan.withConnections(connections == null ? plan.connections() : connections, server);
         }
-        if (out == null && !quick && only.isEmpty() && home != null) {
+        if (out == null && !quick && only.isEmpty() && ks == null && home != null) {
             out = Path.of(home, "docs", "BENCHMARKS.md"); // the full run is the one that documents itself
         }
         return plan.withOut(out);
+    }
+
+    /** The values of {@code --k}: subscriber counts of 1 to 1000, each once. */
+    private static List<Integer> subscriberCounts(String v) {
+        Set<Integer> ks = new LinkedHashSet<>();
+        for (String part : v.split(",")) {
+            int k;
+            try {
+                k = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--k " + v + ": " + Names.quote(part) + " is not a number");
+            }
+            if (k < 1 || k > 1000) {
+                throw new IllegalArgumentException("--k " + v + ": " + k + " is not within 1..1000");
+            }
+            ks.add(k);
+        }
+        return List.copyOf(ks);
     }
 
     private static String value(String[] args, int i, String option) {

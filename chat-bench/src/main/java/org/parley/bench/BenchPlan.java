@@ -67,6 +67,13 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
                 connections, fanoutRounds, ids, out, serverCommand, command);
     }
 
+    /** Only these subscriber counts (throughput and latency alike), in the order given. */
+    BenchPlan withKs(List<Integer> chosen) {
+        List<Integer> latency = latencyKs.stream().filter(chosen::contains).toList();
+        return new BenchPlan(name, warmups, rounds, chosen, deliveriesPerRound, minMessages, latencySeconds, latency,
+                connections, fanoutRounds, only, out, serverCommand, command);
+    }
+
     BenchPlan withOut(Path file) {
         return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
                 connections, fanoutRounds, only, file, serverCommand, command);

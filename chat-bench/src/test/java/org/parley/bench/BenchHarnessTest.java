@@ -74,12 +74,23 @@ class BenchHarnessTest {
     }
 
     @Test
+    void subscriberCountsNarrowThroughputAndLatencyAndKeepTheReportUnwritten() {
+        BenchPlan tens = BenchMain.parse(new String[] {"--k", "10,100,10"}, "/repo");
+        assertEquals(List.of(10, 100), tens.ks());
+        assertEquals(List.of(10, 100), tens.latencyKs());
+        assertNull(tens.out(), "a partial full run must not overwrite docs/BENCHMARKS.md");
+        assertEquals(List.of(), BenchMain.parse(new String[] {"--quick", "--k", "1"}, "/repo").latencyKs());
+    }
+
+    @Test
     void badArgumentsNameWhatWasWrong() {
         assertTrue(message("--only", "bogus").contains("bogus"));
         assertTrue(message("--connections", "many").contains("many"));
         assertTrue(message("--server", "bin/topicserver 7777").contains("{port}"));
         assertTrue(message("--out").contains("--out needs a value"));
         assertTrue(message("--fast").contains("--fast"));
+        assertTrue(message("--k", "ten").contains("\"ten\" is not a number"));
+        assertTrue(message("--k", "0").contains("0 is not within 1..1000"));
     }
 
     private static String message(String... args) {
