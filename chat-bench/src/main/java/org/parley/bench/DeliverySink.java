@@ -37,18 +37,41 @@ final class DeliverySink {
 
     /** Reports one received payload (at {@code off} in {@code bytes}) for subscriber {@code sub}. */
     void deliver(int sub, byte[] bytes, int off) {
+        Counter c = textOf(sub, bytes[off]);
+        if (c != null) {
+            count(c, latency != null ? Payload.stamp(bytes, off) : 0);
+        }
+    }
+
+    /**
+     * Reports one received payload for subscriber {@code sub}, as a string: for clients that
+     * deliver text (Parley's), so the benchmark does not copy every text into bytes.
+     */
+    void deliver(int sub, String text) {
+        Counter c = textOf(sub, text.charAt(0));
+        if (c != null) {
+            count(c, latency != null ? Payload.stamp(text) : 0);
+        }
+    }
+
+    /** Subscriber {@code sub}'s counter if the payload starting with {@code marker} is a text. */
+    private Counter textOf(int sub, int marker) {
         Counter c = counters[sub];
-        if (Payload.isProbe(bytes, off)) {
+        if (marker == Payload.PROBE) {
             c.ready = true;
-            return;
+            return null;
         }
-        if (!Payload.isText(bytes, off)) {
+        if (marker != Payload.TEXT) {
             c.foreign++;
-            return;
+            return null;
         }
+        return c;
+    }
+
+    private void count(Counter c, long stamp) {
         Histogram h = latency;
         if (h != null) {
-            long nanos = System.nanoTime() - Payload.stamp(bytes, off);
+            long nanos = System.nanoTime() - stamp;
             h.recordValue(Math.min(Math.max(nanos, 0), MAX_TRACKED_NANOS));
         }
         c.count = c.count + 1; // single writer per counter: a volatile write, no CAS needed

@@ -2,7 +2,6 @@ package org.parley.bench;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -59,7 +58,7 @@ final class ParleyTcpScenario extends BaseScenario {
         group = TcpClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;
-            TcpListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
+            TcpListener listener = m -> sink.deliver(sub, m.text());
             clients.add(TopicClient.connect(group, "127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
         }
     }

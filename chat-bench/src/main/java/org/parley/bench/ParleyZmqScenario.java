@@ -1,7 +1,6 @@
 package org.parley.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,7 +51,7 @@ final class ParleyZmqScenario extends BaseScenario {
             ZmqChatClient c = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
                     .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).user("sub" + i).build());
             clients.add(c);
-            MessageListener listener = m -> sink.deliver(sub, m.text().getBytes(StandardCharsets.US_ASCII), 0);
+            MessageListener listener = m -> sink.deliver(sub, m.text());
             c.subscribe(CHANNEL, listener);
         }
     }

@@ -61,23 +61,27 @@ final class Payload {
     static long stamp(byte[] b, int off) {
         long v = 0;
         for (int i = 0; i < 16; i++) {
-            int c = b[off + 1 + i];
-            v = (v << 4) | (c <= '9' ? c - '0' : c - 'a' + 10);
+            v = (v << 4) | hexValue(b[off + 1 + i]);
         }
         return v;
+    }
+
+    /** The stamp of a text received as a string. */
+    static long stamp(String s) {
+        long v = 0;
+        for (int i = 0; i < 16; i++) {
+            v = (v << 4) | hexValue(s.charAt(1 + i));
+        }
+        return v;
+    }
+
+    private static int hexValue(int c) {
+        return c <= '9' ? c - '0' : c - 'a' + 10;
     }
 
     /** The payload as a string, for text-based clients (Redis strings, JSON). */
     static String asString(byte[] payload) {
         return new String(payload, StandardCharsets.US_ASCII);
-    }
-
-    static boolean isProbe(byte[] b, int off) {
-        return b[off] == PROBE;
-    }
-
-    static boolean isText(byte[] b, int off) {
-        return b[off] == TEXT;
     }
 
 }

@@ -104,12 +104,22 @@ class BenchHarnessTest {
         assertEquals(Payload.SIZE, text.length);
         assertEquals(now, Payload.stamp(text, 0));
         assertEquals(-1L, Payload.stamp(Payload.text(-1L), 0));
+        assertEquals(now, Payload.stamp(Payload.asString(text)));
         DeliverySink sink = new DeliverySink(2);
         long[] mark = sink.mark();
         sink.deliver(0, Payload.probe(), 0);
         sink.deliver(0, text, 0);
-        assertEquals(1, sink.delivered(mark));
-        assertEquals(0, sink.slowest(mark));
-        assertFalse(sink.allReady());
+        sink.deliver(1, Payload.asString(Payload.probe()));
+        sink.deliver(1, Payload.asString(text));
+        sink.deliver(1, "not a payload");
+        assertEquals(2, sink.delivered(mark));
+        assertEquals(1, sink.slowest(mark));
+        assertEquals(1, sink.foreign());
+        assertTrue(sink.allReady());
+        var histogram = sink.startRecording();
+        sink.deliver(0, Payload.asString(Payload.text(System.nanoTime() - 5_000_000)));
+        assertEquals(3, sink.delivered(mark));
+        assertEquals(1, histogram.getTotalCount());
+        assertTrue(histogram.getMaxValue() >= 5_000_000, "the latency is read from the string's stamp");
     }
 }
