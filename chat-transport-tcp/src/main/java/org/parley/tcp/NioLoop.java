@@ -36,7 +36,12 @@ final class NioLoop implements AutoCloseable {
     static final Logger log = LoggerFactory.getLogger(NioLoop.class);
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
     static final int TASK_CAPACITY = 65_536;
-    private static final int READ_BUFFER_BYTES = 16 * 1024;
+    /**
+     * Bytes one read system call takes at most; one buffer per loop, shared by its connections.
+     * A message cut by the end of a read goes through Jackson instead of the scanner, and each
+     * read is a system call: 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
+     */
+    private static final int READ_BUFFER_BYTES = 64 * 1024;
     /** How long accepting pauses after accept() failed (out of file descriptors, say). */
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
