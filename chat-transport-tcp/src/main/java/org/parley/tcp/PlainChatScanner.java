@@ -40,6 +40,8 @@ final class PlainChatScanner {
     private final AddressCache destinationCache = new AddressCache();
     private final StringCache topicCache = new StringCache();
     private final StringCache userCache = new StringCache();
+    private final HeadCache head = new HeadCache();
+    private final TailCache tail = new TailCache();
     private TcpMessage message;
     private int pos; // the scan position while scanning
 
@@ -51,38 +53,54 @@ final class PlainChatScanner {
     int scan(byte[] bytes, int from, int end, int maxObjectBytes) {
         int limit = (int) Math.min(end, (long) from + maxObjectBytes); // an object ends by here or is not ours
         pos = from;
-        if (!literal(bytes, limit, SOURCE)) {
-            return -1;
-        }
-        TcpAddress source = address(bytes, limit, sourceCache);
-        if (source == null) {
-            return -1;
-        }
-        TcpAddress destination = null;
-        if (pos + 2 < limit && bytes[pos] == ',' && bytes[pos + 1] == '"' && bytes[pos + 2] == 'd') {
-            if (!literal(bytes, limit, DESTINATION) || (destination = address(bytes, limit, destinationCache)) == null) {
+        TcpAddress source;
+        TcpAddress destination;
+        String topic;
+        if (head.matches(bytes, from, limit)) {
+            // The same addresses and topic as the last message, up to its text's opening quote.
+            pos = from + head.bytes.length;
+            source = head.source;
+            destination = head.destination;
+            topic = head.topic;
+        } else {
+            if (!literal(bytes, limit, SOURCE) || (source = address(bytes, limit, sourceCache)) == null) {
                 return -1;
             }
-        }
-        String topic;
-        if (!literal(bytes, limit, MESSAGE_TOPIC) || (topic = cachedString(bytes, limit, topicCache)) == null
-                || !literal(bytes, limit, TEXT)) {
-            return -1;
+            destination = null;
+            if (pos + 2 < limit && bytes[pos] == ',' && bytes[pos + 1] == '"' && bytes[pos + 2] == 'd') {
+                if (!literal(bytes, limit, DESTINATION) || (destination = address(bytes, limit, destinationCache)) == null) {
+                    return -1;
+                }
+            }
+            if (!literal(bytes, limit, MESSAGE_TOPIC) || (topic = cachedString(bytes, limit, topicCache)) == null
+                    || !literal(bytes, limit, TEXT)) {
+                return -1;
+            }
+            head.remember(bytes, from, pos, source, destination, topic);
         }
         int textStart = pos;
         int textEnd = string(bytes, limit);
         if (textEnd < 0 || pos >= limit) {
             return -1;
         }
-        String user = null;
-        if (bytes[pos] == ',' && (!literal(bytes, limit, USER) || (user = cachedString(bytes, limit, userCache)) == null)) {
-            return -1;
-        }
-        if (pos + 1 >= limit || bytes[pos] != '}' || bytes[pos + 1] != '}') {
-            return -1;
+        String user;
+        if (tail.matches(bytes, textEnd, limit)) {
+            // The same user (or none) as the last message, and the closing braces.
+            pos = textEnd + tail.bytes.length;
+            user = tail.user;
+        } else {
+            user = null;
+            if (bytes[pos] == ',' && (!literal(bytes, limit, USER) || (user = cachedString(bytes, limit, userCache)) == null)) {
+                return -1;
+            }
+            if (pos + 1 >= limit || bytes[pos] != '}' || bytes[pos + 1] != '}') {
+                return -1;
+            }
+            pos += 2;
+            tail.remember(bytes, textEnd, pos, user);
         }
         message = new TcpMessage(source, destination, topic, latin1(bytes, textStart, textEnd), user);
-        return pos + 2;
+        return pos;
     }
 
     /** The message the last successful {@link #scan} read. */
@@ -208,6 +226,49 @@ final class PlainChatScanner {
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Whether {@code bytes[at..limit)} begin with {@code known} (empty: never). */
+    private static boolean startsWith(byte[] bytes, int at, int limit, byte[] known) {
+        int n = known.length;
+        return n > 0 && limit - at >= n && Arrays.equals(bytes, at, at + n, known, 0, n);
+    }
+
+    /**
+     * The last message's bytes from its start to its text's opening quote, and what they say:
+     * one comparison instead of one per field when the next message has them too.
+     */
+    private static final class HeadCache {
+        byte[] bytes = new byte[0];
+        TcpAddress source;
+        TcpAddress destination;
+        String topic;
+
+        boolean matches(byte[] b, int at, int limit) {
+            return startsWith(b, at, limit, bytes);
+        }
+
+        void remember(byte[] b, int start, int end, TcpAddress source, TcpAddress destination, String topic) {
+            this.bytes = Arrays.copyOfRange(b, start, end);
+            this.source = source;
+            this.destination = destination;
+            this.topic = topic;
+        }
+    }
+
+    /** The last message's bytes from its text's closing quote to its end, and its user (or none). */
+    private static final class TailCache {
+        byte[] bytes = new byte[0];
+        String user;
+
+        boolean matches(byte[] b, int at, int limit) {
+            return startsWith(b, at, limit, bytes);
+        }
+
+        void remember(byte[] b, int start, int end, String user) {
+            this.bytes = Arrays.copyOfRange(b, start, end);
+            this.user = user;
+        }
     }
 
     /** The last address read at one place, and its bytes. */

@@ -151,6 +151,19 @@ class PlainChatScannerTest {
     }
 
     @Test
+    void theLastMessagesHeadAndTailAreReusedOnlyWhenTheirBytesMatch() {
+        String withUser = PLAIN.replace("}}\n", ",\"user\":\"u\"}}\n");
+        List<String> lines = List.of(PLAIN, withUser, withUser.replace("hello there", "again"),
+                withUser.replace("\"u\"", "\"uv\""), PLAIN.replace("hello there", "hello there\\\"}}"), PLAIN,
+                PLAIN.replace("\"bench\"", "\"bench2\""), PLAIN.replace("5555", "555"), PLAIN, FULL,
+                FULL.replace("\"bob\"", "\"bo\""), FULL.replace(",\"user\":\"bob\"", ""), FULL);
+        String stream = String.join("", lines);
+        int[] hits = new int[1];
+        assertEquals(run(stream, List.of(), false, 65536), run(stream, List.of(), true, 65536, hits));
+        assertEquals(lines.size() - 2, hits[0], "all but the first and the escaped one skip the parser");
+    }
+
+    @Test
     void eightBytesAtATimeFindEveryByteThatIsNotPlain() {
         Random random = new Random(7);
         for (int round = 0; round < 20_000; round++) {
