@@ -46,7 +46,9 @@ final class Connection {
     private final TcpAddress remote;
     private final TcpAddress local;
     private final JsonObjectDecoder decoder;
-    private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>(); // selector thread only
+    /** Buffers to write, shared with other connections and never changed. Selector thread only. */
+    private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
+    private int headWritten; // bytes of the first queued buffer already written
     private boolean flushPending; // on the loop's list of connections to flush this round
     private final long maxOutboundBytes;
     private long queuedBytes;
@@ -82,7 +84,8 @@ final class Connection {
     }
 
     /**
-     * Queues bytes to write (a duplicate, so one encoding can go to many connections). They
+     * Queues bytes to write: the buffer itself, which one encoding may share with many
+     * connections, so no one may change its position or limit from here on. They
      * are written when the loop finishes its current round ({@link NioLoop#flushPending}), so
      * everything one round produces for a connection leaves in one write (see {@link #flush})
      * instead of a system call per message. A connection whose queue would pass its cap is cut. Returns
@@ -92,16 +95,16 @@ final class Connection {
         if (closed || closing) {
             return false;
         }
-        ByteBuffer copy = bytes.duplicate();
-        if (queuedBytes + copy.remaining() > maxOutboundBytes) {
+        int size = bytes.remaining();
+        if (queuedBytes + size > maxOutboundBytes) {
             NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {})",
-                    remote, queuedBytes + copy.remaining(), maxOutboundBytes);
+                    remote, queuedBytes + size, maxOutboundBytes);
             loop.close(this, new IOException("peer " + remote + " does not read: more than "
                     + maxOutboundBytes + " bytes waiting"));
             return false;
         }
-        outbound.add(copy);
-        queuedBytes += copy.remaining();
+        outbound.add(bytes);
+        queuedBytes += size;
         if (!flushPending && (key.interestOps() & SelectionKey.OP_WRITE) == 0) {
             flushPending = true; // while OP_WRITE is set, the selector says when to write
             loop.flushLater(this);
@@ -147,10 +150,12 @@ final class Connection {
             while (!outbound.isEmpty()) {
                 stage.clear(); // absolute puts are checked against the limit
                 int filled = 0;
+                int skip = headWritten;
                 for (ByteBuffer b : outbound) {
-                    int take = Math.min(b.remaining(), stage.capacity() - filled);
-                    stage.put(filled, b, b.position(), take); // absolute: the queue is untouched
+                    int take = Math.min(b.remaining() - skip, stage.capacity() - filled);
+                    stage.put(filled, b, b.position() + skip, take); // absolute: the buffers are untouched
                     filled += take;
+                    skip = 0;
                     if (filled == stage.capacity()) {
                         break;
                     }
@@ -183,13 +188,14 @@ final class Connection {
     /** Drops {@code n} written bytes from the head of the queue, and any buffer left empty. */
     private void consume(int n) {
         ByteBuffer head;
-        while ((head = outbound.peek()) != null && (n > 0 || !head.hasRemaining())) {
-            int r = head.remaining();
+        while ((head = outbound.peek()) != null && (n > 0 || head.remaining() == headWritten)) {
+            int r = head.remaining() - headWritten;
             if (r <= n) {
                 outbound.poll();
+                headWritten = 0;
                 n -= r;
             } else {
-                head.position(head.position() + n);
+                headWritten += n;
                 n = 0;
             }
         }

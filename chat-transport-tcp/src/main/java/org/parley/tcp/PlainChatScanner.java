@@ -28,13 +28,6 @@ import java.util.Arrays;
  */
 final class PlainChatScanner {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final byte[] SOURCE = ascii("{\"source\":");
-    private static final byte[] DESTINATION = ascii(",\"destination\":");
-    private static final byte[] MESSAGE_TOPIC = ascii(",\"message\":{\"topic\":\"");
-    private static final byte[] TEXT = ascii(",\"text\":\"");
-    private static final byte[] USER = ascii(",\"user\":\"");
-    private static final byte[] IP = ascii("{\"ip\":\"");
-    private static final byte[] PORT = ascii(",\"port\":\"");
 
     private final AddressCache sourceCache = new AddressCache();
     private final AddressCache destinationCache = new AddressCache();
@@ -63,17 +56,17 @@ final class PlainChatScanner {
             destination = head.destination;
             topic = head.topic;
         } else {
-            if (!literal(bytes, limit, SOURCE) || (source = address(bytes, limit, sourceCache)) == null) {
+            if (!literal(bytes, limit, WireCodec.SOURCE) || (source = address(bytes, limit, sourceCache)) == null) {
                 return -1;
             }
             destination = null;
             if (pos + 2 < limit && bytes[pos] == ',' && bytes[pos + 1] == '"' && bytes[pos + 2] == 'd') {
-                if (!literal(bytes, limit, DESTINATION) || (destination = address(bytes, limit, destinationCache)) == null) {
+                if (!literal(bytes, limit, WireCodec.DESTINATION) || (destination = address(bytes, limit, destinationCache)) == null) {
                     return -1;
                 }
             }
-            if (!literal(bytes, limit, MESSAGE_TOPIC) || (topic = cachedString(bytes, limit, topicCache)) == null
-                    || !literal(bytes, limit, TEXT)) {
+            if (!literal(bytes, limit, WireCodec.MESSAGE_TOPIC) || (topic = cachedString(bytes, limit, topicCache)) == null
+                    || !literal(bytes, limit, WireCodec.TEXT)) {
                 return -1;
             }
             head.remember(bytes, from, pos, source, destination, topic);
@@ -90,7 +83,7 @@ final class PlainChatScanner {
             user = tail.user;
         } else {
             user = null;
-            if (bytes[pos] == ',' && (!literal(bytes, limit, USER) || (user = cachedString(bytes, limit, userCache)) == null)) {
+            if (bytes[pos] == ',' && (!literal(bytes, limit, WireCodec.USER) || (user = cachedString(bytes, limit, userCache)) == null)) {
                 return -1;
             }
             if (pos + 1 >= limit || bytes[pos] != '}' || bytes[pos + 1] != '}') {
@@ -126,7 +119,7 @@ final class PlainChatScanner {
     private int string(byte[] bytes, int limit) {
         int p = pos;
         // Eight bytes at a time while none of them needs a look (a chat text is mostly such bytes).
-        while (limit - p >= 8 && !anyNotPlain((long) LONGS.get(bytes, p))) {
+        while (limit - p >= 8 && !anyNotPlain(word(bytes, p))) {
             p += 8;
         }
         for (; p < limit; p++) {
@@ -153,6 +146,11 @@ final class PlainChatScanner {
         long below = (x - 0x20 * ONES) & ~x; // a byte below 0x20 (exact when no byte has its high bit)
         return ((x | below | zeroByte(x ^ ('"' * ONES)) | zeroByte(x ^ ('\\' * ONES)) | zeroByte(x ^ (0x7f * ONES)))
                 & HIGHS) != 0;
+    }
+
+    /** The eight bytes of {@code b} from {@code at}, the first the lowest. */
+    private static long word(byte[] b, int at) {
+        return (long) LONGS.get(b, at);
     }
 
     /** Has the high bit of some byte set if and only if {@code x} has a zero byte. */
@@ -194,12 +192,12 @@ final class PlainChatScanner {
             pos = start + n; // the cached bytes end with the address's closing brace
             return cache.address;
         }
-        if (!literal(bytes, limit, IP)) {
+        if (!literal(bytes, limit, WireCodec.IP)) {
             return null;
         }
         int ipStart = pos;
         int ipEnd = string(bytes, limit);
-        if (ipEnd < 0 || !literal(bytes, limit, PORT)) {
+        if (ipEnd < 0 || !literal(bytes, limit, WireCodec.PORT)) {
             return null;
         }
         int port = 0;
@@ -222,10 +220,6 @@ final class PlainChatScanner {
 
     private static String latin1(byte[] bytes, int start, int end) {
         return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1); // ASCII: one byte a char
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Whether {@code bytes[at..limit)} begin with {@code known} (empty: never). */

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -224,18 +225,32 @@ final class WireCodec {
         int size = 96 + source.ip().length() + topic.length() + text.length()
                 + (destination != null ? 48 + destination.ip().length() : 0) + (user != null ? 12 + user.length() : 0);
         Ascii out = new Ascii(size);
-        out.put("{\"source\":");
-        out.address(source);
+        out.put(SOURCE).address(source);
         if (destination != null) {
-            out.put(",\"destination\":");
-            out.address(destination);
+            out.put(DESTINATION).address(destination);
         }
-        out.put(",\"message\":{\"topic\":\"").put(topic).put("\",\"text\":\"").put(text);
+        out.put(MESSAGE_TOPIC).put(topic).quote().put(TEXT).put(text).quote();
         if (user != null) {
-            out.put("\",\"user\":\"").put(user);
+            out.put(USER).put(user).quote();
         }
-        out.put("\"}}\n");
+        out.put(END);
         return ByteBuffer.wrap(out.bytes, 0, out.length).asReadOnlyBuffer();
+    }
+
+    // The pieces of a chat message around its values, as encodeChat writes them and
+    // PlainChatScanner reads them. A piece after a string value starts after its closing quote.
+    static final byte[] SOURCE = ascii("{\"source\":");
+    static final byte[] DESTINATION = ascii(",\"destination\":");
+    static final byte[] MESSAGE_TOPIC = ascii(",\"message\":{\"topic\":\"");
+    static final byte[] TEXT = ascii(",\"text\":\"");
+    static final byte[] USER = ascii(",\"user\":\"");
+    static final byte[] IP = ascii("{\"ip\":\"");
+    static final byte[] PORT = ascii(",\"port\":\"");
+    private static final byte[] END = ascii("}}\n");
+    private static final byte[] ADDRESS_END = ascii("}");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Whether Jackson writes {@code s} as it is: printable ASCII, no quote, no backslash. */
@@ -258,6 +273,17 @@ final class WireCodec {
             bytes = new byte[size];
         }
 
+        Ascii quote() {
+            bytes[length++] = '"';
+            return this;
+        }
+
+        Ascii put(byte[] b) {
+            System.arraycopy(b, 0, bytes, length, b.length);
+            length += b.length;
+            return this;
+        }
+
         Ascii put(String s) {
             s.getBytes(0, s.length(), bytes, length); // ASCII: the deprecated copy is exact and cheapest
             length += s.length();
@@ -265,7 +291,7 @@ final class WireCodec {
         }
 
         void address(TcpAddress a) {
-            put("{\"ip\":\"").put(a.ip()).put("\",\"port\":\"").digits(a.port()).put("\"}");
+            put(IP).put(a.ip()).quote().put(PORT).digits(a.port()).quote().put(ADDRESS_END);
         }
 
         /** A port's decimal digits, without a string in between. */

@@ -210,7 +210,9 @@ class WireCodecTest {
     @Test
     void chatIsEncodedToTheSameBytesAsJacksonWritesWhateverTheStrings() {
         List<String> strings = List.of("", "plain text", "a\"quote", "back\\slash", "tab\tnew\nline", "\u0000\u001f",
-                "\u007f del", "caf\u00e9", "\uD83D\uDE00", "/slash/", "~!@#$%^&*()_+{}[]:;'<>,.?", "x".repeat(1000));
+                "\u007f del", "caf\u00e9", "\uD83D\uDE00", "/slash/", "~!@#$%^&*()_+{}[]:;'<>,.?", "x".repeat(1000),
+                "why?", "?".repeat(17), "\u0141\u0161 low bytes A and a", "x".repeat(20) + "\u0122", "\u015c back",
+                "?".repeat(9) + "\uD83D", "\uDE00" + "y".repeat(9));
         for (int port : new int[] {0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535}) {
             TcpAddress a = new TcpAddress("10.0.0.1", port);
             assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(a, a, "t", "x", null)),
