@@ -162,8 +162,10 @@ public final class Names {
     }
 
     private static boolean isNameCodePoint(int cp) {
-        if (cp == '_' || cp == '.' || cp == '-') {
-            return true;
+        if (cp < 0x80) {
+            // ASCII, the usual case, without a look-up: its only letters and digits are these.
+            return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
+                    || cp == '_' || cp == '.' || cp == '-';
         }
         switch (Character.getType(cp)) {
             case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
