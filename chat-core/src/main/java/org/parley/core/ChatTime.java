@@ -23,6 +23,22 @@ public final class ChatTime {
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
+    /**
+     * The last time formatted and the last parsed, one each for all threads. At a high rate
+     * most messages share their millisecond with the one before, and every message's time is
+     * formatted and parsed several times between posting and delivery. The holders are
+     * immutable, so a thread that reads another's holder sees it whole; a race only costs a
+     * miss.
+     */
+    private static Formatted lastFormatted = new Formatted(Long.MIN_VALUE, 0, null);
+    private static Parsed lastParsed = new Parsed("", null);
+
+    private record Formatted(long second, int millis, String text) {
+    }
+
+    private record Parsed(String text, Instant instant) {
+    }
+
     private ChatTime() {
     }
 
@@ -33,6 +49,18 @@ public final class ChatTime {
 
     /** The wire form: {@code 2026-11-21T22:50:51.123Z}. */
     public static String format(Instant time) {
+        long second = time.getEpochSecond();
+        int millis = time.getNano() / 1_000_000;
+        Formatted last = lastFormatted;
+        if (last.second() == second && last.millis() == millis) {
+            return last.text();
+        }
+        String text = formatNew(time);
+        lastFormatted = new Formatted(second, millis, text);
+        return text;
+    }
+
+    private static String formatNew(Instant time) {
         // Every message is stamped and read back: written by hand for years 0..9999, which is
         // several times cheaper than the formatter and gives the same text; others go to it.
         LocalDateTime t = LocalDateTime.ofEpochSecond(time.getEpochSecond(), time.getNano(), ZoneOffset.UTC);
@@ -70,8 +98,13 @@ public final class ChatTime {
         if (text == null) {
             throw new ProtocolException("time is missing");
         }
+        Parsed last = lastParsed;
+        if (last.text().equals(text)) {
+            return last.instant();
+        }
         Instant plain = parseWireForm(text);
         if (plain != null) {
+            lastParsed = new Parsed(text, plain);
             return plain;
         }
         try {
