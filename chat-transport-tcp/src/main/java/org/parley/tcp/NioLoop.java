@@ -52,6 +52,7 @@ final class NioLoop implements AutoCloseable {
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(TASK_CAPACITY);
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
     private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
+    final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
     private final Set<Connection> lingering = new HashSet<>();                  // selector thread only
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import org.parley.core.Names;
@@ -215,26 +216,43 @@ final class WireCodec {
      * A chat message, encoded once: compact JSON and a newline. When every string is printable
      * ASCII without a quote or backslash (what Jackson writes as it is), the bytes are put
      * together by hand; else Jackson's generator writes them, escapes and all. Same bytes
-     * either way.
+     * either way. A selector thread encodes through its {@link ChatEncoder}, which keeps the
+     * bytes around the text of the last message.
      */
     static ByteBuffer encodeChat(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
-        if (!isVerbatim(source.ip()) || (destination != null && !isVerbatim(destination.ip()))
-                || !isVerbatim(topic) || !isVerbatim(text) || (user != null && !isVerbatim(user))) {
-            return encodeChatWithJackson(source, destination, topic, text, user);
+        return new ChatEncoder().encode(source, destination, topic, text, user);
+    }
+
+    /**
+     * The bytes of a plain chat message up to its text's opening quote, or null if a string
+     * among them is not verbatim (see {@link #encodeChat}).
+     */
+    static byte[] plainHead(TcpAddress source, TcpAddress destination, String topic) {
+        if (!isVerbatim(source.ip()) || (destination != null && !isVerbatim(destination.ip())) || !isVerbatim(topic)) {
+            return null;
         }
-        int size = 96 + source.ip().length() + topic.length() + text.length()
-                + (destination != null ? 48 + destination.ip().length() : 0) + (user != null ? 12 + user.length() : 0);
-        Ascii out = new Ascii(size);
+        Ascii out = new Ascii(80 + source.ip().length() + topic.length()
+                + (destination != null ? 48 + destination.ip().length() : 0));
         out.put(SOURCE).address(source);
         if (destination != null) {
             out.put(DESTINATION).address(destination);
         }
-        out.put(MESSAGE_TOPIC).put(topic).quote().put(TEXT).put(text).quote();
+        out.put(MESSAGE_TOPIC).put(topic).quote().put(TEXT);
+        return Arrays.copyOf(out.bytes, out.length);
+    }
+
+    /** The bytes of a plain chat message from its text's closing quote to its newline, or null. */
+    static byte[] plainTail(String user) {
+        if (user != null && !isVerbatim(user)) {
+            return null;
+        }
+        Ascii out = new Ascii(16 + (user != null ? user.length() : 0));
+        out.quote();
         if (user != null) {
             out.put(USER).put(user).quote();
         }
         out.put(END);
-        return ByteBuffer.wrap(out.bytes, 0, out.length).asReadOnlyBuffer();
+        return Arrays.copyOf(out.bytes, out.length);
     }
 
     // The pieces of a chat message around its values, as encodeChat writes them and
@@ -254,7 +272,7 @@ final class WireCodec {
     }
 
     /** Whether Jackson writes {@code s} as it is: printable ASCII, no quote, no backslash. */
-    private static boolean isVerbatim(String s) {
+    static boolean isVerbatim(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {

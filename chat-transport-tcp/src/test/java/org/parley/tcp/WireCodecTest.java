@@ -232,4 +232,30 @@ class WireCodecTest {
             }
         }
     }
+
+    @Test
+    void anEncoderThatKeepsTheLastHeadAndTailWritesWhatJacksonWritesWhateverComesNext() {
+        ChatEncoder encoder = new ChatEncoder();
+        TcpAddress a = new TcpAddress("10.0.0.1", 5);
+        TcpAddress b = new TcpAddress("10.0.0.1", 6);
+        TcpAddress odd = new TcpAddress("caf\u00e9", 7);
+        java.util.Random random = new java.util.Random(3);
+        List<TcpAddress> sources = List.of(a, b, odd);
+        List<TcpAddress> destinations = java.util.Arrays.asList(null, a, b, odd);
+        List<String> topics = List.of("dev", "devops", "t\"q");
+        List<String> texts = List.of("hello", "x", "a\"quote", "caf\u00e9", "");
+        List<String> users = java.util.Arrays.asList(null, "bob", "bo", "b\\o");
+        for (int i = 0; i < 2000; i++) {
+            // Mostly repeats of the last choice, as on a connection, with changes now and then.
+            TcpAddress source = sources.get(random.nextInt(4) == 0 ? random.nextInt(3) : 0);
+            TcpAddress destination = destinations.get(random.nextInt(4) == 0 ? random.nextInt(4) : 1);
+            String topic = topics.get(random.nextInt(4) == 0 ? random.nextInt(3) : 0);
+            String text = texts.get(random.nextInt(5));
+            String user = users.get(random.nextInt(4) == 0 ? random.nextInt(4) : 1);
+            String expected = StandardCharsets.UTF_8.decode(
+                    WireCodec.encodeChatWithJackson(source, destination, topic, text, user)).toString();
+            assertEquals(expected, StandardCharsets.UTF_8.decode(
+                    encoder.encode(source, destination, topic, text, user)).toString(), "message " + i);
+        }
+    }
 }

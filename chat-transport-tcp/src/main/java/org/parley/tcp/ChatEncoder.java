@@ -1,0 +1,48 @@
+package org.parley.tcp;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Encodes chat messages as {@link WireCodec#encodeChat} does, keeping the bytes before and after
+ * the text of the last message: a connection sends to, and a server forwards from, the same
+ * addresses on the same topic over and over, so most messages need only their text checked and
+ * copied. The mirror of the head and tail that {@link PlainChatScanner} keeps when reading.
+ *
+ * <p>Thread safety: not thread-safe; one per selector thread.
+ */
+final class ChatEncoder {
+    private TcpAddress source;
+    private TcpAddress destination;
+    private String topic;
+    private boolean headKnown;
+    private byte[] head; // up to the text's opening quote; null if a string in it is not verbatim
+    private String user;
+    private boolean tailKnown;
+    private byte[] tail; // from the text's closing quote through the newline; null if not verbatim
+
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): see below
+    ByteBuffer encode(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
+        if (!headKnown || !source.equals(this.source) || !Objects.equals(destination, this.destination)
+                || !topic.equals(this.topic)) {
+            this.head = WireCodec.plainHead(source, destination, topic);
+            this.source = source;
+            this.destination = destination;
+            this.topic = topic;
+            this.headKnown = true;
+        }
+        if (!tailKnown || !Objects.equals(user, this.user)) {
+            this.tail = WireCodec.plainTail(user);
+            this.user = user;
+            this.tailKnown = true;
+        }
+        if (head == null || tail == null || !WireCodec.isVerbatim(text)) {
+            return WireCodec.encodeChatWithJackson(source, destination, topic, text, user);
+        }
+        byte[] out = Arrays.copyOf(head, head.length + text.length() + tail.length);
+        text.getBytes(0, text.length(), out, head.length); // ASCII: the deprecated copy is exact and cheapest
+        System.arraycopy(tail, 0, out, head.length + text.length(), tail.length);
+        return ByteBuffer.wrap(out).asReadOnlyBuffer();
+    }
+}
