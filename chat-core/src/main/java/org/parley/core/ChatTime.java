@@ -2,7 +2,6 @@ package org.parley.core;
 
 import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.Month;
 import java.time.Year;
 import java.time.ZoneId;
@@ -23,22 +22,6 @@ public final class ChatTime {
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    /**
-     * The last time formatted and the last parsed, one each for all threads. At a high rate
-     * most messages share their millisecond with the one before, and every message's time is
-     * formatted and parsed several times between posting and delivery. The holders are
-     * immutable, so a thread that reads another's holder sees it whole; a race only costs a
-     * miss.
-     */
-    private static Formatted lastFormatted = new Formatted(Long.MIN_VALUE, 0, null);
-    private static Parsed lastParsed = new Parsed("", null);
-
-    private record Formatted(long second, int millis, String text) {
-    }
-
-    private record Parsed(String text, Instant instant) {
-    }
-
     private ChatTime() {
     }
 
@@ -49,41 +32,64 @@ public final class ChatTime {
 
     /** The wire form: {@code 2026-11-21T22:50:51.123Z}. */
     public static String format(Instant time) {
+        // Every message is stamped and read back, several times between poster and subscriber:
+        // written by hand for years 0..9999, which is several times cheaper than the formatter
+        // (and than LocalDateTime) and gives the same text; other years go to the formatter.
         long second = time.getEpochSecond();
-        int millis = time.getNano() / 1_000_000;
-        Formatted last = lastFormatted;
-        if (last.second() == second && last.millis() == millis) {
-            return last.text();
-        }
-        String text = formatNew(time);
-        lastFormatted = new Formatted(second, millis, text);
-        return text;
-    }
-
-    private static String formatNew(Instant time) {
-        // Every message is stamped and read back: written by hand for years 0..9999, which is
-        // several times cheaper than the formatter and gives the same text; others go to it.
-        LocalDateTime t = LocalDateTime.ofEpochSecond(time.getEpochSecond(), time.getNano(), ZoneOffset.UTC);
-        int year = t.getYear();
-        if (year < 0 || year > 9999) {
+        long day = Math.floorDiv(second, SECONDS_PER_DAY);
+        long date = civilFromDays(day);
+        int year = (int) (date >> 16);
+        if (date < 0 || year > 9999) {
             return WIRE.format(time);
         }
+        int secondOfDay = (int) Math.floorMod(second, SECONDS_PER_DAY);
         char[] c = new char[24];
         digits(c, 0, year, 4);
         c[4] = '-';
-        digits(c, 5, t.getMonthValue(), 2);
+        digits(c, 5, (int) (date >> 8) & 0xff, 2);
         c[7] = '-';
-        digits(c, 8, t.getDayOfMonth(), 2);
+        digits(c, 8, (int) date & 0xff, 2);
         c[10] = 'T';
-        digits(c, 11, t.getHour(), 2);
+        digits(c, 11, secondOfDay / 3600, 2);
         c[13] = ':';
-        digits(c, 14, t.getMinute(), 2);
+        digits(c, 14, secondOfDay / 60 % 60, 2);
         c[16] = ':';
-        digits(c, 17, t.getSecond(), 2);
+        digits(c, 17, secondOfDay % 60, 2);
         c[19] = '.';
-        digits(c, 20, t.getNano() / 1_000_000, 3);
+        digits(c, 20, time.getNano() / 1_000_000, 3);
         c[23] = 'Z';
         return new String(c);
+    }
+
+    private static final long SECONDS_PER_DAY = 86_400;
+    /** Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar. */
+    private static final long EPOCH_SHIFT = 719_468;
+
+    /**
+     * The date of an epoch day as {@code year << 16 | month << 8 | day} (H. Hinnant's
+     * civil_from_days), negative for years before 0.
+     */
+    static long civilFromDays(long epochDay) {
+        long z = epochDay + EPOCH_SHIFT;
+        long era = Math.floorDiv(z, 146_097);
+        long dayOfEra = z - era * 146_097;
+        long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        long mp = (5 * dayOfYear + 2) / 153;
+        long day = dayOfYear - (153 * mp + 2) / 5 + 1;
+        long month = mp < 10 ? mp + 3 : mp - 9;
+        long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        return year < 0 ? -1 : year << 16 | month << 8 | day;
+    }
+
+    /** The epoch day of a valid date (H. Hinnant's days_from_civil). */
+    static long daysFromCivil(long year, int month, int day) {
+        long y = year - (month <= 2 ? 1 : 0);
+        long era = Math.floorDiv(y, 400);
+        long yearOfEra = y - era * 400;
+        long dayOfYear = (153L * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - EPOCH_SHIFT;
     }
 
     private static void digits(char[] c, int at, int value, int width) {
@@ -98,13 +104,8 @@ public final class ChatTime {
         if (text == null) {
             throw new ProtocolException("time is missing");
         }
-        Parsed last = lastParsed;
-        if (last.text().equals(text)) {
-            return last.instant();
-        }
         Instant plain = parseWireForm(text);
         if (plain != null) {
-            lastParsed = new Parsed(text, plain);
             return plain;
         }
         try {
@@ -136,7 +137,8 @@ public final class ChatTime {
                 || second < 0 || second > 59 || millis < 0 || day > Month.of(month).length(Year.isLeap(year))) {
             return null; // leap seconds, 24:00, bad dates: Instant.parse gives the answer
         }
-        return LocalDateTime.of(year, month, day, hour, minute, second, millis * 1_000_000).toInstant(ZoneOffset.UTC);
+        long seconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600L + minute * 60L + second;
+        return Instant.ofEpochSecond(seconds, millis * 1_000_000L);
     }
 
     /** The decimal number of {@code width} ASCII digits at {@code at}, or -1. */

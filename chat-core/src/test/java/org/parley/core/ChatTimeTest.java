@@ -60,7 +60,7 @@ class ChatTimeTest {
     }
 
     @Test
-    void theLastTimeFormattedOrParsedIsReusedOnlyForTheSameMillisecond() throws Exception {
+    void consecutiveTimesWithinAndAcrossAMillisecondFormatAndParseExactly() throws Exception {
         Instant t = Instant.parse("2026-11-21T22:50:51.123000001Z");
         String[] expected = {"2026-11-21T22:50:51.123Z", "2026-11-21T22:50:51.123Z", "2026-11-21T22:50:52.123Z",
                 "2026-11-21T22:50:52.124Z", "2026-11-21T22:50:51.123Z"};
@@ -69,6 +69,22 @@ class ChatTimeTest {
             assertEquals(expected[i], ChatTime.format(times[i]), times[i].toString());
             assertEquals(ChatTime.truncate(times[i]), ChatTime.parse(expected[i]), expected[i]);
         }
+    }
+
+    @Test
+    void everyDayOfYearsZeroTo9999IsTheCalendarsDay() {
+        long first = java.time.LocalDate.of(0, 1, 1).toEpochDay();
+        long last = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
+        for (long day = first; day <= last; day++) {
+            java.time.LocalDate d = java.time.LocalDate.ofEpochDay(day);
+            long packed = (long) d.getYear() << 16 | d.getMonthValue() << 8 | d.getDayOfMonth();
+            if (ChatTime.civilFromDays(day) != packed
+                    || ChatTime.daysFromCivil(d.getYear(), d.getMonthValue(), d.getDayOfMonth()) != day) {
+                assertEquals(d.toString(), ChatTime.civilFromDays(day) + " / "
+                        + ChatTime.daysFromCivil(d.getYear(), d.getMonthValue(), d.getDayOfMonth()), "day " + day);
+            }
+        }
+        assertEquals(-1, ChatTime.civilFromDays(first - 1), "before year 0 is left to the formatter");
     }
 
     @Test
