@@ -593,6 +593,26 @@ final class Wire {
     }
 
     /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
+    /**
+     * Whether {@code frame} is the topic frame of {@code channel}, as {@link #topic} makes it;
+     * an ASCII channel, the usual one, is compared in place, without a frame made per message.
+     */
+    static boolean isTopicOf(byte[] frame, String channel) {
+        int n = channel.length();
+        if (frame.length == n + 1 && frame[n] == 0) {
+            int i = 0;
+            for (char c; i < n && (c = channel.charAt(i)) < 0x80; i++) {
+                if (frame[i] != c) {
+                    return false; // an ASCII character is its own byte
+                }
+            }
+            if (i == n) {
+                return true;
+            }
+        }
+        return Arrays.equals(frame, topic(channel));
+    }
+
     static byte[] topic(String channel) {
         byte[] name = channel.getBytes(StandardCharsets.UTF_8);
         return Arrays.copyOf(name, name.length + 1); // the added byte is 0

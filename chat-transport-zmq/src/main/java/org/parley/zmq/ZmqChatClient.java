@@ -737,7 +737,7 @@ public final class ZmqChatClient implements ChatClient {
                 log.warn("publication ignored: {}", e.getMessage());
                 continue;
             }
-            if (!java.util.Arrays.equals(topic, Wire.topic(m.channel()))) {
+            if (!Wire.isTopicOf(topic, m.channel())) {
                 log.warn("publication of channel {} under another topic ignored", m.channel());
                 continue;
             }

@@ -220,4 +220,19 @@ class WireTest {
         byte[] ffOutside = {'{', '}', (byte) 0xff};
         assertNull(Wire.AsciiReader.read(ffOutside, names), "a byte after the object is trailing garbage");
     }
+
+    @Test
+    void aTopicFrameIsItsChannelsOnlyWhenEveryByteMatches() {
+        List<String> channels = List.of("dev", "devops", "de", "d", "D\u00e9v", "\u00e9", "\u65e5\u672c", "a-b_c.9");
+        for (String channel : channels) {
+            for (String other : channels) {
+                byte[] frame = Wire.topic(other);
+                assertEquals(channel.equals(other), Wire.isTopicOf(frame, channel), other + " as " + channel);
+                byte[] noNul = java.util.Arrays.copyOf(frame, frame.length - 1);
+                assertEquals(false, Wire.isTopicOf(noNul, channel), other + " without its NUL as " + channel);
+                byte[] longer = java.util.Arrays.copyOf(frame, frame.length + 1);
+                assertEquals(false, Wire.isTopicOf(longer, channel), other + " and a byte more as " + channel);
+            }
+        }
+    }
 }
