@@ -21,6 +21,16 @@ final class ChatEncoder {
     private String user;
     private boolean tailKnown;
     private byte[] tail; // from the text's closing quote through the newline; null if not verbatim
+    private String verbatimText; // a text known to be verbatim (this very object), or null
+
+    /**
+     * Tells that {@code text}, this very string, is verbatim: a text the loop's scanner read
+     * (printable ASCII, no quote, no backslash), which the server forwards at once. Its next
+     * encoding then skips the check.
+     */
+    void knownVerbatim(String text) {
+        verbatimText = text;
+    }
 
     @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): see below
     ByteBuffer encode(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
@@ -37,7 +47,7 @@ final class ChatEncoder {
             this.user = user;
             this.tailKnown = true;
         }
-        if (head == null || tail == null || !WireCodec.isVerbatim(text)) {
+        if (head == null || tail == null || (text != verbatimText && !WireCodec.isVerbatim(text))) {
             return WireCodec.encodeChatWithJackson(source, destination, topic, text, user);
         }
         byte[] out = Arrays.copyOf(head, head.length + text.length() + tail.length);

@@ -344,7 +344,9 @@ final class NioLoop implements AutoCloseable {
             c.decoder().feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
                 int next = scanner.scan(bytes, from, end, max);
                 if (next >= 0 && !c.closing && !c.closed) {
-                    c.handler.onFrame(c, new WireCodec.Chat(scanner.message()));
+                    TcpMessage m = scanner.message();
+                    encoder.knownVerbatim(m.text()); // a server forwards it at once: no second check
+                    c.handler.onFrame(c, new WireCodec.Chat(m));
                 }
                 return next;
             }, object -> {

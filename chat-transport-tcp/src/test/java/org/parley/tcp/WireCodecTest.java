@@ -258,4 +258,20 @@ class WireCodecTest {
                     encoder.encode(source, destination, topic, text, user)).toString(), "message " + i);
         }
     }
+
+    @Test
+    void aTextTheScannerReadIsEncodedWithoutASecondCheckAndOthersAreStillChecked() {
+        ChatEncoder encoder = new ChatEncoder();
+        PlainChatScanner scanner = new PlainChatScanner();
+        TcpAddress a = new TcpAddress("10.0.0.1", 5);
+        byte[] in = text(WireCodec.encodeChat(a, null, "dev", "plain words", null)).getBytes(StandardCharsets.US_ASCII);
+        assertEquals(in.length - 1, scanner.scan(in, 0, in.length, 65536));
+        String scanned = scanner.message().text();
+        encoder.knownVerbatim(scanned);
+        assertEquals(text(WireCodec.encodeChatWithJackson(a, a, "dev", scanned, "bob")),
+                text(encoder.encode(a, a, "dev", scanned, "bob")));
+        String quoted = "a \"quoted\" word";
+        assertEquals(text(WireCodec.encodeChatWithJackson(a, a, "dev", quoted, "bob")),
+                text(encoder.encode(a, a, "dev", quoted, "bob")), "another text is checked as before");
+    }
 }
