@@ -39,7 +39,8 @@ final class DeliverySink {
     void deliver(int sub, byte[] bytes, int off) {
         Counter c = textOf(sub, bytes[off]);
         if (c != null) {
-            count(c, latency != null ? Payload.stamp(bytes, off) : 0);
+            Histogram h = latency; // read once: recording may start meanwhile
+            count(c, h, h != null ? Payload.stamp(bytes, off) : 0);
         }
     }
 
@@ -50,7 +51,8 @@ final class DeliverySink {
     void deliver(int sub, String text) {
         Counter c = textOf(sub, text.charAt(0));
         if (c != null) {
-            count(c, latency != null ? Payload.stamp(text) : 0);
+            Histogram h = latency; // read once: recording may start meanwhile
+            count(c, h, h != null ? Payload.stamp(text) : 0);
         }
     }
 
@@ -68,8 +70,8 @@ final class DeliverySink {
         return c;
     }
 
-    private void count(Counter c, long stamp) {
-        Histogram h = latency;
+    /** Counts a text for {@code c}, and records its latency in {@code h} unless null. */
+    private static void count(Counter c, Histogram h, long stamp) {
         if (h != null) {
             long nanos = System.nanoTime() - stamp;
             h.recordValue(Math.min(Math.max(nanos, 0), MAX_TRACKED_NANOS));

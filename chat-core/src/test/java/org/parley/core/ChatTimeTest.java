@@ -78,10 +78,13 @@ class ChatTimeTest {
         for (long day = first; day <= last; day++) {
             java.time.LocalDate d = java.time.LocalDate.ofEpochDay(day);
             long packed = (long) d.getYear() << 16 | d.getMonthValue() << 8 | d.getDayOfMonth();
-            if (ChatTime.civilFromDays(day) != packed
-                    || ChatTime.daysFromCivil(d.getYear(), d.getMonthValue(), d.getDayOfMonth()) != day) {
-                assertEquals(d.toString(), ChatTime.civilFromDays(day) + " / "
-                        + ChatTime.daysFromCivil(d.getYear(), d.getMonthValue(), d.getDayOfMonth()), "day " + day);
+            long civil = ChatTime.civilFromDays(day);
+            if (civil != packed) {
+                assertEquals(packed, civil, "the date of epoch day " + day + ", " + d);
+            }
+            long back = ChatTime.daysFromCivil(d.getYear(), d.getMonthValue(), d.getDayOfMonth());
+            if (back != day) {
+                assertEquals(day, back, "the epoch day of " + d);
             }
         }
         assertEquals(-1, ChatTime.civilFromDays(first - 1), "before year 0 is left to the formatter");

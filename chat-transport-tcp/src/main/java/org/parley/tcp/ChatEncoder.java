@@ -5,10 +5,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Encodes chat messages as {@link WireCodec#encodeChat} does, keeping the bytes before and after
- * the text of the last message: a connection sends to, and a server forwards from, the same
- * addresses on the same topic over and over, so most messages need only their text checked and
- * copied. The mirror of the head and tail that {@link PlainChatScanner} keeps when reading.
+ * Encodes chat messages to the bytes {@link WireCodec#encodeChat} describes, keeping those
+ * before and after the text of the last message: a connection sends to, and a server forwards
+ * from, the same addresses on the same topic over and over, so most messages need only their
+ * text checked and copied. The mirror of the head and tail that {@link PlainChatScanner} keeps when reading.
  *
  * <p>Thread safety: not thread-safe; one per selector thread.
  */

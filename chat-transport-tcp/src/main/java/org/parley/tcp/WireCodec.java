@@ -216,8 +216,9 @@ final class WireCodec {
      * A chat message, encoded once: compact JSON and a newline. When every string is printable
      * ASCII without a quote or backslash (what Jackson writes as it is), the bytes are put
      * together by hand; else Jackson's generator writes them, escapes and all. Same bytes
-     * either way. A selector thread encodes through its {@link ChatEncoder}, which keeps the
-     * bytes around the text of the last message.
+     * either way. This is the encoding without a past, for tests and one-off messages; a
+     * selector thread encodes through its own {@link ChatEncoder}, which writes the same bytes
+     * and keeps those around the last message's text.
      */
     static ByteBuffer encodeChat(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
         return new ChatEncoder().encode(source, destination, topic, text, user);

@@ -592,7 +592,6 @@ final class Wire {
         void run() throws IOException;
     }
 
-    /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
     /**
      * Whether {@code frame} is the topic frame of {@code channel}, as {@link #topic} makes it;
      * an ASCII channel, the usual one, is compared in place, without a frame made per message.
@@ -613,6 +612,7 @@ final class Wire {
         return Arrays.equals(frame, topic(channel));
     }
 
+    /** The topic frame of a channel: its name in UTF-8 and one NUL byte. */
     static byte[] topic(String channel) {
         byte[] name = channel.getBytes(StandardCharsets.UTF_8);
         return Arrays.copyOf(name, name.length + 1); // the added byte is 0
