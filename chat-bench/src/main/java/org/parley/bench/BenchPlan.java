@@ -42,7 +42,7 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
     /**
      * The full run: under ten minutes on two cores. One warm-up round of 2.5 million deliveries
      * is enough for the JIT; a second one took a seventh of the run (597 s with two), mostly on the
-     * slowest system at K=1.
+     * slowest system at K=1. Measured rounds are also bounded in time ({@link Harness#ROUND_SECONDS}).
      */
     static BenchPlan full() {
         return new BenchPlan("full", 1, 5, List.of(1, 10, 100), 2_500_000, 5_000,

@@ -37,6 +37,13 @@ final class Harness {
      * measured; the fastest system drains a window in well over 100 µs.
      */
     static final long WINDOW_POLL_NANOS = 100_000;
+    /**
+     * A measured round lasts about this long at most, at the rate of the warm-up round: the
+     * planned size for fast systems, fewer messages for slow ones. Otherwise Parley ZeroMQ at K=1
+     * (2.5 million messages at 80k a second) took a third of a full run, which a slow phase of
+     * the machine pushed to 595 s of its ten minutes.
+     */
+    static final double ROUND_SECONDS = 4.0;
     /** A round ends when no delivery arrives for this long (some were lost). */
     static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Hard bound on one round, whatever the system does. */
@@ -73,8 +80,12 @@ final class Harness {
                 }).get(30, TimeUnit.SECONDS);
             }
             long messages = plan.messagesPerRound(k);
+            RoundResult warm = null;
             for (int w = 0; w < plan.warmups(); w++) {
-                round(scenario, sink, threads, senders, messages, 0);
+                warm = round(scenario, sink, threads, senders, messages, 0);
+            }
+            if (warm != null) {
+                messages = boundedBySeconds(messages, warm, k, plan.minMessages());
             }
             List<RoundResult> rounds = new ArrayList<>();
             for (int r = 0; r < plan.rounds(); r++) {
@@ -203,6 +214,15 @@ final class Harness {
         while (sink.slowest(mark) < sent.get() && System.nanoTime() - waitStart < QUIET_NANOS) {
             s.idle(50_000);
         }
+    }
+
+    /** {@code messages}, or fewer if that would take longer than {@link #ROUND_SECONDS} at {@code warm}'s rate. */
+    static long boundedBySeconds(long messages, RoundResult warm, int k, long minMessages) {
+        double perSecond = warm.deliveriesPerSecond() / k;
+        if (perSecond <= 0) {
+            return messages;
+        }
+        return Math.max(minMessages, Math.min(messages, (long) (perSecond * ROUND_SECONDS)));
     }
 
     static String describe(Throwable e) {

@@ -83,6 +83,18 @@ class BenchHarnessTest {
     }
 
     @Test
+    void aSlowSystemsRoundsAreBoundedInTimeAndAFastSystemsKeepTheirSize() {
+        // warm-up rounds: 1 s for 80,000 deliveries, 1 s for 5 million, and nothing measured
+        RoundResult slow = new RoundResult(80_000, 80_000, 80_000, 1.0, 1.0);
+        RoundResult fast = new RoundResult(500_000, 5_000_000, 5_000_000, 1.0, 1.0);
+        RoundResult none = new RoundResult(0, 0, 0, 0, 0);
+        assertEquals((long) (80_000 * Harness.ROUND_SECONDS), Harness.boundedBySeconds(2_500_000, slow, 1, 5_000));
+        assertEquals(250_000, Harness.boundedBySeconds(250_000, fast, 10, 5_000));
+        assertEquals(5_000, Harness.boundedBySeconds(250_000, new RoundResult(10, 10, 10, 10.0, 1.0), 1, 5_000));
+        assertEquals(2_500_000, Harness.boundedBySeconds(2_500_000, none, 1, 5_000));
+    }
+
+    @Test
     void badArgumentsNameWhatWasWrong() {
         assertTrue(message("--only", "bogus").contains("bogus"));
         assertTrue(message("--connections", "many").contains("many"));
