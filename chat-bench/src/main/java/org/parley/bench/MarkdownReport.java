@@ -105,19 +105,23 @@ final class MarkdownReport {
         }
         if (r.throughput().stream().anyMatch(t -> t.latency() != null)) {
             b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
-                    + "message's intended send time (HdrHistogram, no coordinated omission). GC: collections in the "
-                    + "benchmark JVM during the run. A paced sender cannot batch, so a system may not sustain half "
-                    + "of its batched peak: a p50 in milliseconds means it fell behind, and on two shared cores the "
-                    + "tail is mostly scheduling.\n\n");
-            b.append("| system | K | offered msgs/s | p50 | p99 | p99.9 | max | delivered / expected | GC |\n");
-            b.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                    + "message's intended send time (HdrHistogram, no coordinated omission), in ")
+                    .append(r.plan().rounds()).append(" rounds of ")
+                    .append(Format.fixed(r.plan().latencySeconds() / r.plan().rounds(), 1)).append(" s: p50, p99 and "
+                    + "p99.9 are the medians of the rounds' own, with the lowest and highest p99 of a round; max is "
+                    + "the largest of all. GC: collections in the benchmark JVM during the rounds. A paced sender "
+                    + "cannot batch, so a system may not sustain half of its batched peak: a p50 in milliseconds "
+                    + "means it fell behind, and on two shared cores the tail is mostly scheduling.\n\n");
+            b.append("| system | K | offered msgs/s | p50 | p99 | p99 min | p99 max | p99.9 | max | delivered / expected | GC |\n");
+            b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
             for (ThroughputResult t : r.throughput()) {
                 LatencyResult l = t.latency();
                 if (l != null) {
                     b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ")
                             .append(Format.rate(l.offeredPerSecond())).append(" | ").append(Format.micros(l.p50Micros()))
                             .append(" | ").append(Format.micros(l.p99Micros())).append(" | ")
-                            .append(Format.micros(l.p999Micros())).append(" | ").append(Format.micros(l.maxMicros()))
+                            .append(Format.micros(l.p99MinMicros())).append(" | ").append(Format.micros(l.p99MaxMicros()))
+                            .append(" | ").append(Format.micros(l.p999Micros())).append(" | ").append(Format.micros(l.maxMicros()))
                             .append(" | ").append(l.delivered()).append(" / ").append(l.expected()).append(" | ")
                             .append(l.gc().describe()).append(" |\n");
                 }

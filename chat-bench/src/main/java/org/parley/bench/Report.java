@@ -67,7 +67,10 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             String asked = system + " p99 latency at 50% load (K=" + TARGET_K + ") under 2 ms";
             Optional<LatencyResult> l = find(system, TARGET_K).map(ThroughputResult::latency);
             lines.add(l.isEmpty() ? "not measured: " + asked
-                    : verdict(l.get().p99Micros() < 2_000) + asked + ": " + Format.micros(l.get().p99Micros()));
+                    : verdict(l.get().p99Micros() < 2_000) + asked + ": " + Format.micros(l.get().p99Micros())
+                    + (l.get().rounds() > 1 ? " (median of " + l.get().rounds() + " rounds, "
+                            + Format.micros(l.get().p99MinMicros()) + " to " + Format.micros(l.get().p99MaxMicros()) + ")"
+                            : ""));
         }
         Optional<ConnectionResult> c = connection(ConnectionBench.PARLEY);
         String heap = "the Parley topic server holds 10000 clients with under 16 KiB of heap each";
@@ -141,14 +144,18 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             b.append("  ").append(line).append('\n');
         }
         if (throughput.stream().anyMatch(t -> t.latency() != null)) {
-            b.append("\nLatency at 50% of each system's peak (from intended send time)\n");
-            String lf = "%-14s %4s %10s %9s %9s %9s %9s %19s  %s%n";
-            b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99.9", "max", "delivered/expected", "GC"));
+            b.append("\nLatency at 50% of each system's peak (from intended send time; medians of ")
+                    .append(plan.rounds()).append(" rounds, p99 with its range)\n");
+            String lf = "%-14s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
+            b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
+                    "delivered/expected", "GC"));
             for (ThroughputResult t : throughput) {
                 LatencyResult l = t.latency();
                 if (l != null) {
                     b.append(String.format(lf, t.system(), t.k(), Format.rate(l.offeredPerSecond()),
-                            Format.micros(l.p50Micros()), Format.micros(l.p99Micros()), Format.micros(l.p999Micros()),
+                            Format.micros(l.p50Micros()), Format.micros(l.p99Micros()),
+                            Format.micros(l.p99MinMicros()) + " - " + Format.micros(l.p99MaxMicros()),
+                            Format.micros(l.p999Micros()),
                             Format.micros(l.maxMicros()), l.delivered() + "/" + l.expected(), l.gc().describe()));
                 }
             }

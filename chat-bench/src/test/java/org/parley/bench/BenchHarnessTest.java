@@ -95,6 +95,25 @@ class BenchHarnessTest {
     }
 
     @Test
+    void latencyFiguresAreTheRoundsMediansWithTheRangeOfP99AndTheLargestMax() {
+        List<LatencyResult.Round> rounds = List.of(
+                new LatencyResult.Round(10, 20, 20, 100, 2_000, 3_000, 4_000),
+                new LatencyResult.Round(10, 20, 20, 300, 400_000, 410_000, 420_000), // a stall
+                new LatencyResult.Round(10, 19, 20, 200, 3_000, 5_000, 6_000));
+        LatencyResult l = LatencyResult.of(1000, rounds, new GcWatch.Pauses(0, 0, 0));
+        assertEquals(3, l.rounds());
+        assertEquals(200, l.p50Micros());
+        assertEquals(3_000, l.p99Micros(), "one stalled round does not decide the p99");
+        assertEquals(5_000, l.p999Micros());
+        assertEquals(2_000, l.p99MinMicros());
+        assertEquals(400_000, l.p99MaxMicros());
+        assertEquals(420_000, l.maxMicros());
+        assertEquals(30, l.sent());
+        assertEquals(59, l.delivered());
+        assertEquals(60, l.expected());
+    }
+
+    @Test
     void badArgumentsNameWhatWasWrong() {
         assertTrue(message("--only", "bogus").contains("bogus"));
         assertTrue(message("--connections", "many").contains("many"));
