@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * docs/BENCHMARKS.md and a chart beside it.
  *
  * <pre>
- * bin/bench                          full run (about ten minutes on two cores), writes docs/BENCHMARKS.md
+ * bin/bench                          full run (under ten minutes on two cores), writes docs/BENCHMARKS.md
  * bin/bench --quick                  under a minute, prints only
  * bin/bench --only redis,latency     some systems and/or kinds (throughput, latency, connections)
  * bin/bench --quick --k 10           only these subscriber counts
