@@ -13,14 +13,12 @@ import java.util.Objects;
  * <p>Thread safety: not thread-safe; one per selector thread.
  */
 final class ChatEncoder {
-    private TcpAddress source;
+    private TcpAddress source; // null before the first message: no source equals it
     private TcpAddress destination;
     private String topic;
-    private boolean headKnown;
     private byte[] head; // up to the text's opening quote; null if a string in it is not verbatim
-    private String user;
-    private boolean tailKnown;
-    private byte[] tail; // from the text's closing quote through the newline; null if not verbatim
+    private String user; // none, whose tail is the one below to begin with
+    private byte[] tail = WireCodec.plainTail(null); // from the text's closing quote through the newline
     private String verbatimText; // a text known to be verbatim (this very object), or null
 
     /**
@@ -34,18 +32,15 @@ final class ChatEncoder {
 
     @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): see below
     ByteBuffer encode(TcpAddress source, TcpAddress destination, String topic, String text, String user) {
-        if (!headKnown || !source.equals(this.source) || !Objects.equals(destination, this.destination)
-                || !topic.equals(this.topic)) {
+        if (!source.equals(this.source) || !Objects.equals(destination, this.destination) || !topic.equals(this.topic)) {
             this.head = WireCodec.plainHead(source, destination, topic);
             this.source = source;
             this.destination = destination;
             this.topic = topic;
-            this.headKnown = true;
         }
-        if (!tailKnown || !Objects.equals(user, this.user)) {
-            this.tail = WireCodec.plainTail(user);
+        if (!Objects.equals(user, this.user)) {
+            this.tail = WireCodec.plainTail(user); // null if the user is not verbatim
             this.user = user;
-            this.tailKnown = true;
         }
         if (head == null || tail == null || (text != verbatimText && !WireCodec.isVerbatim(text))) {
             return WireCodec.encodeChatWithJackson(source, destination, topic, text, user);

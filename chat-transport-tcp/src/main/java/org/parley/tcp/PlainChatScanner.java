@@ -29,12 +29,12 @@ import java.util.Arrays;
 final class PlainChatScanner {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private final AddressCache sourceCache = new AddressCache();
-    private final AddressCache destinationCache = new AddressCache();
-    private final StringCache topicCache = new StringCache();
-    private final StringCache userCache = new StringCache();
-    private final HeadCache head = new HeadCache();
-    private final TailCache tail = new TailCache();
+    private final Seen<TcpAddress> sourceSeen = new Seen<>();
+    private final Seen<TcpAddress> destinationSeen = new Seen<>();
+    private final Seen<String> topicSeen = new Seen<>();
+    private final Seen<String> userSeen = new Seen<>();
+    private final Seen<Head> headSeen = new Seen<>(); // from a message's start to its text's opening quote
+    private final Seen<String> tailSeen = new Seen<>(); // from its text's closing quote to its end: the user
     private TcpMessage message;
     private int pos; // the scan position while scanning
 
@@ -46,30 +46,28 @@ final class PlainChatScanner {
     int scan(byte[] bytes, int from, int end, int maxObjectBytes) {
         int limit = (int) Math.min(end, (long) from + maxObjectBytes); // an object ends by here or is not ours
         pos = from;
-        TcpAddress source;
-        TcpAddress destination;
-        String topic;
-        if (head.matches(bytes, from, limit)) {
+        Head head;
+        if (headSeen.at(bytes, from, limit)) {
             // The same addresses and topic as the last message, up to its text's opening quote.
-            pos = from + head.bytes.length;
-            source = head.source;
-            destination = head.destination;
-            topic = head.topic;
+            pos = from + headSeen.bytes.length;
+            head = headSeen.value;
         } else {
-            if (!literal(bytes, limit, WireCodec.SOURCE) || (source = address(bytes, limit, sourceCache)) == null) {
+            TcpAddress source;
+            if (!literal(bytes, limit, WireCodec.SOURCE) || (source = address(bytes, limit, sourceSeen)) == null) {
                 return -1;
             }
-            destination = null;
+            TcpAddress destination = null;
             if (pos + 2 < limit && bytes[pos] == ',' && bytes[pos + 1] == '"' && bytes[pos + 2] == 'd') {
-                if (!literal(bytes, limit, WireCodec.DESTINATION) || (destination = address(bytes, limit, destinationCache)) == null) {
+                if (!literal(bytes, limit, WireCodec.DESTINATION) || (destination = address(bytes, limit, destinationSeen)) == null) {
                     return -1;
                 }
             }
-            if (!literal(bytes, limit, WireCodec.MESSAGE_TOPIC) || (topic = cachedString(bytes, limit, topicCache)) == null
+            String topic;
+            if (!literal(bytes, limit, WireCodec.MESSAGE_TOPIC) || (topic = seenString(bytes, limit, topicSeen)) == null
                     || !literal(bytes, limit, WireCodec.TEXT)) {
                 return -1;
             }
-            head.remember(bytes, from, pos, source, destination, topic);
+            head = headSeen.keep(bytes, from, pos, new Head(source, destination, topic));
         }
         int textStart = pos;
         int textEnd = string(bytes, limit);
@@ -77,22 +75,22 @@ final class PlainChatScanner {
             return -1;
         }
         String user;
-        if (tail.matches(bytes, textEnd, limit)) {
+        if (tailSeen.at(bytes, textEnd, limit)) {
             // The same user (or none) as the last message, and the closing braces.
-            pos = textEnd + tail.bytes.length;
-            user = tail.user;
+            pos = textEnd + tailSeen.bytes.length;
+            user = tailSeen.value;
         } else {
             user = null;
-            if (bytes[pos] == ',' && (!literal(bytes, limit, WireCodec.USER) || (user = cachedString(bytes, limit, userCache)) == null)) {
+            if (bytes[pos] == ',' && (!literal(bytes, limit, WireCodec.USER) || (user = seenString(bytes, limit, userSeen)) == null)) {
                 return -1;
             }
             if (pos + 1 >= limit || bytes[pos] != '}' || bytes[pos + 1] != '}') {
                 return -1;
             }
             pos += 2;
-            tail.remember(bytes, textEnd, pos, user);
+            tailSeen.keep(bytes, textEnd, pos, user);
         }
-        message = new TcpMessage(source, destination, topic, latin1(bytes, textStart, textEnd), user);
+        message = new TcpMessage(head.source(), head.destination(), head.topic(), latin1(bytes, textStart, textEnd), user);
         return pos;
     }
 
@@ -160,37 +158,28 @@ final class PlainChatScanner {
 
     /**
      * The string at the scan position (its opening quote behind) and past its closing quote:
-     * the cached one if the bytes are the same, else read and cached. Null if not plain.
+     * the one seen last if the bytes are the same, else read and kept. Null if not plain.
      */
-    private String cachedString(byte[] bytes, int limit, StringCache cache) {
+    private String seenString(byte[] bytes, int limit, Seen<String> seen) {
         int p = pos;
-        byte[] known = cache.bytes;
-        int n = known.length;
-        if (cache.value != null && limit - p > n && bytes[p + n] == '"'
-                && Arrays.equals(bytes, p, p + n, known, 0, n)) {
-            pos = p + n + 1; // the cached bytes hold no quote: the string ends where they do
-            return cache.value;
+        int n = seen.bytes.length;
+        if (seen.at(bytes, p, limit) && limit - p > n && bytes[p + n] == '"') {
+            pos = p + n + 1; // the kept bytes hold no quote: the string ends where they do
+            return seen.value;
         }
         int end = string(bytes, limit);
-        if (end < 0) {
-            return null;
-        }
-        cache.bytes = Arrays.copyOfRange(bytes, p, end);
-        cache.value = latin1(bytes, p, end);
-        return cache.value;
+        return end < 0 ? null : seen.keep(bytes, p, end, latin1(bytes, p, end));
     }
 
     /**
-     * {@code {"ip":"…","port":"…"}} at the scan position, else null: the cached address if the
-     * bytes are the same as last time (they were checked then), else read and cached.
+     * {@code {"ip":"…","port":"…"}} at the scan position, else null: the address seen last if the
+     * bytes are the same as last time (they were checked then), else read and kept.
      */
-    private TcpAddress address(byte[] bytes, int limit, AddressCache cache) {
+    private TcpAddress address(byte[] bytes, int limit, Seen<TcpAddress> seen) {
         int start = pos;
-        byte[] known = cache.bytes;
-        int n = known.length;
-        if (cache.address != null && limit - start >= n && Arrays.equals(bytes, start, start + n, known, 0, n)) {
-            pos = start + n; // the cached bytes end with the address's closing brace
-            return cache.address;
+        if (seen.at(bytes, start, limit)) {
+            pos = start + seen.bytes.length; // the kept bytes end with the address's closing brace
+            return seen.value;
         }
         if (!literal(bytes, limit, WireCodec.IP)) {
             return null;
@@ -213,67 +202,36 @@ final class PlainChatScanner {
             return null;
         }
         pos = p + 2;
-        cache.bytes = Arrays.copyOfRange(bytes, start, pos);
-        cache.address = new TcpAddress(latin1(bytes, ipStart, ipEnd), port);
-        return cache.address;
+        return seen.keep(bytes, start, pos, new TcpAddress(latin1(bytes, ipStart, ipEnd), port));
     }
 
     private static String latin1(byte[] bytes, int start, int end) {
         return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1); // ASCII: one byte a char
     }
 
-    /** Whether {@code bytes[at..limit)} begin with {@code known} (empty: never). */
-    private static boolean startsWith(byte[] bytes, int at, int limit, byte[] known) {
-        int n = known.length;
-        return n > 0 && limit - at >= n && Arrays.equals(bytes, at, at + n, known, 0, n);
+    /** What a message's bytes up to its text's opening quote say. */
+    private record Head(TcpAddress source, TcpAddress destination, String topic) {
     }
 
     /**
-     * The last message's bytes from its start to its text's opening quote, and what they say:
-     * one comparison instead of one per field when the next message has them too.
+     * The bytes last read at one place of a message and what they said: a subscriber hears the
+     * same few senders on the same topic, so the next message mostly has the same bytes there.
      */
-    private static final class HeadCache {
-        byte[] bytes = new byte[0];
-        TcpAddress source;
-        TcpAddress destination;
-        String topic;
+    private static final class Seen<T> {
+        byte[] bytes = new byte[0]; // none before the first: matches nothing
+        T value;
 
-        boolean matches(byte[] b, int at, int limit) {
-            return startsWith(b, at, limit, bytes);
+        /** Whether {@code b[at..limit)} begins with the bytes seen last. */
+        boolean at(byte[] b, int at, int limit) {
+            int n = bytes.length;
+            return n > 0 && limit - at >= n && Arrays.equals(b, at, at + n, bytes, 0, n);
         }
 
-        void remember(byte[] b, int start, int end, TcpAddress source, TcpAddress destination, String topic) {
+        /** Keeps {@code b[start..end)} and what they say; returns {@code value}. */
+        T keep(byte[] b, int start, int end, T value) {
             this.bytes = Arrays.copyOfRange(b, start, end);
-            this.source = source;
-            this.destination = destination;
-            this.topic = topic;
+            this.value = value;
+            return value;
         }
-    }
-
-    /** The last message's bytes from its text's closing quote to its end, and its user (or none). */
-    private static final class TailCache {
-        byte[] bytes = new byte[0];
-        String user;
-
-        boolean matches(byte[] b, int at, int limit) {
-            return startsWith(b, at, limit, bytes);
-        }
-
-        void remember(byte[] b, int start, int end, String user) {
-            this.bytes = Arrays.copyOfRange(b, start, end);
-            this.user = user;
-        }
-    }
-
-    /** The last address read at one place, and its bytes. */
-    private static final class AddressCache {
-        byte[] bytes = new byte[0];
-        TcpAddress address;
-    }
-
-    /** The last string read at one place, and its bytes. */
-    private static final class StringCache {
-        byte[] bytes = new byte[0];
-        String value;
     }
 }
