@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerCore implements Connection.Handler {
     private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
-    static final int DELIVERY_CAPACITY = 10_000;
+    /**
+     * Messages (and other listener calls) waiting for the listener, at most: the bound of the
+     * delivery queue counts each message of a batch, so it holds whatever the size of a read.
+     */
+    static final int DELIVERY_CAPACITY = 100_000;
     /** How long closing lets queued bytes be written, for one client or a whole group. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -203,7 +207,8 @@ final class PeerCore implements Connection.Handler {
 
     /**
      * Hands the messages of the last read to the delivery thread as one task: one wake-up of
-     * that thread per read, not per message. Each listener call still fails on its own.
+     * that thread per read, not per message, weighing as many as it holds. Each listener call
+     * still fails on its own.
      */
     private void flushBatch() {
         if (batch.isEmpty()) {
@@ -219,7 +224,7 @@ final class PeerCore implements Connection.Handler {
                     log.error("a listener failed on a message to {}", m.topic(), e);
                 }
             }
-        })) {
+        }, messages.size())) {
             log.warn("{} messages were dropped: the delivery queue is full or closed", messages.size());
         }
     }
