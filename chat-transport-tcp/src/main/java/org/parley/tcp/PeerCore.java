@@ -216,15 +216,7 @@ final class PeerCore implements Connection.Handler {
         }
         List<TcpMessage> messages = batch;
         batch = new ArrayList<>();
-        if (!delivery.submit(() -> {
-            for (TcpMessage m : messages) {
-                try {
-                    listener.onMessage(m);
-                } catch (RuntimeException e) {
-                    log.error("a listener failed on a message to {}", m.topic(), e);
-                }
-            }
-        }, messages.size())) {
+        if (!delivery.submitEach(messages, listener::onMessage)) {
             log.warn("{} messages were dropped: the delivery queue is full or closed", messages.size());
         }
     }

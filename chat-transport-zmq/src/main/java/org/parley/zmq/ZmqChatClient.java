@@ -827,7 +827,7 @@ public final class ZmqChatClient implements ChatClient {
             int admitted = dropped.isEmpty() ? Math.min(mine.size(), delivery.room()) : 0;
             if (admitted > 0) {
                 List<ChatMessage> part = List.copyOf(mine.subList(0, admitted));
-                if (!delivery.submit(() -> deliverAll(part, g), admitted)) {
+                if (!delivery.submitEach(part, m -> deliver(m, g))) {
                     admitted = 0;
                 }
             }
@@ -863,17 +863,6 @@ public final class ZmqChatClient implements ChatClient {
             if (g != trackedGeneration) {
                 tracker.restart();
                 trackedGeneration = g;
-            }
-        }
-
-        private void deliverAll(List<ChatMessage> part, int g) {
-            for (ChatMessage m : part) {
-                try {
-                    deliver(m, g);
-                } catch (RuntimeException e) {
-                    // As the delivery thread does for a task: one failing call loses one message.
-                    log.error("a listener failed on {}", Thread.currentThread().getName(), e);
-                }
             }
         }
 

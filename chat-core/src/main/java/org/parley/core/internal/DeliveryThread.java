@@ -1,10 +1,11 @@
 package org.parley.core.internal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,19 @@ public final class DeliveryThread implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Queues one task that calls {@code action} on each of {@code items} in order, counting one
+     * unit per item: a batch wakes this thread once, and a call that throws still loses only its
+     * own item, as a task does. {@code false} if they do not fit or this is closed.
+     */
+    public <T> boolean submitEach(List<T> items, Consumer<? super T> action) {
+        return submit(() -> {
+            for (T item : items) {
+                runLogged(() -> action.accept(item));
+            }
+        }, items.size());
+    }
+
     /** Units that {@link #submit(Runnable, int)} could take now. */
     public int room() {
         return Math.max(0, capacity - load.get());
@@ -115,22 +129,27 @@ public final class DeliveryThread implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                Task task = queue.poll(1, TimeUnit.SECONDS);
+                Task task = queue.take();
                 if (task == STOP) {
                     return;
                 }
-                if (task != null) {
-                    try {
-                        task.run().run();
-                    } catch (RuntimeException e) {
-                        log.error("a listener failed on {}", thread.getName(), e);
-                    } finally {
-                        load.addAndGet(-task.weight());
-                    }
+                try {
+                    runLogged(task.run());
+                } finally {
+                    load.addAndGet(-task.weight());
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs one listener call; one that throws is logged and costs only itself. */
+    private void runLogged(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("a listener failed on {}", thread.getName(), e);
         }
     }
 }

@@ -34,6 +34,23 @@ class DeliveryThreadTest {
         }
     }
 
+    @Test
+    void aBatchCountsEachItemAndAnItemThatThrowsLosesOnlyItself() throws Exception {
+        BlockingQueue<Integer> seen = new LinkedBlockingQueue<>();
+        try (DeliveryThread d = new DeliveryThread("test-delivery", 3)) {
+            assertFalse(d.submitEach(java.util.List.of(1, 2, 3, 4), seen::add), "four items do not fit in 3");
+            assertTrue(d.submitEach(java.util.List.of(1, 2, 3), i -> {
+                if (i == 2) {
+                    throw new IllegalStateException("listener bug on " + i);
+                }
+                seen.add(i);
+            }));
+            assertEquals(1, seen.poll(5, TimeUnit.SECONDS));
+            assertEquals(3, seen.poll(5, TimeUnit.SECONDS), "the item after the one that threw still runs");
+            await().atMost(Duration.ofSeconds(5)).until(() -> d.room() == 3);
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
