@@ -34,6 +34,7 @@ import org.parley.core.ProtocolException;
 import org.parley.core.SequenceTracker;
 import org.parley.core.Subscription;
 import org.parley.core.internal.DeliveryThread;
+import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -77,7 +78,8 @@ import org.zeromq.ZMQException;
 public final class ZmqChatClient implements ChatClient {
     private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
     private static final long POLL_MILLIS = 200;
-    private static final long CLOSE_WAIT_MILLIS = 2000;
+    /** How long closing waits for a socket thread (or a group's context) to stop. */
+    static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int SUB_BATCH = 1024;
     /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
     private static final AtomicInteger MONITORS = new AtomicInteger();
@@ -323,12 +325,7 @@ public final class ZmqChatClient implements ChatClient {
         if (w != null) {
             w.wake();
         }
-        try {
-            ioThread.join(CLOSE_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (ioThread.isAlive()) {
+        if (!Threads.join(ioThread, CLOSE_WAIT_MILLIS)) {
             log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
         }
         delivery.close();

@@ -20,6 +20,7 @@ import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
+import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -57,7 +58,6 @@ public final class ZmqChatServer implements ChatServer {
     /** Frames in one request beyond which the rest is discarded unread. */
     private static final int MAX_FRAMES = 16;
     private static final int POLL_MILLIS = 500;
-    private static final long CLOSE_WAIT_MILLIS = 2000;
 
     private final ZmqServerOptions options;
     private final ChatHub hub;
@@ -153,14 +153,9 @@ public final class ZmqChatServer implements ChatServer {
         if (w != null) {
             w.wake();
         }
-        try {
-            thread.join(CLOSE_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
+        if (!Threads.join(thread, ZmqChatClient.CLOSE_WAIT_MILLIS)) {
             // Never interrupt a ZeroMQ thread: it would close its sockets' channels under it.
-            log.warn("{} did not stop within {} ms", thread.getName(), CLOSE_WAIT_MILLIS);
+            log.warn("{} did not stop within {} ms", thread.getName(), ZmqChatClient.CLOSE_WAIT_MILLIS);
         }
         if (ownsHub) {
             hub.close();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
@@ -37,7 +38,6 @@ import org.zeromq.ZContext;
  */
 public final class ZmqClientGroup implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ZmqClientGroup.class);
-    private static final long CLOSE_WAIT_MILLIS = 2000;
 
     private final ZContext context;
     private final Set<ZmqChatClient> clients = new LinkedHashSet<>(); // guarded by this
@@ -134,13 +134,8 @@ public final class ZmqClientGroup implements AutoCloseable {
         Thread closer = new Thread(context::close, "parley-zmq-group-close");
         closer.setDaemon(true);
         closer.start();
-        try {
-            closer.join(CLOSE_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (closer.isAlive()) {
-            log.warn("the client group's context did not close within {} ms", CLOSE_WAIT_MILLIS);
+        if (!Threads.join(closer, ZmqChatClient.CLOSE_WAIT_MILLIS)) {
+            log.warn("the client group's context did not close within {} ms", ZmqChatClient.CLOSE_WAIT_MILLIS);
         }
     }
 
