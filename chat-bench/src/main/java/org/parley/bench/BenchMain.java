@@ -88,14 +88,7 @@ public final class BenchMain {
                 case "--k" -> ks = subscriberCounts(value(args, ++i, a));
                 case "--connections" -> {
                     String v = value(args, ++i, a);
-                    try {
-                        connections = Integer.parseInt(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--connections " + v + " is not a number");
-                    }
-                    if (connections < 1 || connections > 50_000) {
-                        throw new IllegalArgumentException("--connections " + v + " must be 1..50000");
-                    }
+                    connections = number("--connections " + v, v, 50_000);
                 }
                 case "--server" -> {
                     String v = value(args, ++i, a);
@@ -133,18 +126,23 @@ public final class BenchMain {
     private static List<Integer> subscriberCounts(String v) {
         Set<Integer> ks = new LinkedHashSet<>();
         for (String part : v.split(",")) {
-            int k;
-            try {
-                k = Integer.parseInt(part.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--k " + v + ": " + Names.quote(part) + " is not a number");
-            }
-            if (k < 1 || k > 1000) {
-                throw new IllegalArgumentException("--k " + v + ": " + k + " is not within 1..1000");
-            }
-            ks.add(k);
+            ks.add(number("--k " + v, part.trim(), 1000));
         }
         return List.copyOf(ks);
+    }
+
+    /** {@code v} as a number of 1 to {@code max}, or an error that starts with {@code given}. */
+    private static int number(String given, String v, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(given + ": " + Names.quote(v) + " is not a number");
+        }
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(given + ": " + n + " is not within 1.." + max);
+        }
+        return n;
     }
 
     private static String value(String[] args, int i, String option) {

@@ -35,12 +35,12 @@ final class DeliverySink {
         return counters.length;
     }
 
-    /** Reports one received payload (at {@code off} in {@code bytes}) for subscriber {@code sub}. */
-    void deliver(int sub, byte[] bytes, int off) {
-        Counter c = textOf(sub, bytes[off]);
+    /** Reports one received payload for subscriber {@code sub}. */
+    void deliver(int sub, byte[] bytes) {
+        Counter c = textOf(sub, bytes[0]);
         if (c != null) {
             Histogram h = latency; // read once: recording may start meanwhile
-            count(c, h, h != null ? Payload.stamp(bytes, off) : 0);
+            count(c, h, h != null ? Payload.stamp(bytes) : 0);
         }
     }
 

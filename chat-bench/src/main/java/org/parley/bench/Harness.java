@@ -139,11 +139,10 @@ final class Harness {
             } finally {
                 sink.stopRecording();
             }
-            rounds.add(new LatencyResult.Round(r.sent(), r.delivered(), r.expected(),
-                    h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+            rounds.add(new LatencyResult.Round(r, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
                     h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3));
         }
-        return LatencyResult.of(rate, rounds, gc.stop());
+        return new LatencyResult(rate, rounds, gc.stop());
     }
 
     /** One round of {@code messages}, unpaced when {@code rate} is 0, else at {@code rate} messages/s. */

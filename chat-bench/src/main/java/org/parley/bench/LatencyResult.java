@@ -1,40 +1,60 @@
 package org.parley.bench;
 
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Latency at a fixed offered rate: send-to-receive percentiles in microseconds, each the median
- * of the rounds' own, with the range of p99 over the rounds and the collections the JVM ran
- * meanwhile.
+ * Latency at a fixed offered rate: the latency rounds, each with send-to-receive percentiles in
+ * microseconds, and the collections the JVM ran meanwhile. A figure is the median of the rounds'
+ * own, as for throughput; max is the largest of all.
  *
  * <p>Times are measured from each message's intended send time, so a stalled sender shows up as
  * latency instead of hiding it (no coordinated omission).
  *
- * @param rounds       latency rounds, each with a histogram of its own
- * @param sent         messages over all rounds (so delivered and expected)
- * @param maxMicros    the largest latency of any round
- * @param p99MinMicros the lowest p99 of a round
- * @param p99MaxMicros the highest p99 of a round
+ * @param rounds the latency rounds, at least one
  */
-record LatencyResult(double offeredPerSecond, int rounds, long sent, long delivered, long expected,
-                     double p50Micros, double p99Micros, double p999Micros, double maxMicros,
-                     double p99MinMicros, double p99MaxMicros, GcWatch.Pauses gc) {
-
-    /** One round's figures, in microseconds. */
-    record Round(long sent, long delivered, long expected, double p50, double p99, double p999, double max) {
+record LatencyResult(double offeredPerSecond, List<Round> rounds, GcWatch.Pauses gc) {
+    LatencyResult {
+        rounds = List.copyOf(rounds);
     }
 
-    /** The medians of {@code rounds} (at least one), their sums and extremes. */
-    static LatencyResult of(double offeredPerSecond, List<Round> rounds, GcWatch.Pauses gc) {
-        return new LatencyResult(offeredPerSecond, rounds.size(),
-                rounds.stream().mapToLong(Round::sent).sum(),
-                rounds.stream().mapToLong(Round::delivered).sum(),
-                rounds.stream().mapToLong(Round::expected).sum(),
-                ThroughputResult.medianOf(rounds.stream().map(Round::p50).toList()),
-                ThroughputResult.medianOf(rounds.stream().map(Round::p99).toList()),
-                ThroughputResult.medianOf(rounds.stream().map(Round::p999).toList()),
-                rounds.stream().mapToDouble(Round::max).max().orElse(Double.NaN),
-                rounds.stream().mapToDouble(Round::p99).min().orElse(Double.NaN),
-                rounds.stream().mapToDouble(Round::p99).max().orElse(Double.NaN), gc);
+    /** One round: its counts, and its percentiles in microseconds. */
+    record Round(RoundResult counts, double p50, double p99, double p999, double max) {
+    }
+
+    double p50Micros() {
+        return median(Round::p50);
+    }
+
+    double p99Micros() {
+        return median(Round::p99);
+    }
+
+    double p999Micros() {
+        return median(Round::p999);
+    }
+
+    double maxMicros() {
+        return rounds.stream().mapToDouble(Round::max).max().orElse(Double.NaN);
+    }
+
+    double p99MinMicros() {
+        return rounds.stream().mapToDouble(Round::p99).min().orElse(Double.NaN);
+    }
+
+    double p99MaxMicros() {
+        return rounds.stream().mapToDouble(Round::p99).max().orElse(Double.NaN);
+    }
+
+    long delivered() {
+        return rounds.stream().mapToLong(r -> r.counts().delivered()).sum();
+    }
+
+    long expected() {
+        return rounds.stream().mapToLong(r -> r.counts().expected()).sum();
+    }
+
+    private double median(ToDoubleFunction<Round> figure) {
+        return ThroughputResult.medianOf(rounds.stream().map(r -> figure.applyAsDouble(r)).toList());
     }
 }

@@ -51,7 +51,7 @@ final class NatsScenario extends BaseScenario {
         for (int i = 0; i < k; i++) {
             int sub = i;
             Connection c = connect("parley-bench-sub-" + i);
-            Dispatcher d = c.createDispatcher(m -> sink.deliver(sub, m.getData(), 0));
+            Dispatcher d = c.createDispatcher(m -> sink.deliver(sub, m.getData()));
             d.subscribe(SUBJECT);
             c.flush(Duration.ofSeconds(10)); // the server has the subscription once the PONG is back
             sink.ready(i);

@@ -38,7 +38,7 @@ final class Payload {
     /** A new text stamped with {@code nanos}. */
     static byte[] text(long nanos) {
         byte[] b = TEMPLATE.clone();
-        writeStamp(b, 0, nanos);
+        writeStamp(b, nanos);
         return b;
     }
 
@@ -49,19 +49,19 @@ final class Payload {
         return b;
     }
 
-    /** Writes the marker and stamp of a text at {@code off}; the filler must already be there. */
-    static void writeStamp(byte[] b, int off, long nanos) {
-        b[off] = TEXT;
+    /** Writes the marker and stamp of a text; the filler must already be there. */
+    static void writeStamp(byte[] b, long nanos) {
+        b[0] = TEXT;
         for (int i = 0; i < 16; i++) {
-            b[off + 1 + i] = HEX[(int) (nanos >>> (60 - 4 * i)) & 0xf];
+            b[1 + i] = HEX[(int) (nanos >>> (60 - 4 * i)) & 0xf];
         }
     }
 
-    /** The stamp of the text at {@code off}. */
-    static long stamp(byte[] b, int off) {
+    /** The stamp of a text. */
+    static long stamp(byte[] b) {
         long v = 0;
         for (int i = 0; i < 16; i++) {
-            v = (v << 4) | hexValue(b[off + 1 + i]);
+            v = (v << 4) | hexValue(b[1 + i]);
         }
         return v;
     }

@@ -80,7 +80,7 @@ final class RawJeromqScenario extends BaseScenario {
                 }
                 byte[] body = socket.recv();
                 if (body != null) {
-                    sink.deliver(sub, body, 0);
+                    sink.deliver(sub, body);
                 }
             }
         } finally {

@@ -118,7 +118,7 @@ final class RawNioScenario extends BaseScenario {
                 pos += take;
                 i += take;
                 if (pos == FRAME) {
-                    sink.deliver(sub, frame, 0);
+                    sink.deliver(sub, frame);
                     pos = 0;
                 }
             }

@@ -47,7 +47,7 @@ final class RedisScenario extends BaseScenario {
             BinaryJedisPubSub ps = new BinaryJedisPubSub() {
                 @Override
                 public void onMessage(byte[] channel, byte[] message) {
-                    sink.deliver(sub, message, 0);
+                    sink.deliver(sub, message);
                 }
             };
             subscriptions.add(ps);

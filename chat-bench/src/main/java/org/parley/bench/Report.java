@@ -68,7 +68,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             Optional<LatencyResult> l = find(system, TARGET_K).map(ThroughputResult::latency);
             lines.add(l.isEmpty() ? "not measured: " + asked
                     : verdict(l.get().p99Micros() < 2_000) + asked + ": " + Format.micros(l.get().p99Micros())
-                    + (l.get().rounds() > 1 ? " (median of " + l.get().rounds() + " rounds, "
+                    + (l.get().rounds().size() > 1 ? " (median of " + l.get().rounds().size() + " rounds, "
                             + Format.micros(l.get().p99MinMicros()) + " to " + Format.micros(l.get().p99MaxMicros()) + ")"
                             : ""));
         }

@@ -10,8 +10,8 @@ import java.util.function.IntFunction;
  * report prints. Adding a system is one entry here plus one {@link Scenario} class.
  *
  * <p>A system is a {@link BaseScenario} subclass: {@code setup} starts the server (in this JVM or
- * as an {@link ExternalServer}) and subscribes K receivers that call {@code sink.deliver(i, bytes,
- * 0)} with what they receive (the payload is printable ASCII, so it survives JSON unchanged);
+ * as an {@link ExternalServer}) and subscribes K receivers that call {@code sink.deliver(i, bytes)}
+ * (or {@code sink.deliver(i, text)}) with what they receive (the payload is printable ASCII, so it survives JSON unchanged);
  * {@code openSender} opens one posting client. The ratios below pick the rows up by name.
  *
  * <p>Thread safety: immutable.
