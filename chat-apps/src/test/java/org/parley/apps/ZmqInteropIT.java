@@ -36,12 +36,9 @@ class ZmqInteropIT {
     void libzmqClientWrittenFromTheProtocolTalksToMcServer() throws Exception {
         assumeTrue(pythonHasZmq(), PYTHON + " cannot import zmq (install python3-zmq)");
         try (Launched server = Launched.start("mc_server", "127.0.0.1", "0", "0")) {
-            String line = server.awaitErr(".*listening for posts.*", Launched.WAIT);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("tcp://127.0.0.1:(\\d+)").matcher(line);
-            m.find();
-            String post = m.group(1);
-            m.find();
-            String pub = m.group(1);
+            java.util.List<Integer> ports = server.ports(".*listening for posts.*", Launched.WAIT);
+            String post = Integer.toString(ports.get(0));
+            String pub = Integer.toString(ports.get(1));
             Process py = new ProcessBuilder(PYTHON,
                     Launched.HOME.resolve("interop/zmq_client.py").toString(), "127.0.0.1", post, pub)
                     .redirectErrorStream(true).start();
