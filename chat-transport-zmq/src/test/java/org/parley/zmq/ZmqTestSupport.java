@@ -19,6 +19,23 @@ final class ZmqTestSupport {
         return ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).build());
     }
 
+    /**
+     * Closes {@code server} and starts a new one on the same ports: an empty log, a new epoch
+     * (checked), numbering from 1 again, as a restarted server.
+     */
+    static ZmqChatServer restartOnSamePorts(ZmqChatServer server) throws IOException {
+        String oldEpoch = server.hub().epoch();
+        int postPort = server.postPort();
+        int pubPort = server.pubPort();
+        server.close();
+        ZmqChatServer restarted = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+        if (oldEpoch.equals(restarted.hub().epoch())) {
+            restarted.close();
+            throw new AssertionError("the restarted server kept the epoch " + oldEpoch);
+        }
+        return restarted;
+    }
+
     static ZmqClientOptions.Builder clientOf(ZmqChatServer server, String user) {
         return ZmqClientOptions.builder()
                 .postPort(server.postPort()).pubPort(server.pubPort()).user(user);
