@@ -107,18 +107,19 @@ final class HopLatency {
         }, "parley-bench-hop-receiver");
         receiver.start();
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-        long start = System.nanoTime();
-        for (long i = 0; i < total; i++) {
-            long stamp = start + i * interval;
-            long now;
-            while ((now = System.nanoTime()) < stamp) {
-                LockSupport.parkNanos(stamp - now);
+        try (hop) { // closed however sending ends
+            long start = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long stamp = start + i * interval;
+                long now;
+                while ((now = System.nanoTime()) < stamp) {
+                    LockSupport.parkNanos(stamp - now);
+                }
+                hop.send(System.nanoTime()); // from the actual send: the pacer's own lateness is not the hop's
             }
-            hop.send(System.nanoTime()); // from the actual send: the pacer's own lateness is not the hop's
+            hop.send(NO_MORE);
+            receiver.join(TimeUnit.SECONDS.toMillis(30));
         }
-        hop.send(NO_MORE);
-        receiver.join(TimeUnit.SECONDS.toMillis(30));
-        hop.close();
         if (failure.get() != null || receiver.isAlive()) {
             throw new IllegalStateException("the receiving thread failed or did not finish", failure.get());
         }
