@@ -89,7 +89,7 @@ class BridgeIT {
         Launched few = start("parley_server", "127.0.0.1", "0", "0");
         Launched same = start("parley_server", "127.0.0.1", "7000", "7000", "7001");
         for (Launched l : List.of(few, same)) {
-            assertEquals(2, l.exitCode(Launched.WAIT), l.err().toString());
+            assertEquals(2, l.exitCode(), l.err().toString());
             assertTrue(l.err().stream().anyMatch(s -> s.startsWith("usage: parley_server")), l.err().toString());
         }
     }
