@@ -75,7 +75,7 @@ public final class DeliveryThread implements AutoCloseable {
     public <T> boolean submitEach(List<T> items, Consumer<? super T> action) {
         return submit(() -> {
             for (T item : items) {
-                runLogged(() -> action.accept(item));
+                runLogged(action, item); // no object per item: a batch is per message
             }
         }, items.size());
     }
@@ -134,7 +134,7 @@ public final class DeliveryThread implements AutoCloseable {
                     return;
                 }
                 try {
-                    runLogged(task.run());
+                    runLogged(Runnable::run, task.run());
                 } finally {
                     load.addAndGet(-task.weight());
                 }
@@ -145,9 +145,9 @@ public final class DeliveryThread implements AutoCloseable {
     }
 
     /** Runs one listener call; one that throws is logged and costs only itself. */
-    private void runLogged(Runnable call) {
+    private <T> void runLogged(Consumer<? super T> call, T item) {
         try {
-            call.run();
+            call.accept(item);
         } catch (RuntimeException e) {
             log.error("a listener failed on {}", thread.getName(), e);
         }
