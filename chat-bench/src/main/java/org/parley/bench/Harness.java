@@ -39,11 +39,13 @@ final class Harness {
     static final long WINDOW_POLL_NANOS = 100_000;
     /**
      * A measured round lasts about this long at most, at the rate of the warm-up round: the
-     * planned size for fast systems, fewer messages for slow ones. Otherwise Parley ZeroMQ at K=1
-     * (2.5 million messages at 80k a second) took a third of a full run, which a slow phase of
-     * the machine pushed to 595 s of its ten minutes.
+     * planned size for all but the slowest systems. Otherwise Parley ZeroMQ at K=1 (2.5 million
+     * messages at 80k a second) took a third of a full run, which a slow phase of the machine
+     * pushed to 595 s of its ten minutes. At 4 s, rounds after a single warm-up were short enough
+     * to measure Parley ZeroMQ at K=10 lower and wider (in alternated runs 323k and 242k, ranges
+     * 228k to 419k, against 355k and 322k with full-size rounds).
      */
-    static final double ROUND_SECONDS = 4.0;
+    static final double ROUND_SECONDS = 10.0;
     /** A round ends when no delivery arrives for this long (some were lost). */
     static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Hard bound on one round, whatever the system does. */
