@@ -1,10 +1,8 @@
 package org.parley.tcp;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.parley.core.internal.PlainStrings;
 
 /**
  * Reads a chat message straight from its bytes when it has exactly the shape our encoder
@@ -27,8 +25,6 @@ import java.util.Arrays;
  * <p>Thread safety: not thread-safe; one per selector thread.
  */
 final class PlainChatScanner {
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
     private final Seen<TcpAddress> sourceSeen = new Seen<>();
     private final Seen<TcpAddress> destinationSeen = new Seen<>();
     private final Seen<String> topicSeen = new Seen<>();
@@ -115,45 +111,11 @@ final class PlainChatScanner {
      * quote, or -1 for anything else (a backslash, a control or non-ASCII byte, the limit).
      */
     private int string(byte[] bytes, int limit) {
-        int p = pos;
-        // Eight bytes at a time while none of them needs a look (a chat text is mostly such bytes).
-        while (limit - p >= 8 && !anyNotPlain(word(bytes, p))) {
-            p += 8;
+        int end = PlainStrings.closingQuote(bytes, pos, limit);
+        if (end >= 0) {
+            pos = end + 1;
         }
-        for (; p < limit; p++) {
-            byte b = bytes[p];
-            if (b == '"') {
-                pos = p + 1;
-                return p;
-            }
-            if (b < 0x20 || b > 0x7e || b == '\\') {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
-
-    /**
-     * Whether any of the eight bytes in {@code x} is not a plain string byte: not ASCII, below a
-     * space, DEL, a quote or a backslash. Exact for "none", which is all the loop needs.
-     */
-    static boolean anyNotPlain(long x) {
-        long below = (x - 0x20 * ONES) & ~x; // a byte below 0x20 (exact when no byte has its high bit)
-        return ((x | below | zeroByte(x ^ ('"' * ONES)) | zeroByte(x ^ ('\\' * ONES)) | zeroByte(x ^ (0x7f * ONES)))
-                & HIGHS) != 0;
-    }
-
-    /** The eight bytes of {@code b} from {@code at}, the first the lowest. */
-    private static long word(byte[] b, int at) {
-        return (long) LONGS.get(b, at);
-    }
-
-    /** Has the high bit of some byte set if and only if {@code x} has a zero byte. */
-    private static long zeroByte(long x) {
-        return (x - ONES) & ~x;
+        return end;
     }
 
     /**

@@ -26,6 +26,7 @@ import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.PlainStrings;
 
 /**
  * The JSON of the ZeroMQ protocol: requests, replies and published messages, as in
@@ -261,11 +262,11 @@ final class Wire {
             if (c == '}') {
                 return end() ? values : null;
             }
-            while (true) {
+            for (int field = 0; ; field++) {
                 if (c != '"') {
                     return null;
                 }
-                int index = name(names);
+                int index = name(names, field);
                 if (index < 0 || values[index] != null || next() != ':') {
                     return null;
                 }
@@ -302,36 +303,35 @@ final class Wire {
 
         /** After an opening quote: the plain string's end (at its closing quote), or -1. */
         private int stringEnd() {
-            for (int j = i; j < b.length; j++) {
-                byte c = b[j];
-                if (c == '"') {
-                    return j;
-                }
-                if (c < 0x20 || c == '\\') { // control, escape, or (negative) a non-ASCII byte
-                    return -1;
-                }
-            }
-            return -1;
+            return PlainStrings.closingQuote(b, i, b.length);
         }
 
-        /** After an opening quote: the index of the field's name in {@code names}, or -1. */
-        private int name(List<String> names) {
+        /**
+         * After an opening quote: the index of the field's name in {@code names}, or -1. The
+         * name at {@code expected} is tried first: writers keep to one order.
+         */
+        private int name(List<String> names, int expected) {
             int end = stringEnd();
             if (end < 0) {
                 return -1;
             }
             int start = i;
             i = end + 1;
+            if (expected < names.size() && matches(names.get(expected), start, end)) {
+                return expected;
+            }
             for (int n = 0; n < names.size(); n++) {
-                String name = names.get(n);
-                if (name.length() == end - start && matches(name, start)) {
+                if (matches(names.get(n), start, end)) {
                     return n;
                 }
             }
             return -1;
         }
 
-        private boolean matches(String name, int start) {
+        private boolean matches(String name, int start, int end) {
+            if (name.length() != end - start) {
+                return false;
+            }
             for (int k = 0; k < name.length(); k++) {
                 if (b[start + k] != name.charAt(k)) {
                     return false;
