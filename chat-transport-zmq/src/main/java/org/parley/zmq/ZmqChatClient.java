@@ -80,6 +80,7 @@ public final class ZmqChatClient implements ChatClient {
     private static final long POLL_MILLIS = 200;
     /** How long closing waits for a socket thread (or a group's context) to stop. */
     static final long CLOSE_WAIT_MILLIS = 2000;
+    static final long CLOSE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
     private static final int SUB_BATCH = 1024;
     /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
     private static final AtomicInteger MONITORS = new AtomicInteger();
@@ -113,6 +114,7 @@ public final class ZmqChatClient implements ChatClient {
     private final AtomicLong repairs = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
+    private long closeBegan; // System.nanoTime() when close began; written before the steps that read it
     private volatile boolean ioDone;
     // Server restarts (docs/PROTOCOL.md, "epoch"). I/O thread only, except generation.
     private String serverEpoch; // the epoch of the last ok reply, null before one
@@ -299,16 +301,38 @@ public final class ZmqChatClient implements ChatClient {
         return s;
     }
 
+    /**
+     * Waits up to two seconds (or the request timeout, if shorter) for the answers to requests
+     * in flight, then stops the sockets and the delivery thread. Idempotent.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (beginClose()) {
+            awaitAnswers(System.nanoTime() + CLOSE_WAIT_NANOS);
+            stop();
+            awaitStopped(System.nanoTime() + CLOSE_WAIT_NANOS);
         }
-        long deadline = System.nanoTime()
-                + TimeUnit.MILLISECONDS.toNanos(Math.min(CLOSE_WAIT_MILLIS, options.requestTimeout().toMillis()));
+    }
+
+    // Closing in steps, so that a group closes all its clients against one deadline per step
+    // rather than one per client.
+
+    /** Refuses new requests from now on; false if closing had begun already. */
+    boolean beginClose() {
+        if (!closed.compareAndSet(false, true)) {
+            return false;
+        }
+        closeBegan = System.nanoTime();
+        return true;
+    }
+
+    /** Waits for the answers to the requests in flight until {@code deadline}, or the request timeout. */
+    void awaitAnswers(long deadline) {
+        long until = deadline - closeBegan < options.requestTimeout().toNanos()
+                ? deadline : closeBegan + options.requestTimeout().toNanos();
         synchronized (outstandingLock) {
             long left;
-            while (outstanding.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+            while (outstanding.get() > 0 && (left = until - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(outstandingLock, left);
                 } catch (InterruptedException e) {
@@ -317,6 +341,10 @@ public final class ZmqChatClient implements ChatClient {
                 }
             }
         }
+    }
+
+    /** Tells the socket thread to stop; listeners get nothing more. */
+    void stop() {
         for (ClientSubscription s : subscriptions) {
             s.active = false;
         }
@@ -325,7 +353,12 @@ public final class ZmqChatClient implements ChatClient {
         if (w != null) {
             w.wake();
         }
-        if (!Threads.join(ioThread, CLOSE_WAIT_MILLIS)) {
+    }
+
+    /** Waits for the socket thread until {@code deadline}, then stops delivery and leaves the group. */
+    void awaitStopped(long deadline) {
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        if (!Threads.join(ioThread, millis)) {
             log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
         }
         delivery.close();

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
+import org.parley.core.PostAck;
 import org.parley.core.RecordingListener;
 
 class ZmqClientGroupTest {
@@ -109,7 +113,33 @@ class ZmqClientGroupTest {
         }
         Set<String> left = ZmqTestSupport.parleyThreads();
         assertTrue(left.stream().noneMatch(n -> n.contains("grouped-")), left.toString());
+        assertTrue(group.context().isClosed(), "the shared context (its JeroMQ threads) is closed too");
         assertThrows(IllegalStateException.class, () -> member("late"));
+    }
+
+    @Test
+    void closingAGroupWaitsForUnansweredRequestsOnceForAllItsClients() throws Exception {
+        server.close(); // its ports stay known, and nobody answers on them from now on
+        List<CompletableFuture<PostAck>> posts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ZmqChatClient c = group.connect(ZmqTestSupport.clientOf(server, "unanswered-" + i)
+                    .requestTimeout(Duration.ofSeconds(30)).build());
+            posts.add(c.post("general", "into the void"));
+        }
+
+        long start = System.nanoTime();
+        group.close();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        // Each client gives its requests up to CLOSE_WAIT_MILLIS; one client after another,
+        // four of them took four times that.
+        assertTrue(tookMillis >= ZmqChatClient.CLOSE_WAIT_MILLIS - 50, "waited for the answers: " + tookMillis + " ms");
+        assertTrue(tookMillis < 2 * ZmqChatClient.CLOSE_WAIT_MILLIS, "one wait for all: " + tookMillis + " ms");
+        for (CompletableFuture<PostAck> post : posts) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> post.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, e.getCause());
+        }
+        assertTrue(group.context().isClosed());
     }
 
     @Test
