@@ -102,7 +102,7 @@ public final class BenchMain {
             }
         }
         Set<String> known = new LinkedHashSet<>(BenchPlan.KINDS);
-        known.addAll(List.of("raw-jeromq", "parley-zmq", "raw-nio", "parley-tcp", "redis", "nats"));
+        known.addAll(Systems.ids());
         for (String id : only) {
             if (!known.contains(id)) {
                 throw new IllegalArgumentException("--only " + id + " is not one of " + String.join(", ", known));
@@ -152,14 +152,21 @@ public final class BenchMain {
         return args[i];
     }
 
+    /** The systems the plan selects: the usual ones it names (all if none), and those on request it names. */
+    static List<BenchSystem> systems(BenchPlan plan) {
+        List<BenchSystem> systems = Systems.all().stream()
+                .filter(s -> plan.runsSystem(s.id())).collect(Collectors.toList());
+        Systems.onRequest().stream().filter(s -> plan.only().contains(s.id())).forEach(systems::add);
+        return systems;
+    }
+
     /** Runs every scenario the plan selects; failures become rows with notes. */
     static Report run(BenchPlan plan) {
         Instant date = Instant.now();
         Machine machine = Machine.current(); // before the run: its load average is other work's
         long start = System.nanoTime();
         Harness harness = new Harness(plan);
-        List<BenchSystem> systems = Systems.all().stream()
-                .filter(s -> plan.runsSystem(s.id())).collect(Collectors.toList());
+        List<BenchSystem> systems = systems(plan);
         List<ThroughputResult> results = new ArrayList<>();
         boolean throughput = plan.runsKind("throughput") || plan.runsKind("latency");
         if (throughput) {

@@ -58,7 +58,8 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
     /** The smallest run that still goes through every step: for the test that keeps the harness alive. */
     static BenchPlan smoke() {
         return new BenchPlan("smoke", 0, 1, List.of(1), 2_000, 500,
-                0.2, List.of(1), 50, 1, Set.of("raw-jeromq", "parley-zmq", "raw-nio", "parley-tcp", "throughput", "latency", "connections"),
+                0.2, List.of(1), 50, 1, Set.of("raw-jeromq", "raw-jeromq-relay", "parley-zmq", "raw-nio", "parley-tcp", "throughput", "latency",
+                        "connections"),
                 null, List.of(), "smoke test");
     }
 

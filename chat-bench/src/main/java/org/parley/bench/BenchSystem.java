@@ -6,7 +6,8 @@ import java.util.function.IntFunction;
  * One system the benchmark knows: an id for {@code --only}, a display name, and either a
  * scenario factory (by K) or the reason it is not measured.
  *
- * @param id          what {@code --only} takes: raw-jeromq, parley-zmq, raw-nio, parley-tcp, redis, nats
+ * @param id          what {@code --only} takes: raw-jeromq, parley-zmq, raw-nio, parley-tcp, redis, nats,
+ *                    and raw-jeromq-relay, measured only when named
  * @param name        display name
  * @param description one line for the report
  * @param unavailable why it is not measured, or null when it is

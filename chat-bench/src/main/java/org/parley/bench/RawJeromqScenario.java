@@ -14,10 +14,19 @@ import org.zeromq.ZMQ;
  * ceiling for Parley's ZeroMQ transport. Frames are those of PROTOCOL.md (topic {@code bench\0},
  * then the body), so the work per message matches what the Parley server's PUB socket does.
  *
- * <p>Thread safety: each socket lives on one thread: the PUB socket on the posting thread that
- * opened it, each SUB socket on its own receiving thread.
+ * <p>{@link #relay} is the same with the shape of Parley's protocol around it, and nothing else:
+ * posting DEALER sockets send each body (after an empty delimiter) to a relay thread's ROUTER,
+ * which answers each with a two-byte acknowledgement and publishes the body on its PUB socket. No
+ * JSON, no log, no futures: the ceiling for a server that must acknowledge every post, as
+ * Parley's protocol asks.
+ *
+ * <p>Thread safety: each socket lives on one thread: a PUB or DEALER socket on the posting thread
+ * that opened it, the relay's ROUTER and PUB on the relay thread, each SUB socket on its own
+ * receiving thread.
  */
 final class RawJeromqScenario extends BaseScenario {
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] ACK = "ok".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TOPIC = "bench\0".getBytes(StandardCharsets.UTF_8);
     /** Above the harness window, so flow control, not the high-water mark, bounds the queues. */
     private static final int HWM = 100_000;
@@ -32,12 +41,26 @@ final class RawJeromqScenario extends BaseScenario {
     /** Subscribers and publisher in separate contexts: each side has its own I/O thread, as in separate processes. */
     private ZContext subContext;
     private ZContext pubContext;
+    private ZContext relayContext; // null without a relay
     private String endpoint;
+    private String postEndpoint; // null without a relay
+    private final boolean relay;
     private final List<Thread> receivers = new ArrayList<>();
     private volatile boolean stopping;
 
-    RawJeromqScenario(int k) {
-        super(Systems.RAW_JEROMQ, k, 1); // one PUB socket, as in the server
+    private RawJeromqScenario(String system, int k, int publishers, boolean relay) {
+        super(system, k, publishers);
+        this.relay = relay;
+    }
+
+    /** One PUB socket in the sending loop, as in the server. */
+    static RawJeromqScenario direct(int k) {
+        return new RawJeromqScenario(Systems.RAW_JEROMQ, k, 1, false);
+    }
+
+    /** {@code publishers} DEALER sockets posting to a relay thread that acknowledges and publishes. */
+    static RawJeromqScenario relay(int k, int publishers) {
+        return new RawJeromqScenario(Systems.RAW_JEROMQ_RELAY, k, publishers, true);
     }
 
     @Override
@@ -45,6 +68,18 @@ final class RawJeromqScenario extends BaseScenario {
         subContext = new ZContext(1);
         pubContext = new ZContext(1);
         endpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
+        if (relay) {
+            relayContext = new ZContext(1);
+            postEndpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
+            CountDownLatch bound = new CountDownLatch(1);
+            Thread t = new Thread(() -> relay(bound), "parley-bench-jeromq-relay");
+            t.setDaemon(true);
+            t.start();
+            receivers.add(t);
+            if (!bound.await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("JeroMQ relay did not start within 20 s");
+            }
+        }
         CountDownLatch connected = new CountDownLatch(k);
         for (int i = 0; i < k; i++) {
             int sub = i;
@@ -88,8 +123,88 @@ final class RawJeromqScenario extends BaseScenario {
         }
     }
 
+    /** The relay thread: each post [identity, empty, body] is acknowledged, then published. */
+    private void relay(CountDownLatch bound) {
+        ZMQ.Socket router = relayContext.createSocket(SocketType.ROUTER);
+        ZMQ.Socket pub = relayContext.createSocket(SocketType.PUB);
+        try {
+            router.setLinger(0);
+            router.setSndHWM(0); // an acknowledgement is never dropped
+            router.setRcvHWM(HWM);
+            router.setReceiveTimeOut(100);
+            router.bind(postEndpoint);
+            pub.setLinger(0);
+            pub.setSndHWM(HWM);
+            pub.bind(endpoint);
+            bound.countDown();
+            while (!stopping) {
+                byte[] identity = router.recv();
+                if (identity == null) {
+                    continue;
+                }
+                byte[] delimiter = router.recv();
+                byte[] body = router.recv();
+                if (delimiter == null || body == null) {
+                    continue;
+                }
+                router.sendMore(identity);
+                router.sendMore(EMPTY);
+                router.send(ACK);
+                pub.sendMore(TOPIC);
+                pub.send(body);
+            }
+        } finally {
+            router.close();
+            pub.close();
+        }
+    }
+
     @Override
     public Sender openSender(int index) {
+        return relay ? openPoster() : openPublisher();
+    }
+
+    /** A DEALER socket posting to the relay; it reads the acknowledgements between sends. */
+    private Sender openPoster() {
+        ZMQ.Socket dealer = pubContext.createSocket(SocketType.DEALER);
+        dealer.setLinger(0);
+        dealer.setSndHWM(HWM);
+        dealer.setRcvHWM(0); // as Parley's client: acknowledgements are never dropped
+        dealer.connect(postEndpoint);
+        return new Sender() {
+            @Override
+            public void send(byte[] payload) {
+                dealer.sendMore(EMPTY);
+                dealer.send(payload);
+                drainAcknowledgements();
+            }
+
+            private void drainAcknowledgements() {
+                while (dealer.recv(ZMQ.DONTWAIT) != null) {
+                    // an acknowledgement frame: counted by nobody, as Parley's poster ignores its acks
+                }
+            }
+
+            @Override
+            public void idle(long nanos) {
+                drainAcknowledgements();
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(nanos, 200_000));
+            }
+
+            @Override
+            public void awaitReady(DeliverySink sink, long timeoutNanos) {
+                byte[] probe = Payload.probe();
+                probeUntilReady(sink, timeoutNanos, system(), () -> send(probe));
+            }
+
+            @Override
+            public void close() {
+                dealer.close();
+            }
+        };
+    }
+
+    private Sender openPublisher() {
         ZMQ.Socket pub = pubContext.createSocket(SocketType.PUB);
         pub.setSndHWM(HWM);
         pub.setLinger(0);
@@ -128,7 +243,7 @@ final class RawJeromqScenario extends BaseScenario {
                 Thread.currentThread().interrupt();
             }
         }
-        for (ZContext c : new ZContext[] {pubContext, subContext}) {
+        for (ZContext c : new ZContext[] {pubContext, relayContext, subContext}) {
             if (c != null) {
                 c.close();
             }

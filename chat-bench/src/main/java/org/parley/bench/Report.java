@@ -46,6 +46,9 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     parts.add("K=" + k + ": " + Format.fixed(a.get().median() / b.get().median(), 2));
                 }
             }
+            if (parts.isEmpty() && r.onRequest()) {
+                continue;
+            }
             lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
         }
         return lines;
@@ -124,7 +127,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         }
         b.append("Throughput (100-byte texts, one channel; median of ").append(plan.rounds())
                 .append(" rounds after ").append(plan.warmups()).append(" warm-up)\n");
-        String fmt = "%-14s %4s %10s %21s %10s %27s  %s%n";
+        String fmt = "%-16s %4s %10s %21s %10s %27s  %s%n";
         b.append(String.format(fmt, "system", "K", "deliv/s", "min - max", "CPU s/M", "delivered/expected (sent)", "note"));
         for (ThroughputResult t : throughput) {
             if (!t.measured()) {
@@ -146,7 +149,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         if (throughput.stream().anyMatch(t -> t.latency() != null)) {
             b.append("\nLatency at 50% of each system's peak (from intended send time; medians of ")
                     .append(plan.rounds()).append(" rounds, p99 with its range)\n");
-            String lf = "%-14s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
+            String lf = "%-16s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
             b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
                     "delivered/expected", "GC"));
             for (ThroughputResult t : throughput) {

@@ -18,6 +18,7 @@ import java.util.function.IntFunction;
  */
 final class Systems {
     static final String RAW_JEROMQ = "raw JeroMQ";
+    static final String RAW_JEROMQ_RELAY = "raw JeroMQ relay";
     static final String PARLEY_ZMQ = "Parley ZeroMQ";
     static final String RAW_NIO = "raw NIO";
     static final String PARLEY_TCP = "Parley TCP";
@@ -30,8 +31,15 @@ final class Systems {
      */
     static final int POSTING_CLIENTS = 4;
 
-    /** A ratio line: numerator / denominator system, with what it shows. */
-    record Ratio(String numerator, String denominator) {
+    /**
+     * A ratio line: numerator / denominator system. One of a system measured only on request is
+     * shown only when it was measured.
+     */
+    record Ratio(String numerator, String denominator, boolean onRequest) {
+        Ratio(String numerator, String denominator) {
+            this(numerator, denominator, false);
+        }
+
         String label() {
             return numerator + " / " + denominator;
         }
@@ -41,7 +49,9 @@ final class Systems {
             new Ratio(PARLEY_ZMQ, RAW_JEROMQ),
             new Ratio(PARLEY_TCP, RAW_NIO),
             new Ratio(PARLEY_TCP, REDIS),
-            new Ratio(PARLEY_TCP, NATS));
+            new Ratio(PARLEY_TCP, NATS),
+            new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ, true),
+            new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY, true));
 
     private Systems() {
     }
@@ -52,7 +62,7 @@ final class Systems {
         Optional<Path> nats = ExternalServer.find("nats-server");
         return List.of(
                 available("raw-jeromq", RAW_JEROMQ, "JeroMQ PUB to K SUB, no server logic: the ceiling for Parley ZeroMQ",
-                        RawJeromqScenario::new),
+                        RawJeromqScenario::direct),
                 available("parley-zmq", PARLEY_ZMQ, "ZeroMQ chat clients posting pipelined through DEALER sockets to the "
                                 + "Parley ZeroMQ server (in this JVM), K chat clients subscribed through SUB sockets",
                         k -> new ParleyZmqScenario(k, POSTING_CLIENTS)),
@@ -64,6 +74,22 @@ final class Systems {
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
                         nats, "nats-server", k -> new NatsScenario(k, POSTING_CLIENTS, nats.orElseThrow())));
+    }
+
+    /**
+     * Systems measured only when {@code --only} names them, kept out of the full run's ten
+     * minutes: ceilings that explain a ratio rather than baselines the issue asks for.
+     */
+    static List<BenchSystem> onRequest() {
+        return List.of(available("raw-jeromq-relay", RAW_JEROMQ_RELAY, "DEALER sockets posting to a relay thread "
+                        + "that acknowledges each post on its ROUTER and publishes it on its PUB to K SUB, no JSON or "
+                        + "log: the ceiling for Parley ZeroMQ's protocol shape",
+                k -> RawJeromqScenario.relay(k, POSTING_CLIENTS)));
+    }
+
+    /** The ids {@code --only} takes for systems, in report order. */
+    static List<String> ids() {
+        return java.util.stream.Stream.concat(all().stream(), onRequest().stream()).map(BenchSystem::id).toList();
     }
 
     private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {

@@ -28,7 +28,8 @@ class BenchHarnessTest {
         Path md = dir.resolve("BENCHMARKS.md");
         Report report = BenchMain.run(BenchPlan.smoke().withOut(md));
 
-        for (String system : List.of(Systems.RAW_JEROMQ, Systems.PARLEY_ZMQ, Systems.RAW_NIO, Systems.PARLEY_TCP)) {
+        for (String system : List.of(Systems.RAW_JEROMQ, Systems.RAW_JEROMQ_RELAY, Systems.PARLEY_ZMQ, Systems.RAW_NIO,
+                Systems.PARLEY_TCP)) {
             ThroughputResult t = report.find(system, 1).orElseThrow(() -> new AssertionError(system + " row missing"));
             assertEquals(1, t.rounds().size(), system + " rounds");
             assertTrue(t.delivered() > 0, system + " delivered nothing");
@@ -51,6 +52,7 @@ class BenchHarnessTest {
         String text = report.text();
         assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: K=1: "), text);
         assertTrue(text.contains("Parley TCP / raw NIO: K=1: "), text);
+        assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ relay: K=1: "), text);
 
         Path png = BenchMain.chartFor(md);
         MarkdownReport.write(report, md, png);
@@ -72,6 +74,14 @@ class BenchHarnessTest {
         assertEquals(Path.of("x.md"), only.out());
         assertTrue(only.runsSystem("redis") && !only.runsSystem("nats"));
         assertTrue(only.runsKind("latency") && !only.runsKind("connections"));
+        List<String> fullSystems = BenchMain.systems(full).stream().map(BenchSystem::id).toList();
+        assertTrue(fullSystems.contains("raw-jeromq") && !fullSystems.contains("raw-jeromq-relay"), fullSystems.toString());
+        BenchPlan relay = BenchMain.parse(new String[] {"--only", "raw-jeromq-relay,parley-zmq"}, "/repo");
+        assertEquals(List.of("parley-zmq", "raw-jeromq-relay"),
+                BenchMain.systems(relay).stream().map(BenchSystem::id).toList());
+        String text = new Report(full, Machine.current(), java.time.Instant.now(), 0, BenchMain.systems(full),
+                List.of(), List.of()).ratioLines().toString();
+        assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: n/a") && !text.contains("relay"), text);
         assertEquals(Path.of("x.png"), BenchMain.chartFor(Path.of("x.md")));
     }
 
