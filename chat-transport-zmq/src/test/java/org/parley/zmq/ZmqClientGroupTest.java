@@ -68,6 +68,7 @@ class ZmqClientGroupTest {
     @Test
     void clientsOfAGroupWithTwoIoThreadsExchangeMessages() throws Exception {
         try (ZmqClientGroup wide = ZmqClientGroup.create(2)) {
+            assertEquals(2, wide.context().getIoThreads(), "the connections are spread over two I/O threads");
             ZmqChatClient alice = wide.connect(ZmqTestSupport.clientOf(server, "alice").build());
             ZmqChatClient bob = wide.connect(ZmqTestSupport.clientOf(server, "bob").build());
             RecordingListener bobSees = general(bob);
