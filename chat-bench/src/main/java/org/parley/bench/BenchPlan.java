@@ -13,6 +13,7 @@ import java.util.Set;
  * @param ks                 subscriber counts to measure
  * @param deliveriesPerRound target deliveries in one round (messages = this / K)
  * @param minMessages        lower bound on messages in one round
+ * @param roundSeconds       upper bound on a measured round, in seconds at its warm-up's rate
  * @param latencySeconds     length of each latency run
  * @param latencyKs          K values that get a latency run
  * @param connections        clients the connection benchmark registers
@@ -23,15 +24,16 @@ import java.util.Set;
  * @param command            the command line, as the report shows it
  */
 record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long deliveriesPerRound, long minMessages,
-                 double latencySeconds, List<Integer> latencyKs, int connections, int fanoutRounds,
+                 double roundSeconds, double latencySeconds, List<Integer> latencyKs, int connections, int fanoutRounds,
                  Set<String> only, Path out, List<String> serverCommand, String command) {
 
     /** Scenario kinds that {@code --only} accepts besides system ids. */
     static final List<String> KINDS = List.of("throughput", "latency", "connections");
 
     BenchPlan {
-        if (warmups < 0 || rounds < 1) {
-            throw new IllegalArgumentException("rounds " + rounds + " must be >= 1 and warm-ups " + warmups + " >= 0");
+        if (warmups < 0 || rounds < 1 || !(roundSeconds > 0)) {
+            throw new IllegalArgumentException("rounds " + rounds + " must be >= 1, warm-ups " + warmups
+                    + " >= 0 and round seconds " + roundSeconds + " > 0");
         }
         ks = List.copyOf(ks);
         latencyKs = List.copyOf(latencyKs);
@@ -42,51 +44,59 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
     /**
      * The full run: under ten minutes on two cores. One warm-up round of 2.5 million deliveries
      * is enough for the JIT; a second one took a seventh of the run (597 s with two), mostly on the
-     * slowest system at K=1. Measured rounds are also bounded in time ({@link Harness#ROUND_SECONDS}).
+     * slowest system at K=1. A measured round is also bounded at 10 s of the warm-up's rate: the
+     * planned size for all but the slowest systems. Otherwise Parley ZeroMQ at K=1 (2.5 million
+     * messages at 80k a second) took a third of a full run, which a slow phase of the machine
+     * pushed to 595 s of its ten minutes. At 4 s, rounds after a single warm-up were short enough
+     * to measure Parley ZeroMQ at K=10 lower and wider (in alternated runs 323k and 242k, ranges
+     * 228k to 419k, against 355k and 322k with full-size rounds).
      */
     static BenchPlan full() {
         return new BenchPlan("full", 1, 5, List.of(1, 10, 100), 2_500_000, 5_000,
-                3.0, List.of(1, 10, 100), 10_000, 7, Set.of(), null, List.of(), "bin/bench");
+                10.0, 3.0, List.of(1, 10, 100), 10_000, 7, Set.of(), null, List.of(), "bin/bench");
     }
 
-    /** The quick run: under a minute on two cores. */
+    /**
+     * The quick run: under a minute on two cores. Its rounds are bounded at 2 s: Parley ZeroMQ at
+     * K=1, still compiling, took a third of the minute with rounds of full size.
+     */
     static BenchPlan quick() {
         return new BenchPlan("quick", 1, 5, List.of(1, 10, 100), 150_000, 1_000,
-                0.5, List.of(10), 1_000, 5, Set.of(), null, List.of(), "bin/bench --quick");
+                2.0, 0.5, List.of(10), 1_000, 5, Set.of(), null, List.of(), "bin/bench --quick");
     }
 
     /** The smallest run that still goes through every step: for the test that keeps the harness alive. */
     static BenchPlan smoke() {
         return new BenchPlan("smoke", 0, 1, List.of(1), 2_000, 500,
-                0.2, List.of(1), 50, 1, Set.of("raw-jeromq", "raw-jeromq-relay", "parley-zmq", "raw-nio", "parley-tcp", "throughput", "latency",
+                2.0, 0.2, List.of(1), 50, 1, Set.of("raw-jeromq", "raw-jeromq-relay", "parley-zmq", "raw-nio", "parley-tcp", "throughput", "latency",
                         "connections"),
                 null, List.of(), "smoke test");
     }
 
     BenchPlan withOnly(Set<String> ids) {
-        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, roundSeconds, latencySeconds, latencyKs,
                 connections, fanoutRounds, ids, out, serverCommand, command);
     }
 
     /** Only these subscriber counts (throughput and latency alike), in the order given. */
     BenchPlan withKs(List<Integer> chosen) {
         List<Integer> latency = latencyKs.stream().filter(chosen::contains).toList();
-        return new BenchPlan(name, warmups, rounds, chosen, deliveriesPerRound, minMessages, latencySeconds, latency,
+        return new BenchPlan(name, warmups, rounds, chosen, deliveriesPerRound, minMessages, roundSeconds, latencySeconds, latency,
                 connections, fanoutRounds, only, out, serverCommand, command);
     }
 
     BenchPlan withOut(Path file) {
-        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, roundSeconds, latencySeconds, latencyKs,
                 connections, fanoutRounds, only, file, serverCommand, command);
     }
 
     BenchPlan withConnections(int n, List<String> server) {
-        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, roundSeconds, latencySeconds, latencyKs,
                 n, fanoutRounds, only, out, server, command);
     }
 
     BenchPlan withCommand(String line) {
-        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, latencySeconds, latencyKs,
+        return new BenchPlan(name, warmups, rounds, ks, deliveriesPerRound, minMessages, roundSeconds, latencySeconds, latencyKs,
                 connections, fanoutRounds, only, out, serverCommand, line);
     }
 

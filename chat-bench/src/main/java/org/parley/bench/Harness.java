@@ -37,15 +37,6 @@ final class Harness {
      * measured; the fastest system drains a window in well over 100 µs.
      */
     static final long WINDOW_POLL_NANOS = 100_000;
-    /**
-     * A measured round lasts about this long at most, at the rate of the warm-up round: the
-     * planned size for all but the slowest systems. Otherwise Parley ZeroMQ at K=1 (2.5 million
-     * messages at 80k a second) took a third of a full run, which a slow phase of the machine
-     * pushed to 595 s of its ten minutes. At 4 s, rounds after a single warm-up were short enough
-     * to measure Parley ZeroMQ at K=10 lower and wider (in alternated runs 323k and 242k, ranges
-     * 228k to 419k, against 355k and 322k with full-size rounds).
-     */
-    static final double ROUND_SECONDS = 10.0;
     /** A round ends when no delivery arrives for this long (some were lost). */
     static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Hard bound on one round, whatever the system does. */
@@ -87,7 +78,7 @@ final class Harness {
                 warm = round(scenario, sink, threads, senders, messages, 0);
             }
             if (warm != null) {
-                messages = boundedBySeconds(messages, warm, k, plan.minMessages());
+                messages = boundedBySeconds(messages, warm, k, plan.minMessages(), plan.roundSeconds());
             }
             List<RoundResult> rounds = new ArrayList<>();
             for (int r = 0; r < plan.rounds(); r++) {
@@ -225,13 +216,13 @@ final class Harness {
         }
     }
 
-    /** {@code messages}, or fewer if that would take longer than {@link #ROUND_SECONDS} at {@code warm}'s rate. */
-    static long boundedBySeconds(long messages, RoundResult warm, int k, long minMessages) {
+    /** {@code messages}, or fewer if that would take longer than {@code seconds} at {@code warm}'s rate. */
+    static long boundedBySeconds(long messages, RoundResult warm, int k, long minMessages, double seconds) {
         double perSecond = warm.deliveriesPerSecond() / k;
         if (perSecond <= 0) {
             return messages;
         }
-        return Math.max(minMessages, Math.min(messages, (long) (perSecond * ROUND_SECONDS)));
+        return Math.max(minMessages, Math.min(messages, (long) (perSecond * seconds)));
     }
 
     static String describe(Throwable e) {

@@ -54,7 +54,7 @@ final class MarkdownReport {
         b.append("\nEach figure is the median of ").append(r.plan().rounds()).append(" rounds after ")
                 .append(r.plan().warmups()).append(" warm-up round(s), with min and max; a round is ")
                 .append(Format.rate(r.plan().deliveriesPerRound())).append(" deliveries, or fewer messages where "
-                + "that would take the system longer than " + (long) Harness.ROUND_SECONDS + " s at its warm-up rate "
+                + "that would take the system longer than " + Format.fixed(r.plan().roundSeconds(), 0) + " s at its warm-up rate "
                 + "(the sent column). A delivery is one message "
                 + "arriving at one subscriber; a message to K subscribers is K deliveries. Posting clients keep at most "
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "

@@ -100,10 +100,12 @@ class BenchHarnessTest {
         RoundResult slow = new RoundResult(80_000, 80_000, 80_000, 1.0, 1.0);
         RoundResult fast = new RoundResult(500_000, 5_000_000, 5_000_000, 1.0, 1.0);
         RoundResult none = new RoundResult(0, 0, 0, 0, 0);
-        assertEquals((long) (80_000 * Harness.ROUND_SECONDS), Harness.boundedBySeconds(2_500_000, slow, 1, 5_000));
-        assertEquals(250_000, Harness.boundedBySeconds(250_000, fast, 10, 5_000));
-        assertEquals(5_000, Harness.boundedBySeconds(250_000, new RoundResult(10, 10, 10, 10.0, 1.0), 1, 5_000));
-        assertEquals(2_500_000, Harness.boundedBySeconds(2_500_000, none, 1, 5_000));
+        double seconds = BenchPlan.full().roundSeconds();
+        assertEquals((long) (80_000 * seconds), Harness.boundedBySeconds(2_500_000, slow, 1, 5_000, seconds));
+        assertEquals(250_000, Harness.boundedBySeconds(250_000, fast, 10, 5_000, seconds));
+        assertEquals(5_000, Harness.boundedBySeconds(250_000, new RoundResult(10, 10, 10, 10.0, 1.0), 1, 5_000, seconds));
+        assertEquals(2_500_000, Harness.boundedBySeconds(2_500_000, none, 1, 5_000, seconds));
+        assertEquals(160_000, Harness.boundedBySeconds(2_500_000, slow, 1, 5_000, 2.0), "a quick run's 2 s");
     }
 
     @Test
