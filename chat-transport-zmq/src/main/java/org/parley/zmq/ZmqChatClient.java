@@ -343,11 +343,12 @@ public final class ZmqChatClient implements ChatClient {
         }
     }
 
-    /** Tells the socket thread to stop; listeners get nothing more. */
+    /** Tells the socket thread and the delivery thread to stop; listeners get nothing more. */
     void stop() {
         for (ClientSubscription s : subscriptions) {
             s.active = false;
         }
+        delivery.stop();
         stopping = true;
         Waker w = waker;
         if (w != null) {
@@ -355,13 +356,10 @@ public final class ZmqChatClient implements ChatClient {
         }
     }
 
-    /** Waits for the socket thread until {@code deadline}, then stops delivery and leaves the group. */
+    /** Waits for the socket thread and the delivery thread until {@code deadline}, then leaves the group. */
     void awaitStopped(long deadline) {
-        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        if (!Threads.join(ioThread, millis)) {
-            log.warn("{} did not stop within {} ms", ioThread.getName(), CLOSE_WAIT_MILLIS);
-        }
-        delivery.close();
+        awaitSocketThread(deadline);
+        delivery.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         if (group != null) {
             group.forget(this);
         }
@@ -370,6 +368,16 @@ public final class ZmqChatClient implements ChatClient {
     @Override
     public String toString() {
         return "ZmqChatClient[" + user() + " @ " + options.host() + "]";
+    }
+
+    /** Waits for the socket thread until {@code deadline}; whether it has stopped. */
+    boolean awaitSocketThread(long deadline) {
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        if (!Threads.join(ioThread, millis)) {
+            log.warn("{} did not stop within {} ms", ioThread.getName(), millis);
+            return false;
+        }
+        return true;
     }
 
     // ---- requests

@@ -108,23 +108,21 @@ public final class ZmqClientGroup implements AutoCloseable {
 
     /**
      * Closes the clients still open, then the shared context. Each step of closing (waiting for
-     * answers to requests in flight, then for the socket threads) has one deadline for all the
-     * clients, so closing many takes no longer than closing one. Idempotent.
+     * answers to requests in flight, then for the socket and delivery threads) has one deadline
+     * for all the clients, so closing many takes no longer than closing one. A client that is
+     * closing on another thread meanwhile is waited for too. Idempotent.
      */
     @Override
     public void close() {
-        List<ZmqChatClient> all;
         List<ZmqChatClient> open = new ArrayList<>();
+        List<ZmqChatClient> closingOnTheirOwn = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            all = new ArrayList<>(clients);
-            for (ZmqChatClient c : all) {
-                if (c.beginClose()) { // else its own close() is under way and finishes it
-                    open.add(c);
-                }
+            for (ZmqChatClient c : clients) {
+                (c.beginClose() ? open : closingOnTheirOwn).add(c);
             }
         }
         long answers = System.nanoTime() + ZmqChatClient.CLOSE_WAIT_NANOS;
@@ -138,7 +136,12 @@ public final class ZmqClientGroup implements AutoCloseable {
         for (ZmqChatClient c : open) {
             c.awaitStopped(stopped);
         }
-        boolean allStopped = all.stream().allMatch(ZmqChatClient::stopped);
+        boolean allStopped = open.stream().allMatch(ZmqChatClient::stopped);
+        // A client closing on another thread may still be waiting for its answers; its sockets
+        // close when it is done, and the context cannot close before them.
+        for (ZmqChatClient c : closingOnTheirOwn) {
+            allStopped &= c.awaitSocketThread(stopped);
+        }
         if (allStopped) {
             context.close();
             return;

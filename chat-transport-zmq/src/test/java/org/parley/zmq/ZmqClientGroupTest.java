@@ -1,6 +1,8 @@
 package org.parley.zmq;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,6 +143,26 @@ class ZmqClientGroupTest {
             assertInstanceOf(IOException.class, e.getCause());
         }
         assertTrue(group.context().isClosed());
+    }
+
+    @Test
+    void aClientClosingOnItsOwnWhileTheGroupClosesIsWaitedFor() throws Exception {
+        server.close();
+        ZmqChatClient alone = group.connect(ZmqTestSupport.clientOf(server, "closing-alone")
+                .requestTimeout(Duration.ofSeconds(30)).build());
+        alone.post("general", "into the void");
+        Thread own = new Thread(alone::close, "test-own-close");
+        own.start();
+        // Its close has begun once it refuses new requests; it then waits for its answer.
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> alone.post("general", "late").isCompletedExceptionally());
+
+        group.close();
+
+        assertTrue(alone.stopped(), "the group waited for the client's socket thread");
+        assertTrue(group.context().isClosed(), "and then closed the context");
+        own.join(5_000);
+        assertFalse(own.isAlive());
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The bound is in units: a task counts one, or the weight it is submitted with (a batch of
  * {@code n} messages counts {@code n}), until it has run.
  *
- * <p>Thread safety: {@link #submit} and {@link #close} may be called from any thread.
+ * <p>Thread safety: {@link #submit}, {@link #stop} and {@link #close} may be called from any thread.
  */
 public final class DeliveryThread implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryThread.class);
@@ -96,24 +96,32 @@ public final class DeliveryThread implements AutoCloseable {
     }
 
     /**
+     * Stops taking tasks; the thread ends once the ones already queued have run. Does not wait
+     * ({@link #close(Duration)} does): an owner of many stops them all before waiting for any.
+     */
+    public void stop() {
+        if (!closed) {
+            closed = true;
+            queue.offer(STOP);
+        }
+    }
+
+    /**
      * Stops taking tasks, lets the queued ones run for up to {@code timeout}, then stops the
      * thread. Idempotent; safe to call from a task (it then does not wait).
      */
     public void close(Duration timeout) {
-        if (closed) {
+        stop();
+        if (isCurrentThread() || !thread.isAlive()) {
             return;
         }
-        closed = true;
-        queue.offer(STOP);
-        if (isCurrentThread()) {
-            return;
-        }
+        long millis = Math.max(1, timeout.toMillis()); // join(0) would wait for ever
         try {
-            thread.join(timeout.toMillis());
+            thread.join(millis);
             if (thread.isAlive()) {
                 // This thread runs user code only, never a ZeroMQ socket, so interrupting is safe.
                 thread.interrupt();
-                thread.join(timeout.toMillis());
+                thread.join(millis);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -51,6 +51,25 @@ class DeliveryThreadTest {
         }
     }
 
+    @Test
+    void stopRunsWhatWasQueuedRefusesMoreAndReturnsAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        BlockingQueue<String> ran = new LinkedBlockingQueue<>();
+        DeliveryThread d = new DeliveryThread("test-delivery-stop", 10);
+        assertTrue(d.submit(() -> awaitQuietly(release)));
+        assertTrue(d.submit(() -> ran.add("queued before stop")));
+
+        d.stop(); // returns although a task is blocked
+        assertFalse(d.submit(() -> ran.add("after stop")), "a stopped thread takes no more");
+        release.countDown();
+        d.close(Duration.ofSeconds(5));
+
+        assertEquals("queued before stop", ran.poll(5, TimeUnit.SECONDS));
+        assertTrue(ran.isEmpty(), ran.toString());
+        assertFalse(Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("test-delivery-stop")), "the thread ended");
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
