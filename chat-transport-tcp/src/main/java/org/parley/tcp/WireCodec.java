@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.List;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.PlainStrings;
 
 /**
  * The TCP transport's JSON objects and their meaning: chat messages, registrations and
@@ -275,8 +276,7 @@ final class WireCodec {
     /** Whether Jackson writes {@code s} as it is: printable ASCII, no quote, no backslash. */
     static boolean isVerbatim(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+            if (!PlainStrings.isPlain(s.charAt(i))) {
                 return false;
             }
         }

@@ -494,8 +494,8 @@ final class Wire {
                 return false;
             }
             for (int i = 0; i < n; i++) {
-                byte c = bytes[i];
-                if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+                byte c = bytes[i]; // ASCII: n is the string's length
+                if (!PlainStrings.isPlain(c)) {
                     return false;
                 }
                 if (c == '?' && value.charAt(i) != '?') {

@@ -198,6 +198,7 @@ class WireTest {
             " { \"seq\" : 0 ,\n\"text\":\"\" ,\t\"channel\":\"a~b\" }\r\n",
             "{}",
             "{\"seq\":999999999999999999}",
+            "{\"text\":\"a plain text well over eight bytes long, read eight at a time\",\"seq\":7}",
         };
         for (String body : plain) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -211,6 +212,8 @@ class WireTest {
             "{\"ok\":false}", "{\"ok\":truex}", "{\"ok\":null}", "{\"seq\":[1]}", "{\"seq\":{}}",
             "{\"seq\":1,\"seq\":2}", "{\"other\":1}", "{\"seq\":1,}", "{\"seq\":1} x", "{\"seq\":1}}",
             "[1]", "", "{\"seq\" 1}", "{\"seq\":1", "{\"text\":\"open", "{seq:1}", "{\"se\\u0071\":1}",
+            // past the first eight bytes of a string: a DEL, an escaped quote, a non-ASCII character
+            "{\"text\":\"abcdefgh\u007f\"}", "{\"text\":\"abcdefghij\\\"x\"}", "{\"text\":\"abcdefghij\u00e9\"}",
         };
         for (String body : leftToJackson) {
             assertNull(Wire.AsciiReader.read(body.getBytes(StandardCharsets.UTF_8), names), body);

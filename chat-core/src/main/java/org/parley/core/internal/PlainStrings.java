@@ -33,15 +33,20 @@ public final class PlainStrings {
             p += 8;
         }
         for (; p < limit; p++) {
-            byte c = b[p];
+            int c = b[p] & 0xff;
             if (c == '"') {
                 return p;
             }
-            if (c < 0x20 || c > 0x7e || c == '\\') {
+            if (!isPlain(c)) {
                 return -1;
             }
         }
         return -1;
+    }
+
+    /** Whether a character (or an unsigned byte) may stand in a plain string as it is. */
+    public static boolean isPlain(int c) {
+        return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
     }
 
     /**
