@@ -44,12 +44,8 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
     /**
      * The full run: under ten minutes on two cores. One warm-up round of 2.5 million deliveries
      * is enough for the JIT; a second one took a seventh of the run (597 s with two), mostly on the
-     * slowest system at K=1. A measured round is also bounded at 10 s of the warm-up's rate: the
-     * planned size for all but the slowest systems. Otherwise Parley ZeroMQ at K=1 (2.5 million
-     * messages at 80k a second) took a third of a full run, which a slow phase of the machine
-     * pushed to 595 s of its ten minutes. At 4 s, rounds after a single warm-up were short enough
-     * to measure Parley ZeroMQ at K=10 lower and wider (in alternated runs 323k and 242k, ranges
-     * 228k to 419k, against 355k and 322k with full-size rounds).
+     * slowest system at K=1. A measured round is also bounded at 10 s of the warm-up's rate, which
+     * cuts only the slowest systems' rounds; why 10 and not 4 is in the findings ("The harness").
      */
     static BenchPlan full() {
         return new BenchPlan("full", 1, 5, List.of(1, 10, 100), 2_500_000, 5_000,

@@ -60,7 +60,8 @@ final class MarkdownReport {
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
                 + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
-                + "send from one loop (one PUB socket, one selector thread); Redis, NATS and Parley ZeroMQ from "
+                + "send from one loop (one PUB socket, one selector thread); Redis, NATS, Parley ZeroMQ (and the raw "
+                + "JeroMQ relay, when it is measured) from "
                 + Systems.POSTING_CLIENTS + " pipelined posting clients, Parley TCP from "
                 + ParleyTcpScenario.POSTING_CLIENTS + " (a posting topic client also receives: see Findings). Clients and servers share the same cores, "
                 + "so every figure includes the clients' own cost.\n\n");

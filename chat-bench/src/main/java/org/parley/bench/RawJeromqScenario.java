@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -27,6 +30,8 @@ import org.zeromq.ZMQ;
 final class RawJeromqScenario extends BaseScenario {
     private static final byte[] EMPTY = new byte[0];
     private static final byte[] ACK = "ok".getBytes(StandardCharsets.US_ASCII);
+    private static final int POST_TIMEOUT_MILLIS = 2_000;
+    private static final Logger log = LoggerFactory.getLogger(RawJeromqScenario.class);
     private static final byte[] TOPIC = "bench\0".getBytes(StandardCharsets.UTF_8);
     /** Above the harness window, so flow control, not the high-water mark, bounds the queues. */
     private static final int HWM = 100_000;
@@ -44,13 +49,15 @@ final class RawJeromqScenario extends BaseScenario {
     private ZContext relayContext; // null without a relay
     private String endpoint;
     private String postEndpoint; // null without a relay
-    private final boolean relay;
+    private final boolean withRelay;
+    /** What stopped the relay thread, if anything did: reported by setup and by the posters. */
+    private volatile RuntimeException relayFailure;
     private final List<Thread> receivers = new ArrayList<>();
     private volatile boolean stopping;
 
     private RawJeromqScenario(String system, int k, int publishers, boolean relay) {
         super(system, k, publishers);
-        this.relay = relay;
+        this.withRelay = relay;
     }
 
     /** One PUB socket in the sending loop, as in the server. */
@@ -68,16 +75,19 @@ final class RawJeromqScenario extends BaseScenario {
         subContext = new ZContext(1);
         pubContext = new ZContext(1);
         endpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
-        if (relay) {
+        if (withRelay) {
             relayContext = new ZContext(1);
             postEndpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
             CountDownLatch bound = new CountDownLatch(1);
-            Thread t = new Thread(() -> relay(bound), "parley-bench-jeromq-relay");
+            Thread t = new Thread(() -> runRelay(bound), "parley-bench-jeromq-relay");
             t.setDaemon(true);
             t.start();
-            receivers.add(t);
+            receivers.add(t); // joined at teardown with the receiving threads
             if (!bound.await(20, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("JeroMQ relay did not start within 20 s");
+            }
+            if (relayFailure != null) {
+                throw new IllegalStateException("JeroMQ relay failed: " + relayFailure.getMessage(), relayFailure);
             }
         }
         CountDownLatch connected = new CountDownLatch(k);
@@ -124,7 +134,7 @@ final class RawJeromqScenario extends BaseScenario {
     }
 
     /** The relay thread: each post [identity, empty, body] is acknowledged, then published. */
-    private void relay(CountDownLatch bound) {
+    private void runRelay(CountDownLatch bound) {
         ZMQ.Socket router = relayContext.createSocket(SocketType.ROUTER);
         ZMQ.Socket pub = relayContext.createSocket(SocketType.PUB);
         try {
@@ -153,7 +163,11 @@ final class RawJeromqScenario extends BaseScenario {
                 pub.sendMore(TOPIC);
                 pub.send(body);
             }
+        } catch (RuntimeException e) {
+            relayFailure = e;
+            log.warn("the JeroMQ relay failed", e);
         } finally {
+            bound.countDown(); // also when binding failed: setup then reports why
             router.close();
             pub.close();
         }
@@ -161,7 +175,7 @@ final class RawJeromqScenario extends BaseScenario {
 
     @Override
     public Sender openSender(int index) {
-        return relay ? openPoster() : openPublisher();
+        return withRelay ? openPoster() : openPublisher();
     }
 
     /** A DEALER socket posting to the relay; it reads the acknowledgements between sends. */
@@ -170,12 +184,16 @@ final class RawJeromqScenario extends BaseScenario {
         dealer.setLinger(0);
         dealer.setSndHWM(HWM);
         dealer.setRcvHWM(0); // as Parley's client: acknowledgements are never dropped
+        dealer.setSendTimeOut(POST_TIMEOUT_MILLIS); // a DEALER blocks when full: never for ever
         dealer.connect(postEndpoint);
         return new Sender() {
             @Override
             public void send(byte[] payload) {
-                dealer.sendMore(EMPTY);
-                dealer.send(payload);
+                if (!dealer.sendMore(EMPTY) || !dealer.send(payload)) {
+                    RuntimeException cause = relayFailure;
+                    throw new IllegalStateException("the relay took no post within " + POST_TIMEOUT_MILLIS + " ms"
+                            + (cause == null ? "" : ": it failed: " + cause.getMessage()), cause);
+                }
                 drainAcknowledgements();
             }
 
@@ -188,7 +206,7 @@ final class RawJeromqScenario extends BaseScenario {
             @Override
             public void idle(long nanos) {
                 drainAcknowledgements();
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(nanos, 200_000));
+                LockSupport.parkNanos(Math.min(nanos, 200_000));
             }
 
             @Override

@@ -46,7 +46,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     parts.add("K=" + k + ": " + Format.fixed(a.get().median() / b.get().median(), 2));
                 }
             }
-            if (parts.isEmpty() && r.onRequest()) {
+            if (parts.isEmpty() && r.involvesOnRequest()) {
                 continue;
             }
             lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 
 /**
  * The registry of systems under test, in the order the report shows them, and the ratios the
@@ -26,18 +27,17 @@ final class Systems {
     static final String NATS = "NATS";
 
     /**
-     * Posting clients of the client-server systems (the raw ceilings have one sending loop; Parley
-     * TCP has {@link ParleyTcpScenario#POSTING_CLIENTS}, for the reason given there).
+     * Posting clients of the client-server systems and of the raw JeroMQ relay (raw JeroMQ and raw
+     * NIO have one sending loop; Parley TCP has {@link ParleyTcpScenario#POSTING_CLIENTS}, for the
+     * reason given there).
      */
     static final int POSTING_CLIENTS = 4;
 
-    /**
-     * A ratio line: numerator / denominator system. One of a system measured only on request is
-     * shown only when it was measured.
-     */
-    record Ratio(String numerator, String denominator, boolean onRequest) {
-        Ratio(String numerator, String denominator) {
-            this(numerator, denominator, false);
+    /** A ratio line: numerator / denominator system, with what it shows. */
+    record Ratio(String numerator, String denominator) {
+        /** Whether it involves a system measured only on request: then it is shown only when measured. */
+        boolean involvesOnRequest() {
+            return Systems.onRequest().stream().anyMatch(s -> s.name().equals(numerator) || s.name().equals(denominator));
         }
 
         String label() {
@@ -50,8 +50,8 @@ final class Systems {
             new Ratio(PARLEY_TCP, RAW_NIO),
             new Ratio(PARLEY_TCP, REDIS),
             new Ratio(PARLEY_TCP, NATS),
-            new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ, true),
-            new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY, true));
+            new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ),
+            new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY));
 
     private Systems() {
     }
@@ -89,7 +89,7 @@ final class Systems {
 
     /** The ids {@code --only} takes for systems, in report order. */
     static List<String> ids() {
-        return java.util.stream.Stream.concat(all().stream(), onRequest().stream()).map(BenchSystem::id).toList();
+        return Stream.concat(all().stream(), onRequest().stream()).map(BenchSystem::id).toList();
     }
 
     private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {
