@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -205,20 +206,6 @@ final class HopLatency {
     }
 
     /**
-     * Keeps a context's I/O thread from sleeping long, as the transport's own contexts do (its
-     * {@code IoTicker}): JeroMQ 0.6.0 now and then stalls a fresh outgoing connection until
-     * something wakes that thread, which would hold up a whole run. A socket connecting where
-     * nothing listens retries every 100 ms; it never carries a message.
-     */
-    private static void tick(ZContext context) {
-        ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
-        ticker.setLinger(0);
-        ticker.setReconnectIVL(100);
-        ticker.setReconnectIVLMax(100);
-        ticker.connect("tcp://127.0.0.1:1");
-    }
-
-    /**
      * A DEALER in one context sending to a ROUTER in another (each side its own I/O thread, as
      * in two processes). The ROUTER is created here and used only by the receiving thread
      * afterwards (JeroMQ asks for a memory barrier between owners, which the thread start gives).
@@ -226,8 +213,10 @@ final class HopLatency {
     private static Hop jeromq(boolean poller) {
         ZContext serverContext = new ZContext(1);
         ZContext clientContext = new ZContext(1);
-        tick(serverContext);
-        tick(clientContext);
+        // Kept from sleeping long, as the transport's own contexts are (see IoTicker): JeroMQ
+        // 0.6.0 now and then stalls a fresh connection, which would hold up a whole run.
+        IoTicker.attach(serverContext);
+        IoTicker.attach(clientContext);
         ZMQ.Socket router = serverContext.createSocket(SocketType.ROUTER);
         router.setLinger(0);
         int port = router.bindToRandomPort("tcp://127.0.0.1");

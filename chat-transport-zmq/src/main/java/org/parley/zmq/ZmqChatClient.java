@@ -35,6 +35,7 @@ import org.parley.core.SequenceTracker;
 import org.parley.core.Subscription;
 import org.parley.core.internal.DeliveryThread;
 import org.parley.core.internal.Threads;
+import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;

@@ -21,6 +21,7 @@ import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
 import org.parley.core.internal.Threads;
+import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;

@@ -30,6 +30,7 @@ import org.parley.core.HubOptions;
 import org.parley.core.ChatMessage;
 import org.parley.core.PostAck;
 import org.parley.core.RecordingListener;
+import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;

@@ -1,4 +1,4 @@
-package org.parley.zmq;
+package org.parley.zmq.internal;
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -14,17 +14,21 @@ import org.zeromq.ZMQ;
  * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
  * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything.
  *
+ * <p>Not part of Parley's API: public so that the benchmark's raw JeroMQ hops run as the
+ * transport's own contexts do; it may change without notice.
+ *
  * <p>Thread safety: call {@link #attach} from the thread that owns the context's sockets;
  * the socket is closed with the context.
  */
-final class IoTicker {
-    static final int TICK_MILLIS = 100;
+public final class IoTicker {
+    public static final int TICK_MILLIS = 100;
     private static final String NOWHERE = "tcp://127.0.0.1:1";
 
     private IoTicker() {
     }
 
-    static void attach(ZContext context) {
+    /** Adds the ticking socket to {@code context}; it is closed with the context. */
+    public static void attach(ZContext context) {
         ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
         ticker.setLinger(0);
         ticker.setSndHWM(1);
