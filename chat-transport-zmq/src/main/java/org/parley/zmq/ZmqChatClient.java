@@ -115,7 +115,6 @@ public final class ZmqChatClient implements ChatClient {
     private final AtomicLong repairs = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
-    private long closeBegan; // System.nanoTime() when close began; written before the steps that read it
     private volatile boolean ioDone;
     // Server restarts (docs/PROTOCOL.md, "epoch"). I/O thread only, except generation.
     private String serverEpoch; // the epoch of the last ok reply, null before one
@@ -320,20 +319,17 @@ public final class ZmqChatClient implements ChatClient {
 
     /** Refuses new requests from now on; false if closing had begun already. */
     boolean beginClose() {
-        if (!closed.compareAndSet(false, true)) {
-            return false;
-        }
-        closeBegan = System.nanoTime();
-        return true;
+        return closed.compareAndSet(false, true);
     }
 
-    /** Waits for the answers to the requests in flight until {@code deadline}, or the request timeout. */
+    /**
+     * Waits for the answers to the requests in flight until {@code deadline}. No longer than the
+     * request timeout either: a request without an answer by then fails, and counts no more.
+     */
     void awaitAnswers(long deadline) {
-        long until = deadline - closeBegan < options.requestTimeout().toNanos()
-                ? deadline : closeBegan + options.requestTimeout().toNanos();
         synchronized (outstandingLock) {
             long left;
-            while (outstanding.get() > 0 && (left = until - System.nanoTime()) > 0) {
+            while (outstanding.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(outstandingLock, left);
                 } catch (InterruptedException e) {
@@ -373,9 +369,8 @@ public final class ZmqChatClient implements ChatClient {
 
     /** Waits for the socket thread until {@code deadline}; whether it has stopped. */
     boolean awaitSocketThread(long deadline) {
-        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        if (!Threads.join(ioThread, millis)) {
-            log.warn("{} did not stop within {} ms", ioThread.getName(), millis);
+        if (!Threads.joinUntil(ioThread, deadline)) {
+            log.warn("{} did not stop in time for its close", ioThread.getName());
             return false;
         }
         return true;

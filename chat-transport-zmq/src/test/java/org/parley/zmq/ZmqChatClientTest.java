@@ -92,6 +92,26 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
+                .postPort(port).user("lonely-closer").requestTimeout(Duration.ofMillis(300)).build());
+        CompletableFuture<PostAck> post = lonely.post("general", "anyone?");
+
+        long start = System.nanoTime();
+        lonely.close();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        // The request fails at its timeout, and close stops waiting then, not at CLOSE_WAIT_MILLIS.
+        ExecutionException e = assertThrows(ExecutionException.class, () -> post.get(5, TimeUnit.SECONDS));
+        assertEquals("no reply from tcp://127.0.0.1:" + port + " within 300 ms", e.getCause().getMessage());
+        assertTrue(tookMillis < ZmqChatClient.CLOSE_WAIT_MILLIS - 500, "close took " + tookMillis + " ms");
+    }
+
+    @Test
     void subscriberOfDevNeverSeesDevops() throws Exception {
         ZmqChatClient dev = client("dev");
         ZmqChatClient poster = client("poster");

@@ -115,16 +115,10 @@ public final class DeliveryThread implements AutoCloseable {
         if (isCurrentThread() || !thread.isAlive()) {
             return;
         }
-        long millis = Math.max(1, timeout.toMillis()); // join(0) would wait for ever
-        try {
-            thread.join(millis);
-            if (thread.isAlive()) {
-                // This thread runs user code only, never a ZeroMQ socket, so interrupting is safe.
-                thread.interrupt();
-                thread.join(millis);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!Threads.join(thread, timeout.toMillis())) {
+            // This thread runs user code only, never a ZeroMQ socket, so interrupting is safe.
+            thread.interrupt();
+            Threads.join(thread, timeout.toMillis());
         }
     }
 
