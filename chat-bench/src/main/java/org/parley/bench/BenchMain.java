@@ -152,12 +152,11 @@ public final class BenchMain {
         return args[i];
     }
 
-    /** The systems the plan selects: the usual ones it names (all if none), and those on request it names. */
+    /** The systems the plan selects: those it names, else all but the ones measured only on request. */
     static List<BenchSystem> systems(BenchPlan plan) {
-        List<BenchSystem> systems = Systems.all().stream()
-                .filter(s -> plan.runsSystem(s.id())).collect(Collectors.toList());
-        Systems.onRequest().stream().filter(s -> plan.only().contains(s.id())).forEach(systems::add);
-        return systems;
+        return Systems.all().stream()
+                .filter(s -> s.onRequest() ? plan.only().contains(s.id()) : plan.runsSystem(s.id()))
+                .collect(Collectors.toList());
     }
 
     /** Runs every scenario the plan selects; failures become rows with notes. */

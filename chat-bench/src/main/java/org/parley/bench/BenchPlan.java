@@ -112,6 +112,11 @@ record BenchPlan(String name, int warmups, int rounds, List<Integer> ks, long de
         return !anySystem || only.contains(id);
     }
 
+    /** How long each latency round lasts: the rounds share {@link #latencySeconds}. */
+    double latencyRoundSeconds() {
+        return latencySeconds / rounds;
+    }
+
     long messagesPerRound(int k) {
         return Math.max(minMessages, deliveriesPerRound / k);
     }

@@ -13,7 +13,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -94,10 +96,15 @@ final class ExternalServer implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Each binary's version line, asked once per run: the registry of systems is built more than once. */
+    private static final Map<Path, String> VERSIONS = new ConcurrentHashMap<>();
+
     /** The first line {@code binary --version} prints, or "" if it prints nothing in 5 s. */
     static String version(Path binary) {
-        String out = output(List.of(binary.toString(), "--version"), 5);
-        return out == null || out.isBlank() ? "" : out.lines().findFirst().orElse("").trim();
+        return VERSIONS.computeIfAbsent(binary, b -> {
+            String out = output(List.of(b.toString(), "--version"), 5);
+            return out == null || out.isBlank() ? "" : out.lines().findFirst().orElse("").trim();
+        });
     }
 
     /**

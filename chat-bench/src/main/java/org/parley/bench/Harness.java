@@ -120,7 +120,7 @@ final class Harness {
                                   List<Scenario.Sender> senders, double peakDeliveries) throws Exception {
         int k = scenario.subscribers();
         double rate = 0.5 * peakDeliveries / k; // messages per second
-        long messages = Math.max(100, (long) (rate * plan.latencySeconds() / plan.rounds()));
+        long messages = Math.max(100, (long) (rate * plan.latencyRoundSeconds()));
         GcWatch gc = new GcWatch();
         gc.start();
         List<LatencyResult.Round> rounds = new ArrayList<>();

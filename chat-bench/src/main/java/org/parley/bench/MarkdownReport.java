@@ -108,7 +108,7 @@ final class MarkdownReport {
             b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
                     + "message's intended send time (HdrHistogram, no coordinated omission), in ")
                     .append(r.plan().rounds()).append(" rounds of ")
-                    .append(Format.fixed(r.plan().latencySeconds() / r.plan().rounds(), 1)).append(" s: p50, p99 and "
+                    .append(Format.fixed(r.plan().latencyRoundSeconds(), 1)).append(" s: p50, p99 and "
                     + "p99.9 are the medians of the rounds' own, with the lowest and highest p99 of a round; max is "
                     + "the largest of all. GC: collections in the benchmark JVM during the rounds. A paced sender "
                     + "cannot batch, so a system may not sustain half of its batched peak: a p50 in milliseconds "

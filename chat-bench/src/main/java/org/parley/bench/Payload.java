@@ -50,7 +50,7 @@ final class Payload {
     }
 
     /** Writes the marker and stamp of a text; the filler must already be there. */
-    static void writeStamp(byte[] b, long nanos) {
+    private static void writeStamp(byte[] b, long nanos) {
         b[0] = TEXT;
         for (int i = 0; i < 16; i++) {
             b[1 + i] = HEX[(int) (nanos >>> (60 - 4 * i)) & 0xf];

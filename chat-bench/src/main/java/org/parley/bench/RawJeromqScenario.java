@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -76,7 +76,10 @@ final class RawJeromqScenario extends BaseScenario {
         pubContext = new ZContext(1);
         endpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
         if (withRelay) {
+            // DEALER to ROUTER on fresh connections, as in Parley's own contexts (see IoTicker).
+            IoTicker.attach(pubContext);
             relayContext = new ZContext(1);
+            IoTicker.attach(relayContext);
             postEndpoint = "tcp://127.0.0.1:" + ExternalServer.freePort();
             CountDownLatch bound = new CountDownLatch(1);
             Thread t = new Thread(() -> runRelay(bound), "parley-bench-jeromq-relay");
@@ -194,19 +197,15 @@ final class RawJeromqScenario extends BaseScenario {
                     throw new IllegalStateException("the relay took no post within " + POST_TIMEOUT_MILLIS + " ms"
                             + (cause == null ? "" : ": it failed: " + cause.getMessage()), cause);
                 }
-                drainAcknowledgements();
+                flush();
             }
 
-            private void drainAcknowledgements() {
+            /** Nothing waits to be sent: reads the acknowledgements that came, this sender's pending I/O. */
+            @Override
+            public void flush() {
                 while (dealer.recv(ZMQ.DONTWAIT) != null) {
                     // an acknowledgement frame: counted by nobody, as Parley's poster ignores its acks
                 }
-            }
-
-            @Override
-            public void idle(long nanos) {
-                drainAcknowledgements();
-                LockSupport.parkNanos(Math.min(nanos, 200_000));
             }
 
             @Override

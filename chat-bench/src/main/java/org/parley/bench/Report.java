@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param machine     where it ran
  * @param date        when it started
  * @param seconds     how long the run took
- * @param systems     every known system, measured or not
+ * @param systems     the systems this run selected, measured or not
  * @param throughput  one entry per system and K (measured or with a note)
  * @param connections the connection benchmark, one result per server; empty when not run
  */
@@ -34,10 +34,17 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         return throughput.stream().filter(t -> t.system().equals(system) && t.k() == k && t.measured()).findFirst();
     }
 
-    /** One line per ratio: the deliveries/s ratio at every K, or why it is not available. */
+    /**
+     * One line per ratio of two systems this run selected: the deliveries/s ratio at every K, or
+     * why it is not available.
+     */
     List<String> ratioLines() {
         List<String> lines = new ArrayList<>();
+        List<String> selected = systems.stream().map(BenchSystem::name).toList();
         for (Systems.Ratio r : Systems.RATIOS) {
+            if (!selected.contains(r.numerator()) || !selected.contains(r.denominator())) {
+                continue;
+            }
             List<String> parts = new ArrayList<>();
             for (int k : plan.ks()) {
                 Optional<ThroughputResult> a = find(r.numerator(), k);
@@ -45,9 +52,6 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                 if (a.isPresent() && b.isPresent()) {
                     parts.add("K=" + k + ": " + Format.fixed(a.get().median() / b.get().median(), 2));
                 }
-            }
-            if (parts.isEmpty() && r.involvesOnRequest()) {
-                continue;
             }
             lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
         }

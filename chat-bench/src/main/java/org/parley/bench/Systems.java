@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 
 /**
  * The registry of systems under test, in the order the report shows them, and the ratios the
@@ -33,13 +32,8 @@ final class Systems {
      */
     static final int POSTING_CLIENTS = 4;
 
-    /** A ratio line: numerator / denominator system, with what it shows. */
+    /** A ratio line: numerator / denominator system, shown when a run selects both. */
     record Ratio(String numerator, String denominator) {
-        /** Whether it involves a system measured only on request: then it is shown only when measured. */
-        boolean involvesOnRequest() {
-            return Systems.onRequest().stream().anyMatch(s -> s.name().equals(numerator) || s.name().equals(denominator));
-        }
-
         String label() {
             return numerator + " / " + denominator;
         }
@@ -73,35 +67,28 @@ final class Systems {
                 external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
-                        nats, "nats-server", k -> new NatsScenario(k, POSTING_CLIENTS, nats.orElseThrow())));
-    }
-
-    /**
-     * Systems measured only when {@code --only} names them, kept out of the full run's ten
-     * minutes: ceilings that explain a ratio rather than baselines the issue asks for.
-     */
-    static List<BenchSystem> onRequest() {
-        return List.of(available("raw-jeromq-relay", RAW_JEROMQ_RELAY, "DEALER sockets posting to a relay thread "
+                        nats, "nats-server", k -> new NatsScenario(k, POSTING_CLIENTS, nats.orElseThrow())),
+                new BenchSystem("raw-jeromq-relay", RAW_JEROMQ_RELAY, "DEALER sockets posting to a relay thread "
                         + "that acknowledges each post on its ROUTER and publishes it on its PUB to K SUB, no JSON or "
-                        + "log: the ceiling for Parley ZeroMQ's protocol shape",
-                k -> RawJeromqScenario.relay(k, POSTING_CLIENTS)));
+                        + "log: the ceiling for Parley ZeroMQ's protocol shape", null, "",
+                        k -> RawJeromqScenario.relay(k, POSTING_CLIENTS), true));
     }
 
     /** The ids {@code --only} takes for systems, in report order. */
     static List<String> ids() {
-        return Stream.concat(all().stream(), onRequest().stream()).map(BenchSystem::id).toList();
+        return all().stream().map(BenchSystem::id).toList();
     }
 
     private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {
-        return new BenchSystem(id, name, description, null, "", factory);
+        return new BenchSystem(id, name, description, null, "", factory, false);
     }
 
     private static BenchSystem external(String id, String name, String description, Optional<Path> binary,
                                         String debianPackage, IntFunction<Scenario> factory) {
         if (binary.isEmpty()) {
             return new BenchSystem(id, name, description, "skipped: " + debianPackage
-                    + " is not installed (apt-get install " + debianPackage + ")", "", null);
+                    + " is not installed (apt-get install " + debianPackage + ")", "", null, false);
         }
-        return new BenchSystem(id, name, description, null, ExternalServer.version(binary.get()), factory);
+        return new BenchSystem(id, name, description, null, ExternalServer.version(binary.get()), factory, false);
     }
 }

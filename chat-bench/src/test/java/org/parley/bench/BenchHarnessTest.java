@@ -82,6 +82,9 @@ class BenchHarnessTest {
         String text = new Report(full, Machine.current(), java.time.Instant.now(), 0, BenchMain.systems(full),
                 List.of(), List.of()).ratioLines().toString();
         assertTrue(text.contains("Parley ZeroMQ / raw JeroMQ: n/a") && !text.contains("relay"), text);
+        assertEquals(List.of("Parley ZeroMQ / raw JeroMQ relay: n/a (not measured)"),
+                new Report(relay, Machine.current(), java.time.Instant.now(), 0, BenchMain.systems(relay),
+                        List.of(), List.of()).ratioLines(), "only the ratio of the two systems selected");
         assertEquals(Path.of("x.png"), BenchMain.chartFor(Path.of("x.md")));
     }
 
@@ -100,11 +103,10 @@ class BenchHarnessTest {
         RoundResult slow = new RoundResult(80_000, 80_000, 80_000, 1.0, 1.0);
         RoundResult fast = new RoundResult(500_000, 5_000_000, 5_000_000, 1.0, 1.0);
         RoundResult none = new RoundResult(0, 0, 0, 0, 0);
-        double seconds = BenchPlan.full().roundSeconds();
-        assertEquals((long) (80_000 * seconds), Harness.boundedBySeconds(2_500_000, slow, 1, 5_000, seconds));
-        assertEquals(250_000, Harness.boundedBySeconds(250_000, fast, 10, 5_000, seconds));
-        assertEquals(5_000, Harness.boundedBySeconds(250_000, new RoundResult(10, 10, 10, 10.0, 1.0), 1, 5_000, seconds));
-        assertEquals(2_500_000, Harness.boundedBySeconds(2_500_000, none, 1, 5_000, seconds));
+        assertEquals(800_000, Harness.boundedBySeconds(2_500_000, slow, 1, 5_000, 10.0), "10 s at 80,000 a second");
+        assertEquals(250_000, Harness.boundedBySeconds(250_000, fast, 10, 5_000, 10.0));
+        assertEquals(5_000, Harness.boundedBySeconds(250_000, new RoundResult(10, 10, 10, 10.0, 1.0), 1, 5_000, 10.0));
+        assertEquals(2_500_000, Harness.boundedBySeconds(2_500_000, none, 1, 5_000, 10.0));
         assertEquals(160_000, Harness.boundedBySeconds(2_500_000, slow, 1, 5_000, 2.0), "a quick run's 2 s");
     }
 
