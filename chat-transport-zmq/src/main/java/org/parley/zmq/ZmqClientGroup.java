@@ -46,7 +46,7 @@ public final class ZmqClientGroup implements AutoCloseable {
 
     private ZmqClientGroup(int ioThreads) {
         this.context = new ZContext(ioThreads);
-        // One ticker for all the group's connections (see IoTicker): they share its I/O thread.
+        // One ticker per I/O thread for all the group's connections (see IoTicker).
         IoTicker.attach(context);
     }
 

@@ -5,14 +5,16 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Keeps a JeroMQ context's I/O thread from sleeping for long.
+ * Keeps a JeroMQ context's I/O threads from sleeping for long.
  *
  * <p>Why: with JeroMQ 0.6.0, a fresh outgoing TCP connection now and then stalls (a few
  * percent of connections on a loaded machine, in our tests) until something else wakes the
  * context's I/O thread; a first request then waits for its full timeout. Any timer on that
  * thread unsticks it. This socket provides one: it connects to a port where nothing listens
  * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
- * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything.
+ * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything. A context with
+ * several I/O threads gets one such socket on each (its affinity picks the thread): a ticker on
+ * one thread leaves the connections of the others to stall.
  *
  * <p>Not part of Parley's API: public so that the benchmark's raw JeroMQ hops run as the
  * transport's own contexts do; it may change without notice.
@@ -27,13 +29,17 @@ public final class IoTicker {
     private IoTicker() {
     }
 
-    /** Adds the ticking socket to {@code context}; it is closed with the context. */
+    /** Adds a ticking socket to each of {@code context}'s I/O threads; they close with the context. */
     public static void attach(ZContext context) {
-        ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
-        ticker.setLinger(0);
-        ticker.setSndHWM(1);
-        ticker.setReconnectIVL(TICK_MILLIS);
-        ticker.setReconnectIVLMax(TICK_MILLIS);
-        ticker.connect(NOWHERE);
+        int threads = Math.min(context.getIoThreads(), Long.SIZE); // affinity is a 64-bit mask
+        for (int i = 0; i < threads; i++) {
+            ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
+            ticker.setLinger(0);
+            ticker.setSndHWM(1);
+            ticker.setAffinity(1L << i); // its connection lives on I/O thread i
+            ticker.setReconnectIVL(TICK_MILLIS);
+            ticker.setReconnectIVLMax(TICK_MILLIS);
+            ticker.connect(NOWHERE);
+        }
     }
 }
