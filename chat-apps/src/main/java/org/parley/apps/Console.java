@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.parley.core.Names;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -76,24 +77,9 @@ abstract class Console implements AutoCloseable {
     public void close() {
     }
 
-    /**
-     * The text as it may be shown on one line: control characters (a newline, an escape
-     * sequence a peer sent to repaint the screen) are shown as U+FFFD, tabs are kept.
-     */
+    /** The text as it may be shown on one line: {@link Names#printable}, the one display rule. */
     static String printable(String text) {
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isISOControl(c) && c != '\t') {
-                if (out == null) {
-                    out = new StringBuilder(text.length()).append(text, 0, i);
-                }
-                out.append('\uFFFD');
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? text : out.toString();
+        return Names.printable(text);
     }
 
     /** Prints one line of output to standard output as it is, whole, with no console open. */

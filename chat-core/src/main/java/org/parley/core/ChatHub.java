@@ -101,7 +101,7 @@ public final class ChatHub implements AutoCloseable {
         Names.requireWritableChannel(channel);
         Names.requireUser(user);
         Names.requireText(text, options.limits());
-        Instant stamped = time != null ? time : options.clock().instant();
+        Instant stamped = ChatTime.requireInRange(time != null ? time : options.clock().instant());
 
         MessageLog.ChannelLog channelLog = messageLog.lockFor(channel);
         ChatMessage message;

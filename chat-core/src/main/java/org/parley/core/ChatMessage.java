@@ -32,9 +32,12 @@ public record ChatMessage(String channel, long seq, String user, Instant time, S
         Objects.requireNonNull(text, "text");
     }
 
-    /** The line a channel client prints: {@code username: message (HH:mm:ss)} in local time. */
+    /**
+     * The line a channel client prints: {@code username: message (HH:mm:ss)} in local time,
+     * the text under the display rule of {@link Names#printable}.
+     */
     public String displayLine() {
-        return user + ": " + text + " (" + ChatTime.clock(time) + ")";
+        return user + ": " + Names.printable(text) + " (" + ChatTime.clock(time) + ")";
     }
 
     /** The line an {@code ALL} client prints: {@code [channel] username: message (HH:mm:ss)}. */

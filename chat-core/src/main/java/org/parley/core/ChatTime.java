@@ -99,21 +99,42 @@ public final class ChatTime {
         }
     }
 
-    /** Parses any ISO-8601 instant ({@code ...Z}); the result is truncated to milliseconds. */
+    /** The earliest time a message may carry: 1970-01-01T00:00:00.000Z. */
+    public static final Instant EARLIEST = Instant.EPOCH;
+    /** The latest time a message may carry: 9999-12-31T23:59:59.999Z, the last with a four-digit year. */
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
+    /**
+     * Parses any ISO-8601 instant ({@code ...Z}) from {@link #EARLIEST} to {@link #LATEST}; the
+     * result is truncated to milliseconds. A time outside that range is bad input: every
+     * client must be able to format and show it.
+     */
     public static Instant parse(String text) throws ProtocolException {
         if (text == null) {
             throw new ProtocolException("time is missing");
         }
         Instant plain = parseWireForm(text);
-        if (plain != null) {
-            return plain;
+        if (plain == null) {
+            try {
+                plain = truncate(Instant.parse(text));
+            } catch (DateTimeException e) {
+                throw new ProtocolException("time " + Names.quote(text)
+                        + " is not an ISO-8601 UTC instant like 2026-11-21T22:50:51.123Z");
+            }
         }
-        try {
-            return truncate(Instant.parse(text));
-        } catch (DateTimeException e) {
-            throw new ProtocolException("time " + Names.quote(text)
-                    + " is not an ISO-8601 UTC instant like 2026-11-21T22:50:51.123Z");
+        return requireInRange(plain);
+    }
+
+    /**
+     * Returns {@code time} if it lies from {@link #EARLIEST} to {@link #LATEST}.
+     *
+     * @throws ProtocolException naming the time and the range
+     */
+    public static Instant requireInRange(Instant time) throws ProtocolException {
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            throw new ProtocolException("time " + time + " is outside the years 1970 to 9999");
         }
+        return time;
     }
 
     /**

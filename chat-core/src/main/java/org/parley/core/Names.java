@@ -135,6 +135,42 @@ public final class Names {
         return text;
     }
 
+    /**
+     * The display rule: {@code text} as a terminal or a page may show it on one line. C0 and C1
+     * control characters but tab (a newline, an escape sequence that would repaint the
+     * screen), DEL, and the bidirectional controls U+061C, U+200E, U+200F, U+202A to U+202E
+     * and U+2066 to U+2069 (which could make a line read in another order than it was
+     * written) are each shown as U+FFFD. Everything else, the other format characters such as
+     * the zero-width joiner of an emoji sequence included, is shown as it is. Names cannot
+     * hold any of these characters: the naming rule admits letters, digits, {@code _ . -} only.
+     */
+    public static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (isHidden(c)) {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static boolean isHidden(char c) {
+        if (c < 0x20) {
+            return c != '\t';
+        }
+        if (c < 0x7f) {
+            return false;
+        }
+        return c <= 0x9f || c == 0x061c || c == 0x200e || c == 0x200f
+                || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    }
+
     /** A value as it appears in an error or a log line: quoted, and shortened if it is very long. */
     public static String quote(String value) {
         if (value == null) {

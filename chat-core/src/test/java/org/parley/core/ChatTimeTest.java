@@ -2,6 +2,7 @@ package org.parley.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.time.ZoneId;
@@ -38,7 +39,12 @@ class ChatTimeTest {
         for (Instant t : instants) {
             String text = ChatTime.format(t);
             assertEquals(wire.format(t), text, t.toString());
-            assertEquals(ChatTime.truncate(Instant.parse(text)), ChatTime.parse(text), text);
+            Instant truncated = ChatTime.truncate(Instant.parse(text));
+            if (truncated.isBefore(ChatTime.EARLIEST) || truncated.isAfter(ChatTime.LATEST)) {
+                assertThrows(ProtocolException.class, () -> ChatTime.parse(text), text);
+            } else {
+                assertEquals(truncated, ChatTime.parse(text), text);
+            }
         }
         for (String odd : java.util.List.of("2026-11-21T23:59:60.000Z", "2026-02-29T10:00:00.000Z",
                 "2024-02-30T10:00:00.000Z", "2026-11-21T24:00:00.000Z", "2026-13-01T00:00:00.000Z",
@@ -83,6 +89,17 @@ class ChatTimeTest {
         ProtocolException e = assertThrows(ProtocolException.class, () -> ChatTime.parse("yesterday"));
         assertEquals("time \"yesterday\" is not an ISO-8601 UTC instant like 2026-11-21T22:50:51.123Z",
                 e.getMessage());
+    }
+
+    @Test
+    void timesOutsideTheYears1970To9999AreBadInput() throws Exception {
+        assertEquals(Instant.EPOCH, ChatTime.parse("1970-01-01T00:00:00.000Z"));
+        assertEquals(ChatTime.LATEST, ChatTime.parse("9999-12-31T23:59:59.999Z"));
+        for (String far : java.util.List.of("+1000000000-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z",
+                "+10000-01-01T00:00:00.000Z", "-0001-01-01T00:00:00Z", "0000-01-01T00:00:00.000Z")) {
+            ProtocolException e = assertThrows(ProtocolException.class, () -> ChatTime.parse(far), far);
+            assertTrue(e.getMessage().contains("outside the years 1970 to 9999"), e.getMessage());
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.parley.core;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,5 +91,20 @@ class NamesTest {
         assertEquals("text of 16385 bytes exceeds the limit of 16384", e.getMessage());
         assertThrows(ProtocolException.class, () -> Names.requireText("😀".repeat(4097), LIMITS));
         assertDoesNotThrow(() -> Names.requireText("😀".repeat(4096), LIMITS));
+    }
+
+    @Test
+    void theDisplayRuleHidesControlsAndBidirectionalOverridesAndKeepsTheRest() {
+        assertEquals("a\uFFFDb\tc\uFFFD[2J", Names.printable("a\nb\tc\u001b[2J"));
+        assertEquals("evil \uFFFDtxt.exe", Names.printable("evil \u202Etxt.exe"));
+        assertEquals("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD", Names.printable("\u2066\u2069\u200E\u061C\u0085"));
+        String kept = "family \uD83D\uDC68\u200D\uD83D\uDC69 caf\u00E9 \u00AD";
+        assertSame(kept, Names.printable(kept), "format characters other than the bidi controls stay");
+    }
+
+    @Test
+    void aDisplayLineFollowsTheDisplayRule() {
+        ChatMessage m = new ChatMessage("dev", 1, "eve", java.time.Instant.EPOCH, "hi\u202E\r");
+        assertTrue(m.displayLine().startsWith("eve: hi\uFFFD\uFFFD ("), m.displayLine());
     }
 }
