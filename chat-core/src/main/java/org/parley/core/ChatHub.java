@@ -44,7 +44,8 @@ public final class ChatHub implements AutoCloseable {
         this.options = options;
         // Random rather than a clock: two hubs started in the same millisecond still differ.
         this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels());
+        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes(),
+                channel -> registry.listenerCount(channel) > 0);
     }
 
     /** A hub with {@link HubOptions#defaults()}. */
@@ -103,15 +104,11 @@ public final class ChatHub implements AutoCloseable {
         Names.requireText(text, options.limits());
         Instant stamped = ChatTime.requireInRange(time != null ? time : options.clock().instant());
 
-        MessageLog.ChannelLog channelLog = messageLog.lockFor(channel);
-        ChatMessage message;
-        // Sequence, record and delivery under one lock: listeners see each channel in order.
-        synchronized (channelLog) {
-            message = messageLog.append(channelLog, user, stamped, text);
+        // Sequence, record and delivery under the channel's lock: listeners see each channel in order.
+        return messageLog.append(channel, user, stamped, text, message -> {
             deliver(registry.listenersOf(channel), message, origin);
             deliver(registry.listenersOfAll(), message, origin);
-        }
-        return message;
+        });
     }
 
     /**

@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * Settings of a {@link ChatHub}: how much history it keeps, how many channels it allows,
+ * Settings of a {@link ChatHub}: how much history it keeps (per channel and in bytes), how many channels it allows,
  * and the protocol's size limits.
  *
  * <p>Thread safety: immutable.
@@ -12,17 +12,24 @@ import java.util.Objects;
 public final class HubOptions {
     public static final int DEFAULT_LOG_CAPACITY = 1000;
     public static final int DEFAULT_MAX_CHANNELS = 1024;
+    /**
+     * Estimated bytes of messages the log keeps in all ({@link MessageLog}): 128 MiB, well
+     * within the default heap of a machine with 1 GiB of memory or more.
+     */
+    public static final long DEFAULT_MAX_LOG_BYTES = 128L * 1024 * 1024;
     /** The most messages one history request returns. */
     public static final int MAX_HISTORY_LIMIT = 1000;
 
     private final int logCapacity;
     private final int maxChannels;
+    private final long maxLogBytes;
     private final ChatLimits limits;
     private final Clock clock;
 
     private HubOptions(Builder b) {
         this.logCapacity = b.logCapacity;
         this.maxChannels = b.maxChannels;
+        this.maxLogBytes = b.maxLogBytes;
         this.limits = b.limits;
         this.clock = b.clock;
     }
@@ -41,9 +48,17 @@ public final class HubOptions {
         return logCapacity;
     }
 
-    /** Channels allowed; a post that would create one more is rejected. */
+    /**
+     * Channels holding messages at once. A post to one more makes the log forget the channel
+     * posted to least recently that nobody listens to; it is refused only when all are listened to.
+     */
     public int maxChannels() {
         return maxChannels;
+    }
+
+    /** Estimated bytes of messages kept in all; past them the oldest of all channels are forgotten. */
+    public long maxLogBytes() {
+        return maxLogBytes;
     }
 
     public ChatLimits limits() {
@@ -63,6 +78,7 @@ public final class HubOptions {
     public static final class Builder {
         private int logCapacity = DEFAULT_LOG_CAPACITY;
         private int maxChannels = DEFAULT_MAX_CHANNELS;
+        private long maxLogBytes = DEFAULT_MAX_LOG_BYTES;
         private ChatLimits limits = ChatLimits.DEFAULT;
         private Clock clock = Clock.systemUTC();
 
@@ -76,6 +92,11 @@ public final class HubOptions {
 
         public Builder maxChannels(int maxChannels) {
             this.maxChannels = maxChannels;
+            return this;
+        }
+
+        public Builder maxLogBytes(long bytes) {
+            this.maxLogBytes = bytes;
             return this;
         }
 
@@ -95,6 +116,9 @@ public final class HubOptions {
             }
             if (maxChannels < 1) {
                 throw new IllegalArgumentException("maxChannels < 1: " + maxChannels);
+            }
+            if (maxLogBytes < 1) {
+                throw new IllegalArgumentException("maxLogBytes < 1: " + maxLogBytes);
             }
             return new HubOptions(this);
         }

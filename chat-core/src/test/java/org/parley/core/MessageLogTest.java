@@ -12,10 +12,11 @@ class MessageLogTest {
     private final MessageLog log = new MessageLog(5, 3);
 
     private ChatMessage add(String channel, String text) throws ProtocolException {
-        MessageLog.ChannelLog c = log.lockFor(channel);
-        synchronized (c) {
-            return log.append(c, "kyle", Instant.EPOCH, text);
-        }
+        return add(log, channel, text);
+    }
+
+    private static ChatMessage add(MessageLog log, String channel, String text) throws ProtocolException {
+        return log.append(channel, "kyle", Instant.EPOCH, text, m -> { });
     }
 
     private static List<Long> seqs(HistoryPage page) {
@@ -73,12 +74,68 @@ class MessageLogTest {
     }
 
     @Test
-    void channelCountIsBounded() throws Exception {
+    void aNewChannelPastTheLimitMakesTheLeastRecentlyUsedIdleOneForgotten() throws Exception {
         add("a", "x");
+        add("a", "y");
         add("b", "x");
         add("c", "x");
-        ProtocolException e = assertThrows(ProtocolException.class, () -> add("d", "x"));
-        assertEquals("channel \"d\" would exceed the limit of 3 channels", e.getMessage());
-        assertTrue(log.channels().containsAll(List.of("a", "b", "c")));
+        add("a", "z"); // a is now the most recent; b the least
+        assertEquals(1, add("d", "x").seq());
+        assertEquals(List.of("a", "c", "d"), List.copyOf(log.channels()));
+        assertEquals(List.of(), seqs(log.after("b", 0, 10)), "b's history is forgotten");
+        assertEquals(1, log.lastSeq("b"), "but not its numbering");
+        assertEquals(2, add("b", "again").seq(), "a forgotten channel goes on from its last seq");
+    }
+
+    @Test
+    void channelsInUseAreNeverForgottenAndOnlyWhenAllAreInUseIsAPostRefused() throws Exception {
+        java.util.Set<String> listened = new java.util.HashSet<>(List.of("a", "b"));
+        MessageLog small = new MessageLog(5, 3, 1 << 20, listened::contains);
+        add(small, "a", "x");
+        add(small, "b", "x");
+        add(small, "c", "x");
+        add(small, "d", "x"); // c is the only one nobody listens to
+        assertEquals(List.of("a", "b", "d"), List.copyOf(small.channels()));
+        listened.add("d");
+        ProtocolException e = assertThrows(ProtocolException.class, () -> add(small, "e", "x"));
+        assertEquals("channel \"e\" would exceed the limit of 3 channels, all in use", e.getMessage());
+    }
+
+    @Test
+    void theLogIsBoundedByBytesAndForgetsTheOldestOfAllChannelsFirst() throws Exception {
+        String text = "t".repeat(1000);
+        long perMessage = MessageLog.cost(new ChatMessage("c0", 1, "kyle", Instant.EPOCH, text));
+        MessageLog bounded = new MessageLog(1000, 1000, 20 * perMessage, c -> false);
+        for (int i = 0; i < 200; i++) {
+            add(bounded, "c" + (i % 50), text);
+            assertTrue(bounded.bytes() <= 20 * perMessage, "after post " + i + ": " + bounded.bytes());
+        }
+        // The newest posts are kept, in arrival order; the oldest went first, whatever their channel.
+        List<ChatMessage> kept = bounded.latestOfAll(1000).messages();
+        assertTrue(kept.size() >= 17 && kept.size() <= 20, "kept " + kept.size());
+        assertEquals("c49", kept.get(kept.size() - 1).channel());
+        assertEquals(4, kept.get(kept.size() - 1).seq());
+        assertTrue(bounded.channels().size() <= 20, "channels left empty are forgotten: " + bounded.channels());
+        assertEquals(4, add(bounded, "c49", text).seq() - 1, "numbering goes on");
+        assertEquals(4, bounded.lastSeq("c0"), "forgotten channels keep their last seq");
+    }
+
+    @Test
+    void latestOfAllReadsItsOwnIndexAndSkipsWhatTheLogForgot() throws Exception {
+        MessageLog wide = new MessageLog(1000, 2000, 1 << 30, c -> false);
+        for (int i = 0; i < 3000; i++) {
+            add(wide, "c" + (i % 1500), "m" + i);
+        }
+        List<String> texts = wide.latestOfAll(3).messages().stream().map(ChatMessage::text).toList();
+        assertEquals(List.of("m2997", "m2998", "m2999"), texts);
+        assertEquals(1000, wide.latestOfAll(5000).messages().size(), "at most the history limit");
+        MessageLog tiny = new MessageLog(2, 10, 1 << 20, c -> false);
+        for (int i = 0; i < 5; i++) {
+            add(tiny, "a", "a" + i);
+            add(tiny, "b", "b" + i);
+        }
+        assertEquals(List.of("a3", "b3", "a4", "b4"),
+                tiny.latestOfAll(10).messages().stream().map(ChatMessage::text).toList(),
+                "what each ring no longer holds is absent from ALL too");
     }
 }
