@@ -146,6 +146,13 @@ final class JsonFramer {
         return buffer == null ? 0 : buffer.length;
     }
 
+    /** Lets go of a kept part of an object: the stream will not be read any further. */
+    void release() {
+        buffer = null;
+        buffered = 0;
+        object = null;
+    }
+
     /** The stream ended: throws if it ended inside an object. */
     void endOfInput() throws ProtocolException {
         if (depth > 0 || bomSeen > 0) {

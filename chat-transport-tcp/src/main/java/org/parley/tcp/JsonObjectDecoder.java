@@ -148,6 +148,12 @@ final class JsonObjectDecoder {
         return framer.bufferCapacity();
     }
 
+    /** Lets go of what is kept: the connection is closed, though a timer may still hold it a while. */
+    void release() {
+        failed = true;
+        framer.release();
+    }
+
     /** The stream ended. Throws if it ended inside an object. */
     void endOfInput(Sink sink) throws ProtocolException {
         if (failed) {

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * connection registered for its topic, and only if its sender registered for it; otherwise
  * it is discarded and counted ({@link #discarded()}). {@code source} is rewritten to the
  * address observed on the sender's connection. A protocol violation gets
- * {@code {"error":...}} and that connection is closed; nobody else is affected.
+ * {@code {"error":...}} and that connection is closed; nobody else is affected. So does a
+ * connection that does not register in time, one that takes too long over an object, and one
+ * past the limit of connections (in all, or from its address): see {@link TopicServerOptions}.
  *
  * <p>Thread safety: safe from any thread. The server runs one thread,
  * {@code parley-tcp-selector-<port>}, which serves every connection and never runs user code.
@@ -59,6 +61,8 @@ public final class TopicServer implements ChatServer {
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
     private final Map<String, Members> byTopic = new HashMap<>();
+    // Connections open now per remote IP address; selector thread only.
+    private final Map<String, Integer> perAddress = new HashMap<>();
     // Every message of the hub, handed to the selector thread, which picks the recipients.
     private final Subscription hubSubscription;
 
@@ -68,8 +72,7 @@ public final class TopicServer implements ChatServer {
         this.ownsHub = ownsHub;
         InetSocketAddress wanted = options.bindAddress() == null
                 ? new InetSocketAddress(options.port()) : new InetSocketAddress(options.bindAddress(), options.port());
-        this.loop = new NioLoop("parley-tcp-selector-" + options.port(),
-                options.limits().maxFrameBytes(), options.maxOutboundBytes());
+        this.loop = new NioLoop("parley-tcp-selector-" + options.port(), options.loopSettings());
         try {
             loop.start();
             this.address = loop.bind(wanted, () -> handler);
@@ -169,6 +172,7 @@ public final class TopicServer implements ChatServer {
     private static final class Client {
         Set<String> topics = Set.of();
         String derivedUser;
+        boolean registered;
         boolean warnedDiscard;
     }
 
@@ -178,12 +182,22 @@ public final class TopicServer implements ChatServer {
             Client client = new Client();
             client.derivedUser = userFor(c.remote());
             c.attachment = client;
+            int fromAddress = perAddress.merge(c.remote().ip(), 1, Integer::sum);
             if (connectionCount.incrementAndGet() > options.maxConnections()) {
-                log.warn("refusing {}: {} connections already", c, options.maxConnections());
-                c.fail("the server is full: " + options.maxConnections() + " connections");
+                refuse(c, "the server is full: " + options.maxConnections() + " connections");
+            } else if (fromAddress > options.maxConnectionsPerAddress()) {
+                refuse(c, "connection " + fromAddress + " from " + c.remote().ip() + " exceeds the limit of "
+                        + options.maxConnectionsPerAddress() + " per address");
             } else {
+                c.deadline(options.registrationTimeout().toNanos());
                 log.debug("{} connected", c);
             }
+        }
+
+        @Override
+        public void onDeadline(Connection c) {
+            // Set at open, cleared by the first registration: this one never registered.
+            refuse(c, "no registration within " + options.registrationTimeout().toMillis() + " ms");
         }
 
         @Override
@@ -218,6 +232,7 @@ public final class TopicServer implements ChatServer {
             Client client = (Client) c.attachment;
             if (client != null) {
                 connectionCount.decrementAndGet();
+                perAddress.computeIfPresent(c.remote().ip(), (ip, n) -> n > 1 ? n - 1 : null);
                 unregister(c, client.topics);
             }
             if (cause != null) {
@@ -226,6 +241,12 @@ public final class TopicServer implements ChatServer {
                 log.debug("{} left", c);
             }
         }
+    }
+
+    /** Tells a connection why it is not served, and closes it. */
+    private void refuse(Connection c, String why) {
+        log.warn("refusing {}: {}", c, why);
+        c.fail(why);
     }
 
     private void register(Connection c, Client client, List<String> topics) throws ProtocolException {
@@ -244,6 +265,10 @@ public final class TopicServer implements ChatServer {
             byTopic.computeIfAbsent(topic, t -> new Members()).add(c);
         }
         client.topics = next;
+        if (!client.registered) {
+            client.registered = true;
+            c.clearDeadline();
+        }
         registrations.incrementAndGet();
         log.debug("{} registered for {}", c, next);
     }
