@@ -142,8 +142,11 @@ final class Connection {
         }
         int size = bytes.remaining();
         if (queuedBytes + size > maxOutboundBytes) {
-            NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {})",
-                    remote, queuedBytes + size, maxOutboundBytes);
+            long held = loop.cutLog.admit();
+            if (held >= 0) {
+                NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {}) ({} more like it not logged)",
+                        remote, queuedBytes + size, maxOutboundBytes, held);
+            }
             loop.close(this, new IOException("peer " + remote + " does not read: more than "
                     + maxOutboundBytes + " bytes waiting"));
             return false;

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import org.parley.core.ChatLimits;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,8 @@ final class NioLoop implements AutoCloseable {
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
     static final int STAGE_BYTES = 64 * 1024;
+    /** How often each kind of line about a peer's misdeeds is logged at most. */
+    static final long LOG_INTERVAL_SECONDS = 10;
 
     /**
      * What a loop enforces on each of its connections.
@@ -110,6 +114,10 @@ final class NioLoop implements AutoCloseable {
     private final long objectTimeoutNanos;
     private volatile boolean running = true;
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
+    // Lines a peer can cause at will, each kind at most once per interval (safe from any thread).
+    final LogThrottle badInputLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle failureLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
     NioLoop(String threadName, Settings settings) throws IOException {
         this.selector = Selector.open();
@@ -446,12 +454,18 @@ final class NioLoop implements AutoCloseable {
             c.handler.onReadComplete(c);
         } catch (RuntimeException e) {
             // A bug or a closed hub: this connection ends, the loop and the others go on.
-            log.error("closing {}: handling its input failed", c, e);
+            long held = failureLog.admit();
+            if (held >= 0) {
+                log.error("closing {}: handling its input failed ({} more like it not logged)", c, held, e);
+            }
             c.fail("internal error: " + e.getMessage());
         } catch (ProtocolException e) {
             if (n < 0) {
                 // The peer is gone; nobody to tell.
-                log.info("{} ended: {}", c, e.getMessage());
+                long held = badInputLog.admit();
+                if (held >= 0) {
+                    log.info("{} ended: {} ({} more like it not logged)", c, PeerText.excerpt(e.getMessage()), held);
+                }
                 close(c, null);
             } else {
                 refuse(c, e.getMessage());
@@ -459,9 +473,12 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    /** Tells the peer what it did wrong, closes, and logs it. */
+    /** Tells the peer what it did wrong, closes, and logs it (an excerpt, now and then). */
     private void refuse(Connection c, String error) {
-        log.warn("closing {}: {}", c, error);
+        long held = badInputLog.admit();
+        if (held >= 0) {
+            log.warn("closing {}: {} ({} more like it not logged)", c, PeerText.excerpt(error), held);
+        }
         c.handler.onProtocolError(c, error);
         c.fail(error);
     }
@@ -505,7 +522,11 @@ final class NioLoop implements AutoCloseable {
     private void expire(Connection c, long now) {
         if (c.closing) {
             if (now - c.closeDeadline >= 0) {
-                log.warn("closing {}: it did not take its last {} bytes in time", c, c.queuedBytes());
+                long held = cutLog.admit();
+                if (held >= 0) {
+                    log.warn("closing {}: it did not take its last {} bytes in time ({} more like it not logged)",
+                            c, c.queuedBytes(), held);
+                }
                 close(c, null);
             }
             return;

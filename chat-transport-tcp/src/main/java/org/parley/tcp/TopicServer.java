@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +19,8 @@ import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +66,11 @@ public final class TopicServer implements ChatServer {
     private final Map<String, Members> byTopic = new HashMap<>();
     // Connections open now per remote IP address; selector thread only.
     private final Map<String, Integer> perAddress = new HashMap<>();
+    // Lines a peer can cause at will, each kind at most once per interval.
+    private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle peerErrorLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     // Every message of the hub, handed to the selector thread, which picks the recipients.
     private final Subscription hubSubscription;
 
@@ -209,12 +217,13 @@ public final class TopicServer implements ChatServer {
                 TcpMessage m = chat.message();
                 if (!client.topics.contains(m.topic())) {
                     long n = discarded.incrementAndGet();
-                    if (!client.warnedDiscard) {
+                    long held;
+                    if (!client.warnedDiscard && (held = discardLog.admit()) >= 0) {
                         client.warnedDiscard = true;
-                        log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all)",
-                                c.remote(), Names.quote(m.topic()), n);
+                        log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all;"
+                                + " {} more like it not logged)", c.remote(), PeerText.excerpt(m.topic()), n, held);
                     } else {
-                        log.debug("discarded a message of {} to topic {}", c.remote(), Names.quote(m.topic()));
+                        log.debug("discarded a message of {} to topic {}", c.remote(), PeerText.excerpt(m.topic()));
                     }
                     return;
                 }
@@ -223,7 +232,10 @@ public final class TopicServer implements ChatServer {
                 hub.post(m.topic(), user, m.text(), null, c);
                 forwarded.incrementAndGet();
             } else if (frame instanceof WireCodec.Error e) {
-                log.info("{} reported an error: {}", c, e.error());
+                long held = peerErrorLog.admit();
+                if (held >= 0) {
+                    log.info("{} reported an error: {} ({} more like it not logged)", c, PeerText.excerpt(e.error()), held);
+                }
             }
         }
 
@@ -235,17 +247,23 @@ public final class TopicServer implements ChatServer {
                 perAddress.computeIfPresent(c.remote().ip(), (ip, n) -> n > 1 ? n - 1 : null);
                 unregister(c, client.topics);
             }
-            if (cause != null) {
-                log.info("{} ended: {}", c, cause.getMessage());
-            } else {
+            if (cause == null) {
                 log.debug("{} left", c);
+                return;
+            }
+            long held = endLog.admit();
+            if (held >= 0) {
+                log.info("{} ended: {} ({} more like it not logged)", c, PeerText.excerpt(cause.getMessage()), held);
             }
         }
     }
 
-    /** Tells a connection why it is not served, and closes it. */
+    /** Tells a connection why it is not served, and closes it; logs that now and then. */
     private void refuse(Connection c, String why) {
-        log.warn("refusing {}: {}", c, why);
+        long held = refusedLog.admit();
+        if (held >= 0) {
+            log.warn("refusing {}: {} ({} more like it not logged)", c, why, held);
+        }
         c.fail(why);
     }
 
@@ -270,7 +288,7 @@ public final class TopicServer implements ChatServer {
             c.clearDeadline();
         }
         registrations.incrementAndGet();
-        log.debug("{} registered for {}", c, next);
+        log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
     }
 
     private void unregister(Connection c, Set<String> topics) {
