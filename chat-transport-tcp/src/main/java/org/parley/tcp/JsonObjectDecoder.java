@@ -4,19 +4,23 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import org.parley.core.ChatLimits;
+import org.parley.core.Names;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.StrictUtf8;
 
 /**
- * Cuts a byte stream into top-level JSON objects: {@link JsonFramer} finds where each object
- * ends (and keeps at most one unfinished object's raw bytes), then the whole object's bytes
- * reach the {@link Sink}, which reads them with Jackson's parser over just those bytes
- * ({@link #parser}).
+ * Cuts a byte stream into top-level JSON objects and checks each before anyone reads it:
+ * {@link JsonFramer} finds where each object ends (and keeps at most one unfinished object's
+ * raw bytes), then the whole object's bytes must be strict UTF-8 ({@link StrictUtf8}) before
+ * they reach the {@link Sink}, which reads them with Jackson's parser over just those bytes
+ * ({@link #parser}, which refuses duplicate keys).
  *
  * <p>Ahead of the framer, a {@link Shortcut} may read objects straight from the bytes at an
  * object boundary; the bytes it takes never reach the framer or the parser.
@@ -53,10 +57,12 @@ final class JsonObjectDecoder {
     }
 
     /**
-     * Jackson for whole objects, numbers and nesting bounded. The framer has bounded the
-     * object's size already, and with it every string in it.
+     * Jackson for whole objects: duplicate keys refused (a reader that kept the first and one
+     * that kept the last would see two different messages), numbers and nesting bounded. The
+     * framer has bounded the object's size already, and with it every string in it.
      */
     private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
                     .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
@@ -133,8 +139,9 @@ final class JsonObjectDecoder {
         return objects;
     }
 
-    /** The one decode step of an object the framer completed: the sink reads it. */
+    /** The one decode step of an object the framer completed: strict UTF-8, then the sink. */
     private static void deliver(JsonBytes object, Sink sink) throws ProtocolException {
+        StrictUtf8.check(object.array(), object.from(), object.to(), "message");
         sink.accept(object);
     }
 
@@ -200,8 +207,15 @@ final class JsonObjectDecoder {
                     : "a number in the message exceeds the limit of " + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
         }
         String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (reason != null && reason.startsWith(DUPLICATE) && reason.endsWith("'")) {
+            return new ProtocolException("duplicate key "
+                    + Names.quote(reason.substring(DUPLICATE.length(), reason.length() - 1)));
+        }
         return new ProtocolException("not JSON: " + firstLine(reason));
     }
+
+    /** How Jackson's duplicate detection begins its message, before the key's name. */
+    private static final String DUPLICATE = "Duplicate field '";
 
     private static String firstLine(String s) {
         if (s == null) {

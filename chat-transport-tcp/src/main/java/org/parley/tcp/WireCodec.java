@@ -52,7 +52,7 @@ final class WireCodec {
      * Reads one whole object from its bytes. A chat message of the plain shape (the fields of
      * the protocol, each once, of the right types) is read straight from Jackson's tokens;
      * anything else is turned into a tree and read by {@link #decode(ObjectNode)}, which names
-     * what is wrong. Bytes that are not JSON are refused either way.
+     * what is wrong. Bytes that are not JSON, or repeat a key, are refused either way.
      */
     static Frame decode(JsonBytes object) throws ProtocolException {
         Chat plain;
