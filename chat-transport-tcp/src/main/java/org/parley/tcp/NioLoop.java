@@ -444,7 +444,7 @@ final class NioLoop implements AutoCloseable {
                     c.handler.onFrame(c, WireCodec.decode(object));
                 }
             });
-            if (!decoder.inObject()) {
+            if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
                 c.objectDeadlineSet = false;
             } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
                 c.objectDeadline = System.nanoTime() + objectTimeoutNanos;
