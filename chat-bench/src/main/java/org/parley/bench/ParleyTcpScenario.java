@@ -53,8 +53,10 @@ final class ParleyTcpScenario extends BaseScenario {
 
     @Override
     public void setup(DeliverySink sink) throws IOException {
+        // All K clients come from 127.0.0.1: one address may hold as many as the server does.
         topicServer = TopicServer.start(TopicServerOptions.builder()
-                .bindAddress(InetAddress.getLoopbackAddress()).port(0).build());
+                .bindAddress(InetAddress.getLoopbackAddress()).port(0)
+                .maxConnectionsPerAddress(TopicServerOptions.DEFAULT_MAX_CONNECTIONS).build());
         group = TcpClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;

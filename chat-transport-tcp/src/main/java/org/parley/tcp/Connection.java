@@ -36,6 +36,10 @@ final class Connection {
         default void onProtocolError(Connection connection, String error) {
         }
 
+        /** The deadline set with {@link Connection#deadline} has passed. */
+        default void onDeadline(Connection connection) {
+        }
+
         /** The connection is closed: {@code cause} null for an orderly end. Called once. */
         void onClose(Connection connection, IOException cause);
     }
@@ -52,9 +56,19 @@ final class Connection {
     private boolean flushPending; // on the loop's list of connections to flush this round
     private final long maxOutboundBytes;
     private long queuedBytes;
+    /** What {@link #nextDeadline} returns when there is none. */
+    static final long NO_DEADLINE = Long.MIN_VALUE;
+
     SelectionKey key;            // selector thread only
     boolean closing;             // no more reading; close once the queue is written
     long closeDeadline;          // System.nanoTime() by which a closing connection is cut
+    // Deadlines, System.nanoTime(), each valid while its flag is set; the loop's, selector thread only.
+    long objectDeadline;         // by which the object begun must be complete
+    boolean objectDeadlineSet;
+    long handlerDeadline;        // at which the handler's onDeadline is called
+    boolean handlerDeadlineSet;
+    long timerDue;               // the due time of this connection's entry in the loop's timer queue
+    boolean timerQueued;
     boolean closed;
     Object attachment;           // the owner's per-connection state, selector thread only
 
@@ -84,6 +98,37 @@ final class Connection {
     }
 
     /**
+     * Calls the handler's {@link Handler#onDeadline} once {@code delayNanos} have passed,
+     * unless {@link #clearDeadline()} comes first; replaces a deadline set before.
+     */
+    void deadline(long delayNanos) {
+        handlerDeadline = System.nanoTime() + delayNanos;
+        handlerDeadlineSet = true;
+        if (!closing && !closed) {
+            loop.arm(this, handlerDeadline);
+        }
+    }
+
+    void clearDeadline() {
+        handlerDeadlineSet = false; // its queued entry, if any, finds nothing to do
+    }
+
+    /** The earliest deadline still to be watched, or {@link #NO_DEADLINE}. */
+    long nextDeadline() {
+        if (closing) {
+            return closeDeadline; // nothing else matters now
+        }
+        long next = NO_DEADLINE;
+        if (objectDeadlineSet) {
+            next = objectDeadline;
+        }
+        if (handlerDeadlineSet && (next == NO_DEADLINE || handlerDeadline - next < 0)) {
+            next = handlerDeadline;
+        }
+        return next;
+    }
+
+    /**
      * Queues bytes to write: the buffer itself, which one encoding may share with many
      * connections, so no one may change its position or limit from here on. They
      * are written when the loop finishes its current round ({@link NioLoop#flushPending}), so
@@ -97,8 +142,11 @@ final class Connection {
         }
         int size = bytes.remaining();
         if (queuedBytes + size > maxOutboundBytes) {
-            NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {})",
-                    remote, queuedBytes + size, maxOutboundBytes);
+            long held = loop.cutLog.admit();
+            if (held >= 0) {
+                NioLoop.log.warn("closing {}: it does not read ({} bytes waiting, limit {}) ({} more like it not logged)",
+                        remote, queuedBytes + size, maxOutboundBytes, held);
+            }
             loop.close(this, new IOException("peer " + remote + " does not read: more than "
                     + maxOutboundBytes + " bytes waiting"));
             return false;
@@ -112,6 +160,17 @@ final class Connection {
         return true;
     }
 
+    /**
+     * Drops what this connection holds (an unfinished object, bytes not yet written): it is
+     * closed, and an entry in the loop's timer queue may keep the object itself a while.
+     */
+    void release() {
+        decoder.release();
+        outbound.clear();
+        queuedBytes = 0;
+        headWritten = 0;
+    }
+
     /** Stops reading and closes once everything queued is written (or after a grace time). */
     void closeAfterFlush() {
         if (closed || closing) {
@@ -120,7 +179,7 @@ final class Connection {
         closing = true;
         closeDeadline = System.nanoTime() + NioLoop.LINGER_NANOS;
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
-        loop.lingering(this);
+        loop.arm(this, closeDeadline);
         if (outbound.isEmpty()) {
             loop.close(this, null);
         }

@@ -2,48 +2,47 @@ package org.parley.tcp;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import org.parley.core.ChatLimits;
+import org.parley.core.Names;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.StrictUtf8;
 
 /**
- * Cuts a byte stream into top-level JSON objects, however the bytes arrive: split anywhere
- * (in the middle of a UTF-8 character too), many objects in one read, objects separated by a
- * newline, other white space or nothing at all.
+ * Cuts a byte stream into top-level JSON objects and checks each before anyone reads it:
+ * {@link JsonFramer} finds where each object ends (and keeps at most one unfinished object's
+ * raw bytes), then the whole object's bytes must be strict UTF-8 ({@link StrictUtf8}) before
+ * they reach the {@link Sink}, which reads them with Jackson's parser over just those bytes
+ * ({@link #parser}, which refuses duplicate keys).
  *
- * <p>Jackson's non-blocking parser is fed each read as it comes; the tokens of the current
- * object are kept in a {@link TokenBuffer} and handed over when the object closes. The
- * bytes of the current object are counted (including an object that never ends), so memory
- * stays bounded by the frame limit.
- *
- * <p>Ahead of the parser, a {@link Shortcut} may read objects straight from the bytes while
- * the parser is between objects; the bytes it takes never reach the parser.
+ * <p>Ahead of the framer, a {@link Shortcut} may read objects straight from the bytes at an
+ * object boundary; the bytes it takes never reach the framer or the parser.
  *
  * <p>After the first {@link ProtocolException} the decoder is spent: the stream cannot be
  * resynchronised, and the connection is closed.
  *
  * <p>Thread safety: not thread-safe; one decoder per connection, used by its selector thread.
+ * The static methods are safe from any thread.
  */
 final class JsonObjectDecoder {
     /**
-     * Receives each complete object as its tokens (read them with {@link TokenBuffer#asParser()},
-     * or {@link #tree}); may throw to stop decoding. The tokens are the sink's to keep.
+     * Receives each complete object's bytes, lent for the call (read them with
+     * {@link #parser} or {@link #tree}); may throw to stop decoding.
      */
     @FunctionalInterface
     interface Sink {
-        void accept(TokenBuffer object) throws ProtocolException;
+        void accept(JsonBytes object) throws ProtocolException;
     }
 
     /**
-     * Reads some objects straight from the bytes, ahead of Jackson (see {@link PlainChatScanner}).
+     * Reads some objects straight from the bytes, ahead of the framer (see {@link PlainChatScanner}).
      * It is asked only at an object boundary, with no white space ahead.
      */
     @FunctionalInterface
@@ -51,218 +50,172 @@ final class JsonObjectDecoder {
         /**
          * If {@code bytes[from..end)} begin with one complete object of at most
          * {@code maxObjectBytes} bytes that this shortcut reads itself, reads it (handing it on)
-         * and returns the index just past it; else returns -1 and has done nothing.
+         * and returns the index just past it; else returns -1 and has done nothing. What it
+         * takes must be printable ASCII, which the UTF-8 check would pass as it stands.
          */
         int take(byte[] bytes, int from, int end, int maxObjectBytes) throws ProtocolException;
     }
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Jackson for whole objects: duplicate keys refused (a reader that kept the first and one
+     * that kept the last would see two different messages), numbers and nesting bounded. The
+     * framer has bounded the object's size already, and with it every string in it.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
+                    .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
+                    .build())
+            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
     private final int maxObjectBytes;
-    private final JsonParser parser;
-    private final ByteArrayFeeder feeder;
-    private TokenBuffer current; // the tokens of the object being read, or null between objects
-    // Parser offset of the current object's '{'; between objects, just past the last one's '}'
-    // (one field for both keeps a connection's state as small as it was).
-    private long objectStart;
-    private long fed;            // bytes fed to the parser so far
-    /**
-     * The parser is between objects with nothing but white space after the last one, so bytes
-     * may skip it: they never reach the parser, whose offsets then count only what it was fed.
-     * False until the parser has read a first object (it alone deals with a byte order mark).
-     */
-    private boolean idle;
+    private final JsonFramer framer;
+    /** An object has been read: from the second on, the shortcut is asked first. */
+    private boolean started;
     private boolean failed;
 
     JsonObjectDecoder(int maxObjectBytes) {
         this.maxObjectBytes = maxObjectBytes;
-        JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxStringLength(maxObjectBytes)
-                        .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
-                        .maxNameLength(maxObjectBytes)
-                        .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
-                        .build())
-                .build();
-        try {
-            this.parser = factory.createNonBlockingByteArrayParser();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create a JSON parser", e);
-        }
-        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        this.framer = new JsonFramer(maxObjectBytes, ChatLimits.MAX_JSON_NESTING);
     }
 
     /**
      * Feeds {@code length} bytes; every object they complete goes to {@code sink}, in order.
-     * The array is read during this call only.
+     * The array is read during this call only. Returns the number of objects completed.
      *
      * @throws ProtocolException at the first object that is too large, not JSON, not UTF-8 or
      *                           not an object; objects before it have been delivered
      */
-    void feed(byte[] bytes, int offset, int length, Sink sink) throws ProtocolException {
-        feed(bytes, offset, length, null, sink);
+    int feed(byte[] bytes, int offset, int length, Sink sink) throws ProtocolException {
+        return feed(bytes, offset, length, null, sink);
     }
 
     /**
-     * As {@link #feed(byte[], int, int, Sink)}, but where the parser is between objects, each
-     * object is first offered to {@code shortcut}; what it does not take goes to the parser,
-     * which then reads up to the end of that line (or of the bytes) before the shortcut is asked
-     * again. White space between objects skips the parser. Objects reach their sinks in order;
-     * the size limit and the errors are those of the parser alone.
+     * As {@link #feed(byte[], int, int, Sink)}, but at each object boundary the object is first
+     * offered to {@code shortcut}; what it does not take goes to the framer, and from there to
+     * {@code sink} once whole. Objects reach their sinks in order; the size limit and the errors
+     * are those of the framer and the parser alone.
+     *
+     * <p>The shortcut is asked from the second object of the stream on: on a topic server the
+     * first is the registration, which it never takes. An object it declines (one it does not
+     * read, or one cut by the end of the bytes) is read by the framer to its end.
      */
-    void feed(byte[] bytes, int offset, int length, Shortcut shortcut, Sink sink) throws ProtocolException {
+    int feed(byte[] bytes, int offset, int length, Shortcut shortcut, Sink sink) throws ProtocolException {
         if (failed) {
             throw new IllegalStateException("decoder failed earlier");
         }
+        int objects = 0;
         try {
             int end = offset + length;
             int pos = offset;
             while (pos < end) {
-                int stop = end;
-                if (shortcut != null) {
-                    if (idle) {
-                        while (pos < end && isWhiteSpace(bytes[pos])) {
-                            pos++;
-                        }
-                        int next = pos < end ? shortcut.take(bytes, pos, end, maxObjectBytes) : -1;
-                        if (next >= 0) {
-                            pos = next;
-                            continue;
-                        }
+                if (shortcut != null && started && !framer.inObject()) {
+                    pos = JsonFramer.skipWhiteSpace(bytes, pos, end);
+                    int next = pos < end ? shortcut.take(bytes, pos, end, maxObjectBytes) : -1;
+                    if (next >= 0) {
+                        pos = next;
+                        objects++;
+                        continue;
                     }
-                    // One line at a time: an object of ours ends its line, so the shortcut can
-                    // take over again as soon as the parser has finished what it started.
-                    stop = pos;
-                    while (stop < end && bytes[stop++] != '\n') {
-                        // up to and including the newline
+                    if (pos == end) {
+                        break;
                     }
                 }
-                if (pos < stop) {
-                    parse(bytes, pos, stop, sink);
+                int next = framer.next(bytes, pos, end);
+                if (next < 0) {
+                    break; // the rest is white space or the start of an object, kept
                 }
-                pos = stop;
-            }
-            if (current != null && fed - objectStart > maxObjectBytes) {
-                throw tooLarge("more than " + maxObjectBytes);
+                pos = next;
+                objects++;
+                started = true;
+                deliver(framer.take(), sink);
             }
         } catch (ProtocolException e) {
             failed = true;
             throw e;
-        } catch (StreamConstraintsException e) {
-            failed = true;
-            throw new ProtocolException(e.getMessage().contains("nesting")
-                    ? "message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels"
-                    : tooLarge("more than " + maxObjectBytes).getMessage());
-        } catch (IOException e) {
-            failed = true;
-            String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                    ? j.getOriginalMessage() : e.getMessage();
-            throw new ProtocolException("not JSON: " + firstLine(reason));
         }
+        return objects;
     }
 
-    /** Feeds {@code bytes[from..to)} to the parser and drains it; then works out {@link #idle}. */
-    private void parse(byte[] bytes, int from, int to, Sink sink) throws IOException {
-        long before = fed;
-        feeder.feedInput(bytes, from, to);
-        fed += to - from;
-        drain(sink);
-        if (current != null) {
-            idle = false;
-        } else if (objectStart > before) { // an object ended in these bytes, at objectStart
-            idle = isWhiteSpace(bytes, from + (int) (objectStart - before), to);
-        } else {
-            idle = idle && isWhiteSpace(bytes, from, to);
-        }
+    /** The one decode step of an object the framer completed: strict UTF-8, then the sink. */
+    private static void deliver(JsonBytes object, Sink sink) throws ProtocolException {
+        StrictUtf8.check(object.array(), object.from(), object.to(), "message");
+        sink.accept(object);
     }
 
-    /** What the parser skips between top-level values. */
-    private static boolean isWhiteSpace(byte b) {
-        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    /** Whether the stream stopped inside an object, whose bytes so far are kept. */
+    boolean inObject() {
+        return framer.inObject();
     }
 
-    private static boolean isWhiteSpace(byte[] bytes, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (!isWhiteSpace(bytes[i])) {
-                return false;
-            }
-        }
-        return true;
+    /** The capacity of the buffer kept for an unfinished object (0 when none). */
+    int bufferCapacity() {
+        return framer.bufferCapacity();
     }
 
-    /** The stream ended. Throws if it ended inside an object (or a top-level non-object). */
+    /** Lets go of what is kept: the connection is closed, though a timer may still hold it a while. */
+    void release() {
+        failed = true;
+        framer.release();
+    }
+
+    /** The stream ended. Throws if it ended inside an object. */
     void endOfInput(Sink sink) throws ProtocolException {
         if (failed) {
             return;
         }
-        feeder.endOfInput();
         try {
-            drain(sink);
+            framer.endOfInput();
+        } catch (ProtocolException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    /**
+     * A parser positioned before the object's first token. Read errors from it with
+     * {@link #notJson}.
+     */
+    static JsonParser parser(JsonBytes object) {
+        try {
+            return FACTORY.createParser(object.array(), object.from(), object.length());
         } catch (IOException e) {
-            failed = true;
-            if (current != null) {
-                throw new ProtocolException("the stream ended inside a message");
-            }
-            throw new ProtocolException("not JSON: " + firstLine(e.getMessage()));
-        }
-        if (current != null) {
-            failed = true;
-            throw new ProtocolException("the stream ended inside a message");
+            throw new IllegalStateException("cannot create a JSON parser", e); // over memory: never
         }
     }
 
-    private void drain(Sink sink) throws IOException {
-        JsonToken token;
-        while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-            if (current == null) {
-                if (token != JsonToken.START_OBJECT) {
-                    throw new ProtocolException("expected a JSON object, got " + describe(token));
-                }
-                // The non-blocking parser reports a '{' token at the offset just after it.
-                objectStart = parser.currentTokenLocation().getByteOffset() - 1;
-                current = new TokenBuffer(parser);
-            }
-            current.copyCurrentEvent(parser);
-            if (token == JsonToken.END_OBJECT && parser.getParsingContext().inRoot()) {
-                long end = parser.currentLocation().getByteOffset();
-                long size = end - objectStart; // through the closing brace
-                if (size > maxObjectBytes) {
-                    throw tooLarge(Long.toString(size));
-                }
-                objectStart = end;
-                TokenBuffer done = current;
-                current = null;
-                // No tree here: the reader of the tokens decides (a plain chat message needs none).
-                sink.accept(done);
-            }
-        }
-    }
-
-    /** The object {@code tokens} hold, as a tree. */
-    static ObjectNode tree(TokenBuffer tokens) {
-        try (JsonParser p = tokens.asParser()) {
+    /** The object as a tree. */
+    static ObjectNode tree(JsonBytes object) throws ProtocolException {
+        try (JsonParser p = parser(object)) {
             JsonNode tree = MAPPER.readTree(p);
-            return (ObjectNode) tree;
+            if (!(tree instanceof ObjectNode node) || p.nextToken() != null) {
+                throw new IllegalStateException("the framer handed over something other than one object");
+            }
+            return node;
         } catch (IOException e) {
-            // The tokens came from a parser that accepted them as one object.
-            throw new IllegalStateException("buffered tokens are not one object", e);
+            throw notJson(e);
         }
     }
 
-    private ProtocolException tooLarge(String size) {
-        return new ProtocolException("message of " + size + " bytes exceeds the limit of " + maxObjectBytes);
+    /** What a parser's failure on an object says to the peer that sent it. */
+    static ProtocolException notJson(IOException e) {
+        if (e instanceof StreamConstraintsException) {
+            return new ProtocolException(e.getMessage().contains("nesting")
+                    ? "message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels"
+                    : "a number in the message exceeds the limit of " + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
+        }
+        String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (reason != null && reason.startsWith(DUPLICATE) && reason.endsWith("'")) {
+            return new ProtocolException("duplicate key "
+                    + Names.quote(reason.substring(DUPLICATE.length(), reason.length() - 1)));
+        }
+        return new ProtocolException("not JSON: " + firstLine(reason));
     }
 
-    private static String describe(JsonToken token) {
-        return switch (token) {
-            case START_ARRAY -> "an array";
-            case VALUE_STRING -> "a string";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-            case VALUE_NULL -> "null";
-            default -> token.asString() == null ? token.name() : token.asString();
-        };
-    }
+    /** How Jackson's duplicate detection begins its message, before the key's name. */
+    private static final String DUPLICATE = "Duplicate field '";
 
     private static String firstLine(String s) {
         if (s == null) {

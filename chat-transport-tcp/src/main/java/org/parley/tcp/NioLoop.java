@@ -14,13 +14,18 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import jdk.net.ExtendedSocketOptions;
+import org.parley.core.ChatLimits;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * One selector thread multiplexing every connection of its owner, as {@code select()} does:
  * accepts, reads into the connections' decoders, writes their queues. It never blocks on a
  * socket and never runs user callbacks; other threads hand it work with {@link #execute}.
+ *
+ * <p>Deadlines (an object that must be complete in time, a handler's own deadline, the grace
+ * time of a closing connection) wait in one queue ordered by time, which the loop looks at
+ * once per round and sleeps on ({@code select} with a timeout): no round visits every
+ * connection. Every socket has TCP keep-alive on, so the kernel cuts a peer that stopped
+ * answering, however quiet the connection is meant to be.
  *
  * <p>Thread safety: {@link #execute}, {@link #bind}, {@link #connect} and {@link #close()} may
  * be called from any thread; everything else runs on the selector thread.
@@ -47,6 +58,36 @@ final class NioLoop implements AutoCloseable {
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
     static final int STAGE_BYTES = 64 * 1024;
+    /** How often each kind of line about a peer's misdeeds is logged at most. */
+    static final long LOG_INTERVAL_SECONDS = 10;
+
+    /**
+     * What a loop enforces on each of its connections.
+     *
+     * @param maxFrameBytes      the largest JSON object, in bytes
+     * @param maxOutboundBytes   bytes waiting to be written to one connection before it is cut
+     * @param objectTimeout      how long an object may take from its first byte to its last
+     * @param keepAliveIdle      silence after which TCP keep-alive probes the peer
+     * @param keepAliveInterval  time between two probes
+     * @param keepAliveProbes    unanswered probes after which the kernel drops the connection
+     */
+    record Settings(int maxFrameBytes, long maxOutboundBytes, Duration objectTimeout, Duration keepAliveIdle,
+            Duration keepAliveInterval, int keepAliveProbes) {
+        /** What clients use: the defaults of {@link TopicServerOptions}. */
+        static Settings clientDefaults() {
+            return new Settings(ChatLimits.DEFAULT_MAX_FRAME_BYTES, TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES,
+                    TopicServerOptions.DEFAULT_OBJECT_TIMEOUT, TopicServerOptions.DEFAULT_KEEP_ALIVE_IDLE,
+                    TopicServerOptions.DEFAULT_KEEP_ALIVE_INTERVAL, TopicServerOptions.DEFAULT_KEEP_ALIVE_PROBES);
+        }
+    }
+
+    /** A connection's earliest deadline, as queued; ordered by time (System.nanoTime()). */
+    private record Timer(long due, Connection connection) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer other) {
+            return Long.signum(due - other.due); // differences, not values: nanoTime may wrap
+        }
+    }
 
     private final Selector selector;
     private final Thread thread;
@@ -55,7 +96,8 @@ final class NioLoop implements AutoCloseable {
     private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
     final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
-    private final Set<Connection> lingering = new HashSet<>();                  // selector thread only
+    /** At most a few entries per connection: see {@link #arm}. Selector thread only. */
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
     /**
      * Where a connection's queued bytes are copied for one write; selector thread only. Direct,
@@ -68,15 +110,19 @@ final class NioLoop implements AutoCloseable {
     private final List<SelectionKey> pausedAccepts = new ArrayList<>();
     private long acceptResumeNanos;                                            // selector thread only
     private long acceptFailures;                                               // selector thread only
-    private final int maxFrameBytes;
-    private final long maxOutboundBytes;
+    private final Settings settings;
+    private final long objectTimeoutNanos;
     private volatile boolean running = true;
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
+    // Lines a peer can cause at will, each kind at most once per interval (safe from any thread).
+    final LogThrottle badInputLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle failureLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
-    NioLoop(String threadName, int maxFrameBytes, long maxOutboundBytes) throws IOException {
+    NioLoop(String threadName, Settings settings) throws IOException {
         this.selector = Selector.open();
-        this.maxFrameBytes = maxFrameBytes;
-        this.maxOutboundBytes = maxOutboundBytes;
+        this.settings = settings;
+        this.objectTimeoutNanos = settings.objectTimeout().toNanos();
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
@@ -160,9 +206,8 @@ final class NioLoop implements AutoCloseable {
         Connection connection;
         try {
             channel.socket().connect(address, (int) timeout.toMillis());
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            connection = new Connection(this, channel, handler, maxFrameBytes, maxOutboundBytes);
+            configure(channel);
+            connection = new Connection(this, channel, handler, settings.maxFrameBytes(), settings.maxOutboundBytes());
         } catch (IOException e) {
             channel.close();
             throw e;
@@ -198,8 +243,18 @@ final class NioLoop implements AutoCloseable {
         toFlush.clear();
     }
 
-    void lingering(Connection c) {
-        lingering.add(c);
+    /**
+     * Makes sure {@code c}'s deadlines are looked at by {@code due} (System.nanoTime()). A
+     * connection has one entry for its earliest deadline; a later deadline waits for that
+     * entry to come due, which queues the next one ({@link #runTimers}), so a connection whose
+     * objects keep beginning and ending adds nothing per object.
+     */
+    void arm(Connection c, long due) {
+        if (!c.timerQueued || due - c.timerDue < 0) {
+            timers.add(new Timer(due, c));
+            c.timerQueued = true;
+            c.timerDue = due;
+        }
     }
 
     /** Closes {@code c} now and tells its handler, once. Selector thread only. */
@@ -209,7 +264,7 @@ final class NioLoop implements AutoCloseable {
         }
         c.closed = true;
         connections.remove(c);
-        lingering.remove(c);
+        c.release();
         if (c.key != null) {
             c.key.cancel();
         }
@@ -239,7 +294,7 @@ final class NioLoop implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                selector.select(!pausedAccepts.isEmpty() ? ACCEPT_PAUSE_MILLIS : lingering.isEmpty() ? 0 : 200);
+                select();
                 resumeAccepting();
                 wakeupRequested.set(false);
                 runTasks();
@@ -262,8 +317,8 @@ final class NioLoop implements AutoCloseable {
                         }
                     }
                 }
+                runTimers(); // first: what a deadline queues (an error) leaves in this round's writes
                 flushPending();
-                cutOverdue();
             }
         } catch (IOException | ClosedSelectorException e) {
             log.error("the selector loop {} failed", thread.getName(), e);
@@ -272,6 +327,22 @@ final class NioLoop implements AutoCloseable {
         } finally {
             shutdown();
         }
+    }
+
+    /** Waits for I/O, a task, or the earliest deadline (or the end of an accept pause). */
+    private void select() throws IOException {
+        long millis = pausedAccepts.isEmpty() ? 0 : ACCEPT_PAUSE_MILLIS; // 0: no limit
+        Timer next = timers.peek();
+        if (next != null) {
+            long left = next.due - System.nanoTime();
+            if (left <= 0) {
+                selector.selectNow();
+                return;
+            }
+            long untilDue = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999)); // rounded up: never early
+            millis = millis == 0 ? untilDue : Math.min(millis, untilDue);
+        }
+        selector.select(millis);
     }
 
     private void runTasks() {
@@ -308,10 +379,9 @@ final class NioLoop implements AutoCloseable {
             return;
         }
         try {
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Connection c = new Connection(this, channel,
-                    ((Supplier<Connection.Handler>) key.attachment()).get(), maxFrameBytes, maxOutboundBytes);
+            configure(channel);
+            Connection c = new Connection(this, channel, ((Supplier<Connection.Handler>) key.attachment()).get(),
+                    settings.maxFrameBytes(), settings.maxOutboundBytes());
             register(c);
         } catch (IOException e) {
             log.warn("cannot set up an accepted connection: {}", e.toString());
@@ -320,6 +390,27 @@ final class NioLoop implements AutoCloseable {
             } catch (IOException ignored) {
                 log.debug("close failed", ignored);
             }
+        }
+    }
+
+    /**
+     * Non-blocking, no delay, and TCP keep-alive: the peer's kernel answers the probes, so a
+     * live peer is never cut for being quiet and a vanished one is (the next read fails).
+     * Where the platform lets us, the probes start sooner than the kernel's default two hours.
+     */
+    private void configure(SocketChannel channel) throws IOException {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        Set<java.net.SocketOption<?>> supported = channel.supportedOptions();
+        if (supported.contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) settings.keepAliveIdle().toSeconds());
+        }
+        if (supported.contains(ExtendedSocketOptions.TCP_KEEPINTERVAL)) {
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) settings.keepAliveInterval().toSeconds());
+        }
+        if (supported.contains(ExtendedSocketOptions.TCP_KEEPCOUNT)) {
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, settings.keepAliveProbes());
         }
     }
 
@@ -338,7 +429,9 @@ final class NioLoop implements AutoCloseable {
                 c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
                 return;
             }
-            c.decoder().feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
+            JsonObjectDecoder decoder = c.decoder();
+            boolean wasInObject = decoder.inObject();
+            int objects = decoder.feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
                 int next = scanner.scan(bytes, from, end, max);
                 if (next >= 0 && !c.closing && !c.closed) {
                     TcpMessage m = scanner.message();
@@ -351,22 +444,43 @@ final class NioLoop implements AutoCloseable {
                     c.handler.onFrame(c, WireCodec.decode(object));
                 }
             });
+            if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
+                c.objectDeadlineSet = false;
+            } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
+                c.objectDeadline = System.nanoTime() + objectTimeoutNanos;
+                c.objectDeadlineSet = true;
+                arm(c, c.objectDeadline);
+            }
             c.handler.onReadComplete(c);
         } catch (RuntimeException e) {
             // A bug or a closed hub: this connection ends, the loop and the others go on.
-            log.error("closing {}: handling its input failed", c, e);
+            long held = failureLog.admit();
+            if (held >= 0) {
+                log.error("closing {}: handling its input failed ({} more like it not logged)", c, held, e);
+            }
             c.fail("internal error: " + e.getMessage());
         } catch (ProtocolException e) {
             if (n < 0) {
                 // The peer is gone; nobody to tell.
-                log.info("{} ended: {}", c, e.getMessage());
+                long held = badInputLog.admit();
+                if (held >= 0) {
+                    log.info("{} ended: {} ({} more like it not logged)", c, PeerText.excerpt(e.getMessage()), held);
+                }
                 close(c, null);
             } else {
-                log.warn("closing {}: {}", c, e.getMessage());
-                c.handler.onProtocolError(c, e.getMessage());
-                c.fail(e.getMessage());
+                refuse(c, e.getMessage());
             }
         }
+    }
+
+    /** Tells the peer what it did wrong, closes, and logs it (an excerpt, now and then). */
+    private void refuse(Connection c, String error) {
+        long held = badInputLog.admit();
+        if (held >= 0) {
+            log.warn("closing {}: {} ({} more like it not logged)", c, PeerText.excerpt(error), held);
+        }
+        c.handler.onProtocolError(c, error);
+        c.fail(error);
     }
 
     private void resumeAccepting() {
@@ -381,15 +495,54 @@ final class NioLoop implements AutoCloseable {
         pausedAccepts.clear();
     }
 
-    private void cutOverdue() {
-        if (lingering.isEmpty()) {
+    /** Handles the deadlines that have come, earliest first, and queues each connection's next. */
+    private void runTimers() {
+        long now = System.nanoTime();
+        Timer t;
+        while ((t = timers.peek()) != null && t.due - now <= 0) {
+            timers.poll();
+            Connection c = t.connection;
+            if (c.closed) {
+                continue;
+            }
+            if (c.timerQueued && c.timerDue == t.due) {
+                c.timerQueued = false; // its one entry; any other is older and harmless
+            }
+            expire(c, now);
+            if (!c.closed) {
+                long next = c.nextDeadline();
+                if (next != Connection.NO_DEADLINE) {
+                    arm(c, next);
+                }
+            }
+        }
+    }
+
+    /** What happens to {@code c} at {@code now}: whichever of its deadlines has passed. */
+    private void expire(Connection c, long now) {
+        if (c.closing) {
+            if (now - c.closeDeadline >= 0) {
+                long held = cutLog.admit();
+                if (held >= 0) {
+                    log.warn("closing {}: it did not take its last {} bytes in time ({} more like it not logged)",
+                            c, c.queuedBytes(), held);
+                }
+                close(c, null);
+            }
             return;
         }
-        long now = System.nanoTime();
-        for (Connection c : List.copyOf(lingering)) {
-            if (now - c.closeDeadline > 0) {
-                log.warn("closing {}: it did not take its last {} bytes in time", c, c.queuedBytes());
-                close(c, null);
+        if (c.objectDeadlineSet && now - c.objectDeadline >= 0) {
+            c.objectDeadlineSet = false;
+            refuse(c, "message not complete within " + settings.objectTimeout().toMillis() + " ms");
+            return;
+        }
+        if (c.handlerDeadlineSet && now - c.handlerDeadline >= 0) {
+            c.handlerDeadlineSet = false;
+            try {
+                c.handler.onDeadline(c);
+            } catch (RuntimeException e) {
+                log.error("handler of {} failed on its deadline", c, e);
+                c.fail("internal error: " + e.getMessage());
             }
         }
     }
@@ -419,5 +572,6 @@ final class NioLoop implements AutoCloseable {
         }
         running = false;
         tasks.clear();
+        timers.clear();
     }
 }

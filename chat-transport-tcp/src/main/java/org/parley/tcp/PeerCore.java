@@ -70,9 +70,13 @@ final class PeerCore implements Connection.Handler {
         }
     }
 
-    /** A selector loop for clients (one's own or a group's), with the default limits. */
+    /**
+     * A selector loop for clients (one's own or a group's), with the defaults of a server's
+     * limits: a hostile server meets the same bounds as a hostile client (the frame limit on
+     * an unfinished object, its deadline, keep-alive).
+     */
     static NioLoop clientLoop(String threadName) throws IOException {
-        return new NioLoop(threadName, ChatLimits.DEFAULT_MAX_FRAME_BYTES, TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES);
+        return new NioLoop(threadName, NioLoop.Settings.clientDefaults());
     }
 
     int peerCount() {

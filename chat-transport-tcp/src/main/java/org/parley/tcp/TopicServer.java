@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +19,8 @@ import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * connection registered for its topic, and only if its sender registered for it; otherwise
  * it is discarded and counted ({@link #discarded()}). {@code source} is rewritten to the
  * address observed on the sender's connection. A protocol violation gets
- * {@code {"error":...}} and that connection is closed; nobody else is affected.
+ * {@code {"error":...}} and that connection is closed; nobody else is affected. So does a
+ * connection that does not register in time, one that takes too long over an object, and one
+ * past the limit of connections (in all, or from its address): see {@link TopicServerOptions}.
  *
  * <p>Thread safety: safe from any thread. The server runs one thread,
  * {@code parley-tcp-selector-<port>}, which serves every connection and never runs user code.
@@ -59,6 +64,13 @@ public final class TopicServer implements ChatServer {
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
     private final Map<String, Members> byTopic = new HashMap<>();
+    // Connections open now per remote IP address; selector thread only.
+    private final Map<String, Integer> perAddress = new HashMap<>();
+    // Lines a peer can cause at will, each kind at most once per interval.
+    private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle peerErrorLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     // Every message of the hub, handed to the selector thread, which picks the recipients.
     private final Subscription hubSubscription;
 
@@ -68,8 +80,7 @@ public final class TopicServer implements ChatServer {
         this.ownsHub = ownsHub;
         InetSocketAddress wanted = options.bindAddress() == null
                 ? new InetSocketAddress(options.port()) : new InetSocketAddress(options.bindAddress(), options.port());
-        this.loop = new NioLoop("parley-tcp-selector-" + options.port(),
-                options.limits().maxFrameBytes(), options.maxOutboundBytes());
+        this.loop = new NioLoop("parley-tcp-selector-" + options.port(), options.loopSettings());
         try {
             loop.start();
             this.address = loop.bind(wanted, () -> handler);
@@ -169,6 +180,7 @@ public final class TopicServer implements ChatServer {
     private static final class Client {
         Set<String> topics = Set.of();
         String derivedUser;
+        boolean registered;
         boolean warnedDiscard;
     }
 
@@ -178,12 +190,22 @@ public final class TopicServer implements ChatServer {
             Client client = new Client();
             client.derivedUser = userFor(c.remote());
             c.attachment = client;
+            int fromAddress = perAddress.merge(c.remote().ip(), 1, Integer::sum);
             if (connectionCount.incrementAndGet() > options.maxConnections()) {
-                log.warn("refusing {}: {} connections already", c, options.maxConnections());
-                c.fail("the server is full: " + options.maxConnections() + " connections");
+                refuse(c, "the server is full: " + options.maxConnections() + " connections");
+            } else if (fromAddress > options.maxConnectionsPerAddress()) {
+                refuse(c, "connection " + fromAddress + " from " + c.remote().ip() + " exceeds the limit of "
+                        + options.maxConnectionsPerAddress() + " per address");
             } else {
+                c.deadline(options.registrationTimeout().toNanos());
                 log.debug("{} connected", c);
             }
+        }
+
+        @Override
+        public void onDeadline(Connection c) {
+            // Set at open, cleared by the first registration: this one never registered.
+            refuse(c, "no registration within " + options.registrationTimeout().toMillis() + " ms");
         }
 
         @Override
@@ -195,12 +217,13 @@ public final class TopicServer implements ChatServer {
                 TcpMessage m = chat.message();
                 if (!client.topics.contains(m.topic())) {
                     long n = discarded.incrementAndGet();
-                    if (!client.warnedDiscard) {
+                    long held;
+                    if (!client.warnedDiscard && (held = discardLog.admit()) >= 0) {
                         client.warnedDiscard = true;
-                        log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all)",
-                                c.remote(), Names.quote(m.topic()), n);
+                        log.warn("discarded a message of {} to topic {}: not registered for it ({} discarded in all;"
+                                + " {} more like it not logged)", c.remote(), PeerText.excerpt(m.topic()), n, held);
                     } else {
-                        log.debug("discarded a message of {} to topic {}", c.remote(), Names.quote(m.topic()));
+                        log.debug("discarded a message of {} to topic {}", c.remote(), PeerText.excerpt(m.topic()));
                     }
                     return;
                 }
@@ -209,7 +232,10 @@ public final class TopicServer implements ChatServer {
                 hub.post(m.topic(), user, m.text(), null, c);
                 forwarded.incrementAndGet();
             } else if (frame instanceof WireCodec.Error e) {
-                log.info("{} reported an error: {}", c, e.error());
+                long held = peerErrorLog.admit();
+                if (held >= 0) {
+                    log.info("{} reported an error: {} ({} more like it not logged)", c, PeerText.excerpt(e.error()), held);
+                }
             }
         }
 
@@ -218,14 +244,27 @@ public final class TopicServer implements ChatServer {
             Client client = (Client) c.attachment;
             if (client != null) {
                 connectionCount.decrementAndGet();
+                perAddress.computeIfPresent(c.remote().ip(), (ip, n) -> n > 1 ? n - 1 : null);
                 unregister(c, client.topics);
             }
-            if (cause != null) {
-                log.info("{} ended: {}", c, cause.getMessage());
-            } else {
+            if (cause == null) {
                 log.debug("{} left", c);
+                return;
+            }
+            long held = endLog.admit();
+            if (held >= 0) {
+                log.info("{} ended: {} ({} more like it not logged)", c, PeerText.excerpt(cause.getMessage()), held);
             }
         }
+    }
+
+    /** Tells a connection why it is not served, and closes it; logs that now and then. */
+    private void refuse(Connection c, String why) {
+        long held = refusedLog.admit();
+        if (held >= 0) {
+            log.warn("refusing {}: {} ({} more like it not logged)", c, why, held);
+        }
+        c.fail(why);
     }
 
     private void register(Connection c, Client client, List<String> topics) throws ProtocolException {
@@ -244,8 +283,12 @@ public final class TopicServer implements ChatServer {
             byTopic.computeIfAbsent(topic, t -> new Members()).add(c);
         }
         client.topics = next;
+        if (!client.registered) {
+            client.registered = true;
+            c.clearDeadline();
+        }
         registrations.incrementAndGet();
-        log.debug("{} registered for {}", c, next);
+        log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
     }
 
     private void unregister(Connection c, Set<String> topics) {

@@ -1,6 +1,7 @@
 package org.parley.tcp;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Objects;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatLimits;
@@ -11,6 +12,15 @@ import org.parley.core.ChatLimits;
  * <pre>{@code
  * TopicServerOptions options = TopicServerOptions.builder().port(7777).build();
  * }</pre>
+ *
+ * <p>What a connection may hold, and for how long: at most one unfinished object of at most
+ * the frame limit (raw bytes, nothing more), for at most {@link #objectTimeout()}; a
+ * registration within {@link #registrationTimeout()} of connecting; at most
+ * {@link #maxConnectionsPerAddress()} connections from one IP address. A peer that crosses a
+ * limit gets {@code {"error":"..."}} naming it, and is closed. A registered client that only
+ * listens is never cut for being quiet: it is TCP keep-alive ({@link #keepAliveIdle()}), which
+ * the peer's kernel answers, that finds a peer gone without a word, and nothing new goes on the
+ * wire.
  *
  * <p>Thread safety: immutable.
  */
@@ -25,6 +35,32 @@ public final class TopicServerOptions {
      * the process's file descriptor limit usually binds first.
      */
     public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
+    /**
+     * Connections served at once from one IP address; one more gets an error and is closed. A
+     * host running many clients (a load test, a gateway) needs this raised.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+    /** How long a new connection has to send its registration; then it gets an error and is closed. */
+    public static final Duration DEFAULT_REGISTRATION_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a JSON object may take from its first byte to its last; then the connection gets
+     * an error and is closed. A client writes an object at once, so this only cuts a peer that
+     * trickles one (a slowloris) to hold a connection and its buffer.
+     */
+    public static final Duration DEFAULT_OBJECT_TIMEOUT = Duration.ofSeconds(30);
+    /** Silence on a connection after which TCP keep-alive probes the peer. */
+    public static final Duration DEFAULT_KEEP_ALIVE_IDLE = Duration.ofSeconds(60);
+    /** Time between two keep-alive probes. */
+    public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * Unanswered keep-alive probes after which the kernel drops the connection: a peer gone
+     * without a word is cut after about 60 + 3 x 10 = 90 s of silence by default.
+     */
+    public static final int DEFAULT_KEEP_ALIVE_PROBES = 3;
+    /** The largest keep-alive time the kernel takes (Linux: 32,767 s). */
+    static final long MAX_KEEP_ALIVE_SECONDS = 32_767;
+    /** The most keep-alive probes the kernel takes (Linux: 127). */
+    static final int MAX_KEEP_ALIVE_PROBES = 127;
 
     private final InetAddress bindAddress;
     private final int port;
@@ -33,6 +69,12 @@ public final class TopicServerOptions {
     private final long maxOutboundBytes;
     private final int maxTopics;
     private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final Duration registrationTimeout;
+    private final Duration objectTimeout;
+    private final Duration keepAliveIdle;
+    private final Duration keepAliveInterval;
+    private final int keepAliveProbes;
 
     private TopicServerOptions(Builder b, ChatLimits limits) {
         this.bindAddress = b.bindAddress;
@@ -42,6 +84,12 @@ public final class TopicServerOptions {
         this.maxOutboundBytes = b.maxOutboundBytes;
         this.maxTopics = b.maxTopics;
         this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.registrationTimeout = b.registrationTimeout;
+        this.objectTimeout = b.objectTimeout;
+        this.keepAliveIdle = b.keepAliveIdle;
+        this.keepAliveInterval = b.keepAliveInterval;
+        this.keepAliveProbes = b.keepAliveProbes;
     }
 
     public static Builder builder() {
@@ -80,6 +128,42 @@ public final class TopicServerOptions {
         return maxConnections;
     }
 
+    /** Connections served at once from one IP address ({@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}). */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /** How long a connection has to register ({@link #DEFAULT_REGISTRATION_TIMEOUT}). */
+    public Duration registrationTimeout() {
+        return registrationTimeout;
+    }
+
+    /** How long one object may take from its first byte to its last ({@link #DEFAULT_OBJECT_TIMEOUT}). */
+    public Duration objectTimeout() {
+        return objectTimeout;
+    }
+
+    /** Silence after which TCP keep-alive probes the peer ({@link #DEFAULT_KEEP_ALIVE_IDLE}). */
+    public Duration keepAliveIdle() {
+        return keepAliveIdle;
+    }
+
+    /** Time between keep-alive probes ({@link #DEFAULT_KEEP_ALIVE_INTERVAL}). */
+    public Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
+    /** Unanswered probes after which the peer is dropped ({@link #DEFAULT_KEEP_ALIVE_PROBES}). */
+    public int keepAliveProbes() {
+        return keepAliveProbes;
+    }
+
+    /** What the server's selector loop enforces on each connection. */
+    NioLoop.Settings loopSettings() {
+        return new NioLoop.Settings(limits.maxFrameBytes(), maxOutboundBytes, objectTimeout, keepAliveIdle,
+                keepAliveInterval, keepAliveProbes);
+    }
+
     /**
      * Builds {@link TopicServerOptions}; {@link #build()} checks the values.
      *
@@ -93,6 +177,12 @@ public final class TopicServerOptions {
         private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
         private int maxTopics = DEFAULT_MAX_TOPICS;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private Duration registrationTimeout = DEFAULT_REGISTRATION_TIMEOUT;
+        private Duration objectTimeout = DEFAULT_OBJECT_TIMEOUT;
+        private Duration keepAliveIdle = DEFAULT_KEEP_ALIVE_IDLE;
+        private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+        private int keepAliveProbes = DEFAULT_KEEP_ALIVE_PROBES;
 
         private Builder() {
         }
@@ -135,6 +225,48 @@ public final class TopicServerOptions {
             return this;
         }
 
+        /**
+         * Connections served at once from one IP address; the one more gets
+         * {@code {"error":"connection 257 from 10.0.0.7 exceeds the limit of 256 per address"}}
+         * and is closed.
+         */
+        public Builder maxConnectionsPerAddress(int connections) {
+            this.maxConnectionsPerAddress = connections;
+            return this;
+        }
+
+        /**
+         * How long a new connection has to send its registration (its first object, in
+         * practice); then it gets {@code {"error":"no registration within 10000 ms"}} and is
+         * closed. A client that registered is never cut for being quiet afterwards.
+         */
+        public Builder registrationTimeout(Duration timeout) {
+            this.registrationTimeout = Objects.requireNonNull(timeout, "registrationTimeout");
+            return this;
+        }
+
+        /**
+         * How long one JSON object may take from its first byte to its last; then the
+         * connection gets {@code {"error":"message not complete within 30000 ms"}} and is closed.
+         */
+        public Builder objectTimeout(Duration timeout) {
+            this.objectTimeout = Objects.requireNonNull(timeout, "objectTimeout");
+            return this;
+        }
+
+        /**
+         * TCP keep-alive on every connection: after {@code idle} of silence the kernel probes
+         * the peer every {@code interval}, and drops the connection after {@code probes}
+         * unanswered probes. Whole seconds; where the platform does not let them be set, the
+         * kernel's own keep-alive times apply.
+         */
+        public Builder keepAlive(Duration idle, Duration interval, int probes) {
+            this.keepAliveIdle = Objects.requireNonNull(idle, "idle");
+            this.keepAliveInterval = Objects.requireNonNull(interval, "interval");
+            this.keepAliveProbes = probes;
+            return this;
+        }
+
         public TopicServerOptions build() {
             ChatLimits.checkPort("port", port, 0);
             if (hub != null && limits != null) {
@@ -155,7 +287,33 @@ public final class TopicServerOptions {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
             }
+            if (maxConnectionsPerAddress < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerAddress < 1: " + maxConnectionsPerAddress);
+            }
+            checkTimeout("registrationTimeout", registrationTimeout);
+            checkTimeout("objectTimeout", objectTimeout);
+            checkKeepAlive("keepAlive idle", keepAliveIdle);
+            checkKeepAlive("keepAlive interval", keepAliveInterval);
+            if (keepAliveProbes < 1 || keepAliveProbes > MAX_KEEP_ALIVE_PROBES) {
+                throw new IllegalArgumentException("keepAlive probes " + keepAliveProbes + " is outside 1.."
+                        + MAX_KEEP_ALIVE_PROBES);
+            }
             return new TopicServerOptions(this, effective);
+        }
+
+        /** At least a millisecond, the loop's resolution. */
+        private static void checkTimeout(String name, Duration timeout) {
+            if (timeout.toMillis() < 1) {
+                throw new IllegalArgumentException(name + " " + timeout + " is under the minimum of 1 ms");
+            }
+        }
+
+        /** Whole seconds the kernel takes. */
+        private static void checkKeepAlive(String name, Duration time) {
+            if (time.getNano() != 0 || time.getSeconds() < 1 || time.getSeconds() > MAX_KEEP_ALIVE_SECONDS) {
+                throw new IllegalArgumentException(name + " " + time + " is not a whole number of seconds in 1.."
+                        + MAX_KEEP_ALIVE_SECONDS);
+            }
         }
     }
 }

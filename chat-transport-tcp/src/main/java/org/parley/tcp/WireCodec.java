@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -50,18 +49,19 @@ final class WireCodec {
     }
 
     /**
-     * Reads one object from its tokens. A chat message of the plain shape (the fields of the
-     * protocol, each once, of the right types) is read straight from the tokens; anything else
-     * is turned into a tree and read by {@link #decode(ObjectNode)}, which names what is wrong.
+     * Reads one whole object from its bytes. A chat message of the plain shape (the fields of
+     * the protocol, each once, of the right types) is read straight from Jackson's tokens;
+     * anything else is turned into a tree and read by {@link #decode(ObjectNode)}, which names
+     * what is wrong. Bytes that are not JSON, or repeat a key, are refused either way.
      */
-    static Frame decode(TokenBuffer tokens) throws ProtocolException {
+    static Frame decode(JsonBytes object) throws ProtocolException {
         Chat plain;
-        try (JsonParser p = tokens.asParser()) {
+        try (JsonParser p = JsonObjectDecoder.parser(object)) {
             plain = plainChat(p);
         } catch (IOException e) {
-            throw new IllegalStateException("buffered tokens are unreadable", e); // they were parsed once already
+            throw JsonObjectDecoder.notJson(e);
         }
-        return plain != null ? plain : decode(JsonObjectDecoder.tree(tokens));
+        return plain != null ? plain : decode(JsonObjectDecoder.tree(object));
     }
 
     /**

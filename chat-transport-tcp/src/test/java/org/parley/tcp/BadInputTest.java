@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -51,7 +52,52 @@ class BadInputTest {
                         + ",\"message\":{\"topic\":\"ALL\",\"text\":\"everyone\"}}"), "channel ALL is read-only"),
                 Arguments.of("a bad user name", utf8("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"x\",\"user\":\"a b\"}}"),
                         "user name \"a b\" breaks the rule"),
-                Arguments.of("an unknown object", utf8("{\"hello\":\"world\"}"), "neither a chat message"));
+                Arguments.of("an unknown object", utf8("{\"hello\":\"world\"}"), "neither a chat message"),
+                Arguments.of("an overlong slash (C0 AF)", withBytes("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"a",
+                        new byte[] {(byte) 0xC0, (byte) 0xAF}, "b\"}}"), "message is not valid UTF-8: an overlong form at byte 72"),
+                Arguments.of("an overlong slash (E0 80 AF)", withBytes("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"a",
+                        new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, "b\"}}"), "message is not valid UTF-8: an overlong form"),
+                Arguments.of("a repeated key", utf8("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"x\"}," + src + "}"),
+                        "duplicate key \"source\""),
+                Arguments.of("a repeated key in a message of the plain shape", utf8("{" + src
+                        + ",\"message\":{\"topic\":\"dev\",\"text\":\"x\",\"user\":\"u\",\"user\":\"v\"}}"), "duplicate key \"user\""),
+                Arguments.of("a repeated list of topics", utf8("{" + src + ",\"topics\":[\"dev\"],\"topics\":[\"ops\"]}"),
+                        "duplicate key \"topics\""));
+    }
+
+    /** {@code before}, the raw bytes, {@code after}. */
+    private static byte[] withBytes(String before, byte[] raw, String after) {
+        byte[] a = utf8(before);
+        byte[] c = utf8(after);
+        byte[] all = java.util.Arrays.copyOf(a, a.length + raw.length + c.length);
+        System.arraycopy(raw, 0, all, a.length, raw.length);
+        System.arraycopy(c, 0, all, a.length + raw.length, c.length);
+        return all;
+    }
+
+    @Test
+    void overlongCharacterCutBetweenTwoReadsIsRefusedAndOthersChatOn() throws Exception {
+        try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port());
+             RawClient bad = new RawClient(server.port())) {
+            long before = server.registrations();
+            a.register("dev");
+            b.register("dev");
+            bad.register("dev");
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.registrations() >= before + 3);
+            bad.write(withBytes(RawClient.chat("dev", "a").replace("a\"}}", "a"), new byte[] {(byte) 0xE0}, ""));
+            a.say("dev", "between"); // a round trip: the server has read the first part on its own
+            assertEquals("dev:between", b.next());
+            bad.write(withBytes("", new byte[] {(byte) 0x80, (byte) 0xAF}, "b\"}}\n"));
+            JsonNode error = bad.json();
+            while (!error.has("error")) {
+                error = bad.json();
+            }
+            assertTrue(error.get("error").textValue().startsWith("message is not valid UTF-8: an overlong form"),
+                    error.toString());
+            assertTrue(bad.closedByServer());
+            b.say("dev", "after");
+            assertEquals("dev:after", a.next());
+        }
     }
 
     @ParameterizedTest(name = "{0} gets an error and a close, others go on")

@@ -150,6 +150,37 @@ class JsonObjectDecoderTest {
     }
 
     @Test
+    void overlongFormsAreRefusedWhereverTheReadsAreCut() {
+        byte[][] forms = {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}};
+        for (byte[] form : forms) {
+            byte[] bytes = new byte[9 + form.length];
+            System.arraycopy("{\"t\":\"a".getBytes(StandardCharsets.UTF_8), 0, bytes, 0, 7);
+            System.arraycopy(form, 0, bytes, 7, form.length);
+            bytes[7 + form.length] = '"';
+            bytes[8 + form.length] = '}';
+            for (int cut = 0; cut <= bytes.length; cut++) {
+                JsonObjectDecoder d = new JsonObjectDecoder(LIMIT);
+                List<ObjectNode> out = new ArrayList<>();
+                int at = cut;
+                ProtocolException e = assertThrows(ProtocolException.class, () -> {
+                    d.feed(bytes, 0, at, t -> out.add(JsonObjectDecoder.tree(t)));
+                    d.feed(bytes, at, bytes.length - at, t -> out.add(JsonObjectDecoder.tree(t)));
+                }, "cut at " + cut);
+                assertEquals("message is not valid UTF-8: an overlong form at byte 7", e.getMessage());
+                assertEquals(0, out.size());
+            }
+        }
+    }
+
+    @Test
+    void repeatedKeysAreRefusedAtAnyDepth() {
+        assertEquals("duplicate key \"n\"",
+                assertThrows(ProtocolException.class, () -> feed("{\"n\":1,\"n\":2}")).getMessage());
+        assertEquals("duplicate key \"ip\"", assertThrows(ProtocolException.class,
+                () -> new JsonObjectDecoderTest().feed("{\"a\":[{\"ip\":\"1\",\"ip\":\"2\"}]}")).getMessage());
+    }
+
+    @Test
     void deepNestingIsRejected() {
         ProtocolException e = assertThrows(ProtocolException.class, () -> feed("{\"a\":" + "[".repeat(100)));
         assertTrue(e.getMessage().contains("nests deeper"), e.getMessage());

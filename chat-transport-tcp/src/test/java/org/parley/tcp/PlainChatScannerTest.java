@@ -179,6 +179,31 @@ class PlainChatScannerTest {
         assertEquals(-1, scanner.scan(cut, 0, cut.length, 65536), "a cached string needs its closing quote too");
     }
 
+    @Test
+    void aRepeatedKeyIsNeverTakenSoTheParserRefusesIt() {
+        String message = "\"message\":{\"topic\":\"bench\",\"text\":\"hello\"}";
+        String source = "\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"5555\"}";
+        String destination = "\"destination\":{\"ip\":\"::1\",\"port\":\"1\"}";
+        List<String> repeated = List.of(
+                "{" + source + "," + source + "," + message + "}",
+                "{" + source + "," + destination + "," + destination + "," + message + "}",
+                "{\"source\":{\"ip\":\"127.0.0.1\",\"ip\":\"127.0.0.2\",\"port\":\"5555\"}," + message + "}",
+                "{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"5555\",\"port\":\"5556\"}," + message + "}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"topic\":\"other\",\"text\":\"hello\"}}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"text\":\"hello\",\"text\":\"bye\"}}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"text\":\"hello\",\"user\":\"u\",\"user\":\"v\"}}",
+                "{" + source + "," + message + "," + message + "}");
+        PlainChatScanner scanner = new PlainChatScanner();
+        byte[] plain = PLAIN.getBytes(StandardCharsets.US_ASCII);
+        for (String object : repeated) {
+            assertTrue(scanner.scan(plain, 0, plain.length, 65536) > 0); // the cached parts are those of a good one
+            byte[] b = object.getBytes(StandardCharsets.US_ASCII);
+            assertEquals(-1, scanner.scan(b, 0, b.length, 65536), object);
+            List<Object> out = run(PLAIN + object + "\n" + PLAIN, List.of(), true, 65536);
+            assertTrue(out.get(1).toString().startsWith("error: duplicate key"), object + ": " + out);
+        }
+    }
+
     private static String encoded(String ip, int port, String destIp, int destPort, String topic, String text, String user) {
         return StandardCharsets.UTF_8.decode(WireCodec.encodeChat(new TcpAddress(ip, port),
                 destIp == null ? null : new TcpAddress(destIp, destPort), topic, text, user)).toString();

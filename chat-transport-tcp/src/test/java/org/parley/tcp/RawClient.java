@@ -23,9 +23,21 @@ final class RawClient implements AutoCloseable {
 
     /** With {@code receiveBuffer} > 0, a small kernel buffer (for a client that never reads). */
     RawClient(int port, int receiveBuffer) throws IOException {
+        this(port, receiveBuffer, null);
+    }
+
+    /** From {@code localIp} (another loopback address, {@code 127.0.0.2}, say). */
+    RawClient(int port, String localIp) throws IOException {
+        this(port, 0, localIp);
+    }
+
+    private RawClient(int port, int receiveBuffer, String localIp) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
+        }
+        if (localIp != null) {
+            socket.bind(new InetSocketAddress(localIp, 0));
         }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(5000);

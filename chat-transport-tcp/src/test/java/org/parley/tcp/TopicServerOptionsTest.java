@@ -1,0 +1,43 @@
+package org.parley.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class TopicServerOptionsTest {
+    private static String refused(TopicServerOptions.Builder builder) {
+        return assertThrows(IllegalArgumentException.class, builder::build).getMessage();
+    }
+
+    @Test
+    void defaultsAreThoseDocumented() {
+        TopicServerOptions o = TopicServerOptions.builder().build();
+        assertEquals(256, o.maxConnectionsPerAddress());
+        assertEquals(Duration.ofSeconds(10), o.registrationTimeout());
+        assertEquals(Duration.ofSeconds(30), o.objectTimeout());
+        assertEquals(Duration.ofSeconds(60), o.keepAliveIdle());
+        assertEquals(Duration.ofSeconds(10), o.keepAliveInterval());
+        assertEquals(3, o.keepAliveProbes());
+    }
+
+    @Test
+    void limitsOutsideTheirRangeAreRefusedByName() {
+        assertEquals("maxConnectionsPerAddress < 1: 0",
+                refused(TopicServerOptions.builder().maxConnectionsPerAddress(0)));
+        assertEquals("registrationTimeout PT0S is under the minimum of 1 ms",
+                refused(TopicServerOptions.builder().registrationTimeout(Duration.ZERO)));
+        assertEquals("objectTimeout PT-1S is under the minimum of 1 ms",
+                refused(TopicServerOptions.builder().objectTimeout(Duration.ofSeconds(-1))));
+        assertEquals("keepAlive idle PT0.5S is not a whole number of seconds in 1..32767",
+                refused(TopicServerOptions.builder().keepAlive(Duration.ofMillis(500), Duration.ofSeconds(1), 1)));
+        assertEquals("keepAlive interval PT9H6M8S is not a whole number of seconds in 1..32767",
+                refused(TopicServerOptions.builder().keepAlive(Duration.ofSeconds(1), Duration.ofSeconds(32_768), 1)));
+        assertEquals("keepAlive probes 0 is outside 1..127",
+                refused(TopicServerOptions.builder().keepAlive(Duration.ofSeconds(1), Duration.ofSeconds(1), 0)));
+        assertThrows(NullPointerException.class, () -> TopicServerOptions.builder().registrationTimeout(null));
+    }
+}
