@@ -44,8 +44,7 @@ public final class ChatHub implements AutoCloseable {
         this.options = options;
         // Random rather than a clock: two hubs started in the same millisecond still differ.
         this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes(),
-                channel -> registry.listenerCount(channel) > 0);
+        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes());
     }
 
     /** A hub with {@link HubOptions#defaults()}. */

@@ -13,8 +13,8 @@ public final class HubOptions {
     public static final int DEFAULT_LOG_CAPACITY = 1000;
     public static final int DEFAULT_MAX_CHANNELS = 1024;
     /**
-     * Estimated bytes of messages the log keeps in all ({@link MessageLog}): 128 MiB, well
-     * within the default heap of a machine with 1 GiB of memory or more.
+     * Estimated bytes of messages the log keeps in all ({@link MessageLog}): 128 MiB, a quarter
+     * of a JVM's default heap on a machine with 2 GiB of memory.
      */
     public static final long DEFAULT_MAX_LOG_BYTES = 128L * 1024 * 1024;
     /** The most messages one history request returns. */
@@ -49,14 +49,17 @@ public final class HubOptions {
     }
 
     /**
-     * Channels holding messages at once. A post to one more makes the log forget the channel
-     * posted to least recently that nobody listens to; it is refused only when all are listened to.
+     * Channels holding messages at once. A post to one more makes the log forget the oldest
+     * messages of all channels until one channel is empty, and that channel; it is never refused.
      */
     public int maxChannels() {
         return maxChannels;
     }
 
-    /** Estimated bytes of messages kept in all; past them the oldest of all channels are forgotten. */
+    /**
+     * Estimated bytes of messages (and channels) kept in all; past them the oldest messages of
+     * all channels are forgotten. At least four of the largest messages.
+     */
     public long maxLogBytes() {
         return maxLogBytes;
     }
@@ -117,8 +120,12 @@ public final class HubOptions {
             if (maxChannels < 1) {
                 throw new IllegalArgumentException("maxChannels < 1: " + maxChannels);
             }
-            if (maxLogBytes < 1) {
-                throw new IllegalArgumentException("maxLogBytes < 1: " + maxLogBytes);
+            // Room for a few of the largest messages, so a message acknowledged is not forgotten at once.
+            long least = 4 * (MessageLog.MESSAGE_OVERHEAD_BYTES + MessageLog.channelCost(MessageLog.FIRST_RING_CAPACITY)
+                    + 2L * (limits.maxTextBytes() + Names.MAX_USER_LENGTH + Names.MAX_CHANNEL_LENGTH));
+            if (maxLogBytes < least) {
+                throw new IllegalArgumentException("maxLogBytes " + maxLogBytes + " < " + least
+                        + ": four of the largest messages would not fit");
             }
             return new HubOptions(this);
         }

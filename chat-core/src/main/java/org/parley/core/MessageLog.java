@@ -3,76 +3,79 @@ package org.parley.core;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
- * The in-memory record of every message: one bounded ring per channel, and a bound on the
- * whole log's memory.
+ * The in-memory record of every message: one ring per channel, bounded in messages, and a
+ * bound on the whole log's memory.
  *
  * <p>Three bounds keep a peer from exhausting memory however it posts:
  * <ul>
  *   <li>each channel keeps its newest {@code capacityPerChannel} messages;</li>
- *   <li>all channels together keep at most {@code maxBytes} of messages, as estimated by
- *       {@link #cost}: past it, the oldest messages of all channels are forgotten first;</li>
+ *   <li>all channels together keep at most {@code maxBytes}, as estimated by {@link #cost}
+ *       and {@link #channelCost}: past it, the oldest messages of all channels are forgotten
+ *       first;</li>
  *   <li>at most {@code maxChannels} channels hold messages. A post to one more channel makes
- *       the log forget the channel posted to least recently among those nobody listens to
- *       ({@code inUse} says which are listened to), so the limit cannot be used up for ever;
- *       only when every channel is in use is the post refused.</li>
+ *       room the same way: the oldest messages of all channels are forgotten until one
+ *       channel is empty. A post is never refused for want of a channel.</li>
  * </ul>
- * A forgotten message is simply absent from history. A forgotten channel keeps its newest
- * {@code seq} (in a small table of names, itself bounded at {@value #TOMBSTONES_PER_CHANNEL}
- * times {@code maxChannels}), so a later post to it goes on from there: a subscriber never
- * sees a {@code seq} given twice in one epoch.
+ * A channel left empty is forgotten. A forgotten message is simply absent from history.
+ *
+ * <p>Numbering never repeats within the log's life, even for a channel forgotten and posted
+ * to again: each channel name hashes to one of {@value #FLOORS} floors, which remember the
+ * highest {@code seq} of the forgotten channels of that hash, and a channel made afresh
+ * counts on from its floor. A channel that is new, or forgotten, may so start above 1; its
+ * numbers stay consecutive from there, and a subscriber never sees a {@code seq} twice.
  *
  * <p>History of {@value Names#ALL} reads an index of the newest
  * {@value HubOptions#MAX_HISTORY_LIMIT} messages of all channels, so its cost does not grow
  * with the number of channels.
  *
  * <p>Thread safety: safe from any thread. Appends to one channel are serialised by that
- * channel's lock; reads take the same lock briefly and copy what they return. No thread
- * holds two channels' locks at once.
+ * channel's lock; reads take the same lock briefly and copy what they return. Forgetting
+ * messages of other channels, which a post may do, only ever tries their locks and passes
+ * over a channel that is busy, so a listener that posts from within
+ * {@link #append}'s callback cannot deadlock the log.
  */
 public final class MessageLog {
-    /** Forgotten channels whose newest {@code seq} is kept, per channel allowed. */
-    static final int TOMBSTONES_PER_CHANNEL = 64;
-    /** Bytes a message is counted for besides its strings: the record, the instant, the slots. */
+    /** Floors of forgotten channels' numbering: a power of two. */
+    static final int FLOORS = 1 << 14;
+    /** Bytes a message is counted for besides its strings: the record, the instant, the entry. */
     static final int MESSAGE_OVERHEAD_BYTES = 128;
+    /** Bytes a channel is counted for besides its ring's slots: its name, lock and map entry. */
+    static final int CHANNEL_OVERHEAD_BYTES = 512;
+    /** A channel's first ring; it doubles up to {@code capacityPerChannel} as the channel fills. */
+    static final int FIRST_RING_CAPACITY = 8;
     private static final int ALL_INDEX_SIZE = Integer.highestOneBit(HubOptions.MAX_HISTORY_LIMIT - 1) << 1;
 
     private final int capacityPerChannel;
     private final int maxChannels;
     private final long maxBytes;
-    private final Predicate<String> inUse;
     private final ConcurrentHashMap<String, ChannelLog> channels = new ConcurrentHashMap<>();
-    /** Forgotten channels and their newest seq, oldest first. Guarded by {@link #channels}. */
-    private final Map<String, Long> tombstones;
-    /** Arrival order across all channels, for the merged {@value Names#ALL} view and for trimming. */
+    /** The highest seq of the forgotten channels whose name hashes here. Guarded by {@link #channels}. */
+    private final long[] floors = new long[FLOORS];
+    /** Arrival order across all channels, for the merged {@value Names#ALL} view and for forgetting. */
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     /** The newest messages of all channels, at {@code arrival % ALL_INDEX_SIZE}. */
     private final AtomicReferenceArray<Entry> newest = new AtomicReferenceArray<>(ALL_INDEX_SIZE);
-    private final Object trimLock = new Object();
+    /** Held while forgetting, so one thread does it at a time; never while waiting for a channel. */
+    private final ReentrantLock forgetting = new ReentrantLock();
 
-    /** A log whose channels are never in use: {@code maxBytes} of {@link HubOptions#DEFAULT_MAX_LOG_BYTES}. */
-    public MessageLog(int capacityPerChannel, int maxChannels) {
-        this(capacityPerChannel, maxChannels, HubOptions.DEFAULT_MAX_LOG_BYTES, channel -> false);
+    /** A log with {@link HubOptions#DEFAULT_MAX_LOG_BYTES}. */
+    MessageLog(int capacityPerChannel, int maxChannels) {
+        this(capacityPerChannel, maxChannels, HubOptions.DEFAULT_MAX_LOG_BYTES);
     }
 
-    /**
-     * @param inUse whether a channel has listeners; such a channel is not forgotten to make
-     *              room for another. Called with no lock held but {@code channels}'.
-     */
-    public MessageLog(int capacityPerChannel, int maxChannels, long maxBytes, Predicate<String> inUse) {
+    MessageLog(int capacityPerChannel, int maxChannels, long maxBytes) {
         if (capacityPerChannel < 1) {
             throw new IllegalArgumentException("capacityPerChannel < 1: " + capacityPerChannel);
         }
@@ -85,14 +88,6 @@ public final class MessageLog {
         this.capacityPerChannel = capacityPerChannel;
         this.maxChannels = maxChannels;
         this.maxBytes = maxBytes;
-        this.inUse = inUse;
-        int maxTombstones = (int) Math.min(Integer.MAX_VALUE, (long) maxChannels * TOMBSTONES_PER_CHANNEL);
-        this.tombstones = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                return size() > maxTombstones;
-            }
-        };
     }
 
     /** The bytes a message is counted for: its text, author and channel as UTF-16, and {@value #MESSAGE_OVERHEAD_BYTES}. */
@@ -100,54 +95,71 @@ public final class MessageLog {
         return MESSAGE_OVERHEAD_BYTES + 2L * (m.text().length() + m.user().length() + m.channel().length());
     }
 
-    /** The names of the channels that have messages, sorted. */
-    public Set<String> channels() {
-        return Collections.unmodifiableSet(new TreeSet<>(channels.keySet()));
+    /** The bytes a channel with a ring of {@code capacity} slots is counted for, besides its messages. */
+    static long channelCost(int capacity) {
+        return CHANNEL_OVERHEAD_BYTES + 8L * capacity;
     }
 
-    /** The estimated bytes of the messages held now. */
+    /** The names of the channels that have messages, sorted. */
+    public Set<String> channels() {
+        TreeSet<String> names = new TreeSet<>();
+        channels.forEach((name, log) -> {
+            if (!log.retired) {
+                names.add(name);
+            }
+        });
+        return Collections.unmodifiableSet(names);
+    }
+
+    /** The estimated bytes of the messages and channels held now. */
     public long bytes() {
         return bytes.get();
     }
 
-    /** The newest sequence number given in {@code channel}, 0 if none. */
+    /** The newest sequence number given in {@code channel}, 0 if none (or, once forgotten, its floor). */
     public long lastSeq(String channel) {
-        ChannelLog log = channels.get(channel);
+        ChannelLog log = live(channel);
         if (log == null) {
             synchronized (channels) {
-                log = channels.get(channel);
-                if (log == null) {
-                    return tombstones.getOrDefault(channel, 0L);
-                }
+                return floors[floor(channel)];
             }
         }
-        synchronized (log) {
+        log.lock.lock();
+        try {
             return log.lastSeq;
+        } finally {
+            log.lock.unlock();
         }
     }
 
     /** Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}. */
     public HistoryPage after(String channel, long after, int limit) {
         requireLimit(limit);
-        ChannelLog log = channels.get(channel);
+        ChannelLog log = live(channel);
         if (log == null) {
             return new HistoryPage(channel, 0, lastSeq(channel), List.of());
         }
-        synchronized (log) {
+        log.lock.lock();
+        try {
             return new HistoryPage(channel, log.firstSeq(), log.lastSeq, log.after(after, limit));
+        } finally {
+            log.lock.unlock();
         }
     }
 
     /** The newest {@code count} messages of {@code channel}, oldest first. */
     public HistoryPage latest(String channel, int count) {
         requireLimit(count);
-        ChannelLog log = channels.get(channel);
+        ChannelLog log = live(channel);
         if (log == null) {
             return new HistoryPage(channel, 0, lastSeq(channel), List.of());
         }
-        synchronized (log) {
+        log.lock.lock();
+        try {
             return new HistoryPage(channel, log.firstSeq(), log.lastSeq,
                     log.after(Math.max(log.lastSeq - count, 0), count));
+        } finally {
+            log.lock.unlock();
         }
     }
 
@@ -162,24 +174,14 @@ public final class MessageLog {
         long last = arrivals.get();
         List<ChatMessage> messages = new ArrayList<>(wanted);
         for (long a = Math.max(1, last - wanted + 1); a <= last; a++) {
-            Entry e = newest.get((int) (a & (ALL_INDEX_SIZE - 1)));
-            // A slot written by a later arrival, or not yet by this one, is skipped; so is a
-            // message the log has forgotten since.
-            if (e != null && e.arrival == a && isHeld(e.message)) {
+            Entry e = newest.get(slot(a));
+            // A slot written by a later arrival, not yet by this one, or emptied when the log
+            // forgot its message, is passed over.
+            if (e != null && e.arrival == a) {
                 messages.add(e.message);
             }
         }
         return new HistoryPage(Names.ALL, 0, 0, messages);
-    }
-
-    private boolean isHeld(ChatMessage m) {
-        ChannelLog log = channels.get(m.channel());
-        if (log == null) {
-            return false;
-        }
-        synchronized (log) {
-            return !log.retired && m.seq() >= log.firstSeq() && m.seq() <= log.lastSeq && log.size > 0;
-        }
     }
 
     /**
@@ -187,137 +189,151 @@ public final class MessageLog {
      * it to {@code whileLocked} under the channel's lock, so that what it does for one channel
      * happens in {@code seq} order; then forgets the oldest messages if the log is over its
      * bytes.
-     *
-     * @throws ProtocolException if the channel is new and every channel allowed is in use
      */
-    ChatMessage append(String channel, String user, Instant time, String text, Consumer<ChatMessage> whileLocked)
-            throws ProtocolException {
+    ChatMessage append(String channel, String user, Instant time, String text, Consumer<ChatMessage> whileLocked) {
         ChatMessage message;
         while (true) {
             ChannelLog log = lockFor(channel);
-            synchronized (log) {
+            if (log == null) {
+                forget(true); // every channel allowed holds messages: empty one
+                continue;
+            }
+            log.lock.lock();
+            try {
                 if (log.retired) {
                     continue; // forgotten since we looked it up: the name now leads to a new ring
                 }
                 message = new ChatMessage(log.name, log.lastSeq + 1, user, time, text);
                 long arrival = arrivals.incrementAndGet();
-                ChatMessage dropped = log.add(message, arrival);
-                bytes.addAndGet(cost(message) - (dropped == null ? 0 : cost(dropped)));
-                newest.set((int) (arrival & (ALL_INDEX_SIZE - 1)), new Entry(message, arrival));
+                Entry entry = new Entry(message, arrival);
+                bytes.addAndGet(cost(message) + log.add(entry, this));
+                newest.set(slot(arrival), entry);
                 whileLocked.accept(message);
                 break;
+            } finally {
+                log.lock.unlock();
             }
         }
         if (bytes.get() > maxBytes) {
-            trim();
+            forget(false);
         }
         return message;
     }
 
-    /** The ring of {@code channel}, made if it is new. */
-    private ChannelLog lockFor(String channel) throws ProtocolException {
+    /** The ring of {@code channel} if it holds messages, or null. */
+    private ChannelLog live(String channel) {
         ChannelLog log = channels.get(channel);
+        return log == null || log.retired ? null : log;
+    }
+
+    /** The ring of {@code channel}, made if it is new; null if it is new and no channel is free. */
+    private ChannelLog lockFor(String channel) {
+        ChannelLog log = live(channel);
         if (log != null) {
             return log;
         }
         synchronized (channels) {
             log = channels.get(channel);
-            if (log == null) {
-                if (channels.size() >= maxChannels && !forgetOneIdle()) {
-                    throw new ProtocolException("channel " + Names.quote(channel)
-                            + " would exceed the limit of " + maxChannels + " channels, all in use");
-                }
-                Long seq = tombstones.remove(channel);
-                log = new ChannelLog(channel, capacityPerChannel, seq == null ? 0 : seq);
-                channels.put(channel, log);
+            if (log != null && !log.retired) {
+                return log;
             }
+            if (log != null) {
+                bury(log);
+            }
+            if (channels.size() >= maxChannels) {
+                return null;
+            }
+            int capacity = Math.min(FIRST_RING_CAPACITY, capacityPerChannel);
+            log = new ChannelLog(channel, capacity, floors[floor(channel)]);
+            channels.put(channel, log);
+            bytes.addAndGet(channelCost(capacity));
             return log;
         }
     }
 
-    /** Forgets the channel posted to least recently that nobody listens to; whether there was one. Holds {@link #channels}. */
-    private boolean forgetOneIdle() {
-        ChannelLog victim = null;
-        long oldest = Long.MAX_VALUE;
-        for (ChannelLog log : channels.values()) {
-            long latest;
-            synchronized (log) {
-                latest = log.latestArrival;
-            }
-            if (latest < oldest && !inUse.test(log.name)) {
-                victim = log;
-                oldest = latest;
-            }
-        }
-        if (victim == null) {
-            return false;
-        }
-        retire(victim);
-        return true;
-    }
-
-    /** Forgets a channel, keeping its newest seq. Holds {@link #channels}. */
-    private void retire(ChannelLog log) {
-        synchronized (log) {
-            if (log.retired) {
-                return;
-            }
-            log.retired = true;
-            bytes.addAndGet(-log.clear());
-            channels.remove(log.name, log);
-            tombstones.put(log.name, log.lastSeq);
-        }
-    }
-
     /**
-     * Forgets the oldest messages of all channels until the log is an eighth under its bytes
-     * (so one trim serves many posts), and the channels left empty.
+     * Forgets the oldest messages of all channels: until the log is a sixty-fourth under its
+     * bytes, or, with {@code untilAChannelIsEmpty}, until some channel is empty. A channel
+     * left empty is forgotten. Passes over channels whose lock is held (a post in progress).
      */
-    private void trim() {
-        synchronized (trimLock) {
-            if (bytes.get() <= maxBytes) {
-                return; // another thread trimmed meanwhile
+    private void forget(boolean untilAChannelIsEmpty) {
+        forgetting.lock();
+        try {
+            if (untilAChannelIsEmpty ? channels.size() < maxChannels : bytes.get() <= maxBytes) {
+                return; // another thread made room meanwhile
             }
-            long target = maxBytes - maxBytes / 8;
-            PriorityQueue<long[]> heads = new PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
-            List<ChannelLog> logs = new ArrayList<>(channels.values());
-            for (int i = 0; i < logs.size(); i++) {
-                ChannelLog log = logs.get(i);
-                synchronized (log) {
-                    if (log.size > 0) {
-                        heads.add(new long[] {log.oldestArrival(), i});
+            long target = maxBytes - maxBytes / 64;
+            // Ordered by each channel's oldest arrival as it was when queued: posts go on meanwhile.
+            PriorityQueue<ChannelLog> byOldest = new PriorityQueue<>(
+                    (x, y) -> Long.compare(x.queuedArrival, y.queuedArrival));
+            for (ChannelLog log : channels.values()) {
+                if (log.lock.tryLock()) {
+                    try {
+                        if (!log.retired && log.size > 0) {
+                            log.queuedArrival = log.oldestArrival();
+                            byOldest.add(log);
+                        }
+                    } finally {
+                        log.lock.unlock();
                     }
                 }
             }
             List<ChannelLog> emptied = new ArrayList<>();
-            long[] head;
-            while (bytes.get() > target && (head = heads.poll()) != null) {
-                ChannelLog log = logs.get((int) head[1]);
-                synchronized (log) {
+            ChannelLog log;
+            while ((untilAChannelIsEmpty ? emptied.isEmpty() : bytes.get() > target)
+                    && (log = byOldest.poll()) != null) {
+                if (!log.lock.tryLock()) {
+                    continue;
+                }
+                try {
                     if (log.retired || log.size == 0) {
                         continue;
                     }
-                    ChatMessage gone = log.removeOldest();
-                    bytes.addAndGet(-cost(gone));
+                    forgetOldest(log);
                     if (log.size > 0) {
-                        heads.add(new long[] {log.oldestArrival(), head[1]});
+                        log.queuedArrival = log.oldestArrival();
+                        byOldest.add(log);
                     } else {
+                        log.retired = true; // written after its last seq, which bury() reads
+                        bytes.addAndGet(-channelCost(log.capacity()));
                         emptied.add(log);
                     }
+                } finally {
+                    log.lock.unlock();
                 }
             }
             if (!emptied.isEmpty()) {
                 synchronized (channels) {
-                    for (ChannelLog log : emptied) {
-                        synchronized (log) {
-                            if (log.size == 0) {
-                                retire(log);
-                            }
-                        }
-                    }
+                    emptied.forEach(this::bury);
                 }
             }
+        } finally {
+            forgetting.unlock();
         }
+    }
+
+    /** Forgets the oldest message of {@code log}, whose lock the caller holds. */
+    private void forgetOldest(ChannelLog log) {
+        Entry gone = log.removeOldest();
+        bytes.addAndGet(-cost(gone.message));
+        newest.compareAndSet(slot(gone.arrival), gone, null); // ALL no longer shows it, nor keeps it
+    }
+
+    /** Removes a retired channel, raising its floor to its last seq. Holds {@link #channels}. */
+    private void bury(ChannelLog log) {
+        if (channels.remove(log.name, log)) {
+            int f = floor(log.name);
+            floors[f] = Math.max(floors[f], log.lastSeq);
+        }
+    }
+
+    private static int floor(String channel) {
+        int h = channel.hashCode();
+        return (h ^ (h >>> 16)) & (FLOORS - 1);
+    }
+
+    private static int slot(long arrival) {
+        return (int) (arrival & (ALL_INDEX_SIZE - 1));
     }
 
     private static void requireLimit(int limit) {
@@ -326,69 +342,72 @@ public final class MessageLog {
         }
     }
 
+    /** A message and its place in the arrival order. */
     private record Entry(ChatMessage message, long arrival) {
     }
 
-    /** One channel's ring. Guarded by itself. */
-    static final class ChannelLog {
+    /** One channel's ring. Guarded by {@link #lock}, but {@link #retired}. */
+    private static final class ChannelLog {
         final String name;
-        private final ChatMessage[] ring;
-        private final long[] arrival;
+        final ReentrantLock lock = new ReentrantLock();
+        private Entry[] ring;
         /** Index of the oldest message held. */
         private int head;
         private int size;
+        /** The newest seq given; read without the lock once {@link #retired} is seen. */
         long lastSeq;
-        long latestArrival;
+        /** The oldest arrival when put in the forgetting queue (that thread's only). */
+        long queuedArrival;
         /** Forgotten: a post that finds this must look the channel up again. */
-        boolean retired;
+        volatile boolean retired;
 
         ChannelLog(String name, int capacity, long lastSeq) {
             this.name = name;
-            this.ring = new ChatMessage[capacity];
-            this.arrival = new long[capacity];
+            this.ring = new Entry[capacity];
             this.lastSeq = lastSeq;
         }
 
-        /** Adds a message; the one it pushed out of a full ring, or null. */
-        ChatMessage add(ChatMessage message, long arrivalIndex) {
-            int slot = (head + size) % ring.length;
-            ChatMessage dropped = null;
-            if (size == ring.length) {
-                dropped = ring[head];
-                head = (head + 1) % ring.length;
-            } else {
-                size++;
-            }
-            ring[slot] = message;
-            arrival[slot] = arrivalIndex;
-            lastSeq = message.seq();
-            latestArrival = arrivalIndex;
-            return dropped;
+        int capacity() {
+            return ring.length;
         }
 
-        ChatMessage removeOldest() {
-            ChatMessage m = ring[head];
+        /** Adds an entry, growing the ring or forgetting its oldest; the change in counted bytes. */
+        long add(Entry entry, MessageLog owner) {
+            long change = 0;
+            if (size == ring.length) {
+                if (ring.length < owner.capacityPerChannel) {
+                    int grown = (int) Math.min(owner.capacityPerChannel, 2L * ring.length);
+                    Entry[] bigger = new Entry[grown];
+                    for (int i = 0; i < size; i++) {
+                        bigger[i] = ring[(head + i) % ring.length];
+                    }
+                    change += channelCost(grown) - channelCost(ring.length);
+                    ring = bigger;
+                    head = 0;
+                } else {
+                    owner.forgetOldest(this); // which counts the bytes it frees
+                }
+            }
+            ring[(head + size) % ring.length] = entry;
+            size++;
+            lastSeq = entry.message.seq();
+            return change;
+        }
+
+        Entry removeOldest() {
+            Entry e = ring[head];
             ring[head] = null;
             head = (head + 1) % ring.length;
             size--;
-            return m;
-        }
-
-        /** Drops every message; the bytes they were counted for. */
-        long clear() {
-            long freed = 0;
-            while (size > 0) {
-                freed += cost(removeOldest());
-            }
-            return freed;
+            return e;
         }
 
         long oldestArrival() {
-            return arrival[head];
+            return size == 0 ? Long.MAX_VALUE : ring[head].arrival;
         }
 
         long firstSeq() {
-            return size == 0 ? 0 : ring[head].seq();
+            return size == 0 ? 0 : ring[head].message.seq();
         }
 
         List<ChatMessage> after(long after, int limit) {
@@ -396,13 +415,13 @@ public final class MessageLog {
                 return List.of();
             }
             // Sequence numbers in the ring are consecutive, so the start is computed, not searched.
-            long first = ring[head].seq();
+            long first = ring[head].message.seq();
             long start = Math.max(after + 1, first);
             int offset = (int) (start - first);
             int n = (int) Math.min(limit, size - offset);
             List<ChatMessage> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                out.add(ring[(head + offset + i) % ring.length]);
+                out.add(ring[(head + offset + i) % ring.length].message);
             }
             return out;
         }
