@@ -12,7 +12,9 @@ final class Attacks {
     }
 
     static List<Attack> all() {
-        return List.of(new ZmqFarTime());
+        return List.of(new ZmqFarTime(), new ZmqLongSub(), new ZmqPubHugeFrame(), new ZmqRouterNegativeLength(),
+                new ZmqEndlessMultipart(), new ZmqBigTextsManyChannels(), new ZmqChannelExhaustion(), new ZmqHistoryAll(),
+                new SigtermAcked());
     }
 
     static List<String> ids() {
