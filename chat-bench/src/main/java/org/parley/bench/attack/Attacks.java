@@ -13,7 +13,8 @@ final class Attacks {
 
     static List<Attack> all() {
         return List.of(new ZmqFarTime(), new ZmqLongSub(), new ZmqPubHugeFrame(), new ZmqRouterNegativeLength(),
-                new ZmqEndlessMultipart(), new ZmqBigTextsManyChannels(), new ZmqChannelExhaustion(), new ZmqHistoryAll(),
+                new ZmqEndlessMultipart(), new TcpUnfinishedObjects(), new ZmqBigTextsManyChannels(),
+                new ZmqChannelExhaustion(), new ZmqHistoryAll(), new TcpNeverRegister(), new LogFlood(), new BadUtf8(),
                 new SigtermAcked());
     }
 

@@ -34,6 +34,7 @@ class AttackPlanTest {
     @Test
     void everyAttackHasADistinctIdAndADescription() {
         List<String> ids = Attacks.ids();
+        assertEquals(13, ids.size(), ids.toString());
         assertEquals(ids.size(), ids.stream().distinct().count(), ids.toString());
         Attacks.all().forEach(a -> assertTrue(!a.description().isBlank(), a.id()));
     }
