@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionSwarm implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSwarm.class);
-    private static final int MAX_PENDING = 200;
+    private static final int MAX_PENDING = 1000;
 
     private final InetSocketAddress server;
     private final int target;
@@ -38,6 +38,8 @@ final class ConnectionSwarm implements AutoCloseable {
     private int errorObjects;
     private String firstError;
     private String firstFailure;
+    private long startNanos;
+    private long lastConnectNanos;
 
     /** Per connection: what is left to write, and whether the server's first bytes were seen. */
     private static final class Conn {
@@ -63,6 +65,7 @@ final class ConnectionSwarm implements AutoCloseable {
      * {@code tick} runs on every turn (at least every 50 ms).
      */
     void run(BooleanSupplier running, Runnable tick) {
+        startNanos = System.nanoTime();
         while (running.getAsBoolean()) {
             while (pending < MAX_PENDING && attempts < target + 2 * target && connected + pending < target) {
                 openOne();
@@ -113,6 +116,7 @@ final class ConnectionSwarm implements AutoCloseable {
 
     private void connected(SelectionKey key) {
         connected++;
+        lastConnectNanos = System.nanoTime();
         Conn conn = (Conn) key.attachment();
         key.interestOps(SelectionKey.OP_READ | (conn.out != null ? SelectionKey.OP_WRITE : 0));
     }
@@ -180,6 +184,9 @@ final class ConnectionSwarm implements AutoCloseable {
     String summary() {
         StringBuilder b = new StringBuilder();
         b.append("connected ").append(connected).append('/').append(target);
+        if (connected > 0) {
+            b.append(String.format(java.util.Locale.ROOT, " (the last after %.1f s)", (lastConnectNanos - startNanos) / 1e9));
+        }
         if (payload != null) {
             b.append(", sent all ").append(payload.length).append(" B on ").append(written);
         }
