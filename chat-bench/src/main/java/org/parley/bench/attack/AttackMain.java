@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
 
 /**
  * {@code bin/attack}: runs the attack suite and prints one markdown table, a row per attack.
@@ -28,16 +30,16 @@ public final class AttackMain {
     }
 
     static int run(String[] args) {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.print(usage());
+            return 0;
+        }
         AttackPlan plan;
         try {
             plan = AttackPlan.parse(args, System.getProperty("parley.home", "."));
         } catch (IllegalArgumentException e) {
             System.err.println("attack: " + e.getMessage());
-            System.err.println(AttackPlan.USAGE);
-            System.err.println("attacks:");
-            for (Attack a : Attacks.all()) {
-                System.err.println("  " + a.id() + ": " + a.description());
-            }
+            System.err.print(usage());
             return 2;
         }
         if (!Files.isRegularFile(plan.jar())) {
@@ -60,6 +62,14 @@ public final class AttackMain {
         }
     }
 
+    private static String usage() {
+        StringBuilder b = new StringBuilder(AttackPlan.USAGE).append("\nattacks:\n");
+        for (Attack a : Attacks.all()) {
+            b.append("  ").append(a.id()).append(": ").append(a.description()).append('\n');
+        }
+        return b.toString();
+    }
+
     /** Runs the plan's attacks one after the other and returns their rows. */
     static List<AttackResult> runAll(AttackPlan plan) throws IOException {
         Path logDir = Files.createTempDirectory("parley-attack-");
@@ -68,6 +78,8 @@ public final class AttackMain {
             t.setDaemon(true);
             return t;
         });
+        Thread hook = new Thread(ServerProcess::killAll, "attack-kill-servers");
+        Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C on the suite must not leave a server running
         try {
             System.err.println("attack: " + plan.attacks().size() + " attacks of " + plan.seconds() + " s at scale " + plan.scale()
                     + ", about " + plan.estimatedSeconds() + " s; servers' output in " + logDir);
@@ -82,6 +94,7 @@ public final class AttackMain {
             return results;
         } finally {
             sampler.shutdownNow();
+            Runtime.getRuntime().removeShutdownHook(hook);
         }
     }
 
@@ -96,6 +109,7 @@ public final class AttackMain {
                 + "received on SUB; TCP: one topic client to another), one every 50 ms.\n"
                 + "- Server alive: the process still runs and a fresh client's exchange succeeds within 2 s.\n"
                 + "- Peak RSS: the server JVM's VmHWM.\n\n"
-                + table;
+                + table + "\nThe attacks:\n\n" + plan.attacks().stream()
+                        .map(a -> "- `" + a.id() + "`: " + a.description() + "\n").collect(Collectors.joining());
     }
 }

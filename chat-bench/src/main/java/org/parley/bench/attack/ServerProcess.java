@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +77,9 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Servers started and not yet stopped, for {@link #killAll()}. */
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
     private final Kind kind;
     private final Process process;
     private final ProcessHandle java;
@@ -87,6 +92,7 @@ final class ServerProcess implements AutoCloseable {
     private ServerProcess(Kind kind, Process process, List<Integer> ports, Path log, ScheduledExecutorService sampler) {
         this.kind = kind;
         this.process = process;
+        LIVE.add(process);
         this.java = ProcStatus.javaProcess(process.toHandle());
         this.ports = ports;
         this.output = log;
@@ -304,7 +310,16 @@ final class ServerProcess implements AutoCloseable {
             stop = new Stop(true, exited, exited ? process.exitValue() : -9, millis);
         }
         sampling.cancel(false);
+        LIVE.remove(process);
         return stop;
+    }
+
+    /** Kills every server still running: for a shutdown hook, so an interrupted run leaves no server behind. */
+    static void killAll() {
+        for (Process p : LIVE) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
     }
 
     private boolean waitFor(long millis) {
