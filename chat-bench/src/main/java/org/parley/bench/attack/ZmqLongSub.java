@@ -48,14 +48,18 @@ final class ZmqLongSub implements Attack {
         long interval = TimeUnit.SECONDS.toNanos(ctx.seconds()) / 2 / total;
         long next = System.nanoTime();
         int done = 0;
+        int sent = 0;
         int dropped = 0;
         while (done < total && ctx.running()) {
             RawConn c = subs.get(done % connections);
             if (c != null) {
                 try {
-                    c.write(ByteBuffer.wrap(Zmtp.frame(false, subscription(done))), System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                    if (c.write(ByteBuffer.wrap(Zmtp.frame(false, subscription(done))), System.nanoTime() + TimeUnit.SECONDS.toNanos(1))) {
+                        sent++;
+                    }
                 } catch (IOException e) {
                     dropped++;
+                    c.close();
                     subs.set(done % connections, null);
                 }
             }
@@ -63,8 +67,8 @@ final class ZmqLongSub implements Attack {
             next += interval;
             LockSupport.parkNanos(next - System.nanoTime()); // paces the subscriptions
         }
-        ctx.scale(done + " prefixes of " + PREFIX_BYTES + " B on " + connections + " SUB connections");
-        ctx.note((long) done * PREFIX_BYTES / 1024 + " KiB of subscriptions sent"
+        ctx.scale(total + " prefixes of " + PREFIX_BYTES + " B on " + connections + " SUB connections");
+        ctx.note(sent + " subscriptions sent (" + (long) sent * PREFIX_BYTES / 1024 + " KiB)"
                 + (dropped == 0 ? "" : ", " + dropped + " connections dropped by the server"));
         while (ctx.running()) {
             LockSupport.parkNanos(Math.min(ctx.remainingNanos(), TimeUnit.MILLISECONDS.toNanos(100))); // holds them till the end
