@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -62,6 +63,26 @@ public final class AttackMain {
         }
     }
 
+    /** "- Servers: parley.jar built from commit abc1234\n", or "" when git cannot say. */
+    private static String commit(AttackPlan plan) {
+        Path home = plan.jar().toAbsolutePath().getParent().getParent().getParent(); // <home>/chat-apps/target/parley.jar
+        try {
+            Process git = new ProcessBuilder("git", "-C", home.toString(), "log", "-1", "--format=%h %s")
+                    .redirectErrorStream(true).start();
+            if (!git.waitFor(5, TimeUnit.SECONDS)) {
+                git.destroyForcibly();
+                return "";
+            }
+            String line = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return git.exitValue() == 0 && !line.isEmpty() ? "- Servers: `parley.jar` of the work tree at " + line + "\n" : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     private static String usage() {
         StringBuilder b = new StringBuilder(AttackPlan.USAGE).append("\nattacks:\n");
         for (Attack a : Attacks.all()) {
@@ -101,6 +122,7 @@ public final class AttackMain {
     private static String document(AttackPlan plan, String[] args, String table) {
         return "# Attack suite\n\n"
                 + "- Command: `bin/attack" + (args.length == 0 ? "" : " " + String.join(" ", args)) + "`\n"
+                + commit(plan)
                 + "- Run: " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")) + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores; each server `-Xmx" + plan.heap() + "`, "
                 + plan.seconds() + " s per attack, good clients " + plan.afterSeconds() + " s more after it, scale "

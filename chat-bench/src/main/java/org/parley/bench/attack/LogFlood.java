@@ -34,6 +34,7 @@ final class LogFlood implements Attack {
 
     @Override
     public void run(AttackContext ctx) throws Exception {
+        long outputBefore = ctx.server().outputBytes();
         AtomicInteger tcpSent = new AtomicInteger();
         AtomicInteger tcpConnections = new AtomicInteger();
         AtomicInteger tcpClosed = new AtomicInteger();
@@ -69,6 +70,10 @@ final class LogFlood implements Attack {
         ctx.note("TCP: " + tcpConnections.get() + " connections of up to " + PER_CONNECTION + " objects, closed by the server "
                 + tcpClosed.get());
         ctx.note("ZeroMQ: " + pump.summary());
+        long grown = ctx.server().outputBytes() - outputBefore;
+        int bad = tcpSent.get() + pump.sent();
+        ctx.note("the server's output grew by " + grown + " B during the flood"
+                + (bad == 0 ? "" : String.format(java.util.Locale.ROOT, ", %.1f B per bad object or request", grown / (double) bad)));
     }
 
     /** Three kinds in turn: not JSON, a user name of 60 KB, a type of 60 KB. */
