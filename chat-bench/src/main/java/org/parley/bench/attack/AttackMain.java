@@ -1,0 +1,137 @@
+package org.parley.bench.attack;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bin/attack}: runs the attack suite and prints one markdown table, a row per attack.
+ *
+ * <p>Exit codes: 0 the suite ran (whatever it found), 1 it could not run, 2 bad arguments.
+ * Standard output carries the table; progress goes to standard error.
+ *
+ * <p>Thread safety: a program entry point.
+ */
+public final class AttackMain {
+    private AttackMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.print(usage());
+            return 0;
+        }
+        AttackPlan plan;
+        try {
+            plan = AttackPlan.parse(args, System.getProperty("parley.home", "."));
+        } catch (IllegalArgumentException e) {
+            System.err.println("attack: " + e.getMessage());
+            System.err.print(usage());
+            return 2;
+        }
+        if (!Files.isRegularFile(plan.jar())) {
+            System.err.println("attack: " + plan.jar() + " is missing; build it with mvn -B -DskipTests package");
+            return 1;
+        }
+        try {
+            List<AttackResult> results = runAll(plan);
+            String table = AttackTable.markdown(results);
+            System.out.print(table);
+            System.out.flush();
+            if (plan.out() != null) {
+                Files.writeString(plan.out(), document(plan, args, table), StandardCharsets.UTF_8);
+                System.err.println("attack: wrote " + plan.out());
+            }
+            return 0;
+        } catch (IOException e) {
+            System.err.println("attack: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** "- Servers: parley.jar built from commit abc1234\n", or "" when git cannot say. */
+    private static String commit(AttackPlan plan) {
+        Path home = plan.jar().toAbsolutePath().getParent().getParent().getParent(); // <home>/chat-apps/target/parley.jar
+        try {
+            Process git = new ProcessBuilder("git", "-C", home.toString(), "log", "-1", "--format=%h %s")
+                    .redirectErrorStream(true).start();
+            if (!git.waitFor(5, TimeUnit.SECONDS)) {
+                git.destroyForcibly();
+                return "";
+            }
+            String line = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return git.exitValue() == 0 && !line.isEmpty() ? "- Servers: `parley.jar` of the work tree at " + line + "\n" : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static String usage() {
+        StringBuilder b = new StringBuilder(AttackPlan.USAGE).append("\nattacks:\n");
+        for (Attack a : Attacks.all()) {
+            b.append("  ").append(a.id()).append(": ").append(a.description()).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Runs the plan's attacks one after the other and returns their rows. */
+    static List<AttackResult> runAll(AttackPlan plan) throws IOException {
+        Path logDir = Files.createTempDirectory("parley-attack-");
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "attack-rss-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        Thread hook = new Thread(ServerProcess::killAll, "attack-kill-servers");
+        Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C on the suite must not leave a server running
+        try {
+            System.err.println("attack: " + plan.attacks().size() + " attacks of " + plan.seconds() + " s at scale " + plan.scale()
+                    + ", about " + plan.estimatedSeconds() + " s; servers' output in " + logDir);
+            AttackRunner runner = new AttackRunner(plan, logDir, sampler);
+            List<AttackResult> results = new ArrayList<>();
+            for (Attack attack : plan.attacks()) {
+                System.err.println("attack: " + attack.id() + "...");
+                AttackResult r = runner.run(attack);
+                System.err.println(AttackTable.row(r));
+                results.add(r);
+            }
+            return results;
+        } finally {
+            sampler.shutdownNow();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private static String document(AttackPlan plan, String[] args, String table) {
+        return "# Attack suite\n\n"
+                + "- Command: `bin/attack" + (args.length == 0 ? "" : " " + String.join(" ", args)) + "`\n"
+                + commit(plan)
+                + "- Run: " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")) + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores; each server `-Xmx" + plan.heap() + "`, "
+                + plan.seconds() + " s per attack, good clients " + plan.afterSeconds() + " s more after it, scale "
+                + plan.scale() + "\n"
+                + "- Good delivery: messages a good client sent in that phase and got back (ZeroMQ: posted on DEALER, "
+                + "received on SUB; TCP: one topic client to another), one every 50 ms.\n"
+                + "- Server alive: the process still runs and a fresh client's exchange succeeds within 2 s.\n"
+                + "- Peak RSS: the server JVM's VmHWM.\n\n"
+                + table + "\nThe attacks:\n\n" + plan.attacks().stream()
+                        .map(a -> "- `" + a.id() + "`: " + a.description() + "\n").collect(Collectors.joining());
+    }
+}
