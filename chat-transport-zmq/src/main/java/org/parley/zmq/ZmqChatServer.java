@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
@@ -20,6 +21,8 @@ import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
@@ -59,6 +62,8 @@ public final class ZmqChatServer implements ChatServer {
     /** Frames in one request beyond which the rest is discarded unread. */
     private static final int MAX_FRAMES = 16;
     private static final int POLL_MILLIS = 500;
+    /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
+    static final String INTERNAL_ERROR = "internal error";
 
     private final ZmqServerOptions options;
     private final ChatHub hub;
@@ -69,6 +74,7 @@ public final class ZmqChatServer implements ChatServer {
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
+    private final LogThrottle bugLog = new LogThrottle(10, TimeUnit.SECONDS);
     /** Completes once the sockets are bound (with the ports) or failed to bind. */
     private final CompletableFuture<int[]> bound = new CompletableFuture<>();
     // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
@@ -260,11 +266,18 @@ public final class ZmqChatServer implements ChatServer {
                     if (frames == null) {
                         break;
                     }
-                    handle(frames);
+                    try {
+                        handle(frames);
+                    } catch (ZMQException e) {
+                        throw e; // the socket's own failure: the server cannot go on
+                    } catch (RuntimeException e) {
+                        bug("answering a request", e); // answer() has its own boundary: this is the envelope
+                    }
                 }
             }
             publishQueued();
         } catch (RuntimeException e) {
+            // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
             poller.close();
@@ -276,7 +289,13 @@ public final class ZmqChatServer implements ChatServer {
     private void publishQueued() {
         ChatMessage m;
         while ((m = foreignPosts.poll()) != null) {
-            publish(m);
+            try {
+                publish(m);
+            } catch (ZMQException e) {
+                throw e; // the socket's own failure: the server cannot go on
+            } catch (RuntimeException e) {
+                bug("publishing a message of another transport", e);
+            }
         }
     }
 
@@ -340,7 +359,10 @@ public final class ZmqChatServer implements ChatServer {
         router.send(reply, 0);
     }
 
-    /** The reply to one request body: always exactly one. */
+    /**
+     * The reply to one request body: always exactly one. Whatever handling it throws ends
+     * here: a bug gets an {@value #INTERNAL_ERROR} reply and a log line, and the server goes on.
+     */
     private byte[] answer(byte[] body) {
         if (body.length > maxFrameBytes) {
             return Wire.errorReply("request of " + body.length + " bytes exceeds the limit of "
@@ -367,9 +389,36 @@ public final class ZmqChatServer implements ChatServer {
                     + "; expected \"post\" or \"history\"");
         } catch (ProtocolException e) {
             return Wire.errorReply(e.getMessage(), ref);
-        } catch (IllegalStateException e) {
-            return Wire.errorReply("server is shutting down", ref);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalStateException && hub.isClosed()) {
+                return Wire.errorReply("server is shutting down", ref);
+            }
+            bug("handling a request", e);
+            return Wire.errorReply(INTERNAL_ERROR, ref);
         }
+    }
+
+    /**
+     * Logs a failure that only a bug explains, at most one line per interval. The exception's
+     * message is shown as an excerpt: it may quote what a peer sent.
+     */
+    private void bug(String what, RuntimeException e) {
+        long held = bugLog.admit();
+        if (held >= 0) {
+            log.error("{}: a bug: {} failed with {}; the server goes on ({} more failures not logged)",
+                    thread.getName(), what, e.getClass().getName(), held, redacted(e, 0));
+        }
+    }
+
+    /** {@code e} with its stack trace and causes, each message an excerpt (see {@link PeerText}). */
+    private static Throwable redacted(Throwable e, int depth) {
+        Throwable r = new Throwable(e.getClass().getName() + ": " + PeerText.excerpt(e.getMessage()));
+        r.setStackTrace(e.getStackTrace());
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && depth < 8) {
+            r.initCause(redacted(cause, depth + 1));
+        }
+        return r;
     }
 
     private byte[] post(ObjectNode request, String ref) throws ProtocolException {

@@ -12,11 +12,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -394,6 +399,87 @@ class ZmqChatServerTest {
         other.close();
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0);
         assertFalse(ZmqTestSupport.parleyThreads().contains(name));
+    }
+
+    // ---- a request whose handling fails (issue 11, row 1)
+
+    /** A clock that fails as a bug would: the hub stamps posts that come without a time with it. */
+    private static Clock failingClock(RuntimeException failure) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                throw failure;
+            }
+        };
+    }
+
+    private void restartWithHubClock(Clock clock) throws IOException {
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0)
+                .hub(ChatHub.create(HubOptions.builder().clock(clock).build())).build());
+    }
+
+    @Test
+    void aRequestWhoseHandlingFailsGetsAnInternalErrorAndTheServerGoesOn() throws Exception {
+        restartWithHubClock(failingClock(new DateTimeException("the clock of \u001b[31mred")));
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice");
+             LogCapture logged = LogCapture.of(ZmqChatServer.class)) {
+            ZMQ.Socket req = req();
+            for (int i = 0; i < 5; i++) {
+                JsonNode reply = ask(req, "{\"user\":\"a\",\"text\":\"no time, so the hub's clock\",\"ref\":\"r" + i + "\"}");
+                assertEquals("{\"ok\":false,\"error\":\"internal error\",\"ref\":\"r" + i + "\"}", reply.toString());
+                assertEquals(i + 1, alice.post("general", "still served " + i).get(5, TimeUnit.SECONDS).seq());
+            }
+            List<String> bugs = logged.containing("a bug");
+            assertEquals(1, bugs.size(), "one line for five failures in a row: " + logged.lines());
+            assertTrue(bugs.get(0).startsWith("ERROR") && bugs.get(0).contains("DateTimeException"), bugs.get(0));
+            assertFalse(bugs.get(0).contains("\u001b"), "an escape sequence reached the log: " + bugs.get(0));
+        }
+    }
+
+    @Test
+    void anIllegalStateWhileTheHubIsOpenIsABugNotAShutdown() throws Exception {
+        restartWithHubClock(failingClock(new IllegalStateException("clock not wound")));
+        JsonNode reply = ask(req(), "{\"user\":\"a\",\"text\":\"no time\"}");
+        assertEquals("internal error", reply.get("error").asText());
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            assertEquals(1, alice.post("general", "still served").get(5, TimeUnit.SECONDS).seq());
+        }
+    }
+
+    @Test
+    void aPostToAClosedHubIsAnsweredAsAShutdown() throws Exception {
+        ChatHub hub = ChatHub.create();
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+        hub.close();
+        assertEquals("server is shutting down", ask(req(), post("a", "general", "late")).get("error").asText());
+    }
+
+    @Test
+    void aPostFromTheFarFutureIsRefusedAndTheServerGoesOn() throws Exception {
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            RecordingListener heard = new RecordingListener();
+            alice.subscribe("general", heard);
+            ZmqTestSupport.awaitJoined(alice, alice);
+            JsonNode reply = ask(req(), "{\"user\":\"a\",\"text\":\"x\",\"time\":\"+1000000000-12-31T23:59:59.999Z\"}");
+            assertFalse(reply.get("ok").asBoolean());
+            assertTrue(reply.get("error").asText().contains("outside the years 1970 to 9999"), reply.toString());
+            long seq = alice.post("general", "after").get(5, TimeUnit.SECONDS).seq();
+            ChatMessage m = heard.next();
+            assertEquals(seq, m.seq());
+            assertEquals("after", m.text());
+        }
     }
 
     private static byte[] post(String user, String channel, String text) {
