@@ -43,6 +43,10 @@ import org.zeromq.ZMQException;
  * }
  * }</pre>
  *
+ * <p>Peers speak ZMTP 3 (libzmq 4, JeroMQ); what each may send is bounded by the options
+ * (see {@link ZmqServerOptions.Builder#maxIncomingBytes}), and the PUB socket applies only
+ * the subscriptions a Parley client sends.
+ *
  * <p>Threads: one, {@code parley-zmq-server-<postPort>}, owns both sockets, answers requests
  * in order and publishes; JeroMQ adds its own I/O and reaper threads. Posts made to the same
  * hub by other threads (another transport: a bridge) are queued and published by that thread.
@@ -53,14 +57,6 @@ public final class ZmqChatServer implements ChatServer {
     /** Replies queued for one peer before ZeroMQ drops them: a pipelining client's window. */
     static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
-    /**
-     * Frames over this many bytes make ZeroMQ drop the peer's connection. It is well above the
-     * protocol's frame limit, so a frame a little too big still gets an error reply, while a
-     * huge one cannot make the server buffer it.
-     */
-    static final int MAX_MSG_SIZE_FACTOR = 16;
-    /** Frames in one request beyond which the rest is discarded unread. */
-    private static final int MAX_FRAMES = 16;
     private static final int POLL_MILLIS = 500;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
     static final String INTERNAL_ERROR = "internal error";
@@ -75,6 +71,9 @@ public final class ZmqChatServer implements ChatServer {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     private final LogThrottle bugLog = new LogThrottle(10, TimeUnit.SECONDS);
+    /** What bounds the frames peers send to each socket. */
+    private final FrameGuard postGuard;
+    private final FrameGuard pubGuard;
     /** Completes once the sockets are bound (with the ports) or failed to bind. */
     private final CompletableFuture<int[]> bound = new CompletableFuture<>();
     // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
@@ -96,6 +95,8 @@ public final class ZmqChatServer implements ChatServer {
         this.hub = ownsHub ? ChatHub.create() : options.hub();
         this.maxFrameBytes = hub.limits().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
+        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(), options.maxIncomingFrames());
+        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
         this.context = new ZContext(1);
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
         thread.start();
@@ -169,6 +170,16 @@ public final class ZmqChatServer implements ChatServer {
         }
     }
 
+    /** The guard of the post socket's frames. */
+    FrameGuard postGuard() {
+        return postGuard;
+    }
+
+    /** The guard of the PUB socket's frames: the subscriptions. */
+    FrameGuard pubGuard() {
+        return pubGuard;
+    }
+
     @Override
     public String toString() {
         return "ZmqChatServer[" + options.host() + ":" + postPort
@@ -226,13 +237,14 @@ public final class ZmqChatServer implements ChatServer {
             // Replies waiting for one peer; past this ZeroMQ drops them, so it matches the
             // most requests Parley's client keeps in flight.
             router.setSndHWM(REPLY_HIGH_WATER_MARK);
-            router.setMaxMsgSize((long) maxFrameBytes * MAX_MSG_SIZE_FACTOR);
+            postGuard.install(router); // before bind: each connection copies the options
             int post = bind(router, options.host(), options.postPort());
             int published = 0;
             if (options.publish()) {
                 pub = context.createSocket(SocketType.PUB);
                 pub.setLinger(100);
                 pub.setSndHWM(options.sendHighWaterMark());
+                pubGuard.install(pub);
                 published = bind(pub, options.host(), options.pubPort());
             }
             waker = new Waker(context, "server-" + post);
@@ -308,7 +320,11 @@ public final class ZmqChatServer implements ChatServer {
         pub.send(Wire.encodeMessage(message), 0);
     }
 
-    /** All frames of the next request, or {@code null} if none is waiting. */
+    /**
+     * All frames of the next request, or {@code null} if none is waiting: the peer's identity
+     * and at most {@link ZmqServerOptions#maxIncomingFrames} more, which the post socket's
+     * {@link FrameGuard} ensures.
+     */
     private List<byte[]> receiveRequest() {
         byte[] first = router.recv(ZMQ.DONTWAIT);
         if (first == null) {
@@ -318,7 +334,7 @@ public final class ZmqChatServer implements ChatServer {
         frames.add(first);
         while (router.hasReceiveMore()) {
             byte[] more = router.recv(0);
-            if (frames.size() <= MAX_FRAMES) {
+            if (frames.size() <= options.maxIncomingFrames()) {
                 frames.add(more);
             }
         }
@@ -343,9 +359,10 @@ public final class ZmqChatServer implements ChatServer {
         } else if (frames.size() - delimiter - 1 != 1) {
             envelope = delimiter + 1;
             int parts = frames.size() - delimiter - 1;
+            // A message that reached the frame bound may have been longer: the guard ended it there.
+            boolean atBound = frames.size() - 1 >= options.maxIncomingFrames();
             reply = Wire.errorReply("request must be one frame after the empty delimiter, got "
-                    + (frames.size() > MAX_FRAMES ? "more than " + (MAX_FRAMES - delimiter - 1) : parts),
-                    null);
+                    + (atBound ? "at least " : "") + parts, null);
         } else {
             envelope = delimiter + 1;
             reply = answer(frames.get(delimiter + 1));
