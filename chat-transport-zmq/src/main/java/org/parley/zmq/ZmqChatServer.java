@@ -58,6 +58,11 @@ public final class ZmqChatServer implements ChatServer {
     static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
     private static final int POLL_MILLIS = 500;
+    /**
+     * How long closing the sockets may take to hand what is queued (publications, replies) to
+     * the network: well within the 2 s a server has to stop, after the thread's last pass.
+     */
+    static final int CLOSE_LINGER_MILLIS = 1000;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
     static final String INTERNAL_ERROR = "internal error";
 
@@ -86,7 +91,9 @@ public final class ZmqChatServer implements ChatServer {
     private volatile Waker waker; // wake() from any thread once bound
     private int postPort;
     private int pubPort;
-    private Subscription hubSubscription;
+    // Closed by the server thread once it has answered its last request, so that every post
+    // it acknowledged was handed to PUB; by close() too, in case that thread never ran.
+    private volatile Subscription hubSubscription;
     private volatile boolean stopping;
 
     private ZmqChatServer(ZmqServerOptions options) throws IOException {
@@ -153,9 +160,9 @@ public final class ZmqChatServer implements ChatServer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (hubSubscription != null) {
-            hubSubscription.close();
-        }
+        // The server thread takes no request after this, publishes what is queued, and closes
+        // the sockets with a linger that lets them send it. The hub subscription stays until
+        // then: a post acknowledged before is a post published.
         stopping = true;
         Waker w = waker;
         if (w != null) {
@@ -165,8 +172,16 @@ public final class ZmqChatServer implements ChatServer {
             // Never interrupt a ZeroMQ thread: it would close its sockets' channels under it.
             log.warn("{} did not stop within {} ms", thread.getName(), ZmqChatClient.CLOSE_WAIT_MILLIS);
         }
+        closeHubSubscription();
         if (ownsHub) {
             hub.close();
+        }
+    }
+
+    private void closeHubSubscription() {
+        Subscription s = hubSubscription;
+        if (s != null) {
+            s.close(); // idempotent
         }
     }
 
@@ -232,7 +247,7 @@ public final class ZmqChatServer implements ChatServer {
         try {
             IoTicker.attach(context);
             router = context.createSocket(SocketType.ROUTER);
-            router.setLinger(100);
+            router.setLinger(CLOSE_LINGER_MILLIS);
             router.setRcvHWM(options.receiveHighWaterMark());
             // Replies waiting for one peer; past this ZeroMQ drops them, so it matches the
             // most requests Parley's client keeps in flight.
@@ -242,7 +257,7 @@ public final class ZmqChatServer implements ChatServer {
             int published = 0;
             if (options.publish()) {
                 pub = context.createSocket(SocketType.PUB);
-                pub.setLinger(100);
+                pub.setLinger(CLOSE_LINGER_MILLIS);
                 pub.setSndHWM(options.sendHighWaterMark());
                 pubGuard.install(pub);
                 published = bind(pub, options.host(), options.pubPort());
@@ -287,11 +302,14 @@ public final class ZmqChatServer implements ChatServer {
                     }
                 }
             }
+            // Every request answered was published in its turn; now the hub's other posts.
+            closeHubSubscription();
             publishQueued();
         } catch (RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
+            closeHubSubscription();
             poller.close();
             waker.close();
             context.close();

@@ -20,7 +20,10 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -480,6 +483,76 @@ class ZmqChatServerTest {
             assertEquals(seq, m.seq());
             assertEquals("after", m.text());
         }
+    }
+
+    // ---- closing (issue 11: every acknowledged post is published)
+
+    @Test
+    void everyPostAcknowledgedBeforeCloseReachesTheSubscriber() throws Exception {
+        // Closing races with the post being answered: a few rounds make a loss show.
+        for (int round = 0; round < 8; round++) {
+            ZmqChatServer closing = ZmqTestSupport.startServer();
+            try {
+                assertEquals(Set.of(), lostAtClose(closing), "round " + round);
+            } finally {
+                closing.close();
+            }
+        }
+    }
+
+    /** The posts {@code s} acknowledged that a subscriber never heard, when it is closed while answering a stream of them. */
+    private Set<Long> lostAtClose(ZmqChatServer s) throws Exception {
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setRcvHWM(0); // keeps everything that arrives, to be read after the server is gone
+        sub.setReceiveTimeOut(100);
+        sub.subscribe(Wire.topic("general"));
+        sub.connect("tcp://127.0.0.1:" + s.pubPort());
+        ZMQ.Socket poster = raw.createSocket(SocketType.DEALER);
+        poster.setLinger(0);
+        poster.setSndHWM(0);
+        poster.setReceiveTimeOut(1000);
+        poster.connect("tcp://127.0.0.1:" + s.postPort());
+        // Subscribed once a probe arrives: ZeroMQ has no acknowledgement of a subscription.
+        boolean joined = false;
+        for (int i = 0; i < 100 && !joined; i++) {
+            poster.sendMore(new byte[0]);
+            poster.send(post("a", "general", "probe"), 0);
+            assertNotNull(dealerReply(poster));
+            joined = sub.recv(0) != null;
+        }
+        assertTrue(joined, "the subscription never took effect");
+        Set<Long> heard = new HashSet<>();
+        heard.add(JSON.readTree(sub.recv(0)).get("seq").asLong());
+        Set<Long> acked = new HashSet<>(heard);
+
+        // Many posts in flight, and the server closed while it answers them.
+        String text = "p".repeat(8 * 1024);
+        for (int i = 0; i < 1000; i++) {
+            poster.sendMore(new byte[0]);
+            poster.send(post("a", "general", text), 0);
+        }
+        acked.add(dealerReply(poster).get("seq").asLong());
+        s.close();
+        // The server is gone: what it sent is on its way or here already.
+        poster.setReceiveTimeOut(300);
+        for (byte[] delimiter; (delimiter = poster.recv(0)) != null; ) {
+            assertEquals(0, delimiter.length);
+            JsonNode reply = JSON.readTree(poster.recv(0));
+            assertTrue(reply.get("ok").asBoolean(), reply.toString());
+            acked.add(reply.get("seq").asLong());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!heard.containsAll(acked) && System.nanoTime() - deadline < 0) {
+            if (sub.recv(0) != null) {
+                heard.add(JSON.readTree(sub.recv(0)).get("seq").asLong());
+            }
+        }
+        poster.close();
+        sub.close();
+        Set<Long> lost = new TreeSet<>(acked);
+        lost.removeAll(heard);
+        return lost;
     }
 
     private static byte[] post(String user, String channel, String text) {
