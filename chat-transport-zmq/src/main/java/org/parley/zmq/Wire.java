@@ -27,6 +27,7 @@ import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.PlainStrings;
+import org.parley.core.internal.StrictUtf8;
 
 /**
  * The JSON of the ZeroMQ protocol: requests, replies and published messages, as in
@@ -66,6 +67,22 @@ final class Wire {
             .build();
 
     private Wire() {
+    }
+
+    /**
+     * Refuses a frame that is not strict UTF-8 ({@link StrictUtf8}: no overlong forms, no
+     * encoded surrogates, no NUL, so no UTF-16 either), before any parser sees it. JSON is
+     * UTF-8, so such a frame is not JSON either, and the error says both.
+     */
+    static void requireUtf8(byte[] frame, String what) throws ProtocolException {
+        try {
+            StrictUtf8.check(frame, what);
+        } catch (ProtocolException e) {
+            String why = e.getMessage();
+            String prefix = what + " is ";
+            throw new ProtocolException(what + " is not valid JSON: "
+                    + (why.startsWith(prefix) ? why.substring(prefix.length()) : why));
+        }
     }
 
     /** Parses one frame as a JSON object. */

@@ -405,6 +405,7 @@ public final class ZmqChatServer implements ChatServer {
         }
         String ref = null;
         try {
+            Wire.requireUtf8(body, "request"); // before any parser: the rule of both transports
             // The usual post without a tree; anything else is read from the tree below.
             Wire.PlainPost plain = Wire.plainPost(body);
             if (plain != null) {

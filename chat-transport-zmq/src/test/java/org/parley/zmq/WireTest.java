@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -222,6 +224,35 @@ class WireTest {
         assertNull(Wire.AsciiReader.read(withFf, names));
         byte[] ffOutside = {'{', '}', (byte) 0xff};
         assertNull(Wire.AsciiReader.read(ffOutside, names), "a byte after the object is trailing garbage");
+    }
+
+    @Test
+    void aRepeatedFieldIsLeftByBothShortReadersToTheTreeWhichRefusesIt() {
+        List<String> names = List.of("user", "text");
+        String[] repeated = {
+            "{\"user\":\"a\",\"text\":\"x\",\"text\":\"y\"}", // plain: the hand reader's
+            "{\"user\":\"a\",\"text\":\"x\",\"t\\u0065xt\":\"y\"}", // the same name escaped: Jackson's
+            "{\"user\":\"caf\u00e9\",\"user\":\"b\",\"text\":\"x\"}", // not ASCII: Jackson's
+        };
+        for (String body : repeated) {
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            assertNull(Wire.AsciiReader.read(b, names), body);
+            assertNull(Wire.jacksonFlatFields(b, names), body);
+            assertNull(Wire.plainPost(b), body);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> Wire.parseObject(b, "request"));
+            assertTrue(e.getMessage().startsWith("request is not valid JSON: Duplicate field"), e.getMessage());
+        }
+        byte[] ack = "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":\"a\",\"r\\u0065f\":\"b\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertNull(Wire.plainAck(ack));
+    }
+
+    @Test
+    void onlyStrictUtf8IsReadAndTheErrorSaysWhy() throws Exception {
+        Wire.requireUtf8("{\"text\":\"caf\u00e9 \ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8), "publication");
+        byte[] overlong = {'{', '"', 'a', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
+        ProtocolException e = assertThrows(ProtocolException.class, () -> Wire.requireUtf8(overlong, "publication"));
+        assertEquals("publication is not valid JSON: not valid UTF-8: an overlong form at byte 6", e.getMessage());
     }
 
     @Test

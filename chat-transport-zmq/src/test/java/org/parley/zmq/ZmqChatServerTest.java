@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatLimits;
 import org.parley.core.HubOptions;
@@ -402,6 +403,68 @@ class ZmqChatServerTest {
         other.close();
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0);
         assertFalse(ZmqTestSupport.parleyThreads().contains(name));
+    }
+
+    // ---- strict input (issue 11: one rule for both transports)
+
+    private static byte[] bytes(int... b) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = (byte) b[i];
+        }
+        return out;
+    }
+
+    private static byte[] concat(String before, byte[] middle, String after) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(before.getBytes(UTF_8));
+        out.writeBytes(middle);
+        out.writeBytes(after.getBytes(UTF_8));
+        return out.toByteArray();
+    }
+
+    static Stream<Arguments> requestsThatAreNotStrictUtf8() {
+        String post = "{\"user\":\"a\",\"text\":\"x\"}";
+        return Stream.of(
+                // C0 AF is an overlong "/", which a lenient decoder reads as one
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xc0, 0xaf), "b\"}"), "an overlong form"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xe0, 0x80, 0xaf), "b\"}"), "an overlong form"),
+                // ED A0 80 is U+D800, a UTF-16 surrogate, encoded as if it were a character
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xed, 0xa0, 0x80), "b\"}"),
+                        "an encoded UTF-16 surrogate"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16LE), "a NUL byte at byte 1"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16BE), "a NUL byte at byte 0"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16), "byte 0xfe"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xf4, 0x90, 0x80, 0x80), "\"}"),
+                        "a code point above U+10FFFF"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xe2, 0x82), "\"}"), "a sequence cut short"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("requestsThatAreNotStrictUtf8")
+    void aRequestThatIsNotStrictUtf8IsRefusedNamingTheProblem(byte[] request, String problem) throws Exception {
+        JsonNode reply = ask(req(), request);
+        assertFalse(reply.get("ok").asBoolean(), reply.toString());
+        String said = reply.get("error").asText();
+        assertTrue(said.startsWith("request is not valid JSON: not valid UTF-8: ") && said.contains(problem), said);
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            assertEquals(1, alice.post("general", "caf\u00e9 \ud83d\ude00 still fine").get(5, TimeUnit.SECONDS).seq());
+        }
+        assertEquals(1, server.hub().log().lastSeq("general"), "the refused request was not recorded");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"user\":\"a\",\"text\":\"x\",\"text\":\"y\"}", // the usual shape, read by hand
+        "{\"user\":\"a\",\"text\":\"x\",\"t\\u0065xt\":\"y\"}", // the same name, escaped: read by Jackson
+        "{\"user\":\"a\",\"text\":\"caf\u00e9\",\"user\":\"b\"}", // not ASCII: read by Jackson
+        "{\"type\":\"history\",\"limit\":1,\"limit\":1000}"})
+    void aRequestThatRepeatsAFieldIsRefused(String request) throws Exception {
+        JsonNode reply = ask(req(), request);
+        assertFalse(reply.get("ok").asBoolean(), reply.toString());
+        String said = reply.get("error").asText();
+        assertTrue(said.contains("not valid JSON") && said.contains("Duplicate field"), said);
+        assertEquals(0, server.hub().log().lastSeq("general"));
     }
 
     // ---- a request whose handling fails (issue 11, row 1)
