@@ -631,7 +631,8 @@ public final class ZmqChatClient implements ChatClient {
             request(ref, Wire.historyRequest(ref, Names.DEFAULT_CHANNEL, 0, 0, 0), ZmqChatClient::decodePage)
                     .whenComplete((page, error) -> {
                         if (error != null) {
-                            log.warn("cannot learn whether {} restarted: {}", postEndpoint, error.getMessage());
+                            log.warn("cannot learn whether {} restarted: {}", postEndpoint,
+                                    PeerText.excerpt(error.getMessage())); // it may be the server's words
                         }
                         if (hold && --probing == 0) {
                             releaseHeld();
@@ -652,7 +653,7 @@ public final class ZmqChatClient implements ChatClient {
         }
         if (serverEpoch != null && !serverEpoch.equals(epoch)) {
             log.info("{} restarted (epoch {} -> {}): counting messages from 1 again", postEndpoint,
-                    serverEpoch, epoch);
+                    PeerText.excerpt(serverEpoch), PeerText.excerpt(epoch));
             generation++;
             for (ClientSubscription s : subscriptions) {
                 s.dropped.clear(); // the old server's numbers; its log is gone
@@ -757,7 +758,7 @@ public final class ZmqChatClient implements ChatClient {
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
             Pending<?> p = ref != null ? pending.remove(ref) : oldestPending();
             if (p == null) {
-                log.debug("reply {} from {} arrived after its request timed out", ref, postEndpoint);
+                log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), postEndpoint);
                 continue;
             }
             p.answer(ack, tree, body);
@@ -993,7 +994,7 @@ public final class ZmqChatClient implements ChatClient {
                     return page;
                 }, listener::onMessage);
             } catch (IOException e) {
-                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, e.getMessage());
+                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, PeerText.excerpt(e.getMessage()));
             }
             return !stale[0];
         }
@@ -1003,7 +1004,7 @@ public final class ZmqChatClient implements ChatClient {
             try {
                 page = await(recent(channel, count));
             } catch (IOException e) {
-                log.warn("cannot fetch the recent messages of {}: {}", channel, e.getMessage());
+                log.warn("cannot fetch the recent messages of {}: {}", channel, PeerText.excerpt(e.getMessage()));
                 return;
             }
             for (ChatMessage m : page.messages()) {

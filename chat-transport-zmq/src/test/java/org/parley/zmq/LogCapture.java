@@ -1,5 +1,6 @@
 package org.parley.zmq;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -15,12 +16,19 @@ import org.slf4j.LoggerFactory;
  */
 final class LogCapture implements AutoCloseable {
     private final Logger logger;
+    private final Level level;
+    private final boolean additive;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
+    /** Every level, and only here (not also on the console) until closed. */
     private LogCapture(Class<?> source) {
         this.logger = (Logger) LoggerFactory.getLogger(source);
+        this.level = logger.getLevel();
+        this.additive = logger.isAdditive();
         appender.start();
         logger.addAppender(appender);
+        logger.setLevel(Level.DEBUG);
+        logger.setAdditive(false);
     }
 
     static LogCapture of(Class<?> source) {
@@ -49,6 +57,8 @@ final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        logger.setLevel(level);
+        logger.setAdditive(additive);
         logger.detachAppender(appender);
         appender.stop();
     }

@@ -144,6 +144,36 @@ class ZmqHostileServerTest {
         assertTrue(e.getCause().getMessage().startsWith("no reply from"), e.getCause().getMessage());
     }
 
+    @Test
+    void whatAServerSaysReachesTheLogOnlyAsAnEscapedExcerpt() throws Exception {
+        ZMQ.Socket router = raw.createSocket(SocketType.ROUTER);
+        router.setLinger(0);
+        router.setReceiveTimeOut(5000);
+        int port = router.bindToRandomPort("tcp://127.0.0.1");
+        client = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).pubPort(ZmqClientOptions.NO_PORT)
+                .user("victim").build());
+        String[] epochs = {"e1", "\\u001b[2J" + "x".repeat(500)}; // JSON for an ESC, then a long tail
+        try (LogCapture logged = LogCapture.of(ZmqChatClient.class)) {
+            for (String epoch : epochs) {
+                var posted = client.post("general", "hello");
+                byte[] identity = router.recv(0);
+                router.recv(0);
+                String request = new String(router.recv(0), UTF_8);
+                String ref = request.substring(request.indexOf("\"ref\":\"") + 7, request.lastIndexOf('"'));
+                router.sendMore(identity);
+                router.sendMore(new byte[0]);
+                router.send(("{\"ok\":true,\"channel\":\"general\",\"seq\":1,\"time\":\"2026-11-21T22:50:51.123Z\","
+                        + "\"ref\":\"" + ref + "\",\"epoch\":\"" + epoch + "\"}").getBytes(UTF_8), 0);
+                posted.get(5, TimeUnit.SECONDS);
+            }
+            List<String> lines = logged.containing("restarted");
+            assertEquals(1, lines.size(), logged.lines().toString());
+            String line = lines.get(0);
+            assertTrue(line.contains("\"e1\" -> \"\\u001b[2Jxxx") && line.contains("...(504 chars)"), line);
+            assertTrue(line.indexOf('\u001b') < 0 && line.length() < 300, line);
+        }
+    }
+
     private static long directMemoryUsed() {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
