@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.parley.core.ChatLimits;
 import org.parley.core.ChatMessage;
@@ -27,6 +27,7 @@ import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.PlainStrings;
+import org.parley.core.internal.StrictUtf8;
 
 /**
  * The JSON of the ZeroMQ protocol: requests, replies and published messages, as in
@@ -66,6 +67,22 @@ final class Wire {
             .build();
 
     private Wire() {
+    }
+
+    /**
+     * Refuses a frame that is not strict UTF-8 ({@link StrictUtf8}: no overlong forms, no
+     * encoded surrogates, no NUL, so no UTF-16 either), before any parser sees it. JSON is
+     * UTF-8, so such a frame is not JSON either, and the error says both.
+     */
+    static void requireUtf8(byte[] frame, String what) throws ProtocolException {
+        try {
+            StrictUtf8.check(frame, what);
+        } catch (ProtocolException e) {
+            String why = e.getMessage();
+            String prefix = what + " is ";
+            throw new ProtocolException(what + " is not valid JSON: "
+                    + (why.startsWith(prefix) ? why.substring(prefix.length()) : why));
+        }
     }
 
     /** Parses one frame as a JSON object. */
@@ -670,41 +687,66 @@ final class Wire {
      * The reply to a history request. It holds as many of the page's messages as fit in
      * {@code maxBytes} (always at least one): the oldest ones when {@code keepNewest} is
      * false (the client asks again after the last one it got), else the newest ones.
+     *
+     * <p>The work is bounded by the reply, not by the page: messages are encoded one by one,
+     * from the end to be kept, until the next one would not fit. A page of a thousand
+     * messages of 16 KiB costs no more than the few that a 64 KiB frame holds.
      */
     static byte[] historyReply(HistoryPage page, String ref, int maxBytes, boolean keepNewest, String epoch) {
-        List<ChatMessage> all = page.messages();
-        List<ObjectNode> nodes = new ArrayList<>(all.size());
-        for (ChatMessage m : all) {
-            nodes.add(messageNode(m));
-        }
+        // The envelope with an empty list; the messages go between its brackets. The name
+        // cannot occur earlier inside a string: a quote in a string is always escaped.
         ObjectNode o = MAPPER.createObjectNode();
         o.put("ok", true);
         o.put("channel", page.channel());
         o.put("first", page.first());
         o.put("last", page.last());
-        ArrayNode list = o.putArray("messages");
+        o.putArray("messages");
         putRef(o, ref);
         o.put(EPOCH, epoch);
-        long size = bytes(o).length;
-        int from = 0;
-        int to = nodes.size();
-        long total = size;
-        for (int i = 0; i < nodes.size(); i++) {
-            int index = keepNewest ? nodes.size() - 1 - i : i;
-            total += bytes(nodes.get(index)).length + 1;
+        byte[] envelope = bytes(o);
+        int at = indexOf(envelope, MESSAGES_OPEN) + MESSAGES_OPEN.length;
+
+        List<ChatMessage> all = page.messages();
+        int n = all.size();
+        List<byte[]> kept = new ArrayList<>();
+        long total = envelope.length;
+        for (int i = 0; i < n; i++) {
+            byte[] encoded = encodeMessage(all.get(keepNewest ? n - 1 - i : i));
+            total += encoded.length + 1;
             if (total > maxBytes && i > 0) {
-                if (keepNewest) {
-                    from = index + 1;
-                } else {
-                    to = index;
-                }
                 break;
             }
+            kept.add(encoded);
         }
-        for (int i = from; i < to; i++) {
-            list.add(nodes.get(i));
+        if (keepNewest) {
+            Collections.reverse(kept);
         }
-        return bytes(o);
+        ByteArrayBuilder out = new ByteArrayBuilder((int) Math.min(total, maxBytes) + 16);
+        out.write(envelope, 0, at);
+        for (int i = 0; i < kept.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.write(kept.get(i));
+        }
+        out.write(envelope, at, envelope.length - at);
+        return out.toByteArray();
+    }
+
+    private static final byte[] MESSAGES_OPEN = ",\"messages\":[".getBytes(StandardCharsets.US_ASCII);
+
+    /** The index of the first {@code part} in {@code b}. */
+    private static int indexOf(byte[] b, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= b.length; i++) {
+            for (int k = 0; k < part.length; k++) {
+                if (b[i + k] != part[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalStateException("no " + new String(part, StandardCharsets.US_ASCII) + " in an envelope");
     }
 
     static byte[] errorReply(String error, String ref) {

@@ -34,6 +34,8 @@ import org.parley.core.ProtocolException;
 import org.parley.core.SequenceTracker;
 import org.parley.core.Subscription;
 import org.parley.core.internal.DeliveryThread;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
@@ -68,6 +70,12 @@ import org.zeromq.ZMQException;
  * away is not sent again (a post is not idempotent): it fails after the request timeout
  * unless the old server answered it first.
  *
+ * <p>What a server sends is checked as a server checks requests: a reply or publication that
+ * is not strict UTF-8, not valid JSON or not a valid message (a time outside the years 1970
+ * to 9999, say) is ignored and logged, and the client goes on. Frames are bounded at
+ * {@value #MAX_INCOMING_BYTES} bytes and messages at {@value #MAX_INCOMING_FRAMES} frames, so
+ * a hostile server cannot make the client buffer without end.
+ *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
  * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, which the
  * clients of one {@link ZmqClientGroup} share. The futures
@@ -86,10 +94,16 @@ public final class ZmqChatClient implements ChatClient {
     /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
     private static final AtomicInteger MONITORS = new AtomicInteger();
     /**
-     * ZeroMQ drops a connection that sends a larger frame. A Parley server's frames stay under
-     * its frame limit; this bounds what a foreign server can make the client buffer.
+     * The largest frame, and the largest multipart message in all, a server may send: ZeroMQ
+     * drops a connection that declares a larger frame, and a longer message is ended there
+     * ({@link FrameGuard}). A Parley server's frames stay under its frame limit; this bounds
+     * what a foreign server can make the client buffer.
      */
-    private static final long MAX_INCOMING_BYTES = 16L * 1024 * 1024;
+    static final int MAX_INCOMING_BYTES = 16 * 1024 * 1024;
+    /** Frames of one message a server may send; replies and publications have two. */
+    static final int MAX_INCOMING_FRAMES = 16;
+    /** One line per interval for each kind of bad input a server sends, however often it sends it. */
+    private static final long LOG_INTERVAL_SECONDS = 10;
 
     private final ZmqClientOptions options;
     private final String postEndpoint;
@@ -124,6 +138,8 @@ public final class ZmqChatClient implements ChatClient {
     private boolean subConnectedBefore;
     private final ArrayDeque<ChatMessage> held = new ArrayDeque<>();
     private final Map<String, Long> heldOverflow = new HashMap<>();
+    private final LogThrottle badReplyLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle badPublicationLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
     private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
         this.options = options;
@@ -163,14 +179,16 @@ public final class ZmqChatClient implements ChatClient {
                 // limit here would let a busy client stop reading, fill the server's queue for
                 // it and make the server drop acknowledgements of posts it did record.
                 dealer.setRcvHWM(0);
-                dealer.setMaxMsgSize(MAX_INCOMING_BYTES);
+                FrameGuard.forMessages("post socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
+                        .install(dealer); // a hostile server, too, is bounded
                 connect(dealer, postEndpoint);
             }
             if (hasPub) {
                 sub = context.createSocket(SocketType.SUB);
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
-                sub.setMaxMsgSize(MAX_INCOMING_BYTES);
+                FrameGuard.forMessages("SUB socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
+                        .install(sub);
                 if (hasPost) {
                     // Each (re)connection of SUB is followed by an epoch probe: a server restarted
                     // on the same port numbers its messages from 1 again. Without a post port
@@ -613,7 +631,8 @@ public final class ZmqChatClient implements ChatClient {
             request(ref, Wire.historyRequest(ref, Names.DEFAULT_CHANNEL, 0, 0, 0), ZmqChatClient::decodePage)
                     .whenComplete((page, error) -> {
                         if (error != null) {
-                            log.warn("cannot learn whether {} restarted: {}", postEndpoint, error.getMessage());
+                            log.warn("cannot learn whether {} restarted: {}", postEndpoint,
+                                    PeerText.excerpt(error.getMessage())); // it may be the server's words
                         }
                         if (hold && --probing == 0) {
                             releaseHeld();
@@ -634,7 +653,7 @@ public final class ZmqChatClient implements ChatClient {
         }
         if (serverEpoch != null && !serverEpoch.equals(epoch)) {
             log.info("{} restarted (epoch {} -> {}): counting messages from 1 again", postEndpoint,
-                    serverEpoch, epoch);
+                    PeerText.excerpt(serverEpoch), PeerText.excerpt(epoch));
             generation++;
             for (ClientSubscription s : subscriptions) {
                 s.dropped.clear(); // the old server's numbers; its log is gone
@@ -710,35 +729,55 @@ public final class ZmqChatClient implements ChatClient {
                 frames.add(dealer.recv(0));
             }
             if (frames.size() != 2 || frames.get(0).length != 0) {
-                log.warn("reply from {} with {} frames ignored: expected an empty delimiter and one body",
-                        postEndpoint, frames.size());
+                badReply("a reply of " + frames.size() + " frames, not an empty delimiter and one body");
                 continue;
             }
             byte[] body = frames.get(1);
             // The usual acknowledgement is read without a tree; anything else through one.
-            Wire.PlainAck ack = Wire.plainAck(body);
+            Wire.PlainAck ack = null;
             ObjectNode tree = null;
             String ref;
-            if (ack != null) {
-                ref = ack.ref();
-                noteEpoch(ack.epoch());
-            } else {
-                try {
+            try {
+                Wire.requireUtf8(body, "reply");
+                ack = Wire.plainAck(body);
+                if (ack != null) {
+                    ref = ack.ref();
+                } else {
                     tree = Wire.parseObject(body, "reply");
                     ref = Wire.optionalString(tree, "ref");
-                } catch (ProtocolException e) {
-                    log.warn("reply from {} ignored: {}", postEndpoint, e.getMessage());
-                    continue;
                 }
+            } catch (ProtocolException e) {
+                badReply(e.getMessage());
+                continue;
+            }
+            if (ack != null) {
+                noteEpoch(ack.epoch());
+            } else {
                 noteEpoch(tree);
             }
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
             Pending<?> p = ref != null ? pending.remove(ref) : oldestPending();
             if (p == null) {
-                log.debug("reply {} from {} arrived after its request timed out", ref, postEndpoint);
+                log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), postEndpoint);
                 continue;
             }
             p.answer(ack, tree, body);
+        }
+    }
+
+    /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
+    private void badReply(String why) {
+        long held = badReplyLog.admit();
+        if (held >= 0) {
+            log.warn("reply from {} ignored: {} ({} more not logged)", postEndpoint, PeerText.excerpt(why), held);
+        }
+    }
+
+    /** Logs, once per interval, a publication that was ignored; {@code why} may quote the server. */
+    private void badPublication(String why) {
+        long held = badPublicationLog.admit();
+        if (held >= 0) {
+            log.warn("publication ignored: {} ({} more not logged)", PeerText.excerpt(why), held);
         }
     }
 
@@ -761,18 +800,21 @@ public final class ZmqChatClient implements ChatClient {
                 extra = true;
             }
             if (body == null || extra) {
-                log.warn("publication ignored: expected two frames, a topic and a body");
+                badPublication("expected two frames, a topic and a body");
                 continue;
             }
             ChatMessage m;
             try {
+                // Refused here, a message never reaches a listener: a time past the year 9999,
+                // which no zone can show, or bytes a lenient decoder would read as other text.
+                Wire.requireUtf8(body, "publication");
                 m = Wire.decodePublication(body);
             } catch (ProtocolException e) {
-                log.warn("publication ignored: {}", e.getMessage());
+                badPublication(e.getMessage());
                 continue;
             }
             if (!Wire.isTopicOf(topic, m.channel())) {
-                log.warn("publication of channel {} under another topic ignored", m.channel());
+                badPublication("a message of channel " + m.channel() + " under another topic");
                 continue;
             }
             if (batch == null) {
@@ -952,7 +994,7 @@ public final class ZmqChatClient implements ChatClient {
                     return page;
                 }, listener::onMessage);
             } catch (IOException e) {
-                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, e.getMessage());
+                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, PeerText.excerpt(e.getMessage()));
             }
             return !stale[0];
         }
@@ -962,7 +1004,7 @@ public final class ZmqChatClient implements ChatClient {
             try {
                 page = await(recent(channel, count));
             } catch (IOException e) {
-                log.warn("cannot fetch the recent messages of {}: {}", channel, e.getMessage());
+                log.warn("cannot fetch the recent messages of {}: {}", channel, PeerText.excerpt(e.getMessage()));
                 return;
             }
             for (ChatMessage m : page.messages()) {

@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
@@ -20,6 +21,8 @@ import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
@@ -40,6 +43,10 @@ import org.zeromq.ZMQException;
  * }
  * }</pre>
  *
+ * <p>Peers speak ZMTP 3 (libzmq 4, JeroMQ); what each may send is bounded by the options
+ * (see {@link ZmqServerOptions.Builder#maxIncomingBytes}), and the PUB socket applies only
+ * the subscriptions a Parley client sends.
+ *
  * <p>Threads: one, {@code parley-zmq-server-<postPort>}, owns both sockets, answers requests
  * in order and publishes; JeroMQ adds its own I/O and reaper threads. Posts made to the same
  * hub by other threads (another transport: a bridge) are queued and published by that thread.
@@ -50,15 +57,14 @@ public final class ZmqChatServer implements ChatServer {
     /** Replies queued for one peer before ZeroMQ drops them: a pipelining client's window. */
     static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
-    /**
-     * Frames over this many bytes make ZeroMQ drop the peer's connection. It is well above the
-     * protocol's frame limit, so a frame a little too big still gets an error reply, while a
-     * huge one cannot make the server buffer it.
-     */
-    static final int MAX_MSG_SIZE_FACTOR = 16;
-    /** Frames in one request beyond which the rest is discarded unread. */
-    private static final int MAX_FRAMES = 16;
     private static final int POLL_MILLIS = 500;
+    /**
+     * How long closing the sockets may take to hand what is queued (publications, replies) to
+     * the network: well within the 2 s a server has to stop, after the thread's last pass.
+     */
+    static final int CLOSE_LINGER_MILLIS = 1000;
+    /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
+    static final String INTERNAL_ERROR = "internal error";
 
     private final ZmqServerOptions options;
     private final ChatHub hub;
@@ -69,6 +75,10 @@ public final class ZmqChatServer implements ChatServer {
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
+    private final LogThrottle bugLog = new LogThrottle(10, TimeUnit.SECONDS);
+    /** What bounds the frames peers send to each socket. */
+    private final FrameGuard postGuard;
+    private final FrameGuard pubGuard;
     /** Completes once the sockets are bound (with the ports) or failed to bind. */
     private final CompletableFuture<int[]> bound = new CompletableFuture<>();
     // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
@@ -81,7 +91,9 @@ public final class ZmqChatServer implements ChatServer {
     private volatile Waker waker; // wake() from any thread once bound
     private int postPort;
     private int pubPort;
-    private Subscription hubSubscription;
+    // Closed by the server thread once it has answered its last request, so that every post
+    // it acknowledged was handed to PUB; by close() too, in case that thread never ran.
+    private volatile Subscription hubSubscription;
     private volatile boolean stopping;
 
     private ZmqChatServer(ZmqServerOptions options) throws IOException {
@@ -90,6 +102,8 @@ public final class ZmqChatServer implements ChatServer {
         this.hub = ownsHub ? ChatHub.create() : options.hub();
         this.maxFrameBytes = hub.limits().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
+        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(), options.maxIncomingFrames());
+        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
         this.context = new ZContext(1);
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
         thread.start();
@@ -146,9 +160,9 @@ public final class ZmqChatServer implements ChatServer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (hubSubscription != null) {
-            hubSubscription.close();
-        }
+        // The server thread takes no request after this, publishes what is queued, and closes
+        // the sockets with a linger that lets them send it. The hub subscription stays until
+        // then: a post acknowledged before is a post published.
         stopping = true;
         Waker w = waker;
         if (w != null) {
@@ -158,9 +172,27 @@ public final class ZmqChatServer implements ChatServer {
             // Never interrupt a ZeroMQ thread: it would close its sockets' channels under it.
             log.warn("{} did not stop within {} ms", thread.getName(), ZmqChatClient.CLOSE_WAIT_MILLIS);
         }
+        closeHubSubscription();
         if (ownsHub) {
             hub.close();
         }
+    }
+
+    private void closeHubSubscription() {
+        Subscription s = hubSubscription;
+        if (s != null) {
+            s.close(); // idempotent
+        }
+    }
+
+    /** The guard of the post socket's frames. */
+    FrameGuard postGuard() {
+        return postGuard;
+    }
+
+    /** The guard of the PUB socket's frames: the subscriptions. */
+    FrameGuard pubGuard() {
+        return pubGuard;
     }
 
     @Override
@@ -215,18 +247,19 @@ public final class ZmqChatServer implements ChatServer {
         try {
             IoTicker.attach(context);
             router = context.createSocket(SocketType.ROUTER);
-            router.setLinger(100);
+            router.setLinger(CLOSE_LINGER_MILLIS);
             router.setRcvHWM(options.receiveHighWaterMark());
             // Replies waiting for one peer; past this ZeroMQ drops them, so it matches the
             // most requests Parley's client keeps in flight.
             router.setSndHWM(REPLY_HIGH_WATER_MARK);
-            router.setMaxMsgSize((long) maxFrameBytes * MAX_MSG_SIZE_FACTOR);
+            postGuard.install(router); // before bind: each connection copies the options
             int post = bind(router, options.host(), options.postPort());
             int published = 0;
             if (options.publish()) {
                 pub = context.createSocket(SocketType.PUB);
-                pub.setLinger(100);
+                pub.setLinger(CLOSE_LINGER_MILLIS);
                 pub.setSndHWM(options.sendHighWaterMark());
+                pubGuard.install(pub);
                 published = bind(pub, options.host(), options.pubPort());
             }
             waker = new Waker(context, "server-" + post);
@@ -260,13 +293,23 @@ public final class ZmqChatServer implements ChatServer {
                     if (frames == null) {
                         break;
                     }
-                    handle(frames);
+                    try {
+                        handle(frames);
+                    } catch (ZMQException e) {
+                        throw e; // the socket's own failure: the server cannot go on
+                    } catch (RuntimeException e) {
+                        bug("answering a request", e); // answer() has its own boundary: this is the envelope
+                    }
                 }
             }
+            // Every request answered was published in its turn; now the hub's other posts.
+            closeHubSubscription();
             publishQueued();
         } catch (RuntimeException e) {
+            // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
+            closeHubSubscription();
             poller.close();
             waker.close();
             context.close();
@@ -276,7 +319,13 @@ public final class ZmqChatServer implements ChatServer {
     private void publishQueued() {
         ChatMessage m;
         while ((m = foreignPosts.poll()) != null) {
-            publish(m);
+            try {
+                publish(m);
+            } catch (ZMQException e) {
+                throw e; // the socket's own failure: the server cannot go on
+            } catch (RuntimeException e) {
+                bug("publishing a message of another transport", e);
+            }
         }
     }
 
@@ -289,7 +338,11 @@ public final class ZmqChatServer implements ChatServer {
         pub.send(Wire.encodeMessage(message), 0);
     }
 
-    /** All frames of the next request, or {@code null} if none is waiting. */
+    /**
+     * All frames of the next request, or {@code null} if none is waiting: the peer's identity
+     * and at most {@link ZmqServerOptions#maxIncomingFrames} more, which the post socket's
+     * {@link FrameGuard} ensures.
+     */
     private List<byte[]> receiveRequest() {
         byte[] first = router.recv(ZMQ.DONTWAIT);
         if (first == null) {
@@ -299,7 +352,7 @@ public final class ZmqChatServer implements ChatServer {
         frames.add(first);
         while (router.hasReceiveMore()) {
             byte[] more = router.recv(0);
-            if (frames.size() <= MAX_FRAMES) {
+            if (frames.size() <= options.maxIncomingFrames()) {
                 frames.add(more);
             }
         }
@@ -324,9 +377,10 @@ public final class ZmqChatServer implements ChatServer {
         } else if (frames.size() - delimiter - 1 != 1) {
             envelope = delimiter + 1;
             int parts = frames.size() - delimiter - 1;
+            // A message that reached the frame bound may have been longer: the guard ended it there.
+            boolean atBound = frames.size() - 1 >= options.maxIncomingFrames();
             reply = Wire.errorReply("request must be one frame after the empty delimiter, got "
-                    + (frames.size() > MAX_FRAMES ? "more than " + (MAX_FRAMES - delimiter - 1) : parts),
-                    null);
+                    + (atBound ? "at least " : "") + parts, null);
         } else {
             envelope = delimiter + 1;
             reply = answer(frames.get(delimiter + 1));
@@ -340,7 +394,10 @@ public final class ZmqChatServer implements ChatServer {
         router.send(reply, 0);
     }
 
-    /** The reply to one request body: always exactly one. */
+    /**
+     * The reply to one request body: always exactly one. Whatever handling it throws ends
+     * here: a bug gets an {@value #INTERNAL_ERROR} reply and a log line, and the server goes on.
+     */
     private byte[] answer(byte[] body) {
         if (body.length > maxFrameBytes) {
             return Wire.errorReply("request of " + body.length + " bytes exceeds the limit of "
@@ -348,6 +405,7 @@ public final class ZmqChatServer implements ChatServer {
         }
         String ref = null;
         try {
+            Wire.requireUtf8(body, "request"); // before any parser: the rule of both transports
             // The usual post without a tree; anything else is read from the tree below.
             Wire.PlainPost plain = Wire.plainPost(body);
             if (plain != null) {
@@ -367,9 +425,36 @@ public final class ZmqChatServer implements ChatServer {
                     + "; expected \"post\" or \"history\"");
         } catch (ProtocolException e) {
             return Wire.errorReply(e.getMessage(), ref);
-        } catch (IllegalStateException e) {
-            return Wire.errorReply("server is shutting down", ref);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalStateException && hub.isClosed()) {
+                return Wire.errorReply("server is shutting down", ref);
+            }
+            bug("handling a request", e);
+            return Wire.errorReply(INTERNAL_ERROR, ref);
         }
+    }
+
+    /**
+     * Logs a failure that only a bug explains, at most one line per interval. The exception's
+     * message is shown as an excerpt: it may quote what a peer sent.
+     */
+    private void bug(String what, RuntimeException e) {
+        long held = bugLog.admit();
+        if (held >= 0) {
+            log.error("{}: a bug: {} failed with {}; the server goes on ({} more failures not logged)",
+                    thread.getName(), what, e.getClass().getName(), held, redacted(e, 0));
+        }
+    }
+
+    /** {@code e} with its stack trace and causes, each message an excerpt (see {@link PeerText}). */
+    private static Throwable redacted(Throwable e, int depth) {
+        Throwable r = new Throwable(e.getClass().getName() + ": " + PeerText.excerpt(e.getMessage()));
+        r.setStackTrace(e.getStackTrace());
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && depth < 8) {
+            r.initCause(redacted(cause, depth + 1));
+        }
+        return r;
     }
 
     private byte[] post(ObjectNode request, String ref) throws ProtocolException {

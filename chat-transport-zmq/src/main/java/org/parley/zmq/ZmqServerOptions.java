@@ -6,7 +6,7 @@ import org.parley.core.ChatLimits;
 
 /**
  * Settings of a {@link ZmqChatServer}: where it binds, which hub it serves, whether it
- * publishes, and how much it buffers.
+ * publishes, how much it buffers, and how much a peer may send it.
  *
  * <pre>{@code
  * ZmqServerOptions options = ZmqServerOptions.builder()
@@ -29,6 +29,16 @@ public final class ZmqServerOptions {
     public static final int DEFAULT_RECEIVE_HIGH_WATER_MARK = 1_000;
     /** Posts from other threads (a bridge) waiting to be published. */
     public static final int DEFAULT_PUBLISH_QUEUE_CAPACITY = 100_000;
+    /**
+     * Bytes of one frame, and of one multipart message in all, that a peer may send to the post
+     * socket: 16 times the protocol's frame limit, so a request a little too big still gets an
+     * error reply.
+     */
+    public static final int DEFAULT_MAX_INCOMING_BYTES = 16 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+    /** Frames of one message a peer may send to the post socket; a request needs two. */
+    public static final int DEFAULT_MAX_INCOMING_FRAMES = 16;
+    /** Subscriptions one connection to the PUB socket may hold at once. */
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 1024;
 
     private final String host;
     private final int postPort;
@@ -38,6 +48,9 @@ public final class ZmqServerOptions {
     private final int sendHighWaterMark;
     private final int receiveHighWaterMark;
     private final int publishQueueCapacity;
+    private final int maxIncomingBytes;
+    private final int maxIncomingFrames;
+    private final int maxSubscriptionsPerPeer;
 
     private ZmqServerOptions(Builder b) {
         this.host = b.host;
@@ -48,6 +61,9 @@ public final class ZmqServerOptions {
         this.sendHighWaterMark = b.sendHighWaterMark;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.publishQueueCapacity = b.publishQueueCapacity;
+        this.maxIncomingBytes = b.maxIncomingBytes;
+        this.maxIncomingFrames = b.maxIncomingFrames;
+        this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
     }
 
     public static Builder builder() {
@@ -88,6 +104,21 @@ public final class ZmqServerOptions {
         return publishQueueCapacity;
     }
 
+    /** See {@link Builder#maxIncomingBytes}. */
+    public int maxIncomingBytes() {
+        return maxIncomingBytes;
+    }
+
+    /** See {@link Builder#maxIncomingFrames}. */
+    public int maxIncomingFrames() {
+        return maxIncomingFrames;
+    }
+
+    /** See {@link Builder#maxSubscriptionsPerPeer}. */
+    public int maxSubscriptionsPerPeer() {
+        return maxSubscriptionsPerPeer;
+    }
+
     /**
      * Builds {@link ZmqServerOptions}; {@link #build()} checks the values.
      *
@@ -102,6 +133,9 @@ public final class ZmqServerOptions {
         private int sendHighWaterMark = DEFAULT_SEND_HIGH_WATER_MARK;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
+        private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
+        private int maxIncomingFrames = DEFAULT_MAX_INCOMING_FRAMES;
+        private int maxSubscriptionsPerPeer = DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER;
 
         private Builder() {
         }
@@ -151,6 +185,39 @@ public final class ZmqServerOptions {
             return this;
         }
 
+        /**
+         * The most bytes a peer may send to the post socket in one frame, and in one multipart
+         * message in all; default {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES}. A peer
+         * that declares a larger frame is disconnected; a message that reaches the bound in
+         * all is ended at the frame that reaches it (the request is refused with an error
+         * reply) and the rest of it is dropped. At least the hub's frame limit.
+         */
+        public Builder maxIncomingBytes(int bytes) {
+            this.maxIncomingBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The most frames of one message a peer may send to the post socket; default
+         * {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_FRAMES}. A longer message is ended at
+         * that frame (the request is refused with an error reply) and the rest of it is
+         * dropped. At least 2: a request is an empty delimiter and a body.
+         */
+        public Builder maxIncomingFrames(int frames) {
+            this.maxIncomingFrames = frames;
+            return this;
+        }
+
+        /**
+         * The most subscriptions one connection to the PUB socket may hold at once; default
+         * {@value ZmqServerOptions#DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER}. Subscriptions past it
+         * are dropped (logged), as are subscriptions a Parley client never sends.
+         */
+        public Builder maxSubscriptionsPerPeer(int subscriptions) {
+            this.maxSubscriptionsPerPeer = subscriptions;
+            return this;
+        }
+
         public ZmqServerOptions build() {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
@@ -163,6 +230,15 @@ public final class ZmqServerOptions {
             checkPositive("sendHighWaterMark", sendHighWaterMark);
             checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             checkPositive("publishQueueCapacity", publishQueueCapacity);
+            int frameLimit = hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+            if (maxIncomingBytes < frameLimit) {
+                throw new IllegalArgumentException("maxIncomingBytes " + maxIncomingBytes
+                        + " is below the hub's frame limit of " + frameLimit);
+            }
+            if (maxIncomingFrames < 2) {
+                throw new IllegalArgumentException("maxIncomingFrames < 2: " + maxIncomingFrames);
+            }
+            checkPositive("maxSubscriptionsPerPeer", maxSubscriptionsPerPeer);
             return new ZmqServerOptions(this);
         }
 

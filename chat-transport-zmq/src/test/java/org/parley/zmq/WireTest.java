@@ -4,15 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatTime;
+import org.parley.core.HistoryPage;
 import org.parley.core.ProtocolException;
 
 /** The streamed encoders and the plain-publication reader against the tree code they stand for. */
@@ -222,6 +231,119 @@ class WireTest {
         assertNull(Wire.AsciiReader.read(withFf, names));
         byte[] ffOutside = {'{', '}', (byte) 0xff};
         assertNull(Wire.AsciiReader.read(ffOutside, names), "a byte after the object is trailing garbage");
+    }
+
+    @Test
+    void aRepeatedFieldIsLeftByBothShortReadersToTheTreeWhichRefusesIt() {
+        List<String> names = List.of("user", "text");
+        String[] repeated = {
+            "{\"user\":\"a\",\"text\":\"x\",\"text\":\"y\"}", // plain: the hand reader's
+            "{\"user\":\"a\",\"text\":\"x\",\"t\\u0065xt\":\"y\"}", // the same name escaped: Jackson's
+            "{\"user\":\"caf\u00e9\",\"user\":\"b\",\"text\":\"x\"}", // not ASCII: Jackson's
+        };
+        for (String body : repeated) {
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            assertNull(Wire.AsciiReader.read(b, names), body);
+            assertNull(Wire.jacksonFlatFields(b, names), body);
+            assertNull(Wire.plainPost(b), body);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> Wire.parseObject(b, "request"));
+            assertTrue(e.getMessage().startsWith("request is not valid JSON: Duplicate field"), e.getMessage());
+        }
+        byte[] ack = "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":\"a\",\"r\\u0065f\":\"b\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertNull(Wire.plainAck(ack));
+    }
+
+    @Test
+    void onlyStrictUtf8IsReadAndTheErrorSaysWhy() throws Exception {
+        Wire.requireUtf8("{\"text\":\"caf\u00e9 \ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8), "publication");
+        byte[] overlong = {'{', '"', 'a', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
+        ProtocolException e = assertThrows(ProtocolException.class, () -> Wire.requireUtf8(overlong, "publication"));
+        assertEquals("publication is not valid JSON: not valid UTF-8: an overlong form at byte 6", e.getMessage());
+    }
+
+    /** The history reply as it was first written: a tree of the whole page, each message measured. */
+    private static byte[] historyReplyOfTrees(HistoryPage page, String ref, int maxBytes, boolean keepNewest, String epoch) {
+        List<ObjectNode> nodes = new ArrayList<>();
+        for (ChatMessage m : page.messages()) {
+            nodes.add(Wire.messageNode(m));
+        }
+        ObjectNode o = TREES.createObjectNode();
+        o.put("ok", true);
+        o.put("channel", page.channel());
+        o.put("first", page.first());
+        o.put("last", page.last());
+        ArrayNode list = o.putArray("messages");
+        if (ref != null) {
+            o.put("ref", ref);
+        }
+        o.put("epoch", epoch);
+        long total = Wire.bytes(o).length;
+        int from = 0;
+        int to = nodes.size();
+        for (int i = 0; i < nodes.size(); i++) {
+            int index = keepNewest ? nodes.size() - 1 - i : i;
+            total += Wire.bytes(nodes.get(index)).length + 1;
+            if (total > maxBytes && i > 0) {
+                if (keepNewest) {
+                    from = index + 1;
+                } else {
+                    to = index;
+                }
+                break;
+            }
+        }
+        for (int i = from; i < to; i++) {
+            list.add(nodes.get(i));
+        }
+        return Wire.bytes(o);
+    }
+
+    private static HistoryPage page(String channel, int count, IntFunction<String> text) {
+        List<ChatMessage> messages = new ArrayList<>();
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        for (int i = 1; i <= count; i++) {
+            messages.add(new ChatMessage(channel.equals("ALL") ? (i % 2 == 0 ? "dev" : "ops") : channel, i,
+                    "u" + i, t.plusMillis(i), text.apply(i)));
+        }
+        return new HistoryPage(channel, count == 0 ? 0 : 1, count, messages);
+    }
+
+    @Test
+    void historyReplyIsTheBytesTheTreeOfThePageMade() {
+        List<HistoryPage> pages = List.of(page("dev", 0, i -> "x"), page("dev", 1, i -> "one"),
+                page("dev", 10, i -> "m" + i), page("dev", 30, i -> AWKWARD.repeat(i)),
+                page("ALL", 20, i -> "y".repeat(i * 100)), page("dev", 5, i -> "z".repeat(16 * 1024)));
+        for (HistoryPage p : pages) {
+            for (int max : new int[] {10, 200, 1000, 4096, 64 * 1024, 1 << 20}) {
+                for (boolean newest : new boolean[] {false, true}) {
+                    for (String ref : new String[] {null, "h7", "q\"uote,\"messages\":["}) {
+                        String what = p.channel() + " " + p.messages().size() + " max " + max + " newest " + newest
+                                + " ref " + ref;
+                        assertArrayEquals(historyReplyOfTrees(p, ref, max, newest, "e1"),
+                                Wire.historyReply(p, ref, max, newest, "e1"), what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void historyReplyWorkIsBoundedByTheFrameNotThePage() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        assumeTrue(threads instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported());
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        // A full page of a thousand short messages, for a reply that has room for a few.
+        HistoryPage page = page("dev", 1000, i -> "short text " + i);
+        for (boolean newest : new boolean[] {false, true}) {
+            Wire.historyReply(page, "r", 1024, newest, "e1"); // warm up
+            long before = counter.getCurrentThreadAllocatedBytes();
+            byte[] reply = Wire.historyReply(page, "r", 1024, newest, "e1");
+            long allocated = counter.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(reply.length <= 1024, reply.length + " bytes");
+            // The page's own list is the hub's; what the reply costs is a few times its size.
+            assertTrue(allocated < 64 * 1024, "a reply of " + reply.length + " bytes cost " + allocated + " bytes");
+        }
     }
 
     @Test

@@ -12,11 +12,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatLimits;
 import org.parley.core.HubOptions;
@@ -394,6 +403,219 @@ class ZmqChatServerTest {
         other.close();
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0);
         assertFalse(ZmqTestSupport.parleyThreads().contains(name));
+    }
+
+    // ---- strict input (issue 11: one rule for both transports)
+
+    private static byte[] bytes(int... b) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = (byte) b[i];
+        }
+        return out;
+    }
+
+    private static byte[] concat(String before, byte[] middle, String after) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(before.getBytes(UTF_8));
+        out.writeBytes(middle);
+        out.writeBytes(after.getBytes(UTF_8));
+        return out.toByteArray();
+    }
+
+    static Stream<Arguments> requestsThatAreNotStrictUtf8() {
+        String post = "{\"user\":\"a\",\"text\":\"x\"}";
+        return Stream.of(
+                // C0 AF is an overlong "/", which a lenient decoder reads as one
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xc0, 0xaf), "b\"}"), "an overlong form"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xe0, 0x80, 0xaf), "b\"}"), "an overlong form"),
+                // ED A0 80 is U+D800, a UTF-16 surrogate, encoded as if it were a character
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xed, 0xa0, 0x80), "b\"}"),
+                        "an encoded UTF-16 surrogate"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16LE), "a NUL byte at byte 1"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16BE), "a NUL byte at byte 0"),
+                Arguments.of(post.getBytes(java.nio.charset.StandardCharsets.UTF_16), "byte 0xfe"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xf4, 0x90, 0x80, 0x80), "\"}"),
+                        "a code point above U+10FFFF"),
+                Arguments.of(concat("{\"user\":\"a\",\"text\":\"a", bytes(0xe2, 0x82), "\"}"), "a sequence cut short"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("requestsThatAreNotStrictUtf8")
+    void aRequestThatIsNotStrictUtf8IsRefusedNamingTheProblem(byte[] request, String problem) throws Exception {
+        JsonNode reply = ask(req(), request);
+        assertFalse(reply.get("ok").asBoolean(), reply.toString());
+        String said = reply.get("error").asText();
+        assertTrue(said.startsWith("request is not valid JSON: not valid UTF-8: ") && said.contains(problem), said);
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            assertEquals(1, alice.post("general", "caf\u00e9 \ud83d\ude00 still fine").get(5, TimeUnit.SECONDS).seq());
+        }
+        assertEquals(1, server.hub().log().lastSeq("general"), "the refused request was not recorded");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"user\":\"a\",\"text\":\"x\",\"text\":\"y\"}", // the usual shape, read by hand
+        "{\"user\":\"a\",\"text\":\"x\",\"t\\u0065xt\":\"y\"}", // the same name, escaped: read by Jackson
+        "{\"user\":\"a\",\"text\":\"caf\u00e9\",\"user\":\"b\"}", // not ASCII: read by Jackson
+        "{\"type\":\"history\",\"limit\":1,\"limit\":1000}"})
+    void aRequestThatRepeatsAFieldIsRefused(String request) throws Exception {
+        JsonNode reply = ask(req(), request);
+        assertFalse(reply.get("ok").asBoolean(), reply.toString());
+        String said = reply.get("error").asText();
+        assertTrue(said.contains("not valid JSON") && said.contains("Duplicate field"), said);
+        assertEquals(0, server.hub().log().lastSeq("general"));
+    }
+
+    // ---- a request whose handling fails (issue 11, row 1)
+
+    /** A clock that fails as a bug would: the hub stamps posts that come without a time with it. */
+    private static Clock failingClock(RuntimeException failure) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                throw failure;
+            }
+        };
+    }
+
+    private void restartWithHubClock(Clock clock) throws IOException {
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0)
+                .hub(ChatHub.create(HubOptions.builder().clock(clock).build())).build());
+    }
+
+    @Test
+    void aRequestWhoseHandlingFailsGetsAnInternalErrorAndTheServerGoesOn() throws Exception {
+        restartWithHubClock(failingClock(new DateTimeException("the clock of \u001b[31mred")));
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice");
+             LogCapture logged = LogCapture.of(ZmqChatServer.class)) {
+            ZMQ.Socket req = req();
+            for (int i = 0; i < 5; i++) {
+                JsonNode reply = ask(req, "{\"user\":\"a\",\"text\":\"no time, so the hub's clock\",\"ref\":\"r" + i + "\"}");
+                assertEquals("{\"ok\":false,\"error\":\"internal error\",\"ref\":\"r" + i + "\"}", reply.toString());
+                assertEquals(i + 1, alice.post("general", "still served " + i).get(5, TimeUnit.SECONDS).seq());
+            }
+            List<String> bugs = logged.containing("a bug");
+            assertEquals(1, bugs.size(), "one line for five failures in a row: " + logged.lines());
+            assertTrue(bugs.get(0).startsWith("ERROR") && bugs.get(0).contains("DateTimeException"), bugs.get(0));
+            assertFalse(bugs.get(0).contains("\u001b"), "an escape sequence reached the log: " + bugs.get(0));
+        }
+    }
+
+    @Test
+    void anIllegalStateWhileTheHubIsOpenIsABugNotAShutdown() throws Exception {
+        restartWithHubClock(failingClock(new IllegalStateException("clock not wound")));
+        JsonNode reply = ask(req(), "{\"user\":\"a\",\"text\":\"no time\"}");
+        assertEquals("internal error", reply.get("error").asText());
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            assertEquals(1, alice.post("general", "still served").get(5, TimeUnit.SECONDS).seq());
+        }
+    }
+
+    @Test
+    void aPostToAClosedHubIsAnsweredAsAShutdown() throws Exception {
+        ChatHub hub = ChatHub.create();
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+        hub.close();
+        assertEquals("server is shutting down", ask(req(), post("a", "general", "late")).get("error").asText());
+    }
+
+    @Test
+    void aPostFromTheFarFutureIsRefusedAndTheServerGoesOn() throws Exception {
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
+            RecordingListener heard = new RecordingListener();
+            alice.subscribe("general", heard);
+            ZmqTestSupport.awaitJoined(alice, alice);
+            JsonNode reply = ask(req(), "{\"user\":\"a\",\"text\":\"x\",\"time\":\"+1000000000-12-31T23:59:59.999Z\"}");
+            assertFalse(reply.get("ok").asBoolean());
+            assertTrue(reply.get("error").asText().contains("outside the years 1970 to 9999"), reply.toString());
+            long seq = alice.post("general", "after").get(5, TimeUnit.SECONDS).seq();
+            ChatMessage m = heard.next();
+            assertEquals(seq, m.seq());
+            assertEquals("after", m.text());
+        }
+    }
+
+    // ---- closing (issue 11: every acknowledged post is published)
+
+    @Test
+    void everyPostAcknowledgedBeforeCloseReachesTheSubscriber() throws Exception {
+        // Closing races with the post being answered: a few rounds make a loss show.
+        for (int round = 0; round < 8; round++) {
+            ZmqChatServer closing = ZmqTestSupport.startServer();
+            try {
+                assertEquals(Set.of(), lostAtClose(closing), "round " + round);
+            } finally {
+                closing.close();
+            }
+        }
+    }
+
+    /** The posts {@code s} acknowledged that a subscriber never heard, when it is closed while answering a stream of them. */
+    private Set<Long> lostAtClose(ZmqChatServer s) throws Exception {
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setRcvHWM(0); // keeps everything that arrives, to be read after the server is gone
+        sub.setReceiveTimeOut(100);
+        sub.subscribe(Wire.topic("general"));
+        sub.connect("tcp://127.0.0.1:" + s.pubPort());
+        ZMQ.Socket poster = raw.createSocket(SocketType.DEALER);
+        poster.setLinger(0);
+        poster.setSndHWM(0);
+        poster.setReceiveTimeOut(1000);
+        poster.connect("tcp://127.0.0.1:" + s.postPort());
+        // Subscribed once a probe arrives: ZeroMQ has no acknowledgement of a subscription.
+        boolean joined = false;
+        for (int i = 0; i < 100 && !joined; i++) {
+            poster.sendMore(new byte[0]);
+            poster.send(post("a", "general", "probe"), 0);
+            assertNotNull(dealerReply(poster));
+            joined = sub.recv(0) != null;
+        }
+        assertTrue(joined, "the subscription never took effect");
+        Set<Long> heard = new HashSet<>();
+        heard.add(JSON.readTree(sub.recv(0)).get("seq").asLong());
+        Set<Long> acked = new HashSet<>(heard);
+
+        // Many posts in flight, and the server closed while it answers them.
+        String text = "p".repeat(8 * 1024);
+        for (int i = 0; i < 1000; i++) {
+            poster.sendMore(new byte[0]);
+            poster.send(post("a", "general", text), 0);
+        }
+        acked.add(dealerReply(poster).get("seq").asLong());
+        s.close();
+        // The server is gone: what it sent is on its way or here already.
+        poster.setReceiveTimeOut(300);
+        for (byte[] delimiter; (delimiter = poster.recv(0)) != null; ) {
+            assertEquals(0, delimiter.length);
+            JsonNode reply = JSON.readTree(poster.recv(0));
+            assertTrue(reply.get("ok").asBoolean(), reply.toString());
+            acked.add(reply.get("seq").asLong());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!heard.containsAll(acked) && System.nanoTime() - deadline < 0) {
+            if (sub.recv(0) != null) {
+                heard.add(JSON.readTree(sub.recv(0)).get("seq").asLong());
+            }
+        }
+        poster.close();
+        sub.close();
+        Set<Long> lost = new TreeSet<>(acked);
+        lost.removeAll(heard);
+        return lost;
     }
 
     private static byte[] post(String user, String channel, String text) {

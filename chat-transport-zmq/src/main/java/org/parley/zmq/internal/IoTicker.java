@@ -3,6 +3,7 @@ package org.parley.zmq.internal;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import zmq.Msg;
 
 /**
  * Keeps a JeroMQ context's I/O threads from sleeping for long.
@@ -37,6 +38,11 @@ public final class IoTicker {
             ticker.setLinger(0);
             ticker.setSndHWM(1);
             ticker.setAffinity(1L << i); // its connection lives on I/O thread i
+            // It reads nothing, even if something does listen there: any frame with a body is
+            // over the limit, and the allocator never allocates, since JeroMQ 0.6.0 passes a
+            // length with the top bit set (a negative long) past that limit to it.
+            ticker.setMaxMsgSize(0);
+            ticker.setMsgAllocator(size -> new Msg(0));
             ticker.setReconnectIVL(TICK_MILLIS);
             ticker.setReconnectIVLMax(TICK_MILLIS);
             ticker.connect(NOWHERE);

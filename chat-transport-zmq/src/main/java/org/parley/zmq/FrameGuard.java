@@ -1,0 +1,379 @@
+package org.parley.zmq;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.Names;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
+import org.parley.core.internal.StrictUtf8;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZMQ;
+import zmq.Msg;
+import zmq.io.Metadata;
+import zmq.msg.MsgAllocator;
+
+/**
+ * Bounds what a peer can make one of our JeroMQ sockets allocate and buffer, and, on a PUB
+ * socket, which subscriptions reach JeroMQ's subscription trie. It answers what JeroMQ 0.6.0
+ * lets a peer do with a few bytes:
+ *
+ * <ul>
+ *   <li>A frame length with the top bit set is a negative {@code long}: it passes the size
+ *       check of {@code zmq.io.coder.Decoder.sizeReady} ({@code size > maxmsgsize} is false),
+ *       and the decoder then allocates {@code (int) size} bytes, up to 2 GiB, at once. The
+ *       decoder takes every frame's buffer from the socket's {@link MsgAllocator}, so this
+ *       allocator refuses such a size without allocating.</li>
+ *   <li>The receive high-water mark counts whole messages, and an unfinished multipart message
+ *       is not one: a peer that marks every frame MORE is buffered without end. This guard
+ *       counts the frames and bytes of each connection's message under way and ends the
+ *       message at the bound; the rest of it is dropped.</li>
+ *   <li>A subscription is applied by the recursive {@code zmq.socket.pubsub.Mtrie.addHelper},
+ *       one call per byte, on the thread that uses the socket: a 10,000-byte prefix overflows
+ *       its stack. A PUB socket's frames are all subscriptions; this guard lets through only
+ *       those a Parley client sends ({@code <channel>\0} or the empty prefix of ALL), and at
+ *       most so many per connection.</li>
+ * </ul>
+ *
+ * <p>How it sees frames without changing JeroMQ: {@code zmq.io.coder.v2.V2Decoder.allocate}
+ * takes each frame's {@link Msg} from this allocator and sets its flags (MORE, COMMAND) at
+ * once; for ZMTP 3 peers {@code zmq.io.StreamEngine.decodeAndPush} calls
+ * {@link Msg#setMetadata} on every decoded frame, with the connection's own {@link Metadata}
+ * (never null over TCP: it holds Peer-Address and the peer's Socket-Type), just before
+ * {@code session.pushMsg(msg)}; and {@code zmq.io.SessionBase.pushMsg} silently drops a frame
+ * flagged COMMAND. So the frames this allocator makes check themselves in
+ * {@link Msg#setMetadata}, and a frame to drop is flagged COMMAND there.
+ *
+ * <p>ZMTP 1.0 and 2.0 peers skip {@code decodeAndPush} (no metadata), so {@link #install}
+ * also sets a ZAP domain: {@code zmq.io.StreamEngine.handshake} then refuses those framings
+ * ({@code zmq.io.SessionBase.zapEnabled}). With no ZAP handler bound in our contexts, the NULL
+ * mechanism proceeds as before ({@code zmq.io.mechanism.NullMechanism}: {@code zapConnect}
+ * fails and the handshake goes on), so ZMTP 3 peers see no difference.
+ *
+ * <p>Thread safety: safe from any thread; JeroMQ calls it on its I/O threads.
+ */
+final class FrameGuard implements MsgAllocator {
+    /** The ZAP domain of every guarded socket; see the class comment. */
+    static final String ZAP_DOMAIN = "parley";
+    /** The longest subscription a Parley client sends: 1 (subscribe or cancel), 64 characters of 4 bytes, NUL. */
+    static final int MAX_SUBSCRIPTION_BYTES = 2 + 4 * Names.MAX_CHANNEL_LENGTH;
+    /**
+     * The largest frame a PUB socket reads: a subscription, or a peer's handshake command
+     * (READY and its properties), which the same size limit bounds.
+     */
+    static final int MAX_PUB_FRAME_BYTES = 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(FrameGuard.class);
+    private static final long LOG_INTERVAL_SECONDS = 10;
+
+    private final String socketName;
+    private final int maxFrameBytes;
+    private final int maxMessageFrames;
+    /** Subscriptions a connection may hold; 0 when the socket's frames are not subscriptions. */
+    private final int maxSubscriptions;
+
+    private final AtomicLong bogusLengths = new AtomicLong();
+    private final AtomicLong cutMessages = new AtomicLong();
+    private final AtomicLong droppedSubscriptions = new AtomicLong();
+    private final LogThrottle bogusLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle subscriptionLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+
+    // Per connection, keyed by its Metadata object's identity (Metadata.equals compares
+    // contents) and held weakly: a connection's state goes when JeroMQ drops its Metadata.
+    // Guarded by this.
+    private final Map<PeerKey, Peer> peers = new HashMap<>();
+    private final ReferenceQueue<Metadata> gone = new ReferenceQueue<>();
+    private PeerKey lastKey; // the connection of the last frame: most frames follow their own
+    private Peer lastPeer;
+
+    private FrameGuard(String socketName, int maxFrameBytes, int maxMessageFrames, int maxSubscriptions) {
+        this.socketName = socketName;
+        this.maxFrameBytes = maxFrameBytes;
+        this.maxMessageFrames = maxMessageFrames;
+        this.maxSubscriptions = maxSubscriptions;
+    }
+
+    /**
+     * A guard for a socket that reads messages: each frame, and each multipart message in all,
+     * at most {@code maxBytes} (a message is ended at the frame that reaches the bound), and at
+     * most {@code maxFrames} frames per message.
+     */
+    static FrameGuard forMessages(String socketName, int maxBytes, int maxFrames) {
+        return new FrameGuard(socketName, maxBytes, maxFrames, 0);
+    }
+
+    /** A guard for a PUB socket: one-frame subscriptions a Parley client sends, at most {@code maxSubscriptions} per connection. */
+    static FrameGuard forSubscriptions(String socketName, int maxSubscriptions) {
+        return new FrameGuard(socketName, MAX_PUB_FRAME_BYTES, 1, maxSubscriptions);
+    }
+
+    /**
+     * Makes {@code socket} read through this guard: the size limit for JeroMQ's own check, this
+     * allocator, and the ZAP domain that keeps out framings the guard cannot see. Call it
+     * before the socket binds or connects: JeroMQ copies a socket's options into each
+     * connection as it is made.
+     */
+    void install(ZMQ.Socket socket) {
+        require(socket.setMaxMsgSize(maxFrameBytes), "setMaxMsgSize");
+        require(socket.setMsgAllocator(this), "setMsgAllocator");
+        require(socket.setZAPDomain(ZAP_DOMAIN), "setZAPDomain");
+    }
+
+    private static void require(boolean done, String option) {
+        if (!done) {
+            throw new IllegalStateException("JeroMQ refused " + option);
+        }
+    }
+
+    /** Frames refused for a length over the limit or negative; their connections read no further. */
+    long bogusLengths() {
+        return bogusLengths.get();
+    }
+
+    /** Multipart messages ended at the bound. */
+    long cutMessages() {
+        return cutMessages.get();
+    }
+
+    /** Subscriptions (and other frames sent to a PUB socket) dropped. */
+    long droppedSubscriptions() {
+        return droppedSubscriptions.get();
+    }
+
+    /**
+     * Called by the decoder for every frame with the size the peer declared, cast to an int
+     * (see the class comment): a size below 0 or above the limit can only come from a length
+     * with the top bit set, since JeroMQ refuses larger positive ones before asking.
+     */
+    @Override
+    public Msg allocate(int size) {
+        if (size < 0 || size > maxFrameBytes) {
+            return new GuardedMsg(0, true, size);
+        }
+        return new GuardedMsg(size, false, size);
+    }
+
+    /** A frame that checks itself when JeroMQ hands it the connection's metadata. */
+    private final class GuardedMsg extends Msg {
+        /** Whether the declared size was refused (and nothing allocated). */
+        private final boolean refused;
+        private final int declaredSize;
+
+        GuardedMsg(int capacity, boolean refused, int declaredSize) {
+            super(capacity);
+            this.refused = refused;
+            this.declaredSize = declaredSize;
+        }
+
+        @Override
+        public Msg setMetadata(Metadata metadata) {
+            super.setMetadata(metadata);
+            if (metadata != null && !isCommand()) { // a ZMTP command: the engine's, and dropped by the session
+                try {
+                    if (!admit(this, metadata)) {
+                        setFlags(Msg.COMMAND); // SessionBase.pushMsg drops it
+                    }
+                } catch (RuntimeException e) {
+                    // A bug of ours on a JeroMQ I/O thread: drop the frame rather than stop the thread.
+                    log.error("{}: checking a frame failed, a bug; the frame is dropped", socketName, e);
+                    setFlags(Msg.COMMAND);
+                }
+            }
+            return this;
+        }
+    }
+
+    /** What this guard remembers of one connection. Guarded by the guard. */
+    private static final class Peer {
+        final PeerKey key;
+        /** Set once a refused length left the connection's framing out of step: nothing more is read. */
+        boolean desynchronised;
+        /** Dropping the rest of a message ended at the bound, up to the peer's own last frame. */
+        boolean discarding;
+        int frames;
+        long bytes;
+        Set<String> subscriptions; // PUB sockets only
+
+        Peer(PeerKey key) {
+            this.key = key;
+        }
+    }
+
+    private static final class PeerKey extends WeakReference<Metadata> {
+        private final int hash;
+
+        PeerKey(Metadata metadata, ReferenceQueue<Metadata> queue) {
+            super(metadata, queue);
+            this.hash = System.identityHashCode(metadata);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (o == this) {
+                return true;
+            }
+            Metadata m = get();
+            return o instanceof PeerKey k && m != null && m == k.get();
+        }
+    }
+
+    private Peer peer(Metadata metadata) {
+        if (lastKey != null && lastKey.get() == metadata) {
+            return lastPeer;
+        }
+        for (Reference<? extends Metadata> r; (r = gone.poll()) != null; ) {
+            peers.remove(r);
+        }
+        Peer p = peers.get(new PeerKey(metadata, null));
+        if (p == null) {
+            PeerKey key = new PeerKey(metadata, gone);
+            p = new Peer(key);
+            peers.put(key, p);
+        }
+        lastKey = p.key;
+        lastPeer = p;
+        return p;
+    }
+
+    /** Whether {@code msg} goes on to the socket; false drops it. Updates the connection's state. */
+    private synchronized boolean admit(GuardedMsg msg, Metadata metadata) {
+        Peer p = peer(metadata);
+        if (p.desynchronised) {
+            return false;
+        }
+        if (msg.refused) {
+            // The bytes after the header were meant as the frame's body: from here on the
+            // decoder reads the peer's data as headers, so nothing it makes of them is a frame.
+            p.desynchronised = true;
+            bogusLengths.incrementAndGet();
+            long held = bogusLog.admit();
+            if (held >= 0) {
+                log.warn("{}: {} declared a frame of {} bytes (as an int), over the limit of {}; nothing more is read "
+                                + "from that connection ({} more like it not logged)",
+                        socketName, address(metadata), msg.declaredSize, maxFrameBytes, held);
+            }
+            return false;
+        }
+        boolean more = msg.hasMore();
+        if (p.discarding) {
+            if (!more) {
+                p.discarding = false; // the peer's own last frame: the next message starts clean
+            }
+            return false;
+        }
+        if (maxSubscriptions > 0) {
+            return admitSubscription(p, msg, more, metadata);
+        }
+        if (!more) {
+            p.frames = 0;
+            p.bytes = 0;
+            return true;
+        }
+        p.frames++;
+        p.bytes += msg.size();
+        if (p.frames >= maxMessageFrames || p.bytes >= maxFrameBytes) {
+            // The message ends here: the socket gets a whole message, cut short, which its
+            // reader refuses like any malformed one; the rest of it is dropped as it comes.
+            msg.resetFlags(Msg.MORE);
+            p.frames = 0;
+            p.bytes = 0;
+            p.discarding = true;
+            cutMessages.incrementAndGet();
+            long held = cutLog.admit();
+            if (held >= 0) {
+                log.warn("{}: {} sent a message that reached {} frames or {} bytes and went on; it was ended "
+                                + "there and the rest is dropped ({} more like it not logged)",
+                        socketName, address(metadata), maxMessageFrames, maxFrameBytes, held);
+            }
+        }
+        return true;
+    }
+
+    private boolean admitSubscription(Peer p, GuardedMsg msg, boolean more, Metadata metadata) {
+        byte[] data = msg.data();
+        if (more) {
+            p.discarding = true; // a subscription is one frame: drop the whole message
+            return dropSubscription(metadata, data, "a message of several frames");
+        }
+        String topic = topicOf(data);
+        if (topic == null) {
+            return dropSubscription(metadata, data, "not a subscription a Parley client sends");
+        }
+        if (p.subscriptions == null) {
+            p.subscriptions = new HashSet<>();
+        }
+        if (data[0] == 0) {
+            p.subscriptions.remove(topic);
+            return true;
+        }
+        if (!p.subscriptions.contains(topic) && p.subscriptions.size() >= maxSubscriptions) {
+            return dropSubscription(metadata, data, "one more than the " + maxSubscriptions + " a connection may hold");
+        }
+        p.subscriptions.add(topic);
+        return true;
+    }
+
+    private boolean dropSubscription(Metadata metadata, byte[] data, String why) {
+        droppedSubscriptions.incrementAndGet();
+        long held = subscriptionLog.admit();
+        if (held >= 0) {
+            log.warn("{}: dropped a subscription from {}, {}: {} ({} more like it not logged)",
+                    socketName, address(metadata), why, excerpt(data), held);
+        }
+        return false;
+    }
+
+    /**
+     * The channel a subscription message names, "" for the empty prefix (ALL), or null if it
+     * is not one a Parley client sends. The message is a byte, 1 to subscribe or 0 to cancel,
+     * and the prefix: empty, or a channel's UTF-8 name and a NUL (docs/PROTOCOL.md).
+     */
+    static String topicOf(byte[] data) {
+        if (data.length == 0 || (data[0] != 0 && data[0] != 1)) {
+            return null;
+        }
+        if (data.length == 1) {
+            return "";
+        }
+        if (data.length > MAX_SUBSCRIPTION_BYTES || data[data.length - 1] != 0) {
+            return null;
+        }
+        try {
+            StrictUtf8.check(data, 1, data.length - 1, "subscription");
+        } catch (ProtocolException e) {
+            return null;
+        }
+        String channel = new String(data, 1, data.length - 2, StandardCharsets.UTF_8);
+        return Names.isValidChannel(channel) && !Names.ALL.equals(channel) ? channel : null;
+    }
+
+    /** What a log line shows of a subscription: an escaped excerpt of its prefix. */
+    private static String excerpt(byte[] data) {
+        if (data.length == 0) {
+            return "(an empty frame)";
+        }
+        int shown = Math.min(data.length - 1, 4 * PeerText.MAX_SHOWN);
+        return PeerText.excerpt(new String(data, 1, shown, StandardCharsets.UTF_8))
+                + (data.length - 1 > shown ? " (" + (data.length - 1) + " bytes)" : "");
+    }
+
+    private static String address(Metadata metadata) {
+        String address = metadata.get(Metadata.PEER_ADDRESS);
+        return address == null ? "a peer" : PeerText.excerpt(address);
+    }
+}

@@ -1,0 +1,46 @@
+package org.parley.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatLimits;
+import org.parley.core.HubOptions;
+
+class ZmqServerOptionsTest {
+    @Test
+    void theLimitsOnPeersHaveDefaults() {
+        ZmqServerOptions o = ZmqServerOptions.builder().build();
+        assertEquals(1024 * 1024, o.maxIncomingBytes());
+        assertEquals(16, o.maxIncomingFrames());
+        assertEquals(1024, o.maxSubscriptionsPerPeer());
+    }
+
+    @Test
+    void incomingBytesBelowTheHubsFrameLimitAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().maxIncomingBytes(1000).build());
+        assertEquals("maxIncomingBytes 1000 is below the hub's frame limit of 65536", e.getMessage());
+        try (ChatHub hub = ChatHub.create(HubOptions.builder().limits(new ChatLimits(1000, 2000)).build())) {
+            assertEquals(2000, ZmqServerOptions.builder().hub(hub).maxIncomingBytes(2000).build().maxIncomingBytes());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ZmqServerOptions.builder().hub(hub).maxIncomingBytes(1999).build());
+            assertEquals("maxIncomingBytes 1999 is below the hub's frame limit of 2000", e.getMessage());
+        }
+    }
+
+    @Test
+    void aRequestNeedsTwoFrames() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().maxIncomingFrames(1).build());
+        assertEquals("maxIncomingFrames < 2: 1", e.getMessage());
+    }
+
+    @Test
+    void aPeerMayHoldAtLeastOneSubscription() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().maxSubscriptionsPerPeer(0).build());
+        assertEquals("maxSubscriptionsPerPeer < 1: 0", e.getMessage());
+    }
+}
