@@ -59,13 +59,17 @@ final class JsonObjectDecoder {
     /**
      * Jackson for whole objects: duplicate keys refused (a reader that kept the first and one
      * that kept the last would see two different messages), numbers and nesting bounded. The
-     * framer has bounded the object's size already, and with it every string in it.
+     * framer has bounded the object's size already, and with it every key and string in it:
+     * Jackson's own bounds on those are lifted, so that the frame limit is the only size rule
+     * (its default of 50,000 characters for a key would otherwise refuse a key that fits).
      */
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
                     .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE)
                     .build())
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
@@ -201,12 +205,19 @@ final class JsonObjectDecoder {
 
     /** What a parser's failure on an object says to the peer that sent it. */
     static ProtocolException notJson(IOException e) {
-        if (e instanceof StreamConstraintsException) {
-            return new ProtocolException(e.getMessage().contains("nesting")
-                    ? "message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels"
-                    : "a number in the message exceeds the limit of " + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
-        }
         String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (e instanceof StreamConstraintsException) {
+            // Jackson names the bound it applied by the getter it read it from.
+            String bound = String.valueOf(reason);
+            if (bound.contains("getMaxNestingDepth")) {
+                return new ProtocolException("message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels");
+            }
+            if (bound.contains("getMaxNumberLength")) {
+                return new ProtocolException("a number in the message exceeds the limit of "
+                        + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
+            }
+            return new ProtocolException("message exceeds a bound of the JSON parser: " + firstLine(reason));
+        }
         if (reason != null && reason.startsWith(DUPLICATE) && reason.endsWith("'")) {
             return new ProtocolException("duplicate key "
                     + Names.quote(reason.substring(DUPLICATE.length(), reason.length() - 1)));
