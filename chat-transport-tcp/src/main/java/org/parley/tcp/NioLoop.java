@@ -288,7 +288,13 @@ final class NioLoop implements AutoCloseable {
             return;
         }
         connections.add(c);
-        c.handler.onOpen(c);
+        try {
+            c.handler.onOpen(c);
+        } catch (RuntimeException e) {
+            // A bug in setting up this one connection: it ends, the loop and the others go on.
+            log.error("closing {}: its handler failed on open (a bug)", c, e);
+            close(c, new IOException("internal error: " + e.getMessage(), e));
+        }
     }
 
     private void run() {
@@ -385,11 +391,19 @@ final class NioLoop implements AutoCloseable {
             register(c);
         } catch (IOException e) {
             log.warn("cannot set up an accepted connection: {}", e.toString());
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                log.debug("close failed", ignored);
-            }
+            closeQuietly(channel);
+        } catch (RuntimeException e) {
+            // A bug, not the network: this connection is dropped, accepting goes on.
+            log.error("cannot set up an accepted connection (a bug)", e);
+            closeQuietly(channel);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("close failed", e);
         }
     }
 
