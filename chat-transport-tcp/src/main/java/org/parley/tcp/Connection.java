@@ -177,6 +177,7 @@ final class Connection {
             return;
         }
         closing = true;
+        decoder.release(); // nothing more is read: no unfinished object is kept while the queue drains
         closeDeadline = System.nanoTime() + NioLoop.LINGER_NANOS;
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         loop.arm(this, closeDeadline);

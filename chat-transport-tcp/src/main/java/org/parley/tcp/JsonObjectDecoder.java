@@ -114,7 +114,9 @@ final class JsonObjectDecoder {
         try {
             int end = offset + length;
             int pos = offset;
-            while (pos < end) {
+            // Stops once released: a handler may close the connection while this read is handled,
+            // and what is left of the bytes must not be kept for a connection that is gone.
+            while (pos < end && !failed) {
                 if (shortcut != null && started && !framer.inObject()) {
                     pos = JsonFramer.skipWhiteSpace(bytes, pos, end);
                     int next = pos < end ? shortcut.take(bytes, pos, end, maxObjectBytes) : -1;
@@ -159,7 +161,10 @@ final class JsonObjectDecoder {
         return framer.bufferCapacity();
     }
 
-    /** Lets go of what is kept: the connection is closed, though a timer may still hold it a while. */
+    /**
+     * Lets go of what is kept, and reads nothing more: the connection is closing or closed.
+     * Called during {@link #feed}, it ends that call after the object being handed over.
+     */
     void release() {
         failed = true;
         framer.release();

@@ -318,7 +318,7 @@ final class NioLoop implements AutoCloseable {
                         if (key.isWritable()) {
                             c.flush();
                         }
-                        if (key.isValid() && key.isReadable() && !c.closed) {
+                        if (key.isValid() && key.isReadable() && !c.closed && !c.closing) {
                             read(c);
                         }
                     }

@@ -182,6 +182,19 @@ class JsonObjectDecoderTest {
     }
 
     @Test
+    void decoderReleasedWhileAnObjectIsHandedOverReadsNoFurtherAndKeepsNothing() throws Exception {
+        // What a connection closed by its handler mid-read does: the rest of the read is dropped.
+        byte[] read = ("{\"n\":1}{\"n\":2}{\"t\":\"" + "y".repeat(60_000)).getBytes(StandardCharsets.UTF_8);
+        int count = decoder.feed(read, 0, read.length, t -> {
+            objects.add(JsonObjectDecoder.tree(t));
+            decoder.release();
+        });
+        assertEquals(1, count);
+        assertEquals(1, objects.size());
+        assertEquals(0, decoder.bufferCapacity(), "an unfinished object kept after the release");
+    }
+
+    @Test
     void keyOfFiftyThousandCharactersIsReadWhenTheObjectFitsTheFrame() throws Exception {
         String key = "k".repeat(50_001); // past Jackson's own default for a key, within 64 KiB
         feed("{\"" + key + "\":\"" + "v".repeat(10_000) + "\"}");
