@@ -67,8 +67,7 @@ final class Connection {
     boolean objectDeadlineSet;
     long handlerDeadline;        // at which the handler's onDeadline is called
     boolean handlerDeadlineSet;
-    long timerDue;               // the due time of this connection's entry in the loop's timer queue
-    boolean timerQueued;
+    NioLoop.Timer timer;         // this connection's entry in the loop's timer queue, or null
     boolean closed;
     Object attachment;           // the owner's per-connection state, selector thread only
 
@@ -162,7 +161,7 @@ final class Connection {
 
     /**
      * Drops what this connection holds (an unfinished object, bytes not yet written): it is
-     * closed, and an entry in the loop's timer queue may keep the object itself a while.
+     * closed, and the loop has let go of it.
      */
     void release() {
         decoder.release();

@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,11 +81,15 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    /** A connection's earliest deadline, as queued; ordered by time (System.nanoTime()). */
-    private record Timer(long due, Connection connection) implements Comparable<Timer> {
+    /**
+     * A connection's earliest deadline, as queued: ordered by time (System.nanoTime()), then by
+     * the order of queueing, so that two connections due at once are two entries.
+     */
+    record Timer(long due, long order, Connection connection) implements Comparable<Timer> {
         @Override
         public int compareTo(Timer other) {
-            return Long.signum(due - other.due); // differences, not values: nanoTime may wrap
+            int byTime = Long.signum(due - other.due); // differences, not values: nanoTime may wrap
+            return byTime != 0 ? byTime : Long.compare(order, other.order);
         }
     }
 
@@ -96,8 +100,12 @@ final class NioLoop implements AutoCloseable {
     private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
     final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
-    /** At most a few entries per connection: see {@link #arm}. Selector thread only. */
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    /**
+     * One entry per open connection with a deadline ({@link Connection#timer}), taken out when
+     * it closes: a closed connection is not held here. Selector thread only.
+     */
+    private final TreeSet<Timer> timers = new TreeSet<>();
+    private long timersQueued; // the order of the next entry; selector thread only
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
     /**
      * Where a connection's queued bytes are copied for one write; selector thread only. Direct,
@@ -245,16 +253,25 @@ final class NioLoop implements AutoCloseable {
 
     /**
      * Makes sure {@code c}'s deadlines are looked at by {@code due} (System.nanoTime()). A
-     * connection has one entry for its earliest deadline; a later deadline waits for that
-     * entry to come due, which queues the next one ({@link #runTimers}), so a connection whose
-     * objects keep beginning and ending adds nothing per object.
+     * connection has one entry, for its earliest deadline, which an earlier one replaces; a
+     * later deadline waits for that entry to come due, which queues the next one
+     * ({@link #runTimers}), so a connection whose objects keep beginning and ending adds
+     * nothing per object.
      */
     void arm(Connection c, long due) {
-        if (!c.timerQueued || due - c.timerDue < 0) {
-            timers.add(new Timer(due, c));
-            c.timerQueued = true;
-            c.timerDue = due;
+        if (c.closed || (c.timer != null && due - c.timer.due() >= 0)) {
+            return;
         }
+        if (c.timer != null) {
+            timers.remove(c.timer);
+        }
+        c.timer = new Timer(due, timersQueued++, c);
+        timers.add(c.timer);
+    }
+
+    /** Number of deadline entries queued (for tests). Selector thread only. */
+    int timersQueued() {
+        return timers.size();
     }
 
     /** Closes {@code c} now and tells its handler, once. Selector thread only. */
@@ -264,6 +281,10 @@ final class NioLoop implements AutoCloseable {
         }
         c.closed = true;
         connections.remove(c);
+        if (c.timer != null) {
+            timers.remove(c.timer); // nothing in the loop holds a closed connection
+            c.timer = null;
+        }
         c.release();
         if (c.key != null) {
             c.key.cancel();
@@ -338,9 +359,9 @@ final class NioLoop implements AutoCloseable {
     /** Waits for I/O, a task, or the earliest deadline (or the end of an accept pause). */
     private void select() throws IOException {
         long millis = pausedAccepts.isEmpty() ? 0 : ACCEPT_PAUSE_MILLIS; // 0: no limit
-        Timer next = timers.peek();
+        Timer next = timers.isEmpty() ? null : timers.first();
         if (next != null) {
-            long left = next.due - System.nanoTime();
+            long left = next.due() - System.nanoTime();
             if (left <= 0) {
                 selector.selectNow();
                 return;
@@ -512,16 +533,9 @@ final class NioLoop implements AutoCloseable {
     /** Handles the deadlines that have come, earliest first, and queues each connection's next. */
     private void runTimers() {
         long now = System.nanoTime();
-        Timer t;
-        while ((t = timers.peek()) != null && t.due - now <= 0) {
-            timers.poll();
-            Connection c = t.connection;
-            if (c.closed) {
-                continue;
-            }
-            if (c.timerQueued && c.timerDue == t.due) {
-                c.timerQueued = false; // its one entry; any other is older and harmless
-            }
+        while (!timers.isEmpty() && timers.first().due() - now <= 0) {
+            Connection c = timers.pollFirst().connection();
+            c.timer = null;
             expire(c, now);
             if (!c.closed) {
                 long next = c.nextDeadline();

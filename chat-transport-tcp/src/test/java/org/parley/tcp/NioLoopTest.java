@@ -1,12 +1,21 @@
 package org.parley.tcp;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,6 +43,64 @@ class NioLoopTest {
 
         @Override
         public void onClose(Connection c, IOException cause) {
+        }
+    }
+
+    /** Sets a deadline an hour away on every connection; counts connections inside an object, and ends. */
+    private static final class DeadlineAnHourAway implements Connection.Handler {
+        final Set<Connection> inObject = ConcurrentHashMap.newKeySet();
+        final AtomicInteger closed = new AtomicInteger();
+
+        @Override
+        public void onOpen(Connection c) {
+            c.deadline(TimeUnit.HOURS.toNanos(1));
+        }
+
+        @Override
+        public void onFrame(Connection c, WireCodec.Frame frame) {
+        }
+
+        @Override
+        public void onReadComplete(Connection c) {
+            if (c.decoder().inObject()) {
+                inObject.add(c);
+            }
+        }
+
+        @Override
+        public void onClose(Connection c, IOException cause) {
+            closed.incrementAndGet();
+        }
+    }
+
+    /** What {@code query} says on the loop's own thread. */
+    private static int onLoop(NioLoop loop, IntSupplier query) throws Exception {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        assertTrue(loop.execute(() -> answer.complete(query.getAsInt())));
+        return answer.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void eachConnectionHasOneDeadlineEntryAndAClosedOneNone() throws Exception {
+        DeadlineAnHourAway handler = new DeadlineAnHourAway();
+        int count = 5;
+        try (NioLoop loop = new NioLoop("parley-tcp-selector-test", NioLoop.Settings.clientDefaults())) {
+            loop.start();
+            InetSocketAddress bound = loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> handler);
+            List<RawClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    clients.add(new RawClient(bound.getPort()).write("{\"source\":")); // an object deadline too, sooner
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> handler.inObject.size() == count);
+                assertEquals(count, onLoop(loop, loop::timersQueued), "one entry per connection, for its earliest deadline");
+            } finally {
+                for (RawClient c : clients) {
+                    c.close();
+                }
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> handler.closed.get() == count);
+            assertEquals(0, onLoop(loop, loop::timersQueued), "entries of closed connections still queued");
         }
     }
 
