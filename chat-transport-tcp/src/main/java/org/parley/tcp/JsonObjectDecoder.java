@@ -1,6 +1,7 @@
 package org.parley.tcp;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -20,7 +21,8 @@ import org.parley.core.internal.StrictUtf8;
  * {@link JsonFramer} finds where each object ends (and keeps at most one unfinished object's
  * raw bytes), then the whole object's bytes must be strict UTF-8 ({@link StrictUtf8}) before
  * they reach the {@link Sink}, which reads them with Jackson's parser over just those bytes
- * ({@link #parser}, which refuses duplicate keys).
+ * ({@link #parser} and {@link #tree} refuse duplicate keys; {@link #readerParser} leaves that to
+ * its reader).
  *
  * <p>Ahead of the framer, a {@link Shortcut} may read objects straight from the bytes at an
  * object boundary; the bytes it takes never reach the framer or the parser.
@@ -63,16 +65,24 @@ final class JsonObjectDecoder {
      * Jackson's own bounds on those are lifted, so that the frame limit is the only size rule
      * (its default of 50,000 characters for a key would otherwise refuse a key that fits).
      */
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
-                    .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
-                    .maxNameLength(Integer.MAX_VALUE)
-                    .maxStringLength(Integer.MAX_VALUE)
-                    .build())
-            .build();
+    private static final JsonFactory FACTORY = factory().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+    /**
+     * The same, without Jackson's duplicate check (a set of the keys of each object, per object
+     * read), for a reader that gives up on a key it has seen and leaves the object to
+     * {@link #tree}, which refuses the repeat: see {@link #readerParser}.
+     */
+    private static final JsonFactory READER_FACTORY = factory().build();
+
+    private static JsonFactoryBuilder factory() {
+        return new JsonFactoryBuilder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
+                        .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
+                        .maxNameLength(Integer.MAX_VALUE)
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .build());
+    }
 
     private final int maxObjectBytes;
     private final JsonFramer framer;
@@ -184,12 +194,26 @@ final class JsonObjectDecoder {
     }
 
     /**
-     * A parser positioned before the object's first token. Read errors from it with
-     * {@link #notJson}.
+     * A parser positioned before the object's first token, which refuses a repeated key. Read
+     * errors from it with {@link #notJson}.
      */
     static JsonParser parser(JsonBytes object) {
+        return parser(FACTORY, object);
+    }
+
+    /**
+     * As {@link #parser}, but a repeated key is not refused: only for a reader that returns
+     * "not mine" on any key it has seen in the same object, and then hands the object to
+     * {@link #tree} (as {@link WireCodec#decode(JsonBytes)} does), so that a repeat is refused
+     * all the same, once.
+     */
+    static JsonParser readerParser(JsonBytes object) {
+        return parser(READER_FACTORY, object);
+    }
+
+    private static JsonParser parser(JsonFactory factory, JsonBytes object) {
         try {
-            return FACTORY.createParser(object.array(), object.from(), object.length());
+            return factory.createParser(object.array(), object.from(), object.length());
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a JSON parser", e); // over memory: never
         }
