@@ -274,6 +274,15 @@ final class NioLoop implements AutoCloseable {
         return timers.size();
     }
 
+    /** Capacity of the buffers the open connections keep for unfinished objects, summed (for tests). Selector thread only. */
+    long keptObjectBytes() {
+        long sum = 0;
+        for (Connection c : connections) {
+            sum += c.decoder().bufferCapacity();
+        }
+        return sum;
+    }
+
     /** Closes {@code c} now and tells its handler, once. Selector thread only. */
     void close(Connection c, IOException cause) {
         if (c.closed) {

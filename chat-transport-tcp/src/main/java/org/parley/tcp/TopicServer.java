@@ -157,6 +157,11 @@ public final class TopicServer implements ChatServer {
         return registrations.get();
     }
 
+    /** The server's selector loop (for tests). */
+    NioLoop loop() {
+        return loop;
+    }
+
     /** Connections open now. */
     public int connections() {
         return connectionCount.get();

@@ -11,11 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -73,13 +71,6 @@ class NioLoopTest {
         }
     }
 
-    /** What {@code query} says on the loop's own thread. */
-    private static int onLoop(NioLoop loop, IntSupplier query) throws Exception {
-        CompletableFuture<Integer> answer = new CompletableFuture<>();
-        assertTrue(loop.execute(() -> answer.complete(query.getAsInt())));
-        return answer.get(5, TimeUnit.SECONDS);
-    }
-
     @Test
     void eachConnectionHasOneDeadlineEntryAndAClosedOneNone() throws Exception {
         DeadlineAnHourAway handler = new DeadlineAnHourAway();
@@ -93,14 +84,14 @@ class NioLoopTest {
                     clients.add(new RawClient(bound.getPort()).write("{\"source\":")); // an object deadline too, sooner
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> handler.inObject.size() == count);
-                assertEquals(count, onLoop(loop, loop::timersQueued), "one entry per connection, for its earliest deadline");
+                assertEquals(count, (int) OnLoop.ask(loop, loop::timersQueued), "one entry per connection, for its earliest deadline");
             } finally {
                 for (RawClient c : clients) {
                     c.close();
                 }
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> handler.closed.get() == count);
-            assertEquals(0, onLoop(loop, loop::timersQueued), "entries of closed connections still queued");
+            assertEquals(0, (int) OnLoop.ask(loop, loop::timersQueued), "entries of closed connections still queued");
         }
     }
 
