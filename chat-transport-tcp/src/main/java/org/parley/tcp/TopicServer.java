@@ -185,7 +185,6 @@ public final class TopicServer implements ChatServer {
     private static final class Client {
         Set<String> topics = Set.of();
         String derivedUser;
-        boolean registered;
         boolean warnedDiscard;
     }
 
@@ -288,10 +287,7 @@ public final class TopicServer implements ChatServer {
             byTopic.computeIfAbsent(topic, t -> new Members()).add(c);
         }
         client.topics = next;
-        if (!client.registered) {
-            client.registered = true;
-            c.clearDeadline();
-        }
+        c.clearDeadline(); // the registration deadline, met; a later registration finds none
         registrations.incrementAndGet();
         log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
     }
