@@ -489,10 +489,9 @@ final class NioLoop implements AutoCloseable {
                 }
             });
             if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
-                c.objectDeadlineSet = false;
+                c.objectDeadline = Connection.NO_DEADLINE;
             } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
-                c.objectDeadline = System.nanoTime() + objectTimeoutNanos;
-                c.objectDeadlineSet = true;
+                c.objectDeadline = Connection.deadlineIn(objectTimeoutNanos);
                 arm(c, c.objectDeadline);
             }
             c.handler.onReadComplete(c);
@@ -558,7 +557,7 @@ final class NioLoop implements AutoCloseable {
     /** What happens to {@code c} at {@code now}: whichever of its deadlines has passed. */
     private void expire(Connection c, long now) {
         if (c.closing) {
-            if (now - c.closeDeadline >= 0) {
+            if (Connection.due(c.closeDeadline, now)) {
                 long held = cutLog.admit();
                 if (held >= 0) {
                     log.warn("closing {}: it did not take its last {} bytes in time ({} more like it not logged)",
@@ -568,13 +567,13 @@ final class NioLoop implements AutoCloseable {
             }
             return;
         }
-        if (c.objectDeadlineSet && now - c.objectDeadline >= 0) {
-            c.objectDeadlineSet = false;
+        if (Connection.due(c.objectDeadline, now)) {
+            c.objectDeadline = Connection.NO_DEADLINE;
             refuse(c, "message not complete within " + settings.objectTimeout().toMillis() + " ms");
             return;
         }
-        if (c.handlerDeadlineSet && now - c.handlerDeadline >= 0) {
-            c.handlerDeadlineSet = false;
+        if (Connection.due(c.handlerDeadline, now)) {
+            c.handlerDeadline = Connection.NO_DEADLINE;
             try {
                 c.handler.onDeadline(c);
             } catch (RuntimeException e) {
