@@ -105,7 +105,7 @@ final class NioLoop implements AutoCloseable {
      * it closes: a closed connection is not held here. Selector thread only.
      */
     private final TreeSet<Timer> timers = new TreeSet<>();
-    private long timersQueued; // the order of the next entry; selector thread only
+    private long timerOrder; // the order of the next entry; selector thread only
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
     /**
      * Where a connection's queued bytes are copied for one write; selector thread only. Direct,
@@ -265,7 +265,7 @@ final class NioLoop implements AutoCloseable {
         if (c.timer != null) {
             timers.remove(c.timer);
         }
-        c.timer = new Timer(due, timersQueued++, c);
+        c.timer = new Timer(due, timerOrder++, c);
         timers.add(c.timer);
     }
 
@@ -543,6 +543,9 @@ final class NioLoop implements AutoCloseable {
         long now = System.nanoTime();
         while (!timers.isEmpty() && timers.first().due() - now <= 0) {
             Connection c = timers.pollFirst().connection();
+            if (c.closed) {
+                continue; // close() takes the entry out; this only keeps a handler from hearing of a closed one
+            }
             c.timer = null;
             expire(c, now);
             if (!c.closed) {
