@@ -56,19 +56,16 @@ final class Connection {
     private boolean flushPending; // on the loop's list of connections to flush this round
     private final long maxOutboundBytes;
     private long queuedBytes;
-    /** What {@link #nextDeadline} returns when there is none. */
+    /** A deadline that is not set; {@link #deadlineIn} never gives it. */
     static final long NO_DEADLINE = Long.MIN_VALUE;
 
     SelectionKey key;            // selector thread only
     boolean closing;             // no more reading; close once the queue is written
     long closeDeadline;          // System.nanoTime() by which a closing connection is cut
-    // Deadlines, System.nanoTime(), each valid while its flag is set; the loop's, selector thread only.
-    long objectDeadline;         // by which the object begun must be complete
-    boolean objectDeadlineSet;
-    long handlerDeadline;        // at which the handler's onDeadline is called
-    boolean handlerDeadlineSet;
-    long timerDue;               // the due time of this connection's entry in the loop's timer queue
-    boolean timerQueued;
+    // Deadlines, System.nanoTime() or NO_DEADLINE; the loop's, selector thread only.
+    long objectDeadline = NO_DEADLINE;  // by which the object begun must be complete
+    long handlerDeadline = NO_DEADLINE; // at which the handler's onDeadline is called
+    NioLoop.Timer timer;         // this connection's entry in the loop's timer queue, or null
     boolean closed;
     Object attachment;           // the owner's per-connection state, selector thread only
 
@@ -102,15 +99,26 @@ final class Connection {
      * unless {@link #clearDeadline()} comes first; replaces a deadline set before.
      */
     void deadline(long delayNanos) {
-        handlerDeadline = System.nanoTime() + delayNanos;
-        handlerDeadlineSet = true;
+        handlerDeadline = deadlineIn(delayNanos);
         if (!closing && !closed) {
             loop.arm(this, handlerDeadline);
         }
     }
 
+    /** Takes back the deadline set with {@link #deadline}, if any; may be called again. */
     void clearDeadline() {
-        handlerDeadlineSet = false; // its queued entry, if any, finds nothing to do
+        handlerDeadline = NO_DEADLINE; // its queued entry, if any, finds nothing to do
+    }
+
+    /** System.nanoTime() {@code delayNanos} from now: a deadline, never {@link #NO_DEADLINE}. */
+    static long deadlineIn(long delayNanos) {
+        long due = System.nanoTime() + delayNanos;
+        return due == NO_DEADLINE ? due + 1 : due;
+    }
+
+    /** Whether {@code deadline} is set and has come at {@code now}. */
+    static boolean due(long deadline, long now) {
+        return deadline != NO_DEADLINE && now - deadline >= 0;
     }
 
     /** The earliest deadline still to be watched, or {@link #NO_DEADLINE}. */
@@ -118,14 +126,10 @@ final class Connection {
         if (closing) {
             return closeDeadline; // nothing else matters now
         }
-        long next = NO_DEADLINE;
-        if (objectDeadlineSet) {
-            next = objectDeadline;
+        if (objectDeadline == NO_DEADLINE || (handlerDeadline != NO_DEADLINE && handlerDeadline - objectDeadline < 0)) {
+            return handlerDeadline;
         }
-        if (handlerDeadlineSet && (next == NO_DEADLINE || handlerDeadline - next < 0)) {
-            next = handlerDeadline;
-        }
-        return next;
+        return objectDeadline;
     }
 
     /**
@@ -162,7 +166,7 @@ final class Connection {
 
     /**
      * Drops what this connection holds (an unfinished object, bytes not yet written): it is
-     * closed, and an entry in the loop's timer queue may keep the object itself a while.
+     * closed, and the loop has let go of it.
      */
     void release() {
         decoder.release();
@@ -177,7 +181,8 @@ final class Connection {
             return;
         }
         closing = true;
-        closeDeadline = System.nanoTime() + NioLoop.LINGER_NANOS;
+        decoder.release(); // nothing more is read: no unfinished object is kept while the queue drains
+        closeDeadline = deadlineIn(NioLoop.LINGER_NANOS);
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         loop.arm(this, closeDeadline);
         if (outbound.isEmpty()) {

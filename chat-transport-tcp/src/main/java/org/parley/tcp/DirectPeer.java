@@ -17,15 +17,26 @@ import org.parley.core.ChatLimits;
  * guest.send("hi");
  * }</pre>
  *
- * <p>A listening peer accepts any number of peers until it is closed. A connecting peer ends
- * when the other side leaves ({@link TcpListener#onClosed} with {@code null} if it left
- * cleanly).
+ * <p>A listening peer is a server too: it serves at most {@value #MAX_PEERS} peers at once,
+ * and at most {@value #MAX_PEERS_PER_ADDRESS} from one IP address; one more gets
+ * {@code {"error":"the peer is full: 256 connections"}} or
+ * {@code {"error":"connection 33 from 10.0.0.7 exceeds the limit of 32 per address"}} and is
+ * closed, and its listener hears nothing of it. A connecting peer ends when the other side
+ * leaves ({@link TcpListener#onClosed} with {@code null} if it left cleanly).
  *
  * <p>Thread safety: every method may be called from any thread. A peer runs two threads:
  * {@code parley-tcp-selector-<port>} (or, connected through a {@link TcpClientGroup}, its
  * group's thread) and {@code parley-tcp-delivery-<port>}, on which the listener is called.
  */
 public final class DirectPeer extends PeerHandle {
+    /**
+     * Peers a listening peer serves at once. Direct mode is people chatting, each line going to
+     * every peer: a few hundred is far past that use, and bounds what a flood of connections costs.
+     */
+    public static final int MAX_PEERS = 256;
+    /** Peers a listening peer serves at once from one IP address (a host running several {@code chat -direct}). */
+    public static final int MAX_PEERS_PER_ADDRESS = 32;
+
     private final int port;
     private final Connection connection; // the one connection of a connecting peer, else null
 
@@ -46,8 +57,15 @@ public final class DirectPeer extends PeerHandle {
      * @throws java.net.BindException if the port is in use ({@code address 0.0.0.0:7777 is already in use})
      */
     public static DirectPeer listen(InetAddress address, int port, TcpListener listener) throws IOException {
+        return listen(address, port, listener, MAX_PEERS, MAX_PEERS_PER_ADDRESS);
+    }
+
+    /** As {@link #listen(InetAddress, int, TcpListener)}, with other caps (for tests). */
+    static DirectPeer listen(InetAddress address, int port, TcpListener listener, int maxPeers, int maxPeersPerAddress)
+            throws IOException {
         ChatLimits.checkPort("port", port, 0);
-        PeerCore core = new PeerCore(null, Integer.toString(port), listener, false);
+        ConnectionCaps caps = new ConnectionCaps("peer", maxPeers, maxPeersPerAddress);
+        PeerCore core = new PeerCore(null, Integer.toString(port), listener, caps);
         try {
             InetSocketAddress bound = core.loop.bind(
                     address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), () -> core);
@@ -77,7 +95,7 @@ public final class DirectPeer extends PeerHandle {
      */
     public static DirectPeer connect(TcpClientGroup group, String host, int port, TcpListener listener)
             throws IOException {
-        PeerCore core = new PeerCore(group, Integer.toString(port), listener, true);
+        PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
         try {
             Connection c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core);
             return new DirectPeer(core, port, c);

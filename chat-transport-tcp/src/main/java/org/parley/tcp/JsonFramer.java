@@ -155,7 +155,10 @@ final class JsonFramer {
 
     /** The stream ended: throws if it ended inside an object. */
     void endOfInput() throws ProtocolException {
-        if (depth > 0 || bomSeen > 0) {
+        if (bomSeen > 0) {
+            throw new ProtocolException("the stream ended inside a byte order mark");
+        }
+        if (depth > 0) {
             throw new ProtocolException("the stream ended inside a message");
         }
     }
@@ -191,7 +194,11 @@ final class JsonFramer {
         if (p == to) {
             return -1; // nothing, or a part of the mark: wait for more
         }
-        throw notAnObject(bytes[p]); // a mark cut short
+        StringBuilder seen = new StringBuilder();
+        for (int i = 0; i < bomSeen; i++) {
+            seen.append(i == 0 ? "" : " ").append(String.format("%02X", BOM[i] & 0xff));
+        }
+        throw new ProtocolException("not JSON: an incomplete byte order mark (" + seen + ") before " + shown(bytes[p]));
     }
 
     /** Appends {@code bytes[from..to)} to the kept object, growing the buffer as needed. */
@@ -224,7 +231,11 @@ final class JsonFramer {
         if (got != null) {
             return new ProtocolException("expected a JSON object, got " + got);
         }
-        String shown = b >= 0x21 && b <= 0x7e ? "'" + (char) b + "'" : String.format("byte 0x%02x", b & 0xff);
-        return new ProtocolException("not JSON: " + shown + " where an object should begin");
+        return new ProtocolException("not JSON: " + shown(b) + " where an object should begin");
+    }
+
+    /** A byte as an error names it: the character if printable ASCII, else its value. */
+    private static String shown(byte b) {
+        return b >= 0x21 && b <= 0x7e ? "'" + (char) b + "'" : String.format("byte 0x%02x", b & 0xff);
     }
 }

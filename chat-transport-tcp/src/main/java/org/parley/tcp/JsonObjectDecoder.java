@@ -1,6 +1,7 @@
 package org.parley.tcp;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -20,7 +21,8 @@ import org.parley.core.internal.StrictUtf8;
  * {@link JsonFramer} finds where each object ends (and keeps at most one unfinished object's
  * raw bytes), then the whole object's bytes must be strict UTF-8 ({@link StrictUtf8}) before
  * they reach the {@link Sink}, which reads them with Jackson's parser over just those bytes
- * ({@link #parser}, which refuses duplicate keys).
+ * ({@link #parser} and {@link #tree} refuse duplicate keys; {@link #readerParser} leaves that to
+ * its reader).
  *
  * <p>Ahead of the framer, a {@link Shortcut} may read objects straight from the bytes at an
  * object boundary; the bytes it takes never reach the framer or the parser.
@@ -59,16 +61,28 @@ final class JsonObjectDecoder {
     /**
      * Jackson for whole objects: duplicate keys refused (a reader that kept the first and one
      * that kept the last would see two different messages), numbers and nesting bounded. The
-     * framer has bounded the object's size already, and with it every string in it.
+     * framer has bounded the object's size already, and with it every key and string in it:
+     * Jackson's own bounds on those are lifted, so that the frame limit is the only size rule
+     * (its default of 50,000 characters for a key would otherwise refuse a key that fits).
      */
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
-                    .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
-                    .build())
-            .build();
+    private static final JsonFactory FACTORY = factory().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+    /**
+     * The same, without Jackson's duplicate check (a set of the keys of each object, per object
+     * read), for a reader that gives up on a key it has seen and leaves the object to
+     * {@link #tree}, which refuses the repeat: see {@link #readerParser}.
+     */
+    private static final JsonFactory READER_FACTORY = factory().build();
+
+    private static JsonFactoryBuilder factory() {
+        return new JsonFactoryBuilder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNumberLength(ChatLimits.MAX_JSON_NUMBER_DIGITS)
+                        .maxNestingDepth(ChatLimits.MAX_JSON_NESTING)
+                        .maxNameLength(Integer.MAX_VALUE)
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .build());
+    }
 
     private final int maxObjectBytes;
     private final JsonFramer framer;
@@ -110,7 +124,9 @@ final class JsonObjectDecoder {
         try {
             int end = offset + length;
             int pos = offset;
-            while (pos < end) {
+            // Stops once released: a handler may close the connection while this read is handled,
+            // and what is left of the bytes must not be kept for a connection that is gone.
+            while (pos < end && !failed) {
                 if (shortcut != null && started && !framer.inObject()) {
                     pos = JsonFramer.skipWhiteSpace(bytes, pos, end);
                     int next = pos < end ? shortcut.take(bytes, pos, end, maxObjectBytes) : -1;
@@ -155,7 +171,10 @@ final class JsonObjectDecoder {
         return framer.bufferCapacity();
     }
 
-    /** Lets go of what is kept: the connection is closed, though a timer may still hold it a while. */
+    /**
+     * Lets go of what is kept, and reads nothing more: the connection is closing or closed.
+     * Called during {@link #feed}, it ends that call after the object being handed over.
+     */
     void release() {
         failed = true;
         framer.release();
@@ -175,12 +194,26 @@ final class JsonObjectDecoder {
     }
 
     /**
-     * A parser positioned before the object's first token. Read errors from it with
-     * {@link #notJson}.
+     * A parser positioned before the object's first token, which refuses a repeated key. Read
+     * errors from it with {@link #notJson}.
      */
     static JsonParser parser(JsonBytes object) {
+        return parser(FACTORY, object);
+    }
+
+    /**
+     * As {@link #parser}, but a repeated key is not refused: only for a reader that returns
+     * "not mine" on any key it has seen in the same object, and then hands the object to
+     * {@link #tree} (as {@link WireCodec#decode(JsonBytes)} does), so that a repeat is refused
+     * all the same, once.
+     */
+    static JsonParser readerParser(JsonBytes object) {
+        return parser(READER_FACTORY, object);
+    }
+
+    private static JsonParser parser(JsonFactory factory, JsonBytes object) {
         try {
-            return FACTORY.createParser(object.array(), object.from(), object.length());
+            return factory.createParser(object.array(), object.from(), object.length());
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a JSON parser", e); // over memory: never
         }
@@ -201,12 +234,19 @@ final class JsonObjectDecoder {
 
     /** What a parser's failure on an object says to the peer that sent it. */
     static ProtocolException notJson(IOException e) {
-        if (e instanceof StreamConstraintsException) {
-            return new ProtocolException(e.getMessage().contains("nesting")
-                    ? "message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels"
-                    : "a number in the message exceeds the limit of " + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
-        }
         String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (e instanceof StreamConstraintsException) {
+            // Jackson names the bound it applied by the getter it read it from.
+            String bound = String.valueOf(reason);
+            if (bound.contains("getMaxNestingDepth")) {
+                return new ProtocolException("message nests deeper than " + ChatLimits.MAX_JSON_NESTING + " levels");
+            }
+            if (bound.contains("getMaxNumberLength")) {
+                return new ProtocolException("a number in the message exceeds the limit of "
+                        + ChatLimits.MAX_JSON_NUMBER_DIGITS + " digits");
+            }
+            return new ProtocolException("message exceeds a bound of the JSON parser: " + firstLine(reason));
+        }
         if (reason != null && reason.startsWith(DUPLICATE) && reason.endsWith("'")) {
             return new ProtocolException("duplicate key "
                     + Names.quote(reason.substring(DUPLICATE.length(), reason.length() - 1)));

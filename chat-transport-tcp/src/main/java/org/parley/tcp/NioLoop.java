@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,11 +81,15 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    /** A connection's earliest deadline, as queued; ordered by time (System.nanoTime()). */
-    private record Timer(long due, Connection connection) implements Comparable<Timer> {
+    /**
+     * A connection's earliest deadline, as queued: ordered by time (System.nanoTime()), then by
+     * the order of queueing, so that two connections due at once are two entries.
+     */
+    record Timer(long due, long order, Connection connection) implements Comparable<Timer> {
         @Override
         public int compareTo(Timer other) {
-            return Long.signum(due - other.due); // differences, not values: nanoTime may wrap
+            int byTime = Long.signum(due - other.due); // differences, not values: nanoTime may wrap
+            return byTime != 0 ? byTime : Long.compare(order, other.order);
         }
     }
 
@@ -96,8 +100,12 @@ final class NioLoop implements AutoCloseable {
     private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
     final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
-    /** At most a few entries per connection: see {@link #arm}. Selector thread only. */
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    /**
+     * One entry per open connection with a deadline ({@link Connection#timer}), taken out when
+     * it closes: a closed connection is not held here. Selector thread only.
+     */
+    private final TreeSet<Timer> timers = new TreeSet<>();
+    private long timerOrder; // the order of the next entry; selector thread only
     private final List<Connection> toFlush = new ArrayList<>();                 // selector thread only
     /**
      * Where a connection's queued bytes are copied for one write; selector thread only. Direct,
@@ -245,16 +253,34 @@ final class NioLoop implements AutoCloseable {
 
     /**
      * Makes sure {@code c}'s deadlines are looked at by {@code due} (System.nanoTime()). A
-     * connection has one entry for its earliest deadline; a later deadline waits for that
-     * entry to come due, which queues the next one ({@link #runTimers}), so a connection whose
-     * objects keep beginning and ending adds nothing per object.
+     * connection has one entry, for its earliest deadline, which an earlier one replaces; a
+     * later deadline waits for that entry to come due, which queues the next one
+     * ({@link #runTimers}), so a connection whose objects keep beginning and ending adds
+     * nothing per object.
      */
     void arm(Connection c, long due) {
-        if (!c.timerQueued || due - c.timerDue < 0) {
-            timers.add(new Timer(due, c));
-            c.timerQueued = true;
-            c.timerDue = due;
+        if (c.closed || (c.timer != null && due - c.timer.due() >= 0)) {
+            return;
         }
+        if (c.timer != null) {
+            timers.remove(c.timer);
+        }
+        c.timer = new Timer(due, timerOrder++, c);
+        timers.add(c.timer);
+    }
+
+    /** Number of deadline entries queued (for tests). Selector thread only. */
+    int timersQueued() {
+        return timers.size();
+    }
+
+    /** Capacity of the buffers the open connections keep for unfinished objects, summed (for tests). Selector thread only. */
+    long keptObjectBytes() {
+        long sum = 0;
+        for (Connection c : connections) {
+            sum += c.decoder().bufferCapacity();
+        }
+        return sum;
     }
 
     /** Closes {@code c} now and tells its handler, once. Selector thread only. */
@@ -264,6 +290,10 @@ final class NioLoop implements AutoCloseable {
         }
         c.closed = true;
         connections.remove(c);
+        if (c.timer != null) {
+            timers.remove(c.timer); // nothing in the loop holds a closed connection
+            c.timer = null;
+        }
         c.release();
         if (c.key != null) {
             c.key.cancel();
@@ -288,7 +318,13 @@ final class NioLoop implements AutoCloseable {
             return;
         }
         connections.add(c);
-        c.handler.onOpen(c);
+        try {
+            c.handler.onOpen(c);
+        } catch (RuntimeException e) {
+            // A bug in setting up this one connection: it ends, the loop and the others go on.
+            log.error("closing {}: its handler failed on open (a bug)", c, e);
+            close(c, new IOException("internal error: " + e.getMessage(), e));
+        }
     }
 
     private void run() {
@@ -312,7 +348,7 @@ final class NioLoop implements AutoCloseable {
                         if (key.isWritable()) {
                             c.flush();
                         }
-                        if (key.isValid() && key.isReadable() && !c.closed) {
+                        if (key.isValid() && key.isReadable() && !c.closed && !c.closing) {
                             read(c);
                         }
                     }
@@ -332,9 +368,9 @@ final class NioLoop implements AutoCloseable {
     /** Waits for I/O, a task, or the earliest deadline (or the end of an accept pause). */
     private void select() throws IOException {
         long millis = pausedAccepts.isEmpty() ? 0 : ACCEPT_PAUSE_MILLIS; // 0: no limit
-        Timer next = timers.peek();
+        Timer next = timers.isEmpty() ? null : timers.first();
         if (next != null) {
-            long left = next.due - System.nanoTime();
+            long left = next.due() - System.nanoTime();
             if (left <= 0) {
                 selector.selectNow();
                 return;
@@ -385,11 +421,19 @@ final class NioLoop implements AutoCloseable {
             register(c);
         } catch (IOException e) {
             log.warn("cannot set up an accepted connection: {}", e.toString());
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                log.debug("close failed", ignored);
-            }
+            closeQuietly(channel);
+        } catch (RuntimeException e) {
+            // A bug, not the network: this connection is dropped, accepting goes on.
+            log.error("cannot set up an accepted connection (a bug)", e);
+            closeQuietly(channel);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("close failed", e);
         }
     }
 
@@ -445,10 +489,9 @@ final class NioLoop implements AutoCloseable {
                 }
             });
             if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
-                c.objectDeadlineSet = false;
+                c.objectDeadline = Connection.NO_DEADLINE;
             } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
-                c.objectDeadline = System.nanoTime() + objectTimeoutNanos;
-                c.objectDeadlineSet = true;
+                c.objectDeadline = Connection.deadlineIn(objectTimeoutNanos);
                 arm(c, c.objectDeadline);
             }
             c.handler.onReadComplete(c);
@@ -498,16 +541,12 @@ final class NioLoop implements AutoCloseable {
     /** Handles the deadlines that have come, earliest first, and queues each connection's next. */
     private void runTimers() {
         long now = System.nanoTime();
-        Timer t;
-        while ((t = timers.peek()) != null && t.due - now <= 0) {
-            timers.poll();
-            Connection c = t.connection;
+        while (!timers.isEmpty() && timers.first().due() - now <= 0) {
+            Connection c = timers.pollFirst().connection();
             if (c.closed) {
-                continue;
+                continue; // close() takes the entry out; this only keeps a handler from hearing of a closed one
             }
-            if (c.timerQueued && c.timerDue == t.due) {
-                c.timerQueued = false; // its one entry; any other is older and harmless
-            }
+            c.timer = null;
             expire(c, now);
             if (!c.closed) {
                 long next = c.nextDeadline();
@@ -521,7 +560,7 @@ final class NioLoop implements AutoCloseable {
     /** What happens to {@code c} at {@code now}: whichever of its deadlines has passed. */
     private void expire(Connection c, long now) {
         if (c.closing) {
-            if (now - c.closeDeadline >= 0) {
+            if (Connection.due(c.closeDeadline, now)) {
                 long held = cutLog.admit();
                 if (held >= 0) {
                     log.warn("closing {}: it did not take its last {} bytes in time ({} more like it not logged)",
@@ -531,13 +570,13 @@ final class NioLoop implements AutoCloseable {
             }
             return;
         }
-        if (c.objectDeadlineSet && now - c.objectDeadline >= 0) {
-            c.objectDeadlineSet = false;
+        if (Connection.due(c.objectDeadline, now)) {
+            c.objectDeadline = Connection.NO_DEADLINE;
             refuse(c, "message not complete within " + settings.objectTimeout().toMillis() + " ms");
             return;
         }
-        if (c.handlerDeadlineSet && now - c.handlerDeadline >= 0) {
-            c.handlerDeadlineSet = false;
+        if (Connection.due(c.handlerDeadline, now)) {
+            c.handlerDeadline = Connection.NO_DEADLINE;
             try {
                 c.handler.onDeadline(c);
             } catch (RuntimeException e) {

@@ -16,6 +16,7 @@ import org.parley.core.ChatLimits;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.DeliveryThread;
+import org.parley.core.internal.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,9 @@ final class PeerCore implements Connection.Handler {
     private final DeliveryThread delivery;
     private final TcpListener listener;
     private final boolean single; // one connection: its end is the end of the whole
+    /** A listening core's caps on the peers it accepts; null for a core of one connection. */
+    private final ConnectionCaps caps;
+    private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final Set<Connection> peers = new LinkedHashSet<>(); // selector thread only
     private final AtomicInteger peerCount = new AtomicInteger();
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -50,14 +54,19 @@ final class PeerCore implements Connection.Handler {
     /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
     private List<TcpMessage> batch = new ArrayList<>();
 
-    /** A core with its own selector thread, or on {@code group}'s if not null. */
-    PeerCore(TcpClientGroup group, String name, TcpListener listener, boolean single) throws IOException {
+    /**
+     * A core with its own selector thread, or on {@code group}'s if not null: a listening one
+     * that serves the peers it accepts within {@code caps}, or, with {@code caps} null, one of
+     * a single connection, whose end is the end of the whole.
+     */
+    PeerCore(TcpClientGroup group, String name, TcpListener listener, ConnectionCaps caps) throws IOException {
         this.group = group;
         this.loop = group != null ? group.loop
                 : clientLoop("parley-tcp-selector-" + name);
         this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
         this.listener = listener;
-        this.single = single;
+        this.caps = caps;
+        this.single = caps == null;
         if (group == null) {
             loop.start();
             return;
@@ -187,6 +196,18 @@ final class PeerCore implements Connection.Handler {
 
     @Override
     public void onOpen(Connection c) {
+        if (caps != null) {
+            c.attachment = caps; // counted in: its end counts it out
+            String refused = caps.admit(c.remote());
+            if (refused != null) {
+                long held = refusedLog.admit();
+                if (held >= 0) {
+                    log.warn("refusing {}: {} ({} more like it not logged)", c, refused, held);
+                }
+                c.fail(refused); // never a peer: the listener hears nothing of it
+                return;
+            }
+        }
         peers.add(c);
         peerCount.incrementAndGet();
         deliver(() -> listener.onPeerJoined(c.remote()));
@@ -227,10 +248,13 @@ final class PeerCore implements Connection.Handler {
 
     @Override
     public void onClose(Connection c, IOException cause) {
+        if (caps != null && c.attachment == caps) {
+            caps.release(c.remote());
+        }
         if (peers.remove(c)) {
             peerCount.decrementAndGet();
+            deliver(() -> listener.onPeerLeft(c.remote(), cause));
         }
-        deliver(() -> listener.onPeerLeft(c.remote(), cause));
         if (single || (closing.get() && peers.isEmpty())) {
             finish(cause);
         }

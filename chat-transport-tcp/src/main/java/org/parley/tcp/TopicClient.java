@@ -66,7 +66,7 @@ public final class TopicClient extends PeerHandle {
     public static TopicClient connect(TcpClientGroup group, String host, int port, List<String> topics,
             TcpListener listener) throws IOException {
         List<String> checked = checkTopics(topics);
-        PeerCore core = new PeerCore(group, Integer.toString(port), listener, true);
+        PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
         try {
             Connection c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core);
             TopicClient client = new TopicClient(core, c, checked);

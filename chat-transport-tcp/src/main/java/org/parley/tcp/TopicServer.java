@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
@@ -59,13 +58,11 @@ public final class TopicServer implements ChatServer {
     private final Handler handler = new Handler();
     private final AtomicLong discarded = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
-    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final ConnectionCaps caps;
     private final AtomicLong registrations = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     // The hash table from topic to the connections registered for it; selector thread only.
     private final Map<String, Members> byTopic = new HashMap<>();
-    // Connections open now per remote IP address; selector thread only.
-    private final Map<String, Integer> perAddress = new HashMap<>();
     // Lines a peer can cause at will, each kind at most once per interval.
     private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -78,6 +75,7 @@ public final class TopicServer implements ChatServer {
         this.options = options;
         this.hub = hub;
         this.ownsHub = ownsHub;
+        this.caps = new ConnectionCaps("server", options.maxConnections(), options.maxConnectionsPerAddress());
         InetSocketAddress wanted = options.bindAddress() == null
                 ? new InetSocketAddress(options.port()) : new InetSocketAddress(options.bindAddress(), options.port());
         this.loop = new NioLoop("parley-tcp-selector-" + options.port(), options.loopSettings());
@@ -157,9 +155,14 @@ public final class TopicServer implements ChatServer {
         return registrations.get();
     }
 
+    /** The server's selector loop (for tests). */
+    NioLoop loop() {
+        return loop;
+    }
+
     /** Connections open now. */
     public int connections() {
-        return connectionCount.get();
+        return caps.open();
     }
 
     /** Closes every connection and the listening socket; closes the hub if the server made it. */
@@ -180,7 +183,6 @@ public final class TopicServer implements ChatServer {
     private static final class Client {
         Set<String> topics = Set.of();
         String derivedUser;
-        boolean registered;
         boolean warnedDiscard;
     }
 
@@ -189,13 +191,10 @@ public final class TopicServer implements ChatServer {
         public void onOpen(Connection c) {
             Client client = new Client();
             client.derivedUser = userFor(c.remote());
-            c.attachment = client;
-            int fromAddress = perAddress.merge(c.remote().ip(), 1, Integer::sum);
-            if (connectionCount.incrementAndGet() > options.maxConnections()) {
-                refuse(c, "the server is full: " + options.maxConnections() + " connections");
-            } else if (fromAddress > options.maxConnectionsPerAddress()) {
-                refuse(c, "connection " + fromAddress + " from " + c.remote().ip() + " exceeds the limit of "
-                        + options.maxConnectionsPerAddress() + " per address");
+            c.attachment = client; // from here on, its end counts it out
+            String refused = caps.admit(c.remote());
+            if (refused != null) {
+                refuse(c, refused);
             } else {
                 c.deadline(options.registrationTimeout().toNanos());
                 log.debug("{} connected", c);
@@ -243,8 +242,7 @@ public final class TopicServer implements ChatServer {
         public void onClose(Connection c, IOException cause) {
             Client client = (Client) c.attachment;
             if (client != null) {
-                connectionCount.decrementAndGet();
-                perAddress.computeIfPresent(c.remote().ip(), (ip, n) -> n > 1 ? n - 1 : null);
+                caps.release(c.remote());
                 unregister(c, client.topics);
             }
             if (cause == null) {
@@ -283,10 +281,7 @@ public final class TopicServer implements ChatServer {
             byTopic.computeIfAbsent(topic, t -> new Members()).add(c);
         }
         client.topics = next;
-        if (!client.registered) {
-            client.registered = true;
-            c.clearDeadline();
-        }
+        c.clearDeadline(); // the registration deadline, met; a later registration finds none
         registrations.incrementAndGet();
         log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
     }

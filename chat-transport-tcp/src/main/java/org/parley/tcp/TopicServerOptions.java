@@ -57,6 +57,11 @@ public final class TopicServerOptions {
      * without a word is cut after about 60 + 3 x 10 = 90 s of silence by default.
      */
     public static final int DEFAULT_KEEP_ALIVE_PROBES = 3;
+    /**
+     * The longest {@link #registrationTimeout()} or {@link #objectTimeout()}: a day, far past
+     * any use, and far inside what the loop's clock (nanoseconds in a {@code long}) can hold.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
     /** The largest keep-alive time the kernel takes (Linux: 32,767 s). */
     static final long MAX_KEEP_ALIVE_SECONDS = 32_767;
     /** The most keep-alive probes the kernel takes (Linux: 127). */
@@ -238,7 +243,8 @@ public final class TopicServerOptions {
         /**
          * How long a new connection has to send its registration (its first object, in
          * practice); then it gets {@code {"error":"no registration within 10000 ms"}} and is
-         * closed. A client that registered is never cut for being quiet afterwards.
+         * closed. A client that registered is never cut for being quiet afterwards. From 1 ms
+         * to {@link #MAX_TIMEOUT}.
          */
         public Builder registrationTimeout(Duration timeout) {
             this.registrationTimeout = Objects.requireNonNull(timeout, "registrationTimeout");
@@ -248,6 +254,7 @@ public final class TopicServerOptions {
         /**
          * How long one JSON object may take from its first byte to its last; then the
          * connection gets {@code {"error":"message not complete within 30000 ms"}} and is closed.
+         * From 1 ms to {@link #MAX_TIMEOUT}.
          */
         public Builder objectTimeout(Duration timeout) {
             this.objectTimeout = Objects.requireNonNull(timeout, "objectTimeout");
@@ -301,10 +308,13 @@ public final class TopicServerOptions {
             return new TopicServerOptions(this, effective);
         }
 
-        /** At least a millisecond, the loop's resolution. */
+        /** At least a millisecond, the loop's resolution, and at most {@link #MAX_TIMEOUT}. */
         private static void checkTimeout(String name, Duration timeout) {
-            if (timeout.toMillis() < 1) {
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException(name + " " + timeout + " is under the minimum of 1 ms");
+            }
+            if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + " " + timeout + " exceeds the limit of " + MAX_TIMEOUT);
             }
         }
 

@@ -52,11 +52,13 @@ final class WireCodec {
      * Reads one whole object from its bytes. A chat message of the plain shape (the fields of
      * the protocol, each once, of the right types) is read straight from Jackson's tokens;
      * anything else is turned into a tree and read by {@link #decode(ObjectNode)}, which names
-     * what is wrong. Bytes that are not JSON, or repeat a key, are refused either way.
+     * what is wrong. Bytes that are not JSON, or repeat a key, are refused either way: the
+     * plain reader takes no key twice, so an object that repeats one goes to the tree, whose
+     * parser refuses it; Jackson's own check (a set of keys per object) runs there only.
      */
     static Frame decode(JsonBytes object) throws ProtocolException {
         Chat plain;
-        try (JsonParser p = JsonObjectDecoder.parser(object)) {
+        try (JsonParser p = JsonObjectDecoder.readerParser(object)) {
             plain = plainChat(p);
         } catch (IOException e) {
             throw JsonObjectDecoder.notJson(e);
@@ -67,7 +69,8 @@ final class WireCodec {
     /**
      * The chat message {@code p} holds if it has exactly the plain shape, else null (the caller
      * then reads the tree, with its error messages). Decoding a tree per message cost more than
-     * everything else a subscriber does.
+     * everything else a subscriber does. Invariant: a key seen twice in one object gives null
+     * (the parser does not check for repeats; the tree's does).
      */
     private static Chat plainChat(JsonParser p) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {

@@ -52,6 +52,8 @@ class BadInputTest {
                         + ",\"message\":{\"topic\":\"ALL\",\"text\":\"everyone\"}}"), "channel ALL is read-only"),
                 Arguments.of("a bad user name", utf8("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"x\",\"user\":\"a b\"}}"),
                         "user name \"a b\" breaks the rule"),
+                Arguments.of("a number of 101 digits", utf8("{" + src + ",\"topics\":[\"dev\"],\"n\":" + "9".repeat(101) + "}"),
+                        "a number in the message exceeds the limit of 100 digits"),
                 Arguments.of("an unknown object", utf8("{\"hello\":\"world\"}"), "neither a chat message"),
                 Arguments.of("an overlong slash (C0 AF)", withBytes("{" + src + ",\"message\":{\"topic\":\"dev\",\"text\":\"a",
                         new byte[] {(byte) 0xC0, (byte) 0xAF}, "b\"}}"), "message is not valid UTF-8: an overlong form at byte 72"),

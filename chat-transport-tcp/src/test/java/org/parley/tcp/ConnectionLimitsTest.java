@@ -184,7 +184,7 @@ class ConnectionLimitsTest {
     }
 
     @Test
-    void floodOfConnectionsThatNeverRegisterIsClearedAndNewClientsGetIn() throws Exception {
+    void floodOfConnectionsThatNeverRegisterIsClearedAndClientsFromTheFloodingAddressGetIn() throws Exception {
         start(TopicServerOptions.builder().maxConnections(40).maxConnectionsPerAddress(16).registrationTimeout(SHORT));
         RawClient a = registered(null, "dev");
         RawClient b = registered(null, "dev");
@@ -203,9 +203,50 @@ class ConnectionLimitsTest {
             assertTrue(c.closedByServer());
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 2);
-        for (int i = 0; i < 5; i++) {
-            chat(registered(null, "dev"), a, "newcomer " + i);
+        for (int i = 0; i < 16; i++) { // as many as one address may have, from one that flooded
+            chat(registered("127.0.0.2", "dev"), a, "newcomer " + i);
         }
         chat(b, a, "after");
+    }
+
+    @Test
+    void connectionsCutAtTheRegistrationDeadlineNoLongerCountForTheirAddress() throws Exception {
+        start(TopicServerOptions.builder().maxConnectionsPerAddress(3).registrationTimeout(SHORT));
+        RawClient a = registered(null, "dev");
+        List<RawClient> silent = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            silent.add(open("127.0.0.2"));
+        }
+        for (RawClient c : silent) {
+            assertToldAndClosed(c, "no registration within 300 ms");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 1);
+        for (int i = 0; i < 3; i++) {
+            chat(registered("127.0.0.2", "dev"), a, "after the deadline " + i);
+        }
+    }
+
+    @Test
+    void connectionsRefusedAsTheServerIsFullNoLongerCountForTheirAddress() throws Exception {
+        start(TopicServerOptions.builder().maxConnections(4).maxConnectionsPerAddress(3));
+        RawClient a = registered(null, "dev");
+        List<RawClient> filling = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            filling.add(registered("127.0.0.3", "dev"));
+        }
+        List<RawClient> refused = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            refused.add(open("127.0.0.2"));
+        }
+        for (RawClient c : refused) {
+            assertToldAndClosed(c, "the server is full: 4 connections");
+        }
+        for (RawClient c : filling) {
+            c.close();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 1);
+        for (int i = 0; i < 3; i++) {
+            chat(registered("127.0.0.2", "dev"), a, "after the server was full " + i);
+        }
     }
 }

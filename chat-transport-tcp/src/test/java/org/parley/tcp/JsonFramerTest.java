@@ -163,6 +163,25 @@ class JsonFramerTest {
     }
 
     @Test
+    void byteOrderMarkCutShortIsReportedAsSuchWhereverTheReadsAreCut() throws Exception {
+        byte[] stream = {(byte) 0xEF, (byte) 0xBB, '{', '}'};
+        for (int cut = 0; cut <= 2; cut++) { // the whole stream in one read, or cut inside the mark
+            JsonFramerTest t = new JsonFramerTest();
+            t.feed(Arrays.copyOfRange(stream, 0, cut));
+            int at = cut;
+            ProtocolException e = assertThrows(ProtocolException.class,
+                    () -> t.feed(Arrays.copyOfRange(stream, at, stream.length)), "cut at " + cut);
+            assertEquals("not JSON: an incomplete byte order mark (EF BB) before '{'", e.getMessage(), "cut at " + cut);
+        }
+        assertEquals("not JSON: an incomplete byte order mark (EF) before byte 0x00",
+                assertThrows(ProtocolException.class, () -> feed(new byte[] {(byte) 0xEF, 0})).getMessage());
+        JsonFramer ended = new JsonFramer(LIMIT, 16);
+        assertEquals(-1, ended.next(stream, 0, 2));
+        assertEquals("the stream ended inside a byte order mark",
+                assertThrows(ProtocolException.class, ended::endOfInput).getMessage());
+    }
+
+    @Test
     void byteOrderMarkMayOpenTheStreamEvenCutButNothingElse() throws Exception {
         byte[] stream = utf8("\uFEFF{\"n\":1}");
         feed(Arrays.copyOfRange(stream, 0, 2));

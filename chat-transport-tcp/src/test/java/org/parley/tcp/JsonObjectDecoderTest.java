@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -178,6 +179,41 @@ class JsonObjectDecoderTest {
                 assertThrows(ProtocolException.class, () -> feed("{\"n\":1,\"n\":2}")).getMessage());
         assertEquals("duplicate key \"ip\"", assertThrows(ProtocolException.class,
                 () -> new JsonObjectDecoderTest().feed("{\"a\":[{\"ip\":\"1\",\"ip\":\"2\"}]}")).getMessage());
+    }
+
+    @Test
+    void decoderReleasedWhileAnObjectIsHandedOverReadsNoFurtherAndKeepsNothing() throws Exception {
+        // What a connection closed by its handler mid-read does: the rest of the read is dropped.
+        byte[] read = ("{\"n\":1}{\"n\":2}{\"t\":\"" + "y".repeat(60_000)).getBytes(StandardCharsets.UTF_8);
+        int count = decoder.feed(read, 0, read.length, t -> {
+            objects.add(JsonObjectDecoder.tree(t));
+            decoder.release();
+        });
+        assertEquals(1, count);
+        assertEquals(1, objects.size());
+        assertEquals(0, decoder.bufferCapacity(), "an unfinished object kept after the release");
+    }
+
+    @Test
+    void keyOfFiftyThousandCharactersIsReadWhenTheObjectFitsTheFrame() throws Exception {
+        String key = "k".repeat(50_001); // past Jackson's own default for a key, within 64 KiB
+        feed("{\"" + key + "\":\"" + "v".repeat(10_000) + "\"}");
+        assertEquals(1, objects.size());
+        assertEquals(10_000, objects.get(0).get(key).textValue().length());
+    }
+
+    @Test
+    void numberOfMoreThanAHundredDigitsIsRefusedAsSuch() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("{\"n\":" + "1".repeat(101) + "}"));
+        assertEquals("a number in the message exceeds the limit of 100 digits", e.getMessage());
+    }
+
+    @Test
+    void anotherBoundOfTheParserIsNamedForWhatItIs() {
+        ProtocolException e = JsonObjectDecoder.notJson(new StreamConstraintsException(
+                "Token count (9) exceeds the maximum allowed (8, from `StreamReadConstraints.getMaxTokenCount()`)"));
+        assertEquals("message exceeds a bound of the JSON parser: Token count (9) exceeds the maximum allowed"
+                + " (8, from `StreamReadConstraints.getMaxTokenCount()`)", e.getMessage());
     }
 
     @Test

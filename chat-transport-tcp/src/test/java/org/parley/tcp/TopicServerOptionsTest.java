@@ -40,4 +40,18 @@ class TopicServerOptionsTest {
                 refused(TopicServerOptions.builder().keepAlive(Duration.ofSeconds(1), Duration.ofSeconds(1), 0)));
         assertThrows(NullPointerException.class, () -> TopicServerOptions.builder().registrationTimeout(null));
     }
+
+    @Test
+    void timeoutsPastADayAreRefusedWithTheLimitAndADayIsTaken() {
+        assertEquals("registrationTimeout PT2628000H exceeds the limit of PT24H",
+                refused(TopicServerOptions.builder().registrationTimeout(Duration.ofDays(300 * 365))));
+        assertEquals("objectTimeout PT24H0.001S exceeds the limit of PT24H",
+                refused(TopicServerOptions.builder().objectTimeout(Duration.ofDays(1).plusMillis(1))));
+        assertEquals("registrationTimeout PT2562047788015215H30M7S exceeds the limit of PT24H",
+                refused(TopicServerOptions.builder().registrationTimeout(Duration.ofSeconds(Long.MAX_VALUE))));
+        TopicServerOptions day = TopicServerOptions.builder()
+                .registrationTimeout(Duration.ofDays(1)).objectTimeout(Duration.ofDays(1)).build();
+        assertEquals(Duration.ofDays(1), day.registrationTimeout());
+        assertEquals(Duration.ofDays(1), day.objectTimeout());
+    }
 }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ProtocolException;
 
@@ -197,6 +199,26 @@ class WireCodecTest {
                 fromTokens("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\",\"port\":\"6\"}," + msg + "}"));
         assertEquals("error: duplicate key \"text\"",
                 fromTokens("{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"text\":\"b\"}}"));
+    }
+
+    @Test
+    void everyKeyOfThePlainShapeRepeatedIsRefusedByName() throws Exception {
+        String src = "\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"}";
+        String dst = "\"destination\":{\"ip\":\"1.2.3.5\",\"port\":6}";
+        String msg = "\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":\"u\"}";
+        assertInstanceOf(WireCodec.Chat.class, fromTokens("{" + src + "," + dst + "," + msg + "}"));
+        Map<String, String> repeated = new LinkedHashMap<>();
+        repeated.put("source", "{" + src + "," + dst + "," + msg + "," + src + "}");
+        repeated.put("destination", "{" + src + "," + dst + "," + dst + "," + msg + "}");
+        repeated.put("message", "{" + src + "," + msg + "," + msg + "}");
+        repeated.put("topic", "{" + src + "," + msg.replace("\"text\"", "\"topic\":\"t\",\"text\"") + "}");
+        repeated.put("text", "{" + src + "," + msg.replace("\"user\"", "\"text\":\"b\",\"user\"") + "}");
+        repeated.put("user", "{" + src + "," + msg.replace("}", ",\"user\":\"v\"}") + "}");
+        repeated.put("ip", "{" + src.replace("\"port\"", "\"ip\":\"9.9.9.9\",\"port\"") + "," + msg + "}");
+        repeated.put("port", "{" + src + "," + dst.replace("6}", "6,\"port\":\"7\"}") + "," + msg + "}");
+        for (Map.Entry<String, String> e : repeated.entrySet()) {
+            assertEquals("error: duplicate key \"" + e.getKey() + "\"", fromTokens(e.getValue()), e.getValue());
+        }
     }
 
     @Test
