@@ -632,7 +632,7 @@ public final class ZmqChatClient implements ChatClient {
                     .whenComplete((page, error) -> {
                         if (error != null) {
                             log.warn("cannot learn whether {} restarted: {}", postEndpoint,
-                                    PeerText.excerpt(error.getMessage())); // it may be the server's words
+                                    PeerText.excerpt(error.getMessage(), 200)); // it may be the server's words
                         }
                         if (hold && --probing == 0) {
                             releaseHeld();

@@ -22,10 +22,18 @@ public final class PeerText {
      * {@code ...(N chars)}.
      */
     public static String excerpt(String text) {
+        return excerpt(text, MAX_SHOWN);
+    }
+
+    /**
+     * {@link #excerpt(String)} showing up to {@code maxShown} characters: for a peer's text
+     * that is usually a sentence, such as a server's error message.
+     */
+    public static String excerpt(String text, int maxShown) {
         if (text == null) {
             return "(missing)";
         }
-        int shown = Math.min(text.length(), MAX_SHOWN);
+        int shown = Math.min(text.length(), maxShown);
         StringBuilder out = new StringBuilder(shown + 16).append('"');
         for (int i = 0; i < shown; i++) {
             char c = text.charAt(i);

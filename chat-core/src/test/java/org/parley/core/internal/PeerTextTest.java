@@ -18,6 +18,7 @@ class PeerTextTest {
     void anExcerptIsShortWhateverThePeerSent() {
         String excerpt = PeerText.excerpt("x".repeat(1_000_000));
         assertEquals("\"" + "x".repeat(PeerText.MAX_SHOWN) + "\"...(1000000 chars)", excerpt);
+        assertEquals("\"" + "x".repeat(200) + "\"...(1000 chars)", PeerText.excerpt("x".repeat(1000), 200));
     }
 
     @Test
