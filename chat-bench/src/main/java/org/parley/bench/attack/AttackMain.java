@@ -128,7 +128,8 @@ public final class AttackMain {
                 + plan.seconds() + " s per attack, good clients " + plan.afterSeconds() + " s more after it, scale "
                 + plan.scale() + "\n"
                 + "- Good delivery: messages a good client sent in that phase and got back (ZeroMQ: posted on DEALER, "
-                + "received on SUB; TCP: one topic client to another), one every 50 ms.\n"
+                + "received on SUB; TCP: one topic client to another), one every 50 ms. Good clients connect from "
+                + "127.0.0.1, raw TCP attackers from 127.0.0.2 to 127.0.0.254, as from other hosts.\n"
                 + "- Server alive: the process still runs and a fresh client's exchange succeeds within 2 s.\n"
                 + "- Peak RSS: the server JVM's VmHWM.\n\n"
                 + table + "\nThe attacks:\n\n" + plan.attacks().stream()

@@ -94,6 +94,7 @@ final class ConnectionSwarm implements AutoCloseable {
             }
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.SO_LINGER, 0); // no TIME_WAIT left behind by thousands of closes
+            ch.bind(RawConn.attackerAddress(attempts));
             Conn conn = new Conn(payload == null ? null : ByteBuffer.wrap(payload));
             if (ch.connect(server)) {
                 connected(ch.register(selector, 0, conn));

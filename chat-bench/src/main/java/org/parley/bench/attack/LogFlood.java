@@ -43,7 +43,7 @@ final class LogFlood implements Attack {
         Thread tcp = new Thread(() -> {
             ByteBuffer scratch = ByteBuffer.allocate(4096);
             while (ctx.running() && tcpSent.get() < tcpMax) {
-                try (RawConn c = RawConn.connect(ctx.tcp(), 2_000)) {
+                try (RawConn c = RawConn.connect(ctx.tcp(), RawConn.attackerAddress(tcpConnections.get()), 2_000)) {
                     tcpConnections.incrementAndGet();
                     for (int i = 0; i < PER_CONNECTION && ctx.running(); i++) {
                         if (!c.write(ByteBuffer.wrap(errorObject), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500))) {

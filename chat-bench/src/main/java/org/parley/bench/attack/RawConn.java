@@ -28,11 +28,29 @@ final class RawConn implements AutoCloseable {
         this.selector = selector;
     }
 
-    /** Connects within {@code timeoutMillis}. */
+    /**
+     * The local address of the {@code n}th attacking connection: 127.0.0.2 to 127.0.0.254 in
+     * turn (every 127.0.0.0/8 address is this host's), so that attackers and the good clients,
+     * which connect from 127.0.0.1, come from different addresses, as they would from
+     * different hosts, and a per-address cap does not stand in for every other bound.
+     */
+    static InetSocketAddress attackerAddress(long n) {
+        return new InetSocketAddress("127.0.0." + (2 + Math.floorMod(n, 253)), 0);
+    }
+
+    /** Connects within {@code timeoutMillis} from 127.0.0.1. */
     static RawConn connect(InetSocketAddress address, long timeoutMillis) throws IOException {
+        return connect(address, null, timeoutMillis);
+    }
+
+    /** Connects within {@code timeoutMillis} from {@code local} (null: any). */
+    static RawConn connect(InetSocketAddress address, InetSocketAddress local, long timeoutMillis) throws IOException {
         SocketChannel ch = SocketChannel.open();
         Selector sel = null;
         try {
+            if (local != null) {
+                ch.bind(local);
+            }
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.configureBlocking(false);
             sel = Selector.open();

@@ -36,7 +36,7 @@ final class TcpNeverRegister implements Attack {
     @Override
     public void run(AttackContext ctx) throws Exception {
         int target = ctx.scaled((int) Math.min(Integer.MAX_VALUE, FileLimits.forConnections(ctx.server().pid())));
-        RawConn slow = ctx.own(RawConn.connect(ctx.tcp(), 2_000));
+        RawConn slow = ctx.own(RawConn.connect(ctx.tcp(), RawConn.attackerAddress(0), 2_000));
         int[] slowSent = {0};
         boolean[] slowClosed = {false};
         long[] nextByte = {System.nanoTime()};
