@@ -2,16 +2,18 @@ package org.parley.core;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The heart of a Parley server: validates posts, gives each one its per-channel sequence
- * number, records it in the {@link MessageLog} and hands it to every listener of its channel
+ * number, records it in its {@link MessageStore} and hands it to every listener of its channel
  * and of {@value Names#ALL}.
  *
  * <p>Transports translate bytes into {@link #post} calls and deliver what their
@@ -34,26 +36,33 @@ public final class ChatHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatHub.class);
 
     private final HubOptions options;
-    private final MessageLog messageLog;
+    private final MessageStore store;
     private final ChannelRegistry registry = new ChannelRegistry();
     private final Set<AutoCloseable> clients = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final String epoch;
 
-    private ChatHub(HubOptions options) {
+    private ChatHub(HubOptions options, MessageStore store) {
         this.options = options;
-        // Random rather than a clock: two hubs started in the same millisecond still differ.
-        this.epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-        this.messageLog = new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes());
+        this.store = store;
+        store.start(this::deliver);
     }
 
     /** A hub with {@link HubOptions#defaults()}. */
     public static ChatHub create() {
-        return new ChatHub(HubOptions.defaults());
+        return create(HubOptions.defaults());
     }
 
+    /** A hub keeping its messages in memory ({@link MessageLog}), within {@code options}' bounds. */
     public static ChatHub create(HubOptions options) {
-        return new ChatHub(options);
+        return new ChatHub(options, MessageLog.of(options));
+    }
+
+    /**
+     * A hub keeping its messages in {@code store} (a durable or a shared one), which it starts
+     * now and closes when it closes.
+     */
+    public static ChatHub create(HubOptions options, MessageStore store) {
+        return new ChatHub(options, Objects.requireNonNull(store, "store"));
     }
 
     public HubOptions options() {
@@ -71,11 +80,12 @@ public final class ChatHub implements AutoCloseable {
      * counting again.
      */
     public String epoch() {
-        return epoch;
+        return store.epoch();
     }
 
-    public MessageLog log() {
-        return messageLog;
+    /** The store this hub keeps its messages in, to read from. */
+    public MessageStore log() {
+        return store;
     }
 
     public ChannelRegistry channels() {
@@ -84,7 +94,7 @@ public final class ChatHub implements AutoCloseable {
 
     /**
      * Records a message and delivers it to the listeners of its channel and of
-     * {@value Names#ALL}.
+     * {@value Names#ALL}; waits until the store has stored it (see {@link #postAsync}).
      *
      * @param channel the channel; {@value Names#ALL} is rejected as read-only
      * @param user    the author
@@ -92,22 +102,46 @@ public final class ChatHub implements AutoCloseable {
      * @param time    the author's time, or {@code null} for the hub's clock
      * @param origin  anything that identifies the poster to the listeners, or {@code null}
      * @return the recorded message, with its sequence number
-     * @throws ProtocolException     if a name or the text breaks a rule (the message says which)
+     * @throws ProtocolException     if a name or the text breaks a rule (the message says which),
+     *                               or the store could not store it
      * @throws IllegalStateException if the hub is closed
      */
     public ChatMessage post(String channel, String user, String text, Instant time, Object origin)
             throws ProtocolException {
+        CompletableFuture<ChatMessage> stored = postAsync(channel, user, text, time, origin);
+        try {
+            return stored.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ProtocolException p) {
+                throw p;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #post}, returning once the post is checked: the future completes when the store
+     * has stored it (at once for the in-memory store), or exceptionally with a
+     * {@link ProtocolException} from the store (a full disk, say). A transport's I/O thread
+     * uses this, so that a store that takes time never blocks it.
+     *
+     * @throws ProtocolException     if a name or the text breaks a rule (the message says which)
+     * @throws IllegalStateException if the hub is closed
+     */
+    public CompletableFuture<ChatMessage> postAsync(String channel, String user, String text, Instant time,
+            Object origin) throws ProtocolException {
         requireOpen();
         Names.requireWritableChannel(channel);
         Names.requireUser(user);
         Names.requireText(text, options.limits());
         Instant stamped = ChatTime.requireInRange(time != null ? time : options.clock().instant());
+        return store.append(channel, user, stamped, text, origin);
+    }
 
-        // Sequence, record and delivery under the channel's lock: listeners see each channel in order.
-        return messageLog.append(channel, user, stamped, text, message -> {
-            deliver(registry.listenersOf(channel), message, origin);
-            deliver(registry.listenersOfAll(), message, origin);
-        });
+    /** The store's sink: each channel's messages in seq order, to its listeners and to ALL's. */
+    private void deliver(ChatMessage message, Object origin) {
+        deliver(registry.listenersOf(message.channel()), message, origin);
+        deliver(registry.listenersOfAll(), message, origin);
     }
 
     /**
@@ -155,9 +189,9 @@ public final class ChatHub implements AutoCloseable {
                 throw new ProtocolException("history of ALL takes \"last\", not \"after\": "
                         + "sequence numbers are per channel");
             }
-            return messageLog.latestOfAll(capped);
+            return store.latestOfAll(capped);
         }
-        return messageLog.after(channel, after, capped);
+        return store.after(channel, after, capped);
     }
 
     /**
@@ -168,8 +202,8 @@ public final class ChatHub implements AutoCloseable {
         Names.requireChannel(channel);
         int capped = cap(count);
         return Names.ALL.equals(channel)
-                ? messageLog.latestOfAll(capped)
-                : messageLog.latest(channel, capped);
+                ? store.latestOfAll(capped)
+                : store.latest(channel, capped);
     }
 
     /**
@@ -197,7 +231,7 @@ public final class ChatHub implements AutoCloseable {
         return closed.get();
     }
 
-    /** Closes the in-process clients and drops every listener. Idempotent. */
+    /** Closes the in-process clients, drops every listener and closes the store. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -211,6 +245,7 @@ public final class ChatHub implements AutoCloseable {
             }
         }
         registry.clear();
+        store.close();
     }
 
     private static int cap(int limit) throws ProtocolException {

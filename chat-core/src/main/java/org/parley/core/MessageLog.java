@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The in-memory record of every message: one ring per channel, bounded in messages, and a
@@ -39,13 +40,16 @@ import java.util.function.Consumer;
  * {@value HubOptions#MAX_HISTORY_LIMIT} messages of all channels, so its cost does not grow
  * with the number of channels.
  *
+ * <p>It is the default {@link MessageStore}: appends complete at once, and the sink is called
+ * on the appending thread while it holds the channel, so each channel's messages reach it in
+ * {@code seq} order. Its epoch is random: a new log is a new numbering space.
+ *
  * <p>Thread safety: safe from any thread. Appends to one channel are serialised by that
  * channel's lock; reads take the same lock briefly and copy what they return. Forgetting
  * messages of other channels, which a post may do, only ever tries their locks and passes
- * over a channel that is busy, so a listener that posts from within
- * {@link #append}'s callback cannot deadlock the log.
+ * over a channel that is busy, so a sink that leads to a post cannot deadlock the log.
  */
-public final class MessageLog {
+public final class MessageLog implements MessageStore {
     /** Floors of forgotten channels' numbering: a power of two. */
     static final int FLOORS = 1 << 14;
     /** Bytes a message is counted for besides its strings: the record, the instant, the entry. */
@@ -69,10 +73,18 @@ public final class MessageLog {
     private final AtomicReferenceArray<Entry> newest = new AtomicReferenceArray<>(ALL_INDEX_SIZE);
     /** Held while forgetting, so one thread does it at a time; never while waiting for a channel. */
     private final ReentrantLock forgetting = new ReentrantLock();
+    // Random rather than a clock: two logs made in the same millisecond still differ.
+    private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    private volatile Sink sink = (message, origin) -> { };
 
     /** A log with {@link HubOptions#DEFAULT_MAX_LOG_BYTES}. */
     MessageLog(int capacityPerChannel, int maxChannels) {
         this(capacityPerChannel, maxChannels, HubOptions.DEFAULT_MAX_LOG_BYTES);
+    }
+
+    /** A log with the bounds of {@code options}: messages per channel, channels, bytes. */
+    public static MessageLog of(HubOptions options) {
+        return new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes());
     }
 
     MessageLog(int capacityPerChannel, int maxChannels, long maxBytes) {
@@ -100,6 +112,21 @@ public final class MessageLog {
         return CHANNEL_OVERHEAD_BYTES + 8L * capacity;
     }
 
+    @Override
+    public void start(Sink sink) {
+        this.sink = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    /** Nothing to release: the messages go with the log. */
+    @Override
+    public void close() {
+    }
+
     /** The names of the channels that have messages, sorted. */
     public Set<String> channels() {
         TreeSet<String> names = new TreeSet<>();
@@ -117,6 +144,7 @@ public final class MessageLog {
     }
 
     /** The newest sequence number given in {@code channel}, 0 if none (or, once forgotten, its floor). */
+    @Override
     public long lastSeq(String channel) {
         ChannelLog log = live(channel);
         if (log == null) {
@@ -133,6 +161,7 @@ public final class MessageLog {
     }
 
     /** Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}. */
+    @Override
     public HistoryPage after(String channel, long after, int limit) {
         requireLimit(limit);
         ChannelLog log = live(channel);
@@ -148,6 +177,7 @@ public final class MessageLog {
     }
 
     /** The newest {@code count} messages of {@code channel}, oldest first. */
+    @Override
     public HistoryPage latest(String channel, int count) {
         requireLimit(count);
         ChannelLog log = live(channel);
@@ -168,6 +198,7 @@ public final class MessageLog {
      * {@value HubOptions#MAX_HISTORY_LIMIT}), in the order they arrived. Costs {@code count}
      * look-ups, however many channels there are.
      */
+    @Override
     public HistoryPage latestOfAll(int count) {
         requireLimit(count);
         int wanted = Math.min(count, HubOptions.MAX_HISTORY_LIMIT);
@@ -186,11 +217,13 @@ public final class MessageLog {
 
     /**
      * Gives the next sequence number of {@code channel} to a new message, records it and hands
-     * it to {@code whileLocked} under the channel's lock, so that what it does for one channel
-     * happens in {@code seq} order; then forgets the oldest messages if the log is over its
-     * bytes.
+     * it to the sink under the channel's lock, so that each channel reaches the sink in
+     * {@code seq} order; then forgets the oldest messages if the log is over its bytes.
+     * Completes at once.
      */
-    ChatMessage append(String channel, String user, Instant time, String text, Consumer<ChatMessage> whileLocked) {
+    @Override
+    public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
+            Object origin) {
         ChatMessage message;
         while (true) {
             ChannelLog log = lockFor(channel);
@@ -208,7 +241,7 @@ public final class MessageLog {
                 Entry entry = new Entry(message, arrival);
                 bytes.addAndGet(cost(message) + log.add(entry, this));
                 newest.set(slot(arrival), entry);
-                whileLocked.accept(message);
+                sink.stored(message, origin);
                 break;
             } finally {
                 log.lock.unlock();
@@ -217,7 +250,7 @@ public final class MessageLog {
         if (bytes.get() > maxBytes) {
             forget(false);
         }
-        return message;
+        return CompletableFuture.completedFuture(message);
     }
 
     /** The ring of {@code channel} if it holds messages, or null. */

@@ -16,7 +16,7 @@ class MessageLogTest {
     }
 
     private static ChatMessage add(MessageLog log, String channel, String text) throws ProtocolException {
-        return log.append(channel, "kyle", Instant.EPOCH, text, m -> { });
+        return log.append(channel, "kyle", Instant.EPOCH, text, null).join();
     }
 
     private static List<Long> seqs(HistoryPage page) {
@@ -108,6 +108,12 @@ class MessageLogTest {
     @Test
     void aListenerThatPostsToAnotherChannelWhileTheLogMakesRoomDoesNotDeadlock() throws Exception {
         MessageLog small = new MessageLog(5, 2);
+        // A sink that posts again, as a listener that answers would.
+        small.start((m, origin) -> {
+            if (m.channel().startsWith("t")) {
+                small.append("echo-" + m.channel().charAt(1) + "-" + (m.seq() % 5), "bot", Instant.EPOCH, "y", null);
+            }
+        });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
@@ -116,8 +122,7 @@ class MessageLogTest {
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < 20_000; i++) {
                         String channel = "t" + thread + "-" + (i % 7);
-                        small.append(channel, "kyle", Instant.EPOCH, "x",
-                                m -> small.append("echo-" + thread + "-" + (m.seq() % 5), "bot", Instant.EPOCH, "y", e -> { }));
+                        small.append(channel, "kyle", Instant.EPOCH, "x", null);
                     }
                     return null;
                 }));
