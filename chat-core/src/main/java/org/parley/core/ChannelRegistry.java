@@ -5,50 +5,55 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Who listens to which channel. {@value Names#ALL} is a channel of its own here: its
- * listeners receive the messages of every channel.
+ * Who listens to which channel, through which {@link Dispatcher}: the one place where
+ * membership lives. {@value Names#ALL} is a channel of its own here: its listeners receive the
+ * messages of every channel.
  *
- * <p>Thread safety: safe from any thread; listener lists are copy-on-write, so a delivery
- * in progress never sees a half-made change.
+ * <p>Thread safety: safe from any thread; lists are copy-on-write, so a delivery in progress
+ * never sees a half-made change.
  */
-public final class ChannelRegistry {
-    private final ConcurrentHashMap<String, CopyOnWriteArrayList<HubListener>> byChannel =
-            new ConcurrentHashMap<>();
-    private final CopyOnWriteArrayList<HubListener> all = new CopyOnWriteArrayList<>();
+final class ChannelRegistry {
+    /** One listener on one channel, and the dispatcher that calls it. */
+    record Registration(Dispatcher dispatcher, HubListener listener) {
+    }
 
-    void add(String channel, HubListener listener) {
+    private final ConcurrentHashMap<String, CopyOnWriteArrayList<Registration>> byChannel =
+            new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Registration> all = new CopyOnWriteArrayList<>();
+
+    void add(String channel, Registration registration) {
         if (Names.ALL.equals(channel)) {
-            all.add(listener);
+            all.add(registration);
         } else {
-            byChannel.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(listener);
+            byChannel.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(registration);
         }
     }
 
-    void remove(String channel, HubListener listener) {
+    void remove(String channel, Registration registration) {
         if (Names.ALL.equals(channel)) {
-            all.remove(listener);
+            all.remove(registration);
             return;
         }
         // Remove the list itself once empty, so short-lived subscriptions leave nothing behind.
         byChannel.computeIfPresent(channel, (c, list) -> {
-            list.remove(listener);
+            list.remove(registration);
             return list.isEmpty() ? null : list;
         });
     }
 
-    /** The listeners of {@code channel} alone, not counting {@value Names#ALL}'s. */
-    List<HubListener> listenersOf(String channel) {
-        List<HubListener> list = byChannel.get(channel);
+    /** The registrations of {@code channel} alone, not counting {@value Names#ALL}'s. */
+    List<Registration> of(String channel) {
+        List<Registration> list = byChannel.get(channel);
         return list == null ? List.of() : list;
     }
 
-    List<HubListener> listenersOfAll() {
+    List<Registration> ofAll() {
         return all;
     }
 
     /** How many listeners {@code channel} has ({@value Names#ALL} counts its own). */
-    public int listenerCount(String channel) {
-        return Names.ALL.equals(channel) ? all.size() : listenersOf(channel).size();
+    int listenerCount(String channel) {
+        return Names.ALL.equals(channel) ? all.size() : of(channel).size();
     }
 
     void clear() {

@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread safety: safe from any thread. Posts to one channel are serialised, and that
- * channel's listeners are called in {@code seq} order on the posting thread; posts to
- * different channels proceed in parallel. The hub starts no thread of its own; each client
- * from {@link #connect} starts one delivery thread.
+ * <p>Threads: listeners run on the hub's {@link Dispatcher}s, never on the thread that
+ * posted: one per {@link #subscribe}, one per {@link #dispatcher}, one per client from
+ * {@link #connect}. A listener that is slow or blocked delays its own dispatcher only.
+ *
+ * <p>Thread safety: safe from any thread. Posts to one channel are serialised, and each
+ * dispatcher calls its listeners with that channel's messages in {@code seq} order; posts to
+ * different channels proceed in parallel.
  */
 public final class ChatHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatHub.class);
@@ -38,6 +41,9 @@ public final class ChatHub implements AutoCloseable {
     private final HubOptions options;
     private final MessageStore store;
     private final ChannelRegistry registry = new ChannelRegistry();
+    /** Default bound of a dispatcher's queue: messages it may fall behind before dropping. */
+    public static final int DEFAULT_DISPATCHER_CAPACITY = 100_000;
+    /** In-process clients and dispatchers, closed with the hub. */
     private final Set<AutoCloseable> clients = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -88,8 +94,9 @@ public final class ChatHub implements AutoCloseable {
         return store;
     }
 
-    public ChannelRegistry channels() {
-        return registry;
+    /** How many listeners {@code channel} has ({@value Names#ALL} counts its own). */
+    public int listenerCount(String channel) {
+        return registry.listenerCount(channel);
     }
 
     /**
@@ -138,24 +145,32 @@ public final class ChatHub implements AutoCloseable {
         return store.append(channel, user, stamped, text, origin);
     }
 
-    /** The store's sink: each channel's messages in seq order, to its listeners and to ALL's. */
+    /**
+     * The store's sink, on the storing thread: hands each message to the dispatchers of its
+     * channel's listeners and of ALL's, in seq order per channel, never waiting for a listener.
+     */
     private void deliver(ChatMessage message, Object origin) {
-        deliver(registry.listenersOf(message.channel()), message, origin);
-        deliver(registry.listenersOfAll(), message, origin);
+        for (ChannelRegistry.Registration r : registry.of(message.channel())) {
+            r.dispatcher().offer(r.listener(), message, origin);
+        }
+        for (ChannelRegistry.Registration r : registry.ofAll()) {
+            r.dispatcher().offer(r.listener(), message, origin);
+        }
     }
 
     /**
-     * Subscribes {@code listener} to {@code channel}, or to every channel for {@value Names#ALL}.
+     * Subscribes {@code listener} to {@code channel}, or to every channel for {@value Names#ALL},
+     * on a dispatcher of its own ({@code parley-hub-<channel>}), which closing the subscription
+     * ends. Listeners that may share a thread share a {@link #dispatcher}.
      *
      * @throws IllegalArgumentException if {@code channel} breaks the naming rule
      */
     public Subscription subscribe(String channel, HubListener listener) {
         requireOpen();
         Names.checkChannel(channel);
-        registry.add(channel, listener);
+        Dispatcher own = dispatcher("parley-hub-" + channel, DEFAULT_DISPATCHER_CAPACITY);
+        Subscription inner = own.subscribe(channel, listener);
         return new Subscription() {
-            private final AtomicBoolean done = new AtomicBoolean();
-
             @Override
             public String channel() {
                 return channel;
@@ -163,11 +178,31 @@ public final class ChatHub implements AutoCloseable {
 
             @Override
             public void close() {
-                if (done.compareAndSet(false, true)) {
-                    registry.remove(channel, listener);
-                }
+                inner.close();
+                own.close();
             }
         };
+    }
+
+    /**
+     * A thread of this hub's that calls the listeners subscribed through it, up to
+     * {@code capacity} messages behind; see {@link Dispatcher}. Closed with the hub.
+     */
+    public Dispatcher dispatcher(String name, int capacity) {
+        requireOpen();
+        return register(new Dispatcher(this, Objects.requireNonNull(name, "name"), capacity));
+    }
+
+    ChannelRegistry.Registration register(String channel, Dispatcher dispatcher, HubListener listener) {
+        requireOpen();
+        Names.checkChannel(channel);
+        ChannelRegistry.Registration r = new ChannelRegistry.Registration(dispatcher, listener);
+        registry.add(channel, r);
+        return r;
+    }
+
+    void unregister(String channel, ChannelRegistry.Registration registration) {
+        registry.remove(channel, registration);
     }
 
     /**
@@ -218,9 +253,9 @@ public final class ChatHub implements AutoCloseable {
         return register(new LocalChatClient(this, user));
     }
 
-    LocalChatClient register(LocalChatClient client) {
-        clients.add(client);
-        return client;
+    <T extends AutoCloseable> T register(T owned) {
+        clients.add(owned);
+        return owned;
     }
 
     void forget(AutoCloseable client) {
@@ -231,7 +266,7 @@ public final class ChatHub implements AutoCloseable {
         return closed.get();
     }
 
-    /** Closes the in-process clients, drops every listener and closes the store. Idempotent. */
+    /** Closes the in-process clients and the dispatchers, drops every listener and closes the store. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -258,17 +293,6 @@ public final class ChatHub implements AutoCloseable {
     private void requireOpen() {
         if (closed.get()) {
             throw new IllegalStateException("hub is closed");
-        }
-    }
-
-    private static void deliver(List<HubListener> listeners, ChatMessage message, Object origin) {
-        for (HubListener listener : listeners) {
-            try {
-                listener.onMessage(message, origin);
-            } catch (RuntimeException e) {
-                // One broken listener must not keep the message from the others.
-                log.error("listener {} failed on {} #{}", listener, message.channel(), message.seq(), e);
-            }
         }
     }
 }

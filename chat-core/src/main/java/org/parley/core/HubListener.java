@@ -4,16 +4,12 @@ package org.parley.core;
  * Receives every message the hub records in the channels it subscribed to.
  *
  * <p>This is the interface for transports and other code that must see messages as they are
- * recorded. The hub calls it on the posting thread while it holds the channel's lock, so the
- * calls for one channel come in {@code seq} order. An implementation must therefore return
- * quickly and never block: hand the message to a queue and return. A listener of
- * {@value Names#ALL} may be called concurrently for different channels.
+ * recorded. The hub calls it on the thread of the {@link Dispatcher} it was subscribed
+ * through, never on the thread that posted: one call at a time, each channel's messages in
+ * {@code seq} order. A listener that takes its time delays its own dispatcher only; one that
+ * throws is logged and loses only that call. A listener may post.
  *
- * <p>User code that wants a thread of its own uses {@link ChatClient} and
- * {@link MessageListener} instead.
- *
- * <p>Thread safety: an implementation must be thread-safe: different channels' posts call it
- * from different threads at once.
+ * <p>Thread safety: called from its dispatcher's thread only.
  */
 @FunctionalInterface
 public interface HubListener {

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.parley.core.internal.DeliveryThread;
 
 /**
  * A client in the same process as the hub: posts are hub calls; listeners run on the
@@ -19,7 +18,7 @@ final class LocalChatClient implements ChatClient {
 
     private final ChatHub hub;
     private final String user;
-    private final DeliveryThread delivery;
+    private final Dispatcher delivery;
     private final Map<LocalSubscription, Boolean> subscriptions = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -30,7 +29,7 @@ final class LocalChatClient implements ChatClient {
     LocalChatClient(ChatHub hub, String user, int queueCapacity) {
         this.hub = hub;
         this.user = user;
-        this.delivery = new DeliveryThread("parley-delivery-" + user, queueCapacity);
+        this.delivery = hub.dispatcher("parley-delivery-" + user, queueCapacity);
     }
 
     @Override
@@ -71,7 +70,7 @@ final class LocalChatClient implements ChatClient {
             throw new IllegalStateException("client is closed");
         }
         LocalSubscription sub = new LocalSubscription(channel, listener);
-        sub.hubSubscription = hub.subscribe(channel, sub);
+        sub.hubSubscription = delivery.subscribe(channel, sub);
         subscriptions.put(sub, Boolean.TRUE);
         return sub;
     }
@@ -119,13 +118,9 @@ final class LocalChatClient implements ChatClient {
             return channel;
         }
 
+        /** On the client's dispatcher. A full queue drops there; the gap is repaired here later. */
         @Override
         public void onMessage(ChatMessage message, Object origin) {
-            // On the posting thread: never block. A full queue drops; the gap is repaired later.
-            delivery.submit(() -> deliver(message));
-        }
-
-        private void deliver(ChatMessage message) {
             if (!active) {
                 return;
             }

@@ -85,10 +85,10 @@ class ChatHubTest {
     @Test
     void listenerReceivesTheOriginOfThePost() throws Exception {
         Object origin = new Object();
-        List<Object> seen = new ArrayList<>();
+        java.util.concurrent.BlockingQueue<Object> seen = new java.util.concurrent.LinkedBlockingQueue<>();
         hub.subscribe("general", (m, o) -> seen.add(o));
         hub.post("general", "kyle", "x", null, origin);
-        assertSame(origin, seen.get(0));
+        assertSame(origin, seen.poll(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -110,7 +110,7 @@ class ChatHubTest {
         s.close();
         hub.post("general", "kyle", "x", null, null);
         assertNull(l.poll(Duration.ZERO));
-        assertEquals(0, hub.channels().listenerCount("general"));
+        assertEquals(0, hub.listenerCount("general"));
     }
 
     @Test
@@ -236,5 +236,44 @@ class ChatHubTest {
             CompletionException e = assertThrows(CompletionException.class, request::join);
             assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
         }
+    }
+
+    @Test
+    void aBlockedListenerHoldsUpNeitherThePosterNorAnotherListener() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> callers = java.util.Collections.synchronizedList(new ArrayList<>());
+        hub.subscribe("general", (m, origin) -> {
+            callers.add(Thread.currentThread());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        RecordingListener other = new RecordingListener();
+        hub.subscribe(Names.ALL, other);
+        for (int i = 0; i < 100; i++) {
+            hub.post("general", "kyle", "m" + i, null, null); // returns though one listener is stuck
+        }
+        assertEquals(100, other.next(100).size());
+        assertTrue(callers.stream().noneMatch(t -> t == Thread.currentThread()), "never on the posting thread");
+        release.countDown();
+    }
+
+    @Test
+    void aListenerMayPostAndTheHubDoesNotDeadlock() throws Exception {
+        RecordingListener echoes = new RecordingListener();
+        hub.subscribe("echo", echoes);
+        hub.subscribe("general", (m, origin) -> {
+            try {
+                hub.post("echo", "bot", "echo of " + m.text(), null, null);
+            } catch (ProtocolException e) {
+                throw new AssertionError(e);
+            }
+        });
+        for (int i = 0; i < 50; i++) {
+            hub.post("general", "kyle", "m" + i, null, null);
+        }
+        assertEquals("echo of m49", echoes.next(50).get(49).text());
     }
 }

@@ -145,6 +145,14 @@ final class Connection {
             return false;
         }
         int size = bytes.remaining();
+        if (queuedBytes + size > maxOutboundBytes && !outbound.isEmpty()) {
+            // Many messages may come in one round (the hub's dispatcher hands them over in
+            // batches): write what the socket takes now before judging the peer a non-reader.
+            flush();
+            if (closed) {
+                return false;
+            }
+        }
         if (queuedBytes + size > maxOutboundBytes) {
             long held = loop.cutLog.admit();
             if (held >= 0) {

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -63,6 +66,10 @@ public final class ZmqChatServer implements ChatServer {
      * the network: well within the 2 s a server has to stop, after the thread's last pass.
      */
     static final int CLOSE_LINGER_MILLIS = 1000;
+    /** Channels whose newest published seq is remembered; others take the dispatcher's way. */
+    static final int PUBLISHED_CHANNELS = 4096;
+    /** How long an ok reply waits for its post to come through the hub's dispatcher. */
+    static final long HELD_REPLY_MILLIS = 500;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
     static final String INTERNAL_ERROR = "internal error";
 
@@ -95,6 +102,21 @@ public final class ZmqChatServer implements ChatServer {
     // it acknowledged was handed to PUB; by close() too, in case that thread never ran.
     private volatile Subscription hubSubscription;
     private volatile boolean stopping;
+    /** The newest seq published per channel, for channels published to lately. Server thread only. */
+    private final Map<String, Long> published = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > PUBLISHED_CHANNELS;
+        }
+    };
+    /** Ok replies waiting for their post to be published, oldest first. Server thread only. */
+    private final List<HeldReply> held = new ArrayList<>();
+    /** The post the request being answered made, if its reply must wait. Server thread only. */
+    private ChatMessage pendingPost;
+
+    /** A reply to send once its post is on PUB. */
+    private record HeldReply(ChatMessage message, List<byte[]> envelope, byte[] reply, long sinceNanos) {
+    }
 
     private ZmqChatServer(ZmqServerOptions options) throws IOException {
         this.options = options;
@@ -106,11 +128,14 @@ public final class ZmqChatServer implements ChatServer {
         this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
         this.context = new ZContext(1);
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
+        // Before the thread answers anything: every post it acknowledges comes through here.
+        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
         thread.start();
         int[] ports;
         try {
             ports = bound.get();
         } catch (ExecutionException e) {
+            closeHubSubscription();
             if (ownsHub) {
                 hub.close();
             }
@@ -123,7 +148,6 @@ public final class ZmqChatServer implements ChatServer {
         }
         this.postPort = ports[0];
         this.pubPort = ports[1];
-        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
     }
 
     /**
@@ -221,14 +245,12 @@ public final class ZmqChatServer implements ChatServer {
 
     // ---- hub side: any thread
 
+    /**
+     * On the hub's dispatcher: every message of the hub, ours included, in seq order per
+     * channel. Never touch the socket here; queue and wake the owner, which publishes them in
+     * that order (skipping those it published itself, see {@link #post}).
+     */
     private void onRecorded(ChatMessage message, Object origin) {
-        if (Thread.currentThread() == thread) {
-            // Our own post: publish now, so the ok reply follows the hand-over to PUB.
-            publishQueued();
-            publish(message);
-            return;
-        }
-        // Another transport's thread: never touch the socket here; queue and wake the owner.
         if (!foreignPosts.offer(message)) {
             // PUB delivery is at most once; subscribers fetch what they miss from the log.
             if (dropped.incrementAndGet() % 1000 == 1) {
@@ -237,7 +259,10 @@ public final class ZmqChatServer implements ChatServer {
             }
             return;
         }
-        waker.wake();
+        Waker w = waker; // null until the sockets are open; the thread then drains the queue first
+        if (w != null) {
+            w.wake();
+        }
     }
 
     // ---- server thread only below
@@ -302,9 +327,11 @@ public final class ZmqChatServer implements ChatServer {
                     }
                 }
             }
-            // Every request answered was published in its turn; now the hub's other posts.
+            // What the dispatcher still holds comes through as its subscription ends; then every
+            // post acknowledged, or about to be, is published before the sockets close.
             closeHubSubscription();
             publishQueued();
+            releaseHeld(true);
         } catch (RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
@@ -316,20 +343,52 @@ public final class ZmqChatServer implements ChatServer {
         }
     }
 
+    /**
+     * Publishes what the hub's dispatcher handed over, in its order, but what was published
+     * already; then sends the replies that waited for their post to be published, and, for
+     * any whose post has not come through after {@value #HELD_REPLY_MILLIS} ms (the queue was
+     * full), publishes the post itself first.
+     */
     private void publishQueued() {
         ChatMessage m;
         while ((m = foreignPosts.poll()) != null) {
             try {
-                publish(m);
+                Long last = published.get(m.channel());
+                if (last == null || m.seq() > last) {
+                    publish(m);
+                }
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
-                bug("publishing a message of another transport", e);
+                bug("publishing a message", e);
+            }
+        }
+        releaseHeld(false);
+    }
+
+    /** Sends the held replies whose post is published; with {@code all}, publishes the rest first. */
+    private void releaseHeld(boolean all) {
+        if (held.isEmpty()) {
+            return;
+        }
+        long overdue = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(HELD_REPLY_MILLIS);
+        for (Iterator<HeldReply> it = held.iterator(); it.hasNext(); ) {
+            HeldReply h = it.next();
+            Long last = published.get(h.message().channel());
+            boolean out = last != null && last >= h.message().seq();
+            if (!out && (all || h.sinceNanos() - overdue < 0)) {
+                publish(h.message()); // at most once on PUB: a subscriber repairs what is out of order
+                out = true;
+            }
+            if (out) {
+                it.remove();
+                send(h.envelope(), h.reply());
             }
         }
     }
 
     private void publish(ChatMessage message) {
+        published.put(message.channel(), message.seq());
         if (!message.channel().equals(lastChannel)) {
             lastTopic = Wire.topic(message.channel());
             lastChannel = message.channel();
@@ -370,6 +429,7 @@ public final class ZmqChatServer implements ChatServer {
         }
         byte[] reply;
         int envelope;
+        pendingPost = null;
         if (delimiter < 0) {
             envelope = 1;
             reply = Wire.errorReply("request has no empty delimiter frame: send it first "
@@ -385,11 +445,22 @@ public final class ZmqChatServer implements ChatServer {
             envelope = delimiter + 1;
             reply = answer(frames.get(delimiter + 1));
         }
-        for (int i = 0; i < envelope; i++) {
-            router.sendMore(frames.get(i));
-        }
+        List<byte[]> head = new ArrayList<>(frames.subList(0, envelope));
         if (delimiter < 0) {
-            router.sendMore(new byte[0]);
+            head.add(new byte[0]);
+        }
+        ChatMessage post = pendingPost;
+        if (post != null) {
+            // Its post is not published yet: the ok reply waits for it (see post()).
+            held.add(new HeldReply(post, head, reply, System.nanoTime()));
+            return;
+        }
+        send(head, reply);
+    }
+
+    private void send(List<byte[]> envelope, byte[] reply) {
+        for (byte[] frame : envelope) {
+            router.sendMore(frame);
         }
         router.send(reply, 0);
     }
@@ -465,10 +536,25 @@ public final class ZmqChatServer implements ChatServer {
         return post(user, channel, text, time, ref);
     }
 
+    /**
+     * Posts, and publishes the post at once when it is the next of its channel on PUB: the ok
+     * reply must follow the hand-over to PUB. Otherwise (the channel's earlier messages are
+     * still on their way from the hub's dispatcher, or this server has not published in it
+     * lately) the reply is held until the dispatcher brings the post, so PUB keeps each
+     * channel in seq order.
+     */
     private byte[] post(String user, String channel, String text, String time, String ref) throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
         ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
                 user, text, stamped, this);
+        if (pub != null) {
+            Long last = published.get(m.channel());
+            if (last != null && last == m.seq() - 1) {
+                publish(m);
+            } else {
+                pendingPost = m;
+            }
+        }
         return Wire.postReply(m, ref, hub.epoch());
     }
 
