@@ -1,67 +1,73 @@
 package org.parley.zmq;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Wakes a thread that waits in a ZeroMQ poll: an inproc PAIR pipe whose reading end the
- * owner registers with its poller.
+ * Wakes a thread that waits in a ZeroMQ poll: a {@link Pipe} whose reading end the owner
+ * registers with its {@code ZMQ.Poller} (which polls a selectable channel as it polls a
+ * socket). No ZeroMQ socket is shared between threads: any thread writes a byte to the pipe.
  *
- * <p>Thread safety: {@link #wake()} may be called from any thread; the sending socket is
- * used under a lock, which gives the memory barrier ZeroMQ asks for when a socket is shared.
- * {@link #reader()}, {@link #drain()} and {@link #close()} belong to the owner thread.
+ * <p>Thread safety: {@link #wake()} may be called from any thread; {@link #reader()},
+ * {@link #drain()} and {@link #close()} belong to the owner thread.
  */
 final class Waker {
-    private static final AtomicInteger COUNTER = new AtomicInteger();
-
-    private final ZMQ.Socket reader;
-    private final ZMQ.Socket writer; // guarded by this
+    private static final Logger log = LoggerFactory.getLogger(Waker.class);
+    private final Pipe pipe;
     private final AtomicBoolean pending = new AtomicBoolean();
-    private boolean closed; // guarded by this
+    private final ByteBuffer one = ByteBuffer.allocate(1);
+    private final ByteBuffer drained = ByteBuffer.allocate(64); // owner thread only
 
-    Waker(ZContext context, String name) {
-        String endpoint = "inproc://parley-wake-" + name + "-" + COUNTER.incrementAndGet();
-        reader = context.createSocket(SocketType.PAIR);
-        reader.setLinger(0);
-        reader.bind(endpoint);
-        writer = context.createSocket(SocketType.PAIR);
-        writer.setLinger(0);
-        writer.setSndHWM(16);
-        writer.connect(endpoint);
+    Waker() throws IOException {
+        pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+        pipe.sink().configureBlocking(false);
     }
 
-    ZMQ.Socket reader() {
-        return reader;
+    /** The end to register with the owner's poller, for reading. */
+    SelectableChannel reader() {
+        return pipe.source();
     }
 
     /** Makes the owner's next (or current) poll return. Never blocks. */
     void wake() {
-        // One signal in flight is enough: the owner empties its queue after draining it.
+        // One byte in flight is enough: the owner empties its queue after draining it.
         if (pending.compareAndSet(false, true)) {
-            synchronized (this) {
-                if (!closed) {
-                    writer.send(new byte[0], ZMQ.DONTWAIT);
+            synchronized (one) {
+                try {
+                    pipe.sink().write(one.clear());
+                } catch (IOException e) {
+                    pending.set(false); // closed: nobody to wake
+                    log.debug("wake after close", e);
                 }
             }
         }
     }
 
-    /** Consumes the signals; the owner then looks at its queue. */
+    /** Consumes the wake-ups; the owner then looks at its queue. */
     void drain() {
         pending.set(false);
-        while (reader.recv(ZMQ.DONTWAIT) != null) {
-            // discard
+        try {
+            while (pipe.source().read(drained.clear()) > 0) {
+                // discard
+            }
+        } catch (IOException e) {
+            log.debug("drain after close", e); // nothing left to read
         }
     }
 
     void close() {
-        synchronized (this) {
-            closed = true;
-            writer.close();
+        for (java.nio.channels.Channel end : new java.nio.channels.Channel[] {pipe.sink(), pipe.source()}) {
+            try {
+                end.close();
+            } catch (IOException e) {
+                log.debug("closing a wake-up pipe failed", e); // nothing anyone could act on
+            }
         }
-        reader.close();
     }
 }

@@ -201,7 +201,7 @@ public final class ZmqChatClient implements ChatClient {
                 }
                 connect(sub, "tcp://" + options.host() + ":" + options.pubPort());
             }
-            waker = new Waker(context, "client-" + options.user());
+            waker = new Waker();
             opened.complete(null);
             return true;
         } catch (IOException | RuntimeException e) {

@@ -287,7 +287,7 @@ public final class ZmqChatServer implements ChatServer {
                 pubGuard.install(pub);
                 published = bind(pub, options.host(), options.pubPort());
             }
-            waker = new Waker(context, "server-" + post);
+            waker = new Waker();
             thread.setName("parley-zmq-server-" + post);
             bound.complete(new int[] {post, published});
             return true;
