@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
 import org.parley.core.ProtocolException;
 
 /**
- * One TCP connection on a {@link NioLoop}: its decoder, its bounded write queue and what to do
+ * One TCP connection on a {@link NioLoop}: its reader, its bounded write queue and what to do
  * with what it reads.
  *
  * <p>Thread safety: confined to the selector thread, except {@link #remote()}, {@link #local()}
@@ -23,7 +23,7 @@ final class Connection {
         }
 
         /**
-         * A complete object arrived, read by {@link WireCodec}; throwing makes the loop send the
+         * A complete object arrived, read by {@link WireCodec.Reader}; throwing makes the loop send the
          * error and close.
          */
         void onFrame(Connection connection, WireCodec.Frame frame) throws ProtocolException;
@@ -49,7 +49,7 @@ final class Connection {
     final Handler handler;
     private final TcpAddress remote;
     private final TcpAddress local;
-    private final JsonObjectDecoder decoder;
+    private final WireCodec.Reader reader;
     /** Buffers to write, shared with other connections and never changed. Selector thread only. */
     private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
     private int headWritten; // bytes of the first queued buffer already written
@@ -76,7 +76,7 @@ final class Connection {
         this.handler = handler;
         this.remote = TcpAddress.of((java.net.InetSocketAddress) channel.getRemoteAddress());
         this.local = TcpAddress.of((java.net.InetSocketAddress) channel.getLocalAddress());
-        this.decoder = new JsonObjectDecoder(maxFrameBytes);
+        this.reader = new WireCodec.Reader(maxFrameBytes);
         this.maxOutboundBytes = maxOutboundBytes;
     }
 
@@ -90,8 +90,8 @@ final class Connection {
         return local;
     }
 
-    JsonObjectDecoder decoder() {
-        return decoder;
+    WireCodec.Reader reader() {
+        return reader;
     }
 
     /**
@@ -169,7 +169,7 @@ final class Connection {
      * closed, and the loop has let go of it.
      */
     void release() {
-        decoder.release();
+        reader.release();
         outbound.clear();
         queuedBytes = 0;
         headWritten = 0;
@@ -181,7 +181,7 @@ final class Connection {
             return;
         }
         closing = true;
-        decoder.release(); // nothing more is read: no unfinished object is kept while the queue drains
+        reader.release(); // nothing more is read: no unfinished object is kept while the queue drains
         closeDeadline = deadlineIn(NioLoop.LINGER_NANOS);
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         loop.arm(this, closeDeadline);

@@ -124,7 +124,7 @@ public final class DirectPeer extends PeerHandle {
     public boolean send(String text) {
         PeerCore.checkText(text);
         Function<Connection, ByteBuffer> encoder =
-                c -> c.loop.encoder.encode(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
+                c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }
 

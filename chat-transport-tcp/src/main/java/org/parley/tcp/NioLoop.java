@@ -50,8 +50,8 @@ final class NioLoop implements AutoCloseable {
     static final int TASK_CAPACITY = 65_536;
     /**
      * Bytes one read system call takes at most; one buffer per loop, shared by its connections.
-     * A message cut by the end of a read goes through Jackson instead of the scanner, and each
-     * read is a system call: 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
+     * Each read is a system call, and a message cut by the end of a read is copied to be kept:
+     * 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
      */
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     /** How long accepting pauses after accept() failed (out of file descriptors, say). */
@@ -97,8 +97,6 @@ final class NioLoop implements AutoCloseable {
     private final Thread thread;
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(TASK_CAPACITY);
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
-    private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
-    final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
     /**
      * One entry per open connection with a deadline ({@link Connection#timer}), taken out when
@@ -278,7 +276,7 @@ final class NioLoop implements AutoCloseable {
     long keptObjectBytes() {
         long sum = 0;
         for (Connection c : connections) {
-            sum += c.decoder().bufferCapacity();
+            sum += c.reader().bufferCapacity();
         }
         return sum;
     }
@@ -469,26 +467,18 @@ final class NioLoop implements AutoCloseable {
         }
         try {
             if (n < 0) {
-                c.decoder().endOfInput(object -> c.handler.onFrame(c, WireCodec.decode(object)));
+                c.reader().endOfInput();
                 c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
                 return;
             }
-            JsonObjectDecoder decoder = c.decoder();
-            boolean wasInObject = decoder.inObject();
-            int objects = decoder.feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
-                int next = scanner.scan(bytes, from, end, max);
-                if (next >= 0 && !c.closing && !c.closed) {
-                    TcpMessage m = scanner.message();
-                    encoder.knownVerbatim(m.text()); // a server forwards it at once: no second check
-                    c.handler.onFrame(c, new WireCodec.Chat(m));
-                }
-                return next;
-            }, object -> {
+            WireCodec.Reader reader = c.reader();
+            boolean wasInObject = reader.inObject();
+            int objects = reader.feed(readBuffer.array(), 0, n, frame -> {
                 if (!c.closing && !c.closed) {
-                    c.handler.onFrame(c, WireCodec.decode(object));
+                    c.handler.onFrame(c, frame);
                 }
             });
-            if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
+            if (!reader.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
                 c.objectDeadline = Connection.NO_DEADLINE;
             } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
                 c.objectDeadline = Connection.deadlineIn(objectTimeoutNanos);

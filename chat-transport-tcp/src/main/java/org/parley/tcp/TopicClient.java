@@ -107,7 +107,7 @@ public final class TopicClient extends PeerHandle {
     public boolean send(String topic, String text) {
         PeerCore.check(() -> Names.requireWritableChannel(topic));
         PeerCore.checkText(text);
-        return core.sendTo(connection, c -> c.loop.encoder.encode(c.local(), c.remote(), topic, text, null));
+        return core.sendTo(connection, c -> WireCodec.encodeChat(c.local(), c.remote(), topic, text, null));
     }
 
     /** Replaces the registered topics. Returns false if the client is closed. */

@@ -368,7 +368,7 @@ public final class TopicServer implements ChatServer {
             source = serverAddress;
             destination = serverAddress;
         }
-        return loop.encoder.encode(source, destination, message.channel(), message.text(), message.user());
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), message.user());
     }
 
     /** The hub user name of a sender that gives none: its observed address, as {@code 127.0.0.1-52344}. */

@@ -60,7 +60,7 @@ class NioLoopTest {
 
         @Override
         public void onReadComplete(Connection c) {
-            if (c.decoder().inObject()) {
+            if (c.reader().inObject()) {
                 inObject.add(c);
             }
         }
