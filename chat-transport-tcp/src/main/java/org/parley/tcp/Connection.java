@@ -5,39 +5,39 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
-import org.parley.core.ProtocolException;
+import java.util.function.Function;
 
 /**
- * One TCP connection on a {@link NioLoop}: its decoder, its bounded write queue and what to do
- * with what it reads.
+ * One TCP connection on a {@link NioLoop}: its bounded write queue, its deadline, and the
+ * {@link Handler} that takes the bytes it reads. It knows nothing of what the bytes mean.
  *
- * <p>Thread safety: confined to the selector thread, except {@link #remote()}, {@link #local()}
- * and {@link #attachment}, which are fixed before the connection is handed to the loop (or
- * written by the handler on the selector thread only).
+ * <p>Thread safety: confined to the selector thread, except {@link #remote()} and
+ * {@link #local()}, which are fixed before the connection is handed to the loop.
  */
 final class Connection {
-    /** What a connection's owner does with it; every method runs on the selector thread. */
+    /** What one connection's reader does with its bytes; every method runs on the selector thread. */
     interface Handler {
         /** The connection is registered with the selector. */
         default void onOpen(Connection connection) {
         }
 
         /**
-         * A complete object arrived, read by {@link WireCodec}; throwing makes the loop send the
-         * error and close.
+         * {@code bytes[from..to)} arrived; they are lent for this call only (the loop's read
+         * buffer). May close the connection, or stop reading it ({@link Connection#closeAfterFlush}).
          */
-        void onFrame(Connection connection, WireCodec.Frame frame) throws ProtocolException;
+        void onRead(Connection connection, byte[] bytes, int from, int to);
 
-        /** Every object of one read has been handed to {@link #onFrame}. */
-        default void onReadComplete(Connection connection) {
+        /** The peer closed its side; the loop closes the connection once its queue is written. */
+        default void onEndOfInput(Connection connection) {
         }
 
-        /** The peer broke the protocol; the loop sends it {@code error} and closes. */
-        default void onProtocolError(Connection connection, String error) {
-        }
-
-        /** The deadline set with {@link Connection#deadline} has passed. */
+        /** The deadline set with {@link Connection#deadline} has come. */
         default void onDeadline(Connection connection) {
+        }
+
+        /** Bytes this handler keeps of what it read, waiting for the rest (for tests). */
+        default long keptInputBytes() {
+            return 0;
         }
 
         /** The connection is closed: {@code cause} null for an orderly end. Called once. */
@@ -49,7 +49,6 @@ final class Connection {
     final Handler handler;
     private final TcpAddress remote;
     private final TcpAddress local;
-    private final JsonObjectDecoder decoder;
     /** Buffers to write, shared with other connections and never changed. Selector thread only. */
     private final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
     private int headWritten; // bytes of the first queued buffer already written
@@ -62,22 +61,19 @@ final class Connection {
     SelectionKey key;            // selector thread only
     boolean closing;             // no more reading; close once the queue is written
     long closeDeadline;          // System.nanoTime() by which a closing connection is cut
-    // Deadlines, System.nanoTime() or NO_DEADLINE; the loop's, selector thread only.
-    long objectDeadline = NO_DEADLINE;  // by which the object begun must be complete
-    long handlerDeadline = NO_DEADLINE; // at which the handler's onDeadline is called
+    long deadline = NO_DEADLINE; // System.nanoTime() at which the handler's onDeadline is called
     NioLoop.Timer timer;         // this connection's entry in the loop's timer queue, or null
     boolean closed;
-    Object attachment;           // the owner's per-connection state, selector thread only
 
-    Connection(NioLoop loop, SocketChannel channel, Handler handler, int maxFrameBytes, long maxOutboundBytes)
-            throws IOException {
+    /** A connection on {@code channel}, whose handler {@code handlerFor} makes for it (last). */
+    Connection(NioLoop loop, SocketChannel channel, Function<Connection, ? extends Handler> handlerFor,
+            long maxOutboundBytes) throws IOException {
         this.loop = loop;
         this.channel = channel;
-        this.handler = handler;
         this.remote = TcpAddress.of((java.net.InetSocketAddress) channel.getRemoteAddress());
         this.local = TcpAddress.of((java.net.InetSocketAddress) channel.getLocalAddress());
-        this.decoder = new JsonObjectDecoder(maxFrameBytes);
         this.maxOutboundBytes = maxOutboundBytes;
+        this.handler = handlerFor.apply(this);
     }
 
     /** The other side's address as observed on this connection. */
@@ -90,24 +86,22 @@ final class Connection {
         return local;
     }
 
-    JsonObjectDecoder decoder() {
-        return decoder;
+    /** Whether the connection is still read: neither closed nor closing. */
+    boolean isOpen() {
+        return !closed && !closing;
     }
 
     /**
-     * Calls the handler's {@link Handler#onDeadline} once {@code delayNanos} have passed,
-     * unless {@link #clearDeadline()} comes first; replaces a deadline set before.
+     * Calls the handler's {@link Handler#onDeadline} once System.nanoTime() reaches {@code due}
+     * (see {@link #deadlineIn}); {@link #NO_DEADLINE} takes it back. Replaces a deadline set
+     * before. The loop queues one entry per connection, for its earliest deadline, so moving a
+     * deadline later, as often as a handler likes, adds nothing to the queue.
      */
-    void deadline(long delayNanos) {
-        handlerDeadline = deadlineIn(delayNanos);
-        if (!closing && !closed) {
-            loop.arm(this, handlerDeadline);
+    void deadline(long due) {
+        deadline = due;
+        if (due != NO_DEADLINE && !closing && !closed) {
+            loop.arm(this, due);
         }
-    }
-
-    /** Takes back the deadline set with {@link #deadline}, if any; may be called again. */
-    void clearDeadline() {
-        handlerDeadline = NO_DEADLINE; // its queued entry, if any, finds nothing to do
     }
 
     /** System.nanoTime() {@code delayNanos} from now: a deadline, never {@link #NO_DEADLINE}. */
@@ -121,15 +115,9 @@ final class Connection {
         return deadline != NO_DEADLINE && now - deadline >= 0;
     }
 
-    /** The earliest deadline still to be watched, or {@link #NO_DEADLINE}. */
+    /** The deadline still to be watched, or {@link #NO_DEADLINE}. */
     long nextDeadline() {
-        if (closing) {
-            return closeDeadline; // nothing else matters now
-        }
-        if (objectDeadline == NO_DEADLINE || (handlerDeadline != NO_DEADLINE && handlerDeadline - objectDeadline < 0)) {
-            return handlerDeadline;
-        }
-        return objectDeadline;
+        return closing ? closeDeadline : deadline; // once closing, nothing else matters
     }
 
     /**
@@ -172,12 +160,8 @@ final class Connection {
         return true;
     }
 
-    /**
-     * Drops what this connection holds (an unfinished object, bytes not yet written): it is
-     * closed, and the loop has let go of it.
-     */
+    /** Drops the bytes not yet written: the connection is closed, and the loop has let go of it. */
     void release() {
-        decoder.release();
         outbound.clear();
         queuedBytes = 0;
         headWritten = 0;
@@ -189,7 +173,6 @@ final class Connection {
             return;
         }
         closing = true;
-        decoder.release(); // nothing more is read: no unfinished object is kept while the queue drains
         closeDeadline = deadlineIn(NioLoop.LINGER_NANOS);
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         loop.arm(this, closeDeadline);
@@ -198,13 +181,9 @@ final class Connection {
         }
     }
 
-    /** Reports a protocol violation to the peer ({@code {"error":...}}), then closes. */
-    void fail(String error) {
-        if (closed || closing) {
-            return;
-        }
-        send(WireCodec.encodeError(error));
-        closeAfterFlush();
+    /** Closes now, without writing what is queued; the handler hears of it with a null cause. */
+    void close() {
+        loop.close(this, null);
     }
 
     /**

@@ -38,9 +38,9 @@ public final class DirectPeer extends PeerHandle {
     public static final int MAX_PEERS_PER_ADDRESS = 32;
 
     private final int port;
-    private final Connection connection; // the one connection of a connecting peer, else null
+    private final WireLink connection; // the one connection of a connecting peer, else null
 
-    private DirectPeer(PeerCore core, int port, Connection connection) {
+    private DirectPeer(PeerCore core, int port, WireLink connection) {
         super(core);
         this.port = port;
         this.connection = connection;
@@ -68,7 +68,7 @@ public final class DirectPeer extends PeerHandle {
         PeerCore core = new PeerCore(null, Integer.toString(port), listener, caps);
         try {
             InetSocketAddress bound = core.loop.bind(
-                    address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), () -> core);
+                    address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), core::link);
             return new DirectPeer(core, bound.getPort(), null);
         } catch (IOException | RuntimeException e) {
             core.close();
@@ -97,7 +97,7 @@ public final class DirectPeer extends PeerHandle {
             throws IOException {
         PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
         try {
-            Connection c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core);
+            WireLink c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core::link);
             return new DirectPeer(core, port, c);
         } catch (IOException | RuntimeException e) {
             core.close();
@@ -123,8 +123,8 @@ public final class DirectPeer extends PeerHandle {
      */
     public boolean send(String text) {
         PeerCore.checkText(text);
-        Function<Connection, ByteBuffer> encoder =
-                c -> c.loop.encoder.encode(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
+        Function<WireLink, ByteBuffer> encoder =
+                c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }
 

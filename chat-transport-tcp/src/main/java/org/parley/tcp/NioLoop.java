@@ -20,25 +20,23 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import jdk.net.ExtendedSocketOptions;
-import org.parley.core.ChatLimits;
-import org.parley.core.ProtocolException;
 import org.parley.core.internal.LogThrottle;
-import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One selector thread multiplexing every connection of its owner, as {@code select()} does:
- * accepts, reads into the connections' decoders, writes their queues. It never blocks on a
- * socket and never runs user callbacks; other threads hand it work with {@link #execute}.
+ * accepts, hands what each connection reads to that connection's {@link Connection.Handler},
+ * writes the connections' bounded queues. It moves bytes and knows nothing of what they mean:
+ * the framing and the codec are the handlers' (a {@code WireLink} each). It never blocks on a socket
+ * and never runs user callbacks; other threads hand it work with {@link #execute}.
  *
- * <p>Deadlines (an object that must be complete in time, a handler's own deadline, the grace
- * time of a closing connection) wait in one queue ordered by time, which the loop looks at
- * once per round and sleeps on ({@code select} with a timeout): no round visits every
- * connection. Every socket has TCP keep-alive on, so the kernel cuts a peer that stopped
+ * <p>Deadlines (a handler's, the grace time of a closing connection) wait in one queue ordered
+ * by time, which the loop looks at once per round and sleeps on ({@code select} with a
+ * timeout): no round visits every connection. Every socket has TCP keep-alive on, so the kernel cuts a peer that stopped
  * answering, however quiet the connection is meant to be.
  *
  * <p>Thread safety: {@link #execute}, {@link #bind}, {@link #connect} and {@link #close()} may
@@ -50,33 +48,29 @@ final class NioLoop implements AutoCloseable {
     static final int TASK_CAPACITY = 65_536;
     /**
      * Bytes one read system call takes at most; one buffer per loop, shared by its connections.
-     * A message cut by the end of a read goes through Jackson instead of the scanner, and each
-     * read is a system call: 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
+     * Each read is a system call, and a message cut by the end of a read is copied to be kept:
+     * 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
      */
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     /** How long accepting pauses after accept() failed (out of file descriptors, say). */
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
     static final int STAGE_BYTES = 64 * 1024;
-    /** How often each kind of line about a peer's misdeeds is logged at most. */
+    /** How often each kind of line about a peer's misdeeds is logged at most (here and in the handlers). */
     static final long LOG_INTERVAL_SECONDS = 10;
 
     /**
-     * What a loop enforces on each of its connections.
+     * What a loop enforces on each of its sockets.
      *
-     * @param maxFrameBytes      the largest JSON object, in bytes
      * @param maxOutboundBytes   bytes waiting to be written to one connection before it is cut
-     * @param objectTimeout      how long an object may take from its first byte to its last
      * @param keepAliveIdle      silence after which TCP keep-alive probes the peer
      * @param keepAliveInterval  time between two probes
      * @param keepAliveProbes    unanswered probes after which the kernel drops the connection
      */
-    record Settings(int maxFrameBytes, long maxOutboundBytes, Duration objectTimeout, Duration keepAliveIdle,
-            Duration keepAliveInterval, int keepAliveProbes) {
+    record Settings(long maxOutboundBytes, Duration keepAliveIdle, Duration keepAliveInterval, int keepAliveProbes) {
         /** What clients use: the defaults of {@link TopicServerOptions}. */
         static Settings clientDefaults() {
-            return new Settings(ChatLimits.DEFAULT_MAX_FRAME_BYTES, TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES,
-                    TopicServerOptions.DEFAULT_OBJECT_TIMEOUT, TopicServerOptions.DEFAULT_KEEP_ALIVE_IDLE,
+            return new Settings(TopicServerOptions.DEFAULT_MAX_OUTBOUND_BYTES, TopicServerOptions.DEFAULT_KEEP_ALIVE_IDLE,
                     TopicServerOptions.DEFAULT_KEEP_ALIVE_INTERVAL, TopicServerOptions.DEFAULT_KEEP_ALIVE_PROBES);
         }
     }
@@ -97,8 +91,6 @@ final class NioLoop implements AutoCloseable {
     private final Thread thread;
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(TASK_CAPACITY);
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES); // selector thread only
-    private final PlainChatScanner scanner = new PlainChatScanner();           // selector thread only
-    final ChatEncoder encoder = new ChatEncoder();                             // selector thread only
     private final Set<Connection> connections = new HashSet<>();                // selector thread only
     /**
      * One entry per open connection with a deadline ({@link Connection#timer}), taken out when
@@ -119,18 +111,15 @@ final class NioLoop implements AutoCloseable {
     private long acceptResumeNanos;                                            // selector thread only
     private long acceptFailures;                                               // selector thread only
     private final Settings settings;
-    private final long objectTimeoutNanos;
     private volatile boolean running = true;
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
     // Lines a peer can cause at will, each kind at most once per interval (safe from any thread).
-    final LogThrottle badInputLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle failureLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
 
     NioLoop(String threadName, Settings settings) throws IOException {
         this.selector = Selector.open();
         this.settings = settings;
-        this.objectTimeoutNanos = settings.objectTimeout().toNanos();
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
@@ -168,7 +157,8 @@ final class NioLoop implements AutoCloseable {
      * Binds a listening socket on the caller's thread (so a port in use is reported to the
      * caller) and hands it to the loop. Returns the bound address.
      */
-    InetSocketAddress bind(InetSocketAddress address, Supplier<Connection.Handler> handlers) throws IOException {
+    InetSocketAddress bind(InetSocketAddress address, Function<Connection, ? extends Connection.Handler> handlers)
+            throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -207,15 +197,21 @@ final class NioLoop implements AutoCloseable {
 
     /**
      * Connects on the caller's thread, waiting up to {@code timeout}, then hands the
-     * connection to the loop. The returned connection may be used through {@link #execute}.
+     * connection to the loop. Returns the handler {@code handlerFor} made for the connection,
+     * which may be used through {@link #execute}.
      */
-    Connection connect(InetSocketAddress address, Duration timeout, Connection.Handler handler) throws IOException {
+    <H extends Connection.Handler> H connect(InetSocketAddress address, Duration timeout,
+            Function<Connection, H> handlerFor) throws IOException {
         SocketChannel channel = SocketChannel.open();
         Connection connection;
+        H handler;
         try {
             channel.socket().connect(address, (int) timeout.toMillis());
             configure(channel);
-            connection = new Connection(this, channel, handler, settings.maxFrameBytes(), settings.maxOutboundBytes());
+            connection = new Connection(this, channel, handlerFor, settings.maxOutboundBytes());
+            @SuppressWarnings("unchecked") // the very object handlerFor made
+            H made = (H) connection.handler;
+            handler = made;
         } catch (IOException e) {
             channel.close();
             throw e;
@@ -224,7 +220,7 @@ final class NioLoop implements AutoCloseable {
             channel.close();
             throw new IOException("the selector loop has stopped");
         }
-        return connection;
+        return handler;
     }
 
     /** Stops the loop: closes every socket, waits up to two seconds for the thread. Idempotent. */
@@ -274,11 +270,11 @@ final class NioLoop implements AutoCloseable {
         return timers.size();
     }
 
-    /** Capacity of the buffers the open connections keep for unfinished objects, summed (for tests). Selector thread only. */
-    long keptObjectBytes() {
+    /** Bytes the handlers of the open connections keep of what they read, summed (for tests). Selector thread only. */
+    long keptInputBytes() {
         long sum = 0;
         for (Connection c : connections) {
-            sum += c.decoder().bufferCapacity();
+            sum += c.handler.keptInputBytes();
         }
         return sum;
     }
@@ -416,8 +412,8 @@ final class NioLoop implements AutoCloseable {
         }
         try {
             configure(channel);
-            Connection c = new Connection(this, channel, ((Supplier<Connection.Handler>) key.attachment()).get(),
-                    settings.maxFrameBytes(), settings.maxOutboundBytes());
+            Connection c = new Connection(this, channel,
+                    (Function<Connection, ? extends Connection.Handler>) key.attachment(), settings.maxOutboundBytes());
             register(c);
         } catch (IOException e) {
             log.warn("cannot set up an accepted connection: {}", e.toString());
@@ -469,61 +465,19 @@ final class NioLoop implements AutoCloseable {
         }
         try {
             if (n < 0) {
-                c.decoder().endOfInput(object -> c.handler.onFrame(c, WireCodec.decode(object)));
+                c.handler.onEndOfInput(c);
                 c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
-                return;
+            } else if (n > 0) {
+                c.handler.onRead(c, readBuffer.array(), 0, n);
             }
-            JsonObjectDecoder decoder = c.decoder();
-            boolean wasInObject = decoder.inObject();
-            int objects = decoder.feed(readBuffer.array(), 0, n, (bytes, from, end, max) -> {
-                int next = scanner.scan(bytes, from, end, max);
-                if (next >= 0 && !c.closing && !c.closed) {
-                    TcpMessage m = scanner.message();
-                    encoder.knownVerbatim(m.text()); // a server forwards it at once: no second check
-                    c.handler.onFrame(c, new WireCodec.Chat(m));
-                }
-                return next;
-            }, object -> {
-                if (!c.closing && !c.closed) {
-                    c.handler.onFrame(c, WireCodec.decode(object));
-                }
-            });
-            if (!decoder.inObject() || c.closing || c.closed) { // closed while reading: nothing to watch
-                c.objectDeadline = Connection.NO_DEADLINE;
-            } else if (!wasInObject || objects > 0) { // an object began in this read: its clock starts
-                c.objectDeadline = Connection.deadlineIn(objectTimeoutNanos);
-                arm(c, c.objectDeadline);
-            }
-            c.handler.onReadComplete(c);
         } catch (RuntimeException e) {
-            // A bug or a closed hub: this connection ends, the loop and the others go on.
+            // A bug in the handler: this connection ends, the loop and the others go on.
             long held = failureLog.admit();
             if (held >= 0) {
                 log.error("closing {}: handling its input failed ({} more like it not logged)", c, held, e);
             }
-            c.fail("internal error: " + e.getMessage());
-        } catch (ProtocolException e) {
-            if (n < 0) {
-                // The peer is gone; nobody to tell.
-                long held = badInputLog.admit();
-                if (held >= 0) {
-                    log.info("{} ended: {} ({} more like it not logged)", c, PeerText.excerpt(e.getMessage()), held);
-                }
-                close(c, null);
-            } else {
-                refuse(c, e.getMessage());
-            }
+            close(c, new IOException("internal error: " + e.getMessage(), e));
         }
-    }
-
-    /** Tells the peer what it did wrong, closes, and logs it (an excerpt, now and then). */
-    private void refuse(Connection c, String error) {
-        long held = badInputLog.admit();
-        if (held >= 0) {
-            log.warn("closing {}: {} ({} more like it not logged)", c, PeerText.excerpt(error), held);
-        }
-        c.handler.onProtocolError(c, error);
-        c.fail(error);
     }
 
     private void resumeAccepting() {
@@ -557,7 +511,7 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    /** What happens to {@code c} at {@code now}: whichever of its deadlines has passed. */
+    /** What happens to {@code c} at {@code now}: its grace time ends, or its handler's deadline comes. */
     private void expire(Connection c, long now) {
         if (c.closing) {
             if (Connection.due(c.closeDeadline, now)) {
@@ -570,18 +524,13 @@ final class NioLoop implements AutoCloseable {
             }
             return;
         }
-        if (Connection.due(c.objectDeadline, now)) {
-            c.objectDeadline = Connection.NO_DEADLINE;
-            refuse(c, "message not complete within " + settings.objectTimeout().toMillis() + " ms");
-            return;
-        }
-        if (Connection.due(c.handlerDeadline, now)) {
-            c.handlerDeadline = Connection.NO_DEADLINE;
+        if (Connection.due(c.deadline, now)) {
+            c.deadline = Connection.NO_DEADLINE;
             try {
                 c.handler.onDeadline(c);
             } catch (RuntimeException e) {
-                log.error("handler of {} failed on its deadline", c, e);
-                c.fail("internal error: " + e.getMessage());
+                log.error("closing {}: its handler failed on its deadline (a bug)", c, e);
+                close(c, new IOException("internal error: " + e.getMessage(), e));
             }
         }
     }

@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * connections, and a delivery thread on which the user's {@link TcpListener} is called.
  *
  * <p>Thread safety: {@link #sendToAll}, {@link #peerCount} and {@link #close} may be called
- * from any thread; the {@link Connection.Handler} methods run on the selector thread.
+ * from any thread; the {@link WireLink.Handler} methods run on the selector thread.
  */
-final class PeerCore implements Connection.Handler {
+final class PeerCore implements WireLink.Handler {
     private static final Logger log = LoggerFactory.getLogger(PeerCore.class);
     /**
      * Messages (and other listener calls) waiting for the listener, at most: the bound of the
@@ -38,6 +38,8 @@ final class PeerCore implements Connection.Handler {
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
+    /** What this core's connections share through the codec stage. */
+    final WireLink.Settings wireSettings = WireLink.Settings.clientDefaults();
     /** The group whose loop this core shares, or null when it owns its loop. */
     private final TcpClientGroup group;
     private final DeliveryThread delivery;
@@ -46,7 +48,7 @@ final class PeerCore implements Connection.Handler {
     /** A listening core's caps on the peers it accepts; null for a core of one connection. */
     private final ConnectionCaps caps;
     private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
-    private final Set<Connection> peers = new LinkedHashSet<>(); // selector thread only
+    private final Set<WireLink> peers = new LinkedHashSet<>(); // selector thread only
     private final AtomicInteger peerCount = new AtomicInteger();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -81,8 +83,9 @@ final class PeerCore implements Connection.Handler {
 
     /**
      * A selector loop for clients (one's own or a group's), with the defaults of a server's
-     * limits: a hostile server meets the same bounds as a hostile client (the frame limit on
-     * an unfinished object, its deadline, keep-alive).
+     * limits: a hostile server meets the same bounds as a hostile client (the outbound cap and
+     * keep-alive here; the frame limit on an unfinished object and its deadline in
+     * {@link #wireSettings}).
      */
     static NioLoop clientLoop(String threadName) throws IOException {
         return new NioLoop(threadName, NioLoop.Settings.clientDefaults());
@@ -96,13 +99,18 @@ final class PeerCore implements Connection.Handler {
         return !finished.get() && !closing.get();
     }
 
+    /** A link for {@code c}, read for this core. */
+    WireLink link(Connection c) {
+        return new WireLink(c, this, wireSettings);
+    }
+
     /** Queues one message per open connection, encoded by {@code encoder}; false if none was queued. */
-    boolean sendToAll(Function<Connection, ByteBuffer> encoder) {
+    boolean sendToAll(Function<WireLink, ByteBuffer> encoder) {
         if (!isOpen() || peerCount.get() == 0) {
             return false;
         }
         return loop.execute(() -> {
-            for (Connection c : List.copyOf(peers)) {
+            for (WireLink c : List.copyOf(peers)) {
                 c.send(encoder.apply(c));
             }
         });
@@ -127,8 +135,8 @@ final class PeerCore implements Connection.Handler {
         String check() throws ProtocolException;
     }
 
-    /** Queues one message on {@code c}, a connection made by this core's loop; false if closed. */
-    boolean sendTo(Connection c, Function<Connection, ByteBuffer> encoder) {
+    /** Queues one message on {@code c}, a link made by this core's loop; false if closed. */
+    boolean sendTo(WireLink c, Function<WireLink, ByteBuffer> encoder) {
         if (!isOpen()) {
             return false;
         }
@@ -150,7 +158,7 @@ final class PeerCore implements Connection.Handler {
                 if (peers.isEmpty()) {
                     finish(null);
                 }
-                for (Connection c : List.copyOf(peers)) {
+                for (WireLink c : List.copyOf(peers)) {
                     c.closeAfterFlush();
                 }
             })) {
@@ -177,8 +185,8 @@ final class PeerCore implements Connection.Handler {
         } else {
             // The loop is shared: cut only this core's connections, whose ends finish this core.
             if (done.getCount() > 0 && loop.execute(() -> {
-                for (Connection c : List.copyOf(peers)) {
-                    loop.close(c, null);
+                for (WireLink c : List.copyOf(peers)) {
+                    c.close();
                 }
             })) {
                 awaitDone(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
@@ -195,7 +203,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onOpen(Connection c) {
+    public void onOpen(WireLink c) {
         if (caps != null) {
             c.attachment = caps; // counted in: its end counts it out
             String refused = caps.admit(c.remote());
@@ -214,7 +222,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
+    public void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException {
         if (frame instanceof WireCodec.Chat chat) {
             batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours
         } else if (frame instanceof WireCodec.Error e) {
@@ -226,7 +234,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onReadComplete(Connection c) {
+    public void onReadComplete(WireLink c) {
         flushBatch();
     }
 
@@ -247,7 +255,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onClose(Connection c, IOException cause) {
+    public void onClose(WireLink c, IOException cause) {
         if (caps != null && c.attachment == caps) {
             caps.release(c.remote());
         }
@@ -261,7 +269,7 @@ final class PeerCore implements Connection.Handler {
     }
 
     @Override
-    public void onProtocolError(Connection c, String error) {
+    public void onProtocolError(WireLink c, String error) {
         deliver(() -> listener.onError(c.remote(), "bad input from " + c.remote() + ": " + error));
     }
 

@@ -29,10 +29,10 @@ public final class TopicClient extends PeerHandle {
     /** How long {@link #connect} waits for the server. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final Connection connection;
+    private final WireLink connection;
     private volatile List<String> topics;
 
-    private TopicClient(PeerCore core, Connection connection, List<String> topics) {
+    private TopicClient(PeerCore core, WireLink connection, List<String> topics) {
         super(core);
         this.connection = connection;
         this.topics = topics;
@@ -68,7 +68,7 @@ public final class TopicClient extends PeerHandle {
         List<String> checked = checkTopics(topics);
         PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
         try {
-            Connection c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core);
+            WireLink c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core::link);
             TopicClient client = new TopicClient(core, c, checked);
             core.loop.execute(() -> c.send(WireCodec.encodeRegistration(c.local(), checked)));
             return client;
@@ -107,7 +107,7 @@ public final class TopicClient extends PeerHandle {
     public boolean send(String topic, String text) {
         PeerCore.check(() -> Names.requireWritableChannel(topic));
         PeerCore.checkText(text);
-        return core.sendTo(connection, c -> c.loop.encoder.encode(c.local(), c.remote(), topic, text, null));
+        return core.sendTo(connection, c -> WireCodec.encodeChat(c.local(), c.remote(), topic, text, null));
     }
 
     /** Replaces the registered topics. Returns false if the client is closed. */

@@ -56,6 +56,7 @@ public final class TopicServer implements ChatServer {
     private final InetSocketAddress address;
     private final TcpAddress serverAddress;
     private final Handler handler = new Handler();
+    private final WireLink.Settings wireSettings;
     private final AtomicLong discarded = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private final ConnectionCaps caps;
@@ -78,10 +79,11 @@ public final class TopicServer implements ChatServer {
         this.caps = new ConnectionCaps("server", options.maxConnections(), options.maxConnectionsPerAddress());
         InetSocketAddress wanted = options.bindAddress() == null
                 ? new InetSocketAddress(options.port()) : new InetSocketAddress(options.bindAddress(), options.port());
+        this.wireSettings = options.wireSettings();
         this.loop = new NioLoop("parley-tcp-selector-" + options.port(), options.loopSettings());
         try {
             loop.start();
-            this.address = loop.bind(wanted, () -> handler);
+            this.address = loop.bind(wanted, c -> new WireLink(c, handler, wireSettings));
         } catch (IOException | RuntimeException e) {
             loop.close();
             throw e;
@@ -186,9 +188,9 @@ public final class TopicServer implements ChatServer {
         boolean warnedDiscard;
     }
 
-    private final class Handler implements Connection.Handler {
+    private final class Handler implements WireLink.Handler {
         @Override
-        public void onOpen(Connection c) {
+        public void onOpen(WireLink c) {
             Client client = new Client();
             client.derivedUser = userFor(c.remote());
             c.attachment = client; // from here on, its end counts it out
@@ -202,13 +204,13 @@ public final class TopicServer implements ChatServer {
         }
 
         @Override
-        public void onDeadline(Connection c) {
+        public void onDeadline(WireLink c) {
             // Set at open, cleared by the first registration: this one never registered.
             refuse(c, "no registration within " + options.registrationTimeout().toMillis() + " ms");
         }
 
         @Override
-        public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
+        public void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException {
             Client client = (Client) c.attachment;
             if (frame instanceof WireCodec.Registration r) {
                 register(c, client, r.topics());
@@ -239,7 +241,7 @@ public final class TopicServer implements ChatServer {
         }
 
         @Override
-        public void onClose(Connection c, IOException cause) {
+        public void onClose(WireLink c, IOException cause) {
             Client client = (Client) c.attachment;
             if (client != null) {
                 caps.release(c.remote());
@@ -257,7 +259,7 @@ public final class TopicServer implements ChatServer {
     }
 
     /** Tells a connection why it is not served, and closes it; logs that now and then. */
-    private void refuse(Connection c, String why) {
+    private void refuse(WireLink c, String why) {
         long held = refusedLog.admit();
         if (held >= 0) {
             log.warn("refusing {}: {} ({} more like it not logged)", c, why, held);
@@ -265,7 +267,7 @@ public final class TopicServer implements ChatServer {
         c.fail(why);
     }
 
-    private void register(Connection c, Client client, List<String> topics) throws ProtocolException {
+    private void register(WireLink c, Client client, List<String> topics) throws ProtocolException {
         if (topics.size() > options.maxTopics()) {
             throw new ProtocolException("registration of " + topics.size() + " topics exceeds the limit of "
                     + options.maxTopics());
@@ -286,7 +288,7 @@ public final class TopicServer implements ChatServer {
         log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
     }
 
-    private void unregister(Connection c, Set<String> topics) {
+    private void unregister(WireLink c, Set<String> topics) {
         for (String topic : topics) {
             Members members = byTopic.get(topic);
             if (members != null && members.remove(c) && members.isEmpty()) {
@@ -301,7 +303,7 @@ public final class TopicServer implements ChatServer {
         Members ofAll = byTopic.get(Names.ALL);
         ByteBuffer bytes = null; // encoded once, on the first recipient, and shared by all
         if (ofTopic != null) {
-            for (Connection c : ofTopic.array()) {
+            for (WireLink c : ofTopic.array()) {
                 if (c != origin) {
                     bytes = bytes != null ? bytes : encode(message, origin);
                     c.send(bytes); // may close c, and change the sets: the array stays as it was
@@ -309,7 +311,7 @@ public final class TopicServer implements ChatServer {
             }
         }
         if (ofAll != null) {
-            for (Connection c : ofAll.array()) {
+            for (WireLink c : ofAll.array()) {
                 if (c != origin && (ofTopic == null || !ofTopic.contains(c))) { // once, from the topic
                     bytes = bytes != null ? bytes : encode(message, origin);
                     c.send(bytes);
@@ -324,16 +326,16 @@ public final class TopicServer implements ChatServer {
      * Selector thread only.
      */
     private static final class Members {
-        private final Set<Connection> set = new LinkedHashSet<>();
-        private Connection[] array;
+        private final Set<WireLink> set = new LinkedHashSet<>();
+        private WireLink[] array;
 
-        void add(Connection c) {
+        void add(WireLink c) {
             if (set.add(c)) {
                 array = null;
             }
         }
 
-        boolean remove(Connection c) {
+        boolean remove(WireLink c) {
             boolean removed = set.remove(c);
             if (removed) {
                 array = null;
@@ -341,7 +343,7 @@ public final class TopicServer implements ChatServer {
             return removed;
         }
 
-        boolean contains(Connection c) {
+        boolean contains(WireLink c) {
             return set.contains(c);
         }
 
@@ -349,9 +351,9 @@ public final class TopicServer implements ChatServer {
             return set.isEmpty();
         }
 
-        Connection[] array() {
+        WireLink[] array() {
             if (array == null) {
-                array = set.toArray(new Connection[0]);
+                array = set.toArray(new WireLink[0]);
             }
             return array;
         }
@@ -360,7 +362,7 @@ public final class TopicServer implements ChatServer {
     private ByteBuffer encode(ChatMessage message, Object origin) {
         TcpAddress source;
         TcpAddress destination;
-        if (origin instanceof Connection c && c.handler == handler) {
+        if (origin instanceof WireLink c && c.handler() == handler) {
             source = c.remote();       // the address observed on the sender's connection
             destination = c.local();
         } else {
@@ -368,7 +370,7 @@ public final class TopicServer implements ChatServer {
             source = serverAddress;
             destination = serverAddress;
         }
-        return loop.encoder.encode(source, destination, message.channel(), message.text(), message.user());
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), message.user());
     }
 
     /** The hub user name of a sender that gives none: its observed address, as {@code 127.0.0.1-52344}. */

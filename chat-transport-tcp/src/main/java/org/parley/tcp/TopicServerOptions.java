@@ -165,8 +165,12 @@ public final class TopicServerOptions {
 
     /** What the server's selector loop enforces on each connection. */
     NioLoop.Settings loopSettings() {
-        return new NioLoop.Settings(limits.maxFrameBytes(), maxOutboundBytes, objectTimeout, keepAliveIdle,
-                keepAliveInterval, keepAliveProbes);
+        return new NioLoop.Settings(maxOutboundBytes, keepAliveIdle, keepAliveInterval, keepAliveProbes);
+    }
+
+    /** What the server's connections share through the codec stage: the frame limit and the object deadline. */
+    WireLink.Settings wireSettings() {
+        return new WireLink.Settings(limits.maxFrameBytes(), objectTimeout);
     }
 
     /**

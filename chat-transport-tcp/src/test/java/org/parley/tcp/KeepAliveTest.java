@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.parley.core.ProtocolException;
 
 /**
  * Every socket of a loop, accepted or connected, has TCP keep-alive on with the times of the
@@ -30,38 +29,36 @@ class KeepAliveTest {
         NioLoop.Settings settings = TopicServerOptions.builder()
                 .keepAlive(Duration.ofSeconds(7), Duration.ofSeconds(3), 4).build().loopSettings();
         BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
-        Connection.Handler handler = new Connection.Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                accepted.add(c);
-            }
-
-            @Override
-            public void onFrame(Connection c, WireCodec.Frame frame) throws ProtocolException {
-            }
-
-            @Override
-            public void onClose(Connection c, IOException cause) {
-            }
-        };
         try (NioLoop server = new NioLoop("test-keep-alive-server", settings);
              NioLoop client = new NioLoop("test-keep-alive-client", settings)) {
             server.start();
             client.start();
-            InetSocketAddress address = server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> handler);
-            Connection connected = client.connect(address, Duration.ofSeconds(5), new Connection.Handler() {
-                @Override
-                public void onFrame(Connection c, WireCodec.Frame frame) {
-                }
-
-                @Override
-                public void onClose(Connection c, IOException cause) {
-                }
+            InetSocketAddress address = server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), c -> {
+                accepted.add(c);
+                return new Ignoring(c);
             });
+            Connection connected = client.connect(address, Duration.ofSeconds(5), Ignoring::new).connection;
             Connection acceptedOne = accepted.poll(5, TimeUnit.SECONDS);
             assertNotNull(acceptedOne, "nothing accepted within 5 s");
             assertProbes(acceptedOne.channel);
             assertProbes(connected.channel);
+        }
+    }
+
+    /** A byte handler that ignores what it reads and remembers its connection. */
+    private static final class Ignoring implements Connection.Handler {
+        final Connection connection;
+
+        Ignoring(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void onRead(Connection c, byte[] bytes, int from, int to) {
+        }
+
+        @Override
+        public void onClose(Connection c, IOException cause) {
         }
     }
 

@@ -17,22 +17,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The selector loop on its own, with handlers made for the test. */
+/** The selector loop on its own, with the codec stage and handlers made for the test. */
 @Timeout(30)
 class NioLoopTest {
     /** Sends every chat message back to its sender; its {@code onOpen} throws for the first connection. */
-    private static final class EchoFailingOnFirstOpen implements Connection.Handler {
+    private static final class EchoFailingOnFirstOpen implements WireLink.Handler {
         final AtomicInteger opened = new AtomicInteger();
 
         @Override
-        public void onOpen(Connection c) {
+        public void onOpen(WireLink c) {
             if (opened.incrementAndGet() == 1) {
                 throw new ArithmeticException("long overflow"); // what an unchecked Duration.toNanos() threw
             }
         }
 
         @Override
-        public void onFrame(Connection c, WireCodec.Frame frame) {
+        public void onFrame(WireLink c, WireCodec.Frame frame) {
             if (frame instanceof WireCodec.Chat chat) {
                 TcpMessage m = chat.message();
                 c.send(WireCodec.encodeChat(m.source(), m.destination(), m.topic(), m.text(), m.user()));
@@ -40,33 +40,33 @@ class NioLoopTest {
         }
 
         @Override
-        public void onClose(Connection c, IOException cause) {
+        public void onClose(WireLink c, IOException cause) {
         }
     }
 
     /** Sets a deadline an hour away on every connection; counts connections inside an object, and ends. */
-    private static final class DeadlineAnHourAway implements Connection.Handler {
-        final Set<Connection> inObject = ConcurrentHashMap.newKeySet();
+    private static final class DeadlineAnHourAway implements WireLink.Handler {
+        final Set<WireLink> inObject = ConcurrentHashMap.newKeySet();
         final AtomicInteger closed = new AtomicInteger();
 
         @Override
-        public void onOpen(Connection c) {
+        public void onOpen(WireLink c) {
             c.deadline(TimeUnit.HOURS.toNanos(1));
         }
 
         @Override
-        public void onFrame(Connection c, WireCodec.Frame frame) {
+        public void onFrame(WireLink c, WireCodec.Frame frame) {
         }
 
         @Override
-        public void onReadComplete(Connection c) {
-            if (c.decoder().inObject()) {
+        public void onReadComplete(WireLink c) {
+            if (c.inObject()) {
                 inObject.add(c);
             }
         }
 
         @Override
-        public void onClose(Connection c, IOException cause) {
+        public void onClose(WireLink c, IOException cause) {
             closed.incrementAndGet();
         }
     }
@@ -77,7 +77,8 @@ class NioLoopTest {
         int count = 5;
         try (NioLoop loop = new NioLoop("parley-tcp-selector-test", NioLoop.Settings.clientDefaults())) {
             loop.start();
-            InetSocketAddress bound = loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> handler);
+            InetSocketAddress bound = loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    c -> new WireLink(c, handler, WireLink.Settings.clientDefaults()));
             List<RawClient> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < count; i++) {
@@ -100,7 +101,8 @@ class NioLoopTest {
         EchoFailingOnFirstOpen handler = new EchoFailingOnFirstOpen();
         try (NioLoop loop = new NioLoop("parley-tcp-selector-test", NioLoop.Settings.clientDefaults())) {
             loop.start();
-            InetSocketAddress bound = loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> handler);
+            InetSocketAddress bound = loop.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    c -> new WireLink(c, handler, WireLink.Settings.clientDefaults()));
             try (RawClient first = new RawClient(bound.getPort())) {
                 assertTrue(first.closedByServer(), "the connection whose set-up failed is closed");
             }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.core.ProtocolException;
 
 /**
- * The plain-chat shortcut gives exactly what the Jackson path gives, for every input however it
+ * The codec's fast path for plain chat messages gives exactly what the Jackson path gives, for every input however it
  * is cut into reads: the same frames in the same order and the same error, and it takes the
  * plain messages our encoder writes.
  */
@@ -223,24 +223,14 @@ class PlainChatScannerTest {
     }
 
     /**
-     * Feeds {@code stream} cut at {@code cuts}, as the selector loop does (each read copied into
+     * Feeds {@code stream} cut at {@code cuts} to a reader with or without its fast path, as the selector loop does (each read copied into
      * the middle of a buffer with other bytes around it), then ends it; returns the frames and
      * the error, if any.
      */
     private static List<Object> run(String stream, List<Integer> cuts, boolean shortcut, int limit, int[] hits) {
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
-        JsonObjectDecoder decoder = new JsonObjectDecoder(limit);
-        PlainChatScanner scanner = new PlainChatScanner();
+        WireCodec.Reader reader = new WireCodec.Reader(limit, shortcut);
         List<Object> out = new ArrayList<>();
-        JsonObjectDecoder.Shortcut take = !shortcut ? null : (b, from, end, max) -> {
-            int next = scanner.scan(b, from, end, max);
-            if (next >= 0) {
-                hits[0]++;
-                out.add(new WireCodec.Chat(scanner.message()));
-            }
-            return next;
-        };
-        JsonObjectDecoder.Sink sink = tokens -> out.add(WireCodec.decode(tokens));
         try {
             byte[] buffer = (PLAIN + stream + PLAIN).getBytes(StandardCharsets.UTF_8); // noise around each read
             int from = 0;
@@ -248,13 +238,14 @@ class PlainChatScannerTest {
             ends.add(bytes.length);
             for (int to : ends) {
                 System.arraycopy(bytes, from, buffer, 7, to - from);
-                decoder.feed(buffer, 7, to - from, take, sink);
+                reader.feed(buffer, 7, to - from, out::add);
                 from = to;
             }
-            decoder.endOfInput(sink);
+            reader.endOfInput();
         } catch (ProtocolException e) {
             out.add("error: " + e.getMessage());
         }
+        hits[0] = (int) reader.scanned();
         return out;
     }
 }

@@ -71,13 +71,13 @@ class UnfinishedObjectsTest {
 
     /** Whether every attacked connection of {@code loop} keeps its unfinished object. */
     private static boolean eachKeepsItsObject(NioLoop loop) throws Exception {
-        return OnLoop.ask(loop, loop::keptObjectBytes) >= (long) CONNECTIONS * UNFINISHED.length;
+        return OnLoop.ask(loop, loop::keptInputBytes) >= (long) CONNECTIONS * UNFINISHED.length;
     }
 
     /** Waits until every attacked connection keeps its unfinished object, then checks it keeps no more than the limit. */
     private static void awaitEachKeepsItsObject(NioLoop loop) throws Exception {
         await().atMost(Duration.ofSeconds(10)).until(() -> eachKeepsItsObject(loop));
-        long kept = OnLoop.ask(loop, loop::keptObjectBytes);
+        long kept = OnLoop.ask(loop, loop::keptInputBytes);
         assertTrue(kept <= (long) CONNECTIONS * LIMIT, "kept for unfinished objects: " + kept + " bytes");
     }
 
@@ -122,7 +122,7 @@ class UnfinishedObjectsTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 2);
             a.say("dev", "after");
             assertEquals("dev:after", b.next());
-            assertEquals(0L, OnLoop.ask(server.loop(), server.loop()::keptObjectBytes));
+            assertEquals(0L, OnLoop.ask(server.loop(), server.loop()::keptInputBytes));
             awaitHeapPerConnectionUnder(before, LEFT_PER_CONNECTION, "heap still held after the attackers left", () -> true);
         }
     }
@@ -164,7 +164,7 @@ class UnfinishedObjectsTest {
                 }
                 say(toProbe, "after");
                 assertEquals("dev:after", probeEvents.until("dev:"));
-                assertEquals(0L, OnLoop.ask(group.loop, group.loop::keptObjectBytes));
+                assertEquals(0L, OnLoop.ask(group.loop, group.loop::keptInputBytes));
             } finally {
                 for (Socket s : sockets) {
                     s.close();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +19,8 @@ class WireCodecTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static WireCodec.Frame decode(String json) throws Exception {
-        return WireCodec.decode((ObjectNode) MAPPER.readTree(json));
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        return WireCodec.decode(bytes, 0, bytes.length);
     }
 
     private static String error(String json) {
@@ -138,75 +140,73 @@ class WireCodecTest {
         assertEquals("source.port -1 is outside 0..65535", error(String.format(chat, "-1")));
     }
 
-    /** What decoding from tokens gives: the frame, or "error: " and the message. */
-    private static Object fromTokens(String json) throws Exception {
-        JsonObjectDecoder decoder = new JsonObjectDecoder(65536);
+    /** What reading {@code json} off the wire gives: the frame, or "error: " and the message. */
+    private static String read(String json) throws Exception {
+        WireCodec.Reader reader = new WireCodec.Reader(65536);
         List<Object> out = new java.util.ArrayList<>();
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        decoder.feed(bytes, 0, bytes.length, tokens -> {
-            try {
-                out.add(WireCodec.decode(tokens));
-            } catch (ProtocolException e) {
-                out.add("error: " + e.getMessage());
-            }
-        });
-        assertEquals(1, out.size(), json);
-        return out.get(0);
-    }
-
-    private static Object fromTree(String json) throws Exception {
         try {
-            return decode(json);
+            reader.feed(bytes, 0, bytes.length, out::add);
         } catch (ProtocolException e) {
-            return "error: " + e.getMessage();
+            out.add("error: " + e.getMessage());
         }
+        assertEquals(1, out.size(), json);
+        return out.get(0).toString();
     }
 
     @Test
-    void plainChatIsReadFromTokensExactlyAsFromATreeAndEverythingElseFallsBackToTheTree() throws Exception {
+    void everyShapeIsReadOrRefusedByNameAsTheTreeReaderDid() throws Exception {
+        // The expected results are those of the tree reader this codec replaced.
         String src = "\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"}";
         String msg = "\"message\":{\"topic\":\"t\",\"text\":\"hi\"}";
-        List<String> cases = List.of(
-                "{" + src + "," + msg + "}",
-                "{" + msg + "," + src + "}",
-                "{" + src + ",\"destination\":{\"port\":6,\"ip\":\"::1\"}," + msg + "}",
-                "{" + src + ",\"message\":{\"text\":\"x\",\"user\":\"bob\",\"topic\":\"t\"}}",
-                "{" + src + "," + msg + ",\"extra\":[1,{\"a\":null}]}",
-                "{" + src + ",\"destination\":null," + msg + "}",
-                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":70000}," + msg + "}",
-                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"99999\"}," + msg + "}",
-                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":5.0}," + msg + "}",
-                "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":12345678901}," + msg + "}",
-                "{\"source\":{\"ip\":7,\"port\":\"5\"}," + msg + "}",
-                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":3}}",
-                "{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":null}}",
-                "{" + src + ",\"message\":\"hi\"}",
-                "{" + src + ",\"message\":{\"topic\":\"t\"}}",
-                "{" + msg + "}",
-                "{" + src + "," + msg + ",\"topics\":[\"a\"]}",
-                "{" + src + "," + msg + ",\"error\":\"e\"}",
-                "{" + src + ",\"topics\":\"a\"}",
-                "{\"error\":\"bad\"}",
-                "{}");
-        for (String json : cases) {
-            assertEquals(fromTree(json), fromTokens(json), json);
+        String chat = "Chat[message=TcpMessage[source=1.2.3.4:5, destination=null, topic=t, text=hi, user=null]]";
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{" + src + "," + msg + "}", chat);
+        cases.put("{" + msg + "," + src + "}", chat);
+        cases.put("{" + src + ",\"destination\":{\"port\":6,\"ip\":\"::1\"}," + msg + "}",
+                "Chat[message=TcpMessage[source=1.2.3.4:5, destination=[::1]:6, topic=t, text=hi, user=null]]");
+        cases.put("{" + src + ",\"message\":{\"text\":\"x\",\"user\":\"bob\",\"topic\":\"t\"}}",
+                "Chat[message=TcpMessage[source=1.2.3.4:5, destination=null, topic=t, text=x, user=bob]]");
+        cases.put("{" + src + "," + msg + ",\"extra\":[1,{\"a\":null}]}", chat);
+        cases.put("{" + src + ",\"destination\":null," + msg + "}", "error: destination is missing");
+        cases.put("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":70000}," + msg + "}", "error: source.port 70000 is outside 0..65535");
+        cases.put("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"99999\"}," + msg + "}", "error: source.port 99999 is outside 0..65535");
+        cases.put("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":5.0}," + msg + "}",
+                "error: source.port must be a port number (string or number), not a number");
+        cases.put("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":12345678901}," + msg + "}",
+                "error: source.port must be a port number (string or number), not a number");
+        cases.put("{\"source\":{\"ip\":7,\"port\":\"5\"}," + msg + "}", "error: source.ip must be a string, not a number");
+        cases.put("{" + src + ",\"message\":{\"topic\":\"t\",\"text\":3}}", "error: message.text must be a string, not a number");
+        cases.put("{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":null}}", "error: message.user is missing");
+        cases.put("{" + src + ",\"message\":\"hi\"}", "error: message must be an object, not a string");
+        cases.put("{" + src + ",\"message\":{\"topic\":\"t\"}}", "error: message.text is missing");
+        cases.put("{" + msg + "}", "error: source is missing");
+        cases.put("{" + src + "," + msg + ",\"topics\":[\"a\"]}", "Registration[source=1.2.3.4:5, topics=[a]]");
+        cases.put("{" + src + "," + msg + ",\"error\":\"e\"}", "Error[error=e]");
+        cases.put("{" + src + ",\"topics\":\"a\"}", "Registration[source=1.2.3.4:5, topics=[a]]");
+        cases.put("{\"error\":\"bad\"}", "Error[error=bad]");
+        cases.put("{}", "error: object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            assertEquals(c.getValue(), read(c.getKey()), c.getKey());
         }
         // A repeated key: a tree keeps the last value, but the wire refuses the object (issue 11),
         // so that no two readers of the same bytes can see two different messages.
         assertEquals("error: duplicate key \"source\"",
-                fromTokens("{" + src + "," + msg + "," + src.replace("1.2.3.4", "9.9.9.9") + "}"));
+                read("{" + src + "," + msg + "," + src.replace("1.2.3.4", "9.9.9.9") + "}"));
         assertEquals("error: duplicate key \"port\"",
-                fromTokens("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\",\"port\":\"6\"}," + msg + "}"));
+                read("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\",\"port\":\"6\"}," + msg + "}"));
         assertEquals("error: duplicate key \"text\"",
-                fromTokens("{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"text\":\"b\"}}"));
+                read("{" + src + ",\"message\":{\"topic\":\"t\",\"text\":\"a\",\"text\":\"b\"}}"));
+        assertEquals("error: duplicate key \"a\"", read("{" + src + "," + msg + ",\"extra\":[{\"a\":1,\"a\":2}]}"),
+                "a repeat in a field the rules ignore");
     }
 
     @Test
-    void everyKeyOfThePlainShapeRepeatedIsRefusedByName() throws Exception {
+    void everyKeyOfTheChatShapeRepeatedIsRefusedByName() throws Exception {
         String src = "\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"}";
         String dst = "\"destination\":{\"ip\":\"1.2.3.5\",\"port\":6}";
         String msg = "\"message\":{\"topic\":\"t\",\"text\":\"a\",\"user\":\"u\"}";
-        assertInstanceOf(WireCodec.Chat.class, fromTokens("{" + src + "," + dst + "," + msg + "}"));
+        assertTrue(read("{" + src + "," + dst + "," + msg + "}").startsWith("Chat["));
         Map<String, String> repeated = new LinkedHashMap<>();
         repeated.put("source", "{" + src + "," + dst + "," + msg + "," + src + "}");
         repeated.put("destination", "{" + src + "," + dst + "," + dst + "," + msg + "}");
@@ -217,7 +217,7 @@ class WireCodecTest {
         repeated.put("ip", "{" + src.replace("\"port\"", "\"ip\":\"9.9.9.9\",\"port\"") + "," + msg + "}");
         repeated.put("port", "{" + src + "," + dst.replace("6}", "6,\"port\":\"7\"}") + "," + msg + "}");
         for (Map.Entry<String, String> e : repeated.entrySet()) {
-            assertEquals("error: duplicate key \"" + e.getKey() + "\"", fromTokens(e.getValue()), e.getValue());
+            assertEquals("error: duplicate key \"" + e.getKey() + "\"", read(e.getValue()), e.getValue());
         }
     }
 
@@ -234,35 +234,46 @@ class WireCodecTest {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
+    /** What serialising a tree gave, the encoding before this codec streamed it. */
+    private static String treeLine(TcpAddress source, TcpAddress destination, String topic, String text, String user)
+            throws Exception {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.putObject("source").put("ip", source.ip()).put("port", Integer.toString(source.port()));
+        if (destination != null) {
+            root.putObject("destination").put("ip", destination.ip()).put("port", Integer.toString(destination.port()));
+        }
+        ObjectNode m = root.putObject("message").put("topic", topic).put("text", text);
+        if (user != null) {
+            m.put("user", user);
+        }
+        return new String(MAPPER.writeValueAsBytes(root), StandardCharsets.UTF_8) + "\n";
+    }
+
     @Test
-    void chatIsEncodedToTheSameBytesAsJacksonWritesWhateverTheStrings() {
+    void chatIsEncodedToTheSameBytesAsATreeWhateverTheStrings() throws Exception {
         List<String> strings = List.of("", "plain text", "a\"quote", "back\\slash", "tab\tnew\nline", "\u0000\u001f",
                 "\u007f del", "caf\u00e9", "\uD83D\uDE00", "/slash/", "~!@#$%^&*()_+{}[]:;'<>,.?", "x".repeat(1000),
                 "why?", "?".repeat(17), "\u0141\u0161 low bytes A and a", "x".repeat(20) + "\u0122", "\u015c back",
                 "?".repeat(9) + "\uD83D", "\uDE00" + "y".repeat(9));
         for (int port : new int[] {0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535}) {
             TcpAddress a = new TcpAddress("10.0.0.1", port);
-            assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(a, a, "t", "x", null)),
-                    StandardCharsets.UTF_8.decode(WireCodec.encodeChat(a, a, "t", "x", null)), "port " + port);
+            assertEquals(treeLine(a, a, "t", "x", null), text(WireCodec.encodeChat(a, a, "t", "x", null)), "port " + port);
         }
         TcpAddress v4 = new TcpAddress("127.0.0.1", 65535);
         TcpAddress v6 = new TcpAddress("fe80::1", 0);
         for (String s : strings) {
             for (TcpAddress destination : java.util.Arrays.asList(null, v6)) {
                 for (String user : java.util.Arrays.asList(null, "bob", s)) {
-                    assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(v4, destination, "t", s, user)),
-                            StandardCharsets.UTF_8.decode(WireCodec.encodeChat(v4, destination, "t", s, user)), s);
-                    assertEquals(StandardCharsets.UTF_8.decode(WireCodec.encodeChatWithJackson(
-                                    new TcpAddress(s, 1), destination, s, "x", user)),
-                            StandardCharsets.UTF_8.decode(WireCodec.encodeChat(new TcpAddress(s, 1), destination, s, "x", user)), s);
+                    assertEquals(treeLine(v4, destination, "t", s, user), text(WireCodec.encodeChat(v4, destination, "t", s, user)), s);
+                    assertEquals(treeLine(new TcpAddress(s, 1), destination, s, "x", user),
+                            text(WireCodec.encodeChat(new TcpAddress(s, 1), destination, s, "x", user)), s);
                 }
             }
         }
     }
 
     @Test
-    void anEncoderThatKeepsTheLastHeadAndTailWritesWhatJacksonWritesWhateverComesNext() {
-        ChatEncoder encoder = new ChatEncoder();
+    void messagesThatRepeatOrChangeTheirFieldsAreEachEncodedAsATree() throws Exception {
         TcpAddress a = new TcpAddress("10.0.0.1", 5);
         TcpAddress b = new TcpAddress("10.0.0.1", 6);
         TcpAddress odd = new TcpAddress("caf\u00e9", 7);
@@ -279,26 +290,24 @@ class WireCodecTest {
             String topic = topics.get(random.nextInt(4) == 0 ? random.nextInt(3) : 0);
             String text = texts.get(random.nextInt(5));
             String user = users.get(random.nextInt(4) == 0 ? random.nextInt(4) : 1);
-            String expected = StandardCharsets.UTF_8.decode(
-                    WireCodec.encodeChatWithJackson(source, destination, topic, text, user)).toString();
-            assertEquals(expected, StandardCharsets.UTF_8.decode(
-                    encoder.encode(source, destination, topic, text, user)).toString(), "message " + i);
+            assertEquals(treeLine(source, destination, topic, text, user),
+                    text(WireCodec.encodeChat(source, destination, topic, text, user)), "message " + i);
         }
     }
 
     @Test
-    void aTextTheScannerReadIsEncodedWithoutASecondCheckAndOthersAreStillChecked() {
-        ChatEncoder encoder = new ChatEncoder();
-        PlainChatScanner scanner = new PlainChatScanner();
+    void aTextReadOffTheWireIsWrittenBackAsItCame() throws Exception {
         TcpAddress a = new TcpAddress("10.0.0.1", 5);
-        byte[] in = text(WireCodec.encodeChat(a, null, "dev", "plain words", null)).getBytes(StandardCharsets.US_ASCII);
-        assertEquals(in.length - 1, scanner.scan(in, 0, in.length, 65536));
-        String scanned = scanner.message().text();
-        encoder.knownVerbatim(scanned);
-        assertEquals(text(WireCodec.encodeChatWithJackson(a, a, "dev", scanned, "bob")),
-                text(encoder.encode(a, a, "dev", scanned, "bob")));
-        String quoted = "a \"quoted\" word";
-        assertEquals(text(WireCodec.encodeChatWithJackson(a, a, "dev", quoted, "bob")),
-                text(encoder.encode(a, a, "dev", quoted, "bob")), "another text is checked as before");
+        for (String text : List.of("plain words", "a \"quoted\" word", "caf\u00e9")) {
+            String line = text(WireCodec.encodeChat(a, a, "dev", text, "bob"));
+            TcpMessage m = ((WireCodec.Chat) decode(line)).message();
+            assertEquals(line, text(WireCodec.encodeChat(m.source(), m.destination(), m.topic(), m.text(), m.user())));
+        }
+    }
+
+    @Test
+    void registrationIsCompactJsonWithItsTopicsInOrder() {
+        assertEquals("{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"5\"},\"topics\":[\"b\",\"a\"]}\n",
+                text(WireCodec.encodeRegistration(new TcpAddress("1.2.3.4", 5), List.of("b", "a"))));
     }
 }

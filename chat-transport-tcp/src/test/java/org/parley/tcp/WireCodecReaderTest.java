@@ -1,0 +1,451 @@
+package org.parley.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ProtocolException;
+
+/**
+ * The codec's reader on a byte stream, fed in memory: objects split anywhere, many in one read,
+ * too large, not JSON, not UTF-8, repeated keys, deep nesting, a byte order mark, and the same
+ * frames and errors however the stream is cut into reads.
+ */
+class WireCodecReaderTest {
+    private static final int LIMIT = 65536;
+    private static final String PLAIN = "{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"5555\"},"
+            + "\"message\":{\"topic\":\"bench\",\"text\":\"hello there\"}}\n";
+    private static final String FULL = "{\"source\":{\"ip\":\"10.0.0.1\",\"port\":\"1\"},"
+            + "\"destination\":{\"ip\":\"::1\",\"port\":\"65535\"},"
+            + "\"message\":{\"topic\":\"dev\",\"text\":\"\",\"user\":\"bob\"}}\n";
+
+    private final WireCodec.Reader reader = new WireCodec.Reader(LIMIT);
+    private final List<WireCodec.Frame> frames = new ArrayList<>();
+
+    private void feed(byte[] bytes) throws ProtocolException {
+        reader.feed(bytes, 0, bytes.length, frames::add);
+    }
+
+    private void feed(String s) throws ProtocolException {
+        feed(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String error(int i) {
+        return ((WireCodec.Error) frames.get(i)).error();
+    }
+
+    @Test
+    void objectSplitAcrossReadsIsReadWhole() throws Exception {
+        feed("{\"error\":\"he");
+        assertEquals(0, frames.size());
+        feed("llo\"}\n");
+        assertEquals(1, frames.size());
+        assertEquals("hello", error(0));
+    }
+
+    @Test
+    void twoObjectsInOneReadAreBothRead() throws Exception {
+        feed("{\"error\":\"1\"}\n{\"error\":\"2\"}\n");
+        assertEquals(2, frames.size());
+        assertEquals("2", error(1));
+    }
+
+    @Test
+    void objectsWithoutSeparatorAreRead() throws Exception {
+        feed("{\"error\":\"1\"}{\"error\":\"2\"}{\"error\":\"3\"}");
+        assertEquals(3, frames.size());
+    }
+
+    @Test
+    void whiteSpaceBetweenObjectsIsAccepted() throws Exception {
+        feed(" \t\r\n{\"error\":\"1\"} \r\n\t {\"error\":\"2\"}  ");
+        assertEquals(2, frames.size());
+    }
+
+    @Test
+    void characterSplitInTheMiddleOfItsBytesIsDecoded() throws Exception {
+        byte[] bytes = "{\"error\":\"caf\u00e9 \uD83D\uDE00\"}".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            feed(Arrays.copyOfRange(bytes, i, i + 1)); // one byte at a time
+        }
+        assertEquals("caf\u00e9 \uD83D\uDE00", error(0));
+    }
+
+    @Test
+    void oversizeMessageIsRejectedWithItsSizeAndTheLimit() {
+        String big = "{\"t\":\"" + "x".repeat(70000 - 8) + "\"}";
+        assertEquals(70000, big.length());
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed(big));
+        assertTrue(e.getMessage().contains("exceeds the limit of 65536"), e.getMessage());
+    }
+
+    @Test
+    void oversizeCompleteMessageFedInOneReadNamesItsExactSize() {
+        WireCodec.Reader small = new WireCodec.Reader(100);
+        byte[] bytes = ("{\"t\":\"" + "x".repeat(142) + "\"}").getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> small.feed(bytes, 0, bytes.length, frames::add));
+        assertEquals("message of 150 bytes exceeds the limit of 100", e.getMessage());
+    }
+
+    @Test
+    void objectThatNeverEndsIsCutAtTheLimit() throws Exception {
+        feed("{\"t\":[");
+        byte[] chunk = "1,".repeat(4096).getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                feed(chunk);
+            }
+        });
+        assertTrue(e.getMessage().startsWith("message of more than 65536 bytes exceeds the limit of 65536"),
+                e.getMessage());
+    }
+
+    @Test
+    void stringThatNeverEndsIsCutAtTheLimit() throws Exception {
+        feed("{\"t\":\"");
+        byte[] chunk = "y".repeat(8192).getBytes(StandardCharsets.UTF_8);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                feed(chunk);
+            }
+        });
+        assertTrue(e.getMessage().contains("exceeds the limit of 65536"), e.getMessage());
+    }
+
+    @Test
+    void bytesThatAreNotJsonAreRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("hello there\n"));
+        assertTrue(e.getMessage().startsWith("not JSON"), e.getMessage());
+        ProtocolException inside = assertThrows(ProtocolException.class, () -> new WireCodecReaderTest().feed("{\"a\":tru}"));
+        assertTrue(inside.getMessage().startsWith("not JSON: Unrecognized token 'tru'"), inside.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsRejected() {
+        byte[] bytes = {'{', '"', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed(bytes));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void arrayAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("[1,2]"));
+        assertEquals("expected a JSON object, got an array", e.getMessage());
+    }
+
+    @Test
+    void numberAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("42\n"));
+        assertEquals("expected a JSON object, got a number", e.getMessage());
+    }
+
+    @Test
+    void stringAtTopLevelIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("\"hi\""));
+        assertEquals("expected a JSON object, got a string", e.getMessage());
+    }
+
+    @Test
+    void objectsBeforeABadOneAreDelivered() {
+        assertThrows(ProtocolException.class, () -> feed("{\"error\":\"1\"}{\"error\":\"2\"}]"));
+        assertEquals(2, frames.size());
+    }
+
+    @Test
+    void streamEndingInsideAnObjectIsReported() throws Exception {
+        feed("{\"n\":");
+        ProtocolException e = assertThrows(ProtocolException.class, reader::endOfInput);
+        assertEquals("the stream ended inside a message", e.getMessage());
+    }
+
+    @Test
+    void overlongFormsAreRefusedWhereverTheReadsAreCut() {
+        byte[][] forms = {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}};
+        for (byte[] form : forms) {
+            byte[] bytes = new byte[9 + form.length];
+            System.arraycopy("{\"t\":\"a".getBytes(StandardCharsets.UTF_8), 0, bytes, 0, 7);
+            System.arraycopy(form, 0, bytes, 7, form.length);
+            bytes[7 + form.length] = '"';
+            bytes[8 + form.length] = '}';
+            for (int cut = 0; cut <= bytes.length; cut++) {
+                WireCodec.Reader r = new WireCodec.Reader(LIMIT);
+                List<WireCodec.Frame> out = new ArrayList<>();
+                int at = cut;
+                ProtocolException e = assertThrows(ProtocolException.class, () -> {
+                    r.feed(bytes, 0, at, out::add);
+                    r.feed(bytes, at, bytes.length - at, out::add);
+                }, "cut at " + cut);
+                assertEquals("message is not valid UTF-8: an overlong form at byte 7", e.getMessage());
+                assertEquals(0, out.size());
+            }
+        }
+    }
+
+    @Test
+    void repeatedKeysAreRefusedAtAnyDepth() {
+        assertEquals("duplicate key \"n\"",
+                assertThrows(ProtocolException.class, () -> feed("{\"n\":1,\"n\":2}")).getMessage());
+        assertEquals("duplicate key \"ip\"", assertThrows(ProtocolException.class,
+                () -> new WireCodecReaderTest().feed("{\"a\":[{\"ip\":\"1\",\"ip\":\"2\"}]}")).getMessage());
+    }
+
+    @Test
+    void readerReleasedWhileAFrameIsHandedOverReadsNoFurtherAndKeepsNothing() throws Exception {
+        // What a connection closed by its handler mid-read does: the rest of the read is dropped.
+        byte[] read = ("{\"error\":\"1\"}{\"error\":\"2\"}{\"t\":\"" + "y".repeat(60_000)).getBytes(StandardCharsets.UTF_8);
+        int count = reader.feed(read, 0, read.length, f -> {
+            frames.add(f);
+            reader.release();
+        });
+        assertEquals(1, count);
+        assertEquals(1, frames.size());
+        assertEquals(0, reader.bufferCapacity(), "an unfinished object kept after the release");
+    }
+
+    @Test
+    void keyOfFiftyThousandCharactersIsReadWhenTheObjectFitsTheFrame() throws Exception {
+        String key = "k".repeat(50_001); // past Jackson's own default for a key, within 64 KiB
+        feed("{\"" + key + "\":\"" + "v".repeat(10_000) + "\",\"error\":\"e\"}");
+        assertEquals(1, frames.size());
+        assertEquals("e", error(0));
+    }
+
+    @Test
+    void numberOfMoreThanAHundredDigitsIsRefusedAsSuch() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("{\"n\":" + "1".repeat(101) + "}"));
+        assertEquals("a number in the message exceeds the limit of 100 digits", e.getMessage());
+    }
+
+    @Test
+    void anotherBoundOfTheParserIsNamedForWhatItIs() {
+        ProtocolException e = WireCodec.notJson(new StreamConstraintsException(
+                "Token count (9) exceeds the maximum allowed (8, from `StreamReadConstraints.getMaxTokenCount()`)"));
+        assertEquals("message exceeds a bound of the JSON parser: Token count (9) exceeds the maximum allowed"
+                + " (8, from `StreamReadConstraints.getMaxTokenCount()`)", e.getMessage());
+    }
+
+    @Test
+    void deepNestingIsRejected() {
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("{\"a\":" + "[".repeat(100)));
+        assertTrue(e.getMessage().contains("nests deeper"), e.getMessage());
+    }
+
+    @Test
+    void byteOrderMarkMayOpenTheStreamOnly() throws Exception {
+        feed("\uFEFF" + PLAIN);
+        assertEquals(1, frames.size());
+        ProtocolException e = assertThrows(ProtocolException.class, () -> feed("\uFEFF" + PLAIN));
+        assertEquals("not JSON: byte 0xef where an object should begin", e.getMessage());
+    }
+
+    // Streams cut into reads at every byte, or at random: the same frames and the same error as whole.
+
+    /** Objects of every kind, one per line unless they say otherwise. */
+    private static final List<String> SHAPES = List.of(
+            PLAIN,
+            FULL,
+            encoded("10.1.2.3", 7, "::2", 8, "t", "a b ~!@#$%^&*()", null),
+            encoded("1.2.3.4", 0, null, 0, "t", "x", "alice"),
+            PLAIN.replace("hello there", "esc\\\"aped\\\\ \\u00e9 \\n"),
+            PLAIN.replace("hello there", "caf\u00e9 \uD83D\uDE00"),
+            PLAIN.replace("hello there", "tab\there"),
+            PLAIN.replace(",\"message\"", ", \"message\""),
+            PLAIN.replace("{\"topic\":\"bench\",\"text\":\"hello there\"}", "{\"text\":\"hello there\",\"topic\":\"bench\"}"),
+            PLAIN.replace("\"port\":\"5555\"", "\"port\":5555"),
+            PLAIN.replace("\"port\":\"5555\"", "\"port\":\"65536\""),
+            PLAIN.replace("\"port\":\"5555\"", "\"port\":\"007\""),
+            PLAIN.replace("\"port\":\"5555\"", "\"port\":\"123456\""),
+            PLAIN.replace("\"port\":\"5555\"", "\"port\":\"\""),
+            PLAIN.replace("\"ip\":\"127.0.0.1\"", "\"ip\":\"\""),
+            PLAIN.replace("\"topic\":\"bench\"", "\"topic\":\"\""),
+            PLAIN.replace("}}\n", ",\"user\":\"u\",\"user\":\"v\"}}\n"),
+            PLAIN.replace("}}\n", "},\"extra\":1}\n"),
+            PLAIN.replace("}}\n", ",\"x\":\"y\"}}\n"),
+            PLAIN.replace("\"text\":\"hello there\"", "\"text\":5"),
+            PLAIN.replace("\"source\"", "\"sauce\""),
+            PLAIN.replace("\n", ""),
+            PLAIN.replace("\n", "\r\n  \t"),
+            PLAIN.replace("{\"source\":{\"ip\"", "{\n  \"source\": {\"ip\""),
+            "{\"source\":{\"ip\":\"1.2.3.4\",\"port\":\"9\"},\"topics\":[\"a\",\"b\"]}\n",
+            "{\"error\":\"something\"}\n",
+            "{}\n",
+            "{\"n\":1}{\"n\":2}\n");
+
+    /** Ends of a stream that are errors, each its own. */
+    private static final List<String> BAD_ENDS = List.of(
+            "xyz\n",
+            "[1,2]\n",
+            "\"str\"\n",
+            "12 ",
+            "{\"a\":tru}\n",
+            "{\"source\":{\"ip\":\"1\",\"port\":\"2\"},\"message\":{\"topic\":\"t\",\"text\":\"x\"}",
+            "{\"a\":",
+            "}",
+            "\uFEFF" + PLAIN,
+            "\u0000");
+
+    @Test
+    void everyShapeAloneGivesTheSameAtEverySplit() {
+        for (String shape : SHAPES) {
+            sameAtEverySplit(shape, LIMIT);
+        }
+    }
+
+    @Test
+    void everyShapeAfterChatMessagesGivesTheSameAtEverySplit() {
+        for (String shape : SHAPES) {
+            sameAtEverySplit(PLAIN + FULL + shape + PLAIN, LIMIT);
+        }
+    }
+
+    @Test
+    void everyBadEndGivesItsErrorAtEverySplit() {
+        for (String bad : BAD_ENDS) {
+            List<Object> out = sameAtEverySplit(PLAIN + PLAIN + bad + PLAIN, LIMIT);
+            assertEquals(3, out.size(), bad + ": " + out);
+            assertTrue(out.get(2).toString().startsWith("error: "), bad + ": " + out);
+            sameAtEverySplit(bad + PLAIN, LIMIT);
+        }
+    }
+
+    @Test
+    void sizeLimitIsTheSameAtEverySplit() {
+        int size = PLAIN.length() - 1; // without its newline
+        for (int limit : new int[] {size - 1, size, size + 1, 40}) {
+            for (String stream : List.of(PLAIN + PLAIN + PLAIN, PLAIN + "  " + PLAIN.replace("\n", "") + PLAIN)) {
+                List<Object> whole = run(stream, List.of(), limit);
+                assertEquals(limit >= size ? 3 : 1, whole.size(), "limit " + limit + ": " + whole);
+                int length = stream.getBytes(StandardCharsets.UTF_8).length;
+                for (int cut = 1; cut < length; cut++) {
+                    // The exact size is named when the object ends within the read that passes the limit.
+                    assertEquals(sizeless(whole), sizeless(run(stream, List.of(cut), limit)), "cut at " + cut);
+                }
+            }
+        }
+    }
+
+    private static List<String> sizeless(List<Object> out) {
+        return out.stream().map(o -> o.toString().replaceFirst("message of (more than )?\\d+ bytes", "message of N bytes"))
+                .toList();
+    }
+
+    @Test
+    void manyRandomCutsOfAMixedStreamGiveTheSameAsWhole() {
+        StringBuilder stream = new StringBuilder();
+        for (String shape : SHAPES) {
+            stream.append(PLAIN).append(shape);
+        }
+        String all = stream.toString();
+        List<Object> whole = run(all, List.of(), LIMIT);
+        int length = all.getBytes(StandardCharsets.UTF_8).length;
+        Random random = new Random(42);
+        for (int round = 0; round < 200; round++) {
+            List<Integer> cuts = new ArrayList<>();
+            for (int at = random.nextInt(200); at < length; at += 1 + random.nextInt(200)) {
+                cuts.add(at);
+            }
+            assertEquals(whole, run(all, cuts, LIMIT), "cuts " + cuts);
+        }
+    }
+
+    @Test
+    void chatMessagesOfEveryFormAreReadInOrder() {
+        List<Object> out = run(PLAIN + FULL + PLAIN + FULL.replace("\n", "") + PLAIN, List.of(), LIMIT);
+        assertEquals(5, out.size());
+        assertEquals(new TcpMessage(new TcpAddress("10.0.0.1", 1), new TcpAddress("::1", 65535), "dev", "", "bob"),
+                ((WireCodec.Chat) out.get(1)).message());
+        assertEquals(4, run(PLAIN + PLAIN + PLAIN + PLAIN, List.of(PLAIN.length() + 30), LIMIT).size(),
+                "one split across reads");
+    }
+
+    @Test
+    void neighboursThatShareOrDifferInAFieldAreEachReadAsTheyAre() {
+        String withUser = PLAIN.replace("}}\n", ",\"user\":\"u\"}}\n");
+        List<String> lines = List.of(PLAIN, PLAIN.replace("5555", "5556").replace("bench", "bencH"), withUser,
+                withUser.replace("hello there", "again"), withUser.replace("\"u\"", "\"uv\""),
+                PLAIN.replace("hello there", "hello there\\\"}}"), PLAIN, PLAIN.replace("\"bench\"", "\"bench2\""),
+                PLAIN.replace("5555", "555"), FULL, FULL.replace("\"dev\"", "\"devops\"").replace("\"bob\"", "\"bobby\""),
+                FULL.replace("\"dev\"", "\"de\"").replace("\"bob\"", "\"bo\""), FULL.replace(",\"user\":\"bob\"", ""), FULL);
+        List<Object> out = run(String.join("", lines), List.of(), LIMIT);
+        assertEquals(lines.size(), out.size());
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(run(lines.get(i), List.of(), LIMIT).get(0), out.get(i), lines.get(i));
+        }
+        TcpMessage second = ((WireCodec.Chat) out.get(1)).message();
+        assertEquals(new TcpAddress("127.0.0.1", 5556), second.source());
+        assertEquals("bencH", second.topic());
+        assertEquals("hello there\"}}", ((WireCodec.Chat) out.get(5)).message().text());
+        assertEquals("devops", ((WireCodec.Chat) out.get(10)).message().topic());
+        assertEquals("bo", ((WireCodec.Chat) out.get(11)).message().user());
+        assertEquals(null, ((WireCodec.Chat) out.get(12)).message().user());
+    }
+
+    @Test
+    void aRepeatedKeyOfTheChatShapeIsRefusedAfterGoodMessages() {
+        String message = "\"message\":{\"topic\":\"bench\",\"text\":\"hello\"}";
+        String source = "\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"5555\"}";
+        String destination = "\"destination\":{\"ip\":\"::1\",\"port\":\"1\"}";
+        List<String> repeated = List.of(
+                "{" + source + "," + source + "," + message + "}",
+                "{" + source + "," + destination + "," + destination + "," + message + "}",
+                "{\"source\":{\"ip\":\"127.0.0.1\",\"ip\":\"127.0.0.2\",\"port\":\"5555\"}," + message + "}",
+                "{\"source\":{\"ip\":\"127.0.0.1\",\"port\":\"5555\",\"port\":\"5556\"}," + message + "}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"topic\":\"other\",\"text\":\"hello\"}}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"text\":\"hello\",\"text\":\"bye\"}}",
+                "{" + source + ",\"message\":{\"topic\":\"bench\",\"text\":\"hello\",\"user\":\"u\",\"user\":\"v\"}}",
+                "{" + source + "," + message + "," + message + "}");
+        for (String object : repeated) {
+            List<Object> out = run(PLAIN + object + "\n" + PLAIN, List.of(), LIMIT);
+            assertEquals(2, out.size(), object + ": " + out);
+            assertTrue(out.get(1).toString().startsWith("error: duplicate key"), object + ": " + out);
+        }
+    }
+
+    private static String encoded(String ip, int port, String destIp, int destPort, String topic, String text, String user) {
+        return StandardCharsets.UTF_8.decode(WireCodec.encodeChat(new TcpAddress(ip, port),
+                destIp == null ? null : new TcpAddress(destIp, destPort), topic, text, user)).toString();
+    }
+
+    /** Checks that {@code stream} gives the same fed whole as cut at each byte; returns what it gives. */
+    private static List<Object> sameAtEverySplit(String stream, int limit) {
+        int length = stream.getBytes(StandardCharsets.UTF_8).length;
+        List<Object> whole = run(stream, List.of(), limit);
+        for (int cut = 1; cut < length; cut++) {
+            assertEquals(whole, run(stream, List.of(cut), limit), "cut at " + cut + " of " + stream);
+        }
+        return whole;
+    }
+
+    /**
+     * Feeds {@code stream} cut at {@code cuts}, as the selector loop does (each read copied into
+     * the middle of a buffer with other bytes around it), then ends it; returns the frames and
+     * the error, if any.
+     */
+    private static List<Object> run(String stream, List<Integer> cuts, int limit) {
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        WireCodec.Reader reader = new WireCodec.Reader(limit);
+        List<Object> out = new ArrayList<>();
+        try {
+            byte[] buffer = (PLAIN + stream + PLAIN).getBytes(StandardCharsets.UTF_8); // noise around each read
+            int from = 0;
+            List<Integer> ends = new ArrayList<>(cuts);
+            ends.add(bytes.length);
+            for (int to : ends) {
+                System.arraycopy(bytes, from, buffer, 7, to - from);
+                reader.feed(buffer, 7, to - from, out::add);
+                from = to;
+            }
+            reader.endOfInput();
+        } catch (ProtocolException e) {
+            out.add("error: " + e.getMessage());
+        }
+        return out;
+    }
+}
