@@ -91,10 +91,11 @@ final class FrameGuard implements MsgAllocator {
     // Per connection, keyed by its Metadata object's identity (Metadata.equals compares
     // contents) and held weakly: a connection's state goes when JeroMQ drops its Metadata.
     // Guarded by this.
-    private final Map<PeerKey, Peer> peers = new HashMap<>();
+    private final Map<Key, Peer> peers = new HashMap<>();
     private final ReferenceQueue<Metadata> gone = new ReferenceQueue<>();
-    private PeerKey lastKey; // the connection of the last frame: most frames follow their own
-    private Peer lastPeer;
+    /** Looks a connection up without making a reference per lookup; holds nothing between lookups. */
+    private final Probe probe = new Probe();
+    private Peer lastPeer; // the connection of the last frame: most frames follow their own
 
     private FrameGuard(String socketName, int maxFrameBytes, int maxMessageFrames, int maxSubscriptions) {
         this.socketName = socketName;
@@ -209,43 +210,109 @@ final class FrameGuard implements MsgAllocator {
         }
     }
 
-    private static final class PeerKey extends WeakReference<Metadata> {
+    /** A key of {@link #peers}: equal when both stand for the same Metadata object. */
+    private abstract static class Key {
+        abstract Metadata metadata();
+
+        /** The Metadata's identity hash, which a key keeps once its Metadata is collected. */
+        abstract int hash();
+
+        @Override
+        public final int hashCode() {
+            return hash();
+        }
+
+        @Override
+        public final boolean equals(Object o) {
+            if (o == this) {
+                return true;
+            }
+            Metadata m = metadata();
+            return o instanceof Key k && m != null && m == k.metadata();
+        }
+    }
+
+    /** The key a connection's state is stored under: its Metadata, held weakly. */
+    private static final class PeerKey extends Key {
+        final WeakReference<Metadata> ref;
         private final int hash;
 
         PeerKey(Metadata metadata, ReferenceQueue<Metadata> queue) {
-            super(metadata, queue);
+            this.ref = new Gone(metadata, queue, this);
             this.hash = System.identityHashCode(metadata);
         }
 
         @Override
-        public int hashCode() {
-            return hash;
+        Metadata metadata() {
+            return ref.get();
         }
 
         @Override
-        public boolean equals(Object o) {
-            if (o == this) {
-                return true;
+        int hash() {
+            return hash;
+        }
+    }
+
+    /** What the queue hands back once a connection's Metadata is collected: its key. */
+    private static final class Gone extends WeakReference<Metadata> {
+        final PeerKey key;
+
+        Gone(Metadata metadata, ReferenceQueue<Metadata> queue, PeerKey key) {
+            super(metadata, queue);
+            this.key = key;
+        }
+    }
+
+    /** The key a lookup uses: set for one lookup, cleared after it. */
+    private static final class Probe extends Key {
+        Metadata metadata;
+
+        @Override
+        Metadata metadata() {
+            return metadata;
+        }
+
+        @Override
+        int hash() {
+            return System.identityHashCode(metadata);
+        }
+    }
+
+    /** Forgets the connections whose Metadata JeroMQ dropped: they are closed. */
+    private void forgetClosed() {
+        for (Reference<? extends Metadata> r; (r = gone.poll()) != null; ) {
+            Peer p = peers.remove(((Gone) r).key);
+            if (p != null) {
+                released(p);
             }
-            Metadata m = get();
-            return o instanceof PeerKey k && m != null && m == k.get();
+        }
+    }
+
+    /** A closed connection's state is gone: what it held is released. */
+    private void released(Peer p) {
+        if (p == lastPeer) {
+            lastPeer = null;
         }
     }
 
     private Peer peer(Metadata metadata) {
-        if (lastKey != null && lastKey.get() == metadata) {
-            return lastPeer;
+        forgetClosed();
+        Peer last = lastPeer;
+        if (last != null && last.key.metadata() == metadata) {
+            return last;
         }
-        for (Reference<? extends Metadata> r; (r = gone.poll()) != null; ) {
-            peers.remove(r);
+        probe.metadata = metadata;
+        Peer p;
+        try {
+            p = peers.get(probe);
+        } finally {
+            probe.metadata = null;
         }
-        Peer p = peers.get(new PeerKey(metadata, null));
         if (p == null) {
             PeerKey key = new PeerKey(metadata, gone);
             p = new Peer(key);
             peers.put(key, p);
         }
-        lastKey = p.key;
         lastPeer = p;
         return p;
     }
