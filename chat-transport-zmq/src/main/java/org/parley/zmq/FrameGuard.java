@@ -72,21 +72,47 @@ final class FrameGuard implements MsgAllocator {
      */
     static final int MAX_PUB_FRAME_BYTES = 1024;
 
+    /**
+     * Frames of at most this size are never refused for the budget, nor tracked while under
+     * way: a connection holds no more than this in a frame the peer has not finished, about
+     * what JeroMQ's own read buffer of a connection costs ({@code Config.IN_BATCH_SIZE}).
+     */
+    static final int SMALL_FRAME_BYTES = 8 * 1024;
+    /** No budget: a socket with one connection (a client's), bounded by its frame and message limits. */
+    static final long NO_BUDGET = Long.MAX_VALUE;
+
     private static final Logger log = LoggerFactory.getLogger(FrameGuard.class);
     private static final long LOG_INTERVAL_SECONDS = 10;
 
     private final String socketName;
     private final int maxFrameBytes;
     private final int maxMessageFrames;
+    /**
+     * The most bytes, over all connections, of frames allocated and not yet complete plus
+     * frames of messages not yet complete (held in the connections' pipes); past it a frame
+     * over {@link #SMALL_FRAME_BYTES} is refused like a bogus length.
+     */
+    private final long maxBufferedBytes;
     /** Subscriptions a connection may hold; 0 when the socket's frames are not subscriptions. */
     private final int maxSubscriptions;
 
     private final AtomicLong bogusLengths = new AtomicLong();
     private final AtomicLong cutMessages = new AtomicLong();
     private final AtomicLong droppedSubscriptions = new AtomicLong();
+    private final AtomicLong overBudget = new AtomicLong();
     private final LogThrottle bogusLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle subscriptionLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle budgetLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+
+    // The budget (guarded by this). A frame over SMALL_FRAME_BYTES counts from its allocation
+    // until the engine hands it its metadata (complete), or, if the connection dies first, until
+    // the collector finds it unreachable; a frame of a message under way counts from then until
+    // the message ends, or until the connection's state is forgotten. Counting a frame twice
+    // for a moment is allowed; never releasing it is not.
+    private long bufferedBytes;
+    private final Set<InFlight> inFlight = new HashSet<>();
+    private final ReferenceQueue<GuardedMsg> abandoned = new ReferenceQueue<>();
 
     // Per connection, keyed by its Metadata object's identity (Metadata.equals compares
     // contents) and held weakly: a connection's state goes when JeroMQ drops its Metadata.
@@ -97,25 +123,29 @@ final class FrameGuard implements MsgAllocator {
     private final Probe probe = new Probe();
     private Peer lastPeer; // the connection of the last frame: most frames follow their own
 
-    private FrameGuard(String socketName, int maxFrameBytes, int maxMessageFrames, int maxSubscriptions) {
+    private FrameGuard(String socketName, int maxFrameBytes, int maxMessageFrames, long maxBufferedBytes,
+            int maxSubscriptions) {
         this.socketName = socketName;
         this.maxFrameBytes = maxFrameBytes;
         this.maxMessageFrames = maxMessageFrames;
+        this.maxBufferedBytes = maxBufferedBytes;
         this.maxSubscriptions = maxSubscriptions;
     }
 
     /**
-     * A guard for a socket that reads messages: each frame, and each multipart message in all,
-     * at most {@code maxBytes} (a message is ended at the frame that reaches the bound), and at
-     * most {@code maxFrames} frames per message.
+     * A guard for a socket that reads messages: each frame at most {@code maxBytes}, each
+     * multipart message ended at the frame that brings its frames but the last to {@code maxBytes}
+     * or more (so a message holds less than twice {@code maxBytes}), at most {@code maxFrames}
+     * frames per message, and at most {@code maxBufferedBytes} of unfinished frames and
+     * messages over all connections ({@link #NO_BUDGET} for none).
      */
-    static FrameGuard forMessages(String socketName, int maxBytes, int maxFrames) {
-        return new FrameGuard(socketName, maxBytes, maxFrames, 0);
+    static FrameGuard forMessages(String socketName, int maxBytes, int maxFrames, long maxBufferedBytes) {
+        return new FrameGuard(socketName, maxBytes, maxFrames, maxBufferedBytes, 0);
     }
 
     /** A guard for a PUB socket: one-frame subscriptions a Parley client sends, at most {@code maxSubscriptions} per connection. */
     static FrameGuard forSubscriptions(String socketName, int maxSubscriptions) {
-        return new FrameGuard(socketName, MAX_PUB_FRAME_BYTES, 1, maxSubscriptions);
+        return new FrameGuard(socketName, MAX_PUB_FRAME_BYTES, 1, NO_BUDGET, maxSubscriptions);
     }
 
     /**
@@ -151,6 +181,18 @@ final class FrameGuard implements MsgAllocator {
         return droppedSubscriptions.get();
     }
 
+    /** Frames refused because the connections' unfinished frames and messages held the budget. */
+    long overBudget() {
+        return overBudget.get();
+    }
+
+    /** Bytes counted against the budget now. */
+    synchronized long bufferedBytes() {
+        forgetAbandoned();
+        forgetClosed();
+        return bufferedBytes;
+    }
+
     /**
      * Called by the decoder for every frame with the size the peer declared, cast to an int
      * (see the class comment): a size below 0 or above the limit can only come from a length
@@ -159,27 +201,56 @@ final class FrameGuard implements MsgAllocator {
     @Override
     public Msg allocate(int size) {
         if (size < 0 || size > maxFrameBytes) {
-            return new GuardedMsg(0, true, size);
+            return new GuardedMsg(0, Refusal.LENGTH, size);
         }
-        return new GuardedMsg(size, false, size);
+        if (size <= SMALL_FRAME_BYTES || maxBufferedBytes == NO_BUDGET) {
+            return new GuardedMsg(size, null, size);
+        }
+        synchronized (this) {
+            forgetAbandoned();
+            if (bufferedBytes + size > maxBufferedBytes) {
+                // Nothing allocated: the connection reads no further (see admit).
+                return new GuardedMsg(0, Refusal.BUDGET, size);
+            }
+            GuardedMsg msg = new GuardedMsg(size, null, size);
+            msg.inFlight = new InFlight(msg, abandoned, size);
+            inFlight.add(msg.inFlight);
+            bufferedBytes += size;
+            return msg;
+        }
+    }
+
+    /** Why a frame's declared size was refused. */
+    private enum Refusal {
+        /** Negative, or over the limit. */
+        LENGTH,
+        /** Over the budget of what all connections may have buffered. */
+        BUDGET
     }
 
     /** A frame that checks itself when JeroMQ hands it the connection's metadata. */
     private final class GuardedMsg extends Msg {
-        /** Whether the declared size was refused (and nothing allocated). */
-        private final boolean refused;
+        /** Why the declared size was refused (and nothing allocated), or null. */
+        private final Refusal refusal;
         private final int declaredSize;
+        /** Set while the frame counts against the budget (guarded by the guard). */
+        private InFlight inFlight;
 
-        GuardedMsg(int capacity, boolean refused, int declaredSize) {
+        GuardedMsg(int capacity, Refusal refusal, int declaredSize) {
             super(capacity);
-            this.refused = refused;
+            this.refusal = refusal;
             this.declaredSize = declaredSize;
         }
 
         @Override
         public Msg setMetadata(Metadata metadata) {
             super.setMetadata(metadata);
-            if (metadata != null && !isCommand()) { // a ZMTP command: the engine's, and dropped by the session
+            // The engine calls this once the frame is complete (StreamEngine.decodeAndPush).
+            if (metadata == null || isCommand()) { // a ZMTP command: the engine's, and dropped by the session
+                if (inFlight != null) {
+                    complete(this);
+                }
+            } else {
                 try {
                     if (!admit(this, metadata)) {
                         setFlags(Msg.COMMAND); // SessionBase.pushMsg drops it
@@ -191,6 +262,37 @@ final class FrameGuard implements MsgAllocator {
                 }
             }
             return this;
+        }
+    }
+
+    /** A frame counted against the budget while under way; enqueued if its connection drops it unfinished. */
+    private static final class InFlight extends WeakReference<GuardedMsg> {
+        final int size;
+
+        InFlight(GuardedMsg msg, ReferenceQueue<GuardedMsg> queue, int size) {
+            super(msg, queue);
+            this.size = size;
+        }
+    }
+
+    /** {@code msg} is complete: it no longer counts as a frame under way. */
+    private synchronized void complete(GuardedMsg msg) {
+        InFlight f = msg.inFlight;
+        if (f != null) {
+            msg.inFlight = null;
+            f.clear();
+            if (inFlight.remove(f)) {
+                bufferedBytes -= f.size;
+            }
+        }
+    }
+
+    /** Releases the frames that connections dropped unfinished (closed while a frame was under way). */
+    private void forgetAbandoned() {
+        for (Reference<? extends GuardedMsg> r; (r = abandoned.poll()) != null; ) {
+            if (inFlight.remove(r)) {
+                bufferedBytes -= ((InFlight) r).size;
+            }
         }
     }
 
@@ -293,6 +395,14 @@ final class FrameGuard implements MsgAllocator {
         if (p == lastPeer) {
             lastPeer = null;
         }
+        endMessage(p); // the pipe that held its message under way is gone
+    }
+
+    /** The connection's message under way ended (whole, cut or gone): its frames leave the budget. */
+    private void endMessage(Peer p) {
+        bufferedBytes -= p.bytes;
+        p.frames = 0;
+        p.bytes = 0;
     }
 
     private Peer peer(Metadata metadata) {
@@ -319,20 +429,24 @@ final class FrameGuard implements MsgAllocator {
 
     /** Whether {@code msg} goes on to the socket; false drops it. Updates the connection's state. */
     private synchronized boolean admit(GuardedMsg msg, Metadata metadata) {
+        complete(msg);
+        forgetAbandoned();
         Peer p = peer(metadata);
         if (p.desynchronised) {
             return false;
         }
-        if (msg.refused) {
+        if (msg.refusal != null) {
             // The bytes after the header were meant as the frame's body: from here on the
             // decoder reads the peer's data as headers, so nothing it makes of them is a frame.
             p.desynchronised = true;
-            bogusLengths.incrementAndGet();
-            long held = bogusLog.admit();
-            if (held >= 0) {
-                log.warn("{}: {} declared a frame of {} bytes (as an int), over the limit of {}; nothing more is read "
-                                + "from that connection ({} more like it not logged)",
-                        socketName, address(metadata), msg.declaredSize, maxFrameBytes, held);
+            logRefusal(msg, metadata);
+            if (p.frames > 0) {
+                // End the message under way with this empty frame, so the socket reads it (and
+                // refuses it) instead of holding its frames in the pipe for as long as the
+                // connection lasts.
+                msg.resetFlags(Msg.MORE);
+                endMessage(p);
+                return true;
             }
             return false;
         }
@@ -347,18 +461,17 @@ final class FrameGuard implements MsgAllocator {
             return admitSubscription(p, msg, more, metadata);
         }
         if (!more) {
-            p.frames = 0;
-            p.bytes = 0;
+            endMessage(p);
             return true;
         }
         p.frames++;
         p.bytes += msg.size();
+        bufferedBytes += msg.size();
         if (p.frames >= maxMessageFrames || p.bytes >= maxFrameBytes) {
             // The message ends here: the socket gets a whole message, cut short, which its
             // reader refuses like any malformed one; the rest of it is dropped as it comes.
             msg.resetFlags(Msg.MORE);
-            p.frames = 0;
-            p.bytes = 0;
+            endMessage(p);
             p.discarding = true;
             cutMessages.incrementAndGet();
             long held = cutLog.admit();
@@ -369,6 +482,27 @@ final class FrameGuard implements MsgAllocator {
             }
         }
         return true;
+    }
+
+    private void logRefusal(GuardedMsg msg, Metadata metadata) {
+        if (msg.refusal == Refusal.BUDGET) {
+            overBudget.incrementAndGet();
+            long held = budgetLog.admit();
+            if (held >= 0) {
+                log.warn("{}: {} declared a frame of {} bytes while connections held {} bytes of unfinished frames and "
+                                + "messages, the budget being {}; nothing more is read from that connection "
+                                + "({} more like it not logged)",
+                        socketName, address(metadata), msg.declaredSize, bufferedBytes, maxBufferedBytes, held);
+            }
+            return;
+        }
+        bogusLengths.incrementAndGet();
+        long held = bogusLog.admit();
+        if (held >= 0) {
+            log.warn("{}: {} declared a frame of {} bytes (as an int), over the limit of {}; nothing more is read "
+                            + "from that connection ({} more like it not logged)",
+                    socketName, address(metadata), msg.declaredSize, maxFrameBytes, held);
+        }
     }
 
     private boolean admitSubscription(Peer p, GuardedMsg msg, boolean more, Metadata metadata) {

@@ -179,7 +179,8 @@ public final class ZmqChatClient implements ChatClient {
                 // limit here would let a busy client stop reading, fill the server's queue for
                 // it and make the server drop acknowledgements of posts it did record.
                 dealer.setRcvHWM(0);
-                FrameGuard.forMessages("post socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
+                FrameGuard.forMessages("post socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES,
+                                FrameGuard.NO_BUDGET)
                         .install(dealer); // a hostile server, too, is bounded
                 connect(dealer, postEndpoint);
             }
@@ -187,7 +188,8 @@ public final class ZmqChatClient implements ChatClient {
                 sub = context.createSocket(SocketType.SUB);
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
-                FrameGuard.forMessages("SUB socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
+                FrameGuard.forMessages("SUB socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES,
+                                FrameGuard.NO_BUDGET)
                         .install(sub);
                 if (hasPost) {
                     // Each (re)connection of SUB is followed by an epoch probe: a server restarted

@@ -102,7 +102,8 @@ public final class ZmqChatServer implements ChatServer {
         this.hub = ownsHub ? ChatHub.create() : options.hub();
         this.maxFrameBytes = hub.limits().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
-        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(), options.maxIncomingFrames());
+        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(),
+                options.maxIncomingFrames(), options.maxIncomingBufferedBytes());
         this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
         this.context = new ZContext(1);
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());

@@ -37,6 +37,11 @@ public final class ZmqServerOptions {
     public static final int DEFAULT_MAX_INCOMING_BYTES = 16 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
     /** Frames of one message a peer may send to the post socket; a request needs two. */
     public static final int DEFAULT_MAX_INCOMING_FRAMES = 16;
+    /**
+     * Bytes of frames under way and of unfinished messages that all peers of the post socket
+     * together may make it hold: 64 MiB, or four times {@code maxIncomingBytes} if that is more.
+     */
+    public static final long DEFAULT_MAX_INCOMING_BUFFERED_BYTES = 64L * 1024 * 1024;
     /** Subscriptions one connection to the PUB socket may hold at once. */
     public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 1024;
 
@@ -50,6 +55,7 @@ public final class ZmqServerOptions {
     private final int publishQueueCapacity;
     private final int maxIncomingBytes;
     private final int maxIncomingFrames;
+    private final long maxIncomingBufferedBytes;
     private final int maxSubscriptionsPerPeer;
 
     private ZmqServerOptions(Builder b) {
@@ -63,6 +69,8 @@ public final class ZmqServerOptions {
         this.publishQueueCapacity = b.publishQueueCapacity;
         this.maxIncomingBytes = b.maxIncomingBytes;
         this.maxIncomingFrames = b.maxIncomingFrames;
+        this.maxIncomingBufferedBytes = b.maxIncomingBufferedBytes >= 0 ? b.maxIncomingBufferedBytes
+                : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * b.maxIncomingBytes);
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
     }
 
@@ -114,6 +122,11 @@ public final class ZmqServerOptions {
         return maxIncomingFrames;
     }
 
+    /** See {@link Builder#maxIncomingBufferedBytes}. */
+    public long maxIncomingBufferedBytes() {
+        return maxIncomingBufferedBytes;
+    }
+
     /** See {@link Builder#maxSubscriptionsPerPeer}. */
     public int maxSubscriptionsPerPeer() {
         return maxSubscriptionsPerPeer;
@@ -135,6 +148,7 @@ public final class ZmqServerOptions {
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
         private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
         private int maxIncomingFrames = DEFAULT_MAX_INCOMING_FRAMES;
+        private long maxIncomingBufferedBytes = -1; // unset: see DEFAULT_MAX_INCOMING_BUFFERED_BYTES
         private int maxSubscriptionsPerPeer = DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER;
 
         private Builder() {
@@ -209,6 +223,20 @@ public final class ZmqServerOptions {
         }
 
         /**
+         * The most bytes that all peers of the post socket together may make it hold in frames
+         * under way (allocated whole when their header arrives) and in multipart messages not
+         * yet complete; default {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BUFFERED_BYTES}, or
+         * four times {@link #maxIncomingBytes} if that is more. Past it, a peer that declares a
+         * frame of more than 8 KiB is treated as one that declared a bogus length: nothing
+         * more is read from it (a message it had under way is ended and refused). At least
+         * {@link #maxIncomingBytes}.
+         */
+        public Builder maxIncomingBufferedBytes(long bytes) {
+            this.maxIncomingBufferedBytes = bytes;
+            return this;
+        }
+
+        /**
          * The most subscriptions one connection to the PUB socket may hold at once; default
          * {@value ZmqServerOptions#DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER}. Subscriptions past it
          * are dropped (logged), as are subscriptions a Parley client never sends.
@@ -237,6 +265,10 @@ public final class ZmqServerOptions {
             }
             if (maxIncomingFrames < 2) {
                 throw new IllegalArgumentException("maxIncomingFrames < 2: " + maxIncomingFrames);
+            }
+            if (maxIncomingBufferedBytes >= 0 && maxIncomingBufferedBytes < maxIncomingBytes) {
+                throw new IllegalArgumentException("maxIncomingBufferedBytes " + maxIncomingBufferedBytes
+                        + " is below maxIncomingBytes " + maxIncomingBytes);
             }
             checkPositive("maxSubscriptionsPerPeer", maxSubscriptionsPerPeer);
             return new ZmqServerOptions(this);

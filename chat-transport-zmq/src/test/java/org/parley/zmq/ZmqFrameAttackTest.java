@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +138,31 @@ class ZmqFrameAttackTest {
                 assertTrue(logged.contains("nothing more is read"), logged);
             }
         });
+    }
+
+    @Test
+    @Timeout(30)
+    void manyConnectionsDeclaringLargeFramesShareOneBudget() throws Exception {
+        attack(child -> {
+            RecordingListener heard = new RecordingListener();
+            List<RawZmtp> attackers = new ArrayList<>();
+            try (ZmqChatClient good = goodClient(child, heard)) {
+                // 9 bytes each, and each header makes the server allocate 1 MiB: 128 of them
+                // are twice the child's heap.
+                for (int i = 0; i < 128; i++) {
+                    RawZmtp attacker = RawZmtp.connect(child.postPort, "DEALER");
+                    attackers.add(attacker);
+                    attacker.sendLongHeader(0, MIB);
+                }
+                stillServed(good, heard, "during");
+                String logged = child.awaitLine("the budget being 8388608", Duration.ofSeconds(5));
+                assertTrue(logged.contains("nothing more is read"), logged);
+            } finally {
+                for (RawZmtp attacker : attackers) {
+                    attacker.close();
+                }
+            }
+        }, "maxIncomingBytes=" + MIB, "maxIncomingBufferedBytes=" + 8 * MIB);
     }
 
     @Test
