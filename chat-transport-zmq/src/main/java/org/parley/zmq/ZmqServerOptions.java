@@ -30,11 +30,11 @@ public final class ZmqServerOptions {
     /** Posts from other threads (a bridge) waiting to be published. */
     public static final int DEFAULT_PUBLISH_QUEUE_CAPACITY = 100_000;
     /**
-     * Bytes of one frame, and of one multipart message in all, that a peer may send to the post
-     * socket: 16 times the protocol's frame limit, so a request a little too big still gets an
-     * error reply.
+     * Bytes of one frame that a peer may send to the post socket, with a hub of the default
+     * limits: twice the hub's frame limit, so a request a little too big still gets an error
+     * reply. With another hub, twice its frame limit (at most {@link Integer#MAX_VALUE}).
      */
-    public static final int DEFAULT_MAX_INCOMING_BYTES = 16 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+    public static final int DEFAULT_MAX_INCOMING_BYTES = 2 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
     /** Frames of one message a peer may send to the post socket; a request needs two. */
     public static final int DEFAULT_MAX_INCOMING_FRAMES = 16;
     /**
@@ -67,10 +67,10 @@ public final class ZmqServerOptions {
         this.sendHighWaterMark = b.sendHighWaterMark;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.publishQueueCapacity = b.publishQueueCapacity;
-        this.maxIncomingBytes = b.maxIncomingBytes;
+        this.maxIncomingBytes = b.incomingBytes();
         this.maxIncomingFrames = b.maxIncomingFrames;
-        this.maxIncomingBufferedBytes = b.maxIncomingBufferedBytes >= 0 ? b.maxIncomingBufferedBytes
-                : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * b.maxIncomingBytes);
+        this.maxIncomingBufferedBytes = b.maxIncomingBufferedBytes != null ? b.maxIncomingBufferedBytes
+                : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * maxIncomingBytes);
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
     }
 
@@ -146,9 +146,9 @@ public final class ZmqServerOptions {
         private int sendHighWaterMark = DEFAULT_SEND_HIGH_WATER_MARK;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
-        private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
+        private Integer maxIncomingBytes; // null: twice the hub's frame limit
         private int maxIncomingFrames = DEFAULT_MAX_INCOMING_FRAMES;
-        private long maxIncomingBufferedBytes = -1; // unset: see DEFAULT_MAX_INCOMING_BUFFERED_BYTES
+        private Long maxIncomingBufferedBytes; // null: see DEFAULT_MAX_INCOMING_BUFFERED_BYTES
         private int maxSubscriptionsPerPeer = DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER;
 
         private Builder() {
@@ -201,7 +201,8 @@ public final class ZmqServerOptions {
 
         /**
          * The most bytes a peer may send to the post socket in one frame, and in one multipart
-         * message in all; default {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES}. A peer
+         * message in all; default twice the hub's frame limit (saturating), that is
+         * {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES} with the default limits. A peer
          * that declares a larger frame is disconnected; a message that reaches the bound in
          * all is ended at the frame that reaches it (the request is refused with an error
          * reply) and the rest of it is dropped. At least the hub's frame limit.
@@ -246,6 +247,18 @@ public final class ZmqServerOptions {
             return this;
         }
 
+        /** What {@link #maxIncomingBytes} comes to: as set, or twice the hub's frame limit. */
+        private int incomingBytes() {
+            if (maxIncomingBytes != null) {
+                return maxIncomingBytes;
+            }
+            return (int) Math.min(Integer.MAX_VALUE, 2L * frameLimit());
+        }
+
+        private int frameLimit() {
+            return hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+        }
+
         public ZmqServerOptions build() {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
@@ -258,17 +271,18 @@ public final class ZmqServerOptions {
             checkPositive("sendHighWaterMark", sendHighWaterMark);
             checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             checkPositive("publishQueueCapacity", publishQueueCapacity);
-            int frameLimit = hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
-            if (maxIncomingBytes < frameLimit) {
-                throw new IllegalArgumentException("maxIncomingBytes " + maxIncomingBytes
+            int frameLimit = frameLimit();
+            int incomingBytes = incomingBytes();
+            if (incomingBytes < frameLimit) {
+                throw new IllegalArgumentException("maxIncomingBytes " + incomingBytes
                         + " is below the hub's frame limit of " + frameLimit);
             }
             if (maxIncomingFrames < 2) {
                 throw new IllegalArgumentException("maxIncomingFrames < 2: " + maxIncomingFrames);
             }
-            if (maxIncomingBufferedBytes >= 0 && maxIncomingBufferedBytes < maxIncomingBytes) {
+            if (maxIncomingBufferedBytes != null && maxIncomingBufferedBytes < incomingBytes) {
                 throw new IllegalArgumentException("maxIncomingBufferedBytes " + maxIncomingBufferedBytes
-                        + " is below maxIncomingBytes " + maxIncomingBytes);
+                        + " is below maxIncomingBytes " + incomingBytes);
             }
             checkPositive("maxSubscriptionsPerPeer", maxSubscriptionsPerPeer);
             return new ZmqServerOptions(this);
