@@ -95,6 +95,8 @@ final class FrameGuard implements MsgAllocator {
     private final long maxBufferedBytes;
     /** Subscriptions a connection may hold; 0 when the socket's frames are not subscriptions. */
     private final int maxSubscriptions;
+    /** Bytes of the prefixes all connections together may hold subscribed (PUB sockets). */
+    private final long maxSubscriptionBytes;
 
     private final AtomicLong bogusLengths = new AtomicLong();
     private final AtomicLong cutMessages = new AtomicLong();
@@ -111,6 +113,8 @@ final class FrameGuard implements MsgAllocator {
     // the message ends, or until the connection's state is forgotten. Counting a frame twice
     // for a moment is allowed; never releasing it is not.
     private long bufferedBytes;
+    /** The prefixes' bytes each connection holds subscribed, summed over the connections. */
+    private long subscriptionBytes;
     private final Set<InFlight> inFlight = new HashSet<>();
     private final ReferenceQueue<GuardedMsg> abandoned = new ReferenceQueue<>();
 
@@ -124,12 +128,13 @@ final class FrameGuard implements MsgAllocator {
     private Peer lastPeer; // the connection of the last frame: most frames follow their own
 
     private FrameGuard(String socketName, int maxFrameBytes, int maxMessageFrames, long maxBufferedBytes,
-            int maxSubscriptions) {
+            int maxSubscriptions, long maxSubscriptionBytes) {
         this.socketName = socketName;
         this.maxFrameBytes = maxFrameBytes;
         this.maxMessageFrames = maxMessageFrames;
         this.maxBufferedBytes = maxBufferedBytes;
         this.maxSubscriptions = maxSubscriptions;
+        this.maxSubscriptionBytes = maxSubscriptionBytes;
     }
 
     /**
@@ -140,12 +145,17 @@ final class FrameGuard implements MsgAllocator {
      * messages over all connections ({@link #NO_BUDGET} for none).
      */
     static FrameGuard forMessages(String socketName, int maxBytes, int maxFrames, long maxBufferedBytes) {
-        return new FrameGuard(socketName, maxBytes, maxFrames, maxBufferedBytes, 0);
+        return new FrameGuard(socketName, maxBytes, maxFrames, maxBufferedBytes, 0, 0);
     }
 
-    /** A guard for a PUB socket: one-frame subscriptions a Parley client sends, at most {@code maxSubscriptions} per connection. */
-    static FrameGuard forSubscriptions(String socketName, int maxSubscriptions) {
-        return new FrameGuard(socketName, MAX_PUB_FRAME_BYTES, 1, NO_BUDGET, maxSubscriptions);
+    /**
+     * A guard for a PUB socket: one-frame subscriptions a Parley client sends, at most
+     * {@code maxSubscriptions} per connection, and prefixes of at most
+     * {@code maxSubscriptionBytes} in all, summed over the connections (a prefix counts its
+     * bytes, at least 1, once per connection that holds it).
+     */
+    static FrameGuard forSubscriptions(String socketName, int maxSubscriptions, long maxSubscriptionBytes) {
+        return new FrameGuard(socketName, MAX_PUB_FRAME_BYTES, 1, NO_BUDGET, maxSubscriptions, maxSubscriptionBytes);
     }
 
     /**
@@ -184,6 +194,12 @@ final class FrameGuard implements MsgAllocator {
     /** Frames refused because the connections' unfinished frames and messages held the budget. */
     long overBudget() {
         return overBudget.get();
+    }
+
+    /** Bytes of the subscriptions all connections hold now, as counted against their budget. */
+    synchronized long subscriptionBytes() {
+        forgetClosed();
+        return subscriptionBytes;
     }
 
     /** Bytes counted against the budget now. */
@@ -306,6 +322,7 @@ final class FrameGuard implements MsgAllocator {
         int frames;
         long bytes;
         Set<String> subscriptions; // PUB sockets only
+        long subscriptionBytes; // the bytes of their prefixes
 
         Peer(PeerKey key) {
             this.key = key;
@@ -396,6 +413,9 @@ final class FrameGuard implements MsgAllocator {
             lastPeer = null;
         }
         endMessage(p); // the pipe that held its message under way is gone
+        subscriptionBytes -= p.subscriptionBytes; // JeroMQ removed them from its trie with the pipe
+        p.subscriptionBytes = 0;
+        p.subscriptions = null;
     }
 
     /** The connection's message under way ended (whole, cut or gone): its frames leave the budget. */
@@ -518,14 +538,27 @@ final class FrameGuard implements MsgAllocator {
         if (p.subscriptions == null) {
             p.subscriptions = new HashSet<>();
         }
+        long cost = Math.max(1, data.length - 1); // the prefix; the empty one still takes a place
         if (data[0] == 0) {
-            p.subscriptions.remove(topic);
+            if (p.subscriptions.remove(topic)) {
+                p.subscriptionBytes -= cost;
+                subscriptionBytes -= cost;
+            }
             return true;
         }
-        if (!p.subscriptions.contains(topic) && p.subscriptions.size() >= maxSubscriptions) {
+        if (p.subscriptions.contains(topic)) {
+            return true;
+        }
+        if (p.subscriptions.size() >= maxSubscriptions) {
             return dropSubscription(metadata, data, "one more than the " + maxSubscriptions + " a connection may hold");
         }
+        if (subscriptionBytes + cost > maxSubscriptionBytes) {
+            return dropSubscription(metadata, data, "past the " + maxSubscriptionBytes
+                    + " bytes of subscriptions all connections together may hold");
+        }
         p.subscriptions.add(topic);
+        p.subscriptionBytes += cost;
+        subscriptionBytes += cost;
         return true;
     }
 

@@ -104,7 +104,8 @@ public final class ZmqChatServer implements ChatServer {
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
         this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(),
                 options.maxIncomingFrames(), options.maxIncomingBufferedBytes());
-        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
+        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer(),
+                options.maxSubscriptionBytes());
         this.context = new ZContext(1);
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
         thread.start();

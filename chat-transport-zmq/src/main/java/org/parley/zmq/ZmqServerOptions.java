@@ -43,7 +43,12 @@ public final class ZmqServerOptions {
      */
     public static final long DEFAULT_MAX_INCOMING_BUFFERED_BYTES = 64L * 1024 * 1024;
     /** Subscriptions one connection to the PUB socket may hold at once. */
-    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 1024;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 256;
+    /**
+     * Bytes of subscription prefixes all connections to the PUB socket may hold together: 1 MiB,
+     * about 4,000 of the longest (258 bytes) or 90,000 of channels of ten characters.
+     */
+    public static final long DEFAULT_MAX_SUBSCRIPTION_BYTES = 1024 * 1024;
 
     private final String host;
     private final int postPort;
@@ -57,6 +62,7 @@ public final class ZmqServerOptions {
     private final int maxIncomingFrames;
     private final long maxIncomingBufferedBytes;
     private final int maxSubscriptionsPerPeer;
+    private final long maxSubscriptionBytes;
 
     private ZmqServerOptions(Builder b) {
         this.host = b.host;
@@ -72,6 +78,7 @@ public final class ZmqServerOptions {
         this.maxIncomingBufferedBytes = b.maxIncomingBufferedBytes != null ? b.maxIncomingBufferedBytes
                 : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * maxIncomingBytes);
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
+        this.maxSubscriptionBytes = b.maxSubscriptionBytes;
     }
 
     public static Builder builder() {
@@ -132,6 +139,11 @@ public final class ZmqServerOptions {
         return maxSubscriptionsPerPeer;
     }
 
+    /** See {@link Builder#maxSubscriptionBytes}. */
+    public long maxSubscriptionBytes() {
+        return maxSubscriptionBytes;
+    }
+
     /**
      * Builds {@link ZmqServerOptions}; {@link #build()} checks the values.
      *
@@ -150,6 +162,7 @@ public final class ZmqServerOptions {
         private int maxIncomingFrames = DEFAULT_MAX_INCOMING_FRAMES;
         private Long maxIncomingBufferedBytes; // null: see DEFAULT_MAX_INCOMING_BUFFERED_BYTES
         private int maxSubscriptionsPerPeer = DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER;
+        private long maxSubscriptionBytes = DEFAULT_MAX_SUBSCRIPTION_BYTES;
 
         private Builder() {
         }
@@ -259,6 +272,19 @@ public final class ZmqServerOptions {
             return hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
         }
 
+        /**
+         * The most bytes of subscription prefixes all connections to the PUB socket may hold
+         * together, each connection's distinct prefixes counted once (the empty prefix as 1);
+         * default {@value ZmqServerOptions#DEFAULT_MAX_SUBSCRIPTION_BYTES}. A connection's
+         * subscriptions leave the count when it cancels them or when JeroMQ has dropped the
+         * closed connection (its state is collected). Subscriptions past it are dropped
+         * (logged at most once per 10 s). At least 258, the longest subscription.
+         */
+        public Builder maxSubscriptionBytes(long bytes) {
+            this.maxSubscriptionBytes = bytes;
+            return this;
+        }
+
         public ZmqServerOptions build() {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
@@ -285,6 +311,10 @@ public final class ZmqServerOptions {
                         + " is below maxIncomingBytes " + incomingBytes);
             }
             checkPositive("maxSubscriptionsPerPeer", maxSubscriptionsPerPeer);
+            if (maxSubscriptionBytes < FrameGuard.MAX_SUBSCRIPTION_BYTES) {
+                throw new IllegalArgumentException("maxSubscriptionBytes " + maxSubscriptionBytes
+                        + " is below the longest subscription, " + FrameGuard.MAX_SUBSCRIPTION_BYTES + " bytes");
+            }
             return new ZmqServerOptions(this);
         }
 

@@ -149,6 +149,7 @@ public final class ChildServer implements AutoCloseable {
             case "maxIncomingFrames" -> options.maxIncomingFrames(value);
             case "maxIncomingBufferedBytes" -> options.maxIncomingBufferedBytes(value);
             case "maxSubscriptionsPerPeer" -> options.maxSubscriptionsPerPeer(value);
+            case "maxSubscriptionBytes" -> options.maxSubscriptionBytes(value);
             default -> throw new IllegalArgumentException("unknown option " + name);
         }
     }

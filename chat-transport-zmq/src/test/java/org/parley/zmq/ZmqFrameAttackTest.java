@@ -21,6 +21,7 @@ import org.parley.core.RecordingListener;
  */
 class ZmqFrameAttackTest {
     private static final int MIB = 1 << 20;
+    private static final String LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /** A good client of the child: subscribed to general, and sure its subscription is live. */
     private static ZmqChatClient goodClient(ChildServer child, RecordingListener heard) throws Exception {
@@ -163,6 +164,42 @@ class ZmqFrameAttackTest {
                 }
             }
         }, "maxIncomingBytes=" + MIB, "maxIncomingBufferedBytes=" + 8 * MIB);
+    }
+
+    @Test
+    @Timeout(30)
+    void subscriptionsOfManyConnectionsShareOneBudget() throws Exception {
+        attack(child -> {
+            RecordingListener heard = new RecordingListener();
+            List<RawZmtp> attackers = new ArrayList<>();
+            try (ZmqChatClient good = goodClient(child, heard)) {
+                // 12 connections of 1,024 distinct valid subscriptions of 252 bytes: about
+                // 11 MiB of JeroMQ's subscription trie each, twice the child's heap in all.
+                for (int c = 0; c < 12; c++) {
+                    RawZmtp attacker = RawZmtp.connect(child.pubPort, "SUB");
+                    attackers.add(attacker);
+                    java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+                    for (int i = 0; i < 1024; i++) {
+                        // They part at once, so the trie shares nothing but the first bytes.
+                        String channel = "" + LETTERS.charAt(i / LETTERS.length()) + LETTERS.charAt(i % LETTERS.length())
+                                + Character.toString(0x1D400 + c) + Character.toString(0x1D41A).repeat(61);
+                        byte[] prefix = Wire.topic(channel);
+                        batch.write(RawZmtp.LONG);
+                        batch.writeBytes(java.nio.ByteBuffer.allocate(8).putLong(prefix.length + 1).array());
+                        batch.write(1);
+                        batch.writeBytes(prefix);
+                    }
+                    attacker.sendRaw(batch.toByteArray());
+                }
+                stillServed(good, heard, "during");
+                child.awaitLine("bytes of subscriptions all connections together may hold", Duration.ofSeconds(5));
+                stillServed(good, heard, "after");
+            } finally {
+                for (RawZmtp attacker : attackers) {
+                    attacker.close();
+                }
+            }
+        }, "maxSubscriptionsPerPeer=1024", "maxSubscriptionBytes=" + 256 * 1024);
     }
 
     @Test

@@ -15,7 +15,8 @@ class ZmqServerOptionsTest {
         assertEquals(2 * 64 * 1024, o.maxIncomingBytes());
         assertEquals(64L * 1024 * 1024, o.maxIncomingBufferedBytes());
         assertEquals(16, o.maxIncomingFrames());
-        assertEquals(1024, o.maxSubscriptionsPerPeer());
+        assertEquals(256, o.maxSubscriptionsPerPeer());
+        assertEquals(1024 * 1024, o.maxSubscriptionBytes());
     }
 
     @Test
@@ -68,5 +69,8 @@ class ZmqServerOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ZmqServerOptions.builder().maxSubscriptionsPerPeer(0).build());
         assertEquals("maxSubscriptionsPerPeer < 1: 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().maxSubscriptionBytes(257).build());
+        assertEquals("maxSubscriptionBytes 257 is below the longest subscription, 258 bytes", e.getMessage());
     }
 }

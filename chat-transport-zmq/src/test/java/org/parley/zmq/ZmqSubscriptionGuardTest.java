@@ -203,6 +203,45 @@ class ZmqSubscriptionGuardTest {
         assertArrayEquals(Wire.topic("d"), topic);
     }
 
+    /** A channel of 64 letters of four bytes each: the longest subscription, {@code first} then 63 times {@code rest}. */
+    private static String longChannel(int first, int rest) {
+        return new StringBuilder().appendCodePoint(first).toString() + Character.toString(rest).repeat(63);
+    }
+
+    @Test
+    void subscriptionsOfAllConnectionsShareOneBudget() throws Exception {
+        start(ZmqServerOptions.builder().postPort(0).pubPort(0).maxSubscriptionBytes(300).build());
+        long base = Wire.topic("general").length; // the good client's
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base);
+        String one = longChannel(0x1D400, 0x1D400);
+        String two = longChannel(0x1D401, 0x1D400);
+        ZMQ.Socket first = rawSub();
+        first.subscribe(Wire.topic(one));
+        awaitHandled(first); // and cancels its probe's subscription
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base + 257);
+        ZMQ.Socket second = rawSub();
+        second.subscribe(Wire.topic(two));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().droppedSubscriptions() == 1);
+        // Cancelling makes room, for another connection too.
+        first.unsubscribe(Wire.topic(one));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base);
+        second.subscribe(Wire.topic(two));
+        byte[] topic = null;
+        for (int i = 0; i < 50 && topic == null; i++) {
+            good.post(two, "to two").get(5, TimeUnit.SECONDS);
+            topic = second.recv(0);
+        }
+        assertArrayEquals(Wire.topic(two), topic);
+        // A closed connection's subscriptions leave the count once JeroMQ has let it go: PUB
+        // lets a closed pipe go when it is next used, so publish while waiting.
+        raw.destroySocket(second);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            postAndHear("general", "let the closed one go");
+            System.gc();
+            return server.pubGuard().subscriptionBytes() == base;
+        });
+    }
+
     /**
      * ZMTP 1.0 (unversioned), and the 1.0 and 2.0 framings of the versioned greeting (revision
      * 0 and 1), carry no metadata, so the frame guard would not see their frames: the server
