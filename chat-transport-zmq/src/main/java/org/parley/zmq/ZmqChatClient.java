@@ -159,6 +159,9 @@ public final class ZmqChatClient implements ChatClient {
         this.subGuard = FrameGuard.forMessages("SUB socket of " + options.user(), options.maxIncomingBytes(),
                 MAX_INCOMING_FRAMES, FrameGuard.NO_BUDGET);
         this.context = group == null ? new ZContext(1) : ZContext.shadow(group.context());
+        if (group == null) { // a group's context has them already
+            ContextErrors.install(context, "client " + options.user());
+        }
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
                 options.receiveHighWaterMark());
         this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());

@@ -107,6 +107,7 @@ public final class ZmqChatServer implements ChatServer {
         this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer(),
                 options.maxSubscriptionBytes());
         this.context = new ZContext(1);
+        ContextErrors.install(context, "server " + options.host() + ":" + options.postPort());
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
         thread.start();
         int[] ports;
