@@ -36,7 +36,9 @@ import zmq.msg.MsgAllocator;
  *   <li>The receive high-water mark counts whole messages, and an unfinished multipart message
  *       is not one: a peer that marks every frame MORE is buffered without end. This guard
  *       counts the frames and bytes of each connection's message under way and ends the
- *       message at the bound; the rest of it is dropped.</li>
+ *       message at the frame that reaches the bound, kept whole; the rest of it is dropped.
+ *       A frame without MORE ends the message and is not counted, so a message holds less
+ *       than twice the bound.</li>
  *   <li>A subscription is applied by the recursive {@code zmq.socket.pubsub.Mtrie.addHelper},
  *       one call per byte, on the thread that uses the socket: a 10,000-byte prefix overflows
  *       its stack. A PUB socket's frames are all subscriptions; this guard lets through only

@@ -213,12 +213,14 @@ public final class ZmqServerOptions {
         }
 
         /**
-         * The most bytes a peer may send to the post socket in one frame, and in one multipart
-         * message in all; default twice the hub's frame limit (saturating), that is
+         * The most bytes a peer may send to the post socket in one frame, and the bound on one
+         * multipart message in all; default twice the hub's frame limit (saturating), that is
          * {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES} with the default limits. A peer
-         * that declares a larger frame is disconnected; a message that reaches the bound in
-         * all is ended at the frame that reaches it (the request is refused with an error
-         * reply) and the rest of it is dropped. At least the hub's frame limit.
+         * that declares a larger frame is disconnected. A message is ended at the frame that
+         * brings its frames so far (all but a last one) to the bound or past it (the request is
+         * refused with an error reply) and the rest of it is dropped; that frame is kept whole
+         * and a last frame is not counted, so a message holds less than twice the bound. At
+         * least the hub's frame limit.
          */
         public Builder maxIncomingBytes(int bytes) {
             this.maxIncomingBytes = bytes;
