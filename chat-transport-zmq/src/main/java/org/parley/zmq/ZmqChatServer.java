@@ -95,6 +95,13 @@ public final class ZmqChatServer implements ChatServer {
     // it acknowledged was handed to PUB; by close() too, in case that thread never ran.
     private volatile Subscription hubSubscription;
     private volatile boolean stopping;
+    /**
+     * Set, under {@link #publishGate}, just before the server thread's last drain of
+     * {@link #foreignPosts}: a post of another thread offered before it is published, one
+     * that comes after it is counted as dropped; none is left in the queue unseen.
+     */
+    private boolean publishClosed; // guarded by publishGate
+    private final Object publishGate = new Object();
 
     private ZmqChatServer(ZmqServerOptions options) throws IOException {
         this.options = options;
@@ -109,11 +116,15 @@ public final class ZmqChatServer implements ChatServer {
         this.context = new ZContext(1);
         ContextErrors.install(context, "server " + options.host() + ":" + options.postPort());
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
+        // Before the thread answers a post: every post it acknowledges is then published.
+        // Until the thread is bound, onRecorded only queues (waker is null).
+        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
         thread.start();
         int[] ports;
         try {
             ports = bound.get();
         } catch (ExecutionException e) {
+            closeHubSubscription();
             if (ownsHub) {
                 hub.close();
             }
@@ -122,11 +133,11 @@ public final class ZmqChatServer implements ChatServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopping = true;
+            closeHubSubscription();
             throw new IOException("interrupted while starting", e);
         }
         this.postPort = ports[0];
         this.pubPort = ports[1];
-        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
     }
 
     /**
@@ -232,15 +243,38 @@ public final class ZmqChatServer implements ChatServer {
             return;
         }
         // Another transport's thread: never touch the socket here; queue and wake the owner.
-        if (!foreignPosts.offer(message)) {
-            // PUB delivery is at most once; subscribers fetch what they miss from the log.
-            if (dropped.incrementAndGet() % 1000 == 1) {
-                log.warn("publish queue full ({} messages): {} publications dropped so far",
-                        options.publishQueueCapacity(), dropped.get());
+        synchronized (publishGate) {
+            if (publishClosed) {
+                dropped.incrementAndGet(); // after the last drain: the server is closing
+                return;
             }
-            return;
+            if (!foreignPosts.offer(message)) {
+                // PUB delivery is at most once; subscribers fetch what they miss from the log.
+                if (dropped.incrementAndGet() % 1000 == 1) {
+                    log.warn("publish queue full ({} messages): {} publications dropped so far",
+                            options.publishQueueCapacity(), dropped.get());
+                }
+                return;
+            }
         }
-        waker.wake();
+        // Read after the offer: null means the thread is not bound yet, and drains the queue
+        // once it is (see run).
+        Waker w = waker;
+        if (w != null) {
+            w.wake();
+        }
+    }
+
+    /** Publications of other threads' posts dropped: the queue was full, or the server closing. */
+    long droppedPublications() {
+        return dropped.get();
+    }
+
+    /** Server thread: no post of another thread is queued after this; the ones queued are published next. */
+    private void closePublishing() {
+        synchronized (publishGate) {
+            publishClosed = true;
+        }
     }
 
     // ---- server thread only below
@@ -284,6 +318,7 @@ public final class ZmqChatServer implements ChatServer {
         poller.register(router, ZMQ.Poller.POLLIN);
         poller.register(waker.reader(), ZMQ.Poller.POLLIN);
         try {
+            publishQueued(); // posts of other threads recorded before the waker was made
             while (!stopping) {
                 poller.poll(POLL_MILLIS);
                 // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
@@ -307,12 +342,17 @@ public final class ZmqChatServer implements ChatServer {
             }
             // Every request answered was published in its turn; now the hub's other posts.
             closeHubSubscription();
+            closePublishing();
             publishQueued();
         } catch (RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
             closeHubSubscription();
+            closePublishing();
+            int unpublished = foreignPosts.size();
+            foreignPosts.clear();
+            dropped.addAndGet(unpublished); // none after a clean stop; the sockets failed otherwise
             poller.close();
             waker.close();
             context.close();
