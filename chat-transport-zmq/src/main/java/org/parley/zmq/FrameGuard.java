@@ -28,11 +28,15 @@ import zmq.msg.MsgAllocator;
  * lets a peer do with a few bytes:
  *
  * <ul>
- *   <li>A frame length with the top bit set is a negative {@code long}: it passes the size
- *       check of {@code zmq.io.coder.Decoder.sizeReady} ({@code size > maxmsgsize} is false),
- *       and the decoder then allocates {@code (int) size} bytes, up to 2 GiB, at once. The
- *       decoder takes every frame's buffer from the socket's {@link MsgAllocator}, so this
- *       allocator refuses such a size without allocating.</li>
+ *   <li>A frame length with the top bit set is a negative {@code long}: it passes both size
+ *       checks of {@code zmq.io.coder.Decoder.sizeReady} ({@code size > maxmsgsize} and
+ *       {@code size > Integer.MAX_VALUE} are false), and the decoder then allocates
+ *       {@code (int) size} bytes, up to 2 GiB, at once. The decoder takes every frame's
+ *       buffer from the socket's {@link MsgAllocator}, so this allocator refuses such a size
+ *       without allocating when {@code (int) size} is negative or over the limit. When the
+ *       low 32 bits fall within 0 and the limit, the frame is read as a normal frame of that
+ *       size and the connection goes on: the allocator is given only {@code (int) size}, so
+ *       it cannot tell; nor is more allocated than for an honest frame of that size.</li>
  *   <li>The receive high-water mark counts whole messages, and an unfinished multipart message
  *       is not one: a peer that marks every frame MORE is buffered without end. This guard
  *       counts the frames and bytes of each connection's message under way and ends the
@@ -50,7 +54,8 @@ import zmq.msg.MsgAllocator;
  * takes each frame's {@link Msg} from this allocator and sets its flags (MORE, COMMAND) at
  * once; for ZMTP 3 peers {@code zmq.io.StreamEngine.decodeAndPush} calls
  * {@link Msg#setMetadata} on every decoded frame, with the connection's own {@link Metadata}
- * (never null over TCP: it holds Peer-Address and the peer's Socket-Type), just before
+ * (never null over TCP: it always holds Peer-Address; Socket-Type and other READY properties
+ * only if the peer sent them), just before
  * {@code session.pushMsg(msg)}; and {@code zmq.io.SessionBase.pushMsg} silently drops a frame
  * flagged COMMAND. So the frames this allocator makes check themselves in
  * {@link Msg#setMetadata}, and a frame to drop is flagged COMMAND there.
@@ -214,7 +219,8 @@ final class FrameGuard implements MsgAllocator {
     /**
      * Called by the decoder for every frame with the size the peer declared, cast to an int
      * (see the class comment): a size below 0 or above the limit can only come from a length
-     * with the top bit set, since JeroMQ refuses larger positive ones before asking.
+     * with the top bit set, since JeroMQ refuses larger positive ones before asking. A length
+     * with the top bit set whose low 32 bits are within the limit looks like an honest one here.
      */
     @Override
     public Msg allocate(int size) {
@@ -274,7 +280,10 @@ final class FrameGuard implements MsgAllocator {
                         setFlags(Msg.COMMAND); // SessionBase.pushMsg drops it
                     }
                 } catch (RuntimeException e) {
-                    // A bug of ours on a JeroMQ I/O thread: drop the frame rather than stop the thread.
+                    // A bug of ours. Thrown on, JeroMQ's Poller.run would catch it and go on, but the
+                    // engine's read would be abandoned (its other bytes wait for more to arrive)
+                    // and the context's handler would report it; dropping the frame keeps the
+                    // connection in step and says what failed.
                     log.error("{}: checking a frame failed, a bug; the frame is dropped", socketName, e);
                     setFlags(Msg.COMMAND);
                 }
