@@ -73,8 +73,10 @@ import org.zeromq.ZMQException;
  * <p>What a server sends is checked as a server checks requests: a reply or publication that
  * is not strict UTF-8, not valid JSON or not a valid message (a time outside the years 1970
  * to 9999, say) is ignored and logged, and the client goes on. Frames are bounded at
- * {@value #MAX_INCOMING_BYTES} bytes and messages at {@value #MAX_INCOMING_FRAMES} frames, so
- * a hostile server cannot make the client buffer without end.
+ * {@link ZmqClientOptions#maxIncomingBytes} bytes (a message at less than twice that) and at
+ * {@value #MAX_INCOMING_FRAMES} frames, and replies queued at {@code maxPendingRequests} plus a
+ * few, so a hostile server cannot make the client buffer without end; what it floods the
+ * client with is read in batches, so sends, publications, timeouts and close go on.
  *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
  * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, which the
@@ -90,16 +92,18 @@ public final class ZmqChatClient implements ChatClient {
     /** How long closing waits for a socket thread (or a group's context) to stop. */
     static final long CLOSE_WAIT_MILLIS = 2000;
     static final long CLOSE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    /** Publications, and replies, read in one pass of the loop: a flood of one starves nothing else. */
     private static final int SUB_BATCH = 1024;
+    private static final int REPLY_BATCH = 1024;
+    /**
+     * Replies queued beyond {@code maxPendingRequests}: the epoch probes, and a reply that
+     * arrives as its request times out. A Parley server queues no more for one client either
+     * ({@link ZmqChatServer#REPLY_HIGH_WATER_MARK}), so a client that reads its replies never
+     * makes the server drop one.
+     */
+    static final int REPLY_MARGIN = 64;
     /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
     private static final AtomicInteger MONITORS = new AtomicInteger();
-    /**
-     * The largest frame, and the largest multipart message in all, a server may send: ZeroMQ
-     * drops a connection that declares a larger frame, and a longer message is ended there
-     * ({@link FrameGuard}). A Parley server's frames stay under its frame limit; this bounds
-     * what a foreign server can make the client buffer.
-     */
-    static final int MAX_INCOMING_BYTES = 16 * 1024 * 1024;
     /** Frames of one message a server may send; replies and publications have two. */
     static final int MAX_INCOMING_FRAMES = 16;
     /** One line per interval for each kind of bad input a server sends, however often it sends it. */
@@ -140,6 +144,9 @@ public final class ZmqChatClient implements ChatClient {
     private final Map<String, Long> heldOverflow = new HashMap<>();
     private final LogThrottle badReplyLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle badPublicationLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    /** What bounds the frames a server sends to each socket. */
+    private final FrameGuard postGuard;
+    private final FrameGuard subGuard;
 
     private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
         this.options = options;
@@ -147,7 +154,14 @@ public final class ZmqChatClient implements ChatClient {
         this.hasPost = options.postPort() != ZmqClientOptions.NO_PORT;
         this.hasPub = options.pubPort() != ZmqClientOptions.NO_PORT;
         this.postEndpoint = hasPost ? "tcp://" + options.host() + ":" + options.postPort() : null;
+        this.postGuard = FrameGuard.forMessages("post socket of " + options.user(), options.maxIncomingBytes(),
+                MAX_INCOMING_FRAMES, FrameGuard.NO_BUDGET);
+        this.subGuard = FrameGuard.forMessages("SUB socket of " + options.user(), options.maxIncomingBytes(),
+                MAX_INCOMING_FRAMES, FrameGuard.NO_BUDGET);
         this.context = group == null ? new ZContext(1) : ZContext.shadow(group.context());
+        if (group == null) { // a group's context has them already
+            ContextErrors.install(context, "client " + options.user());
+        }
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(),
                 options.receiveHighWaterMark());
         this.ioThread = new Thread(this::run, "parley-zmq-client-" + options.user());
@@ -175,20 +189,17 @@ public final class ZmqChatClient implements ChatClient {
             if (hasPost) {
                 dealer = context.createSocket(SocketType.DEALER);
                 dealer.setLinger(0);
-                // No receive limit: replies are bounded by maxPendingRequests already, and a
-                // limit here would let a busy client stop reading, fill the server's queue for
-                // it and make the server drop acknowledgements of posts it did record.
-                dealer.setRcvHWM(0);
-                FrameGuard.forMessages("post socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
-                        .install(dealer); // a hostile server, too, is bounded
+                // Room for a reply to every request this client may have in flight: a hostile
+                // server cannot make it queue more, and a Parley server never sends more.
+                dealer.setRcvHWM(replyHighWaterMark(options));
+                postGuard.install(dealer); // a hostile server, too, is bounded
                 connect(dealer, postEndpoint);
             }
             if (hasPub) {
                 sub = context.createSocket(SocketType.SUB);
                 sub.setLinger(0);
                 sub.setRcvHWM(options.receiveHighWaterMark());
-                FrameGuard.forMessages("SUB socket of " + options.user(), MAX_INCOMING_BYTES, MAX_INCOMING_FRAMES)
-                        .install(sub);
+                subGuard.install(sub);
                 if (hasPost) {
                     // Each (re)connection of SUB is followed by an epoch probe: a server restarted
                     // on the same port numbers its messages from 1 again. Without a post port
@@ -568,8 +579,9 @@ public final class ZmqChatClient implements ChatClient {
             poller.register(monitor, ZMQ.Poller.POLLIN);
         }
         try {
+            boolean backlog = false;
             while (!stopping) {
-                poller.poll(pollTimeout());
+                poller.poll(backlog ? 0 : pollTimeout());
                 // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
                 // edge, and a missed edge must not strand a reply or a publication.
                 waker.drain();
@@ -580,11 +592,12 @@ public final class ZmqChatClient implements ChatClient {
                 if (monitor != null) {
                     receiveConnectionEvents(); // before publications: a new connection's are held
                 }
+                backlog = false;
                 if (dealer != null) {
-                    receiveReplies();
+                    backlog |= receiveReplies();
                 }
                 if (sub != null) {
-                    receivePublications();
+                    backlog |= receivePublications();
                 }
                 expire();
                 for (ClientSubscription s : subscriptions) {
@@ -720,9 +733,33 @@ public final class ZmqChatClient implements ChatClient {
         pending.put(p.ref, p);
     }
 
-    private void receiveReplies() {
-        byte[] first;
-        while ((first = dealer.recv(ZMQ.DONTWAIT)) != null) {
+    /** The receive high-water mark of the post socket: every reply this client may be owed, and a margin. */
+    static int replyHighWaterMark(ZmqClientOptions options) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) options.maxPendingRequests() + REPLY_MARGIN);
+    }
+
+    /** Whether the I/O thread has ended. */
+    boolean ioThreadEnded() {
+        return !ioThread.isAlive();
+    }
+
+    /** The guard of the post socket's frames (replies). */
+    FrameGuard postGuard() {
+        return postGuard;
+    }
+
+    /** The guard of the SUB socket's frames (publications). */
+    FrameGuard subGuard() {
+        return subGuard;
+    }
+
+    /** Reads at most {@value #REPLY_BATCH} replies; true if more may be waiting. */
+    private boolean receiveReplies() {
+        for (int n = 0; n < REPLY_BATCH; n++) {
+            byte[] first = dealer.recv(ZMQ.DONTWAIT);
+            if (first == null) {
+                return false;
+            }
             List<byte[]> frames = new ArrayList<>(2);
             frames.add(first);
             while (dealer.hasReceiveMore()) {
@@ -763,6 +800,7 @@ public final class ZmqChatClient implements ChatClient {
             }
             p.answer(ack, tree, body);
         }
+        return true;
     }
 
     /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
@@ -786,11 +824,14 @@ public final class ZmqChatClient implements ChatClient {
         return pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
     }
 
-    private void receivePublications() {
+    /** Reads at most {@value #SUB_BATCH} publications; true if more may be waiting. */
+    private boolean receivePublications() {
         List<ChatMessage> batch = null;
+        boolean full = true;
         for (int i = 0; i < SUB_BATCH; i++) {
             byte[] topic = sub.recv(ZMQ.DONTWAIT);
             if (topic == null) {
+                full = false;
                 break;
             }
             byte[] body = sub.hasReceiveMore() ? sub.recv(0) : null;
@@ -825,6 +866,7 @@ public final class ZmqChatClient implements ChatClient {
         if (batch != null) {
             dispatch(batch);
         }
+        return full;
     }
 
     private void expire() {

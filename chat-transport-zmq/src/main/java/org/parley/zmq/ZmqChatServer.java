@@ -117,6 +117,13 @@ public final class ZmqChatServer implements ChatServer {
     /** A reply to send once its post is on PUB. */
     private record HeldReply(ChatMessage message, List<byte[]> envelope, byte[] reply, long sinceNanos) {
     }
+    /**
+     * Set, under {@link #publishGate}, just before the server thread's last drain of
+     * {@link #foreignPosts}: a post of another thread offered before it is published, one
+     * that comes after it is counted as dropped; none is left in the queue unseen.
+     */
+    private boolean publishClosed; // guarded by publishGate
+    private final Object publishGate = new Object();
 
     private ZmqChatServer(ZmqServerOptions options) throws IOException {
         this.options = options;
@@ -124,11 +131,15 @@ public final class ZmqChatServer implements ChatServer {
         this.hub = ownsHub ? ChatHub.create() : options.hub();
         this.maxFrameBytes = hub.limits().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
-        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(), options.maxIncomingFrames());
-        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer());
+        this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(),
+                options.maxIncomingFrames(), options.maxIncomingBufferedBytes());
+        this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer(),
+                options.maxSubscriptionBytes());
         this.context = new ZContext(1);
+        ContextErrors.install(context, "server " + options.host() + ":" + options.postPort());
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
-        // Before the thread answers anything: every post it acknowledges comes through here.
+        // Before the thread answers a post: every post it acknowledges is then published.
+        // Until the thread is bound, onRecorded only queues (waker is null).
         this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
         thread.start();
         int[] ports;
@@ -144,6 +155,7 @@ public final class ZmqChatServer implements ChatServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopping = true;
+            closeHubSubscription();
             throw new IOException("interrupted while starting", e);
         }
         this.postPort = ports[0];
@@ -251,17 +263,37 @@ public final class ZmqChatServer implements ChatServer {
      * that order (skipping those it published itself, see {@link #post}).
      */
     private void onRecorded(ChatMessage message, Object origin) {
-        if (!foreignPosts.offer(message)) {
-            // PUB delivery is at most once; subscribers fetch what they miss from the log.
-            if (dropped.incrementAndGet() % 1000 == 1) {
-                log.warn("publish queue full ({} messages): {} publications dropped so far",
-                        options.publishQueueCapacity(), dropped.get());
+        synchronized (publishGate) {
+            if (publishClosed) {
+                dropped.incrementAndGet(); // after the last drain: the server is closing
+                return;
             }
-            return;
+            if (!foreignPosts.offer(message)) {
+                // PUB delivery is at most once; subscribers fetch what they miss from the log.
+                if (dropped.incrementAndGet() % 1000 == 1) {
+                    log.warn("publish queue full ({} messages): {} publications dropped so far",
+                            options.publishQueueCapacity(), dropped.get());
+                }
+                return;
+            }
         }
-        Waker w = waker; // null until the sockets are open; the thread then drains the queue first
+        // Read after the offer: null means the thread is not bound yet, and drains the queue
+        // once it is (see run).
+        Waker w = waker;
         if (w != null) {
             w.wake();
+        }
+    }
+
+    /** Publications of other threads' posts dropped: the queue was full, or the server closing. */
+    long droppedPublications() {
+        return dropped.get();
+    }
+
+    /** Server thread: no post of another thread is queued after this; the ones queued are published next. */
+    private void closePublishing() {
+        synchronized (publishGate) {
+            publishClosed = true;
         }
     }
 
@@ -306,6 +338,7 @@ public final class ZmqChatServer implements ChatServer {
         poller.register(router, ZMQ.Poller.POLLIN);
         poller.register(waker.reader(), ZMQ.Poller.POLLIN);
         try {
+            publishQueued(); // posts of other threads recorded before the waker was made
             while (!stopping) {
                 poller.poll(POLL_MILLIS);
                 // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
@@ -330,6 +363,7 @@ public final class ZmqChatServer implements ChatServer {
             // What the dispatcher still holds comes through as its subscription ends; then every
             // post acknowledged, or about to be, is published before the sockets close.
             closeHubSubscription();
+            closePublishing();
             publishQueued();
             releaseHeld(true);
         } catch (RuntimeException e) {
@@ -337,6 +371,10 @@ public final class ZmqChatServer implements ChatServer {
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
             closeHubSubscription();
+            closePublishing();
+            int unpublished = foreignPosts.size();
+            foreignPosts.clear();
+            dropped.addAndGet(unpublished); // none after a clean stop; the sockets failed otherwise
             poller.close();
             waker.close();
             context.close();

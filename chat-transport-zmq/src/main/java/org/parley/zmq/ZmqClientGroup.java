@@ -46,6 +46,7 @@ public final class ZmqClientGroup implements AutoCloseable {
 
     private ZmqClientGroup(int ioThreads) {
         this.context = new ZContext(ioThreads);
+        ContextErrors.install(context, "client group"); // before any socket: see ContextErrors
         // One ticker per I/O thread for all the group's connections (see IoTicker).
         IoTicker.attach(context);
     }

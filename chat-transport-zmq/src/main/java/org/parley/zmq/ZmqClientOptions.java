@@ -30,6 +30,11 @@ public final class ZmqClientOptions {
     public static final int DEFAULT_RECEIVE_HIGH_WATER_MARK = 10_000;
     /** Requests waiting to be sent or answered. */
     public static final int DEFAULT_MAX_PENDING_REQUESTS = 10_000;
+    /**
+     * Bytes of one frame a server may send: 1 MiB, sixteen times the protocol's default frame
+     * limit, which bounds a Parley server's replies and publications.
+     */
+    public static final int DEFAULT_MAX_INCOMING_BYTES = 1024 * 1024;
 
     private final String host;
     private final int postPort;
@@ -38,6 +43,7 @@ public final class ZmqClientOptions {
     private final Duration requestTimeout;
     private final int receiveHighWaterMark;
     private final int maxPendingRequests;
+    private final int maxIncomingBytes;
 
     private ZmqClientOptions(Builder b) {
         this.host = b.host;
@@ -47,6 +53,7 @@ public final class ZmqClientOptions {
         this.requestTimeout = b.requestTimeout;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.maxPendingRequests = b.maxPendingRequests;
+        this.maxIncomingBytes = b.maxIncomingBytes;
     }
 
     public static Builder builder() {
@@ -84,6 +91,11 @@ public final class ZmqClientOptions {
         return maxPendingRequests;
     }
 
+    /** See {@link Builder#maxIncomingBytes}. */
+    public int maxIncomingBytes() {
+        return maxIncomingBytes;
+    }
+
     /**
      * Builds {@link ZmqClientOptions}; {@link #build()} checks the values.
      *
@@ -97,6 +109,7 @@ public final class ZmqClientOptions {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+        private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
 
         private Builder() {
         }
@@ -137,6 +150,18 @@ public final class ZmqClientOptions {
             return this;
         }
 
+        /**
+         * The most bytes of one frame a server may send, checked by ZeroMQ before the frame is
+         * read; default {@value ZmqClientOptions#DEFAULT_MAX_INCOMING_BYTES}. A server that
+         * declares a larger frame is disconnected (ZeroMQ then connects again). A multipart message ends where its frames but the last
+         * reach it, so it holds less than twice this. Raise it for a server whose hub has a
+         * frame limit above it; at least 1 KiB.
+         */
+        public Builder maxIncomingBytes(int bytes) {
+            this.maxIncomingBytes = bytes;
+            return this;
+        }
+
         public ZmqClientOptions build() {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
@@ -152,6 +177,9 @@ public final class ZmqClientOptions {
             }
             ZmqServerOptions.Builder.checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             ZmqServerOptions.Builder.checkPositive("maxPendingRequests", maxPendingRequests);
+            if (maxIncomingBytes < 1024) {
+                throw new IllegalArgumentException("maxIncomingBytes < 1024: " + maxIncomingBytes);
+            }
             return new ZmqClientOptions(this);
         }
 

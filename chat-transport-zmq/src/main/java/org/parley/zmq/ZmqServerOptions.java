@@ -30,15 +30,25 @@ public final class ZmqServerOptions {
     /** Posts from other threads (a bridge) waiting to be published. */
     public static final int DEFAULT_PUBLISH_QUEUE_CAPACITY = 100_000;
     /**
-     * Bytes of one frame, and of one multipart message in all, that a peer may send to the post
-     * socket: 16 times the protocol's frame limit, so a request a little too big still gets an
-     * error reply.
+     * Bytes of one frame that a peer may send to the post socket, with a hub of the default
+     * limits: twice the hub's frame limit, so a request a little too big still gets an error
+     * reply. With another hub, twice its frame limit (at most {@link Integer#MAX_VALUE}).
      */
-    public static final int DEFAULT_MAX_INCOMING_BYTES = 16 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+    public static final int DEFAULT_MAX_INCOMING_BYTES = 2 * ChatLimits.DEFAULT_MAX_FRAME_BYTES;
     /** Frames of one message a peer may send to the post socket; a request needs two. */
     public static final int DEFAULT_MAX_INCOMING_FRAMES = 16;
+    /**
+     * Bytes of frames under way and of unfinished messages that all peers of the post socket
+     * together may make it hold: 64 MiB, or four times {@code maxIncomingBytes} if that is more.
+     */
+    public static final long DEFAULT_MAX_INCOMING_BUFFERED_BYTES = 64L * 1024 * 1024;
     /** Subscriptions one connection to the PUB socket may hold at once. */
-    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 1024;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER = 256;
+    /**
+     * Bytes of subscription prefixes all connections to the PUB socket may hold together: 1 MiB,
+     * about 4,000 of the longest (258 bytes) or 90,000 of channels of ten characters.
+     */
+    public static final long DEFAULT_MAX_SUBSCRIPTION_BYTES = 1024 * 1024;
 
     private final String host;
     private final int postPort;
@@ -50,7 +60,9 @@ public final class ZmqServerOptions {
     private final int publishQueueCapacity;
     private final int maxIncomingBytes;
     private final int maxIncomingFrames;
+    private final long maxIncomingBufferedBytes;
     private final int maxSubscriptionsPerPeer;
+    private final long maxSubscriptionBytes;
 
     private ZmqServerOptions(Builder b) {
         this.host = b.host;
@@ -61,9 +73,12 @@ public final class ZmqServerOptions {
         this.sendHighWaterMark = b.sendHighWaterMark;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.publishQueueCapacity = b.publishQueueCapacity;
-        this.maxIncomingBytes = b.maxIncomingBytes;
+        this.maxIncomingBytes = b.incomingBytes();
         this.maxIncomingFrames = b.maxIncomingFrames;
+        this.maxIncomingBufferedBytes = b.maxIncomingBufferedBytes != null ? b.maxIncomingBufferedBytes
+                : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * maxIncomingBytes);
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
+        this.maxSubscriptionBytes = b.maxSubscriptionBytes;
     }
 
     public static Builder builder() {
@@ -114,9 +129,19 @@ public final class ZmqServerOptions {
         return maxIncomingFrames;
     }
 
+    /** See {@link Builder#maxIncomingBufferedBytes}. */
+    public long maxIncomingBufferedBytes() {
+        return maxIncomingBufferedBytes;
+    }
+
     /** See {@link Builder#maxSubscriptionsPerPeer}. */
     public int maxSubscriptionsPerPeer() {
         return maxSubscriptionsPerPeer;
+    }
+
+    /** See {@link Builder#maxSubscriptionBytes}. */
+    public long maxSubscriptionBytes() {
+        return maxSubscriptionBytes;
     }
 
     /**
@@ -133,9 +158,11 @@ public final class ZmqServerOptions {
         private int sendHighWaterMark = DEFAULT_SEND_HIGH_WATER_MARK;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
-        private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
+        private Integer maxIncomingBytes; // null: twice the hub's frame limit
         private int maxIncomingFrames = DEFAULT_MAX_INCOMING_FRAMES;
+        private Long maxIncomingBufferedBytes; // null: see DEFAULT_MAX_INCOMING_BUFFERED_BYTES
         private int maxSubscriptionsPerPeer = DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER;
+        private long maxSubscriptionBytes = DEFAULT_MAX_SUBSCRIPTION_BYTES;
 
         private Builder() {
         }
@@ -186,11 +213,14 @@ public final class ZmqServerOptions {
         }
 
         /**
-         * The most bytes a peer may send to the post socket in one frame, and in one multipart
-         * message in all; default {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES}. A peer
-         * that declares a larger frame is disconnected; a message that reaches the bound in
-         * all is ended at the frame that reaches it (the request is refused with an error
-         * reply) and the rest of it is dropped. At least the hub's frame limit.
+         * The most bytes a peer may send to the post socket in one frame, and the bound on one
+         * multipart message in all; default twice the hub's frame limit (saturating), that is
+         * {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BYTES} with the default limits. A peer
+         * that declares a larger frame is disconnected. A message is ended at the frame that
+         * brings its frames so far (all but a last one) to the bound or past it (the request is
+         * refused with an error reply) and the rest of it is dropped; that frame is kept whole
+         * and a last frame is not counted, so a message holds less than twice the bound. At
+         * least the hub's frame limit.
          */
         public Builder maxIncomingBytes(int bytes) {
             this.maxIncomingBytes = bytes;
@@ -209,12 +239,51 @@ public final class ZmqServerOptions {
         }
 
         /**
+         * The most bytes that all peers of the post socket together may make it hold in frames
+         * under way (allocated whole when their header arrives) and in multipart messages not
+         * yet complete; default {@value ZmqServerOptions#DEFAULT_MAX_INCOMING_BUFFERED_BYTES}, or
+         * four times {@link #maxIncomingBytes} if that is more. Past it, a peer that declares a
+         * frame of more than 8 KiB is treated as one that declared a bogus length: nothing
+         * more is read from it (a message it had under way is ended and refused). At least
+         * {@link #maxIncomingBytes}.
+         */
+        public Builder maxIncomingBufferedBytes(long bytes) {
+            this.maxIncomingBufferedBytes = bytes;
+            return this;
+        }
+
+        /**
          * The most subscriptions one connection to the PUB socket may hold at once; default
          * {@value ZmqServerOptions#DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER}. Subscriptions past it
          * are dropped (logged), as are subscriptions a Parley client never sends.
          */
         public Builder maxSubscriptionsPerPeer(int subscriptions) {
             this.maxSubscriptionsPerPeer = subscriptions;
+            return this;
+        }
+
+        /** What {@link #maxIncomingBytes} comes to: as set, or twice the hub's frame limit. */
+        private int incomingBytes() {
+            if (maxIncomingBytes != null) {
+                return maxIncomingBytes;
+            }
+            return (int) Math.min(Integer.MAX_VALUE, 2L * frameLimit());
+        }
+
+        private int frameLimit() {
+            return hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+        }
+
+        /**
+         * The most bytes of subscription prefixes all connections to the PUB socket may hold
+         * together, each connection's distinct prefixes counted once (the empty prefix as 1);
+         * default {@value ZmqServerOptions#DEFAULT_MAX_SUBSCRIPTION_BYTES}. A connection's
+         * subscriptions leave the count when it cancels them or when JeroMQ has dropped the
+         * closed connection (its state is collected). Subscriptions past it are dropped
+         * (logged at most once per 10 s). At least 258, the longest subscription.
+         */
+        public Builder maxSubscriptionBytes(long bytes) {
+            this.maxSubscriptionBytes = bytes;
             return this;
         }
 
@@ -230,15 +299,24 @@ public final class ZmqServerOptions {
             checkPositive("sendHighWaterMark", sendHighWaterMark);
             checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             checkPositive("publishQueueCapacity", publishQueueCapacity);
-            int frameLimit = hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
-            if (maxIncomingBytes < frameLimit) {
-                throw new IllegalArgumentException("maxIncomingBytes " + maxIncomingBytes
+            int frameLimit = frameLimit();
+            int incomingBytes = incomingBytes();
+            if (incomingBytes < frameLimit) {
+                throw new IllegalArgumentException("maxIncomingBytes " + incomingBytes
                         + " is below the hub's frame limit of " + frameLimit);
             }
             if (maxIncomingFrames < 2) {
                 throw new IllegalArgumentException("maxIncomingFrames < 2: " + maxIncomingFrames);
             }
+            if (maxIncomingBufferedBytes != null && maxIncomingBufferedBytes < incomingBytes) {
+                throw new IllegalArgumentException("maxIncomingBufferedBytes " + maxIncomingBufferedBytes
+                        + " is below maxIncomingBytes " + incomingBytes);
+            }
             checkPositive("maxSubscriptionsPerPeer", maxSubscriptionsPerPeer);
+            if (maxSubscriptionBytes < FrameGuard.MAX_SUBSCRIPTION_BYTES) {
+                throw new IllegalArgumentException("maxSubscriptionBytes " + maxSubscriptionBytes
+                        + " is below the longest subscription, " + FrameGuard.MAX_SUBSCRIPTION_BYTES + " bytes");
+            }
             return new ZmqServerOptions(this);
         }
 

@@ -147,7 +147,9 @@ public final class ChildServer implements AutoCloseable {
         switch (name) {
             case "maxIncomingBytes" -> options.maxIncomingBytes(value);
             case "maxIncomingFrames" -> options.maxIncomingFrames(value);
+            case "maxIncomingBufferedBytes" -> options.maxIncomingBufferedBytes(value);
             case "maxSubscriptionsPerPeer" -> options.maxSubscriptionsPerPeer(value);
+            case "maxSubscriptionBytes" -> options.maxSubscriptionBytes(value);
             default -> throw new IllegalArgumentException("unknown option " + name);
         }
     }

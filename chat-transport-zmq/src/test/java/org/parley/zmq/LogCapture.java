@@ -37,7 +37,7 @@ final class LogCapture implements AutoCloseable {
 
     /** Each line logged so far: its level, its message, then every exception's class and message. */
     List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) { // AppenderBase.doAppend appends to the list under this lock
             return appender.list.stream().map(LogCapture::render).toList();
         }
     }

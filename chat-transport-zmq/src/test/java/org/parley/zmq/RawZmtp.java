@@ -163,7 +163,27 @@ final class RawZmtp implements AutoCloseable {
 
     /** The next frame, waiting up to the socket's timeout (5 s). */
     Frame readFrame() throws IOException {
-        int flags = in.readUnsignedByte();
+        return readFrame(in.readUnsignedByte());
+    }
+
+    /**
+     * The next frame if one starts within {@code timeout}, else null (nothing read); the rest
+     * of a frame that has started is waited for as {@link #readFrame()} does.
+     */
+    Frame pollFrame(Duration timeout) throws IOException {
+        int flags;
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        try {
+            flags = in.readUnsignedByte();
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(5000);
+        }
+        return readFrame(flags);
+    }
+
+    private Frame readFrame(int flags) throws IOException {
         long size = (flags & LONG) != 0 ? in.readLong() : in.readUnsignedByte();
         if (size < 0 || size > 1 << 24) {
             throw new IOException("frame of " + size + " bytes");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import org.parley.core.RecordingListener;
  */
 class ZmqFrameAttackTest {
     private static final int MIB = 1 << 20;
+    private static final String LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /** A good client of the child: subscribed to general, and sure its subscription is live. */
     private static ZmqChatClient goodClient(ChildServer child, RecordingListener heard) throws Exception {
@@ -140,6 +142,67 @@ class ZmqFrameAttackTest {
     }
 
     @Test
+    @Timeout(30)
+    void manyConnectionsDeclaringLargeFramesShareOneBudget() throws Exception {
+        attack(child -> {
+            RecordingListener heard = new RecordingListener();
+            List<RawZmtp> attackers = new ArrayList<>();
+            try (ZmqChatClient good = goodClient(child, heard)) {
+                // 9 bytes each, and each header makes the server allocate 1 MiB: 128 of them
+                // are twice the child's heap.
+                for (int i = 0; i < 128; i++) {
+                    RawZmtp attacker = RawZmtp.connect(child.postPort, "DEALER");
+                    attackers.add(attacker);
+                    attacker.sendLongHeader(0, MIB);
+                }
+                stillServed(good, heard, "during");
+                String logged = child.awaitLine("the budget being 8388608", Duration.ofSeconds(5));
+                assertTrue(logged.contains("nothing more is read"), logged);
+            } finally {
+                for (RawZmtp attacker : attackers) {
+                    attacker.close();
+                }
+            }
+        }, "maxIncomingBytes=" + MIB, "maxIncomingBufferedBytes=" + 8 * MIB);
+    }
+
+    @Test
+    @Timeout(30)
+    void subscriptionsOfManyConnectionsShareOneBudget() throws Exception {
+        attack(child -> {
+            RecordingListener heard = new RecordingListener();
+            List<RawZmtp> attackers = new ArrayList<>();
+            try (ZmqChatClient good = goodClient(child, heard)) {
+                // 12 connections of 1,024 distinct valid subscriptions of 252 bytes: about
+                // 11 MiB of JeroMQ's subscription trie each, twice the child's heap in all.
+                for (int c = 0; c < 12; c++) {
+                    RawZmtp attacker = RawZmtp.connect(child.pubPort, "SUB");
+                    attackers.add(attacker);
+                    java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+                    for (int i = 0; i < 1024; i++) {
+                        // They part at once, so the trie shares nothing but the first bytes.
+                        String channel = "" + LETTERS.charAt(i / LETTERS.length()) + LETTERS.charAt(i % LETTERS.length())
+                                + Character.toString(0x1D400 + c) + Character.toString(0x1D41A).repeat(61);
+                        byte[] prefix = Wire.topic(channel);
+                        batch.write(RawZmtp.LONG);
+                        batch.writeBytes(java.nio.ByteBuffer.allocate(8).putLong(prefix.length + 1).array());
+                        batch.write(1);
+                        batch.writeBytes(prefix);
+                    }
+                    attacker.sendRaw(batch.toByteArray());
+                }
+                stillServed(good, heard, "during");
+                child.awaitLine("bytes of subscriptions all connections together may hold", Duration.ofSeconds(5));
+                stillServed(good, heard, "after");
+            } finally {
+                for (RawZmtp attacker : attackers) {
+                    attacker.close();
+                }
+            }
+        }, "maxSubscriptionsPerPeer=1024", "maxSubscriptionBytes=" + 256 * 1024);
+    }
+
+    @Test
     @Timeout(20)
     void aMultipartMessageThatNeverEndsIsBounded() throws Exception {
         attack(child -> {
@@ -158,7 +221,7 @@ class ZmqFrameAttackTest {
                 String reply = new String(attacker.readFrame().body(), StandardCharsets.UTF_8);
                 assertTrue(reply.startsWith("{\"ok\":false,\"error\":\"request has no empty delimiter"), reply);
             }
-        });
+        }, "maxIncomingBytes=" + MIB); // frames of 1 MiB are admitted one by one
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -100,6 +99,62 @@ class ZmqSubscriptionGuardTest {
         throw new AssertionError("the server never handled a subscription");
     }
 
+    /**
+     * Subscribes {@code sub} to a fresh channel and returns it once that subscription is live
+     * and every probe it took is read: what {@code sub} receives next was published after this.
+     */
+    private String syncChannel(ZMQ.Socket sub) throws Exception {
+        String sync = "sync-" + UUID.randomUUID().toString().substring(0, 8);
+        sub.subscribe(Wire.topic(sync));
+        boolean live = false;
+        for (int i = 0; i < 50 && !live; i++) {
+            good.post(sync, "probe").get(5, TimeUnit.SECONDS);
+            byte[] topic;
+            while (!live && (topic = sub.recv(0)) != null) { // and what came before: read and dropped
+                sub.recv(0);
+                live = Arrays.equals(Wire.topic(sync), topic);
+            }
+        }
+        assertTrue(live, "the sync subscription never took effect");
+        // Probes may still be on their way: read up to a last one, after which nothing is.
+        String last = "last probe " + UUID.randomUUID();
+        good.post(sync, last).get(5, TimeUnit.SECONDS);
+        sub.setReceiveTimeOut(5000);
+        try {
+            while (!new String(receivedBody(sub), UTF_8).contains(last)) {
+                // an earlier probe
+            }
+        } finally {
+            sub.setReceiveTimeOut(300);
+        }
+        return sync;
+    }
+
+    /** The body of the next publication {@code sub} receives, whatever its topic. */
+    private static byte[] receivedBody(ZMQ.Socket sub) {
+        byte[] topic = sub.recv(0);
+        assertTrue(topic != null && sub.hasReceiveMore(), "no publication arrived");
+        return sub.recv(0);
+    }
+
+    /**
+     * Asserts that what {@code sub} receives next is a publication to {@code expected},
+     * posted after everything before: PUB keeps each connection's messages in order, so
+     * nothing published before it to a channel {@code sub} should not hear came through.
+     */
+    private void assertNextIs(ZMQ.Socket sub, String expected, String why) throws Exception {
+        String text = "marker " + UUID.randomUUID();
+        good.post(expected, text).get(5, TimeUnit.SECONDS);
+        sub.setReceiveTimeOut(5000);
+        try {
+            byte[] topic = sub.recv(0);
+            assertArrayEquals(Wire.topic(expected), topic, why);
+            assertTrue(new String(sub.recv(0), UTF_8).contains(text), why);
+        } finally {
+            sub.setReceiveTimeOut(300);
+        }
+    }
+
     private ZMQ.Socket rawSub() {
         ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
         sub.setLinger(0);
@@ -128,9 +183,9 @@ class ZmqSubscriptionGuardTest {
         try (LogCapture logged = LogCapture.of(FrameGuard.class)) {
             ZMQ.Socket bad = rawSub();
             bad.subscribe(prefix.getBytes(UTF_8));
-            awaitHandled(bad);
+            String sync = syncChannel(bad); // handled after the bad prefix
             postAndHear("general", "not for a bad prefix");
-            assertNull(bad.recv(0), "a subscriber of " + PeerText.excerpt(prefix) + " got a publication");
+            assertNextIs(bad, sync, "a subscriber of " + PeerText.excerpt(prefix) + " got a publication");
             assertEquals(1, server.pubGuard().droppedSubscriptions());
             List<String> lines = logged.containing("dropped a subscription");
             assertEquals(1, lines.size(), logged.lines().toString());
@@ -171,6 +226,13 @@ class ZmqSubscriptionGuardTest {
         }
         assertEquals(0, server.pubGuard().droppedSubscriptions());
         assertArrayEquals(Wire.topic("dev"), all.recv(0));
+        // Unsubscribing takes effect, and gives its bytes back.
+        long held = server.pubGuard().subscriptionBytes();
+        dev.unsubscribe("dev\0".getBytes(UTF_8));
+        String sync = syncChannel(dev); // handled after the cancellation
+        assertEquals(held - "dev\0".length() + Wire.topic(sync).length, server.pubGuard().subscriptionBytes());
+        good.post("dev", "not for a cancelled subscription").get(5, TimeUnit.SECONDS);
+        assertNextIs(dev, sync, "a cancelled subscription still delivered");
     }
 
     @Test
@@ -191,7 +253,8 @@ class ZmqSubscriptionGuardTest {
             assertArrayEquals(Wire.topic(channel), greedy.recv(0), "channel " + channel);
             greedy.recv(0);
         }
-        assertNull(greedy.recv(0), "a fourth subscription took effect");
+        // Posted after d: had d taken effect, its message would come first.
+        assertNextIs(greedy, "c", "a fourth subscription took effect");
         // Cancelling one makes room for another.
         greedy.unsubscribe(Wire.topic("a"));
         greedy.subscribe(Wire.topic("d"));
@@ -201,6 +264,45 @@ class ZmqSubscriptionGuardTest {
             topic = greedy.recv(0);
         }
         assertArrayEquals(Wire.topic("d"), topic);
+    }
+
+    /** A channel of 64 letters of four bytes each: the longest subscription, {@code first} then 63 times {@code rest}. */
+    private static String longChannel(int first, int rest) {
+        return new StringBuilder().appendCodePoint(first).toString() + Character.toString(rest).repeat(63);
+    }
+
+    @Test
+    void subscriptionsOfAllConnectionsShareOneBudget() throws Exception {
+        start(ZmqServerOptions.builder().postPort(0).pubPort(0).maxSubscriptionBytes(300).build());
+        long base = Wire.topic("general").length; // the good client's
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base);
+        String one = longChannel(0x1D400, 0x1D400);
+        String two = longChannel(0x1D401, 0x1D400);
+        ZMQ.Socket first = rawSub();
+        first.subscribe(Wire.topic(one));
+        awaitHandled(first); // and cancels its probe's subscription
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base + 257);
+        ZMQ.Socket second = rawSub();
+        second.subscribe(Wire.topic(two));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().droppedSubscriptions() == 1);
+        // Cancelling makes room, for another connection too.
+        first.unsubscribe(Wire.topic(one));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.pubGuard().subscriptionBytes() == base);
+        second.subscribe(Wire.topic(two));
+        byte[] topic = null;
+        for (int i = 0; i < 50 && topic == null; i++) {
+            good.post(two, "to two").get(5, TimeUnit.SECONDS);
+            topic = second.recv(0);
+        }
+        assertArrayEquals(Wire.topic(two), topic);
+        // A closed connection's subscriptions leave the count once JeroMQ has let it go: PUB
+        // lets a closed pipe go when it is next used, so publish while waiting.
+        raw.destroySocket(second);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            postAndHear("general", "let the closed one go");
+            System.gc();
+            return server.pubGuard().subscriptionBytes() == base;
+        });
     }
 
     /**
