@@ -25,7 +25,12 @@ final class ChannelRegistry {
         if (Names.ALL.equals(channel)) {
             all.add(registration);
         } else {
-            byChannel.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(registration);
+            // Inside compute: a concurrent remove cannot drop the list this one is added to.
+            byChannel.compute(channel, (c, list) -> {
+                CopyOnWriteArrayList<Registration> l = list != null ? list : new CopyOnWriteArrayList<>();
+                l.add(registration);
+                return l;
+            });
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -40,6 +41,7 @@ public final class ChatHub implements AutoCloseable {
 
     private final HubOptions options;
     private final MessageStore store;
+    private final MessageHistory history;
     private final ChannelRegistry registry = new ChannelRegistry();
     /** Default bound of a dispatcher's queue: messages it may fall behind before dropping. */
     public static final int DEFAULT_DISPATCHER_CAPACITY = 100_000;
@@ -50,6 +52,27 @@ public final class ChatHub implements AutoCloseable {
     private ChatHub(HubOptions options, MessageStore store) {
         this.options = options;
         this.store = store;
+        this.history = new MessageHistory() {
+            @Override
+            public HistoryPage after(String channel, long after, int limit) {
+                return store.after(channel, after, limit);
+            }
+
+            @Override
+            public HistoryPage latest(String channel, int count) {
+                return store.latest(channel, count);
+            }
+
+            @Override
+            public HistoryPage latestOfAll(int count) {
+                return store.latestOfAll(count);
+            }
+
+            @Override
+            public long lastSeq(String channel) {
+                return store.lastSeq(channel);
+            }
+        };
         store.start(this::deliver);
     }
 
@@ -80,18 +103,19 @@ public final class ChatHub implements AutoCloseable {
     }
 
     /**
-     * This hub's identity, different for every hub made: sequence numbers count from 1 in each
-     * hub, so a {@code seq} only means something together with the epoch it was given in. A
-     * server restarted with an empty log has a new epoch, which tells its clients to start
-     * counting again.
+     * The numbering space of this hub's store: a {@code seq} only means something together
+     * with the epoch it was given in. The in-memory store has a new one each time it is made,
+     * so a server restarted with an empty log has a new epoch, which tells its clients to
+     * start counting again; a durable or shared store keeps its epoch while it keeps its
+     * numbering.
      */
     public String epoch() {
         return store.epoch();
     }
 
-    /** The store this hub keeps its messages in, to read from. */
-    public MessageStore log() {
-        return store;
+    /** What this hub has stored, to read: its store, behind a view that cannot append. */
+    public MessageHistory log() {
+        return history;
     }
 
     /** How many listeners {@code channel} has ({@value Names#ALL} counts its own). */
@@ -119,10 +143,14 @@ public final class ChatHub implements AutoCloseable {
         try {
             return stored.join();
         } catch (CompletionException e) {
-            if (e.getCause() instanceof ProtocolException p) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ProtocolException p) {
                 throw p;
             }
-            throw e;
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new ProtocolException("the store could not store the post: " + cause, cause);
         }
     }
 
@@ -272,7 +300,24 @@ public final class ChatHub implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (AutoCloseable client : List.copyOf(clients)) {
+        // Every dispatcher stops first and all are waited for against one deadline, so a few
+        // blocked listeners cost the close two seconds, not two each.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        List<AutoCloseable> owned = List.copyOf(clients);
+        for (AutoCloseable c : owned) {
+            if (c instanceof Dispatcher d) {
+                d.stop();
+            }
+        }
+        for (AutoCloseable c : owned) {
+            if (c instanceof Dispatcher d) {
+                d.closeUntil(deadline);
+            }
+        }
+        for (AutoCloseable client : owned) {
+            if (client instanceof Dispatcher) {
+                continue;
+            }
             try {
                 client.close();
             } catch (Exception e) {

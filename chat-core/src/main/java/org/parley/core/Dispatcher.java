@@ -115,13 +115,23 @@ public final class Dispatcher implements AutoCloseable {
 
     /** {@link #close()} with another wait. */
     public void close(Duration wait) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        closeUntil(System.nanoTime() + wait.toNanos());
+    }
+
+    /** Stops taking messages and ends its subscriptions, without waiting. */
+    void stop() {
+        if (closed.compareAndSet(false, true)) {
+            for (Subscription s : subscriptions) {
+                s.close();
+            }
+            thread.stop();
         }
-        for (Subscription s : subscriptions) {
-            s.close();
-        }
-        thread.close(wait);
+    }
+
+    /** {@link #stop()}, then waits for what is queued until {@code deadlineNanos}. */
+    void closeUntil(long deadlineNanos) {
+        stop();
+        thread.closeUntil(deadlineNanos);
         hub.forget(this);
     }
 

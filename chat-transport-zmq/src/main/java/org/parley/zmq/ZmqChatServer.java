@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -51,8 +48,12 @@ import org.zeromq.ZMQException;
  * the subscriptions a Parley client sends.
  *
  * <p>Threads: one, {@code parley-zmq-server-<postPort>}, owns both sockets, answers requests
- * in order and publishes; JeroMQ adds its own I/O and reaper threads. Posts made to the same
- * hub by other threads (another transport: a bridge) are queued and published by that thread.
+ * in order and publishes; JeroMQ adds its own I/O and reaper threads, and the hub a dispatcher
+ * ({@code parley-hub-ALL}) through which every message of the hub comes to be published. The
+ * server thread publishes its own post at once, before its ok reply, after any earlier
+ * message of that channel not yet published (read from the hub's history); what the
+ * dispatcher brings later is published unless it already was, so PUB keeps each channel in
+ * {@code seq} order.
  *
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
  */
@@ -66,10 +67,8 @@ public final class ZmqChatServer implements ChatServer {
      * the network: well within the 2 s a server has to stop, after the thread's last pass.
      */
     static final int CLOSE_LINGER_MILLIS = 1000;
-    /** Channels whose newest published seq is remembered; others take the dispatcher's way. */
-    static final int PUBLISHED_CHANNELS = 4096;
-    /** How long an ok reply waits for its post to come through the hub's dispatcher. */
-    static final long HELD_REPLY_MILLIS = 500;
+    /** Floors of the newest seq published, by channel name's hash: a power of two. */
+    static final int PUBLISHED_FLOORS = 1 << 14;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
     static final String INTERNAL_ERROR = "internal error";
 
@@ -102,21 +101,12 @@ public final class ZmqChatServer implements ChatServer {
     // it acknowledged was handed to PUB; by close() too, in case that thread never ran.
     private volatile Subscription hubSubscription;
     private volatile boolean stopping;
-    /** The newest seq published per channel, for channels published to lately. Server thread only. */
-    private final Map<String, Long> published = new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > PUBLISHED_CHANNELS;
-        }
-    };
-    /** Ok replies waiting for their post to be published, oldest first. Server thread only. */
-    private final List<HeldReply> held = new ArrayList<>();
-    /** The post the request being answered made, if its reply must wait. Server thread only. */
-    private ChatMessage pendingPost;
-
-    /** A reply to send once its post is on PUB. */
-    private record HeldReply(ChatMessage message, List<byte[]> envelope, byte[] reply, long sinceNanos) {
-    }
+    /**
+     * The newest seq published on PUB, per channel name's hash (the highest of the channels
+     * that share a slot). Server thread only. A message at or below its floor is not published
+     * again; a message above it follows every one between, read from the hub's history.
+     */
+    private final long[] publishedFloors = new long[PUBLISHED_FLOORS];
     /**
      * Set, under {@link #publishGate}, just before the server thread's last drain of
      * {@link #foreignPosts}: a post of another thread offered before it is published, one
@@ -365,7 +355,6 @@ public final class ZmqChatServer implements ChatServer {
             closeHubSubscription();
             closePublishing();
             publishQueued();
-            releaseHeld(true);
         } catch (RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
@@ -381,52 +370,52 @@ public final class ZmqChatServer implements ChatServer {
         }
     }
 
-    /**
-     * Publishes what the hub's dispatcher handed over, in its order, but what was published
-     * already; then sends the replies that waited for their post to be published, and, for
-     * any whose post has not come through after {@value #HELD_REPLY_MILLIS} ms (the queue was
-     * full), publishes the post itself first.
-     */
+    /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishInOrder}). */
     private void publishQueued() {
         ChatMessage m;
         while ((m = foreignPosts.poll()) != null) {
             try {
-                Long last = published.get(m.channel());
-                if (last == null || m.seq() > last) {
-                    publish(m);
-                }
+                publishInOrder(m);
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
                 bug("publishing a message", e);
             }
         }
-        releaseHeld(false);
     }
 
-    /** Sends the held replies whose post is published; with {@code all}, publishes the rest first. */
-    private void releaseHeld(boolean all) {
-        if (held.isEmpty()) {
-            return;
+    /**
+     * Publishes {@code m} unless it is at or below its channel's floor, after the messages of
+     * its channel between the floor and it, read from the hub's history: so PUB carries each
+     * channel in seq order, whether a message came through the hub's dispatcher or from a post
+     * this thread answers (which must be on PUB before its ok reply). A channel this server
+     * has not published in starts from {@code m}. Returns whether {@code m} is on PUB.
+     */
+    private boolean publishInOrder(ChatMessage m) {
+        int slot = floorSlot(m.channel());
+        long floor = publishedFloors[slot];
+        if (m.seq() <= floor) {
+            return false;
         }
-        long overdue = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(HELD_REPLY_MILLIS);
-        for (Iterator<HeldReply> it = held.iterator(); it.hasNext(); ) {
-            HeldReply h = it.next();
-            Long last = published.get(h.message().channel());
-            boolean out = last != null && last >= h.message().seq();
-            if (!out && (all || h.sinceNanos() - overdue < 0)) {
-                publish(h.message()); // at most once on PUB: a subscriber repairs what is out of order
-                out = true;
-            }
-            if (out) {
-                it.remove();
-                send(h.envelope(), h.reply());
+        if (floor > 0 && floor < m.seq() - 1) {
+            int missing = (int) Math.min(m.seq() - 1 - floor, HubOptions.MAX_HISTORY_LIMIT);
+            for (ChatMessage earlier : hub.log().after(m.channel(), m.seq() - 1 - missing, missing).messages()) {
+                if (earlier.seq() < m.seq()) {
+                    publish(earlier);
+                }
             }
         }
+        publish(m);
+        publishedFloors[slot] = m.seq();
+        return true;
+    }
+
+    private static int floorSlot(String channel) {
+        int h = channel.hashCode();
+        return (h ^ (h >>> 16)) & (PUBLISHED_FLOORS - 1);
     }
 
     private void publish(ChatMessage message) {
-        published.put(message.channel(), message.seq());
         if (!message.channel().equals(lastChannel)) {
             lastTopic = Wire.topic(message.channel());
             lastChannel = message.channel();
@@ -467,7 +456,6 @@ public final class ZmqChatServer implements ChatServer {
         }
         byte[] reply;
         int envelope;
-        pendingPost = null;
         if (delimiter < 0) {
             envelope = 1;
             reply = Wire.errorReply("request has no empty delimiter frame: send it first "
@@ -483,24 +471,13 @@ public final class ZmqChatServer implements ChatServer {
             envelope = delimiter + 1;
             reply = answer(frames.get(delimiter + 1));
         }
-        List<byte[]> head = new ArrayList<>(frames.subList(0, envelope));
+        for (int i = 0; i < envelope; i++) {
+            router.sendMore(frames.get(i));
+        }
         if (delimiter < 0) {
-            head.add(new byte[0]);
+            router.sendMore(new byte[0]);
         }
-        ChatMessage post = pendingPost;
-        if (post != null) {
-            // Its post is not published yet: the ok reply waits for it (see post()).
-            held.add(new HeldReply(post, head, reply, System.nanoTime()));
-            return;
-        }
-        send(head, reply);
-    }
-
-    private void send(List<byte[]> envelope, byte[] reply) {
-        for (byte[] frame : envelope) {
-            router.sendMore(frame);
-        }
-        router.send(reply, 0);
+        router.send(reply, 0); // answered at once, so each peer's replies come in its requests' order
     }
 
     /**
@@ -534,6 +511,8 @@ public final class ZmqChatServer implements ChatServer {
                     + "; expected \"post\" or \"history\"");
         } catch (ProtocolException e) {
             return Wire.errorReply(e.getMessage(), ref);
+        } catch (ZMQException e) {
+            throw e; // the sockets failing, not this request: the server stops (see run)
         } catch (RuntimeException e) {
             if (e instanceof IllegalStateException && hub.isClosed()) {
                 return Wire.errorReply("server is shutting down", ref);
@@ -575,23 +554,16 @@ public final class ZmqChatServer implements ChatServer {
     }
 
     /**
-     * Posts, and publishes the post at once when it is the next of its channel on PUB: the ok
-     * reply must follow the hand-over to PUB. Otherwise (the channel's earlier messages are
-     * still on their way from the hub's dispatcher, or this server has not published in it
-     * lately) the reply is held until the dispatcher brings the post, so PUB keeps each
-     * channel in seq order.
+     * Posts, and publishes the post (after any of its channel's earlier messages still on
+     * their way from the hub's dispatcher) before the ok reply is made: an ok reply follows the
+     * hand-over to PUB.
      */
     private byte[] post(String user, String channel, String text, String time, String ref) throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
         ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
                 user, text, stamped, this);
         if (pub != null) {
-            Long last = published.get(m.channel());
-            if (last != null && last == m.seq() - 1) {
-                publish(m);
-            } else {
-                pendingPost = m;
-            }
+            publishInOrder(m);
         }
         return Wire.postReply(m, ref, hub.epoch());
     }

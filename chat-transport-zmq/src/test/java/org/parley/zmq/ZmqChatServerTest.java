@@ -1,6 +1,7 @@
 package org.parley.zmq;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,6 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatLimits;
 import org.parley.core.HubOptions;
+import org.parley.core.ProtocolException;
 import org.parley.core.ChatMessage;
 import org.parley.core.PostAck;
 import org.parley.core.RecordingListener;
@@ -627,5 +629,71 @@ class ZmqChatServerTest {
         List<String> out = new ArrayList<>();
         reply.get("messages").forEach(m -> out.add(m.get("text").asText()));
         return out;
+    }
+
+    @Test
+    void repliesToOnePeerComeInTheOrderOfItsRequestsWhenAPostOpensAChannel() throws IOException {
+        ZMQ.Socket dealer = dealer();
+        for (int round = 0; round < 20; round++) {
+            // A post to a channel this server has not published in, then a history request.
+            dealer.sendMore(new byte[0]);
+            dealer.send(post("a", "fresh-" + round, "x"), 0);
+            dealer.sendMore(new byte[0]);
+            dealer.send("{\"type\":\"history\",\"channel\":\"general\",\"last\":1}".getBytes(UTF_8), 0);
+            JsonNode first = dealerReply(dealer);
+            JsonNode second = dealerReply(dealer);
+            assertEquals("fresh-" + round, first.get("channel").asText(), first.toString());
+            assertTrue(first.has("seq"), first.toString());
+            assertTrue(second.has("messages"), second.toString());
+        }
+    }
+
+    @Test
+    void everyPostAcknowledgedIsOnPubWhileAnotherTransportPostsToTheSameChannel() throws Exception {
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).publishQueueCapacity(1).build());
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setRcvHWM(0);
+        sub.setReceiveTimeOut(5000);
+        sub.subscribe("c\0".getBytes(UTF_8));
+        sub.connect("tcp://127.0.0.1:" + server.pubPort());
+        ZMQ.Socket req = req();
+        // Subscribed once a publication gets through.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ask(req, post("a", "c", "probe"));
+            return sub.recv(ZMQ.DONTWAIT) != null;
+        });
+        while (sub.recv(ZMQ.DONTWAIT) != null) {
+            // drop the probes' frames
+        }
+        java.util.concurrent.atomic.AtomicBoolean bridging = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread bridge = new Thread(() -> {
+            while (bridging.get()) {
+                try {
+                    server.hub().post("c", "tcp-user", "from the other side", null, null);
+                } catch (ProtocolException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }, "test-bridge");
+        bridge.start();
+        java.util.Set<Long> acked = new java.util.HashSet<>();
+        try {
+            for (int i = 0; i < 500; i++) {
+                acked.add(ask(req, post("a", "c", "mine " + i)).get("seq").asLong());
+            }
+        } finally {
+            bridging.set(false);
+            bridge.join(5000);
+        }
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            byte[] topic;
+            while ((topic = sub.recv(ZMQ.DONTWAIT)) != null) {
+                seen.add(JSON.readTree(sub.recv(0)).get("seq").asLong());
+            }
+            return seen.containsAll(acked);
+        });
     }
 }

@@ -122,6 +122,23 @@ public final class DeliveryThread implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #close(Duration)} against a deadline ({@link System#nanoTime()}) shared with other
+     * threads being closed: an owner of many {@link #stop}s them all, then waits for each until
+     * the one deadline, so a few blocked listeners cost it the deadline, not a wait each.
+     */
+    public void closeUntil(long deadlineNanos) {
+        stop();
+        if (isCurrentThread() || !thread.isAlive()) {
+            return;
+        }
+        if (!Threads.joinUntil(thread, deadlineNanos)) {
+            // This thread runs user code only, never a ZeroMQ socket, so interrupting is safe.
+            thread.interrupt();
+            Threads.join(thread, 100);
+        }
+    }
+
     /** {@link #close(Duration)} with two seconds. */
     @Override
     public void close() {
@@ -150,7 +167,9 @@ public final class DeliveryThread implements AutoCloseable {
     private <T> void runLogged(Consumer<? super T> call, T item) {
         try {
             call.accept(item);
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e; // out of memory, say: nothing here can mend that
+        } catch (RuntimeException | Error e) {
             log.error("a listener failed on {}", thread.getName(), e);
         }
     }
