@@ -197,7 +197,13 @@ public final class ChatHub implements AutoCloseable {
         requireOpen();
         Names.checkChannel(channel);
         Dispatcher own = dispatcher("parley-hub-" + channel, DEFAULT_DISPATCHER_CAPACITY);
-        Subscription inner = own.subscribe(channel, listener);
+        Subscription inner;
+        try {
+            inner = own.subscribe(channel, listener);
+        } catch (RuntimeException e) {
+            own.close(); // a null listener, or the hub closed meanwhile: no thread left behind
+            throw e;
+        }
         return new Subscription() {
             @Override
             public String channel() {
