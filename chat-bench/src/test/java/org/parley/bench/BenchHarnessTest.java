@@ -37,7 +37,9 @@ class BenchHarnessTest {
             assertNotNull(t.latency(), system + " latency run missing");
             assertTrue(t.latency().delivered() > 0, system + " latency run delivered nothing");
             assertTrue(t.median() > 0, system + " figures missing");
-            assertTrue(t.medianCpuPerMillion() > 0, system + " CPU missing: " + t.medianCpuPerMillion());
+            // Measured, though a smoke round of raw NIO can take less CPU than the process
+            // clock's tick: 0 is a figure, NaN (nothing measured) is not.
+            assertTrue(t.medianCpuPerMillion() >= 0, system + " CPU missing: " + t.medianCpuPerMillion());
             assertTrue(t.latency().p99Micros() > 0, system + " latency figures missing");
         }
         assertEquals(2, report.connections().size(), "the Parley topic server and the baseline");
