@@ -39,7 +39,15 @@ final class LocalChatClient implements ChatClient {
 
     @Override
     public CompletableFuture<PostAck> post(String channel, String text) {
-        return ask(() -> PostAck.of(hub.post(channel, user, text, Instant.now(), this)));
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
+        }
+        try {
+            // Completes when the store has stored it: at once in memory, later for a durable store.
+            return hub.postAsync(channel, user, text, Instant.now(), this).thenApply(PostAck::of);
+        } catch (ProtocolException | IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class TopicServer implements ChatServer {
     // Lines a peer can cause at will, each kind at most once per interval.
     private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle storeLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle peerErrorLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     // Every message of the hub, handed to the selector thread, which picks the recipients.
@@ -229,8 +230,17 @@ public final class TopicServer implements ChatServer {
                     return;
                 }
                 String user = m.user() != null ? Names.requireUser(m.user()) : client.derivedUser;
-                // Validation, sequence, log and delivery (through our HubListener) happen here.
-                hub.post(m.topic(), user, m.text(), null, c);
+                // Checked here (a bad name or text is this peer's error); stored and delivered
+                // (through our HubListener) by the hub, without this thread waiting for the store.
+                hub.postAsync(m.topic(), user, m.text(), null, c).whenComplete((stored, failure) -> {
+                    if (failure != null) {
+                        long held = storeLog.admit();
+                        if (held >= 0) {
+                            log.warn("a message of {} to {} was not stored: {} ({} more like it not logged)",
+                                    c.remote(), PeerText.excerpt(m.topic()), failure.getMessage(), held);
+                        }
+                    }
+                });
                 forwarded.incrementAndGet();
             } else if (frame instanceof WireCodec.Error e) {
                 long held = peerErrorLog.admit();
