@@ -2,12 +2,18 @@ package org.parley.zmq;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,6 +75,8 @@ public final class ZmqChatServer implements ChatServer {
     static final int CLOSE_LINGER_MILLIS = 1000;
     /** Floors of the newest seq published, by channel name's hash: a power of two. */
     static final int PUBLISHED_FLOORS = 1 << 14;
+    /** How long a stopping server waits for posts its store is still storing. */
+    static final long STORE_WAIT_MILLIS = 500;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
     static final String INTERNAL_ERROR = "internal error";
 
@@ -107,6 +115,23 @@ public final class ZmqChatServer implements ChatServer {
      * again; a message above it follows every one between, read from the hub's history.
      */
     private final long[] publishedFloors = new long[PUBLISHED_FLOORS];
+    /**
+     * Per peer (its identity frame), the answers not sent yet, in the order its requests came:
+     * a post whose store has not stored it yet, and every answer to that peer behind it. Other
+     * peers are answered meanwhile. Empty while the store stores at once, as the in-memory one
+     * does. Server thread only.
+     */
+    private final Map<ByteBuffer, ArrayDeque<Answer>> unanswered = new HashMap<>();
+    /** The post the request being answered left to its store, if any. Server thread only. */
+    private PendingPost pendingPost;
+
+    /** An answer to send: {@code reply}, or the reply to {@code post} once it is stored. */
+    private record Answer(List<byte[]> envelope, byte[] reply, PendingPost post) {
+    }
+
+    /** A post its store has yet to store, and the {@code ref} its reply echoes. */
+    private record PendingPost(CompletableFuture<ChatMessage> stored, String ref) {
+    }
     /**
      * Set, under {@link #publishGate}, just before the server thread's last drain of
      * {@link #foreignPosts}: a post of another thread offered before it is published, one
@@ -335,6 +360,7 @@ public final class ZmqChatServer implements ChatServer {
                 // and a missed edge must not leave a request unanswered. Non-blocking reads.
                 waker.drain();
                 publishQueued();
+                sendStored();
                 // A bounded batch, so queued publications are not starved by a busy peer.
                 for (int i = 0; i < 256 && !stopping; i++) {
                     List<byte[]> frames = receiveRequest();
@@ -355,6 +381,7 @@ public final class ZmqChatServer implements ChatServer {
             closeHubSubscription();
             closePublishing();
             publishQueued();
+            awaitStored();
         } catch (RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
@@ -367,6 +394,32 @@ public final class ZmqChatServer implements ChatServer {
             poller.close();
             waker.close();
             context.close();
+        }
+    }
+
+    /**
+     * At stop: sends the answers of posts still being stored, as their store finishes, for up
+     * to {@value #STORE_WAIT_MILLIS} ms; a post not stored by then gets no reply.
+     */
+    private void awaitStored() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STORE_WAIT_MILLIS);
+        sendStored();
+        while (!unanswered.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                // After sendStored, each waiting peer's first answer is a post being stored.
+                unanswered.values().iterator().next().peek().post().stored()
+                        .get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // a refusal is answered by sendStored; a timeout ends the wait below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            sendStored();
+        }
+        if (!unanswered.isEmpty()) {
+            log.warn("{}: {} peers' requests unanswered at stop: their posts were still being stored",
+                    thread.getName(), unanswered.size());
         }
     }
 
@@ -469,15 +522,81 @@ public final class ZmqChatServer implements ChatServer {
                     + (atBound ? "at least " : "") + parts, null);
         } else {
             envelope = delimiter + 1;
+            pendingPost = null;
             reply = answer(frames.get(delimiter + 1));
         }
-        for (int i = 0; i < envelope; i++) {
-            router.sendMore(frames.get(i));
-        }
+        List<byte[]> head = frames.subList(0, envelope);
         if (delimiter < 0) {
-            router.sendMore(new byte[0]);
+            head = new ArrayList<>(head);
+            head.add(new byte[0]);
         }
-        router.send(reply, 0); // answered at once, so each peer's replies come in its requests' order
+        PendingPost post = reply == null ? pendingPost : null;
+        if (post == null && unanswered.isEmpty()) {
+            send(head, reply); // the usual case: answered at once
+            return;
+        }
+        ByteBuffer peer = ByteBuffer.wrap(frames.get(0));
+        if (post == null && !unanswered.containsKey(peer)) {
+            send(head, reply); // nothing of this peer's is waiting for the store
+            return;
+        }
+        // Behind a post its store has not stored yet: each peer's replies keep its requests' order.
+        unanswered.computeIfAbsent(peer, p -> new ArrayDeque<>()).add(new Answer(List.copyOf(head), reply, post));
+        if (post != null) {
+            post.stored().whenComplete((m, e) -> {
+                Waker w = waker;
+                if (w != null) {
+                    w.wake();
+                }
+            });
+        }
+    }
+
+    private void send(List<byte[]> envelope, byte[] reply) {
+        for (byte[] frame : envelope) {
+            router.sendMore(frame);
+        }
+        router.send(reply, 0);
+    }
+
+    /**
+     * Sends the answers whose posts are stored, in order, publishing each post first (an ok
+     * reply follows the hand-over to PUB); stops at the first still being stored.
+     */
+    private void sendStored() {
+        if (unanswered.isEmpty()) {
+            return;
+        }
+        for (Iterator<ArrayDeque<Answer>> peers = unanswered.values().iterator(); peers.hasNext(); ) {
+            ArrayDeque<Answer> waiting = peers.next();
+            Answer a;
+            while ((a = waiting.peek()) != null && (a.post() == null || a.post().stored().isDone())) {
+                waiting.poll();
+                send(a.envelope(), a.post() == null ? a.reply() : replyToStored(a.post()));
+            }
+            if (waiting.isEmpty()) {
+                peers.remove();
+            }
+        }
+    }
+
+    /** The reply to a post its store has finished with: published and ok, or the store's refusal. */
+    private byte[] replyToStored(PendingPost post) {
+        ChatMessage m;
+        try {
+            m = post.stored().join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ProtocolException p) {
+                return Wire.errorReply(p.getMessage(), post.ref());
+            }
+            bug("storing a post", new IllegalStateException(cause));
+            return Wire.errorReply(INTERNAL_ERROR, post.ref());
+        }
+        if (pub != null) {
+            publishInOrder(m);
+        }
+        return Wire.postReply(m, post.ref(), hub.epoch());
     }
 
     /**
@@ -560,12 +679,14 @@ public final class ZmqChatServer implements ChatServer {
      */
     private byte[] post(String user, String channel, String text, String time, String ref) throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
-        ChatMessage m = hub.post(channel == null ? Names.DEFAULT_CHANNEL : channel,
+        CompletableFuture<ChatMessage> stored = hub.postAsync(channel == null ? Names.DEFAULT_CHANNEL : channel,
                 user, text, stamped, this);
-        if (pub != null) {
-            publishInOrder(m);
+        PendingPost post = new PendingPost(stored, ref);
+        if (!stored.isDone()) {
+            pendingPost = post; // answered once stored (see sendStored)
+            return null;
         }
-        return Wire.postReply(m, ref, hub.epoch());
+        return replyToStored(post);
     }
 
     private byte[] history(ObjectNode request, String ref) throws ProtocolException {

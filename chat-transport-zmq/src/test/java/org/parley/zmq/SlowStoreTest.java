@@ -1,0 +1,190 @@
+package org.parley.zmq;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatMessage;
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.parley.core.MessageLog;
+import org.parley.core.MessageStore;
+import org.parley.core.ProtocolException;
+import org.parley.zmq.internal.IoTicker;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/** A store that takes its time (as a durable one does) never reorders a peer's replies or acks before PUB. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SlowStoreTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Stores each append on its own thread once the test lets it, or refuses it. */
+    private static final class SlowStore implements MessageStore {
+        final MessageLog log = MessageLog.of(HubOptions.defaults());
+        final Semaphore permits = new Semaphore(0);
+        final ExecutorService storing = Executors.newSingleThreadExecutor();
+        volatile String refuseWith;
+
+        @Override
+        public void start(Sink sink) {
+            log.start(sink);
+        }
+
+        @Override
+        public String epoch() {
+            return "slow";
+        }
+
+        @Override
+        public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
+                Object origin) {
+            CompletableFuture<ChatMessage> stored = new CompletableFuture<>();
+            storing.execute(() -> {
+                try {
+                    permits.acquire();
+                } catch (InterruptedException e) {
+                    stored.completeExceptionally(e);
+                    return;
+                }
+                if (refuseWith != null) {
+                    stored.completeExceptionally(new ProtocolException(refuseWith));
+                } else {
+                    log.append(channel, user, time, text, origin).thenAccept(stored::complete);
+                }
+            });
+            return stored;
+        }
+
+        @Override
+        public HistoryPage after(String channel, long after, int limit) {
+            return log.after(channel, after, limit);
+        }
+
+        @Override
+        public HistoryPage latest(String channel, int count) {
+            return log.latest(channel, count);
+        }
+
+        @Override
+        public HistoryPage latestOfAll(int count) {
+            return log.latestOfAll(count);
+        }
+
+        @Override
+        public long lastSeq(String channel) {
+            return log.lastSeq(channel);
+        }
+
+        @Override
+        public void close() {
+            storing.shutdownNow();
+        }
+    }
+
+    private static byte[] post(String channel, String text) {
+        return ("{\"user\":\"a\",\"channel\":\"" + channel + "\",\"text\":\"" + text + "\"}").getBytes(UTF_8);
+    }
+
+    private static void send(ZMQ.Socket dealer, byte[] body) {
+        dealer.sendMore(new byte[0]);
+        dealer.send(body, 0);
+    }
+
+    private static JsonNode reply(ZMQ.Socket dealer) throws Exception {
+        byte[] delimiter = dealer.recv(0);
+        assertNotNull(delimiter, "no reply within 5 s");
+        return JSON.readTree(dealer.recv(0));
+    }
+
+    @Test
+    void repliesKeepTheirOrderAndFollowThePostOnPubWhenTheStoreTakesItsTime() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+            sub.setLinger(0);
+            sub.setReceiveTimeOut(5000);
+            sub.subscribe(new byte[0]);
+            sub.connect("tcp://127.0.0.1:" + server.pubPort());
+            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
+            dealer.setLinger(0);
+            dealer.setReceiveTimeOut(5000);
+            dealer.connect("tcp://127.0.0.1:" + server.postPort());
+            // Subscribed once a probe's publication gets through.
+            for (int i = 0; ; i++) {
+                send(dealer, post("probe", "p" + i));
+                store.permits.release();
+                assertTrue(reply(dealer).get("ok").asBoolean());
+                if (sub.recv(ZMQ.DONTWAIT) != null) {
+                    sub.recv(0);
+                    break;
+                }
+                assertTrue(i < 100, "the subscription never took effect");
+            }
+            while (sub.recv(ZMQ.DONTWAIT) != null) {
+                // drop the probes' frames
+            }
+            send(dealer, post("one", "first"));
+            send(dealer, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
+            send(dealer, post("two", "second"));
+            // While those wait for the store, another peer is answered: the server does not wait.
+            ZMQ.Socket other = raw.createSocket(SocketType.DEALER);
+            other.setLinger(0);
+            other.setReceiveTimeOut(5000);
+            other.connect("tcp://127.0.0.1:" + server.postPort());
+            send(other, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
+            assertTrue(reply(other).has("messages"), "another peer's request waited for this one's store");
+            store.permits.release(2);
+            JsonNode a = reply(dealer);
+            JsonNode b = reply(dealer);
+            JsonNode c = reply(dealer);
+            assertEquals("one", a.get("channel").asText(), a.toString());
+            assertTrue(b.has("messages"), b.toString());
+            assertEquals("two", c.get("channel").asText(), c.toString());
+            // Both posts went to PUB, each before its ok reply was sent. (PUB keeps each channel
+            // in seq order; between two channels there is no order to keep.)
+            java.util.Map<String, String> published = new java.util.HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                String topic = new String(sub.recv(0), UTF_8);
+                published.put(topic, JSON.readTree(sub.recv(0)).get("text").asText());
+            }
+            assertEquals(java.util.Map.of("one\0", "first", "two\0", "second"), published);
+        }
+    }
+
+    @Test
+    void aPostTheStoreRefusesGetsItsReasonAndIsNeitherPublishedNorKept() throws Exception {
+        SlowStore store = new SlowStore();
+        store.refuseWith = "the disk is full";
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
+            dealer.setLinger(0);
+            dealer.setReceiveTimeOut(5000);
+            dealer.connect("tcp://127.0.0.1:" + server.postPort());
+            send(dealer, post("general", "lost?"));
+            store.permits.release();
+            JsonNode r = reply(dealer);
+            assertEquals("{\"ok\":false,\"error\":\"the disk is full\"}", r.toString());
+            assertEquals(0, hub.history("general", 0, 10).messages().size());
+        }
+    }
+}
