@@ -157,9 +157,8 @@ public final class ChatHub implements AutoCloseable {
     /**
      * {@link #post}, returning once the post is checked: the future completes when the store
      * has stored it (at once for the in-memory store), or exceptionally with a
-     * {@link ProtocolException} from the store (a full disk, say). The TCP topic server and the
-     * in-process client use this, so that a store that takes time never blocks them; the
-     * ZeroMQ server still waits with {@link #post} (its reply carries the seq).
+     * {@link ProtocolException} from the store (a full disk, say). The transports and the
+     * in-process client use this, so that a store that takes time never blocks them.
      *
      * @throws ProtocolException     if a name or the text breaks a rule (the message says which)
      * @throws IllegalStateException if the hub is closed
