@@ -26,16 +26,10 @@ class MessageStoreSeamTest {
      * the test says so, as a durable or shared store might, and can be fed messages it did not
      * append, as a shared store is.
      */
-    private static final class LaterStore implements MessageStore {
-        final MessageLog log = new MessageLog(100, 10);
+    private static final class LaterStore extends MemoryBackedStore {
         final BlockingQueue<Runnable> waiting = new LinkedBlockingQueue<>();
         final AtomicBoolean closed = new AtomicBoolean();
         volatile String failWith;
-
-        @Override
-        public void start(Sink sink) {
-            log.start(sink);
-        }
 
         @Override
         public String epoch() {
@@ -67,26 +61,6 @@ class MessageStoreSeamTest {
         /** Another server's message, numbered here and handed to the hub without an origin. */
         void feed(String channel, String user, String text) {
             log.append(channel, user, Instant.EPOCH, text, null);
-        }
-
-        @Override
-        public HistoryPage after(String channel, long after, int limit) {
-            return log.after(channel, after, limit);
-        }
-
-        @Override
-        public HistoryPage latest(String channel, int count) {
-            return log.latest(channel, count);
-        }
-
-        @Override
-        public HistoryPage latestOfAll(int count) {
-            return log.latestOfAll(count);
-        }
-
-        @Override
-        public long lastSeq(String channel) {
-            return log.lastSeq(channel);
         }
 
         @Override

@@ -17,10 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.HistoryPage;
 import org.parley.core.HubOptions;
-import org.parley.core.MessageLog;
-import org.parley.core.MessageStore;
+import org.parley.core.MemoryBackedStore;
 import org.parley.core.ProtocolException;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
@@ -33,16 +31,10 @@ class SlowStoreTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Stores each append on its own thread once the test lets it, or refuses it. */
-    private static final class SlowStore implements MessageStore {
-        final MessageLog log = MessageLog.of(HubOptions.defaults());
+    private static final class SlowStore extends MemoryBackedStore {
         final Semaphore permits = new Semaphore(0);
         final ExecutorService storing = Executors.newSingleThreadExecutor();
         volatile String refuseWith;
-
-        @Override
-        public void start(Sink sink) {
-            log.start(sink);
-        }
 
         @Override
         public String epoch() {
@@ -67,26 +59,6 @@ class SlowStoreTest {
                 }
             });
             return stored;
-        }
-
-        @Override
-        public HistoryPage after(String channel, long after, int limit) {
-            return log.after(channel, after, limit);
-        }
-
-        @Override
-        public HistoryPage latest(String channel, int count) {
-            return log.latest(channel, count);
-        }
-
-        @Override
-        public HistoryPage latestOfAll(int count) {
-            return log.latestOfAll(count);
-        }
-
-        @Override
-        public long lastSeq(String channel) {
-            return log.lastSeq(channel);
         }
 
         @Override
