@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -59,7 +60,8 @@ import org.zeromq.ZMQException;
  * server thread publishes its own post at once, before its ok reply, after any earlier
  * message of that channel not yet published (read from the hub's history); what the
  * dispatcher brings later is published unless it already was, so PUB keeps each channel in
- * {@code seq} order.
+ * {@code seq} order (but for a rare exception, see {@code publishOwn}) and never loses or
+ * repeats a message.
  *
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
  */
@@ -75,6 +77,8 @@ public final class ZmqChatServer implements ChatServer {
     static final int CLOSE_LINGER_MILLIS = 1000;
     /** Floors of the newest seq published, by channel name's hash: a power of two. */
     static final int PUBLISHED_FLOORS = 1 << 14;
+    /** Messages published ahead of the dispatcher that are remembered until it brings them. */
+    static final int PUBLISHED_AHEAD = 65_536;
     /** How long a stopping server waits for posts its store is still storing. */
     static final long STORE_WAIT_MILLIS = 500;
     /** The reply to a request whose handling failed for a reason of ours: the details go to the log only. */
@@ -111,10 +115,25 @@ public final class ZmqChatServer implements ChatServer {
     private volatile boolean stopping;
     /**
      * The newest seq published on PUB, per channel name's hash (the highest of the channels
-     * that share a slot). Server thread only. A message at or below its floor is not published
-     * again; a message above it follows every one between, read from the hub's history.
+     * that share a slot). Server thread only. An own post above its floor + 1 is published
+     * after the ones between, read from the hub's history (see {@link #publishOwn}).
      */
     private final long[] publishedFloors = new long[PUBLISHED_FLOORS];
+    /**
+     * Messages this thread published before the dispatcher brought them, until it does; the
+     * oldest are forgotten past {@value #PUBLISHED_AHEAD} (the dispatcher dropped them). Server
+     * thread only.
+     */
+    private final Map<Published, Boolean> publishedAhead = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Published, Boolean> eldest) {
+            return size() > PUBLISHED_AHEAD;
+        }
+    };
+
+    /** One message, by its place: a channel and a seq. */
+    private record Published(String channel, long seq) {
+    }
     /**
      * Per peer (its identity frame), the answers not sent yet, in the order its requests came:
      * a post whose store has not stored it yet, and every answer to that peer behind it. Other
@@ -423,12 +442,12 @@ public final class ZmqChatServer implements ChatServer {
         }
     }
 
-    /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishInOrder}). */
+    /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishBrought}). */
     private void publishQueued() {
         ChatMessage m;
         while ((m = foreignPosts.poll()) != null) {
             try {
-                publishInOrder(m);
+                publishBrought(m);
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
@@ -438,29 +457,51 @@ public final class ZmqChatServer implements ChatServer {
     }
 
     /**
-     * Publishes {@code m} unless it is at or below its channel's floor, after the messages of
-     * its channel between the floor and it, read from the hub's history: so PUB carries each
-     * channel in seq order, whether a message came through the hub's dispatcher or from a post
-     * this thread answers (which must be on PUB before its ok reply). A channel this server
-     * has not published in starts from {@code m}. Returns whether {@code m} is on PUB.
+     * Publishes a message the hub's dispatcher brought, unless this thread published it
+     * already (a post it answered, or one it published ahead of such a post).
      */
-    private boolean publishInOrder(ChatMessage m) {
-        int slot = floorSlot(m.channel());
-        long floor = publishedFloors[slot];
-        if (m.seq() <= floor) {
-            return false;
+    private void publishBrought(ChatMessage m) {
+        if (publishedAhead.remove(new Published(m.channel(), m.seq())) == null) {
+            publish(m);
+            raiseFloor(m);
         }
+    }
+
+    /**
+     * Publishes this thread's own post before its ok reply: first the messages of its channel
+     * above the channel's floor that the dispatcher has not brought yet, read from the hub's
+     * history, so PUB keeps the channel in seq order; each is remembered, and skipped when the
+     * dispatcher brings it. The floor is per hash of the channel name, the highest of the
+     * names that share it: where two share one, an earlier message may come after the post,
+     * but none is lost or published twice.
+     */
+    private void publishOwn(ChatMessage m) {
+        long floor = publishedFloors[floorSlot(m.channel())];
         if (floor > 0 && floor < m.seq() - 1) {
             int missing = (int) Math.min(m.seq() - 1 - floor, HubOptions.MAX_HISTORY_LIMIT);
             for (ChatMessage earlier : hub.log().after(m.channel(), m.seq() - 1 - missing, missing).messages()) {
                 if (earlier.seq() < m.seq()) {
-                    publish(earlier);
+                    publishAhead(earlier);
                 }
             }
         }
+        publishAhead(m);
+    }
+
+    private void publishAhead(ChatMessage m) {
         publish(m);
-        publishedFloors[slot] = m.seq();
-        return true;
+        raiseFloor(m);
+        publishedAhead.put(new Published(m.channel(), m.seq()), Boolean.TRUE);
+    }
+
+    private void raiseFloor(ChatMessage m) {
+        int slot = floorSlot(m.channel());
+        publishedFloors[slot] = Math.max(publishedFloors[slot], m.seq());
+    }
+
+    /** The floor {@code channel} shares with others of the same hash (for tests). */
+    static int floorSlotOf(String channel) {
+        return floorSlot(channel);
     }
 
     private static int floorSlot(String channel) {
@@ -594,7 +635,7 @@ public final class ZmqChatServer implements ChatServer {
             return Wire.errorReply(INTERNAL_ERROR, post.ref());
         }
         if (pub != null) {
-            publishInOrder(m);
+            publishOwn(m);
         }
         return Wire.postReply(m, post.ref(), hub.epoch());
     }

@@ -696,4 +696,39 @@ class ZmqChatServerTest {
             return seen.containsAll(acked);
         });
     }
+
+    @Test
+    void channelsThatShareAFloorLoseNothingOnPub() throws Exception {
+        // "c662" and "c1028" hash to the same floor of the server's publishing (see publishOwn).
+        assertEquals(ZmqChatServer.floorSlotOf("c662"), ZmqChatServer.floorSlotOf("c1028"));
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setReceiveTimeOut(5000);
+        sub.subscribe("c1028\0".getBytes(UTF_8));
+        sub.connect("tcp://127.0.0.1:" + server.pubPort());
+        ZMQ.Socket req = req();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ask(req, post("a", "c1028", "probe"));
+            return sub.recv(ZMQ.DONTWAIT) != null;
+        });
+        while (sub.recv(ZMQ.DONTWAIT) != null) {
+            // drop the probes' frames
+        }
+        long probes = server.hub().log().lastSeq("c1028");
+        for (int i = 0; i < 20; i++) {
+            ask(req, post("a", "c662", "raises the shared floor " + i));
+        }
+        // Another transport's posts to the second channel, then one of this server's own.
+        server.hub().post("c1028", "tcp-user", "bridged 1", null, null);
+        server.hub().post("c1028", "tcp-user", "bridged 2", null, null);
+        long own = ask(req, post("a", "c1028", "own")).get("seq").asLong();
+        List<String> seen = new ArrayList<>();
+        while (seen.size() < 3) {
+            byte[] topic = sub.recv(0);
+            assertNotNull(topic, "only " + seen + " reached PUB");
+            JsonNode m = JSON.readTree(sub.recv(0));
+            seen.add(m.get("seq").asLong() + ":" + m.get("text").asText());
+        }
+        assertEquals(List.of((probes + 1) + ":bridged 1", (probes + 2) + ":bridged 2", own + ":own"), seen);
+    }
 }
