@@ -49,7 +49,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * messages of other channels, which a post may do, only ever tries their locks and passes
  * over a channel that is busy, so a sink that leads to a post cannot deadlock the log.
  */
-public final class MessageLog implements MessageStore {
+final class MessageLog implements MessageStore {
     /** Floors of forgotten channels' numbering: a power of two. */
     static final int FLOORS = 1 << 14;
     /** Bytes a message is counted for besides its strings: the record, the instant, the entry. */
@@ -83,7 +83,7 @@ public final class MessageLog implements MessageStore {
     }
 
     /** A log with the bounds of {@code options}: messages per channel, channels, bytes. */
-    public static MessageLog of(HubOptions options) {
+    static MessageLog of(HubOptions options) {
         return new MessageLog(options.logCapacity(), options.maxChannels(), options.maxLogBytes());
     }
 
@@ -128,7 +128,7 @@ public final class MessageLog implements MessageStore {
     }
 
     /** The names of the channels that have messages, sorted. */
-    public Set<String> channels() {
+    Set<String> channels() {
         TreeSet<String> names = new TreeSet<>();
         channels.forEach((name, log) -> {
             if (!log.retired) {
@@ -139,7 +139,7 @@ public final class MessageLog implements MessageStore {
     }
 
     /** The estimated bytes of the messages and channels held now. */
-    public long bytes() {
+    long bytes() {
         return bytes.get();
     }
 

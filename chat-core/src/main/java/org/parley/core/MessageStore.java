@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * message stored, whoever appended it, goes to the {@link Sink} given to {@link #start},
  * each channel's in {@code seq} order, once.
  *
- * <p>The in-memory {@link MessageLog} is the default; {@link ChatHub#create(HubOptions, MessageStore)}
+ * <p>The in-memory store ({@link #inMemory}) is the default; {@link ChatHub#create(HubOptions, MessageStore)}
  * takes another (whose own bounds then apply, not {@link HubOptions}' log bounds). Reading it
  * ({@link MessageHistory}) is for history, which the hub answers from it.
  *
@@ -39,6 +39,15 @@ public interface MessageStore extends MessageHistory, AutoCloseable {
          *                message this store did not append (another server's)
          */
         void stored(ChatMessage message, Object origin);
+    }
+
+    /**
+     * The default store: every channel's newest messages in memory, within the log bounds of
+     * {@code options} (messages per channel, bytes in all), oldest forgotten first. Its epoch
+     * is new each time one is made.
+     */
+    static MessageStore inMemory(HubOptions options) {
+        return MessageLog.of(options);
     }
 
     /** Starts handing every message stored to {@code sink}; called once, before any append. */

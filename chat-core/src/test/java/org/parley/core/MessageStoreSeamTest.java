@@ -1,5 +1,8 @@
 package org.parley.core;
 
+import org.parley.core.testing.RecordingListener;
+import org.parley.core.testing.MemoryBackedStore;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 class TopicServerTest {
     private ChatHub hub;

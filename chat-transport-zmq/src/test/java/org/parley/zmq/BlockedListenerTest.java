@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatMessage;
 import org.parley.core.Names;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 /** A listener of the server's hub that blocks holds up nobody: delivery is the hub's, on its own threads. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
-import org.parley.core.MemoryBackedStore;
+import org.parley.core.testing.MemoryBackedStore;
 import org.parley.core.ProtocolException;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;

@@ -26,7 +26,7 @@ import org.parley.core.HistoryPage;
 import org.parley.core.MessageListener;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;

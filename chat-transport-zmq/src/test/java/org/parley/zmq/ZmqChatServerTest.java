@@ -40,7 +40,7 @@ import org.parley.core.HubOptions;
 import org.parley.core.ProtocolException;
 import org.parley.core.ChatMessage;
 import org.parley.core.PostAck;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -729,6 +729,9 @@ class ZmqChatServerTest {
             JsonNode m = JSON.readTree(sub.recv(0));
             seen.add(m.get("seq").asLong() + ":" + m.get("text").asText());
         }
+        // The shared floor may let the own post overtake the bridged ones (publishOwn says so):
+        // what matters is that each reaches PUB once.
+        seen.sort(java.util.Comparator.comparingLong(s -> Long.parseLong(s.substring(0, s.indexOf(':')))));
         assertEquals(List.of((probes + 1) + ":bridged 1", (probes + 2) + ":bridged 2", own + ":own"), seen);
     }
 }

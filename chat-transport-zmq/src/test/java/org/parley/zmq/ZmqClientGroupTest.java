@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
 import org.parley.core.PostAck;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 class ZmqClientGroupTest {
     private ZmqChatServer server;

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 /**
  * Frame headers and multipart messages that once made JeroMQ allocate or buffer gigabytes:

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 import org.parley.core.internal.PeerText;
 import org.parley.zmq.internal.IoTicker;
 import org.zeromq.SocketType;

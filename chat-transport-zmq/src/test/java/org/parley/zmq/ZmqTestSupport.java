@@ -8,7 +8,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 /** Servers, clients and SUB synchronisation for the tests: ephemeral ports, no sleeps. */
 final class ZmqTestSupport {

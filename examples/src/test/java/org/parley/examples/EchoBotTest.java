@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 
 class EchoBotTest {
     private final ChatHub hub = ChatHub.create();

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.RecordingListener;
+import org.parley.core.testing.RecordingListener;
 import org.parley.tcp.TcpMessage;
 import org.parley.tcp.TopicClient;
 import org.parley.zmq.ZmqChatClient;

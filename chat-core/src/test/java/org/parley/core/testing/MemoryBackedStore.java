@@ -1,14 +1,18 @@
-package org.parley.core;
+package org.parley.core.testing;
+
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.parley.core.MessageStore;
 
 /**
- * A test store that keeps its messages in a {@link MessageLog} and reads from it, for tests of
+ * A test store that keeps its messages in the in-memory store and reads from it, for tests of
  * stores that append their own way (later, on another thread, or not at all).
  *
- * <p>Thread safety: as {@link MessageLog}; a subclass's {@link #append} says its own.
+ * <p>Thread safety: as {@link MessageStore#inMemory}; a subclass's {@link #append} says its own.
  */
 public abstract class MemoryBackedStore implements MessageStore {
     /** Where the messages are kept; a subclass appends to it when it has "stored" one. */
-    protected final MessageLog log = MessageLog.of(HubOptions.defaults());
+    protected final MessageStore log = MessageStore.inMemory(HubOptions.defaults());
 
     @Override
     public void start(Sink sink) {

@@ -1,4 +1,8 @@
-package org.parley.core;
+package org.parley.core.testing;
+
+import org.parley.core.ChatMessage;
+import org.parley.core.HubListener;
+import org.parley.core.MessageListener;
 
 import java.time.Duration;
 import java.util.ArrayList;

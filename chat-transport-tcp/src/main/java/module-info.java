@@ -1,0 +1,12 @@
+/**
+ * Parley over TCP: the topic server, topic clients and direct peers of the JSON protocol.
+ */
+module org.parley.tcp {
+    requires transitive org.parley.core;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires jdk.net;
+    requires org.slf4j;
+
+    exports org.parley.tcp;
+}

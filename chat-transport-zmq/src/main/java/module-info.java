@@ -1,0 +1,12 @@
+/**
+ * Parley over ZeroMQ: the chat server and client of the ZeroMQ protocol.
+ */
+module org.parley.zmq {
+    requires transitive org.parley.core;
+    requires org.zeromq.jeromq;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+
+    exports org.parley.zmq;
+}
