@@ -62,7 +62,7 @@ final class BridgeCommands {
             return Cli.runUntilSignalled(() -> closeAll(tcpServer, zmqServer, hub),
                     "parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
                     + ", publishing on tcp://" + host + ":" + zmq.pubPort()
-                    + ", topics on " + tcp.tcpAddress() + " (Ctrl-C stops)");
+                    + ", topics on " + tcp.address() + " (Ctrl-C stops)");
         }
 
         private static void closeAll(TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {

@@ -62,7 +62,7 @@ final class TcpCommands {
             } catch (BindException e) {
                 throw new Cli.FailureException(e.getMessage(), e);
             }
-            return Cli.runUntilSignalled(server, "topicserver: listening on " + server.tcpAddress() + " (Ctrl-C stops)");
+            return Cli.runUntilSignalled(server, "topicserver: listening on " + server.address() + " (Ctrl-C stops)");
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {

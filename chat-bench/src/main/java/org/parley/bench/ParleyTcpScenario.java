@@ -5,14 +5,11 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import org.parley.tcp.TcpClientGroup;
 import org.parley.tcp.TcpListener;
 import org.parley.tcp.TcpMessage;
 import org.parley.tcp.TopicClient;
 import org.parley.tcp.TopicServer;
 import org.parley.tcp.TopicServerOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Parley TCP: a {@link TopicServer} in this JVM on a loopback port, K {@link TopicClient}
@@ -23,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * figure includes everything a user of the client pays: decoding, the hand-off to the delivery
  * thread and the listener call.
  *
- * <p>The subscribers and the posting client share one selector thread through a
- * {@link TcpClientGroup}, as the K receiving ends of {@link RawNioScenario} share one selector
+ * <p>The subscribers and the posting client share one selector thread, as the clients of a
+ * process do, and as the K receiving ends of {@link RawNioScenario} share one selector
  * (and as a process holding many clients would): on two cores, K selector threads of their own
  * cost more in switches between them than they read. Each client keeps its own delivery thread.
  *
@@ -38,13 +35,11 @@ import org.slf4j.LoggerFactory;
  * thread, which is the one thread that reports that subscriber into the sink.
  */
 final class ParleyTcpScenario extends BaseScenario {
-    private static final Logger log = LoggerFactory.getLogger(ParleyTcpScenario.class);
     static final String TOPIC = "bench";
     /** Posting clients; see the class comment for why one. */
     static final int POSTING_CLIENTS = 1;
 
     private TopicServer topicServer;
-    private TcpClientGroup group;
     private final List<TopicClient> clients = new ArrayList<>();
 
     ParleyTcpScenario(int k, int publishers) {
@@ -57,17 +52,16 @@ final class ParleyTcpScenario extends BaseScenario {
         topicServer = TopicServer.start(TopicServerOptions.builder()
                 .bindAddress(InetAddress.getLoopbackAddress()).port(0)
                 .maxConnectionsPerAddress(TopicServerOptions.DEFAULT_MAX_CONNECTIONS).build());
-        group = TcpClientGroup.create();
         for (int i = 0; i < k; i++) {
             int sub = i;
             TcpListener listener = m -> sink.deliver(sub, m.text());
-            clients.add(TopicClient.connect(group, "127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
+            clients.add(TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
         }
     }
 
     @Override
     public Sender openSender(int index) throws IOException {
-        TopicClient client = TopicClient.connect(group, "127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
+        TopicClient client = TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
         synchronized (clients) {
             clients.add(client);
         }
@@ -104,11 +98,7 @@ final class ParleyTcpScenario extends BaseScenario {
             }
             clients.clear();
         }
-        if (group != null) {
-            group.close();
-        }
         if (topicServer != null) {
-            log.debug("topic server: {} forwarded, {} discarded", topicServer.forwarded(), topicServer.discarded());
             topicServer.close();
         }
     }

@@ -24,9 +24,10 @@ import org.parley.core.ChatLimits;
  * closed, and its listener hears nothing of it. A connecting peer ends when the other side
  * leaves ({@link TcpListener#onClosed} with {@code null} if it left cleanly).
  *
- * <p>Thread safety: every method may be called from any thread. A peer runs two threads:
- * {@code parley-tcp-selector-<port>} (or, connected through a {@link TcpClientGroup}, its
- * group's thread) and {@code parley-tcp-delivery-<port>}, on which the listener is called.
+ * <p>Thread safety: every method may be called from any thread. A listening peer runs its own
+ * selector thread, {@code parley-tcp-selector-<port>}; a connecting one is served by the one
+ * the process's clients share, {@code parley-tcp-clients-<n>}. Each calls its listener on a
+ * thread of its own, {@code parley-tcp-delivery-<port>}.
  */
 public final class DirectPeer extends PeerHandle {
     /**
@@ -65,7 +66,7 @@ public final class DirectPeer extends PeerHandle {
             throws IOException {
         ChatLimits.checkPort("port", port, 0);
         ConnectionCaps caps = new ConnectionCaps("peer", maxPeers, maxPeersPerAddress);
-        PeerCore core = new PeerCore(null, Integer.toString(port), listener, caps);
+        PeerCore core = new PeerCore(Integer.toString(port), listener, caps);
         try {
             InetSocketAddress bound = core.loop.bind(
                     address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), core::link);
@@ -82,20 +83,7 @@ public final class DirectPeer extends PeerHandle {
      * @throws IOException if it cannot be reached
      */
     public static DirectPeer connect(String host, int port, TcpListener listener) throws IOException {
-        return connect(null, host, port, listener);
-    }
-
-    /**
-     * As {@link #connect(String, int, TcpListener)}, with the socket served by {@code group}'s
-     * selector thread; the peer still has its own delivery thread.
-     *
-     * @param group the group to join, or {@code null} for a selector thread of the peer's own
-     * @throws IllegalStateException if the group is closed
-     * @throws IOException           if the other side cannot be reached
-     */
-    public static DirectPeer connect(TcpClientGroup group, String host, int port, TcpListener listener)
-            throws IOException {
-        PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
+        PeerCore core = new PeerCore(Integer.toString(port), listener, null);
         try {
             WireLink c = core.loop.connect(new InetSocketAddress(host, port), TopicClient.CONNECT_TIMEOUT, core::link);
             return new DirectPeer(core, port, c);

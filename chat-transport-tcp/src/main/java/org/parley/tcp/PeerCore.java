@@ -34,13 +34,13 @@ final class PeerCore implements WireLink.Handler {
      * delivery queue counts each message of a batch, so it holds whatever the size of a read.
      */
     static final int DELIVERY_CAPACITY = 100_000;
-    /** How long closing lets queued bytes be written, for one client or a whole group. */
+    /** How long closing lets queued bytes be written. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     final NioLoop loop;
     /** What this core's connections share through the codec stage. */
     final WireLink.Settings wireSettings = WireLink.Settings.clientDefaults();
-    /** The group whose loop this core shares, or null when it owns its loop. */
+    /** The group whose loop this core shares, or null when it owns its loop (a listening core). */
     private final TcpClientGroup group;
     private final DeliveryThread delivery;
     private final TcpListener listener;
@@ -57,32 +57,29 @@ final class PeerCore implements WireLink.Handler {
     private List<TcpMessage> batch = new ArrayList<>();
 
     /**
-     * A core with its own selector thread, or on {@code group}'s if not null: a listening one
-     * that serves the peers it accepts within {@code caps}, or, with {@code caps} null, one of
-     * a single connection, whose end is the end of the whole.
+     * A listening core, with its own selector thread, that serves the peers it accepts within
+     * {@code caps}; or, with {@code caps} null, a core of a single connection, whose end is the
+     * end of the whole, on the selector thread the process's clients share.
      */
-    PeerCore(TcpClientGroup group, String name, TcpListener listener, ConnectionCaps caps) throws IOException {
-        this.group = group;
-        this.loop = group != null ? group.loop
-                : clientLoop("parley-tcp-selector-" + name);
-        this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
-        this.listener = listener;
+    PeerCore(String name, TcpListener listener, ConnectionCaps caps) throws IOException {
         this.caps = caps;
         this.single = caps == null;
-        if (group == null) {
-            loop.start();
-            return;
-        }
+        this.listener = listener;
+        this.delivery = new DeliveryThread("parley-tcp-delivery-" + name, DELIVERY_CAPACITY);
         try {
-            group.add(this); // last: a group closing now may close this core at once
-        } catch (IllegalStateException e) {
+            this.group = single ? TcpClientGroup.join(this) : null;
+        } catch (IOException e) {
             delivery.close(CLOSE_TIMEOUT);
             throw e;
+        }
+        this.loop = single ? group.loop : clientLoop("parley-tcp-selector-" + name);
+        if (!single) {
+            loop.start();
         }
     }
 
     /**
-     * A selector loop for clients (one's own or a group's), with the defaults of a server's
+     * A selector loop for clients (the shared one, or a listening peer's own), with the defaults of a server's
      * limits: a hostile server meets the same bounds as a hostile client (the outbound cap and
      * keep-alive here; the frame limit on an unfinished object and its deadline in
      * {@link #wireSettings}).
@@ -191,7 +188,7 @@ final class PeerCore implements WireLink.Handler {
             })) {
                 awaitDone(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
             }
-            group.remove(this);
+            group.leave(this);
         }
         finish(null);
         delivery.close(CLOSE_TIMEOUT);
@@ -278,7 +275,7 @@ final class PeerCore implements WireLink.Handler {
             deliver(() -> listener.onClosed(cause));
             done.countDown();
             if (group != null) {
-                group.remove(this);
+                group.leave(this);
             }
             if (group == null && loop.inLoop()) {
                 loop.close(); // does not wait when called on the loop itself

@@ -1,110 +1,54 @@
 package org.parley.tcp;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One selector thread shared by many {@link TopicClient}s and {@link DirectPeer}s of a process:
- * clients connected through a group read and write their sockets on the group's thread instead
- * of one thread each, which saves a thread per client and the switches between them when one
- * process holds many clients (a bot fleet, a load generator, a gateway).
+ * The selector thread that the {@link TopicClient}s and connecting {@link DirectPeer}s of a
+ * process share: started with the first, stopped when the last has closed, started afresh for
+ * the next. Many clients in one process (a bot fleet, a load generator, a gateway) so cost one
+ * selector thread, not one each; each client keeps its own delivery thread, on which its
+ * listener is called in order, so a listener that blocks holds up its own client only.
  *
- * <pre>{@code
- * try (TcpClientGroup group = TcpClientGroup.create()) {
- *     TopicClient alice = TopicClient.connect(group, "127.0.0.1", 7777, List.of("dev"), m -> show(m));
- *     TopicClient bob = TopicClient.connect(group, "127.0.0.1", 7777, List.of("dev"), m -> show(m));
- *     alice.send("hello");
- * } // closes alice and bob
- * }</pre>
- *
- * <p>Each client keeps its own delivery thread, on which its listener is called in order, so a
- * listener that blocks holds up its own client only. Closing a client closes its connection and
- * leaves the group and its other clients running; closing the group closes every client still
- * in it, then stops the thread.
- *
- * <p>Thread safety: safe from any thread. The group runs one thread,
- * {@code parley-tcp-clients-<n>}, which never runs user code.
+ * <p>Thread safety: safe from any thread; membership is guarded by the class. The thread,
+ * {@code parley-tcp-clients-<n>}, never runs user code.
  */
-public final class TcpClientGroup implements AutoCloseable {
+final class TcpClientGroup {
     private static final AtomicInteger GROUPS = new AtomicInteger();
+    private static TcpClientGroup current; // guarded by TcpClientGroup.class
 
     final NioLoop loop;
-    private final Set<PeerCore> members = new LinkedHashSet<>(); // guarded by itself
-    private boolean closed;                                       // guarded by members
+    private final Set<PeerCore> members = new LinkedHashSet<>(); // guarded by TcpClientGroup.class
 
     private TcpClientGroup(NioLoop loop) {
         this.loop = loop;
     }
 
-    /**
-     * Starts a group's selector thread.
-     *
-     * @throws IOException if the selector cannot be opened
-     */
-    public static TcpClientGroup create() throws IOException {
-        NioLoop loop = PeerCore.clientLoop("parley-tcp-clients-" + GROUPS.incrementAndGet());
-        loop.start();
-        return new TcpClientGroup(loop);
-    }
-
-    /** Whether clients may still join (the group is not closed). */
-    public boolean isOpen() {
-        synchronized (members) {
-            return !closed;
-        }
-    }
-
-    /** Clients of the group that are not closed yet. */
-    public int clients() {
-        synchronized (members) {
-            return members.size();
-        }
-    }
-
-    /** @throws IllegalStateException if the group is closed, as {@code ZmqClientGroup} does */
-    void add(PeerCore core) {
-        synchronized (members) {
-            if (closed) {
-                throw new IllegalStateException("client group is closed");
+    /** The process's group, started if there is none, with {@code core} as a member. */
+    static TcpClientGroup join(PeerCore core) throws IOException {
+        synchronized (TcpClientGroup.class) {
+            if (current == null) {
+                NioLoop loop = PeerCore.clientLoop("parley-tcp-clients-" + GROUPS.incrementAndGet());
+                loop.start();
+                current = new TcpClientGroup(loop);
             }
-            members.add(core);
+            current.members.add(core);
+            return current;
         }
     }
 
-    void remove(PeerCore core) {
-        synchronized (members) {
-            members.remove(core);
-        }
-    }
-
-    /**
-     * Closes every client of the group (each writes what it has queued, for up to two seconds
-     * in all), then stops the thread. Idempotent.
-     */
-    @Override
-    public void close() {
-        List<PeerCore> all;
-        synchronized (members) {
-            if (closed) {
+    /** Removes {@code core}; the last member to leave stops the thread. Idempotent. */
+    void leave(PeerCore core) {
+        synchronized (TcpClientGroup.class) {
+            if (!members.remove(core) || !members.isEmpty()) {
                 return;
             }
-            closed = true;
-            all = new ArrayList<>(members);
+            if (current == this) {
+                current = null; // the next client starts a new group
+            }
         }
-        for (PeerCore core : all) {
-            core.startClose();
-        }
-        long deadline = System.nanoTime() + PeerCore.CLOSE_TIMEOUT.toNanos(); // for all the clients together
-        for (PeerCore core : all) {
-            core.awaitDone(deadline);
-        }
-        loop.close(); // cuts whatever has not finished; each connection's end finishes its client
-        for (PeerCore core : all) {
-            core.endClose();
-        }
+        loop.close(); // does not wait when called on the loop itself
     }
 }

@@ -18,12 +18,9 @@ import org.parley.core.Names;
  * }
  * }</pre>
  *
- * <p>Many clients in one process can share one selector thread: connect them through a
- * {@link TcpClientGroup}.
- *
- * <p>Thread safety: every method may be called from any thread. The client runs two threads:
- * {@code parley-tcp-selector-<port>} for the socket (or its group's thread) and
- * {@code parley-tcp-delivery-<port>}, on which the listener is called.
+ * <p>Thread safety: every method may be called from any thread. The client's socket is served
+ * by the selector thread that the process's clients share, {@code parley-tcp-clients-<n>},
+ * and its listener is called on a thread of its own, {@code parley-tcp-delivery-<port>}.
  */
 public final class TopicClient extends PeerHandle {
     /** How long {@link #connect} waits for the server. */
@@ -47,26 +44,8 @@ public final class TopicClient extends PeerHandle {
      */
     public static TopicClient connect(String host, int port, List<String> topics, TcpListener listener)
             throws IOException {
-        return connect(null, host, port, topics, listener);
-    }
-
-    /**
-     * As {@link #connect(String, int, List, TcpListener)}, with the socket served by
-     * {@code group}'s selector thread; the client still has its own delivery thread. Closing
-     * the client leaves the group running; closing the group closes the client.
-     *
-     * <pre>{@code
-     * TopicClient client = TopicClient.connect(group, "127.0.0.1", 7777, List.of("dev"), listener);
-     * }</pre>
-     *
-     * @param group the group to join, or {@code null} for a selector thread of the client's own
-     * @throws IllegalStateException if the group is closed
-     * @throws IOException           as {@link #connect(String, int, List, TcpListener)}
-     */
-    public static TopicClient connect(TcpClientGroup group, String host, int port, List<String> topics,
-            TcpListener listener) throws IOException {
         List<String> checked = checkTopics(topics);
-        PeerCore core = new PeerCore(group, Integer.toString(port), listener, null);
+        PeerCore core = new PeerCore(Integer.toString(port), listener, null);
         try {
             WireLink c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core::link);
             TopicClient client = new TopicClient(core, c, checked);
@@ -79,17 +58,17 @@ public final class TopicClient extends PeerHandle {
     }
 
     /** The topics registered, the first being where {@link #send(String)} posts. */
-    public List<String> topics() {
+    List<String> topics() {
         return topics;
     }
 
     /** The server's address. */
-    public TcpAddress serverAddress() {
+    TcpAddress serverAddress() {
         return connection.remote();
     }
 
     /** This side's address on the connection, which the server shows as the source. */
-    public TcpAddress localAddress() {
+    TcpAddress localAddress() {
         return connection.local();
     }
 

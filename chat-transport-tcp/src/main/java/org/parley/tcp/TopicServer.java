@@ -128,13 +128,8 @@ public final class TopicServer implements ChatServer {
         return address.getPort();
     }
 
-    /** The address listened on. */
-    public InetSocketAddress address() {
-        return address;
-    }
-
     /** The address listened on as it appears on the wire ({@code 0.0.0.0} for every interface). */
-    public TcpAddress tcpAddress() {
+    public TcpAddress address() {
         return serverAddress;
     }
 
@@ -144,12 +139,12 @@ public final class TopicServer implements ChatServer {
     }
 
     /** Messages discarded because their sender had not registered for their topic. */
-    public long discarded() {
+    long discarded() {
         return discarded.get();
     }
 
     /** Messages accepted from TCP clients and posted to the hub. */
-    public long forwarded() {
+    long forwarded() {
         return forwarded.get();
     }
 
@@ -164,7 +159,7 @@ public final class TopicServer implements ChatServer {
     }
 
     /** Connections open now. */
-    public int connections() {
+    int connections() {
         return caps.open();
     }
 

@@ -102,64 +102,64 @@ public final class TopicServerOptions {
     }
 
     /** The address to listen on, or {@code null} for every interface. */
-    public InetAddress bindAddress() {
+    InetAddress bindAddress() {
         return bindAddress;
     }
 
     /** The port; 0 picks a free one ({@link TopicServer#port()} tells which). */
-    public int port() {
+    int port() {
         return port;
     }
 
     /** The hub to attach to, or {@code null} if the server makes (and closes) its own. */
-    public ChatHub hub() {
+    ChatHub hub() {
         return hub;
     }
 
     /** The size limits: the hub's when one is given. */
-    public ChatLimits limits() {
+    ChatLimits limits() {
         return limits;
     }
 
-    public long maxOutboundBytes() {
+    long maxOutboundBytes() {
         return maxOutboundBytes;
     }
 
-    public int maxTopics() {
+    int maxTopics() {
         return maxTopics;
     }
 
-    public int maxConnections() {
+    int maxConnections() {
         return maxConnections;
     }
 
     /** Connections served at once from one IP address ({@link #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}). */
-    public int maxConnectionsPerAddress() {
+    int maxConnectionsPerAddress() {
         return maxConnectionsPerAddress;
     }
 
     /** How long a connection has to register ({@link #DEFAULT_REGISTRATION_TIMEOUT}). */
-    public Duration registrationTimeout() {
+    Duration registrationTimeout() {
         return registrationTimeout;
     }
 
     /** How long one object may take from its first byte to its last ({@link #DEFAULT_OBJECT_TIMEOUT}). */
-    public Duration objectTimeout() {
+    Duration objectTimeout() {
         return objectTimeout;
     }
 
     /** Silence after which TCP keep-alive probes the peer ({@link #DEFAULT_KEEP_ALIVE_IDLE}). */
-    public Duration keepAliveIdle() {
+    Duration keepAliveIdle() {
         return keepAliveIdle;
     }
 
     /** Time between keep-alive probes ({@link #DEFAULT_KEEP_ALIVE_INTERVAL}). */
-    public Duration keepAliveInterval() {
+    Duration keepAliveInterval() {
         return keepAliveInterval;
     }
 
     /** Unanswered probes after which the peer is dropped ({@link #DEFAULT_KEEP_ALIVE_PROBES}). */
-    public int keepAliveProbes() {
+    int keepAliveProbes() {
         return keepAliveProbes;
     }
 

@@ -129,16 +129,16 @@ class UnfinishedObjectsTest {
 
     @Test
     void clientHoldsAboutTheBytesOfAnUnfinishedObjectFromAHostileServer() throws Exception {
-        try (ServerSocket hostile = new ServerSocket(0, CONNECTIONS + 1, InetAddress.getLoopbackAddress());
-             TcpClientGroup group = TcpClientGroup.create()) {
+        try (ServerSocket hostile = new ServerSocket(0, CONNECTIONS + 1, InetAddress.getLoopbackAddress())) {
             Recorder probeEvents = new Recorder();
-            TopicClient probe = TopicClient.connect(group, "127.0.0.1", hostile.getLocalPort(), List.of("dev"), probeEvents);
+            TopicClient probe = TopicClient.connect("127.0.0.1", hostile.getLocalPort(), List.of("dev"), probeEvents);
+            NioLoop shared = probe.core.loop; // the selector thread the process's clients share
             Socket toProbe = hostile.accept();
             List<TopicClient> victims = new ArrayList<>();
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < CONNECTIONS; i++) {
-                    victims.add(TopicClient.connect(group, "127.0.0.1", hostile.getLocalPort(), List.of("dev"),
+                    victims.add(TopicClient.connect("127.0.0.1", hostile.getLocalPort(), List.of("dev"),
                             new Recorder()));
                     sockets.add(hostile.accept());
                 }
@@ -148,14 +148,14 @@ class UnfinishedObjectsTest {
                 for (Socket s : sockets) {
                     s.getOutputStream().write(UNFINISHED);
                 }
-                say(toProbe, "during 1"); // the group's thread goes on serving the probe
+                say(toProbe, "during 1"); // the shared thread goes on serving the probe
                 assertEquals("dev:during 1", probeEvents.until("dev:"));
                 say(toProbe, "during 2");
                 assertEquals("dev:during 2", probeEvents.until("dev:"));
-                awaitEachKeepsItsObject(group.loop);
+                awaitEachKeepsItsObject(shared);
                 awaitHeapPerConnectionUnder(before, BOUND_PER_CONNECTION,
                         "heap held by clients for unfinished objects of " + UNFINISHED.length + " bytes",
-                        () -> victims.stream().allMatch(TopicClient::isOpen) && eachKeepsItsObject(group.loop));
+                        () -> victims.stream().allMatch(TopicClient::isOpen) && eachKeepsItsObject(shared));
                 for (Socket s : sockets) {
                     s.close(); // the stream ends inside a message: each victim ends, the probe goes on
                 }
@@ -164,7 +164,7 @@ class UnfinishedObjectsTest {
                 }
                 say(toProbe, "after");
                 assertEquals("dev:after", probeEvents.until("dev:"));
-                assertEquals(0L, OnLoop.ask(group.loop, group.loop::keptInputBytes));
+                assertEquals(0L, OnLoop.ask(shared, shared::keptInputBytes));
             } finally {
                 for (Socket s : sockets) {
                     s.close();

@@ -3,7 +3,6 @@ package org.parley.tcp;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -14,46 +13,61 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TcpClientGroupTest {
+/** The selector thread that the clients of a process share, started with the first and stopped with the last. */
+class SharedClientLoopTest {
+    private static final String SHARED = "parley-tcp-clients-";
     private TopicServer server;
-    private TcpClientGroup group;
 
     @BeforeEach
     void start() throws Exception {
         server = TopicServer.start(TopicServerOptions.builder().port(0).build());
-        group = TcpClientGroup.create();
     }
 
     @AfterEach
     void stop() {
-        group.close();
         server.close();
     }
 
-    /** A client of the group on topic dev whose registration has taken effect. */
+    /** A client on topic dev whose registration has taken effect. */
     private TopicClient member(TcpListener listener) throws Exception {
         long before = server.registrations();
-        TopicClient c = TopicClient.connect(group, "127.0.0.1", server.port(), List.of("dev"), listener);
+        TopicClient c = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), listener);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.registrations() > before);
         return c;
     }
 
+    private static List<Thread> sharedThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(SHARED) && t.isAlive()).toList();
+    }
+
     @Test
-    void twoClientsOfOneGroupChatOverOneSelectorThread() throws Exception {
+    void clientsOfAProcessChatOverOneSelectorThreadThatStopsWithTheLast() throws Exception {
         Recorder alice = new Recorder();
         Recorder bob = new Recorder();
+        Thread thread;
         try (TopicClient a = member(alice); TopicClient b = member(bob)) {
             assertTrue(a.send("hello bob"));
             assertEquals("dev:hello bob", bob.until("dev:"));
             assertTrue(b.send("hello alice"));
             assertEquals("dev:hello alice", alice.until("dev:"));
-            assertEquals(2, group.clients());
+            assertEquals(1, sharedThreads().size(), "one selector thread for both: " + sharedThreads());
+            assertEquals(a.core.loop, b.core.loop);
             // The server's selector is the only one named after its port: the clients have none.
             long selectors = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("parley-tcp-selector-" + server.port())).count();
             assertEquals(1, selectors);
+            thread = sharedThreads().get(0);
         }
-        assertEquals(0, group.clients());
+        thread.join(Duration.ofSeconds(5).toMillis());
+        assertFalse(thread.isAlive(), "the shared selector thread outlived the last client");
+        // The next client starts a thread of its own again.
+        Recorder carol = new Recorder();
+        try (TopicClient c = member(carol); TopicClient d = member(new Recorder())) {
+            assertTrue(d.send("a new thread"));
+            assertEquals("dev:a new thread", carol.until("dev:"));
+            assertEquals(1, sharedThreads().size());
+        }
     }
 
     @Test
@@ -66,33 +80,12 @@ class TcpClientGroupTest {
             assertFalse(a.isOpen());
             assertTrue(a.awaitClosed(Duration.ofSeconds(5)));
             await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 2);
-            assertTrue(group.isOpen());
             assertTrue(b.send("still here"));
             assertEquals("dev:still here", carol.until("dev:"));
             assertTrue(c.send("so am I"));
             assertEquals("dev:so am I", bob.until("dev:"));
             a.close(); // idempotent
         }
-    }
-
-    @Test
-    void closingTheGroupClosesEveryClientAndRefusesNewOnes() throws Exception {
-        Recorder alice = new Recorder();
-        TopicClient a = member(alice);
-        TopicClient b = member(new Recorder());
-        group.close();
-        assertFalse(group.isOpen());
-        assertTrue(a.awaitClosed(Duration.ofSeconds(5)));
-        assertTrue(b.awaitClosed(Duration.ofSeconds(5)));
-        assertFalse(a.isOpen());
-        assertFalse(a.send("too late"));
-        assertEquals("closed", alice.until("closed"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.connections() == 0);
-        group.close(); // idempotent
-        a.close();     // and so is closing a client of a closed group
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> TopicClient.connect(group, "127.0.0.1", server.port(), List.of("dev"), new Recorder()));
-        assertEquals("client group is closed", e.getMessage());
     }
 
     @Test
@@ -124,10 +117,12 @@ class TcpClientGroupTest {
     }
 
     @Test
-    void directPeersConnectThroughAGroup() throws Exception {
+    void connectingDirectPeersShareTheThreadToo() throws Exception {
         Recorder listening = new Recorder();
         try (DirectPeer server = DirectPeer.listen(0, listening);
-                DirectPeer peer = DirectPeer.connect(group, "127.0.0.1", server.port(), new Recorder())) {
+                DirectPeer peer = DirectPeer.connect("127.0.0.1", server.port(), new Recorder());
+                TopicClient client = member(new Recorder())) {
+            assertEquals(client.core.loop, peer.core.loop);
             assertEquals("joined", listening.next());
             assertTrue(peer.send("hi"));
             assertEquals("direct:hi", listening.until("direct:"));
