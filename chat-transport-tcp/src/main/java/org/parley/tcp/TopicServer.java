@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.ChatServer;
 import org.parley.core.HubOptions;
 import org.parley.core.Names;
 import org.parley.core.ProtocolException;
@@ -46,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: safe from any thread. The server runs one thread,
  * {@code parley-tcp-selector-<port>}, which serves every connection and never runs user code.
  */
-public final class TopicServer implements ChatServer {
+public final class TopicServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicServer.class);
 
     private final TopicServerOptions options;
@@ -133,7 +132,7 @@ public final class TopicServer implements ChatServer {
         return serverAddress;
     }
 
-    @Override
+    /** The hub this server posts to and delivers from. */
     public ChatHub hub() {
         return hub;
     }

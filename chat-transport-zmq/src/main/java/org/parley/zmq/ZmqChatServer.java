@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.ChatServer;
 import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.HubOptions;
@@ -65,7 +64,7 @@ import org.zeromq.ZMQException;
  *
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
  */
-public final class ZmqChatServer implements ChatServer {
+public final class ZmqChatServer implements AutoCloseable {
     /** Replies queued for one peer before ZeroMQ drops them: a pipelining client's window. */
     static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
@@ -206,7 +205,7 @@ public final class ZmqChatServer implements ChatServer {
         return new ZmqChatServer(options);
     }
 
-    @Override
+    /** The hub this server posts to and delivers from. */
     public ChatHub hub() {
         return hub;
     }
