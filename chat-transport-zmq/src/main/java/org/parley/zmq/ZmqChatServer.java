@@ -220,7 +220,7 @@ public final class ZmqChatServer implements AutoCloseable {
         return pubPort;
     }
 
-    public ZmqServerOptions options() {
+    ZmqServerOptions options() {
         return options;
     }
 

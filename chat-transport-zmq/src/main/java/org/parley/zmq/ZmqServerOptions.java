@@ -85,62 +85,62 @@ public final class ZmqServerOptions {
         return new Builder();
     }
 
-    public String host() {
+    String host() {
         return host;
     }
 
-    public int postPort() {
+    int postPort() {
         return postPort;
     }
 
-    public int pubPort() {
+    int pubPort() {
         return pubPort;
     }
 
     /** Whether the server binds a PUB socket and publishes what it records. */
-    public boolean publish() {
+    boolean publish() {
         return publish;
     }
 
     /** The hub to attach to, or {@code null}: the server then makes and owns one. */
-    public ChatHub hub() {
+    ChatHub hub() {
         return hub;
     }
 
-    public int sendHighWaterMark() {
+    int sendHighWaterMark() {
         return sendHighWaterMark;
     }
 
-    public int receiveHighWaterMark() {
+    int receiveHighWaterMark() {
         return receiveHighWaterMark;
     }
 
-    public int publishQueueCapacity() {
+    int publishQueueCapacity() {
         return publishQueueCapacity;
     }
 
     /** See {@link Builder#maxIncomingBytes}. */
-    public int maxIncomingBytes() {
+    int maxIncomingBytes() {
         return maxIncomingBytes;
     }
 
     /** See {@link Builder#maxIncomingFrames}. */
-    public int maxIncomingFrames() {
+    int maxIncomingFrames() {
         return maxIncomingFrames;
     }
 
     /** See {@link Builder#maxIncomingBufferedBytes}. */
-    public long maxIncomingBufferedBytes() {
+    long maxIncomingBufferedBytes() {
         return maxIncomingBufferedBytes;
     }
 
     /** See {@link Builder#maxSubscriptionsPerPeer}. */
-    public int maxSubscriptionsPerPeer() {
+    int maxSubscriptionsPerPeer() {
         return maxSubscriptionsPerPeer;
     }
 
     /** See {@link Builder#maxSubscriptionBytes}. */
-    public long maxSubscriptionBytes() {
+    long maxSubscriptionBytes() {
         return maxSubscriptionBytes;
     }
 
