@@ -4,7 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 
 /** Argument parsing and the life cycle shared by every command. */
 final class Cli {

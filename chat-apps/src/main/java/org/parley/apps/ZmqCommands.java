@@ -13,7 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
 import org.parley.zmq.ZmqChatClient;

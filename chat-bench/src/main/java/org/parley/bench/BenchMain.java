@@ -9,7 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,5 +1,9 @@
 package org.parley.core;
 
+import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.Names;
+import org.parley.core.internal.ChatTime;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -81,7 +85,7 @@ public final class ChatHub implements AutoCloseable {
         return create(HubOptions.defaults());
     }
 
-    /** A hub keeping its messages in memory ({@link MessageLog}), within {@code options}' bounds. */
+    /** A hub keeping its messages in memory ({@link MessageStore#inMemory}), within {@code options}' bounds. */
     public static ChatHub create(HubOptions options) {
         return new ChatHub(options, MessageLog.of(options));
     }
@@ -94,12 +98,9 @@ public final class ChatHub implements AutoCloseable {
         return new ChatHub(options, Objects.requireNonNull(store, "store"));
     }
 
+    /** The options the hub was made with. */
     public HubOptions options() {
         return options;
-    }
-
-    public ChatLimits limits() {
-        return options.limits();
     }
 
     /**

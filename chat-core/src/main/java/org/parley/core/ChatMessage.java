@@ -1,5 +1,8 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+import org.parley.core.internal.ChatTime;
+
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;

@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,8 @@
 package org.parley.core;
 
+import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.Names;
+
 import java.time.Clock;
 import java.util.Objects;
 
@@ -26,11 +29,11 @@ public final class HubOptions {
     private final ChatLimits limits;
     private final Clock clock;
 
-    private HubOptions(Builder b) {
+    private HubOptions(Builder b, ChatLimits limits) {
         this.logCapacity = b.logCapacity;
         this.maxChannels = b.maxChannels;
         this.maxLogBytes = b.maxLogBytes;
-        this.limits = b.limits;
+        this.limits = limits;
         this.clock = b.clock;
     }
 
@@ -64,7 +67,21 @@ public final class HubOptions {
         return maxLogBytes;
     }
 
-    public ChatLimits limits() {
+    /** The largest text of a message, in bytes of UTF-8: {@value ChatLimits#DEFAULT_MAX_TEXT_BYTES} by default. */
+    public int maxTextBytes() {
+        return limits.maxTextBytes();
+    }
+
+    /**
+     * The largest wire message (a ZeroMQ frame, a JSON object), in bytes:
+     * {@value ChatLimits#DEFAULT_MAX_FRAME_BYTES} by default; at least {@link #maxTextBytes}.
+     */
+    public int maxFrameBytes() {
+        return limits.maxFrameBytes();
+    }
+
+    /** Both size limits, for the hub's rules. */
+    ChatLimits limits() {
         return limits;
     }
 
@@ -82,7 +99,8 @@ public final class HubOptions {
         private int logCapacity = DEFAULT_LOG_CAPACITY;
         private int maxChannels = DEFAULT_MAX_CHANNELS;
         private long maxLogBytes = DEFAULT_MAX_LOG_BYTES;
-        private ChatLimits limits = ChatLimits.DEFAULT;
+        private int maxTextBytes = ChatLimits.DEFAULT_MAX_TEXT_BYTES;
+        private int maxFrameBytes = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -103,8 +121,13 @@ public final class HubOptions {
             return this;
         }
 
-        public Builder limits(ChatLimits limits) {
-            this.limits = Objects.requireNonNull(limits, "limits");
+        public Builder maxTextBytes(int bytes) {
+            this.maxTextBytes = bytes;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int bytes) {
+            this.maxFrameBytes = bytes;
             return this;
         }
 
@@ -114,6 +137,7 @@ public final class HubOptions {
         }
 
         public HubOptions build() {
+            ChatLimits limits = new ChatLimits(maxTextBytes, maxFrameBytes); // checks them
             if (logCapacity < 1) {
                 throw new IllegalArgumentException("logCapacity < 1: " + logCapacity);
             }
@@ -127,7 +151,7 @@ public final class HubOptions {
                 throw new IllegalArgumentException("maxLogBytes " + maxLogBytes + " < " + least
                         + ": four of the largest messages would not fit");
             }
-            return new HubOptions(this);
+            return new HubOptions(this, limits);
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+
 /**
  * A live subscription to one channel (or to {@value Names#ALL}); closing it stops delivery.
  *

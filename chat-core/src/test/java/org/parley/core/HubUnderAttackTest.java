@@ -1,5 +1,7 @@
 package org.parley.core;
 
+import org.parley.core.internal.Names;
+
 import org.parley.core.testing.RecordingListener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 
 /**
  * Direct mode: two (or more) peers chat without a server; what one sends goes to every peer

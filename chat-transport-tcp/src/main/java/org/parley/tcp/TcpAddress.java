@@ -2,7 +2,7 @@ package org.parley.tcp;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 
 /**
  * An endpoint as it appears in a message's {@code source} or {@code destination}: an IP

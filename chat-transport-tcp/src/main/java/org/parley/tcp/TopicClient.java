@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 
 /**
  * A client of a {@link TopicServer} (or of any server that speaks the TCP protocol): registers

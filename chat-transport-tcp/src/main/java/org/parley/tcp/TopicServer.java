@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
 import org.parley.core.internal.LogThrottle;
@@ -107,7 +107,7 @@ public final class TopicServer implements AutoCloseable {
      */
     public static TopicServer start(TopicServerOptions options) throws IOException {
         ChatHub hub = options.hub() != null ? options.hub()
-                : ChatHub.create(HubOptions.builder().limits(options.limits()).build());
+                : ChatHub.create();
         boolean ownsHub = options.hub() == null;
         TopicServer server;
         try {

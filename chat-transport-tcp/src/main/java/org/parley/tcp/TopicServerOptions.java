@@ -4,7 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 import org.parley.core.ChatHub;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 
 /**
  * Settings of a {@link TopicServer}: where it listens, which hub it serves and its limits.
@@ -70,7 +70,7 @@ public final class TopicServerOptions {
     private final InetAddress bindAddress;
     private final int port;
     private final ChatHub hub;
-    private final ChatLimits limits;
+    private final int maxFrameBytes;
     private final long maxOutboundBytes;
     private final int maxTopics;
     private final int maxConnections;
@@ -81,11 +81,11 @@ public final class TopicServerOptions {
     private final Duration keepAliveInterval;
     private final int keepAliveProbes;
 
-    private TopicServerOptions(Builder b, ChatLimits limits) {
+    private TopicServerOptions(Builder b, int maxFrameBytes) {
         this.bindAddress = b.bindAddress;
         this.port = b.port;
         this.hub = b.hub;
-        this.limits = limits;
+        this.maxFrameBytes = maxFrameBytes;
         this.maxOutboundBytes = b.maxOutboundBytes;
         this.maxTopics = b.maxTopics;
         this.maxConnections = b.maxConnections;
@@ -114,11 +114,6 @@ public final class TopicServerOptions {
     /** The hub to attach to, or {@code null} if the server makes (and closes) its own. */
     ChatHub hub() {
         return hub;
-    }
-
-    /** The size limits: the hub's when one is given. */
-    ChatLimits limits() {
-        return limits;
     }
 
     long maxOutboundBytes() {
@@ -170,7 +165,7 @@ public final class TopicServerOptions {
 
     /** What the server's connections share through the codec stage: the frame limit and the object deadline. */
     WireLink.Settings wireSettings() {
-        return new WireLink.Settings(limits.maxFrameBytes(), objectTimeout);
+        return new WireLink.Settings(maxFrameBytes, objectTimeout);
     }
 
     /**
@@ -182,7 +177,6 @@ public final class TopicServerOptions {
         private InetAddress bindAddress;
         private int port;
         private ChatHub hub;
-        private ChatLimits limits;
         private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
         private int maxTopics = DEFAULT_MAX_TOPICS;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -210,12 +204,6 @@ public final class TopicServerOptions {
         /** Serve this hub (shared with another transport, say); the server will not close it. */
         public Builder hub(ChatHub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
-            return this;
-        }
-
-        /** The limits of the server's own hub; not allowed together with {@link #hub}. */
-        public Builder limits(ChatLimits limits) {
-            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
@@ -280,17 +268,13 @@ public final class TopicServerOptions {
 
         public TopicServerOptions build() {
             ChatLimits.checkPort("port", port, 0);
-            if (hub != null && limits != null) {
-                throw new IllegalArgumentException("limits come from the hub when a hub is given; set one or the other");
-            }
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            ChatLimits effective = hub != null ? hub.limits() : limits != null ? limits : ChatLimits.DEFAULT;
-            int frame = effective.maxFrameBytes();
-            if (maxOutboundBytes < frame) {
+            int maxFrameBytes = hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+            if (maxOutboundBytes < maxFrameBytes) {
                 throw new IllegalArgumentException("maxOutboundBytes " + maxOutboundBytes
-                        + " < the frame limit " + frame + ": one message would not fit");
+                        + " < the frame limit " + maxFrameBytes + ": one message would not fit");
             }
             if (maxTopics < 1) {
                 throw new IllegalArgumentException("maxTopics < 1: " + maxTopics);
@@ -309,7 +293,7 @@ public final class TopicServerOptions {
                 throw new IllegalArgumentException("keepAlive probes " + keepAliveProbes + " is outside 1.."
                         + MAX_KEEP_ALIVE_PROBES);
             }
-            return new TopicServerOptions(this, effective);
+            return new TopicServerOptions(this, maxFrameBytes);
         }
 
         /** At least a millisecond, the loop's resolution, and at most {@link #MAX_TIMEOUT}. */

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.PeerText;

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatHub;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 
 /** A listener of the topic server's hub that blocks holds up nobody: the selector never runs it. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

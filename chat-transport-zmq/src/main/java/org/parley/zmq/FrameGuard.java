@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.PeerText;

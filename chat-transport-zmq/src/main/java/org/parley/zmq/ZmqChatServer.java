@@ -21,10 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
-import org.parley.core.ChatTime;
+import org.parley.core.internal.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.HubOptions;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
 import org.parley.core.internal.LogThrottle;
@@ -162,7 +162,7 @@ public final class ZmqChatServer implements AutoCloseable {
         this.options = options;
         this.ownsHub = options.hub() == null;
         this.hub = ownsHub ? ChatHub.create() : options.hub();
-        this.maxFrameBytes = hub.limits().maxFrameBytes();
+        this.maxFrameBytes = hub.options().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
         this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(),
                 options.maxIncomingFrames(), options.maxIncomingBufferedBytes());

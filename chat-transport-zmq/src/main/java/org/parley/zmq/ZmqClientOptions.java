@@ -2,8 +2,8 @@ package org.parley.zmq;
 
 import java.time.Duration;
 import java.util.Objects;
-import org.parley.core.ChatLimits;
-import org.parley.core.Names;
+import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.Names;
 
 /**
  * Settings of a {@link ZmqChatClient}: the server's address and ports, the user name, and

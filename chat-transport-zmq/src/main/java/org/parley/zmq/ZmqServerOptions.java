@@ -2,7 +2,7 @@ package org.parley.zmq;
 
 import java.util.Objects;
 import org.parley.core.ChatHub;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 
 /**
  * Settings of a {@link ZmqChatServer}: where it binds, which hub it serves, whether it
@@ -271,7 +271,7 @@ public final class ZmqServerOptions {
         }
 
         private int frameLimit() {
-            return hub != null ? hub.limits().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+            return hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
         }
 
         /**

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.parley.core.ChatMessage;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.testing.RecordingListener;
 
 /** A listener of the server's hub that blocks holds up nobody: delivery is the hub's, on its own threads. */

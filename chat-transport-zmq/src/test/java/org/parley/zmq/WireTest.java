@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatMessage;
-import org.parley.core.ChatTime;
+import org.parley.core.internal.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.ProtocolException;
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.core.ChatHub;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 import org.parley.core.HubOptions;
 import org.parley.core.ProtocolException;
 import org.parley.core.ChatMessage;
@@ -155,7 +155,7 @@ class ZmqChatServerTest {
         // A frame limit large enough for 1000 messages in one reply.
         server.close();
         server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0)
-                .hub(ChatHub.create(HubOptions.builder().limits(new ChatLimits(16 * 1024, 1 << 20)).build()))
+                .hub(ChatHub.create(HubOptions.builder().maxTextBytes(16 * 1024).maxFrameBytes(1 << 20).build()))
                 .build());
         for (int i = 1; i <= 1005; i++) {
             server.hub().post("general", "a", "m" + i, null, null);

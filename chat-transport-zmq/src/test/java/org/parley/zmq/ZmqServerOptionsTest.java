@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatHub;
-import org.parley.core.ChatLimits;
+import org.parley.core.internal.ChatLimits;
 import org.parley.core.HubOptions;
 
 class ZmqServerOptionsTest {
@@ -24,7 +24,7 @@ class ZmqServerOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ZmqServerOptions.builder().maxIncomingBytes(1000).build());
         assertEquals("maxIncomingBytes 1000 is below the hub's frame limit of 65536", e.getMessage());
-        try (ChatHub hub = ChatHub.create(HubOptions.builder().limits(new ChatLimits(1000, 2000)).build())) {
+        try (ChatHub hub = ChatHub.create(HubOptions.builder().maxTextBytes(1000).maxFrameBytes(2000).build())) {
             assertEquals(2000, ZmqServerOptions.builder().hub(hub).maxIncomingBytes(2000).build().maxIncomingBytes());
             e = assertThrows(IllegalArgumentException.class,
                     () -> ZmqServerOptions.builder().hub(hub).maxIncomingBytes(1999).build());
@@ -34,7 +34,7 @@ class ZmqServerOptionsTest {
 
     @Test
     void incomingBytesFollowTheHubsFrameLimitUnlessSet() {
-        try (ChatHub hub = ChatHub.create(HubOptions.builder().limits(new ChatLimits(1000, 4 << 20)).build())) {
+        try (ChatHub hub = ChatHub.create(HubOptions.builder().maxTextBytes(1000).maxFrameBytes(4 << 20).build())) {
             ZmqServerOptions o = ZmqServerOptions.builder().hub(hub).build();
             assertEquals(8 << 20, o.maxIncomingBytes());
             assertEquals(64L << 20, o.maxIncomingBufferedBytes(), "64 MiB is more than 4 x 8 MiB");
@@ -42,7 +42,7 @@ class ZmqServerOptionsTest {
                     .maxIncomingBytes());
         }
         try (ChatHub hub = ChatHub.create(HubOptions.builder()
-                .limits(new ChatLimits(1000, Integer.MAX_VALUE - 1)).build())) {
+                .maxTextBytes(1000).maxFrameBytes(Integer.MAX_VALUE - 1).build())) {
             assertEquals(Integer.MAX_VALUE, ZmqServerOptions.builder().hub(hub).build().maxIncomingBytes());
         }
     }

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.Names;
+import org.parley.core.internal.Names;
 import org.parley.core.Subscription;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqClientOptions;

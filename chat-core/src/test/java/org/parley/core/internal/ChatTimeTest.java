@@ -1,4 +1,6 @@
-package org.parley.core;
+package org.parley.core.internal;
+
+import org.parley.core.ProtocolException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,6 @@
-package org.parley.core;
+package org.parley.core.internal;
+
+import org.parley.core.ProtocolException;
 
 import java.time.DateTimeException;
 import java.time.Instant;

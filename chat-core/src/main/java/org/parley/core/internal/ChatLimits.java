@@ -1,4 +1,4 @@
-package org.parley.core;
+package org.parley.core.internal;
 
 /**
  * Size limits of the protocol: the text of one message and one whole wire message.

@@ -1,4 +1,7 @@
-package org.parley.core;
+package org.parley.core.internal;
+
+import org.parley.core.ProtocolException;
+import org.parley.core.ChatMessage;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
