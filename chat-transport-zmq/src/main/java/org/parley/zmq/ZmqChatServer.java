@@ -59,7 +59,7 @@ import org.zeromq.ZMQException;
  * server thread publishes its own post at once, before its ok reply, after any earlier
  * message of that channel not yet published (read from the hub's history); what the
  * dispatcher brings later is published unless it already was, so PUB keeps each channel in
- * {@code seq} order (but for a rare exception, see {@code publishOwn}) and never loses or
+ * {@code seq} order (but for a channel's first post, see {@code publishOwn}) and never loses or
  * repeats a message.
  *
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
@@ -74,8 +74,8 @@ public final class ZmqChatServer implements AutoCloseable {
      * the network: well within the 2 s a server has to stop, after the thread's last pass.
      */
     static final int CLOSE_LINGER_MILLIS = 1000;
-    /** Floors of the newest seq published, by channel name's hash: a power of two. */
-    static final int PUBLISHED_FLOORS = 1 << 14;
+    /** Channels whose newest published seq is remembered, the most recently published to. */
+    static final int PUBLISHED_CHANNELS = 16_384;
     /** Messages published ahead of the dispatcher that are remembered until it brings them. */
     static final int PUBLISHED_AHEAD = 65_536;
     /** How long a stopping server waits for posts its store is still storing. */
@@ -113,11 +113,17 @@ public final class ZmqChatServer implements AutoCloseable {
     private volatile Subscription hubSubscription;
     private volatile boolean stopping;
     /**
-     * The newest seq published on PUB, per channel name's hash (the highest of the channels
-     * that share a slot). Server thread only. An own post above its floor + 1 is published
-     * after the ones between, read from the hub's history (see {@link #publishOwn}).
+     * The newest seq published on PUB, per channel, by either path; the channels least recently
+     * published to are forgotten past {@value #PUBLISHED_CHANNELS}. Server thread only. An own
+     * post above its channel's newest + 1 is published after the ones between, read from the
+     * hub's history; one at or below it is on PUB already (see {@link #publishOwn}).
      */
-    private final long[] publishedFloors = new long[PUBLISHED_FLOORS];
+    private final Map<String, Long> lastPublished = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > PUBLISHED_CHANNELS;
+        }
+    };
     /**
      * Messages this thread published before the dispatcher brought them, until it does; the
      * oldest are forgotten past {@value #PUBLISHED_AHEAD} (the dispatcher dropped them). Server
@@ -462,22 +468,26 @@ public final class ZmqChatServer implements AutoCloseable {
     private void publishBrought(ChatMessage m) {
         if (publishedAhead.remove(new Published(m.channel(), m.seq())) == null) {
             publish(m);
-            raiseFloor(m);
+            lastPublished.merge(m.channel(), m.seq(), Math::max);
         }
     }
 
     /**
-     * Publishes this thread's own post before its ok reply: first the messages of its channel
-     * above the channel's floor that the dispatcher has not brought yet, read from the hub's
-     * history, so PUB keeps the channel in seq order; each is remembered, and skipped when the
-     * dispatcher brings it. The floor is per hash of the channel name, the highest of the
-     * names that share it: where two share one, an earlier message may come after the post,
-     * but none is lost or published twice.
+     * Publishes this thread's own post before its ok reply, unless the dispatcher brought it
+     * first (its channel's newest published seq is at or above it: the dispatcher brings each
+     * channel in order). Before it, the messages of its channel above that newest one that
+     * the dispatcher has not brought yet, read from the hub's history, so PUB keeps the
+     * channel in seq order; each is remembered, and skipped when the dispatcher brings it. A
+     * channel not published to yet (or forgotten) has no newest: its post goes alone, and
+     * earlier ones the dispatcher brings later follow it, each once.
      */
     private void publishOwn(ChatMessage m) {
-        long floor = publishedFloors[floorSlot(m.channel())];
-        if (floor > 0 && floor < m.seq() - 1) {
-            int missing = (int) Math.min(m.seq() - 1 - floor, HubOptions.MAX_HISTORY_LIMIT);
+        Long last = lastPublished.get(m.channel());
+        if (last != null && last >= m.seq()) {
+            return; // on PUB already
+        }
+        if (last != null && last < m.seq() - 1) {
+            int missing = (int) Math.min(m.seq() - 1 - last, HubOptions.MAX_HISTORY_LIMIT);
             for (ChatMessage earlier : hub.log().after(m.channel(), m.seq() - 1 - missing, missing).messages()) {
                 if (earlier.seq() < m.seq()) {
                     publishAhead(earlier);
@@ -489,23 +499,8 @@ public final class ZmqChatServer implements AutoCloseable {
 
     private void publishAhead(ChatMessage m) {
         publish(m);
-        raiseFloor(m);
+        lastPublished.merge(m.channel(), m.seq(), Math::max);
         publishedAhead.put(new Published(m.channel(), m.seq()), Boolean.TRUE);
-    }
-
-    private void raiseFloor(ChatMessage m) {
-        int slot = floorSlot(m.channel());
-        publishedFloors[slot] = Math.max(publishedFloors[slot], m.seq());
-    }
-
-    /** The floor {@code channel} shares with others of the same hash (for tests). */
-    static int floorSlotOf(String channel) {
-        return floorSlot(channel);
-    }
-
-    private static int floorSlot(String channel) {
-        int h = channel.hashCode();
-        return (h ^ (h >>> 16)) & (PUBLISHED_FLOORS - 1);
     }
 
     private void publish(ChatMessage message) {

@@ -35,6 +35,8 @@ class SlowStoreTest {
         final Semaphore permits = new Semaphore(0);
         final ExecutorService storing = Executors.newSingleThreadExecutor();
         volatile String refuseWith;
+        /** When set, a stored message's future completes only after a permit of this, later than its sink call. */
+        volatile Semaphore completions;
 
         @Override
         public String epoch() {
@@ -55,7 +57,17 @@ class SlowStoreTest {
                 if (refuseWith != null) {
                     stored.completeExceptionally(new ProtocolException(refuseWith));
                 } else {
-                    log.append(channel, user, time, text, origin).thenAccept(stored::complete);
+                    ChatMessage m = log.append(channel, user, time, text, origin).join(); // calls the sink
+                    Semaphore later = completions;
+                    if (later != null) {
+                        try {
+                            later.acquire();
+                        } catch (InterruptedException e) {
+                            stored.completeExceptionally(e);
+                            return;
+                        }
+                    }
+                    stored.complete(m);
                 }
             });
             return stored;
@@ -137,6 +149,56 @@ class SlowStoreTest {
                 published.put(topic, JSON.readTree(sub.recv(0)).get("text").asText());
             }
             assertEquals(java.util.Map.of("one\0", "first", "two\0", "second"), published);
+        }
+    }
+
+    @Test
+    void aPostThatReachesPubThroughTheHubBeforeItsReplyIsPublishedOnce() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+            sub.setLinger(0);
+            sub.setReceiveTimeOut(5000);
+            sub.subscribe("late\0".getBytes(UTF_8));
+            sub.connect("tcp://127.0.0.1:" + server.pubPort());
+            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
+            dealer.setLinger(0);
+            dealer.setReceiveTimeOut(5000);
+            dealer.connect("tcp://127.0.0.1:" + server.postPort());
+            for (int i = 0; ; i++) { // subscribed once a probe's publication gets through
+                send(dealer, post("late", "probe " + i));
+                store.permits.release();
+                assertTrue(reply(dealer).get("ok").asBoolean());
+                if (sub.recv(ZMQ.DONTWAIT) != null) {
+                    sub.recv(0);
+                    break;
+                }
+                assertTrue(i < 100, "the subscription never took effect");
+            }
+            while (sub.recv(ZMQ.DONTWAIT) != null) {
+                // drop the probes' frames
+            }
+            store.completions = new Semaphore(0);
+            send(dealer, post("late", "first"));
+            store.permits.release();
+            // The hub's dispatcher brings it to the server, which publishes it, before its
+            // future completes: the reply path must see that it is on PUB already.
+            assertNotNull(sub.recv(0), "the stored post did not reach PUB through the hub");
+            JsonNode first = JSON.readTree(sub.recv(0));
+            assertEquals("first", first.get("text").asText());
+            store.completions.release();
+            assertEquals(first.get("seq").asLong(), reply(dealer).get("seq").asLong());
+            store.completions = null;
+            send(dealer, post("late", "second"));
+            store.permits.release();
+            assertTrue(reply(dealer).get("ok").asBoolean());
+            assertNotNull(sub.recv(0));
+            JsonNode next = JSON.readTree(sub.recv(0));
+            assertEquals("second", next.get("text").asText(), "PUB repeated a post: " + next);
+            assertEquals(first.get("seq").asLong() + 1, next.get("seq").asLong());
         }
     }
 

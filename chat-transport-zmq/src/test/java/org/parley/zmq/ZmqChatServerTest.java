@@ -698,9 +698,7 @@ class ZmqChatServerTest {
     }
 
     @Test
-    void channelsThatShareAFloorLoseNothingOnPub() throws Exception {
-        // "c662" and "c1028" hash to the same floor of the server's publishing (see publishOwn).
-        assertEquals(ZmqChatServer.floorSlotOf("c662"), ZmqChatServer.floorSlotOf("c1028"));
+    void bridgedPostsStillOnTheirWayToPubGoBeforeAnOwnPostInSeqOrder() throws Exception {
         ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
         sub.setLinger(0);
         sub.setReceiveTimeOut(5000);
@@ -715,10 +713,7 @@ class ZmqChatServerTest {
             // drop the probes' frames
         }
         long probes = server.hub().log().lastSeq("c1028");
-        for (int i = 0; i < 20; i++) {
-            ask(req, post("a", "c662", "raises the shared floor " + i));
-        }
-        // Another transport's posts to the second channel, then one of this server's own.
+        // Another transport's posts, then one of this server's own.
         server.hub().post("c1028", "tcp-user", "bridged 1", null, null);
         server.hub().post("c1028", "tcp-user", "bridged 2", null, null);
         long own = ask(req, post("a", "c1028", "own")).get("seq").asLong();
@@ -727,11 +722,10 @@ class ZmqChatServerTest {
             byte[] topic = sub.recv(0);
             assertNotNull(topic, "only " + seen + " reached PUB");
             JsonNode m = JSON.readTree(sub.recv(0));
-            seen.add(m.get("seq").asLong() + ":" + m.get("text").asText());
+            if (!m.get("text").asText().equals("probe")) { // a probe's frame may still come late
+                seen.add(m.get("seq").asLong() + ":" + m.get("text").asText());
+            }
         }
-        // The shared floor may let the own post overtake the bridged ones (publishOwn says so):
-        // what matters is that each reaches PUB once.
-        seen.sort(java.util.Comparator.comparingLong(s -> Long.parseLong(s.substring(0, s.indexOf(':')))));
         assertEquals(List.of((probes + 1) + ":bridged 1", (probes + 2) + ":bridged 2", own + ":own"), seen);
     }
 }
