@@ -31,10 +31,10 @@ import org.parley.core.MessageListener;
 import org.parley.core.Names;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
-import org.parley.core.SequenceTracker;
 import org.parley.core.Subscription;
 import org.parley.core.internal.DeliveryThread;
 import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.OrderedDelivery;
 import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.parley.zmq.internal.IoTicker;
@@ -322,7 +322,8 @@ public final class ZmqChatClient implements ChatClient {
         ClientSubscription s = new ClientSubscription(channel, listener);
         if (recent > 0 && hasPost) {
             // Queued before the subscription can receive anything, so history comes first.
-            delivery.submit(() -> s.replayRecent(recent));
+            int g = generation;
+            delivery.submit(() -> s.replayRecent(recent, g));
         }
         subscriptions.add(s);
         byte[] topic = topicOf(channel);
@@ -900,9 +901,7 @@ public final class ZmqChatClient implements ChatClient {
 
     private final class ClientSubscription implements Subscription {
         private final String channel;
-        private final MessageListener listener;
-        private final SequenceTracker tracker = new SequenceTracker(); // delivery thread only
-        private int trackedGeneration = generation; // delivery thread only (after construction)
+        private final OrderedDelivery ordered; // delivery thread only
         /** Per channel, the newest seq dropped because the delivery queue was full. I/O thread only. */
         final Map<String, Long> dropped = new HashMap<>();
         private final AtomicBoolean done = new AtomicBoolean();
@@ -910,7 +909,7 @@ public final class ZmqChatClient implements ChatClient {
 
         ClientSubscription(String channel, MessageListener listener) {
             this.channel = channel;
-            this.listener = listener;
+            this.ordered = new OrderedDelivery(this::missed, listener::onMessage, () -> generation);
         }
 
         @Override
@@ -976,72 +975,30 @@ public final class ZmqChatClient implements ChatClient {
 
         // delivery thread below
 
-        /** Starts counting again when the server restarted since the last delivery. */
-        private void follow(int g) {
-            if (g != trackedGeneration) {
-                tracker.restart();
-                trackedGeneration = g;
-            }
-        }
-
         private void deliver(ChatMessage m, int g) {
-            if (!active) {
-                return;
+            if (active) {
+                ordered.deliver(m, g);
             }
-            follow(g);
-            switch (tracker.check(m)) {
-                case DUPLICATE -> {
-                    return;
-                }
-                case GAP -> {
-                    if (!repair(m.channel(), m.seq() - 1)) {
-                        return; // the server restarted meanwhile: m is the old one's
-                    }
-                }
-                case NEXT -> { }
-            }
-            tracker.accept(m); // the repair stopped short of m: it is next now
-            listener.onMessage(m);
         }
 
         private void catchUp(Map<String, Long> upTo, int g) {
-            if (!active || g != generation) {
-                return; // counted against a server that has since restarted
-            }
-            follow(g);
             for (Map.Entry<String, Long> e : upTo.entrySet()) {
-                repair(e.getKey(), e.getValue());
+                if (active) {
+                    ordered.catchUp(e.getKey(), e.getValue(), g);
+                }
             }
         }
 
-        /**
-         * Delivers the messages of {@code ch} after the last one delivered, up to {@code upTo};
-         * false if the server restarted meanwhile, so the pages were not the ones asked for.
-         */
-        private boolean repair(String ch, long upTo) {
-            if (!hasPost) {
-                log.debug("cannot fetch missed messages of {}: no post port", ch);
-                return true;
+        /** The source of missed messages: an empty page once closed, or without a post port. */
+        private HistoryPage missed(String ch, long after, int limit) throws IOException {
+            if (!active || !hasPost) {
+                return new HistoryPage(ch, 0, 0, List.of());
             }
             repairs.incrementAndGet();
-            int g = trackedGeneration;
-            boolean[] stale = {false};
-            try {
-                tracker.fill(ch, upTo, (c, after, limit) -> {
-                    HistoryPage page = active ? await(history(c, after, limit)) : null;
-                    if (page == null || generation != g) {
-                        stale[0] = page != null;
-                        return new HistoryPage(c, 0, 0, List.of());
-                    }
-                    return page;
-                }, listener::onMessage);
-            } catch (IOException e) {
-                log.warn("cannot fetch missed messages of {} up to {}: {}", ch, upTo, PeerText.excerpt(e.getMessage()));
-            }
-            return !stale[0];
+            return await(history(ch, after, limit));
         }
 
-        private void replayRecent(int count) {
+        private void replayRecent(int count, int g) {
             HistoryPage page;
             try {
                 page = await(recent(channel, count));
@@ -1050,10 +1007,7 @@ public final class ZmqChatClient implements ChatClient {
                 return;
             }
             for (ChatMessage m : page.messages()) {
-                if (active && tracker.check(m) != SequenceTracker.Verdict.DUPLICATE) {
-                    tracker.accept(m);
-                    listener.onMessage(m);
-                }
+                deliver(m, g);
             }
         }
 
