@@ -1,12 +1,11 @@
 package org.parley.core;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.parley.core.internal.OrderedDelivery;
 
 /**
  * A client in the same process as the hub: posts are hub calls; listeners run on the
@@ -111,14 +110,14 @@ final class LocalChatClient implements ChatClient {
 
     private final class LocalSubscription implements Subscription, HubListener {
         private final String channel;
-        private final MessageListener listener;
-        private final SequenceTracker tracker = new SequenceTracker(); // delivery thread only
+        private final OrderedDelivery ordered; // delivery thread only
         private volatile Subscription hubSubscription;
         private volatile boolean active = true;
 
         LocalSubscription(String channel, MessageListener listener) {
             this.channel = channel;
-            this.listener = listener;
+            // The hub's numbering never restarts: one epoch.
+            this.ordered = new OrderedDelivery(hub.log()::after, listener::onMessage, () -> 0);
         }
 
         @Override
@@ -129,27 +128,8 @@ final class LocalChatClient implements ChatClient {
         /** On the client's dispatcher. A full queue drops there; the gap is repaired here later. */
         @Override
         public void onMessage(ChatMessage message, Object origin) {
-            if (!active) {
-                return;
-            }
-            switch (tracker.check(message)) {
-                case DUPLICATE -> {
-                    return;
-                }
-                case GAP -> repair(message);
-                case NEXT -> { }
-            }
-            tracker.accept(message);
-            listener.onMessage(message);
-        }
-
-        private void repair(ChatMessage upTo) {
-            try {
-                tracker.fill(upTo.channel(), upTo.seq() - 1,
-                        (ch, after, limit) -> hub.log().after(ch, after, limit), listener::onMessage);
-            } catch (IOException e) {
-                // The hub's log is in memory and never throws; the signature is for network sources.
-                throw new UncheckedIOException(e);
+            if (active) {
+                ordered.deliver(message, 0);
             }
         }
 

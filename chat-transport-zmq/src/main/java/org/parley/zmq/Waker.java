@@ -20,7 +20,6 @@ final class Waker {
     private static final Logger log = LoggerFactory.getLogger(Waker.class);
     private final Pipe pipe;
     private final AtomicBoolean pending = new AtomicBoolean();
-    private final ByteBuffer one = ByteBuffer.allocate(1);
     private final ByteBuffer drained = ByteBuffer.allocate(64); // owner thread only
 
     Waker() throws IOException {
@@ -38,13 +37,11 @@ final class Waker {
     void wake() {
         // One byte in flight is enough: the owner empties its queue after draining it.
         if (pending.compareAndSet(false, true)) {
-            synchronized (one) {
-                try {
-                    pipe.sink().write(one.clear());
-                } catch (IOException e) {
-                    pending.set(false); // closed: nobody to wake
-                    log.debug("wake after close", e);
-                }
+            try {
+                pipe.sink().write(ByteBuffer.allocate(1)); // a buffer each: two threads may write at once
+            } catch (IOException e) {
+                pending.set(false); // closed: nobody to wake
+                log.debug("wake after close", e);
             }
         }
     }

@@ -127,22 +127,12 @@ public final class ZmqClientGroup implements AutoCloseable {
                 (c.beginClose() ? open : closingOnTheirOwn).add(c);
             }
         }
-        long answers = System.nanoTime() + ZmqChatClient.CLOSE_WAIT_NANOS;
-        for (ZmqChatClient c : open) {
-            c.awaitAnswers(answers);
-        }
-        for (ZmqChatClient c : open) {
-            c.stop();
-        }
-        long stopped = System.nanoTime() + ZmqChatClient.CLOSE_WAIT_NANOS;
-        for (ZmqChatClient c : open) {
-            c.awaitStopped(stopped);
-        }
+        long stopped = ZmqChatClient.close(open);
         boolean allStopped = open.stream().allMatch(ZmqChatClient::stopped);
         // A client closing on another thread may still be waiting for its answers; its sockets
         // close when it is done, and the context cannot close before them.
         for (ZmqChatClient c : closingOnTheirOwn) {
-            allStopped &= c.awaitSocketThread(stopped);
+            allStopped &= c.loop.join(stopped);
         }
         if (allStopped) {
             context.close();

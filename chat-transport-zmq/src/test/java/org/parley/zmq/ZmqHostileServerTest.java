@@ -224,7 +224,7 @@ class ZmqHostileServerTest {
                     assertNotNull(m, "no publication was delivered during the flood");
                     assertTrue(flood.isAlive(), "the flood ended early");
                     client.close(); // waits for the I/O thread, up to its limit
-                    assertTrue(client.ioThreadEnded(), "the I/O thread did not stop within close()'s limit");
+                    assertTrue(client.stopped(), "the I/O thread did not stop within close()'s limit");
                 } finally {
                     flooding.set(false);
                 }
@@ -242,7 +242,7 @@ class ZmqHostileServerTest {
                 // (int) of it is 2 GiB - 256: what JeroMQ 0.6.0 would allocate for the frame.
                 server.sendLongHeader(0, 0x8000_0000_7FFF_FF00L);
                 // Refused by the guard, which allocates nothing for it.
-                await().atMost(Duration.ofSeconds(5)).until(() -> client.postGuard().bogusLengths() == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> client.loop.postGuard.bogusLengths() == 1);
                 // The client goes on: its subscription still delivers.
                 long seq = 0;
                 ChatMessage m = null;

@@ -97,7 +97,7 @@ public final class DeliveryThread implements AutoCloseable {
 
     /**
      * Stops taking tasks; the thread ends once the ones already queued have run. Does not wait
-     * ({@link #close(Duration)} does): an owner of many stops them all before waiting for any.
+     * ({@link #closeUntil} does): an owner of many stops them all before waiting for any.
      */
     public void stop() {
         if (!closed) {
@@ -107,25 +107,11 @@ public final class DeliveryThread implements AutoCloseable {
     }
 
     /**
-     * Stops taking tasks, lets the queued ones run for up to {@code timeout}, then stops the
-     * thread. Idempotent; safe to call from a task (it then does not wait).
-     */
-    public void close(Duration timeout) {
-        stop();
-        if (isCurrentThread() || !thread.isAlive()) {
-            return;
-        }
-        if (!Threads.join(thread, timeout.toMillis())) {
-            // This thread runs user code only, never a ZeroMQ socket, so interrupting is safe.
-            thread.interrupt();
-            Threads.join(thread, timeout.toMillis());
-        }
-    }
-
-    /**
-     * {@link #close(Duration)} against a deadline ({@link System#nanoTime()}) shared with other
-     * threads being closed: an owner of many {@link #stop}s them all, then waits for each until
-     * the one deadline, so a few blocked listeners cost it the deadline, not a wait each.
+     * Stops taking tasks, lets the queued ones run until {@code deadlineNanos} (a
+     * {@link System#nanoTime()}), then stops the thread. Idempotent; safe to call from a task (it
+     * then does not wait). The deadline may be shared: an owner of many {@link #stop}s them all,
+     * then waits for each until the one deadline, so a few blocked listeners cost it the deadline,
+     * not a wait each.
      */
     public void closeUntil(long deadlineNanos) {
         stop();
@@ -137,6 +123,11 @@ public final class DeliveryThread implements AutoCloseable {
             thread.interrupt();
             Threads.join(thread, 100);
         }
+    }
+
+    /** {@link #closeUntil} {@code timeout} from now. */
+    public void close(Duration timeout) {
+        closeUntil(System.nanoTime() + timeout.toNanos());
     }
 
     /** {@link #close(Duration)} with two seconds. */

@@ -1,9 +1,14 @@
 package org.parley.core.internal;
 
+import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Waiting for a thread to end within a time limit, as every close() of the transports does.
+ * Waiting within a time limit: for a thread to end, as every close() of the transports does, or
+ * for another thread's answer.
  *
  * <p>Thread safety: stateless.
  */
@@ -28,5 +33,23 @@ public final class Threads {
     /** {@link #join(Thread, long)} until {@code deadline}, a {@link System#nanoTime()}. */
     public static boolean joinUntil(Thread thread, long deadline) {
         return join(thread, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
+    /**
+     * The value of {@code future}, waiting up to {@code millis}; its failure, the timeout or an
+     * interrupt (kept for the caller) as an {@link IOException}.
+     */
+    public static <T> T await(Future<T> future, long millis) throws IOException {
+        try {
+            return future.get(millis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new IOException("no answer within " + millis + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 }

@@ -1,0 +1,126 @@
+package org.parley.core.internal;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.parley.core.ChatMessage;
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands a subscriber's messages to its listener in {@code seq} order, each once: the gap repair
+ * of every client. Part of Parley's implementation, shared by its modules; not API.
+ *
+ * <p>Publication is at most once, so a subscriber that falls behind loses messages; a gap in
+ * {@code seq} shows it. A duplicate is dropped; before a message that follows a gap, the missing
+ * ones are fetched from history and delivered first. A server that restarts with an empty log
+ * numbers from 1 again: each message comes with the epoch it was counted under (any number that
+ * changes on a restart), and under a new one every channel counts from 0.
+ *
+ * <p>Thread safety: not thread-safe; one thread (a client's delivery thread) calls
+ * {@link #deliver} and {@link #catchUp}. The epoch supplier is read on that thread.
+ */
+public final class OrderedDelivery {
+    private static final Logger log = LoggerFactory.getLogger(OrderedDelivery.class);
+
+    /**
+     * Where missing messages are read (a hub's log, a server's history), on the delivering thread:
+     * those of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}; an
+     * empty page when there are none or the caller should stop.
+     */
+    @FunctionalInterface
+    public interface HistorySource {
+        HistoryPage after(String channel, long after, int limit) throws IOException;
+    }
+
+    private final HistorySource source;
+    private final Consumer<ChatMessage> listener;
+    private final LongSupplier epoch;
+    private final Map<String, Long> last = new HashMap<>();
+    private long counted; // the epoch that last counts under
+    /** After a restart: a channel not seen yet counts from 0, not from its first message. */
+    private boolean fromZero;
+
+    /** {@code epoch}: the current one, which a restart may change while a gap is being filled. */
+    public OrderedDelivery(HistorySource source, Consumer<ChatMessage> listener, LongSupplier epoch) {
+        this.source = source;
+        this.listener = listener;
+        this.epoch = epoch;
+        this.counted = epoch.getAsLong();
+    }
+
+    /**
+     * Hands {@code message}, counted under {@code epoch}, to the listener, after the ones missing
+     * before it; drops it if it was delivered already, or if the server restarted while its gap
+     * was being filled (it is the old server's).
+     */
+    public void deliver(ChatMessage message, long epoch) {
+        follow(epoch);
+        Long seen = last.get(message.channel());
+        long previous = seen != null ? seen : fromZero ? 0 : message.seq() - 1;
+        boolean gap = message.seq() > previous + 1;
+        if (message.seq() > previous && (!gap || fill(message.channel(), message.seq() - 1))) {
+            accept(message); // a fill that stopped short of it leaves it next now
+        }
+    }
+
+    /**
+     * Delivers the messages of {@code channel} after the last one delivered, up to {@code upTo}:
+     * messages counted under {@code epoch} that were lost before they reached {@link #deliver}.
+     * Does nothing if the epoch has changed since.
+     */
+    public void catchUp(String channel, long upTo, long epoch) {
+        if (epoch == this.epoch.getAsLong()) {
+            follow(epoch);
+            fill(channel, upTo);
+        }
+    }
+
+    private void follow(long epoch) {
+        if (epoch != counted) {
+            last.clear();
+            fromZero = true;
+            counted = epoch;
+        }
+    }
+
+    private void accept(ChatMessage m) {
+        last.put(m.channel(), m.seq());
+        listener.accept(m);
+    }
+
+    /**
+     * Delivers what the source holds of {@code channel} after the last delivered up to {@code upTo}.
+     * Stops early when the source has no more (the log no longer holds them), stops advancing,
+     * or fails; false if the epoch changed meanwhile, so the pages were not the ones asked for.
+     */
+    private boolean fill(String channel, long upTo) {
+        long after = last.getOrDefault(channel, 0L);
+        try {
+            while (after < upTo) {
+                int limit = (int) Math.min(HubOptions.MAX_HISTORY_LIMIT, upTo - after);
+                HistoryPage page = source.after(channel, after, limit);
+                if (epoch.getAsLong() != counted) {
+                    return false;
+                }
+                long before = after;
+                for (ChatMessage m : page.messages()) {
+                    if (m.seq() > after && m.seq() <= upTo && m.channel().equals(channel)) {
+                        accept(m);
+                        after = m.seq();
+                    }
+                }
+                if (after == before) {
+                    break; // nothing newer: the log no longer holds them, or the source stopped
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot fetch missed messages of {} up to {}: {}", channel, upTo, PeerText.excerpt(e.getMessage()));
+        }
+        return true;
+    }
+}

@@ -1,0 +1,326 @@
+package org.parley.zmq;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.parley.core.ChatMessage;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
+import org.parley.core.internal.Threads;
+import org.parley.zmq.internal.IoTicker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * The one thread of a {@link ZmqChatClient} that owns its sockets: a DEALER for requests, a SUB
+ * for publications, and a monitor of SUB's connections. Replies go to the request correlator,
+ * reconnections to the restart detector, and each pass's publications to the subscriptions. Other
+ * threads reach the loop through {@link #execute}: a queue and a wake-up.
+ *
+ * <p>Thread safety: {@link #start}, {@link #execute}, {@link #stop}, {@link #stopping},
+ * {@link #join} and {@link #stopped} may be called from any thread. Everything else runs on the
+ * loop's thread, {@code parley-zmq-client-<user>}, which alone touches the sockets and the
+ * list of subscriptions.
+ */
+final class ClientLoop {
+    // Under the public class's name: one logger to configure for the whole client.
+    private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
+    private static final long POLL_MILLIS = 200;
+    /** Publications, or replies, read in one pass of the loop: a flood of one starves nothing else. */
+    private static final int BATCH = 1024;
+    /**
+     * Replies queued beyond {@code maxPendingRequests}: the epoch probes, and a reply that
+     * arrives as its request times out. A Parley server queues no more for one client either
+     * ({@link ZmqChatServer#REPLY_HIGH_WATER_MARK}), so a client that reads its replies never
+     * makes the server drop one.
+     */
+    private static final int REPLY_MARGIN = 64;
+    /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
+    private static final AtomicInteger MONITORS = new AtomicInteger();
+
+    /** A command that must hear it when the loop ended before running it. */
+    interface Abandonable extends Runnable {
+        void abandon();
+    }
+
+    private final ZmqClientOptions options;
+    /** This client's own context, or a shadow of its group's: closing it closes our sockets only. */
+    private final ZContext context;
+    private final boolean ownContext;
+    private final Waker waker;
+    private final Thread thread;
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    final FrameGuard postGuard; // the guard of the replies' frames
+    /** One line per interval for each kind of bad publication, however often a server sends it. */
+    private final LogThrottle badPublicationLog = new LogThrottle(10, TimeUnit.SECONDS);
+    private volatile boolean stopping;
+    private volatile boolean ended; // set by the loop's thread before its last look at the commands
+    // Set by start, before the thread starts; used by the loop's thread alone, as are the sockets.
+    private RequestCorrelator requests;
+    private RestartDetector restarts;
+    private final List<ClientSubscription> subscriptions = new ArrayList<>();
+    private ZMQ.Socket dealer; // null without a post port
+    private ZMQ.Socket sub; // null without a PUB port
+    private ZMQ.Socket monitor; // SUB's connection events; null without both ports
+
+    /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
+    ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
+        this.options = options;
+        this.waker = new Waker();
+        this.ownContext = groupContext == null;
+        this.context = ownContext ? new ZContext(1) : ZContext.shadow(groupContext);
+        if (ownContext) { // a group's context has them already
+            ContextErrors.install(context, "client " + options.user());
+        }
+        this.postGuard = guard("post socket of " + options.user());
+        this.thread = new Thread(this::run, "parley-zmq-client-" + options.user());
+        thread.setDaemon(true);
+    }
+
+    /** What bounds the frames a server sends to one socket: a hostile server, too. */
+    private FrameGuard guard(String socket) {
+        return FrameGuard.forMessages(socket, options.maxIncomingBytes(), ZmqChatClient.MAX_INCOMING_FRAMES,
+                FrameGuard.NO_BUDGET);
+    }
+
+    /** Starts the thread, and returns once it has made and connected the sockets. */
+    void start(RequestCorrelator requests, RestartDetector restarts) throws IOException {
+        this.requests = requests;
+        this.restarts = restarts;
+        thread.start();
+        try {
+            Threads.await(opened, Long.MAX_VALUE);
+        } catch (IOException e) {
+            stop(); // if interrupted; else the thread has ended already
+            throw e;
+        }
+    }
+
+    /** Runs {@code command} on the loop's thread; one that is {@link Abandonable} hears it if it never runs. */
+    void execute(Runnable command) {
+        commands.add(command);
+        waker.wake();
+        if (ended) {
+            abandonQueued(); // the loop's thread is gone: it will not run what was just queued
+        }
+    }
+
+    /** Tells the loop's thread to stop; it closes the sockets. */
+    void stop() {
+        stopping = true;
+        waker.wake();
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Waits for the loop's thread until {@code deadline}; whether it has ended. */
+    boolean join(long deadline) {
+        if (!Threads.joinUntil(thread, deadline)) {
+            log.warn("{} did not stop in time for its close", thread.getName());
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether the loop's thread has ended, its sockets closed. */
+    boolean stopped() {
+        return !thread.isAlive();
+    }
+
+    // ---- the loop's thread below
+
+    /** Sends one request; false if the socket's queue is full. */
+    boolean send(byte[] body) {
+        return dealer.sendMore(new byte[0]) && dealer.send(body, ZMQ.DONTWAIT);
+    }
+
+    void add(ClientSubscription s) {
+        subscriptions.add(s);
+        sub.subscribe(s.topic());
+    }
+
+    void remove(ClientSubscription s) {
+        if (subscriptions.remove(s)) {
+            sub.unsubscribe(s.topic());
+        }
+    }
+
+    private void open() throws IOException {
+        if (ownContext) {
+            IoTicker.attach(context); // a group has one for all its clients
+        }
+        if (options.postPort() != ZmqClientOptions.NO_PORT) {
+            dealer = context.createSocket(SocketType.DEALER);
+            dealer.setLinger(0);
+            // Room for a reply to every request this client may have in flight: a hostile
+            // server cannot make it queue more, and a Parley server never sends more.
+            dealer.setRcvHWM((int) Math.min(Integer.MAX_VALUE, options.maxPendingRequests() + (long) REPLY_MARGIN));
+            postGuard.install(dealer);
+            connect(dealer, options.postPort());
+        }
+        if (options.pubPort() != ZmqClientOptions.NO_PORT) {
+            sub = context.createSocket(SocketType.SUB);
+            sub.setLinger(0);
+            sub.setRcvHWM(options.receiveHighWaterMark());
+            guard("SUB socket of " + options.user()).install(sub);
+            if (dealer != null) {
+                // Each (re)connection of SUB is followed by an epoch probe: a server restarted
+                // on the same port numbers its messages from 1 again. Without a post port
+                // there is nothing to probe with, so no monitor either.
+                String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
+                sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
+                monitor = context.createSocket(SocketType.PAIR);
+                monitor.setLinger(0);
+                monitor.connect(endpoint);
+            }
+            connect(sub, options.pubPort());
+        }
+    }
+
+    private void connect(ZMQ.Socket socket, int port) throws IOException {
+        String endpoint = "tcp://" + options.host() + ":" + port;
+        try {
+            if (!socket.connect(endpoint)) {
+                throw new IOException("cannot connect to " + endpoint);
+            }
+        } catch (ZMQException | IllegalArgumentException e) {
+            throw new IOException("cannot connect to " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void run() {
+        ZMQ.Poller poller = null;
+        Exception failure = null;
+        try {
+            open();
+            opened.complete(null);
+            poller = context.createPoller(4);
+            poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+            for (ZMQ.Socket s : new ZMQ.Socket[] {dealer, sub, monitor}) {
+                if (s != null) {
+                    poller.register(s, ZMQ.Poller.POLLIN);
+                }
+            }
+            long wait = 0;
+            while (!stopping) {
+                poller.poll(wait);
+                // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
+                // edge, and a missed edge must not strand a reply or a publication.
+                waker.drain();
+                Runnable command;
+                while ((command = commands.poll()) != null) {
+                    command.run();
+                }
+                if (monitor != null) {
+                    receiveConnectionEvents(); // before publications: a new connection's are held
+                }
+                List<ChatMessage> batch = new ArrayList<>();
+                boolean backlog = dealer != null && drain(dealer, requests::receive);
+                backlog |= sub != null && drain(sub, frames -> decode(frames, batch));
+                long untilTimeout = requests.expire(POLL_MILLIS);
+                wait = backlog ? 0 : untilTimeout;
+                for (ClientSubscription s : subscriptions) {
+                    s.pass(batch);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            if (opened.isDone()) {
+                log.error("{} failed; the client stops", thread.getName(), e);
+            }
+        } finally {
+            ended = true;
+            requests.failAll();
+            abandonQueued();
+            if (monitor != null) {
+                // Closes the monitor's own socket now: in a group's context a forgotten one
+                // would keep the context from terminating.
+                sub.monitor(null, 0);
+            }
+            if (poller != null) {
+                poller.close();
+            }
+            waker.close();
+            context.close(); // a group's shadow: our sockets only
+            opened.completeExceptionally(failure != null ? failure : new IOException("stopped while connecting"));
+        }
+    }
+
+    private void abandonQueued() {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            if (command instanceof Abandonable a) {
+                a.abandon();
+            }
+        }
+    }
+
+    private void receiveConnectionEvents() {
+        ZMQ.Event event;
+        while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+            if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+                restarts.connected();
+            }
+        }
+    }
+
+    /** Hands at most {@value #BATCH} messages waiting on {@code socket} to {@code handle}; true if more may wait. */
+    private static boolean drain(ZMQ.Socket socket, Consumer<List<byte[]>> handle) {
+        for (int i = 0; i < BATCH; i++) {
+            byte[] first = socket.recv(ZMQ.DONTWAIT);
+            if (first == null) {
+                return false;
+            }
+            List<byte[]> frames = new ArrayList<>(2); // at most the guard's bound
+            frames.add(first);
+            while (socket.hasReceiveMore()) {
+                frames.add(socket.recv(0));
+            }
+            handle.accept(frames);
+        }
+        return true;
+    }
+
+    /** One publication's frames, a topic and a body, into {@code batch}; a bad one is logged. */
+    private void decode(List<byte[]> frames, List<ChatMessage> batch) {
+        if (frames.size() != 2) {
+            badPublication("expected two frames, a topic and a body");
+            return;
+        }
+        try {
+            // Refused here, a message never reaches a listener: a time past the year 9999,
+            // which no zone can show, or bytes a lenient decoder would read as other text.
+            Wire.requireUtf8(frames.get(1), "publication");
+            ChatMessage m = Wire.decodePublication(frames.get(1));
+            if (Wire.isTopicOf(frames.get(0), m.channel())) {
+                batch.add(m);
+            } else {
+                badPublication("a message of channel " + m.channel() + " under another topic");
+            }
+        } catch (ProtocolException e) {
+            badPublication(e.getMessage());
+        }
+    }
+
+    /** Logs, once per interval, a publication that was ignored; {@code why} may quote the server. */
+    private void badPublication(String why) {
+        long held = badPublicationLog.admit();
+        if (held >= 0) {
+            log.warn("publication ignored: {} ({} more not logged)", PeerText.excerpt(why), held);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package org.parley.zmq;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.parley.core.ChatMessage;
+import org.parley.core.internal.ChatTime;
+import org.parley.core.HistoryPage;
+import org.parley.core.PostAck;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.LogThrottle;
+import org.parley.core.internal.PeerText;
+import org.parley.core.internal.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The requests of a {@link ZmqChatClient} waiting for their replies: each carries a {@code ref},
+ * and the reply with that {@code ref} completes its future, or the request timeout fails it. At
+ * most {@code maxPendingRequests} wait at once; every reply's epoch is passed on.
+ *
+ * <p>Thread safety: {@link #request} and {@link #awaitAnswers} may be called from any thread; the
+ * requests in flight belong to the socket loop's thread, which sends them and calls the rest.
+ */
+final class RequestCorrelator {
+    // Under the public class's name: one logger to configure for the whole client.
+    private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
+
+    private final ZmqClientOptions options;
+    private final String endpoint;
+    private final ClientLoop loop;
+    private final Consumer<String> epochs;
+    private final BooleanSupplier closing;
+    /** Sent and not yet answered, by ref, oldest first. Loop thread only. */
+    private final Map<String, Pending<?>> pending = new LinkedHashMap<>();
+    private final AtomicInteger outstanding = new AtomicInteger(); // requests not yet answered
+    private final AtomicLong refs = new AtomicLong();
+    /** Completed when none is outstanding any more once closing began. */
+    private final CompletableFuture<Void> answered = new CompletableFuture<>();
+    /** One line per interval for each kind of bad reply a server sends, however often it sends it. */
+    private final LogThrottle badReplyLog = new LogThrottle(10, TimeUnit.SECONDS);
+
+    /** {@code epochs} hears each reply's epoch (null without one); {@code closing} refuses requests. */
+    RequestCorrelator(ZmqClientOptions options, ClientLoop loop, Consumer<String> epochs, BooleanSupplier closing) {
+        this.options = options;
+        this.endpoint = "tcp://" + options.host() + ":" + options.postPort();
+        this.loop = loop;
+        this.epochs = epochs;
+        this.closing = closing;
+    }
+
+    /** Sends the request {@code encode} makes of a fresh ref; its future completes on the loop's thread. */
+    <T> CompletableFuture<T> request(Function<String, byte[]> encode, Decoder<T> decoder) {
+        String ref = Long.toString(refs.incrementAndGet(), 36);
+        byte[] body = encode.apply(ref);
+        if (closing.getAsBoolean()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("client is closed"));
+        }
+        if (options.postPort() == ZmqClientOptions.NO_PORT) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this client has no post port"));
+        }
+        if (outstanding.incrementAndGet() > options.maxPendingRequests()) {
+            finished();
+            return CompletableFuture.failedFuture(new IOException(
+                    "too many requests waiting: " + options.maxPendingRequests()));
+        }
+        Pending<T> p = new Pending<>(ref, body, decoder, System.nanoTime() + options.requestTimeout().toNanos());
+        loop.execute(p);
+        return p.future;
+    }
+
+    /**
+     * Waits for the answers to the requests in flight until {@code deadline}. No longer than the
+     * request timeout either: a request without an answer by then fails, and counts no more.
+     */
+    void awaitAnswers(long deadline) {
+        if (outstanding.get() == 0) {
+            return;
+        }
+        try {
+            Threads.await(answered, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        } catch (IOException e) {
+            log.debug("{} requests to {} unanswered at close; they fail as it stops", outstanding.get(), endpoint);
+        }
+    }
+
+    private void finished() {
+        // Counted down before closing is read; closing is set before awaitAnswers counts.
+        if (outstanding.decrementAndGet() == 0 && closing.getAsBoolean()) {
+            answered.complete(null);
+        }
+    }
+
+    // ---- loop thread below
+
+    /** A reply's frames: an empty delimiter and one body. Replies come in order. */
+    void receive(List<byte[]> frames) {
+        if (frames.size() != 2 || frames.get(0).length != 0) {
+            badReply("a reply of " + frames.size() + " frames, not an empty delimiter and one body");
+            return;
+        }
+        byte[] body = frames.get(1);
+        // The usual acknowledgement is read without a tree; anything else through one.
+        Wire.PlainAck ack;
+        ObjectNode tree = null;
+        String ref;
+        try {
+            Wire.requireUtf8(body, "reply");
+            ack = Wire.plainAck(body);
+            if (ack != null) {
+                ref = ack.ref();
+            } else {
+                tree = Wire.parseObject(body, "reply");
+                ref = Wire.optionalString(tree, "ref");
+            }
+        } catch (ProtocolException e) {
+            badReply(e.getMessage());
+            return;
+        }
+        JsonNode epoch = tree == null ? null : tree.get(Wire.EPOCH);
+        epochs.accept(ack != null ? ack.epoch() : epoch != null && epoch.isTextual() ? epoch.textValue() : null);
+        // One without ref (an error about the envelope) is the oldest request's.
+        Pending<?> p = ref != null ? pending.remove(ref)
+                : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
+        if (p == null) {
+            log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), endpoint);
+            return;
+        }
+        p.answer(ack, tree, body);
+    }
+
+    /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
+    private void badReply(String why) {
+        long held = badReplyLog.admit();
+        if (held >= 0) {
+            log.warn("reply from {} ignored: {} ({} more not logged)", endpoint, PeerText.excerpt(why), held);
+        }
+    }
+
+    /** Fails the requests whose time is up; how long the loop may wait for the next one, at most {@code max} ms. */
+    long expire(long max) {
+        long now = System.nanoTime();
+        Iterator<Pending<?>> it = pending.values().iterator();
+        while (it.hasNext()) {
+            Pending<?> p = it.next();
+            if (p.deadline - now > 0) { // one timeout for all: entries are in deadline order
+                return Math.min(max, TimeUnit.NANOSECONDS.toMillis(p.deadline - now) + 1);
+            }
+            it.remove();
+            Duration t = options.requestTimeout();
+            p.fail(new IOException("no reply from " + endpoint + " within "
+                    + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")));
+        }
+        return max;
+    }
+
+    /** The loop ends: every request sent fails. */
+    void failAll() {
+        IOException closed = new IOException("client closed before the reply arrived");
+        for (Pending<?> p : pending.values()) {
+            p.fail(closed);
+        }
+        pending.clear();
+    }
+
+    // ---- replies
+
+    /** How a reply becomes a value. */
+    @FunctionalInterface
+    interface Decoder<T> {
+        T decode(ObjectNode reply) throws ProtocolException;
+
+        /** The value of a reply read without a tree, or null: then {@link #decode} decides. */
+        default T decodePlain(Wire.PlainAck ack) {
+            return null;
+        }
+    }
+
+    /** The decoder of post replies, which also reads the usual acknowledgement without a tree. */
+    static final Decoder<PostAck> ACK = new Decoder<>() {
+        @Override
+        public PostAck decode(ObjectNode reply) throws ProtocolException {
+            String channel = Wire.requiredString(reply, "channel");
+            long seq = Wire.optionalCount(reply, "seq", 0);
+            Instant time = ChatTime.parse(Wire.requiredString(reply, "time"));
+            try {
+                return new PostAck(channel, seq, time);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("bad reply: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public PostAck decodePlain(Wire.PlainAck ack) {
+            try {
+                return new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
+            } catch (ProtocolException | IllegalArgumentException e) {
+                return null; // the tree path names what is wrong
+            }
+        }
+    };
+
+    /** The decoder of history replies. */
+    static final Decoder<HistoryPage> PAGE = reply -> {
+        String channel = Wire.requiredString(reply, "channel");
+        long first = Wire.optionalCount(reply, "first", 0);
+        long last = Wire.optionalCount(reply, "last", 0);
+        JsonNode list = reply.get("messages");
+        if (list == null || !list.isArray()) {
+            throw new ProtocolException("bad reply: \"messages\" is not an array");
+        }
+        List<ChatMessage> messages = new ArrayList<>(list.size());
+        for (JsonNode m : list) {
+            messages.add(Wire.decodeMessage(m));
+        }
+        return new HistoryPage(channel, first, last, messages);
+    };
+
+    /** A request queued for the loop, then sent and waiting for its reply. */
+    private final class Pending<T> implements ClientLoop.Abandonable {
+        final String ref;
+        final byte[] body;
+        final Decoder<T> decoder;
+        final long deadline;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+
+        Pending(String ref, byte[] body, Decoder<T> decoder, long deadline) {
+            this.ref = ref;
+            this.body = body;
+            this.decoder = decoder;
+            this.deadline = deadline;
+        }
+
+        /** On the loop's thread: sends it. */
+        @Override
+        public void run() {
+            if (loop.send(body)) {
+                pending.put(ref, this);
+            } else {
+                fail(new IOException("cannot send to " + endpoint + ": its queue is full"));
+            }
+        }
+
+        @Override
+        public void abandon() {
+            fail(new IOException("client closed before the request was sent"));
+        }
+
+        /** Completes from {@code plain} (the reply read without a tree) if it can, else from the tree. */
+        void answer(Wire.PlainAck plain, ObjectNode tree, byte[] body) {
+            T value = plain == null ? null : decoder.decodePlain(plain);
+            try {
+                if (value != null) {
+                    future.complete(value);
+                    return;
+                }
+                ObjectNode reply = tree != null ? tree : Wire.parseObject(body, "reply");
+                JsonNode ok = reply.get("ok");
+                if (ok != null && ok.isBoolean() && ok.booleanValue()) {
+                    future.complete(decoder.decode(reply));
+                } else {
+                    String error = reply.path("error").asText("");
+                    future.completeExceptionally(new ProtocolException(
+                            error.isEmpty() ? "the server rejected the request without saying why" : error));
+                }
+            } catch (ProtocolException e) {
+                future.completeExceptionally(e);
+            } finally {
+                finished();
+            }
+        }
+
+        void fail(Throwable error) {
+            future.completeExceptionally(error);
+            finished();
+        }
+    }
+}
