@@ -159,7 +159,7 @@ final class ZmqCommands {
             }
             try {
                 CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new))
-                        .get(client.options().requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                        .get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 // Each failure was reported on its own line as it happened.
             }

@@ -112,7 +112,7 @@ public final class ZmqChatClient implements ChatClient {
         return options.user();
     }
 
-    public ZmqClientOptions options() {
+    ZmqClientOptions options() {
         return options;
     }
 

@@ -60,39 +60,39 @@ public final class ZmqClientOptions {
         return new Builder();
     }
 
-    public String host() {
+    String host() {
         return host;
     }
 
     /** The server's post port, or {@link #NO_PORT}. */
-    public int postPort() {
+    int postPort() {
         return postPort;
     }
 
     /** The server's PUB port, or {@link #NO_PORT}. */
-    public int pubPort() {
+    int pubPort() {
         return pubPort;
     }
 
-    public String user() {
+    String user() {
         return user;
     }
 
     /** How long a post or history request waits for its reply before failing. */
-    public Duration requestTimeout() {
+    Duration requestTimeout() {
         return requestTimeout;
     }
 
-    public int receiveHighWaterMark() {
+    int receiveHighWaterMark() {
         return receiveHighWaterMark;
     }
 
-    public int maxPendingRequests() {
+    int maxPendingRequests() {
         return maxPendingRequests;
     }
 
     /** See {@link Builder#maxIncomingBytes}. */
-    public int maxIncomingBytes() {
+    int maxIncomingBytes() {
         return maxIncomingBytes;
     }
 
