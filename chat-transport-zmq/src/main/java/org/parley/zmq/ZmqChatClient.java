@@ -1,7 +1,5 @@
 package org.parley.zmq;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.MessageListener;
 import org.parley.core.Names;
@@ -273,7 +270,7 @@ public final class ZmqChatClient implements ChatClient {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(text, "text");
         String ref = nextRef();
-        return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()), ACK);
+        return request(ref, Wire.postRequest(ref, user(), channel, text, Instant.now()), Wire::ack);
     }
 
     @Override
@@ -281,7 +278,7 @@ public final class ZmqChatClient implements ChatClient {
         Objects.requireNonNull(channel, "channel");
         String ref = nextRef();
         return request(ref, Wire.historyRequest(ref, channel, after, limit, -1),
-                ZmqChatClient::decodePage);
+                Wire::page);
     }
 
     /** The newest {@code count} messages, with the {@code last} extension of docs/PROTOCOL.md. */
@@ -290,7 +287,7 @@ public final class ZmqChatClient implements ChatClient {
         Objects.requireNonNull(channel, "channel");
         String ref = nextRef();
         return request(ref, Wire.historyRequest(ref, channel, 0, 0, Math.max(count, 0)),
-                ZmqChatClient::decodePage);
+                Wire::page);
     }
 
     @Override
@@ -457,57 +454,9 @@ public final class ZmqChatClient implements ChatClient {
         }
     }
 
-    /** The decoder of post replies, which also reads the usual acknowledgement without a tree. */
-    private static final Decoder<PostAck> ACK = new Decoder<>() {
-        @Override
-        public PostAck decode(ObjectNode reply) throws ProtocolException {
-            return decodeAck(reply);
-        }
-
-        @Override
-        public PostAck decodePlain(Wire.PlainAck ack) {
-            try {
-                return new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
-            } catch (ProtocolException | IllegalArgumentException e) {
-                return null; // the tree path names what is wrong
-            }
-        }
-    };
-
-    private static PostAck decodeAck(ObjectNode reply) throws ProtocolException {
-        String channel = Wire.requiredString(reply, "channel");
-        long seq = Wire.optionalCount(reply, "seq", 0);
-        Instant time = ChatTime.parse(Wire.requiredString(reply, "time"));
-        try {
-            return new PostAck(channel, seq, time);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("bad reply: " + e.getMessage());
-        }
-    }
-
-    private static HistoryPage decodePage(ObjectNode reply) throws ProtocolException {
-        String channel = Wire.requiredString(reply, "channel");
-        long first = Wire.optionalCount(reply, "first", 0);
-        long last = Wire.optionalCount(reply, "last", 0);
-        JsonNode list = reply.get("messages");
-        if (list == null || !list.isArray()) {
-            throw new ProtocolException("bad reply: \"messages\" is not an array");
-        }
-        List<ChatMessage> messages = new ArrayList<>(list.size());
-        for (JsonNode m : list) {
-            messages.add(Wire.decodeMessage(m));
-        }
-        return new HistoryPage(channel, first, last, messages);
-    }
-
     @FunctionalInterface
     private interface Decoder<T> {
-        T decode(ObjectNode reply) throws ProtocolException;
-
-        /** The value of a reply read without a tree, or null: then {@link #decode} decides. */
-        default T decodePlain(Wire.PlainAck ack) {
-            return null;
-        }
+        T decode(Wire.Fields reply) throws ProtocolException;
     }
 
     /** A request sent and not yet answered. */
@@ -523,30 +472,14 @@ public final class ZmqChatClient implements ChatClient {
             this.deadline = deadline;
         }
 
-        /** Completes from {@code plain} (the reply read without a tree) if it can, else from the tree. */
-        void answer(Wire.PlainAck plain, ObjectNode tree, byte[] body) {
-            T value = plain == null ? null : decoder.decodePlain(plain);
-            if (value != null) {
-                future.complete(value);
-                finished();
-                return;
-            }
+        void answer(Wire.Fields reply) {
             try {
-                answer(tree != null ? tree : Wire.parseObject(body, "reply"));
-            } catch (ProtocolException e) {
-                fail(e);
-            }
-        }
-
-        void answer(ObjectNode reply) {
-            JsonNode ok = reply.get("ok");
-            try {
-                if (ok != null && ok.isBoolean() && ok.booleanValue()) {
+                if (reply.isTrue("ok")) {
                     future.complete(decoder.decode(reply));
                 } else {
-                    String error = reply.path("error").asText("");
-                    future.completeExceptionally(new ProtocolException(
-                            error.isEmpty() ? "the server rejected the request without saying why" : error));
+                    String error = reply.text("error");
+                    future.completeExceptionally(new ProtocolException(error == null || error.isEmpty()
+                            ? "the server rejected the request without saying why" : error));
                 }
             } catch (ProtocolException e) {
                 future.completeExceptionally(e);
@@ -641,7 +574,7 @@ public final class ZmqChatClient implements ChatClient {
                 probing++;
             }
             String ref = nextRef();
-            request(ref, Wire.historyRequest(ref, Names.DEFAULT_CHANNEL, 0, 0, 0), ZmqChatClient::decodePage)
+            request(ref, Wire.historyRequest(ref, Names.DEFAULT_CHANNEL, 0, 0, 0), Wire::page)
                     .whenComplete((page, error) -> {
                         if (error != null) {
                             log.warn("cannot learn whether {} restarted: {}", postEndpoint,
@@ -655,11 +588,6 @@ public final class ZmqChatClient implements ChatClient {
     }
 
     /** I/O thread: every ok reply names the server's epoch; a new one means a restart. */
-    private void noteEpoch(ObjectNode reply) {
-        JsonNode e = reply.get(Wire.EPOCH);
-        noteEpoch(e != null && e.isTextual() ? e.textValue() : null);
-    }
-
     private void noteEpoch(String epoch) {
         if (epoch == null) {
             return; // a server without the extension
@@ -770,35 +698,23 @@ public final class ZmqChatClient implements ChatClient {
                 continue;
             }
             byte[] body = frames.get(1);
-            // The usual acknowledgement is read without a tree; anything else through one.
-            Wire.PlainAck ack = null;
-            ObjectNode tree = null;
+            Wire.Fields reply;
             String ref;
             try {
-                Wire.requireUtf8(body, "reply");
-                ack = Wire.plainAck(body);
-                if (ack != null) {
-                    ref = ack.ref();
-                } else {
-                    tree = Wire.parseObject(body, "reply");
-                    ref = Wire.optionalString(tree, "ref");
-                }
+                reply = Wire.read(body, "reply");
+                ref = reply.string("ref");
             } catch (ProtocolException e) {
                 badReply(e.getMessage());
                 continue;
             }
-            if (ack != null) {
-                noteEpoch(ack.epoch());
-            } else {
-                noteEpoch(tree);
-            }
+            noteEpoch(reply.text(Wire.EPOCH));
             // Replies come in order; one without ref (an error about the envelope) is the oldest's.
             Pending<?> p = ref != null ? pending.remove(ref) : oldestPending();
             if (p == null) {
                 log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), postEndpoint);
                 continue;
             }
-            p.answer(ack, tree, body);
+            p.answer(reply);
         }
         return true;
     }
@@ -848,8 +764,7 @@ public final class ZmqChatClient implements ChatClient {
             try {
                 // Refused here, a message never reaches a listener: a time past the year 9999,
                 // which no zone can show, or bytes a lenient decoder would read as other text.
-                Wire.requireUtf8(body, "publication");
-                m = Wire.decodePublication(body);
+                m = Wire.publication(body);
             } catch (ProtocolException e) {
                 badPublication(e.getMessage());
                 continue;
