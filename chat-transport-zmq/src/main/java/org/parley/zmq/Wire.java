@@ -23,6 +23,7 @@ import org.parley.core.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
+import org.parley.core.internal.PlainStrings;
 import org.parley.core.internal.StrictUtf8;
 
 /**
@@ -64,9 +65,16 @@ final class Wire {
      * one JSON object and nothing after it. The whole frame is read before any field is looked
      * at, so bytes that are not JSON or repeat a field are refused as such wherever they are.
      *
-     * @param what what the frame is, for the errors: {@code "request"}, {@code "reply"}, {@code "publication"}
+     * @param what  what the frame is, for the errors: {@code "request"}, {@code "reply"}, {@code "publication"}
+     * @param usual the shape the frame usually has, read first in its plain form (see {@link Shape})
      */
-    static Fields read(byte[] frame, String what) throws ProtocolException {
+    static Fields read(byte[] frame, String what, Shape usual) throws ProtocolException {
+        Fields plain = usual.readPlain(frame);
+        return plain != null ? plain : readJson(frame, what);
+    }
+
+    /** {@link #read} by Jackson's parser alone. */
+    static Fields readJson(byte[] frame, String what) throws ProtocolException {
         try {
             StrictUtf8.check(frame, what);
         } catch (ProtocolException e) {
@@ -225,6 +233,19 @@ final class Wire {
             return tokens[index(name)] == JsonToken.VALUE_TRUE;
         }
 
+        /** The fields read, by name, each with its first token and its value (for tests and debugging). */
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder("{");
+            for (int i = 0; i < tokens.length; i++) {
+                if (tokens[i] != null) {
+                    b.append(b.length() > 1 ? ", " : "").append(NAMES.get(i)).append('=').append(tokens[i])
+                            .append(' ').append(values[i]);
+                }
+            }
+            return b.append('}').toString();
+        }
+
         /** A whole, non-negative number field; {@code fallback} when absent. */
         long count(String name, long fallback) throws ProtocolException {
             int i = index(name);
@@ -246,7 +267,7 @@ final class Wire {
 
     /** A publication's message. */
     static ChatMessage publication(byte[] body) throws ProtocolException {
-        return message(read(body, "publication"));
+        return message(read(body, "publication", PUBLICATION));
     }
 
     /** A message: a publication's body, or an item of a history reply's list. */
@@ -293,88 +314,164 @@ final class Wire {
         return new HistoryPage(channel, first, last, messages);
     }
 
-    // ---------------------------------------------------------------- writing
+    // ---------------------------------------------------------------- shapes and writing
 
-    /** The fields of one object, written in order. */
-    @FunctionalInterface
-    private interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
+    /**
+     * A shape of the protocol: its fields in the order they are written, as in docs/PROTOCOL.md's
+     * examples. {@link #write} writes one through Jackson's generator; {@link #readPlain} reads the
+     * usual ones before Jackson's parser is asked.
+     *
+     * <p>The plain form is the compact JSON of a shape whose strings are plain (printable ASCII
+     * without a quote or backslash, see {@link PlainStrings}), as the writer gives it: those bytes
+     * are read by hand, without a parser made per frame. Anything else (an escape, another byte,
+     * order, spacing or field, a number of more than 18 digits) goes to Jackson's parser, which
+     * gives the same fields for what both read, and the errors. Why this fast path stays: every
+     * subscriber reads every publication (K per post), the server every post, the poster every
+     * acknowledgement. Without it, Parley ZeroMQ / raw JeroMQ at K=10 fell to about 0.6 of the
+     * build that had it (quick runs alternated with it, 13 pairs); with it and without a hand
+     * writer, about 0.9, as with it and a hand writer (24 pairs each): the writer was not kept.
+     *
+     * <p>Thread safety: immutable.
+     */
+    static final class Shape {
+        private static final byte[] TRUE = ascii("true");
+        private static final byte[] FALSE = ascii("false");
 
-    /** One JSON object, compact. */
-    private static byte[] object(int sizeHint, Body body) {
-        ByteArrayBuilder out = new ByteArrayBuilder(sizeHint);
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            // Strings and numbers into memory always serialise; reaching here is a bug.
-            throw new IllegalStateException("cannot encode an object", e);
+        private final String[] names;
+        /** Each field's index in {@link Fields}. */
+        private final int[] slots;
+        /** Each field's name as it is written: {@code "name":}. */
+        private final byte[][] keys;
+
+        Shape(String... names) {
+            this.names = names;
+            this.slots = new int[names.length];
+            this.keys = new byte[names.length][];
+            for (int k = 0; k < names.length; k++) {
+                slots[k] = Fields.index(names[k]);
+                keys[k] = ascii("\"" + names[k] + "\":");
+            }
         }
-        return out.toByteArray();
+
+        /**
+         * The fields of {@code b} if it is this shape in the plain form, some fields left out,
+         * else null. Such bytes are ASCII without NUL, so strict UTF-8; each field comes once, in
+         * order, so none is repeated; the fields are those Jackson reads from them.
+         */
+        Fields readPlain(byte[] b) {
+            int n = b.length;
+            if (n < 2 || b[0] != '{') {
+                return null;
+            }
+            Fields f = new Fields();
+            int i = 1;
+            for (int k = 0; k < keys.length; k++) {
+                int start = i == 1 ? i : i + 1; // after the first field, a comma
+                int end = start + keys[k].length;
+                if (end >= n || (i > 1 && b[i] != ',') || !Arrays.equals(b, start, end, keys[k], 0, keys[k].length)) {
+                    continue; // left out
+                }
+                i = end;
+                int slot = slots[k];
+                byte c = b[i];
+                if (c == '"') {
+                    int close = PlainStrings.closingQuote(b, i + 1, n);
+                    if (close < 0) {
+                        return null;
+                    }
+                    f.tokens[slot] = JsonToken.VALUE_STRING;
+                    f.values[slot] = new String(b, i + 1, close - i - 1, StandardCharsets.ISO_8859_1); // ASCII: one copy
+                    i = close + 1;
+                } else if (c >= '0' && c <= '9') {
+                    int from = i;
+                    long v = 0;
+                    while (i < n && b[i] >= '0' && b[i] <= '9' && i - from < 19) {
+                        v = v * 10 + (b[i++] - '0');
+                    }
+                    if (i - from > 18 || (c == '0' && i - from > 1)) {
+                        return null; // it may not fit in a long; a leading zero is not JSON
+                    }
+                    f.tokens[slot] = JsonToken.VALUE_NUMBER_INT;
+                    f.values[slot] = v;
+                } else if (Arrays.equals(b, i, Math.min(i + 4, n), TRUE, 0, 4)) {
+                    f.tokens[slot] = JsonToken.VALUE_TRUE;
+                    i += 4;
+                } else if (Arrays.equals(b, i, Math.min(i + 5, n), FALSE, 0, 5)) {
+                    f.tokens[slot] = JsonToken.VALUE_FALSE;
+                    i += 5;
+                } else {
+                    return null;
+                }
+            }
+            return i == n - 1 && b[i] == '}' ? f : null; // a number or literal ends at a comma or here
+        }
+
+        /**
+         * One object of this shape, compact: each value a String, a Long or Integer, a Boolean or
+         * an empty List (written as {@code []}), in the shape's order; a null value is left out.
+         */
+        byte[] write(Object... values) {
+            ByteArrayBuilder out = new ByteArrayBuilder(256);
+            try (JsonGenerator g = FACTORY.createGenerator(out)) {
+                g.writeStartObject();
+                for (int k = 0; k < values.length; k++) {
+                    Object v = values[k];
+                    if (v == null) {
+                        continue;
+                    }
+                    g.writeFieldName(names[k]);
+                    if (v instanceof String s) {
+                        g.writeString(s);
+                    } else if (v instanceof Boolean bool) {
+                        g.writeBoolean(bool);
+                    } else if (v instanceof List) {
+                        g.writeStartArray();
+                        g.writeEndArray();
+                    } else {
+                        g.writeNumber(((Number) v).longValue());
+                    }
+                }
+                g.writeEndObject();
+            } catch (IOException e) {
+                // Strings and numbers into memory always serialise; reaching here is a bug.
+                throw new IllegalStateException("cannot encode an object", e);
+            }
+            return out.toByteArray();
+        }
+
+        private static byte[] ascii(String s) {
+            return s.getBytes(StandardCharsets.US_ASCII);
+        }
     }
+
+    static final Shape PUBLICATION = new Shape("channel", "seq", "user", "time", "text");
+    static final Shape POST = new Shape("type", "user", "channel", "text", "time", "ref");
+    private static final Shape HISTORY = new Shape("type", "channel", "last", "after", "limit", "ref");
+    static final Shape OK = new Shape("ok", "channel", "seq", "time", "ref", EPOCH);
+    private static final Shape PAGE = new Shape("ok", "channel", "first", "last", "messages", "ref", EPOCH);
+    private static final Shape ERROR = new Shape("ok", "error", "ref");
 
     /** A publication's body, and each item of a history reply's list. */
     static byte[] encodeMessage(ChatMessage m) {
-        return object(96 + m.text().length(), g -> {
-            g.writeStringField("channel", m.channel());
-            g.writeNumberField("seq", m.seq());
-            g.writeStringField("user", m.user());
-            g.writeStringField("time", ChatTime.format(m.time()));
-            g.writeStringField("text", m.text());
-        });
+        return PUBLICATION.write(m.channel(), m.seq(), m.user(), ChatTime.format(m.time()), m.text());
     }
 
     static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
-        return object(112 + text.length(), g -> {
-            g.writeStringField("type", TYPE_POST);
-            g.writeStringField("user", user);
-            g.writeStringField("channel", channel);
-            g.writeStringField("text", text);
-            g.writeStringField("time", ChatTime.format(time));
-            g.writeStringField("ref", ref);
-        });
+        return POST.write(TYPE_POST, user, channel, text, ChatTime.format(time), ref);
     }
 
     /** A history request: {@code after} mode, or {@code last} mode when {@code last >= 0}. */
     static byte[] historyRequest(String ref, String channel, long after, int limit, int last) {
-        return object(96, g -> {
-            g.writeStringField("type", TYPE_HISTORY);
-            g.writeStringField("channel", channel);
-            if (last >= 0) {
-                g.writeNumberField("last", last);
-            } else {
-                g.writeNumberField("after", after);
-                g.writeNumberField("limit", limit);
-            }
-            g.writeStringField("ref", ref);
-        });
+        boolean newest = last >= 0;
+        return HISTORY.write(TYPE_HISTORY, channel, newest ? last : null, newest ? null : after, newest ? null : limit, ref);
     }
 
     static byte[] postReply(ChatMessage m, String ref, String epoch) {
-        return object(128, g -> {
-            g.writeBooleanField("ok", true);
-            g.writeStringField("channel", m.channel());
-            g.writeNumberField("seq", m.seq());
-            g.writeStringField("time", ChatTime.format(m.time()));
-            writeRef(g, ref);
-            g.writeStringField(EPOCH, epoch);
-        });
+        return OK.write(true, m.channel(), m.seq(), ChatTime.format(m.time()), ref, epoch);
     }
 
     static byte[] errorReply(String error, String ref) {
-        return object(32 + error.length(), g -> {
-            g.writeBooleanField("ok", false);
-            g.writeStringField("error", error);
-            writeRef(g, ref);
-        });
-    }
-
-    private static void writeRef(JsonGenerator g, String ref) throws IOException {
-        if (ref != null) {
-            g.writeStringField("ref", ref);
-        }
+        return ERROR.write(false, error, ref);
     }
 
     /**
@@ -389,17 +486,8 @@ final class Wire {
     static byte[] historyReply(HistoryPage page, String ref, int maxBytes, boolean keepNewest, String epoch) {
         // The envelope with an empty list; the messages go between its brackets. The name
         // cannot occur earlier inside a string: a quote in a string is always escaped.
-        byte[] envelope = object(128, g -> {
-            g.writeBooleanField("ok", true);
-            g.writeStringField("channel", page.channel());
-            g.writeNumberField("first", page.first());
-            g.writeNumberField("last", page.last());
-            g.writeArrayFieldStart("messages");
-            g.writeEndArray();
-            writeRef(g, ref);
-            g.writeStringField(EPOCH, epoch);
-        });
-        int at = indexOf(envelope, MESSAGES_OPEN) + MESSAGES_OPEN.length;
+        byte[] envelope = PAGE.write(true, page.channel(), page.first(), page.last(), List.of(), ref, epoch);
+        int at = new String(envelope, StandardCharsets.ISO_8859_1).indexOf(MESSAGES_OPEN) + MESSAGES_OPEN.length();
 
         List<ChatMessage> all = page.messages();
         int n = all.size();
@@ -428,21 +516,7 @@ final class Wire {
         return out.toByteArray();
     }
 
-    private static final byte[] MESSAGES_OPEN = ",\"messages\":[".getBytes(StandardCharsets.US_ASCII);
-
-    /** The index of the first {@code part} in {@code b}. */
-    private static int indexOf(byte[] b, byte[] part) {
-        outer:
-        for (int i = 0; i + part.length <= b.length; i++) {
-            for (int k = 0; k < part.length; k++) {
-                if (b[i + k] != part[k]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new IllegalStateException("no " + new String(part, StandardCharsets.US_ASCII) + " in an envelope");
-    }
+    private static final String MESSAGES_OPEN = ",\"messages\":[";
 
     // ---------------------------------------------------------------- topic frames
 

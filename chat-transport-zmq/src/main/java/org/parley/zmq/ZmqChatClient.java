@@ -701,7 +701,7 @@ public final class ZmqChatClient implements ChatClient {
             Wire.Fields reply;
             String ref;
             try {
-                reply = Wire.read(body, "reply");
+                reply = Wire.read(body, "reply", Wire.OK);
                 ref = reply.string("ref");
             } catch (ProtocolException e) {
                 badReply(e.getMessage());

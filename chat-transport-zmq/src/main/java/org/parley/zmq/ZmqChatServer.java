@@ -650,7 +650,7 @@ public final class ZmqChatServer implements ChatServer {
         }
         String ref = null;
         try {
-            Wire.Fields request = Wire.read(body, "request");
+            Wire.Fields request = Wire.read(body, "request", Wire.POST);
             ref = request.string("ref");
             String type = request.string("type");
             if (type == null || Wire.TYPE_POST.equals(type)) {

@@ -1,7 +1,9 @@
 package org.parley.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,8 +49,18 @@ class WireTest {
         return TREES.writeValueAsBytes(node);
     }
 
+    /** Reads as the server reads a request, the client a reply and a subscriber a publication. */
+    private static Wire.Fields read(byte[] body, String what) throws ProtocolException {
+        Wire.Shape usual = switch (what) {
+            case "request" -> Wire.POST;
+            case "reply" -> Wire.OK;
+            default -> Wire.PUBLICATION;
+        };
+        return Wire.read(body, what, usual);
+    }
+
     private static Wire.Fields read(String json, String what) throws ProtocolException {
-        return Wire.read(json.getBytes(StandardCharsets.UTF_8), what);
+        return read(json.getBytes(StandardCharsets.UTF_8), what);
     }
 
     @Test
@@ -102,7 +114,7 @@ class WireTest {
                     }
                     reply.put("epoch", text);
                     assertArrayEquals(bytes(reply), Wire.postReply(m, ref, text), text);
-                    Wire.Fields read = Wire.read(Wire.postReply(m, ref, text), "reply");
+                    Wire.Fields read = read(Wire.postReply(m, ref, text), "reply");
                     assertEquals(new PostAck("dev", seq, t), Wire.ack(read), text);
                     assertEquals(ref, read.string("ref"));
                     assertEquals(text, read.text("epoch"));
@@ -111,7 +123,7 @@ class WireTest {
             ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
                     .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
             assertArrayEquals(bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
-            Wire.Fields post = Wire.read(Wire.postRequest("r1", "bob", "dev", text, t), "request");
+            Wire.Fields post = read(Wire.postRequest("r1", "bob", "dev", text, t), "request");
             assertEquals(List.of("post", "bob", "dev", text, "2026-11-21T22:50:51.123Z", "r1"),
                     List.of(post.string("type"), post.required("user"), post.string("channel"), post.required("text"),
                             post.string("time"), post.string("ref")), text);
@@ -170,7 +182,7 @@ class WireTest {
     @Test
     void aPageIsReadFromAHistoryReplyAndWhatIsWrongWithOneIsNamed() throws Exception {
         HistoryPage page = page("dev", 3, i -> AWKWARD + i);
-        assertEquals(page, Wire.page(Wire.read(Wire.historyReply(page, "h", 1 << 20, false, "e1"), "reply")));
+        assertEquals(page, Wire.page(read(Wire.historyReply(page, "h", 1 << 20, false, "e1"), "reply")));
         String m = new String(Wire.encodeMessage(message("hi")), StandardCharsets.UTF_8);
         Map<String, Object> cases = new LinkedHashMap<>();
         cases.put("{\"ok\":true,\"channel\":\"c\",\"first\":1,\"last\":2}", "error: bad reply: \"messages\" is not an array");
@@ -223,6 +235,55 @@ class WireTest {
     }
 
     @Test
+    void theUsualShapesAsParleyWritesThemAreReadInThePlainForm() throws Exception {
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        ChatMessage m = message("hi");
+        Map<byte[], Wire.Shape> own = new LinkedHashMap<>();
+        own.put(Wire.encodeMessage(new ChatMessage("dev", 42, "bob", t, "hello there")), Wire.PUBLICATION);
+        own.put(Wire.encodeMessage(new ChatMessage("dev", 999_999_999_999_999_999L, "bob", t, "")), Wire.PUBLICATION);
+        own.put(Wire.postRequest("r1", "bob", "dev", "hello there", t), Wire.POST);
+        own.put(Wire.postReply(m, "r7", "e1"), Wire.OK);
+        own.put(Wire.postReply(m, null, "e1"), Wire.OK);
+        own.forEach((body, shape) -> {
+            String what = new String(body, StandardCharsets.UTF_8);
+            Wire.Fields plain = shape.readPlain(body);
+            assertNotNull(plain, what);
+            assertEquals(assertDoesNotThrow(() -> Wire.readJson(body, "frame")).toString(), plain.toString(), what);
+        });
+    }
+
+    @Test
+    void thePlainFormIsReadAsJacksonReadsItAndEverythingElseIsLeftToJackson() {
+        List<String> same = List.of("{}", "{\"ok\":true}", "{\"ok\":false,\"ref\":\"r\"}", "{\"seq\":0}",
+                "{\"seq\":999999999999999999,\"time\":\"t\"}", "{\"channel\":\"c\",\"seq\":\"1\"}",
+                "{\"channel\":\"a~b !#$%&'()*+,-./:;<=>?@[]^_`{|}\",\"text\":\"\"}", "{\"type\":\"post\",\"text\":\"t\"}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":\"a\",\"epoch\":\"e\"}");
+        List<String> leftToJackson = List.of("", "[1]", "{", "}", "{\"seq\":1", "{\"seq\":1}}", "{\"seq\":1} ", " {\"seq\":1}",
+                "{\"seq\":1} {}", "{\"seq\": 1}", "{\"seq\":1,}", "{\"seq\":-1}", "{\"seq\":1.5}", "{\"seq\":1e3}",
+                "{\"seq\":01}", "{\"seq\":1234567890123456789}", "{\"seq\":null}", "{\"ok\":tru}", "{\"ok\":truex}",
+                "{\"ok\":[]}", "{\"text\":\"caf\u00e9\"}", "{\"text\":\"a\\\"b\"}", "{\"text\":\"\\u0041\"}",
+                "{\"text\":\"del\u007f\"}", "{\"text\":\"tab\t\"}", "{\"text\":\"open}", "{\"se\\u0071\":1}",
+                "{\"seq\":1,\"seq\":2}", "{\"time\":\"t\",\"seq\":1}", "{\"seq\":1,\"other\":1}", "{\"other\":1}");
+        for (Wire.Shape shape : List.of(Wire.PUBLICATION, Wire.POST, Wire.OK)) {
+            for (String json : same) {
+                byte[] body = json.getBytes(StandardCharsets.UTF_8);
+                Wire.Fields plain = shape.readPlain(body);
+                if (plain != null) {
+                    assertEquals(assertDoesNotThrow(() -> Wire.readJson(body, "frame")).toString(), plain.toString(), json);
+                }
+            }
+            for (String json : leftToJackson) {
+                assertNull(shape.readPlain(json.getBytes(StandardCharsets.UTF_8)), json);
+            }
+        }
+        assertNotNull(Wire.PUBLICATION.readPlain("{\"seq\":0}".getBytes(StandardCharsets.UTF_8)));
+        byte[] withFf = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'a', (byte) 0xff, '"', '}'};
+        assertNull(Wire.PUBLICATION.readPlain(withFf));
+        byte[] ffOutside = {'{', '}', (byte) 0xff};
+        assertNull(Wire.PUBLICATION.readPlain(ffOutside), "a byte after the object is trailing garbage");
+    }
+
+    @Test
     void aRepeatedFieldAnywhereIsRefused() {
         String[] repeated = {
             "{\"user\":\"a\",\"text\":\"x\",\"text\":\"y\"}",
@@ -263,9 +324,9 @@ class WireTest {
 
     @Test
     void onlyStrictUtf8IsReadAndTheErrorSaysWhy() throws Exception {
-        Wire.read("{\"text\":\"caf\u00e9 \ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8), "publication");
+        read("{\"text\":\"caf\u00e9 \ud83d\ude00\"}", "publication");
         byte[] overlong = {'{', '"', 'a', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
-        ProtocolException e = assertThrows(ProtocolException.class, () -> Wire.read(overlong, "publication"));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> read(overlong, "publication"));
         assertEquals("publication is not valid JSON: not valid UTF-8: an overlong form at byte 6", e.getMessage());
     }
 
