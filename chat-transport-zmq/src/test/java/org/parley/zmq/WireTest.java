@@ -244,6 +244,10 @@ class WireTest {
         own.put(Wire.postRequest("r1", "bob", "dev", "hello there", t), Wire.POST);
         own.put(Wire.postReply(m, "r7", "e1"), Wire.OK);
         own.put(Wire.postReply(m, null, "e1"), Wire.OK);
+        // As a client written from the protocol's examples sends it, with json.dumps' spacing.
+        own.put(("{\"type\": \"post\", \"user\": \"kyle\", \"channel\": \"general\", \"text\": \"hello\", "
+                + "\"time\": \"2026-11-21T22:50:51.123Z\"}").getBytes(StandardCharsets.UTF_8), Wire.POST);
+        own.put(" {\r\n\t\"ok\" :true , \"seq\"\n:\n7 }\n".getBytes(StandardCharsets.UTF_8), Wire.OK);
         own.forEach((body, shape) -> {
             String what = new String(body, StandardCharsets.UTF_8);
             Wire.Fields plain = shape.readPlain(body);
@@ -257,9 +261,12 @@ class WireTest {
         List<String> same = List.of("{}", "{\"ok\":true}", "{\"ok\":false,\"ref\":\"r\"}", "{\"seq\":0}",
                 "{\"seq\":999999999999999999,\"time\":\"t\"}", "{\"channel\":\"c\",\"seq\":\"1\"}",
                 "{\"channel\":\"a~b !#$%&'()*+,-./:;<=>?@[]^_`{|}\",\"text\":\"\"}", "{\"type\":\"post\",\"text\":\"t\"}",
-                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":\"a\",\"epoch\":\"e\"}");
-        List<String> leftToJackson = List.of("", "[1]", "{", "}", "{\"seq\":1", "{\"seq\":1}}", "{\"seq\":1} ", " {\"seq\":1}",
-                "{\"seq\":1} {}", "{\"seq\": 1}", "{\"seq\":1,}", "{\"seq\":-1}", "{\"seq\":1.5}", "{\"seq\":1e3}",
+                "{\"ok\":true,\"channel\":\"c\",\"seq\":1,\"time\":\"t\",\"ref\":\"a\",\"epoch\":\"e\"}",
+                " { } ", "{\"seq\":1} ", " {\"seq\":1}", "{\"seq\": 1}", "{ \"seq\" : 1 , \"time\" : \"t\" }",
+                "{\"ok\":true\n,\"seq\":0}", "{\"ok\":false\t}");
+        List<String> leftToJackson = List.of("", " ", "[1]", "{", "}", "{\"seq\":1", "{\"seq\":1}}", "{\"seq\":1} x",
+                "{\"seq\":1} {}", "{\"seq\" 1}", "{\"seq\":}", "{\"seq\":1,}", "{\"seq\":1 2}", "{\"seq\":1,,}",
+                "{\"seq\":1\u000c}", "{\"seq\":\"a\",}", "{\"seq\":-1}", "{\"seq\":1.5}", "{\"seq\":1e3}",
                 "{\"seq\":01}", "{\"seq\":1234567890123456789}", "{\"seq\":null}", "{\"ok\":tru}", "{\"ok\":truex}",
                 "{\"ok\":[]}", "{\"text\":\"caf\u00e9\"}", "{\"text\":\"a\\\"b\"}", "{\"text\":\"\\u0041\"}",
                 "{\"text\":\"del\u007f\"}", "{\"text\":\"tab\t\"}", "{\"text\":\"open}", "{\"se\\u0071\":1}",
@@ -281,6 +288,42 @@ class WireTest {
         assertNull(Wire.PUBLICATION.readPlain(withFf));
         byte[] ffOutside = {'{', '}', (byte) 0xff};
         assertNull(Wire.PUBLICATION.readPlain(ffOutside), "a byte after the object is trailing garbage");
+    }
+
+    @Test
+    void whatThePlainFormReadsJacksonReadsTheSameInTenThousandMutatedFrames() {
+        Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
+        List<byte[]> seeds = List.of(Wire.encodeMessage(new ChatMessage("dev", 42, "bob", t, "hi there")),
+                Wire.postRequest("r1", "bob", "dev", "hello", t), Wire.postReply(message("x"), "r7", "e1"),
+                "{ \"ok\": true, \"seq\": 10, \"time\": \"t\" }".getBytes(StandardCharsets.UTF_8));
+        byte[] alphabet = "{}[]\":, \t\n019-.etrufalsn\\x\u007f".getBytes(StandardCharsets.ISO_8859_1);
+        java.util.Random random = new java.util.Random(12);
+        int readPlain = 0;
+        for (int round = 0; round < 10_000; round++) {
+            byte[] b = seeds.get(random.nextInt(seeds.size())).clone();
+            for (int edits = 1 + random.nextInt(2); edits > 0; edits--) {
+                int at = random.nextInt(b.length + 1);
+                byte[] next = new byte[b.length + 1];
+                System.arraycopy(b, 0, next, 0, at);
+                System.arraycopy(b, at, next, at + 1, b.length - at);
+                next[at] = alphabet[random.nextInt(alphabet.length)];
+                b = random.nextBoolean() || at == b.length ? next : java.util.Arrays.copyOf(b, b.length); // insert
+                if (b != next) {
+                    b[at] = alphabet[random.nextInt(alphabet.length)]; // or overwrite
+                }
+            }
+            for (Wire.Shape shape : List.of(Wire.PUBLICATION, Wire.POST, Wire.OK)) {
+                Wire.Fields plain = shape.readPlain(b);
+                if (plain == null) {
+                    continue;
+                }
+                readPlain++;
+                byte[] frame = b;
+                String what = new String(b, StandardCharsets.ISO_8859_1);
+                assertEquals(assertDoesNotThrow(() -> Wire.readJson(frame, "frame"), what).toString(), plain.toString(), what);
+            }
+        }
+        assertTrue(readPlain > 1000, readPlain + " mutated frames read in the plain form");
     }
 
     @Test
