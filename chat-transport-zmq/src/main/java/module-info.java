@@ -5,7 +5,6 @@ module org.parley.zmq {
     requires transitive org.parley.core;
     requires org.zeromq.jeromq;
     requires com.fasterxml.jackson.core;
-    requires com.fasterxml.jackson.databind;
     requires org.slf4j;
 
     exports org.parley.zmq;

@@ -304,8 +304,7 @@ final class ClientLoop {
         try {
             // Refused here, a message never reaches a listener: a time past the year 9999,
             // which no zone can show, or bytes a lenient decoder would read as other text.
-            Wire.requireUtf8(frames.get(1), "publication");
-            ChatMessage m = Wire.decodePublication(frames.get(1));
+            ChatMessage m = Wire.publication(frames.get(1));
             if (Wire.isTopicOf(frames.get(0), m.channel())) {
                 batch.add(m);
             } else {

@@ -1,11 +1,7 @@
 package org.parley.zmq;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.parley.core.ChatMessage;
-import org.parley.core.internal.ChatTime;
-import org.parley.core.HistoryPage;
-import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.PeerText;
@@ -113,26 +105,16 @@ final class RequestCorrelator {
             badReply("a reply of " + frames.size() + " frames, not an empty delimiter and one body");
             return;
         }
-        byte[] body = frames.get(1);
-        // The usual acknowledgement is read without a tree; anything else through one.
-        Wire.PlainAck ack;
-        ObjectNode tree = null;
+        Wire.Fields reply;
         String ref;
         try {
-            Wire.requireUtf8(body, "reply");
-            ack = Wire.plainAck(body);
-            if (ack != null) {
-                ref = ack.ref();
-            } else {
-                tree = Wire.parseObject(body, "reply");
-                ref = Wire.optionalString(tree, "ref");
-            }
+            reply = Wire.read(frames.get(1), "reply", Wire.OK);
+            ref = reply.string("ref");
         } catch (ProtocolException e) {
             badReply(e.getMessage());
             return;
         }
-        JsonNode epoch = tree == null ? null : tree.get(Wire.EPOCH);
-        epochs.accept(ack != null ? ack.epoch() : epoch != null && epoch.isTextual() ? epoch.textValue() : null);
+        epochs.accept(reply.text(Wire.EPOCH));
         // One without ref (an error about the envelope) is the oldest request's.
         Pending<?> p = ref != null ? pending.remove(ref)
                 : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
@@ -140,7 +122,7 @@ final class RequestCorrelator {
             log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), endpoint);
             return;
         }
-        p.answer(ack, tree, body);
+        p.answer(reply);
     }
 
     /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
@@ -179,56 +161,11 @@ final class RequestCorrelator {
 
     // ---- replies
 
-    /** How a reply becomes a value. */
+    /** How a reply becomes a value: {@link Wire#ack} or {@link Wire#page}. */
     @FunctionalInterface
     interface Decoder<T> {
-        T decode(ObjectNode reply) throws ProtocolException;
-
-        /** The value of a reply read without a tree, or null: then {@link #decode} decides. */
-        default T decodePlain(Wire.PlainAck ack) {
-            return null;
-        }
+        T decode(Wire.Fields reply) throws ProtocolException;
     }
-
-    /** The decoder of post replies, which also reads the usual acknowledgement without a tree. */
-    static final Decoder<PostAck> ACK = new Decoder<>() {
-        @Override
-        public PostAck decode(ObjectNode reply) throws ProtocolException {
-            String channel = Wire.requiredString(reply, "channel");
-            long seq = Wire.optionalCount(reply, "seq", 0);
-            Instant time = ChatTime.parse(Wire.requiredString(reply, "time"));
-            try {
-                return new PostAck(channel, seq, time);
-            } catch (IllegalArgumentException e) {
-                throw new ProtocolException("bad reply: " + e.getMessage());
-            }
-        }
-
-        @Override
-        public PostAck decodePlain(Wire.PlainAck ack) {
-            try {
-                return new PostAck(ack.channel(), ack.seq(), ChatTime.parse(ack.time()));
-            } catch (ProtocolException | IllegalArgumentException e) {
-                return null; // the tree path names what is wrong
-            }
-        }
-    };
-
-    /** The decoder of history replies. */
-    static final Decoder<HistoryPage> PAGE = reply -> {
-        String channel = Wire.requiredString(reply, "channel");
-        long first = Wire.optionalCount(reply, "first", 0);
-        long last = Wire.optionalCount(reply, "last", 0);
-        JsonNode list = reply.get("messages");
-        if (list == null || !list.isArray()) {
-            throw new ProtocolException("bad reply: \"messages\" is not an array");
-        }
-        List<ChatMessage> messages = new ArrayList<>(list.size());
-        for (JsonNode m : list) {
-            messages.add(Wire.decodeMessage(m));
-        }
-        return new HistoryPage(channel, first, last, messages);
-    };
 
     /** A request queued for the loop, then sent and waiting for its reply. */
     private final class Pending<T> implements ClientLoop.Abandonable {
@@ -260,22 +197,14 @@ final class RequestCorrelator {
             fail(new IOException("client closed before the request was sent"));
         }
 
-        /** Completes from {@code plain} (the reply read without a tree) if it can, else from the tree. */
-        void answer(Wire.PlainAck plain, ObjectNode tree, byte[] body) {
-            T value = plain == null ? null : decoder.decodePlain(plain);
+        void answer(Wire.Fields reply) {
             try {
-                if (value != null) {
-                    future.complete(value);
-                    return;
-                }
-                ObjectNode reply = tree != null ? tree : Wire.parseObject(body, "reply");
-                JsonNode ok = reply.get("ok");
-                if (ok != null && ok.isBoolean() && ok.booleanValue()) {
+                if (reply.isTrue("ok")) {
                     future.complete(decoder.decode(reply));
                 } else {
-                    String error = reply.path("error").asText("");
-                    future.completeExceptionally(new ProtocolException(
-                            error.isEmpty() ? "the server rejected the request without saying why" : error));
+                    String error = reply.text("error");
+                    future.completeExceptionally(new ProtocolException(error == null || error.isEmpty()
+                            ? "the server rejected the request without saying why" : error));
                 }
             } catch (ProtocolException e) {
                 future.completeExceptionally(e);

@@ -121,13 +121,13 @@ public final class ZmqChatClient implements ChatClient {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(text, "text");
         return requests.request(ref -> Wire.postRequest(ref, user(), channel, text, Instant.now()),
-                RequestCorrelator.ACK);
+                Wire::ack);
     }
 
     @Override
     public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
         Objects.requireNonNull(channel, "channel");
-        return requests.request(ref -> Wire.historyRequest(ref, channel, after, limit, -1), RequestCorrelator.PAGE);
+        return requests.request(ref -> Wire.historyRequest(ref, channel, after, limit, -1), Wire::page);
     }
 
     /** The newest {@code count} messages, with the {@code last} extension of docs/PROTOCOL.md. */
@@ -135,7 +135,7 @@ public final class ZmqChatClient implements ChatClient {
     public CompletableFuture<HistoryPage> recent(String channel, int count) {
         Objects.requireNonNull(channel, "channel");
         return requests.request(ref -> Wire.historyRequest(ref, channel, 0, 0, Math.max(count, 0)),
-                RequestCorrelator.PAGE);
+                Wire::page);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.parley.zmq;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -645,18 +644,12 @@ public final class ZmqChatServer implements AutoCloseable {
         }
         String ref = null;
         try {
-            Wire.requireUtf8(body, "request"); // before any parser: the rule of both transports
-            // The usual post without a tree; anything else is read from the tree below.
-            Wire.PlainPost plain = Wire.plainPost(body);
-            if (plain != null) {
-                ref = plain.ref();
-                return post(plain.user(), plain.channel(), plain.text(), plain.time(), ref);
-            }
-            ObjectNode request = Wire.parseObject(body, "request");
-            ref = Wire.optionalString(request, "ref");
-            String type = Wire.optionalString(request, "type");
+            Wire.Fields request = Wire.read(body, "request", Wire.POST);
+            ref = request.string("ref");
+            String type = request.string("type");
             if (type == null || Wire.TYPE_POST.equals(type)) {
-                return post(request, ref);
+                return post(request.required("user"), request.string("channel"), request.required("text"),
+                        request.string("time"), ref);
             }
             if (Wire.TYPE_HISTORY.equals(type)) {
                 return history(request, ref);
@@ -699,14 +692,6 @@ public final class ZmqChatServer implements AutoCloseable {
         return r;
     }
 
-    private byte[] post(ObjectNode request, String ref) throws ProtocolException {
-        String user = Wire.requiredString(request, "user");
-        String channel = Wire.optionalString(request, "channel");
-        String text = Wire.requiredString(request, "text");
-        String time = Wire.optionalString(request, "time");
-        return post(user, channel, text, time, ref);
-    }
-
     /**
      * Posts, and publishes the post (after any of its channel's earlier messages still on
      * their way from the hub's dispatcher) before the ok reply is made: an ok reply follows the
@@ -724,23 +709,23 @@ public final class ZmqChatServer implements AutoCloseable {
         return replyToStored(post);
     }
 
-    private byte[] history(ObjectNode request, String ref) throws ProtocolException {
-        String channel = Wire.optionalString(request, "channel");
+    private byte[] history(Wire.Fields request, String ref) throws ProtocolException {
+        String channel = request.string("channel");
         if (channel == null) {
             channel = Names.DEFAULT_CHANNEL;
         }
-        boolean hasAfter = request.hasNonNull("after");
-        boolean hasLast = request.hasNonNull("last");
+        boolean hasAfter = request.has("after");
+        boolean hasLast = request.has("last");
         HistoryPage page;
         if (hasLast) {
-            if (hasAfter || request.hasNonNull("limit")) {
+            if (hasAfter || request.has("limit")) {
                 throw new ProtocolException("\"last\" cannot be combined with \"after\" or \"limit\"");
             }
-            long last = Wire.optionalCount(request, "last", 0);
+            long last = request.count("last", 0);
             page = hub.recent(channel, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT));
         } else {
-            long after = Wire.optionalCount(request, "after", 0);
-            long limit = Wire.optionalCount(request, "limit", Wire.DEFAULT_HISTORY_LIMIT);
+            long after = request.count("after", 0);
+            long limit = request.count("limit", Wire.DEFAULT_HISTORY_LIMIT);
             page = hub.history(channel, after, (int) Math.min(limit, HubOptions.MAX_HISTORY_LIMIT));
         }
         return Wire.historyReply(page, ref, maxFrameBytes, hasLast || Names.ALL.equals(channel), hub.epoch());
