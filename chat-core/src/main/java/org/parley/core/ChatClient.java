@@ -1,7 +1,5 @@
 package org.parley.core;
 
-import org.parley.core.internal.Names;
-
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,6 +12,11 @@ import java.util.concurrent.CompletableFuture;
  * client's own delivery thread, one call at a time.
  */
 public interface ChatClient extends AutoCloseable {
+    /** The channel that stands for every channel: subscribe to it to hear all, read its history. It is read-only. */
+    String ALL = "ALL";
+    /** The channel of the assignment's commands that take none. */
+    String DEFAULT_CHANNEL = "general";
+
     /** The user name this client posts as. */
     String user();
 
@@ -26,7 +29,7 @@ public interface ChatClient extends AutoCloseable {
     CompletableFuture<PostAck> post(String channel, String text);
 
     /**
-     * Delivers every message of {@code channel} (or of every channel, for {@value Names#ALL})
+     * Delivers every message of {@code channel} (or of every channel, for {@value #ALL})
      * recorded from now on to {@code listener}.
      *
      * @throws IllegalArgumentException if {@code channel} breaks the naming rule
@@ -40,7 +43,7 @@ public interface ChatClient extends AutoCloseable {
      */
     CompletableFuture<HistoryPage> history(String channel, long after, int limit);
 
-    /** The newest {@code count} messages of {@code channel} (or of all, for {@value Names#ALL}); fails as {@link #post} does. */
+    /** The newest {@code count} messages of {@code channel} (or of all, for {@value #ALL}); fails as {@link #post} does. */
     CompletableFuture<HistoryPage> recent(String channel, int count);
 
     /**

@@ -8,12 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.internal.ChatTime;
 import org.parley.core.MessageListener;
-import org.parley.core.internal.Names;
 import org.parley.core.Subscription;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqClientOptions;
@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class Archiver implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The protocol's time format: UTC, to the millisecond. */
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final BufferedWriter out; // guarded by this
     private final Subscription subscription;
@@ -47,7 +50,7 @@ public final class Archiver implements AutoCloseable {
     private Archiver(ChatClient client, Path file) throws IOException {
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-        this.subscription = client.subscribe(Names.ALL, new MessageListener() {
+        this.subscription = client.subscribe(ChatClient.ALL, new MessageListener() {
             @Override
             public void onMessage(ChatMessage message) {
                 write(message);
@@ -71,7 +74,7 @@ public final class Archiver implements AutoCloseable {
                 .put("channel", message.channel())
                 .put("seq", message.seq())
                 .put("user", message.user())
-                .put("time", ChatTime.format(message.time()))
+                .put("time", TIME.format(message.time()))
                 .put("text", message.text());
         return node.toString();
     }

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
-import org.parley.core.internal.Names;
 import org.parley.core.Subscription;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqClientOptions;
@@ -88,7 +87,7 @@ public final class EchoBot implements AutoCloseable {
             System.err.println("usage: EchoBot <ip> <post_port> <pub_port> [channel]");
             System.exit(2);
         }
-        String channel = args.length == 4 ? args[3] : Names.DEFAULT_CHANNEL;
+        String channel = args.length == 4 ? args[3] : ChatClient.DEFAULT_CHANNEL;
         ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host(args[0])
                 .postPort(Integer.parseInt(args[1])).pubPort(Integer.parseInt(args[2])).user("echobot").build());
         EchoBot bot = start(client, channel);

@@ -1,5 +1,7 @@
 package org.parley.core.internal;
 
+import org.parley.core.ChatClient;
+
 import org.parley.core.ProtocolException;
 
 import java.util.regex.Pattern;
@@ -22,9 +24,9 @@ import java.util.regex.Pattern;
  */
 public final class Names {
     /** The reserved channel that sees every channel and cannot be posted to. */
-    public static final String ALL = "ALL";
+    public static final String ALL = ChatClient.ALL;
     /** The channel used when none is given. */
-    public static final String DEFAULT_CHANNEL = "general";
+    public static final String DEFAULT_CHANNEL = ChatClient.DEFAULT_CHANNEL;
     public static final String USER_RULE = "[\\p{L}\\p{N}_.-]{1,32}";
     public static final String CHANNEL_RULE = "[\\p{L}\\p{N}_.-]{1,64}";
     public static final int MAX_USER_LENGTH = 32;
