@@ -73,7 +73,7 @@ final class ClientLoop {
     private final List<ClientSubscription> subscriptions = new ArrayList<>();
     private ZMQ.Socket dealer; // null without a post port
     private ZMQ.Socket sub; // null without a PUB port
-    private ZMQ.Socket monitor; // SUB's connection events; null without both ports
+    private ZMQ.Socket monitor; // SUB's connection events; null without a pub port
 
     /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
     ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
@@ -177,16 +177,14 @@ final class ClientLoop {
             sub.setLinger(0);
             sub.setRcvHWM(options.receiveHighWaterMark());
             guard("SUB socket of " + options.user()).install(sub);
-            if (dealer != null) {
-                // Each (re)connection of SUB is followed by an epoch probe: a server restarted
-                // on the same port numbers its messages from 1 again. Without a post port
-                // there is nothing to probe with, so no monitor either.
-                String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
-                sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
-                monitor = context.createSocket(SocketType.PAIR);
-                monitor.setLinger(0);
-                monitor.connect(endpoint);
-            }
+            // Each reconnection of SUB may be to a new server, which numbers its messages from
+            // 1 again: the restart detector probes the epoch, or, without a post port to probe
+            // with, has the subscriptions count anew (see RestartDetector#connected).
+            String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
+            sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
+            monitor = context.createSocket(SocketType.PAIR);
+            monitor.setLinger(0);
+            monitor.connect(endpoint);
             connect(sub, options.pubPort());
         }
     }

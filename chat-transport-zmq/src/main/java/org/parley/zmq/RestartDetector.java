@@ -20,14 +20,14 @@ final class RestartDetector {
     // Under the public class's name: one logger to configure for the whole client.
     private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
 
-    private final Supplier<CompletableFuture<?>> probe;
+    private final Supplier<CompletableFuture<?>> probe; // null without a post port
     private final String server;
     private volatile int generation; // written by the loop's thread only
     private String epoch; // of the last ok reply, null before one
     private boolean connectedBefore;
     private int probing; // probes in flight after a reconnection
 
-    /** {@code probe} sends a request whose reply names the epoch. */
+    /** {@code probe} sends a request whose reply names the epoch; null for a client without a post port. */
     RestartDetector(Supplier<CompletableFuture<?>> probe, String server) {
         this.probe = probe;
         this.server = server;
@@ -43,10 +43,22 @@ final class RestartDetector {
         return probing > 0;
     }
 
-    /** SUB connected; on a reconnection the server may be a new one. */
+    /**
+     * SUB connected; on a reconnection the server may be a new one. Without a post port there
+     * is no asking: a reconnection starts a new count, so a restarted server's {@code seq 1}
+     * is not taken for a duplicate. PUB sends nothing twice, so nothing is delivered twice
+     * either; what was missed cannot be fetched without a post port in any case.
+     */
     void connected() {
         boolean hold = connectedBefore;
         connectedBefore = true;
+        if (probe == null) {
+            if (hold) {
+                log.info("reconnected to {}: counting messages anew", server);
+                generation++;
+            }
+            return;
+        }
         if (hold) {
             probing++;
         }

@@ -79,8 +79,10 @@ public final class ZmqChatClient implements ChatClient {
         this.options = options;
         this.group = group;
         this.loop = new ClientLoop(options, group == null ? null : group.context());
-        this.restarts = new RestartDetector(() -> recent(Names.DEFAULT_CHANNEL, 0),
-                "tcp://" + options.host() + ":" + options.postPort());
+        this.restarts = options.postPort() == ZmqClientOptions.NO_PORT
+                ? new RestartDetector(null, "tcp://" + options.host() + ":" + options.pubPort())
+                : new RestartDetector(() -> recent(Names.DEFAULT_CHANNEL, 0),
+                        "tcp://" + options.host() + ":" + options.postPort());
         this.requests = new RequestCorrelator(options, loop, restarts::noteEpoch, closed::get);
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(), options.receiveHighWaterMark());
         try {

@@ -364,6 +364,47 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void aSubscriberWithoutAPostPortCountsAnewAfterTheServerRestarts() throws Exception {
+        // pub_client's case: no post port, so no epoch to ask for. The old server's numbers
+        // (60 here) must not make the new server's 1, 2, ... look like duplicates.
+        ZmqChatClient listener = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
+                .pubPort(server.pubPort()).build());
+        closeables.add(listener);
+        RecordingListener seen = new RecordingListener();
+        listener.subscribe("news", seen);
+        try (ChatClient alice = server.hub().connect("alice")) {
+            for (int i = 0; seen.poll(Duration.ofMillis(100)) == null; i++) {
+                assertTrue(i < 100, "the subscription never took effect");
+                alice.post("news", "probe").join();
+            }
+            while (server.hub().log().lastSeq("news") < 60) {
+                alice.post("news", "before").join();
+            }
+            alice.post("news", "last before").join();
+            while (!seen.next().text().equals("last before")) {
+                // what the old server published, all of it heard
+            }
+        }
+        server = ZmqTestSupport.restartOnSamePorts(server);
+        try (ChatClient carol = server.hub().connect("carol")) {
+            ChatMessage first = null;
+            for (int i = 1; first == null || !first.text().startsWith("after"); i++) {
+                assertTrue(i < 40, "nothing of the new server reached the listener in " + i + " posts: "
+                        + "its seq 1.. were taken for the old server's");
+                carol.post("news", "after " + i).join();
+                first = seen.poll(Duration.ofMillis(100));
+            }
+            carol.post("news", "next").join();
+            ChatMessage next = seen.next();
+            while (next.text().startsWith("after")) { // the reconnection probes still in flight
+                next = seen.next();
+            }
+            assertEquals("next", next.text());
+            assertTrue(next.seq() < 60, "counted by the new server: " + next.seq());
+        }
+    }
+
+    @Test
     void closeWaitsForPendingAcksAndLeavesNoThread() throws Exception {
         ZmqChatClient alice = ZmqTestSupport.client(server, "closer");
         alice.subscribe("general", new RecordingListener());
