@@ -46,9 +46,14 @@ final class Waker {
         }
     }
 
-    /** Consumes the wake-ups; the owner then looks at its queue. */
+    /**
+     * Consumes the wake-ups; the owner then looks at its queue. The bytes are read before the
+     * flag is cleared: cleared first, a wake in between would write a byte that this read takes,
+     * and a later wake would find the flag set and write none, leaving its command to wait for
+     * the owner's poll timeout. A command queued before its wake is seen by the look at the
+     * queue that follows; one queued after finds the flag clear and writes a byte.
+     */
     void drain() {
-        pending.set(false);
         try {
             while (pipe.source().read(drained.clear()) > 0) {
                 // discard
@@ -56,6 +61,7 @@ final class Waker {
         } catch (IOException e) {
             log.debug("drain after close", e); // nothing left to read
         }
+        pending.set(false);
     }
 
     void close() {
