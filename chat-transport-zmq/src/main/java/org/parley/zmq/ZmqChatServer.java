@@ -87,7 +87,7 @@ public final class ZmqChatServer implements AutoCloseable {
     private final boolean ownsHub;
     private final ZContext context;
     private final int maxFrameBytes;
-    private final BlockingQueue<ChatMessage> foreignPosts;
+    private final BlockingQueue<Brought> foreignPosts;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
@@ -115,7 +115,7 @@ public final class ZmqChatServer implements AutoCloseable {
      * The newest seq published on PUB, per channel, by either path; the channels least recently
      * published to are forgotten past {@value #PUBLISHED_CHANNELS}. Server thread only. An own
      * post above its channel's newest + 1 is published after the ones between, read from the
-     * hub's history; one at or below it is on PUB already (see {@link #publishOwn}).
+     * hub's history (see {@link #publishOwn}).
      */
     private final Map<String, Long> lastPublished = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -135,8 +135,23 @@ public final class ZmqChatServer implements AutoCloseable {
         }
     };
 
+    /**
+     * This thread's own posts that the dispatcher brought, and so published, before their
+     * replies were made; the oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
+     */
+    private final Map<Published, Boolean> broughtOwn = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Published, Boolean> eldest) {
+            return size() > PUBLISHED_AHEAD;
+        }
+    };
+
     /** One message, by its place: a channel and a seq. */
     private record Published(String channel, long seq) {
+    }
+
+    /** A message the dispatcher brought, and whether this server posted it. */
+    private record Brought(ChatMessage message, boolean own) {
     }
     /**
      * Per peer (its identity frame), the answers not sent yet, in the order its requests came:
@@ -306,7 +321,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 dropped.incrementAndGet(); // after the last drain: the server is closing
                 return;
             }
-            if (!foreignPosts.offer(message)) {
+            if (!foreignPosts.offer(new Brought(message, origin == this))) {
                 // PUB delivery is at most once; subscribers fetch what they miss from the log.
                 if (dropped.incrementAndGet() % 1000 == 1) {
                     log.warn("publish queue full ({} messages): {} publications dropped so far",
@@ -448,10 +463,10 @@ public final class ZmqChatServer implements AutoCloseable {
 
     /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishBrought}). */
     private void publishQueued() {
-        ChatMessage m;
-        while ((m = foreignPosts.poll()) != null) {
+        Brought b;
+        while ((b = foreignPosts.poll()) != null) {
             try {
-                publishBrought(m);
+                publishBrought(b.message(), b.own());
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
@@ -462,29 +477,34 @@ public final class ZmqChatServer implements AutoCloseable {
 
     /**
      * Publishes a message the hub's dispatcher brought, unless this thread published it
-     * already (a post it answered, or one it published ahead of such a post).
+     * already (a post it answered, or one it published ahead of such a post). An own post
+     * published here is remembered, so that its reply does not publish it again.
      */
-    private void publishBrought(ChatMessage m) {
-        if (publishedAhead.remove(new Published(m.channel(), m.seq())) == null) {
+    private void publishBrought(ChatMessage m, boolean own) {
+        Published key = new Published(m.channel(), m.seq());
+        if (publishedAhead.remove(key) == null) {
             publish(m);
             lastPublished.merge(m.channel(), m.seq(), Math::max);
+            if (own) {
+                broughtOwn.put(key, Boolean.TRUE);
+            }
         }
     }
 
     /**
      * Publishes this thread's own post before its ok reply, unless the dispatcher brought it
-     * first (its channel's newest published seq is at or above it: the dispatcher brings each
-     * channel in order). Before it, the messages of its channel above that newest one that
-     * the dispatcher has not brought yet, read from the hub's history, so PUB keeps the
-     * channel in seq order; each is remembered, and skipped when the dispatcher brings it. A
-     * channel not published to yet (or forgotten) has no newest: its post goes alone, and
-     * earlier ones the dispatcher brings later follow it, each once.
+     * first. Before it, the messages of its channel above the newest one published that the
+     * dispatcher has not brought yet, read from the hub's history, so PUB keeps the channel in
+     * seq order; each is remembered, and skipped when the dispatcher brings it. A channel not
+     * published to yet (or forgotten) has no newest: its post goes alone, and earlier ones the
+     * dispatcher brings later follow it, each once. A post whose hand-over the dispatcher
+     * dropped (its queue full) is published here, late, rather than acknowledged unpublished.
      */
     private void publishOwn(ChatMessage m) {
-        Long last = lastPublished.get(m.channel());
-        if (last != null && last >= m.seq()) {
+        if (broughtOwn.remove(new Published(m.channel(), m.seq())) != null) {
             return; // on PUB already
         }
+        Long last = lastPublished.get(m.channel());
         if (last != null && last < m.seq() - 1) {
             int missing = (int) Math.min(m.seq() - 1 - last, HubOptions.MAX_HISTORY_LIMIT);
             for (ChatMessage earlier : hub.log().after(m.channel(), m.seq() - 1 - missing, missing).messages()) {

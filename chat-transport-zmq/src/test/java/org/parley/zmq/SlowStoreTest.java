@@ -1,12 +1,14 @@
 package org.parley.zmq;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +39,8 @@ class SlowStoreTest {
         volatile String refuseWith;
         /** When set, a stored message's future completes only after a permit of this, later than its sink call. */
         volatile Semaphore completions;
+        final java.util.concurrent.CountDownLatch blockEntered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch blockRelease = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public String epoch() {
@@ -46,6 +50,18 @@ class SlowStoreTest {
         @Override
         public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
                 Object origin) {
+            if (text.startsWith("sync:")) { // another transport's post, stored at once
+                return log.append(channel, user, time, text, origin);
+            }
+            if (text.equals("block")) { // holds the posting thread (the server's) until released
+                blockEntered.countDown();
+                try {
+                    blockRelease.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return log.append(channel, user, time, text, origin);
+            }
             CompletableFuture<ChatMessage> stored = new CompletableFuture<>();
             storing.execute(() -> {
                 try {
@@ -199,6 +215,62 @@ class SlowStoreTest {
             JsonNode next = JSON.readTree(sub.recv(0));
             assertEquals("second", next.get("text").asText(), "PUB repeated a post: " + next);
             assertEquals(first.get("seq").asLong() + 1, next.get("seq").asLong());
+        }
+    }
+
+    @Test
+    void anAcknowledgedPostIsPublishedEvenIfTheHubsHandOverOfItWasDropped() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub)
+                     .publishQueueCapacity(1).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+            sub.setLinger(0);
+            sub.setReceiveTimeOut(5000);
+            sub.subscribe("late\0".getBytes(UTF_8));
+            sub.subscribe("x\0".getBytes(UTF_8));
+            sub.connect("tcp://127.0.0.1:" + server.pubPort());
+            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
+            dealer.setLinger(0);
+            dealer.setReceiveTimeOut(5000);
+            dealer.connect("tcp://127.0.0.1:" + server.postPort());
+            for (int i = 0; ; i++) { // subscribed once a probe's publication gets through
+                send(dealer, post("late", "probe " + i));
+                store.permits.release();
+                assertTrue(reply(dealer).get("ok").asBoolean());
+                if (sub.recv(ZMQ.DONTWAIT) != null) {
+                    sub.recv(0);
+                    break;
+                }
+                assertTrue(i < 100, "the subscription never took effect");
+            }
+            while (sub.recv(ZMQ.DONTWAIT) != null) {
+                // drop the probes' frames
+            }
+            store.completions = new Semaphore(0);
+            send(dealer, post("late", "first")); // waits for the store
+            send(dealer, post("y", "block"));    // holds the server thread in the store
+            assertTrue(store.blockEntered.await(5, TimeUnit.SECONDS));
+            // The hub's hand-over queue (one message) fills, so the next hand-overs are dropped.
+            hub.post("x", "b", "sync:fills the queue", null, null);
+            long dropped = server.droppedPublications();
+            store.permits.release(); // "first" is stored: its hand-over to the server is dropped
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.droppedPublications() > dropped);
+            store.blockRelease.countDown();
+            assertNotNull(sub.recv(0)); // the queue's one message published: the queue has room again
+            assertEquals("sync:fills the queue", JSON.readTree(sub.recv(0)).get("text").asText());
+            hub.post("late", "b", "sync:second", null, null); // brought and published after "first"
+            assertNotNull(sub.recv(0));
+            assertEquals("sync:second", JSON.readTree(sub.recv(0)).get("text").asText());
+            store.completions.release(); // "first" is acknowledged now
+            JsonNode ack = reply(dealer);
+            assertEquals("late", ack.get("channel").asText(), ack.toString());
+            assertNotNull(sub.recv(0), "acknowledged, and never published");
+            JsonNode first = JSON.readTree(sub.recv(0));
+            assertEquals("first", first.get("text").asText());
+            assertEquals(ack.get("seq").asLong(), first.get("seq").asLong());
         }
     }
 
