@@ -249,6 +249,13 @@ class SlowStoreTest {
             while (sub.recv(ZMQ.DONTWAIT) != null) {
                 // drop the probes' frames
             }
+            // The hand-over queue is empty once a message posted after the probes is published.
+            hub.post("x", "b", "sync:after the probes", null, null);
+            String text;
+            do {
+                assertNotNull(sub.recv(0), "the hub's message after the probes never reached PUB");
+                text = JSON.readTree(sub.recv(0)).get("text").asText();
+            } while (!text.equals("sync:after the probes"));
             store.completions = new Semaphore(0);
             send(dealer, post("late", "first")); // waits for the store
             send(dealer, post("y", "block"));    // holds the server thread in the store
@@ -259,10 +266,10 @@ class SlowStoreTest {
             store.permits.release(); // "first" is stored: its hand-over to the server is dropped
             await().atMost(Duration.ofSeconds(5)).until(() -> server.droppedPublications() > dropped);
             store.blockRelease.countDown();
-            assertNotNull(sub.recv(0)); // the queue's one message published: the queue has room again
+            assertNotNull(sub.recv(0), "the queued message was not published"); // the queue has room again
             assertEquals("sync:fills the queue", JSON.readTree(sub.recv(0)).get("text").asText());
             hub.post("late", "b", "sync:second", null, null); // brought and published after "first"
-            assertNotNull(sub.recv(0));
+            assertNotNull(sub.recv(0), "a message of the hub after the drop was not published");
             assertEquals("sync:second", JSON.readTree(sub.recv(0)).get("text").asText());
             store.completions.release(); // "first" is acknowledged now
             JsonNode ack = reply(dealer);
