@@ -31,7 +31,19 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port>   (port 0 picks a free one)";
+            return "<ip> <post_port> <pub_port> <tcp_port>";
+        }
+
+        @Override
+        public String summary() {
+            return "Both transports on one hub, a bridge: the ZeroMQ server and the TCP topic server, so "
+                    + "chat -topic and mc_client clients of one channel see each other's messages. Runs until "
+                    + "Ctrl-C or SIGTERM; port 0 picks a free one, which it reports.";
+        }
+
+        @Override
+        public List<Option> options() {
+            return List.of();
         }
 
         @Override

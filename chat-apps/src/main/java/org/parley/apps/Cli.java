@@ -2,13 +2,92 @@ package org.parley.apps;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
 import org.parley.core.internal.Names;
 
 /** Argument parsing and the life cycle shared by every command. */
 final class Cli {
+    /** The arguments that ask for help, wherever they stand among a command's arguments. */
+    static final Set<String> HELP = Set.of("--help", "-h");
+    private static final Command.Option HELP_OPTION = new Command.Option("-h, --help", "prints this help and exits");
+    /** The width help text is wrapped to. */
+    private static final int WIDTH = 80;
+
     private Cli() {
+    }
+
+    /** Whether {@code args} ask for help: one of them is {@code --help} or {@code -h}. */
+    static boolean asksForHelp(String[] args) {
+        for (String arg : args) {
+            if (HELP.contains(arg)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The usage line: {@code usage: <name> <arguments>}. */
+    static String usage(Command command) {
+        return "usage: " + command.name() + " " + command.arguments();
+    }
+
+    /**
+     * What {@code <command> --help} prints: the usage line, the command's summary, then one line
+     * per option, {@code --help} last.
+     */
+    static String help(Command command) {
+        List<Command.Option> options = new ArrayList<>(command.options());
+        options.add(HELP_OPTION);
+        return usage(command) + "\n\n" + wrap(command.summary()) + "\n" + table("options:", options);
+    }
+
+    /** What {@code parley --help} prints: how to run a command, and every command's usage. */
+    static String overview(Collection<Command> commands) {
+        return "usage: parley <command> <args...>\n\n"
+                + wrap("Runs one Parley command; each script in bin/ runs the command of its name. "
+                        + "Every command answers --help (or -h) with what it does and its options.")
+                + "\ncommands:\n" + commandList(commands) + "\n" + table("options:", List.of(HELP_OPTION));
+    }
+
+    /** The commands and their arguments, one an indented line. */
+    static String commandList(Collection<Command> commands) {
+        StringBuilder b = new StringBuilder();
+        for (Command c : commands) {
+            b.append("  ").append(c.name()).append(' ').append(c.arguments()).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** A heading, then one line per option, the meanings lined up. */
+    private static String table(String heading, List<Command.Option> options) {
+        int width = options.stream().mapToInt(o -> o.synopsis().length()).max().orElse(0);
+        StringBuilder b = new StringBuilder(heading).append('\n');
+        for (Command.Option o : options) {
+            b.append("  ").append(o.synopsis()).append(" ".repeat(width - o.synopsis().length() + 3))
+                    .append(o.meaning()).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** {@code text} broken at spaces into lines of at most {@link #WIDTH} characters (unless a word is longer). */
+    private static String wrap(String text) {
+        StringBuilder b = new StringBuilder();
+        int lineStart = 0;
+        for (String word : text.trim().split("\\s+")) {
+            if (b.length() > lineStart && b.length() - lineStart + 1 + word.length() > WIDTH) {
+                b.append('\n');
+                lineStart = b.length();
+            } else if (b.length() > lineStart) {
+                b.append(' ');
+            }
+            b.append(word);
+        }
+        return b.append('\n').toString();
     }
 
     /** Bad arguments: {@link Main} prints the message and the usage line and exits 2. */

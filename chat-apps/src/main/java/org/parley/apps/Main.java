@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The entry point of {@code parley.jar}: {@code java -jar parley.jar <command> <args...>}.
  *
  * <p>Exit codes: 0 done, 1 failed (one line on standard error says why), 2 bad arguments
- * (a usage line on standard error).
+ * (a usage line on standard error). {@code --help} or {@code -h} anywhere among a command's
+ * arguments prints its help on standard output and exits 0 without running it.
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -49,20 +50,27 @@ public final class Main {
 
     static int run(String[] args) {
         Map<String, Command> commands = commands();
+        if (args.length > 0 && Cli.HELP.contains(args[0])) {
+            System.out.print(Cli.overview(commands.values()));
+            return 0;
+        }
         if (args.length == 0 || !commands.containsKey(args[0])) {
             System.err.println(args.length == 0 ? "parley: no command given" : "parley: unknown command \"" + args[0] + "\"");
             System.err.println("usage: parley <command> <args...>, where the command is one of:");
-            for (Command c : commands.values()) {
-                System.err.println("  " + c.name() + " " + c.arguments());
-            }
+            System.err.print(Cli.commandList(commands.values()));
             return 2;
         }
         Command command = commands.get(args[0]);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (Cli.asksForHelp(rest)) {
+            System.out.print(Cli.help(command));
+            return 0;
+        }
         try {
-            return command.run(Arrays.copyOfRange(args, 1, args.length));
+            return command.run(rest);
         } catch (Cli.UsageException e) {
             System.err.println(command.name() + ": " + e.getMessage());
-            System.err.println("usage: " + command.name() + " " + command.arguments());
+            System.err.println(Cli.usage(command) + "   (--help for more)");
             return 2;
         } catch (Cli.FailureException e) {
             System.err.println(command.name() + ": " + e.getMessage());

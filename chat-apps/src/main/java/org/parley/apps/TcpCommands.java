@@ -34,7 +34,18 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "<port> [--bind <ip>]   (port 0 picks a free one; every interface unless --bind)";
+            return "<port> [--bind <ip>]";
+        }
+
+        @Override
+        public String summary() {
+            return "The TCP topic server: forwards each message to the other clients registered for its "
+                    + "topic. Runs until Ctrl-C or SIGTERM; port 0 picks a free one, which it reports.";
+        }
+
+        @Override
+        public List<Option> options() {
+            return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"));
         }
 
         @Override
@@ -87,6 +98,21 @@ final class TcpCommands {
         @Override
         public String arguments() {
             return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...]";
+        }
+
+        @Override
+        public String summary() {
+            return "The TCP chat client: prints what arrives as topic:text and sends each line typed, to "
+                    + "peers directly or through a topicserver. End of input (Ctrl-D) or Ctrl-C ends it.";
+        }
+
+        @Override
+        public List<Option> options() {
+            return List.of(
+                    new Option("-direct <port>", "waits for peers on <port>; typed lines go to all of them"),
+                    new Option("-direct 0 <ip>:<port>", "connects to a peer waiting there; ends when it leaves"),
+                    new Option("-topic <ip>:<port> <topic>...",
+                            "joins the topics on that topic server; typed lines go to the first"));
         }
 
         @Override

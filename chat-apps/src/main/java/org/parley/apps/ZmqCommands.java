@@ -27,22 +27,46 @@ final class ZmqCommands {
     static final int DEFAULT_JOIN_HISTORY = 20;
     private static final String HISTORY = "--history";
     private static final String POST_PORT = "--post-port";
+    private static final String SERVER_LIFE = "Runs until Ctrl-C or SIGTERM; a port of 0 picks a free one, "
+            + "which it reports.";
+    private static final String CLIENT_END = "End of input (Ctrl-D) or Ctrl-C ends it once its posts are "
+            + "acknowledged.";
+    private static final Command.Option JOIN_HISTORY = new Command.Option(HISTORY + " N",
+            "shows the newest N messages on joining (default " + DEFAULT_JOIN_HISTORY + "; 0 shows none)");
 
     private ZmqCommands() {
     }
 
     static List<Command> all() {
         return List.of(
-                command("post_server", "<ip> <port>", ZmqCommands::postServer),
-                command("post_client", "<ip> <port> <username> \"message\"", ZmqCommands::postClient),
-                command("pub_server", "<ip> <post_port> <pub_port>", args -> pubServer("pub_server", args)),
-                command("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
+                new Simple("post_server", "<ip> <port>",
+                        "Part 1: records every post to the channel general and prints it; publishes nothing. "
+                        + SERVER_LIFE, List.of(), ZmqCommands::postServer),
+                new Simple("post_client", "<ip> <port> <username> \"message\"",
+                        "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
+                        + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
+                        + "reply within 5 s).", List.of(), ZmqCommands::postClient),
+                new Simple("pub_server", "<ip> <post_port> <pub_port>",
+                        "Part 2: records every post and publishes it to subscribers; the same server as "
+                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args)),
+                new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
+                        "Part 2: prints the messages of the channel general as they are published, as "
+                        + "\"username: message (HH:mm:ss)\".",
+                        List.of(new Command.Option(HISTORY + " N", "first shows the newest N messages (needs "
+                                        + POST_PORT + ")"),
+                                new Command.Option(POST_PORT + " <post_port>",
+                                        "the server's post port, where history is served")),
                         ZmqCommands::pubClient),
-                command("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
-                        args -> chatClient("interactive_client", args, false)),
-                command("mc_server", "<ip> <post_port> <pub_port>", args -> pubServer("mc_server", args)),
-                command("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
-                        args -> chatClient("mc_client", args, true)));
+                new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
+                        "Part 3: posts each line typed to the channel general while printing the channel. "
+                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false)),
+                new Simple("mc_server", "<ip> <post_port> <pub_port>",
+                        "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
+                        List.of(), args -> pubServer("mc_server", args)),
+                new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
+                        "Part 4: joins one channel, printing its messages and posting each line typed; a "
+                        + "client of ALL sees every channel, read-only. " + CLIENT_END,
+                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true)));
     }
 
     // ---- servers
@@ -240,7 +264,8 @@ final class ZmqCommands {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 // Only the command's own options are options: a message, a user or a channel
-                // may well start with "--" ("--help me" is a fine message to post).
+                // may well start with "--" ("--help me" is a fine message to post). Main has
+                // already answered an argument that is exactly --help or -h.
                 if (allowed.contains(arg)) {
                     if (i + 1 >= args.length) {
                         throw new Cli.UsageException(arg + " needs a value");
@@ -288,23 +313,13 @@ final class ZmqCommands {
         }
     }
 
-    private static Command command(String name, String arguments, Runner runner) {
-        return new Command() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String arguments() {
-                return arguments;
-            }
-
-            @Override
-            public int run(String[] args) throws Exception {
-                return runner.run(args);
-            }
-        };
+    /** A command made of its parts: the ZeroMQ commands differ only in how they run. */
+    private record Simple(String name, String arguments, String summary, List<Command.Option> options,
+                          Runner runner) implements Command {
+        @Override
+        public int run(String[] args) throws Exception {
+            return runner.run(args);
+        }
     }
 
     @FunctionalInterface

@@ -170,6 +170,15 @@ final class Launched implements AutoCloseable {
         return ports;
     }
 
+    /**
+     * Waits until both output streams have ended (the process exited, or closed them) and every
+     * line was collected; then {@link #out()} and {@link #err()} are all it will ever print.
+     */
+    void awaitOutputEnd(Duration timeout) throws InterruptedException {
+        out.require(out.waitFor(lines -> out.ended ? lines : null, timeout), timeout, "end of output");
+        err.require(err.waitFor(lines -> err.ended ? lines : null, timeout), timeout, "end of output");
+    }
+
     List<String> out() {
         return out.all();
     }
@@ -213,6 +222,7 @@ final class Launched implements AutoCloseable {
         private final String label;
         private final List<String> lines = new ArrayList<>(); // guarded by itself
         private int consumed; // guarded by lines
+        private boolean ended; // guarded by lines
 
         Stream(String label) {
             this.label = label;
@@ -227,6 +237,8 @@ final class Launched implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     // The process ended and its pipe was closed: what it wrote is collected.
+                } finally {
+                    end();
                 }
             }, "test-" + name + "-" + label);
             t.setDaemon(true);
@@ -236,6 +248,13 @@ final class Launched implements AutoCloseable {
         private void add(String line) {
             synchronized (lines) {
                 lines.add(line);
+                lines.notifyAll();
+            }
+        }
+
+        private void end() {
+            synchronized (lines) {
+                ended = true;
                 lines.notifyAll();
             }
         }

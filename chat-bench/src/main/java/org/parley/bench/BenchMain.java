@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * bin/bench --only connections --server "other-server {port}" --connections 5000
  * </pre>
  *
- * <p>Exit status: 0 done, 1 the report could not be written, 2 bad arguments.
+ * <p>Exit status: 0 done, 1 the report could not be written, 2 bad arguments. {@code --help} or
+ * {@code -h} anywhere prints {@link #help()} on standard output and exits 0, measuring nothing.
  *
  * <p>Thread safety: a program entry point; {@link #run} may be called by one thread at a time.
  */
@@ -41,6 +42,11 @@ public final class BenchMain {
 
     /** Parses the arguments, runs, prints the table and writes the report where asked. */
     public static void main(String[] args) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(help());
+            System.exit(0);
+            return;
+        }
         BenchPlan plan;
         try {
             plan = parse(args, System.getProperty("parley.home"));
@@ -63,6 +69,33 @@ public final class BenchMain {
             }
         }
         System.exit(0); // client libraries may leave non-daemon threads behind
+    }
+
+    /** What {@code bin/bench --help} prints: the usage, what it measures, every option and the ids. */
+    static String help() {
+        List<String[]> options = List.of(
+                new String[] {"--quick", "the quick run: under a minute, prints only"},
+                new String[] {"--only <id>[,<id>...]", "only these systems and/or kinds (the ids below)"},
+                new String[] {"--k <n>[,<n>...]", "only these subscriber counts, 1 to 1000"},
+                new String[] {"--out <file.md>", "writes the markdown there, and the chart beside it as .png"},
+                new String[] {"--connections <n>", "clients of the connections benchmark, 1 to 50000"},
+                new String[] {"--server \"<command with {port}>\"",
+                    "the server the connections benchmark measures instead ({port} filled in)"},
+                new String[] {"-h, --help", "prints this help and exits"});
+        int width = options.stream().mapToInt(o -> o[0].length()).max().orElse(0);
+        StringBuilder b = new StringBuilder(USAGE).append("\n\n")
+                .append("Measures both Parley transports beside raw JeroMQ, raw NIO, Redis and NATS (when\n")
+                .append("installed) and prints a table; the full run, without options, also writes\n")
+                .append("docs/BENCHMARKS.md and a chart.\n\noptions:\n");
+        for (String[] o : options) {
+            b.append("  ").append(o[0]).append(" ".repeat(width - o[0].length() + 3)).append(o[1]).append('\n');
+        }
+        List<String> systems = Systems.all().stream().filter(s -> !s.onRequest()).map(BenchSystem::id).toList();
+        List<String> onRequest = Systems.all().stream().filter(BenchSystem::onRequest).map(BenchSystem::id).toList();
+        return b.append("\nkinds: ").append(String.join(" ", BenchPlan.KINDS))
+                .append("\nsystems: ").append(String.join(" ", systems))
+                .append("\nmeasured only when --only names them: ").append(String.join(" ", onRequest))
+                .append('\n').toString();
     }
 
     /** The chart's path: beside the markdown, same name, .png. */
@@ -97,7 +130,6 @@ public final class BenchMain {
                     }
                     server = List.of(v.trim().split("\\s+"));
                 }
-                case "-h", "--help" -> throw new IllegalArgumentException("help");
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }

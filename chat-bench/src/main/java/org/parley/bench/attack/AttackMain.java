@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * {@code bin/attack}: runs the attack suite and prints one markdown table, a row per attack.
  *
  * <p>Exit codes: 0 the suite ran (whatever it found), 1 it could not run, 2 bad arguments.
- * Standard output carries the table; progress goes to standard error.
+ * Standard output carries the table; progress goes to standard error. {@code --help} or {@code -h}
+ * anywhere prints {@link #help()} on standard output and exits 0, attacking nothing.
  *
  * <p>Thread safety: a program entry point.
  */
@@ -31,8 +32,8 @@ public final class AttackMain {
     }
 
     static int run(String[] args) {
-        if (Arrays.asList(args).contains("--help")) {
-            System.out.print(usage());
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(help());
             return 0;
         }
         AttackPlan plan;
@@ -83,8 +84,36 @@ public final class AttackMain {
         }
     }
 
+    /** What {@code bin/attack --help} prints: the usage, what the suite does, every option and the attacks. */
+    static String help() {
+        List<String[]> options = List.of(
+                new String[] {"--only <id>[,<id>...]", "runs these attacks only (listed below)"},
+                new String[] {"--seconds N", "how long each attack runs, 1 to 120 (default " + AttackPlan.DEFAULT_SECONDS + ")"},
+                new String[] {"--scale F", "a factor on every count (connections, posts, sockets), 0.001 to 1 (default 1)"},
+                new String[] {"--after N", "seconds the good client goes on after each attack, 1 to 60 (default "
+                        + AttackPlan.DEFAULT_AFTER_SECONDS + ")"},
+                new String[] {"--heap 1g", "the servers' -Xmx (default " + AttackPlan.DEFAULT_HEAP + ")"},
+                new String[] {"--jar parley.jar", "the launcher jar whose servers are attacked (default chat-apps/target/parley.jar)"},
+                new String[] {"--out file.md", "also writes the table to that file"},
+                new String[] {"-h, --help", "prints this help and exits"});
+        int width = options.stream().mapToInt(o -> o[0].length()).max().orElse(0);
+        StringBuilder b = new StringBuilder(AttackPlan.USAGE).append("\n\n")
+                .append("Runs each attack against a real server of parley.jar while a good client posts\n")
+                .append("and receives, and prints a table: the good client's delivery during and after,\n")
+                .append("whether the server still answers, how it takes SIGTERM, and its peak RSS.\n\noptions:\n");
+        for (String[] o : options) {
+            b.append("  ").append(o[0]).append(" ".repeat(width - o[0].length() + 3)).append(o[1]).append('\n');
+        }
+        return b.append('\n').append(attackList()).toString();
+    }
+
+    /** What a bad argument gets on standard error: the usage line and the attacks. */
     private static String usage() {
-        StringBuilder b = new StringBuilder(AttackPlan.USAGE).append("\nattacks:\n");
+        return AttackPlan.USAGE + "\n" + attackList();
+    }
+
+    private static String attackList() {
+        StringBuilder b = new StringBuilder("attacks:\n");
         for (Attack a : Attacks.all()) {
             b.append("  ").append(a.id()).append(": ").append(a.description()).append('\n');
         }
