@@ -34,8 +34,8 @@ final class ClientSubscription implements Subscription {
     private final DeliveryThread delivery;
     private final String channel;
     private final OrderedDelivery ordered; // delivery thread only
-    /** Per channel, the newest seq dropped before it reached the delivery thread. Loop thread only. */
-    private final Map<String, Long> dropped = new HashMap<>();
+    /** Per channel, the oldest and newest seq dropped before they reached the delivery thread. Loop thread only. */
+    private final Map<String, long[]> dropped = new HashMap<>();
     private volatile boolean active = true;
 
     ClientSubscription(ZmqChatClient client, String channel, MessageListener listener) {
@@ -96,15 +96,17 @@ final class ClientSubscription implements Subscription {
             admitted = 0;
         }
         for (ChatMessage m : mine.subList(admitted, mine.size())) {
-            dropped.merge(m.channel(), m.seq(), Math::max);
+            long[] range = dropped.computeIfAbsent(m.channel(), c -> new long[] {m.seq(), m.seq()});
+            range[0] = Math.min(range[0], m.seq());
+            range[1] = Math.max(range[1], m.seq());
         }
         if (dropped.isEmpty() || holding) {
             return;
         }
-        Map<String, Long> upTo = Map.copyOf(dropped);
-        if (delivery.submit(() -> upTo.forEach((ch, seq) -> {
+        Map<String, long[]> lost = Map.copyOf(dropped);
+        if (delivery.submit(() -> lost.forEach((ch, range) -> {
             if (live()) {
-                ordered.catchUp(ch, seq, g);
+                ordered.catchUp(ch, range[0], range[1], g);
             }
         }))) {
             dropped.clear();

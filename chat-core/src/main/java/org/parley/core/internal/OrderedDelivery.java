@@ -69,13 +69,18 @@ public final class OrderedDelivery {
     }
 
     /**
-     * Delivers the messages of {@code channel} after the last one delivered, up to {@code upTo}:
-     * messages counted under {@code epoch} that were lost before they reached {@link #deliver}.
-     * Does nothing if the epoch has changed since.
+     * Delivers the messages of {@code channel} {@code from} (the first one lost) up to
+     * {@code upTo}: messages counted under {@code epoch} that were lost before they reached
+     * {@link #deliver}. For a channel delivered from before, it starts after the last one
+     * delivered; for one not seen yet, at {@code from}, as {@link #deliver} would have started
+     * at the first of them (under a new epoch, at 1). Does nothing if the epoch has changed since.
      */
-    public void catchUp(String channel, long upTo, long epoch) {
+    public void catchUp(String channel, long from, long upTo, long epoch) {
         if (epoch == this.epoch.getAsLong()) {
             follow(epoch);
+            if (!fromZero) {
+                last.putIfAbsent(channel, from - 1);
+            }
             fill(channel, upTo);
         }
     }

@@ -133,13 +133,22 @@ class OrderedDeliveryTest {
     void catchUpFetchesWhatWasLostUnlessTheEpochChangedSince() {
         OrderedDelivery d = over(log(1, 20, 100));
         d.deliver(m("a", 2), 0);
-        d.catchUp("a", 5, 0);
-        d.catchUp("a", 4, 0);
+        d.catchUp("a", 3, 5, 0);
+        d.catchUp("a", 4, 4, 0);
         epoch.set(1);
-        d.catchUp("a", 9, 0);
+        d.catchUp("a", 6, 9, 0);
         assertEquals(List.of("a2", "a3", "a4", "a5"), got);
         assertEquals(List.of(2L), asked);
-        d.catchUp("a", 2, 1);
+        d.catchUp("a", 2, 2, 1);
         assertEquals(List.of("a2", "a3", "a4", "a5", "a1", "a2"), got, "counting from 0 under the new epoch");
+    }
+
+    @Test
+    void catchUpOfAChannelNotSeenYetStartsAtTheFirstOneLost() {
+        OrderedDelivery d = over(log(1, 60, 100));
+        d.catchUp("b", 51, 53, 0); // lost before anything of b was delivered: not b's back history
+        assertEquals(List.of("b51", "b52", "b53"), got);
+        d.deliver(m("b", 54), 0);
+        assertEquals(List.of("b51", "b52", "b53", "b54"), got);
     }
 }
