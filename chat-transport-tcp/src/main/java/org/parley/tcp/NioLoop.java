@@ -144,13 +144,46 @@ final class NioLoop implements AutoCloseable {
         if (!running || !tasks.offer(task)) {
             return false;
         }
+        wake();
+        return true;
+    }
+
+    /**
+     * As {@link #execute}, for a task that must not be lost to a full queue (closing a client,
+     * registering one: the queue is shared by every client of the process): waits for room
+     * until {@code deadline} ({@link System#nanoTime}). Returns false if the loop has stopped,
+     * or the queue stayed full until then.
+     */
+    boolean executeWaiting(Runnable task, long deadline) {
+        if (inLoop()) {
+            task.run();
+            return true;
+        }
+        try {
+            while (running) {
+                long left = deadline - System.nanoTime();
+                if (tasks.offer(task, Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))),
+                        TimeUnit.NANOSECONDS)) {
+                    wake();
+                    return true;
+                }
+                if (left <= 0) {
+                    return false;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void wake() {
         // One wake-up per round, not per task: a wake-up is a system call, and a client posting
         // fast queues many tasks per round. The loop clears the flag before it drains the queue,
         // so a task queued after the drain started always finds it clear and wakes the loop.
         if (wakeupRequested.compareAndSet(false, true)) {
             selector.wakeup();
         }
-        return true;
     }
 
     /**
@@ -216,9 +249,10 @@ final class NioLoop implements AutoCloseable {
             channel.close();
             throw e;
         }
-        if (!execute(() -> register(connection))) {
+        if (!executeWaiting(() -> register(connection), System.nanoTime() + timeout.toNanos())) {
             channel.close();
-            throw new IOException("the selector loop has stopped");
+            throw new IOException(running ? "the selector thread took no task within " + timeout.toMillis() + " ms"
+                    : "the selector loop has stopped");
         }
         return handler;
     }

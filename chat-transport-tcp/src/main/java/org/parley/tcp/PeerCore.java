@@ -72,7 +72,12 @@ final class PeerCore implements WireLink.Handler {
             delivery.close(CLOSE_TIMEOUT);
             throw e;
         }
-        this.loop = single ? group.loop : clientLoop("parley-tcp-selector-" + name);
+        try {
+            this.loop = single ? group.loop : clientLoop("parley-tcp-selector-" + name);
+        } catch (IOException e) { // a selector could not be opened (no file descriptors left)
+            delivery.close(CLOSE_TIMEOUT);
+            throw e;
+        }
         if (!single) {
             loop.start();
         }
@@ -151,15 +156,17 @@ final class PeerCore implements WireLink.Handler {
     /** Asks the loop to write what is queued and then close this core's connections. */
     void startClose() {
         if (closing.compareAndSet(false, true)) {
-            if (!loop.execute(() -> {
+            // Waits for room: on the shared loop a full queue is other clients' traffic, and a
+            // close lost to it would leave this client's socket open.
+            if (!loop.executeWaiting(() -> {
                 if (peers.isEmpty()) {
                     finish(null);
                 }
                 for (WireLink c : List.copyOf(peers)) {
                     c.closeAfterFlush();
                 }
-            })) {
-                finish(null); // the loop has stopped, and its connections with it
+            }, System.nanoTime() + CLOSE_TIMEOUT.toNanos())) {
+                finish(null); // the loop has stopped, and its connections with it (or is stuck: endClose cuts)
             }
         }
     }
@@ -181,12 +188,18 @@ final class PeerCore implements WireLink.Handler {
             loop.close(); // closes what is left; its handler calls finish()
         } else {
             // The loop is shared: cut only this core's connections, whose ends finish this core.
-            if (done.getCount() > 0 && loop.execute(() -> {
-                for (WireLink c : List.copyOf(peers)) {
-                    c.close();
+            if (peerCount.get() > 0 || done.getCount() > 0) {
+                long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+                if (loop.executeWaiting(() -> {
+                    for (WireLink c : List.copyOf(peers)) {
+                        c.close();
+                    }
+                }, deadline)) {
+                    awaitDone(deadline);
+                } else {
+                    log.warn("closing: the shared selector thread took no task within {}; the connection is left to it",
+                            CLOSE_TIMEOUT);
                 }
-            })) {
-                awaitDone(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
             }
             group.leave(this);
         }

@@ -49,7 +49,11 @@ public final class TopicClient extends PeerHandle {
         try {
             WireLink c = core.loop.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT, core::link);
             TopicClient client = new TopicClient(core, c, checked);
-            core.loop.execute(() -> c.send(WireCodec.encodeRegistration(c.local(), checked)));
+            if (!core.loop.executeWaiting(() -> c.send(WireCodec.encodeRegistration(c.local(), checked)),
+                    System.nanoTime() + CONNECT_TIMEOUT.toNanos())) {
+                throw new IOException("cannot register with " + host + ":" + port
+                        + ": the clients' selector thread took no task within " + CONNECT_TIMEOUT.toSeconds() + " s");
+            }
             return client;
         } catch (IOException | RuntimeException e) {
             core.close();
