@@ -110,6 +110,40 @@ class SlowStoreTest {
         return JSON.readTree(dealer.recv(0));
     }
 
+    /**
+     * A SUB socket subscribed to {@code channels} and a DEALER of {@code server}, returned once the
+     * subscription is in effect: posts to the first channel (each stored at once) until one
+     * reaches PUB, and drops what the probes published.
+     */
+    private static ZMQ.Socket[] subAndDealer(ZContext raw, ZmqChatServer server, SlowStore store, String... channels)
+            throws Exception {
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setReceiveTimeOut(5000);
+        for (String channel : channels) {
+            sub.subscribe((channel + "\0").getBytes(UTF_8));
+        }
+        sub.connect("tcp://127.0.0.1:" + server.pubPort());
+        ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
+        dealer.setLinger(0);
+        dealer.setReceiveTimeOut(5000);
+        dealer.connect("tcp://127.0.0.1:" + server.postPort());
+        for (int i = 0; ; i++) {
+            send(dealer, post(channels[0], "probe " + i));
+            store.permits.release();
+            assertTrue(reply(dealer).get("ok").asBoolean());
+            if (sub.recv(ZMQ.DONTWAIT) != null) {
+                sub.recv(0);
+                break;
+            }
+            assertTrue(i < 100, "the subscription never took effect");
+        }
+        while (sub.recv(ZMQ.DONTWAIT) != null) {
+            // drop the probes' frames
+        }
+        return new ZMQ.Socket[] {sub, dealer};
+    }
+
     @Test
     void repliesKeepTheirOrderAndFollowThePostOnPubWhenTheStoreTakesItsTime() throws Exception {
         SlowStore store = new SlowStore();
@@ -117,29 +151,9 @@ class SlowStoreTest {
              ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
              ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
-            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
-            sub.setLinger(0);
-            sub.setReceiveTimeOut(5000);
-            sub.subscribe(new byte[0]);
-            sub.connect("tcp://127.0.0.1:" + server.pubPort());
-            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
-            dealer.setLinger(0);
-            dealer.setReceiveTimeOut(5000);
-            dealer.connect("tcp://127.0.0.1:" + server.postPort());
-            // Subscribed once a probe's publication gets through.
-            for (int i = 0; ; i++) {
-                send(dealer, post("probe", "p" + i));
-                store.permits.release();
-                assertTrue(reply(dealer).get("ok").asBoolean());
-                if (sub.recv(ZMQ.DONTWAIT) != null) {
-                    sub.recv(0);
-                    break;
-                }
-                assertTrue(i < 100, "the subscription never took effect");
-            }
-            while (sub.recv(ZMQ.DONTWAIT) != null) {
-                // drop the probes' frames
-            }
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "probe", "one", "two");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
             send(dealer, post("one", "first"));
             send(dealer, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
             send(dealer, post("two", "second"));
@@ -175,28 +189,9 @@ class SlowStoreTest {
              ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
              ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
-            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
-            sub.setLinger(0);
-            sub.setReceiveTimeOut(5000);
-            sub.subscribe("late\0".getBytes(UTF_8));
-            sub.connect("tcp://127.0.0.1:" + server.pubPort());
-            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
-            dealer.setLinger(0);
-            dealer.setReceiveTimeOut(5000);
-            dealer.connect("tcp://127.0.0.1:" + server.postPort());
-            for (int i = 0; ; i++) { // subscribed once a probe's publication gets through
-                send(dealer, post("late", "probe " + i));
-                store.permits.release();
-                assertTrue(reply(dealer).get("ok").asBoolean());
-                if (sub.recv(ZMQ.DONTWAIT) != null) {
-                    sub.recv(0);
-                    break;
-                }
-                assertTrue(i < 100, "the subscription never took effect");
-            }
-            while (sub.recv(ZMQ.DONTWAIT) != null) {
-                // drop the probes' frames
-            }
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
             store.completions = new Semaphore(0);
             send(dealer, post("late", "first"));
             store.permits.release();
@@ -226,29 +221,9 @@ class SlowStoreTest {
                      .publishQueueCapacity(1).build());
              ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
-            ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
-            sub.setLinger(0);
-            sub.setReceiveTimeOut(5000);
-            sub.subscribe("late\0".getBytes(UTF_8));
-            sub.subscribe("x\0".getBytes(UTF_8));
-            sub.connect("tcp://127.0.0.1:" + server.pubPort());
-            ZMQ.Socket dealer = raw.createSocket(SocketType.DEALER);
-            dealer.setLinger(0);
-            dealer.setReceiveTimeOut(5000);
-            dealer.connect("tcp://127.0.0.1:" + server.postPort());
-            for (int i = 0; ; i++) { // subscribed once a probe's publication gets through
-                send(dealer, post("late", "probe " + i));
-                store.permits.release();
-                assertTrue(reply(dealer).get("ok").asBoolean());
-                if (sub.recv(ZMQ.DONTWAIT) != null) {
-                    sub.recv(0);
-                    break;
-                }
-                assertTrue(i < 100, "the subscription never took effect");
-            }
-            while (sub.recv(ZMQ.DONTWAIT) != null) {
-                // drop the probes' frames
-            }
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late", "x");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
             // The hand-over queue is empty once a message posted after the probes is published.
             hub.post("x", "b", "sync:after the probes", null, null);
             String text;
