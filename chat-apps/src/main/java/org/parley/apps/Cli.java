@@ -150,8 +150,11 @@ final class Cli {
         return value;
     }
 
-    /** A user name given on the command line. */
+    /** A user name given on the command line; {@value Names#ALL} is reserved. */
     static String user(String value) throws UsageException {
+        if (Names.ALL.equals(value)) {
+            throw new UsageException(Names.RESERVED_USER_ERROR);
+        }
         return named(value, Names::checkUser, Names.MAX_USER_LENGTH);
     }
 

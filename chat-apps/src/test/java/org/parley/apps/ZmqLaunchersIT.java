@@ -178,6 +178,17 @@ class ZmqLaunchersIT {
     }
 
     @Test
+    void theUserNameAllIsRefusedWithTheUsageAndExitTwo() throws Exception {
+        Launched bad = start("mc_client", "127.0.0.1", "5555", "5556", "dev", "ALL");
+        assertEquals(2, bad.exitCode());
+        bad.awaitErr(java.util.regex.Pattern.quote(
+                "mc_client: user name \"ALL\" is reserved: ALL is the channel that sees every channel"),
+                Launched.SOON);
+        bad.awaitErr("usage: mc_client .*", Launched.SOON);
+        assertEquals(2, bad.err().size(), bad.err().toString());
+    }
+
+    @Test
     void postClientWithoutServerExitsOneWithinAboutFiveSeconds() throws Exception {
         int port = freePort();
         long t0 = System.nanoTime();

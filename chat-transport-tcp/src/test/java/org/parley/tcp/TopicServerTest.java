@@ -131,6 +131,29 @@ class TopicServerTest {
     }
 
     @Test
+    void theUserNameAllIsRefusedWhileAllAndAllInOtherCasesAreOrdinaryNames() throws Exception {
+        String src = "{\"source\":{\"ip\":\"1.1.1.1\",\"port\":1},\"message\":{\"topic\":\"dev\",\"text\":";
+        try (RawClient a = client("dev"); RawClient b = client("dev"); RawClient bad = client("dev")) {
+            a.write(src + "\"lower\",\"user\":\"all\"}}");
+            a.write(src + "\"mixed\",\"user\":\"All\"}}");
+            assertEquals("all", b.json().get("message").get("user").textValue());
+            assertEquals("All", b.json().get("message").get("user").textValue());
+            bad.write(src + "\"reserved\",\"user\":\"ALL\"}}");
+            JsonNode error = bad.json();
+            while (!error.has("error")) { // what was forwarded to it before its own message was read
+                error = bad.json();
+            }
+            assertEquals("user name \"ALL\" is reserved: ALL is the channel that sees every channel",
+                    error.get("error").textValue());
+            assertTrue(bad.closedByServer());
+            a.say("dev", "after");
+            assertEquals("dev:after", b.next());
+            assertEquals(List.of("all", "All", "127.0.0.1-" + a.port()),
+                    hub.log().after("dev", 0, 10).messages().stream().map(ChatMessage::user).toList());
+        }
+    }
+
+    @Test
     void messageFromAnotherTransportOnTheHubReachesTcpClientsAndBack() throws Exception {
         RecordingListener heard = new RecordingListener();
         try (RawClient a = client("dev"); ChatClient zmqSide = hub.connect("alice")) {

@@ -267,6 +267,21 @@ class ZmqChatServerTest {
     }
 
     @Test
+    void theUserNameAllIsReservedButLowercaseAllIsAnOrdinaryName() throws IOException {
+        ZMQ.Socket req = req();
+        JsonNode refused = ask(req, "{\"user\":\"ALL\",\"channel\":\"dev\",\"text\":\"x\",\"ref\":\"r\"}");
+        assertEquals("{\"ok\":false,\"error\":\"user name \\\"ALL\\\" is reserved: ALL is the channel that sees"
+                + " every channel\",\"ref\":\"r\"}", refused.toString());
+        assertEquals(0, server.hub().log().lastSeq("dev"), "nothing was stored");
+        JsonNode lower = ask(req, post("all", "dev", "hi"));
+        assertTrue(lower.get("ok").asBoolean(), lower.toString());
+        assertEquals(1, lower.get("seq").asLong());
+        JsonNode mixed = ask(req, post("All", "all", "hi"));
+        assertTrue(mixed.get("ok").asBoolean(), mixed.toString());
+        assertEquals("all", mixed.get("channel").asText());
+    }
+
+    @Test
     void frameOverTheLimitGetsAnError() throws IOException {
         JsonNode reply = ask(req(), new byte[64 * 1024 + 1]);
         assertEquals("request of 65537 bytes exceeds the limit of 65536", reply.get("error").asText());

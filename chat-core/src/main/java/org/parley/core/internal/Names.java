@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  *   <li>user name: 1..32 Unicode letters, digits, {@code _}, {@code -}, {@code .}
  *       ({@value #USER_RULE});</li>
  *   <li>channel or topic: 1..64 of the same ({@value #CHANNEL_RULE});</li>
- *   <li>{@value #ALL}: the reserved, read-only channel that sees every channel;</li>
+ *   <li>{@value #ALL}: the reserved, read-only channel that sees every channel; reserved as a
+ *       user name too (exact and case-sensitive: {@code all} and {@code All} are ordinary
+ *       names);</li>
  *   <li>text: valid UTF-8, not blank, no NUL, at most {@link ChatLimits#maxTextBytes()}.</li>
  * </ul>
  *
@@ -31,6 +33,9 @@ public final class Names {
     public static final String CHANNEL_RULE = "[\\p{L}\\p{N}_.-]{1,64}";
     public static final int MAX_USER_LENGTH = 32;
     public static final int MAX_CHANNEL_LENGTH = 64;
+    /** The error for the user name {@value #ALL}, on every transport and launcher. */
+    public static final String RESERVED_USER_ERROR =
+            "user name \"ALL\" is reserved: ALL is the channel that sees every channel";
 
     /** The same rules as regular expressions, for documentation and tests. */
     public static final Pattern USER_PATTERN = Pattern.compile(USER_RULE);
@@ -39,9 +44,9 @@ public final class Names {
     private Names() {
     }
 
-    /** Whether {@code name} is a valid user name. */
+    /** Whether {@code name} is a valid user name: it fits the rule and is not {@value #ALL}. */
     public static boolean isValidUser(String name) {
-        return fitsRule(name, MAX_USER_LENGTH);
+        return fitsRule(name, MAX_USER_LENGTH) && !ALL.equals(name);
     }
 
     /** Whether {@code name} is a valid channel name; {@value #ALL} is one. */
@@ -51,6 +56,9 @@ public final class Names {
 
     /** Returns {@code name} if it is a valid user name. */
     public static String requireUser(String name) throws ProtocolException {
+        if (ALL.equals(name)) {
+            throw new ProtocolException(RESERVED_USER_ERROR);
+        }
         if (!isValidUser(name)) {
             throw new ProtocolException(broken("user name", name, USER_RULE));
         }
@@ -70,6 +78,9 @@ public final class Names {
      * calling code: returns {@code name}, or throws {@link IllegalArgumentException}.
      */
     public static String checkUser(String name) {
+        if (ALL.equals(name)) {
+            throw new IllegalArgumentException(RESERVED_USER_ERROR);
+        }
         if (!isValidUser(name)) {
             throw new IllegalArgumentException(broken("user name", name, USER_RULE));
         }

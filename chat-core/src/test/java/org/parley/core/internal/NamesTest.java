@@ -63,6 +63,23 @@ class NamesTest {
     }
 
     @Test
+    void allIsReservedAsAUserNameExactlyAndCaseSensitively() {
+        String error = "user name \"ALL\" is reserved: ALL is the channel that sees every channel";
+        assertFalse(Names.isValidUser("ALL"));
+        assertEquals(error, assertThrows(ProtocolException.class, () -> Names.requireUser("ALL")).getMessage());
+        assertEquals(error, assertThrows(IllegalArgumentException.class, () -> Names.checkUser("ALL")).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new ChatMessage("dev", 1, "ALL", java.time.Instant.EPOCH, "hi"));
+        for (String ordinary : new String[] {"all", "All", "aLL", "ALL_", "ALLx", "xALL"}) {
+            assertTrue(Names.isValidUser(ordinary), ordinary);
+            assertDoesNotThrow(() -> Names.requireUser(ordinary), ordinary);
+            assertDoesNotThrow(() -> Names.checkUser(ordinary), ordinary);
+        }
+        assertTrue(Names.isValidChannel("all"), "lowercase all is an ordinary channel");
+        assertDoesNotThrow(() -> Names.requireWritableChannel("All"));
+    }
+
+    @Test
     void blankTextIsRejected() {
         assertEquals("text is blank", assertThrows(ProtocolException.class,
                 () -> Names.requireText(" \t\n ", LIMITS)).getMessage());
