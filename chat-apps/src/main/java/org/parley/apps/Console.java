@@ -57,7 +57,8 @@ abstract class Console implements AutoCloseable {
                         onLine.accept(line);
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // One line, never a stack trace: a terminal that went away is no program error.
                 error(who + ": cannot read standard input: " + e.getMessage());
             } finally {
                 onEnd.run();
@@ -114,6 +115,7 @@ abstract class Console implements AutoCloseable {
     private static final class TerminalConsole extends Console {
         private final Terminal terminal;
         private final LineReader reader;
+        private volatile boolean closed;
 
         TerminalConsole() throws IOException {
             terminal = TerminalBuilder.builder().system(true).build();
@@ -126,6 +128,11 @@ abstract class Console implements AutoCloseable {
                 return reader.readLine("> ");
             } catch (EndOfFileException | UserInterruptException e) {
                 return null; // Ctrl-D or Ctrl-C: the user is done
+            } catch (IllegalStateException e) {
+                if (closed) {
+                    return null; // closed under the reader: the client is ending
+                }
+                throw e;
             }
         }
 
@@ -141,6 +148,7 @@ abstract class Console implements AutoCloseable {
 
         @Override
         public void close() {
+            closed = true;
             try {
                 terminal.close();
             } catch (IOException e) {
