@@ -20,7 +20,7 @@ class TerminalIT {
     /** {@code bin/<command> <args>} on a pseudo-terminal; its output (both streams) on standard output. */
     private static Launched onTerminal(String command, String args) throws Exception {
         assumeTrue(Files.isExecutable(SCRIPT) || System.getenv("CI") != null,
-                "script (util-linux) is needed for pseudo-terminal tests: apt-get install util-linux");
+                "script is needed for pseudo-terminal tests: apt-get install bsdutils");
         return Launched.program(SCRIPT.toString(), "-qfec",
                 Launched.HOME.resolve("bin").resolve(command) + " " + args, "/dev/null");
     }
