@@ -74,6 +74,9 @@ final class ClientLoop {
     private ZMQ.Socket dealer; // null without a post port
     private ZMQ.Socket sub; // null without a PUB port
     private ZMQ.Socket monitor; // SUB's connection events; null without a pub port
+    private ZMQ.Socket dealerMonitor; // DEALER's connection events; null without a post port
+    /** Whether DEALER has a connection to the server now: requests are held until it has. */
+    private boolean dealerUp;
 
     /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
     ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
@@ -145,7 +148,7 @@ final class ClientLoop {
 
     /** Sends one request; false if the socket's queue is full. */
     boolean send(byte[] body) {
-        return dealer.sendMore(new byte[0]) && dealer.send(body, ZMQ.DONTWAIT);
+        return dealer.send(new byte[0], ZMQ.SNDMORE | ZMQ.DONTWAIT) && dealer.send(body, ZMQ.DONTWAIT);
     }
 
     void add(ClientSubscription s) {
@@ -170,6 +173,15 @@ final class ClientLoop {
             // server cannot make it queue more, and a Parley server never sends more.
             dealer.setRcvHWM((int) Math.min(Integer.MAX_VALUE, options.maxPendingRequests() + (long) REPLY_MARGIN));
             postGuard.install(dealer);
+            // A request goes only to a connection that is up: none waits in ZeroMQ's queue for a
+            // server that may start later, to be posted long after it was reported as failed.
+            // The client holds requests itself until DEALER connects (see RequestCorrelator).
+            dealer.setImmediate(true);
+            String endpoint = "inproc://parley-dealer-monitor-" + MONITORS.incrementAndGet();
+            dealer.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED);
+            dealerMonitor = context.createSocket(SocketType.PAIR);
+            dealerMonitor.setLinger(0);
+            dealerMonitor.connect(endpoint);
             connect(dealer, options.postPort());
         }
         if (options.pubPort() != ZmqClientOptions.NO_PORT) {
@@ -206,9 +218,9 @@ final class ClientLoop {
         try {
             open();
             opened.complete(null);
-            poller = context.createPoller(4);
+            poller = context.createPoller(5);
             poller.register(waker.reader(), ZMQ.Poller.POLLIN);
-            for (ZMQ.Socket s : new ZMQ.Socket[] {dealer, sub, monitor}) {
+            for (ZMQ.Socket s : new ZMQ.Socket[] {dealer, sub, monitor, dealerMonitor}) {
                 if (s != null) {
                     poller.register(s, ZMQ.Poller.POLLIN);
                 }
@@ -225,6 +237,9 @@ final class ClientLoop {
                 }
                 if (monitor != null) {
                     receiveConnectionEvents(); // before publications: a new connection's are held
+                }
+                if (dealerMonitor != null) {
+                    receiveDealerEvents();
                 }
                 List<ChatMessage> batch = new ArrayList<>();
                 boolean backlog = dealer != null && drain(dealer, requests::receive);
@@ -249,6 +264,9 @@ final class ClientLoop {
                 // would keep the context from terminating.
                 sub.monitor(null, 0);
             }
+            if (dealerMonitor != null) {
+                dealer.monitor(null, 0);
+            }
             if (poller != null) {
                 poller.close();
             }
@@ -265,6 +283,26 @@ final class ClientLoop {
                 a.abandon();
             }
         }
+    }
+
+    /** DEALER's connection came up or went down; requests held for it go once it is up. */
+    private void receiveDealerEvents() {
+        ZMQ.Event event;
+        while ((event = ZMQ.Event.recv(dealerMonitor, ZMQ.DONTWAIT)) != null) {
+            if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+                dealerUp = true;
+            } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                dealerUp = false;
+            }
+        }
+        if (dealerUp) {
+            requests.sendHeld();
+        }
+    }
+
+    /** Whether DEALER is connected to the server now. Loop thread only. */
+    boolean dealerUp() {
+        return dealerUp;
     }
 
     private void receiveConnectionEvents() {

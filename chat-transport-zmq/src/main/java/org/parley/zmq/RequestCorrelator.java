@@ -39,6 +39,11 @@ final class RequestCorrelator {
     private final BooleanSupplier closing;
     /** Sent and not yet answered, by ref, oldest first. Loop thread only. */
     private final Map<String, Pending<?>> pending = new LinkedHashMap<>();
+    /**
+     * Not sent yet, oldest first: DEALER has no connection to the server. Sent once it has; one
+     * whose time is up first fails and is never sent. Loop thread only.
+     */
+    private final java.util.ArrayDeque<Pending<?>> held = new java.util.ArrayDeque<>();
     private final AtomicInteger outstanding = new AtomicInteger(); // requests not yet answered
     private final AtomicLong refs = new AtomicLong();
     /** Completed when none is outstanding any more once closing began. */
@@ -136,6 +141,13 @@ final class RequestCorrelator {
     /** Fails the requests whose time is up; how long the loop may wait for the next one, at most {@code max} ms. */
     long expire(long max) {
         long now = System.nanoTime();
+        while (!held.isEmpty() && held.peek().deadline - now <= 0) { // in deadline order too
+            held.poll().timedOut(); // never sent: it cannot be posted later
+        }
+        if (!held.isEmpty()) {
+            // Connected but not taken yet (the handshake): look again soon.
+            max = Math.min(max, loop.dealerUp() ? 10 : TimeUnit.NANOSECONDS.toMillis(held.peek().deadline - now) + 1);
+        }
         Iterator<Pending<?>> it = pending.values().iterator();
         while (it.hasNext()) {
             Pending<?> p = it.next();
@@ -143,20 +155,31 @@ final class RequestCorrelator {
                 return Math.min(max, TimeUnit.NANOSECONDS.toMillis(p.deadline - now) + 1);
             }
             it.remove();
-            Duration t = options.requestTimeout();
-            p.fail(new IOException("no reply from " + endpoint + " within "
-                    + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")));
+            p.timedOut();
         }
         return max;
     }
 
-    /** The loop ends: every request sent fails. */
+    /** The loop ends: every request sent or held fails. */
     void failAll() {
         IOException closed = new IOException("client closed before the reply arrived");
         for (Pending<?> p : pending.values()) {
             p.fail(closed);
         }
         pending.clear();
+        for (Pending<?> p : held) {
+            p.fail(new IOException("client closed before the request was sent"));
+        }
+        held.clear();
+    }
+
+    /** DEALER is connected: sends the requests held for it, oldest first, as far as it takes them. */
+    void sendHeld() {
+        Pending<?> p;
+        while ((p = held.peek()) != null && loop.send(p.body)) {
+            held.poll();
+            pending.put(p.ref, p);
+        }
     }
 
     // ---- replies
@@ -182,14 +205,21 @@ final class RequestCorrelator {
             this.deadline = deadline;
         }
 
-        /** On the loop's thread: sends it. */
+        /** On the loop's thread: sends it, or holds it until DEALER can take it (behind any held before it). */
         @Override
         public void run() {
-            if (loop.send(body)) {
+            if (held.isEmpty() && loop.dealerUp() && loop.send(body)) {
                 pending.put(ref, this);
             } else {
-                fail(new IOException("cannot send to " + endpoint + ": its queue is full"));
+                held.add(this); // no connection yet (or its handshake is not done): sent once there is
             }
+        }
+
+        /** Its time is up, sent or not: either way it was not answered, and a held one never goes. */
+        void timedOut() {
+            Duration t = options.requestTimeout();
+            fail(new IOException("no reply from " + endpoint + " within "
+                    + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")));
         }
 
         @Override

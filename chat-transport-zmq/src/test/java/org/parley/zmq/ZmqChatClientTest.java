@@ -92,6 +92,37 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void aPostReportedAsFailedIsNeverDeliveredWhenAServerStartsLater() throws Exception {
+        int postPort;
+        int pubPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            postPort = a.getLocalPort();
+            pubPort = b.getLocalPort();
+        }
+        try (ZmqChatClient early = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(postPort)
+                .pubPort(pubPort).user("early").requestTimeout(Duration.ofMillis(300)).build())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
+            assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
+            server.close();
+            server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+            // Once connected, its next post is the server's first: the failed one never went.
+            PostAck ack = null;
+            for (int i = 0; ack == null; i++) {
+                assertTrue(i < 50, "the client never reached the server");
+                try {
+                    ack = early.post("general", "now?").get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException timedOut) {
+                    // not connected yet: this one was not sent either
+                }
+            }
+            assertEquals(1, ack.seq(), "a post reported as failed reached the server");
+            assertEquals(List.of("now?"), server.hub().recent("general", 10).messages().stream()
+                    .map(ChatMessage::text).toList());
+        }
+    }
+
+    @Test
     void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
