@@ -57,9 +57,13 @@ abstract class Console implements AutoCloseable {
                         onLine.accept(line);
                     }
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | java.io.IOError e) {
                 // One line, never a stack trace: a terminal that went away is no program error.
-                error(who + ": cannot read standard input: " + e.getMessage());
+                try {
+                    error(who + ": cannot read standard input: " + e.getMessage());
+                } catch (RuntimeException | java.io.IOError closedToo) {
+                    // the terminal is gone too: there is nowhere to say it
+                }
             } finally {
                 onEnd.run();
             }

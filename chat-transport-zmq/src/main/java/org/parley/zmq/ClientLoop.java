@@ -175,10 +175,13 @@ final class ClientLoop {
             postGuard.install(dealer);
             // A request goes only to a connection that is up: none waits in ZeroMQ's queue for a
             // server that may start later, to be posted long after it was reported as failed.
-            // The client holds requests itself until DEALER connects (see RequestCorrelator).
-            dealer.setImmediate(true);
+            // JeroMQ's option has the opposite sense of libzmq's ZMQ_IMMEDIATE: false is the one
+            // that queues only to completed connections and drops a pipe's messages when its
+            // connection goes. The client holds requests itself until DEALER's handshake with a
+            // server is done (see RequestCorrelator).
+            dealer.setImmediate(false);
             String endpoint = "inproc://parley-dealer-monitor-" + MONITORS.incrementAndGet();
-            dealer.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED);
+            dealer.monitor(endpoint, ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
             dealerMonitor = context.createSocket(SocketType.PAIR);
             dealerMonitor.setLinger(0);
             dealerMonitor.connect(endpoint);
@@ -285,11 +288,11 @@ final class ClientLoop {
         }
     }
 
-    /** DEALER's connection came up or went down; requests held for it go once it is up. */
+    /** DEALER's connection came up (its handshake done) or went down; requests held for it go once it is up. */
     private void receiveDealerEvents() {
         ZMQ.Event event;
         while ((event = ZMQ.Event.recv(dealerMonitor, ZMQ.DONTWAIT)) != null) {
-            if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+            if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
                 dealerUp = true;
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 dealerUp = false;

@@ -145,8 +145,9 @@ final class RequestCorrelator {
             held.poll().timedOut(); // never sent: it cannot be posted later
         }
         if (!held.isEmpty()) {
-            // Connected but not taken yet (the handshake): look again soon.
-            max = Math.min(max, loop.dealerUp() ? 10 : TimeUnit.NANOSECONDS.toMillis(held.peek().deadline - now) + 1);
+            long left = TimeUnit.NANOSECONDS.toMillis(held.peek().deadline - now) + 1;
+            // Connected but not taken yet: look again soon, and never later than its deadline.
+            max = Math.min(max, loop.dealerUp() ? Math.min(10, left) : left);
         }
         Iterator<Pending<?>> it = pending.values().iterator();
         while (it.hasNext()) {
@@ -176,9 +177,15 @@ final class RequestCorrelator {
     /** DEALER is connected: sends the requests held for it, oldest first, as far as it takes them. */
     void sendHeld() {
         Pending<?> p;
-        while ((p = held.peek()) != null && loop.send(p.body)) {
-            held.poll();
-            pending.put(p.ref, p);
+        while ((p = held.peek()) != null) {
+            if (p.deadline - System.nanoTime() <= 0) {
+                held.poll().timedOut(); // its time is up: it is never sent
+            } else if (loop.send(p.body)) {
+                held.poll();
+                pending.put(p.ref, p);
+            } else {
+                return;
+            }
         }
     }
 
@@ -208,10 +215,12 @@ final class RequestCorrelator {
         /** On the loop's thread: sends it, or holds it until DEALER can take it (behind any held before it). */
         @Override
         public void run() {
-            if (held.isEmpty() && loop.dealerUp() && loop.send(body)) {
+            if (deadline - System.nanoTime() <= 0) {
+                timedOut(); // the loop came to it too late: it is never sent
+            } else if (held.isEmpty() && loop.dealerUp() && loop.send(body)) {
                 pending.put(ref, this);
             } else {
-                held.add(this); // no connection yet (or its handshake is not done): sent once there is
+                held.add(this); // no connection up yet: sent once there is, if its time is not up
             }
         }
 

@@ -123,6 +123,41 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void aPostFailedWhileThePortTalkedNoZeroMqIsNeverDeliveredToTheServerAfter() throws Exception {
+        // A port that accepts TCP but never finishes ZeroMQ's handshake (a hung or stopping
+        // server): the post must not wait in a pipe for the next server on that port.
+        int pubPort;
+        try (ServerSocket b = new ServerSocket(0)) {
+            pubPort = b.getLocalPort();
+        }
+        ServerSocket mute = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        int postPort = mute.getLocalPort();
+        try (ZmqChatClient early = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(postPort)
+                .pubPort(pubPort).user("early").requestTimeout(Duration.ofMillis(300)).build())) {
+            java.net.Socket accepted = mute.accept(); // TCP is up; ZeroMQ never answers
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
+            assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
+            accepted.close();
+            mute.close();
+            server.close();
+            server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+            PostAck ack = null;
+            for (int i = 0; ack == null; i++) {
+                assertTrue(i < 50, "the client never reached the server");
+                try {
+                    ack = early.post("general", "now?").get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException timedOut) {
+                    // not connected yet: this one was not sent either
+                }
+            }
+            assertEquals(1, ack.seq(), "a post reported as failed reached the server");
+        } finally {
+            mute.close();
+        }
+    }
+
+    @Test
     void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
