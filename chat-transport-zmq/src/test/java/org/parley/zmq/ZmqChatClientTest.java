@@ -91,6 +91,28 @@ class ZmqChatClientTest {
         }
     }
 
+    /**
+     * Starts a new server on the ports and posts until {@code client} reaches it: its first post
+     * that does is the server's first message, so nothing it reported as failed before went.
+     */
+    private void assertTheNextPostIsTheFirstOfANewServer(ZmqChatClient client, int postPort, int pubPort)
+            throws Exception {
+        server.close();
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+        PostAck ack = null;
+        for (int i = 0; ack == null; i++) {
+            assertTrue(i < 50, "the client never reached the server");
+            try {
+                ack = client.post("general", "now?").get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException timedOut) {
+                // not connected yet: this one was not sent either
+            }
+        }
+        assertEquals(1, ack.seq(), "a post reported as failed reached the server");
+        assertEquals(List.of("now?"), server.hub().recent("general", 10).messages().stream()
+                .map(ChatMessage::text).toList());
+    }
+
     @Test
     void aPostReportedAsFailedIsNeverDeliveredWhenAServerStartsLater() throws Exception {
         int postPort;
@@ -104,21 +126,7 @@ class ZmqChatClientTest {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
             assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
-            server.close();
-            server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
-            // Once connected, its next post is the server's first: the failed one never went.
-            PostAck ack = null;
-            for (int i = 0; ack == null; i++) {
-                assertTrue(i < 50, "the client never reached the server");
-                try {
-                    ack = early.post("general", "now?").get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException timedOut) {
-                    // not connected yet: this one was not sent either
-                }
-            }
-            assertEquals(1, ack.seq(), "a post reported as failed reached the server");
-            assertEquals(List.of("now?"), server.hub().recent("general", 10).messages().stream()
-                    .map(ChatMessage::text).toList());
+            assertTheNextPostIsTheFirstOfANewServer(early, postPort, pubPort);
         }
     }
 
@@ -140,18 +148,7 @@ class ZmqChatClientTest {
             assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
             accepted.close();
             mute.close();
-            server.close();
-            server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
-            PostAck ack = null;
-            for (int i = 0; ack == null; i++) {
-                assertTrue(i < 50, "the client never reached the server");
-                try {
-                    ack = early.post("general", "now?").get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException timedOut) {
-                    // not connected yet: this one was not sent either
-                }
-            }
-            assertEquals(1, ack.seq(), "a post reported as failed reached the server");
+            assertTheNextPostIsTheFirstOfANewServer(early, postPort, pubPort);
         } finally {
             mute.close();
         }
