@@ -165,6 +165,15 @@ final class ZmqCommands {
         try (Console console = Console.open();
              ZmqChatClient client = connect(ZmqClientOptions.builder()
                      .host(host).postPort(postPort).pubPort(pubPort).user(user))) {
+            // A server that does not answer within the request timeout is unreachable: one line,
+            // exit 1, as for the other clients (README), before anything else is printed.
+            try {
+                client.recent(channel, 0).get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000,
+                        TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                console.error(name + ": cannot reach the server: " + describe(e.getCause() != null ? e.getCause() : e));
+                return 1;
+            }
             // Subscribe first, then read history: the client's seq tracking merges the two.
             client.subscribe(channel, history, m -> console.println(line(m, all)));
             announce(name, console, client, channel, user);

@@ -203,6 +203,21 @@ class ZmqLaunchersIT {
     }
 
     @Test
+    void mcClientWithoutServerExitsOneWithOneLine() throws Exception {
+        int postPort = freePort();
+        int pubPort = freePort();
+        Launched client = start("mc_client", "127.0.0.1", Integer.toString(postPort), Integer.toString(pubPort),
+                "dev", "alice");
+        client.type("anyone?"); // typed while it tries: not posted, and no line of its own
+        assertEquals(1, client.exitCode(Launched.WAIT));
+        client.awaitErr("mc_client: cannot reach the server: no reply from tcp://127.0.0.1:" + postPort
+                + " within 5 s", Launched.SOON);
+        client.awaitOutputEnd(Launched.SOON);
+        assertEquals(1, client.err().size(), client.err().toString());
+        assertEquals(List.of(), client.out());
+    }
+
+    @Test
     void serverOnAPortInUseExitsOneWithOneClearLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
