@@ -290,6 +290,19 @@ public final class ZmqChatServer implements AutoCloseable {
                 + (pub == null ? "" : ", pub " + pubPort) + "]";
     }
 
+    /** Whether {@code host} is this machine's (or every interface, or not one that resolves: then say "in use"). */
+    private static boolean isOwnAddress(String host) {
+        if ("*".equals(host)) {
+            return true;
+        }
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(host);
+            return a.isAnyLocalAddress() || a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private static int bind(ZMQ.Socket socket, String host, int port) throws IOException {
         String endpoint = "tcp://" + host + ":" + (port == 0 ? "*" : Integer.toString(port));
         try {
@@ -298,7 +311,9 @@ public final class ZmqChatServer implements AutoCloseable {
             }
         } catch (ZMQException e) {
             if (e.getErrorCode() == ZMQ.Error.EADDRINUSE.getCode()) {
-                throw new IOException("address " + host + ":" + port + " is already in use", e);
+                // JeroMQ reports every failed bind so, an address this machine does not have too.
+                throw new IOException(isOwnAddress(host) ? "address " + host + ":" + port + " is already in use"
+                        : "cannot bind " + host + ":" + port + ": not an address of this machine", e);
             }
             throw new IOException("cannot bind " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -713,6 +713,14 @@ class ZmqChatServerTest {
     }
 
     @Test
+    void bindingAnAddressThisMachineDoesNotHaveSaysSoNotInUse() {
+        // 192.0.2.1 is reserved for documentation: no machine has it.
+        IOException e = assertThrows(IOException.class, () -> ZmqChatServer.start(
+                ZmqServerOptions.builder().host("192.0.2.1").postPort(5555).pubPort(5556).build()).close());
+        assertEquals("cannot bind 192.0.2.1:5555: not an address of this machine", e.getMessage());
+    }
+
+    @Test
     void bridgedPostsStillOnTheirWayToPubGoBeforeAnOwnPostInSeqOrder() throws Exception {
         ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
         sub.setLinger(0);
