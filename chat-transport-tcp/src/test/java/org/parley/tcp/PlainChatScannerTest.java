@@ -167,7 +167,7 @@ class PlainChatScannerTest {
      * the middle of a buffer with other bytes around it), then ends it; returns the frames and
      * the error, if any.
      */
-    private static List<Object> run(String stream, List<Integer> cuts, boolean shortcut, int limit, int[] hits) {
+    static List<Object> run(String stream, List<Integer> cuts, boolean shortcut, int limit, int[] hits) {
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
         WireCodec.Reader reader = new WireCodec.Reader(limit, shortcut);
         List<Object> out = new ArrayList<>();

@@ -364,29 +364,8 @@ class WireCodecReaderTest {
         return whole;
     }
 
-    /**
-     * Feeds {@code stream} cut at {@code cuts}, as the selector loop does (each read copied into
-     * the middle of a buffer with other bytes around it), then ends it; returns the frames and
-     * the error, if any.
-     */
+    /** Feeds {@code stream} cut at {@code cuts} to the reader as the selector loop does (see PlainChatScannerTest). */
     private static List<Object> run(String stream, List<Integer> cuts, int limit) {
-        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
-        WireCodec.Reader reader = new WireCodec.Reader(limit);
-        List<Object> out = new ArrayList<>();
-        try {
-            byte[] buffer = (PLAIN + stream + PLAIN).getBytes(StandardCharsets.UTF_8); // noise around each read
-            int from = 0;
-            List<Integer> ends = new ArrayList<>(cuts);
-            ends.add(bytes.length);
-            for (int to : ends) {
-                System.arraycopy(bytes, from, buffer, 7, to - from);
-                reader.feed(buffer, 7, to - from, out::add);
-                from = to;
-            }
-            reader.endOfInput();
-        } catch (ProtocolException e) {
-            out.add("error: " + e.getMessage());
-        }
-        return out;
+        return PlainChatScannerTest.run(stream, cuts, true, limit, new int[1]);
     }
 }

@@ -308,18 +308,21 @@ final class FrameGuard implements MsgAllocator {
         if (f != null) {
             msg.inFlight = null;
             f.clear();
-            if (inFlight.remove(f)) {
-                bufferedBytes -= f.size;
-            }
+            release(f);
         }
     }
 
     /** Releases the frames that connections dropped unfinished (closed while a frame was under way). */
     private void forgetAbandoned() {
         for (Reference<? extends GuardedMsg> r; (r = abandoned.poll()) != null; ) {
-            if (inFlight.remove(r)) {
-                bufferedBytes -= ((InFlight) r).size;
-            }
+            release((InFlight) r);
+        }
+    }
+
+    /** A frame under way no longer counts against the budget; once only, whichever path comes first. */
+    private void release(InFlight f) {
+        if (inFlight.remove(f)) {
+            bufferedBytes -= f.size;
         }
     }
 
