@@ -411,9 +411,10 @@ final class NioLoop implements AutoCloseable {
         selector.select(millis);
     }
 
+    /** Runs the tasks queued when it starts, not those queued meanwhile: reads, writes and timers come between. */
     private void runTasks() {
         Runnable task;
-        while ((task = tasks.poll()) != null) {
+        for (int n = tasks.size(); n > 0 && (task = tasks.poll()) != null; n--) {
             try {
                 task.run();
             } catch (RuntimeException e) {

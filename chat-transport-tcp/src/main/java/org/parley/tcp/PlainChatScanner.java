@@ -208,11 +208,18 @@ final class PlainChatScanner {
             return n > 0 && limit - at >= n && Arrays.equals(b, at, at + n, bytes, 0, n);
         }
 
-        /** Keeps {@code b[start..end)} and what they say; returns {@code value}. */
+        /**
+         * Keeps {@code b[start..end)} and what they say; returns {@code value}. Keeps nothing past
+         * {@value #MAX_KEPT} bytes: a usual field is short, and a connection gone quiet after one
+         * long one must not hold a copy of it (between objects a connection holds no buffer).
+         */
         T keep(byte[] b, int start, int end, T value) {
-            this.bytes = Arrays.copyOfRange(b, start, end);
-            this.value = value;
+            boolean small = end - start <= MAX_KEPT;
+            this.bytes = small ? Arrays.copyOfRange(b, start, end) : new byte[0];
+            this.value = small ? value : null;
             return value;
         }
+
+        static final int MAX_KEPT = 256;
     }
 }

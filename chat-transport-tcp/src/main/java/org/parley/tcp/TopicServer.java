@@ -66,6 +66,7 @@ public final class TopicServer implements AutoCloseable {
     // Lines a peer can cause at will, each kind at most once per interval.
     private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle droppedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle storeLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle peerErrorLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -93,8 +94,11 @@ public final class TopicServer implements AutoCloseable {
                 ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
         this.hubSubscription = hub.subscribe(Names.ALL, (message, origin) -> {
             if (!loop.execute(() -> deliver(message, origin))) {
-                log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped",
-                        message.channel(), message.seq());
+                long held = droppedLog.admit(); // a flooding peer must not flood the log too
+                if (held >= 0) {
+                    log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped ({} more not logged)",
+                            message.channel(), message.seq(), held);
+                }
             }
         });
     }
@@ -289,7 +293,9 @@ public final class TopicServer implements AutoCloseable {
         client.topics = next;
         c.clearDeadline(); // the registration deadline, met; a later registration finds none
         registrations.incrementAndGet();
-        log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
+        if (log.isDebugEnabled()) { // a peer may register without end: build nothing unless asked
+            log.debug("{} registered for {}", c, PeerText.excerpt(next.toString()));
+        }
     }
 
     private void unregister(WireLink c, Set<String> topics) {

@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.Collections;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -117,34 +119,29 @@ public final class ZmqChatServer implements AutoCloseable {
      * post above its channel's newest + 1 is published after the ones between, read from the
      * hub's history (see {@link #publishOwn}).
      */
-    private final Map<String, Long> lastPublished = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > PUBLISHED_CHANNELS;
-        }
-    };
+    private final Map<String, Long> lastPublished = bounded(PUBLISHED_CHANNELS, true);
     /**
      * Messages this thread published before the dispatcher brought them, until it does; the
      * oldest are forgotten past {@value #PUBLISHED_AHEAD} (the dispatcher dropped them). Server
      * thread only.
      */
-    private final Map<Published, Boolean> publishedAhead = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Published, Boolean> eldest) {
-            return size() > PUBLISHED_AHEAD;
-        }
-    };
+    private final Set<Published> publishedAhead = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
     /**
      * This thread's own posts that the dispatcher brought, and so published, before their
      * replies were made; the oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
      */
-    private final Map<Published, Boolean> broughtOwn = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Published, Boolean> eldest) {
-            return size() > PUBLISHED_AHEAD;
-        }
-    };
+    private final Set<Published> broughtOwn = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
+
+    /** A map that forgets its eldest entry (by insertion, or by access) past {@code max}. */
+    private static <K, V> Map<K, V> bounded(int max, boolean byAccess) {
+        return new LinkedHashMap<>(16, 0.75f, byAccess) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
 
     /** One message, by its place: a channel and a seq. */
     private record Published(String channel, long seq) {
@@ -497,11 +494,11 @@ public final class ZmqChatServer implements AutoCloseable {
      */
     private void publishBrought(ChatMessage m, boolean own) {
         Published key = new Published(m.channel(), m.seq());
-        if (publishedAhead.remove(key) == null) {
+        if (!publishedAhead.remove(key)) {
             publish(m);
             lastPublished.merge(m.channel(), m.seq(), Math::max);
             if (own) {
-                broughtOwn.put(key, Boolean.TRUE);
+                broughtOwn.add(key);
             }
         }
     }
@@ -516,7 +513,7 @@ public final class ZmqChatServer implements AutoCloseable {
      * dropped (its queue full) is published here, late, rather than acknowledged unpublished.
      */
     private void publishOwn(ChatMessage m) {
-        if (broughtOwn.remove(new Published(m.channel(), m.seq())) != null) {
+        if (broughtOwn.remove(new Published(m.channel(), m.seq()))) {
             return; // on PUB already
         }
         Long last = lastPublished.get(m.channel());
@@ -534,7 +531,7 @@ public final class ZmqChatServer implements AutoCloseable {
     private void publishAhead(ChatMessage m) {
         publish(m);
         lastPublished.merge(m.channel(), m.seq(), Math::max);
-        publishedAhead.put(new Published(m.channel(), m.seq()), Boolean.TRUE);
+        publishedAhead.add(new Published(m.channel(), m.seq()));
     }
 
     private void publish(ChatMessage message) {
