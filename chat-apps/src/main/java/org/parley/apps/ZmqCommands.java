@@ -121,8 +121,9 @@ final class ZmqCommands {
         int port = Cli.port("port", a.get(1));
         String user = Cli.user(a.get(2));
         String text = a.get(3);
+        // One post from a command line: a server that does not answer soon is reported at once.
         try (ZmqChatClient client = connect(ZmqClientOptions.builder()
-                .host(host).postPort(port).user(user))) {
+                .host(host).postPort(port).user(user).postTimeout(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT))) {
             await(client.post(Names.DEFAULT_CHANNEL, text));
         }
         return 0;

@@ -140,7 +140,7 @@ public final class ChatHub implements AutoCloseable {
      */
     public ChatMessage post(String channel, String user, String text, Instant time, Object origin)
             throws ProtocolException {
-        CompletableFuture<ChatMessage> stored = postAsync(channel, user, text, time, origin);
+        CompletableFuture<ChatMessage> stored = postAsync(channel, user, text, time, null, origin);
         try {
             return stored.join();
         } catch (CompletionException e) {
@@ -161,17 +161,23 @@ public final class ChatHub implements AutoCloseable {
      * {@link ProtocolException} from the store (a full disk, say). The transports and the
      * in-process client use this, so that a store that takes time never blocks them.
      *
-     * @throws ProtocolException     if a name or the text breaks a rule (the message says which)
+     * <p>With a {@code postId}, a post sent again (its sender saw no acknowledgement and
+     * retries) is recorded once: the repeat completes with the first one's message and is
+     * delivered to nobody (see {@link MessageStore#append}).
+     *
+     * @param postId the client's id for this post (1 to 64 letters, digits, {@code _ - .}), or {@code null}
+     * @throws ProtocolException     if a name, the id or the text breaks a rule (the message says which)
      * @throws IllegalStateException if the hub is closed
      */
     public CompletableFuture<ChatMessage> postAsync(String channel, String user, String text, Instant time,
-            Object origin) throws ProtocolException {
+            String postId, Object origin) throws ProtocolException {
         requireOpen();
         Names.requireWritableChannel(channel);
         Names.requireUser(user);
         Names.requireText(text, options.limits());
+        Names.requirePostId(postId);
         Instant stamped = ChatTime.requireInRange(time != null ? time : options.clock().instant());
-        return store.append(channel, user, stamped, text, origin);
+        return store.append(channel, user, stamped, text, postId, origin);
     }
 
     /**

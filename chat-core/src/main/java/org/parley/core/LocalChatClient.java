@@ -43,7 +43,7 @@ final class LocalChatClient implements ChatClient {
         }
         try {
             // Completes when the store has stored it: at once in memory, later for a durable store.
-            return hub.postAsync(channel, user, text, Instant.now(), this).thenApply(PostAck::of);
+            return hub.postAsync(channel, user, text, Instant.now(), null, this).thenApply(PostAck::of);
         } catch (ProtocolException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,6 +1,7 @@
 package org.parley.core;
 
 import org.parley.core.internal.Names;
+import org.parley.core.internal.PostIds;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ final class MessageLog implements MessageStore {
     static final int MESSAGE_OVERHEAD_BYTES = 128;
     /** Bytes a channel is counted for besides its ring's slots: its name, lock and map entry. */
     static final int CHANNEL_OVERHEAD_BYTES = 512;
+    /** Post ids remembered, so that a post sent again is recorded once (about 100 bytes each). */
+    static final int MAX_POST_IDS = 100_000;
     /** A channel's first ring; it doubles up to {@code capacityPerChannel} as the channel fills. */
     static final int FIRST_RING_CAPACITY = 8;
     private static final int ALL_INDEX_SIZE = Integer.highestOneBit(HubOptions.MAX_HISTORY_LIMIT - 1) << 1;
@@ -75,6 +78,7 @@ final class MessageLog implements MessageStore {
     private final AtomicReferenceArray<Entry> newest = new AtomicReferenceArray<>(ALL_INDEX_SIZE);
     /** Held while forgetting, so one thread does it at a time; never while waiting for a channel. */
     private final ReentrantLock forgetting = new ReentrantLock();
+    private final PostIds postIds = new PostIds(MAX_POST_IDS);
     // Random rather than a clock: two logs made in the same millisecond still differ.
     private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     private volatile Sink sink = (message, origin) -> { };
@@ -225,6 +229,11 @@ final class MessageLog implements MessageStore {
      */
     @Override
     public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
+            String postId, Object origin) {
+        return postIds.once(user, postId, channel, text, () -> append(channel, user, time, text, origin));
+    }
+
+    private CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
             Object origin) {
         ChatMessage message;
         while (true) {

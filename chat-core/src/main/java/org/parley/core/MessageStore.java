@@ -61,9 +61,17 @@ public interface MessageStore extends MessageHistory, AutoCloseable {
      * stored (for a durable store: committed), or exceptionally with a
      * {@link ProtocolException} that says why it was not (a full disk, say).
      *
+     * <p>A post with an id is stored once: a store remembers the ids of its recent posts (the
+     * in-memory store the newest {@value MessageLog#MAX_POST_IDS}; a durable one as long as it
+     * holds the message) and completes a repeat of {@code user}'s {@code postId} with the
+     * message stored the first time, without storing or handing it to the sink again. A repeat
+     * with another channel or text fails with a {@link ProtocolException}.
+     *
+     * @param postId the client's id of this post (the protocol's {@code id}), or {@code null}
      * @param origin anything that identifies the poster to the sink, or {@code null}
      */
-    CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text, Object origin);
+    CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text, String postId,
+            Object origin);
 
     /** Releases what the store holds (files, connections). Idempotent. */
     @Override

@@ -16,7 +16,7 @@ class MessageLogTest {
     }
 
     private static ChatMessage add(MessageLog log, String channel, String text) throws ProtocolException {
-        return log.append(channel, "kyle", Instant.EPOCH, text, null).join();
+        return log.append(channel, "kyle", Instant.EPOCH, text, null, null).join();
     }
 
     private static List<Long> seqs(HistoryPage page) {
@@ -111,7 +111,7 @@ class MessageLogTest {
         // A sink that posts again, as a listener that answers would.
         small.start((m, origin) -> {
             if (m.channel().startsWith("t")) {
-                small.append("echo-" + m.channel().charAt(1) + "-" + (m.seq() % 5), "bot", Instant.EPOCH, "y", null);
+                small.append("echo-" + m.channel().charAt(1) + "-" + (m.seq() % 5), "bot", Instant.EPOCH, "y", null, null);
             }
         });
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -122,7 +122,7 @@ class MessageLogTest {
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < 20_000; i++) {
                         String channel = "t" + thread + "-" + (i % 7);
-                        small.append(channel, "kyle", Instant.EPOCH, "x", null);
+                        small.append(channel, "kyle", Instant.EPOCH, "x", null, null);
                     }
                     return null;
                 }));

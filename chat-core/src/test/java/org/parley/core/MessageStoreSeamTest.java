@@ -43,13 +43,13 @@ class MessageStoreSeamTest {
 
         @Override
         public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
-                Object origin) {
+                String postId, Object origin) {
             CompletableFuture<ChatMessage> stored = new CompletableFuture<>();
             waiting.add(() -> {
                 if (failWith != null) {
                     stored.completeExceptionally(new ProtocolException(failWith));
                 } else {
-                    log.append(channel, user, time, text, origin).thenAccept(stored::complete);
+                    log.append(channel, user, time, text, postId, origin).thenAccept(stored::complete);
                 }
             });
             return stored;
@@ -65,7 +65,7 @@ class MessageStoreSeamTest {
 
         /** Another server's message, numbered here and handed to the hub without an origin. */
         void feed(String channel, String user, String text) {
-            log.append(channel, user, Instant.EPOCH, text, null);
+            log.append(channel, user, Instant.EPOCH, text, null, null);
         }
 
         @Override
@@ -81,7 +81,7 @@ class MessageStoreSeamTest {
             RecordingListener listener = new RecordingListener();
             hub.subscribe("dev", listener);
             Object origin = new Object();
-            CompletableFuture<ChatMessage> posted = hub.postAsync("dev", "alice", "hello", null, origin);
+            CompletableFuture<ChatMessage> posted = hub.postAsync("dev", "alice", "hello", null, null, origin);
             assertFalse(posted.isDone());
             assertEquals(0, hub.history("dev", 0, 10).messages().size(), "nothing is stored yet");
             store.storeNext();
@@ -98,7 +98,7 @@ class MessageStoreSeamTest {
         LaterStore store = new LaterStore();
         store.failWith = "the disk is full";
         try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store)) {
-            CompletableFuture<ChatMessage> posted = hub.postAsync("dev", "alice", "hello", null, null);
+            CompletableFuture<ChatMessage> posted = hub.postAsync("dev", "alice", "hello", null, null, null);
             store.storeNext();
             ExecutionException e = assertThrows(ExecutionException.class, () -> posted.get(5, TimeUnit.SECONDS));
             assertEquals("the disk is full", e.getCause().getMessage());

@@ -230,7 +230,7 @@ public final class TopicServer implements AutoCloseable {
                 String user = m.user() != null ? Names.requireUser(m.user()) : client.derivedUser;
                 // Checked here (a bad name or text is this peer's error); stored and delivered
                 // (through our HubListener) by the hub, without this thread waiting for the store.
-                hub.postAsync(m.topic(), user, m.text(), null, c).whenComplete((stored, failure) -> {
+                hub.postAsync(m.topic(), user, m.text(), null, null, c).whenComplete((stored, failure) -> {
                     if (failure != null) {
                         long held = storeLog.admit();
                         if (held >= 0) {

@@ -296,6 +296,7 @@ final class ClientLoop {
                 dealerUp = true;
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 dealerUp = false;
+                requests.connectionLost(); // what it held is gone: sent again on the next one
             }
         }
         if (dealerUp) {

@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The requests of a {@link ZmqChatClient} waiting for their replies: each carries a {@code ref},
- * and the reply with that {@code ref} completes its future, or the request timeout fails it. At
- * most {@code maxPendingRequests} wait at once; every reply's epoch is passed on.
+ * and the reply with that {@code ref} completes its future, or its timeout fails it. At most
+ * {@code maxPendingRequests} wait at once; every reply's epoch is passed on.
+ *
+ * <p>Every request may be sent more than once (a history request reads, and a post carries an id
+ * that the server records once): those sent on a connection that is lost before their replies
+ * came are sent again, in their order and before any held since, on the next connection.
  *
  * <p>Thread safety: {@link #request} and {@link #awaitAnswers} may be called from any thread; the
  * requests in flight belong to the socket loop's thread, which sends them and calls the rest.
@@ -60,8 +64,12 @@ final class RequestCorrelator {
         this.closing = closing;
     }
 
-    /** Sends the request {@code encode} makes of a fresh ref; its future completes on the loop's thread. */
-    <T> CompletableFuture<T> request(Function<String, byte[]> encode, Decoder<T> decoder) {
+    /**
+     * Sends the request {@code encode} makes of a fresh ref, until its reply or {@code timeout};
+     * its future completes on the loop's thread.
+     */
+    <T> CompletableFuture<T> request(Function<String, byte[]> encode, Decoder<T> decoder, Duration timeout,
+            boolean post) {
         String ref = Long.toString(refs.incrementAndGet(), 36);
         byte[] body = encode.apply(ref);
         if (closing.getAsBoolean()) {
@@ -75,7 +83,7 @@ final class RequestCorrelator {
             return CompletableFuture.failedFuture(new IOException(
                     "too many requests waiting: " + options.maxPendingRequests()));
         }
-        Pending<T> p = new Pending<>(ref, body, decoder, System.nanoTime() + options.requestTimeout().toNanos());
+        Pending<T> p = new Pending<>(ref, body, decoder, timeout, post);
         loop.execute(p);
         return p.future;
     }
@@ -123,11 +131,40 @@ final class RequestCorrelator {
         // One without ref (an error about the envelope) is the oldest request's.
         Pending<?> p = ref != null ? pending.remove(ref)
                 : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
+        if (p == null && ref != null) {
+            p = unhold(ref); // read after its connection was lost, before it went again
+        }
         if (p == null) {
             log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), endpoint);
             return;
         }
         p.answer(reply);
+    }
+
+    private Pending<?> unhold(String ref) {
+        for (Iterator<Pending<?>> it = held.iterator(); it.hasNext(); ) {
+            Pending<?> p = it.next();
+            if (p.ref.equals(ref)) {
+                it.remove();
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * DEALER's connection went: what it held is lost, so the requests sent on it and not
+     * answered go again, first, once there is a connection.
+     */
+    void connectionLost() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        java.util.ArrayDeque<Pending<?>> again = new java.util.ArrayDeque<>(pending.values());
+        pending.clear();
+        again.addAll(held);
+        held.clear();
+        held.addAll(again);
     }
 
     /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
@@ -141,24 +178,30 @@ final class RequestCorrelator {
     /** Fails the requests whose time is up; how long the loop may wait for the next one, at most {@code max} ms. */
     long expire(long max) {
         long now = System.nanoTime();
-        while (!held.isEmpty() && held.peek().deadline - now <= 0) { // in deadline order too
-            held.poll().timedOut(); // never sent: it cannot be posted later
+        long next = Long.MAX_VALUE; // the nearest deadline still to come
+        for (Iterator<Pending<?>> it = held.iterator(); it.hasNext(); ) {
+            Pending<?> p = it.next();
+            if (p.deadline - now <= 0) {
+                it.remove();
+                p.timedOut(); // not sent (again): it is posted once at most, and reported failed
+            } else {
+                next = Math.min(next, p.deadline - now);
+            }
         }
         if (!held.isEmpty()) {
-            long left = TimeUnit.NANOSECONDS.toMillis(held.peek().deadline - now) + 1;
-            // Connected but not taken yet: look again soon, and never later than its deadline.
-            max = Math.min(max, loop.dealerUp() ? Math.min(10, left) : left);
+            // Connected but not taken yet: look again soon.
+            max = Math.min(max, loop.dealerUp() ? 10 : max);
         }
-        Iterator<Pending<?>> it = pending.values().iterator();
-        while (it.hasNext()) {
+        for (Iterator<Pending<?>> it = pending.values().iterator(); it.hasNext(); ) {
             Pending<?> p = it.next();
-            if (p.deadline - now > 0) { // one timeout for all: entries are in deadline order
-                return Math.min(max, TimeUnit.NANOSECONDS.toMillis(p.deadline - now) + 1);
+            if (p.deadline - now <= 0) {
+                it.remove();
+                p.timedOut();
+            } else {
+                next = Math.min(next, p.deadline - now);
             }
-            it.remove();
-            p.timedOut();
         }
-        return max;
+        return next == Long.MAX_VALUE ? max : Math.min(max, TimeUnit.NANOSECONDS.toMillis(next) + 1);
     }
 
     /** The loop ends: every request sent or held fails. */
@@ -182,6 +225,7 @@ final class RequestCorrelator {
                 held.poll().timedOut(); // its time is up: it is never sent
             } else if (loop.send(p.body)) {
                 held.poll();
+                p.sent = true;
                 pending.put(p.ref, p);
             } else {
                 return;
@@ -202,14 +246,21 @@ final class RequestCorrelator {
         final String ref;
         final byte[] body;
         final Decoder<T> decoder;
+        final Duration timeout;
         final long deadline;
         final CompletableFuture<T> future = new CompletableFuture<>();
+        /** Whether it went to a server at least once: then the server may have it. */
+        boolean sent;
 
-        Pending(String ref, byte[] body, Decoder<T> decoder, long deadline) {
+        final boolean post;
+
+        Pending(String ref, byte[] body, Decoder<T> decoder, Duration timeout, boolean post) {
+            this.post = post;
             this.ref = ref;
             this.body = body;
             this.decoder = decoder;
-            this.deadline = deadline;
+            this.timeout = timeout;
+            this.deadline = System.nanoTime() + timeout.toNanos();
         }
 
         /** On the loop's thread: sends it, or holds it until DEALER can take it (behind any held before it). */
@@ -218,17 +269,23 @@ final class RequestCorrelator {
             if (deadline - System.nanoTime() <= 0) {
                 timedOut(); // the loop came to it too late: it is never sent
             } else if (held.isEmpty() && loop.dealerUp() && loop.send(body)) {
+                sent = true;
                 pending.put(ref, this);
             } else {
                 held.add(this); // no connection up yet: sent once there is, if its time is not up
             }
         }
 
-        /** Its time is up, sent or not: either way it was not answered, and a held one never goes. */
+        /**
+         * Its time is up, sent or not: either way it was not answered, and it goes no more. A
+         * post never sent is sure not to be recorded; one sent may have reached a server that
+         * went before it answered, which then delivered it, and the error says so.
+         */
         void timedOut() {
-            Duration t = options.requestTimeout();
+            Duration t = timeout;
             fail(new IOException("no reply from " + endpoint + " within "
-                    + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")));
+                    + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")
+                    + (post && sent ? "; the server may have recorded it before it went" : "")));
         }
 
         @Override

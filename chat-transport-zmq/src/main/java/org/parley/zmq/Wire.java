@@ -133,7 +133,7 @@ final class Wire {
      * <p>Thread safety: not thread-safe; filled by one reader, then read by one thread.
      */
     static final class Fields {
-        private static final List<String> NAMES = List.of("type", "user", "channel", "text", "time", "ref",
+        private static final List<String> NAMES = List.of("type", "user", "channel", "text", "time", "ref", "id",
                 "after", "limit", "last", "ok", "error", "seq", "first", "messages", EPOCH);
         private static final Map<String, Integer> INDEX = new HashMap<>();
         private static final int MESSAGES = NAMES.indexOf("messages");
@@ -470,7 +470,7 @@ final class Wire {
     }
 
     static final Shape PUBLICATION = new Shape("channel", "seq", "user", "time", "text");
-    static final Shape POST = new Shape("type", "user", "channel", "text", "time", "ref");
+    static final Shape POST = new Shape("type", "user", "channel", "text", "time", "ref", "id");
     private static final Shape HISTORY = new Shape("type", "channel", "last", "after", "limit", "ref");
     static final Shape OK = new Shape("ok", "channel", "seq", "time", "ref", EPOCH);
     private static final Shape PAGE = new Shape("ok", "channel", "first", "last", "messages", "ref", EPOCH);
@@ -481,8 +481,9 @@ final class Wire {
         return PUBLICATION.write(m.channel(), m.seq(), m.user(), ChatTime.format(m.time()), m.text());
     }
 
-    static byte[] postRequest(String ref, String user, String channel, String text, Instant time) {
-        return POST.write(TYPE_POST, user, channel, text, ChatTime.format(time), ref);
+    /** A post request; {@code id} (the post's own, the same each time it is sent) may be null. */
+    static byte[] postRequest(String ref, String user, String channel, String text, Instant time, String id) {
+        return POST.write(TYPE_POST, user, channel, text, ChatTime.format(time), ref, id);
     }
 
     /** A history request: {@code after} mode, or {@code last} mode when {@code last >= 0}. */

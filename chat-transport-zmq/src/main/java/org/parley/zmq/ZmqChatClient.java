@@ -34,12 +34,18 @@ import org.parley.core.internal.DeliveryThread;
  * missed (a gap, or messages dropped because its listener fell behind) from the server's
  * history: a listener gets every message the log still holds, in order, exactly once.
  *
+ * <p>Each post carries an id of its own, and the server records a post once however often it
+ * arrives (docs/PROTOCOL.md, "post id"). So a post is sent until it is acknowledged: one sent
+ * on a connection that is lost before its reply came is sent again on the next connection,
+ * to the same server or a restarted one, within the post timeout (30 s by default); one never
+ * sent by then fails and is never sent later.
+ *
  * <p>ZeroMQ reconnects by itself when the server goes away and comes back. If it came back
  * as a new server (a new {@code epoch} in its replies: an empty log, {@code seq} from 1),
  * each subscription starts counting again and fetches from the new server's history what
- * it published before this client reconnected. A request in flight when the server went
- * away is not sent again (a post is not idempotent): it fails after the request timeout
- * unless the old server answered it first.
+ * it published before this client reconnected; a message that is the same post as one
+ * delivered just before the restart (the same channel, user, time and text: a post sent
+ * again to the new server) is not delivered twice.
  *
  * <p>What a server sends is checked as a server checks requests: a reply or publication that
  * is not strict UTF-8, not valid JSON or not a valid message (a time outside the years 1970
@@ -74,6 +80,8 @@ public final class ZmqChatClient implements ChatClient {
     private final RequestCorrelator requests;
     /** Pages of missed messages the subscriptions fetched from history. */
     final AtomicLong repairs = new AtomicLong();
+    /** This client's post ids: a random prefix, so that no other client of its user makes the same. */
+    private final PostIdSource postIds = new PostIdSource();
 
     private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
         this.options = options;
@@ -122,14 +130,18 @@ public final class ZmqChatClient implements ChatClient {
     public CompletableFuture<PostAck> post(String channel, String text) {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(text, "text");
-        return requests.request(ref -> Wire.postRequest(ref, user(), channel, text, Instant.now()),
-                Wire::ack);
+        // One id and one time for every time it is sent: the server records it once.
+        String id = postIds.next();
+        Instant time = Instant.now();
+        return requests.request(ref -> Wire.postRequest(ref, user(), channel, text, time, id), Wire::ack,
+                options.postTimeout(), true);
     }
 
     @Override
     public CompletableFuture<HistoryPage> history(String channel, long after, int limit) {
         Objects.requireNonNull(channel, "channel");
-        return requests.request(ref -> Wire.historyRequest(ref, channel, after, limit, -1), Wire::page);
+        return requests.request(ref -> Wire.historyRequest(ref, channel, after, limit, -1), Wire::page,
+                options.requestTimeout(), false);
     }
 
     /** The newest {@code count} messages, with the {@code last} extension of docs/PROTOCOL.md. */
@@ -137,7 +149,7 @@ public final class ZmqChatClient implements ChatClient {
     public CompletableFuture<HistoryPage> recent(String channel, int count) {
         Objects.requireNonNull(channel, "channel");
         return requests.request(ref -> Wire.historyRequest(ref, channel, 0, 0, Math.max(count, 0)),
-                Wire::page);
+                Wire::page, options.requestTimeout(), false);
     }
 
     @Override
@@ -224,5 +236,16 @@ public final class ZmqChatClient implements ChatClient {
     @Override
     public String toString() {
         return "ZmqChatClient[" + user() + " @ " + options.host() + "]";
+    }
+
+    /** Post ids unique to one client: 16 random base-36 digits, a dot, a counter. */
+    private static final class PostIdSource {
+        private final String prefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong()
+                & Long.MAX_VALUE, 36) + ".";
+        private final AtomicLong count = new AtomicLong();
+
+        String next() {
+            return prefix + Long.toString(count.incrementAndGet(), 36);
+        }
     }
 }

@@ -133,6 +133,12 @@ public final class ZmqChatServer implements AutoCloseable {
      */
     private final Set<Published> broughtOwn = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
+    /**
+     * This thread's own posts answered ok, so that one sent again is not published again; the
+     * oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
+     */
+    private final Set<Published> answeredOwn = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
+
     /** A map that forgets its eldest entry (by insertion, or by access) past {@code max}. */
     private static <K, V> Map<K, V> bounded(int max, boolean byAccess) {
         return new LinkedHashMap<>(16, 0.75f, byAccess) {
@@ -509,12 +515,16 @@ public final class ZmqChatServer implements AutoCloseable {
      * dispatcher has not brought yet, read from the hub's history, so PUB keeps the channel in
      * seq order; each is remembered, and skipped when the dispatcher brings it. A channel not
      * published to yet (or forgotten) has no newest: its post goes alone, and earlier ones the
-     * dispatcher brings later follow it, each once. A post whose hand-over the dispatcher
-     * dropped (its queue full) is published here, late, rather than acknowledged unpublished.
+     * dispatcher brings later follow it, each once. A post answered before (sent again by a
+     * client that missed the reply: the hub gives the first post's message) is on PUB already.
+     * A post whose hand-over the dispatcher dropped (its queue full) is published here, late,
+     * rather than acknowledged unpublished.
      */
     private void publishOwn(ChatMessage m) {
-        if (broughtOwn.remove(new Published(m.channel(), m.seq()))) {
-            return; // on PUB already
+        Published key = new Published(m.channel(), m.seq());
+        boolean answeredBefore = !answeredOwn.add(key);
+        if (broughtOwn.remove(key) || answeredBefore || publishedAhead.contains(key)) {
+            return; // on PUB already: brought, sent again after its reply, or ahead of a later post
         }
         Long last = lastPublished.get(m.channel());
         if (last != null && last < m.seq() - 1) {
@@ -681,7 +691,7 @@ public final class ZmqChatServer implements AutoCloseable {
             String type = request.string("type");
             if (type == null || Wire.TYPE_POST.equals(type)) {
                 return post(request.required("user"), request.string("channel"), request.required("text"),
-                        request.string("time"), ref);
+                        request.string("time"), request.string("id"), ref);
             }
             if (Wire.TYPE_HISTORY.equals(type)) {
                 return history(request, ref);
@@ -729,10 +739,11 @@ public final class ZmqChatServer implements AutoCloseable {
      * their way from the hub's dispatcher) before the ok reply is made: an ok reply follows the
      * hand-over to PUB.
      */
-    private byte[] post(String user, String channel, String text, String time, String ref) throws ProtocolException {
+    private byte[] post(String user, String channel, String text, String time, String id, String ref)
+            throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
         CompletableFuture<ChatMessage> stored = hub.postAsync(channel == null ? Names.DEFAULT_CHANNEL : channel,
-                user, text, stamped, this);
+                user, text, stamped, id, this);
         PendingPost post = new PendingPost(stored, ref);
         if (!stored.isDone()) {
             pendingPost = post; // answered once stored (see sendStored)

@@ -26,6 +26,8 @@ public final class ZmqClientOptions {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_USER = "anonymous";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a post is sent again, across reconnections and server restarts, before it fails. */
+    public static final Duration DEFAULT_POST_TIMEOUT = Duration.ofSeconds(30);
     /** Messages held for slow listeners (SUB socket and delivery queue) before dropping. */
     public static final int DEFAULT_RECEIVE_HIGH_WATER_MARK = 10_000;
     /** Requests waiting to be sent or answered. */
@@ -41,6 +43,7 @@ public final class ZmqClientOptions {
     private final int pubPort;
     private final String user;
     private final Duration requestTimeout;
+    private final Duration postTimeout;
     private final int receiveHighWaterMark;
     private final int maxPendingRequests;
     private final int maxIncomingBytes;
@@ -51,6 +54,7 @@ public final class ZmqClientOptions {
         this.pubPort = b.pubPort;
         this.user = b.user;
         this.requestTimeout = b.requestTimeout;
+        this.postTimeout = b.postTimeout;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.maxPendingRequests = b.maxPendingRequests;
         this.maxIncomingBytes = b.maxIncomingBytes;
@@ -78,9 +82,14 @@ public final class ZmqClientOptions {
         return user;
     }
 
-    /** How long a post or history request waits for its reply before failing. */
+    /** How long a history request waits for its reply before failing. */
     Duration requestTimeout() {
         return requestTimeout;
+    }
+
+    /** How long a post is sent (and sent again) before it fails. */
+    Duration postTimeout() {
+        return postTimeout;
     }
 
     int receiveHighWaterMark() {
@@ -107,6 +116,7 @@ public final class ZmqClientOptions {
         private int pubPort = NO_PORT;
         private String user = DEFAULT_USER;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration postTimeout = DEFAULT_POST_TIMEOUT;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
         private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
@@ -135,8 +145,19 @@ public final class ZmqClientOptions {
             return this;
         }
 
+        /** How long a history request waits for its reply; default {@code 5 s}. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * How long a post may take to be acknowledged, default {@code 30 s}. Until then it is
+         * sent again each time the client connects to the server anew (the server records it
+         * once: see {@link ZmqChatClient}); then it fails.
+         */
+        public Builder postTimeout(Duration timeout) {
+            this.postTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
@@ -174,6 +195,9 @@ public final class ZmqClientOptions {
             Names.checkUser(user);
             if (requestTimeout.isNegative() || requestTimeout.isZero()) {
                 throw new IllegalArgumentException("requestTimeout <= 0: " + requestTimeout);
+            }
+            if (postTimeout.isNegative() || postTimeout.isZero()) {
+                throw new IllegalArgumentException("postTimeout <= 0: " + postTimeout);
             }
             ZmqServerOptions.Builder.checkPositive("receiveHighWaterMark", receiveHighWaterMark);
             ZmqServerOptions.Builder.checkPositive("maxPendingRequests", maxPendingRequests);

@@ -49,9 +49,9 @@ class SlowStoreTest {
 
         @Override
         public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
-                Object origin) {
+                String postId, Object origin) {
             if (text.startsWith("sync:")) { // another transport's post, stored at once
-                return log.append(channel, user, time, text, origin);
+                return log.append(channel, user, time, text, postId, origin);
             }
             if (text.equals("block")) { // holds the posting thread (the server's) until released
                 blockEntered.countDown();
@@ -60,7 +60,7 @@ class SlowStoreTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return log.append(channel, user, time, text, origin);
+                return log.append(channel, user, time, text, postId, origin);
             }
             CompletableFuture<ChatMessage> stored = new CompletableFuture<>();
             storing.execute(() -> {
@@ -73,7 +73,7 @@ class SlowStoreTest {
                 if (refuseWith != null) {
                     stored.completeExceptionally(new ProtocolException(refuseWith));
                 } else {
-                    ChatMessage m = log.append(channel, user, time, text, origin).join(); // calls the sink
+                    ChatMessage m = log.append(channel, user, time, text, postId, origin).join(); // calls the sink
                     Semaphore later = completions;
                     if (later != null) {
                         try {

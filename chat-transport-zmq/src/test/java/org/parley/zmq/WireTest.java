@@ -71,7 +71,7 @@ class WireTest {
         ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob").put("channel", "dev")
                 .put("text", AWKWARD).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
         assertArrayEquals(bytes(request),
-                Wire.postRequest("r1", "bob", "dev", AWKWARD, Instant.parse("2026-11-21T22:50:51.123Z")));
+                Wire.postRequest("r1", "bob", "dev", AWKWARD, Instant.parse("2026-11-21T22:50:51.123Z"), null));
 
         for (String ref : new String[] {"r2", null}) {
             ObjectNode reply = TREES.createObjectNode().put("ok", true).put("channel", "dev").put("seq", 42L)
@@ -122,8 +122,8 @@ class WireTest {
             }
             ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
                     .put("channel", "dev").put("text", text).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
-            assertArrayEquals(bytes(request), Wire.postRequest("r1", "bob", "dev", text, t), text);
-            Wire.Fields post = read(Wire.postRequest("r1", "bob", "dev", text, t), "request");
+            assertArrayEquals(bytes(request), Wire.postRequest("r1", "bob", "dev", text, t, null), text);
+            Wire.Fields post = read(Wire.postRequest("r1", "bob", "dev", text, t, null), "request");
             assertEquals(List.of("post", "bob", "dev", text, "2026-11-21T22:50:51.123Z", "r1"),
                     List.of(post.string("type"), post.required("user"), post.string("channel"), post.required("text"),
                             post.string("time"), post.string("ref")), text);
@@ -132,7 +132,7 @@ class WireTest {
         String lone = "what\uD800?";
         ObjectNode request = TREES.createObjectNode().put("type", "post").put("user", "bob")
                 .put("channel", "dev").put("text", lone).put("time", "2026-11-21T22:50:51.123Z").put("ref", "r1");
-        assertArrayEquals(bytes(request), Wire.postRequest("r1", "bob", "dev", lone, t));
+        assertArrayEquals(bytes(request), Wire.postRequest("r1", "bob", "dev", lone, t, null));
     }
 
     /** The value read, or "error: " and the message of the ProtocolException. */
@@ -241,7 +241,7 @@ class WireTest {
         Map<byte[], Wire.Shape> own = new LinkedHashMap<>();
         own.put(Wire.encodeMessage(new ChatMessage("dev", 42, "bob", t, "hello there")), Wire.PUBLICATION);
         own.put(Wire.encodeMessage(new ChatMessage("dev", 999_999_999_999_999_999L, "bob", t, "")), Wire.PUBLICATION);
-        own.put(Wire.postRequest("r1", "bob", "dev", "hello there", t), Wire.POST);
+        own.put(Wire.postRequest("r1", "bob", "dev", "hello there", t, null), Wire.POST);
         own.put(Wire.postReply(m, "r7", "e1"), Wire.OK);
         own.put(Wire.postReply(m, null, "e1"), Wire.OK);
         // As a client written from the protocol's examples sends it, with json.dumps' spacing.
@@ -294,7 +294,7 @@ class WireTest {
     void whatThePlainFormReadsJacksonReadsTheSameInTenThousandMutatedFrames() {
         Instant t = Instant.parse("2026-11-21T22:50:51.123Z");
         List<byte[]> seeds = List.of(Wire.encodeMessage(new ChatMessage("dev", 42, "bob", t, "hi there")),
-                Wire.postRequest("r1", "bob", "dev", "hello", t), Wire.postReply(message("x"), "r7", "e1"),
+                Wire.postRequest("r1", "bob", "dev", "hello", t, null), Wire.postReply(message("x"), "r7", "e1"),
                 "{ \"ok\": true, \"seq\": 10, \"time\": \"t\" }".getBytes(StandardCharsets.UTF_8));
         byte[] alphabet = "{}[]\":, \t\n019-.etrufalsn\\x\u007f".getBytes(StandardCharsets.ISO_8859_1);
         java.util.Random random = new java.util.Random(12);

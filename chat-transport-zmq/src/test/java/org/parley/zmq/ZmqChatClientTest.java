@@ -83,7 +83,7 @@ class ZmqChatClientTest {
             port = s.getLocalPort();
         }
         try (ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
-                .postPort(port).user("lonely").requestTimeout(Duration.ofMillis(300)).build())) {
+                .postPort(port).user("lonely").postTimeout(Duration.ofMillis(300)).build())) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> lonely.post("general", "anyone?").get(5, TimeUnit.SECONDS));
             assertInstanceOf(IOException.class, e.getCause());
@@ -122,7 +122,7 @@ class ZmqChatClientTest {
             pubPort = b.getLocalPort();
         }
         try (ZmqChatClient early = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(postPort)
-                .pubPort(pubPort).user("early").requestTimeout(Duration.ofMillis(300)).build())) {
+                .pubPort(pubPort).user("early").postTimeout(Duration.ofMillis(300)).build())) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
             assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
@@ -141,7 +141,7 @@ class ZmqChatClientTest {
         ServerSocket mute = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         int postPort = mute.getLocalPort();
         try (ZmqChatClient early = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(postPort)
-                .pubPort(pubPort).user("early").requestTimeout(Duration.ofMillis(300)).build())) {
+                .pubPort(pubPort).user("early").postTimeout(Duration.ofMillis(300)).build())) {
             java.net.Socket accepted = mute.accept(); // TCP is up; ZeroMQ never answers
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
@@ -154,6 +154,85 @@ class ZmqChatClientTest {
         }
     }
 
+    /** A ROUTER bound on {@code port} once the port is free again (a closed one lets go of it in the background). */
+    private static ZMQ.Socket routerOn(ZContext context, int port) {
+        ZMQ.Socket[] bound = new ZMQ.Socket[1];
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            ZMQ.Socket r = context.createSocket(SocketType.ROUTER);
+            r.setLinger(0);
+            r.setReceiveTimeOut(5000);
+            try {
+                r.bind("tcp://127.0.0.1:" + port);
+            } catch (RuntimeException inUse) {
+                r.close();
+                throw inUse;
+            }
+            bound[0] = r;
+            return true;
+        });
+        return bound[0];
+    }
+
+    @Test
+    void aPostWhoseConnectionIsLostBeforeItsReplyIsSentAgainTheSameOnTheNextOne() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket first = routerOn(raw, port);
+            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
+                    .postTimeout(Duration.ofSeconds(20)).build());
+            closeables.add(alice);
+            CompletableFuture<PostAck> posted = alice.post("general", "are you there?");
+            List<byte[]> sent = receiveRequest(first);
+            first.close(); // the server went before it answered
+
+            ZMQ.Socket second = routerOn(raw, port);
+            List<byte[]> again = receiveRequest(second);
+            String body = new String(again.get(2), UTF_8);
+            assertEquals(new String(sent.get(2), UTF_8), body, "the same post: its id, time and ref");
+            assertTrue(body.matches(".*\"id\":\"[0-9a-z]+\\.1\".*"), body);
+            String ref = body.replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            second.sendMore(again.get(0));
+            second.sendMore(new byte[0]);
+            second.send("{\"ok\":true,\"channel\":\"general\",\"seq\":1,\"time\":\"2026-11-21T22:50:51.123Z\","
+                    + "\"ref\":\"" + ref + "\"}");
+            assertEquals(1, posted.get(10, TimeUnit.SECONDS).seq());
+        }
+    }
+
+    /** One request as a ROUTER reads it: identity, delimiter, body. */
+    private static List<byte[]> receiveRequest(ZMQ.Socket router) {
+        List<byte[]> frames = new ArrayList<>();
+        do {
+            byte[] frame = router.recv(0);
+            assertTrue(frame != null, "no request within 5 s");
+            frames.add(frame);
+        } while (router.hasReceiveMore());
+        assertEquals(3, frames.size());
+        return frames;
+    }
+
+    @Test
+    void postsInFlightWhenTheServerRestartsAreAcknowledgedByTheNewOneOnce() throws Exception {
+        ZmqChatClient alice = client("alice");
+        int postPort = server.postPort();
+        int pubPort = server.pubPort();
+        alice.post("general", "before").get(5, TimeUnit.SECONDS);
+        server.close();
+        List<CompletableFuture<PostAck>> posts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            posts.add(alice.post("general", "during " + i));
+        }
+        server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).build());
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i + 1, posts.get(i).get(20, TimeUnit.SECONDS).seq(), "in order, each once");
+        }
+        assertEquals(20, server.hub().recent("general", 100).messages().size());
+    }
+
     @Test
     void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
         int port;
@@ -161,7 +240,7 @@ class ZmqChatClientTest {
             port = s.getLocalPort();
         }
         ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
-                .postPort(port).user("lonely-closer").requestTimeout(Duration.ofMillis(300)).build());
+                .postPort(port).user("lonely-closer").postTimeout(Duration.ofMillis(300)).build());
         CompletableFuture<PostAck> post = lonely.post("general", "anyone?");
 
         long start = System.nanoTime();

@@ -338,6 +338,48 @@ class ZmqChatServerTest {
     }
 
     @Test
+    void aPostSentAgainWithItsIdIsRecordedAndPublishedOnce() throws Exception {
+        ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
+        sub.setReceiveTimeOut(100);
+        sub.subscribe("dev\0".getBytes(UTF_8));
+        sub.connect("tcp://127.0.0.1:" + server.pubPort());
+        ZMQ.Socket req = req();
+        // The subscription is up once a probe arrives on it.
+        for (int i = 0; sub.recv(0) == null; i++) {
+            assertTrue(i < 100, "the subscription never came up");
+            ask(req, post("probe", "dev", "probe " + i));
+        }
+        while (sub.recv(0) != null) {
+            // the body of the probe that arrived, and any probe after it
+        }
+        String request = "{\"type\":\"post\",\"user\":\"kyle\",\"channel\":\"dev\",\"text\":\"once\","
+                + "\"time\":\"2026-11-21T22:50:51.123Z\",\"id\":\"k7.1\"}";
+        JsonNode first = ask(req, request);
+        JsonNode again = ask(req(), request); // another connection: a client that reconnected
+        assertEquals(first.toString(), again.toString());
+        assertTrue(first.get("ok").asBoolean(), first.toString());
+
+        // Another user's post with the same id is its own post.
+        JsonNode zoe = ask(req, request.replace("kyle", "zoe"));
+        assertEquals(first.get("seq").asLong() + 1, zoe.get("seq").asLong(), zoe.toString());
+        // The same id for other text is the client's mistake, said by name.
+        JsonNode other = ask(req, request.replace("once", "twice"));
+        assertEquals("{\"ok\":false,\"error\":\"post id \\\"k7.1\\\" was used before for another post; "
+                + "each post needs an id of its own\"}", other.toString());
+        assertEquals("{\"ok\":false,\"error\":\"post id \\\"a b\\\" breaks the rule [\\\\p{L}\\\\p{N}_.-]{1,64}\"}",
+                ask(req, request.replace("k7.1", "a b")).toString());
+
+        List<String> published = new ArrayList<>();
+        while (sub.recv(0) != null) { // the topic frame, then the body
+            JsonNode body = JSON.readTree(sub.recv(0));
+            published.add(body.get("user").asText() + ":" + body.get("text").asText());
+        }
+        assertEquals(List.of("kyle:once", "zoe:once"), published);
+        assertEquals(List.of("kyle:once", "zoe:once"), server.hub().recent("dev", 10).messages().stream()
+                .filter(m -> !m.user().equals("probe")).map(m -> m.user() + ":" + m.text()).toList());
+    }
+
+    @Test
     void publishesTwoFramesTopicAndBody() throws Exception {
         ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
         sub.setReceiveTimeOut(100);

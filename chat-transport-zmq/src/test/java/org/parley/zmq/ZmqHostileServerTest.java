@@ -124,7 +124,7 @@ class ZmqHostileServerTest {
         router.setReceiveTimeOut(5000);
         int port = router.bindToRandomPort("tcp://127.0.0.1");
         client = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).pubPort(ZmqClientOptions.NO_PORT)
-                .user("victim").requestTimeout(Duration.ofMillis(1500)).build());
+                .user("victim").postTimeout(Duration.ofMillis(1500)).build());
         var posted = client.post("general", "hello");
         byte[] identity = router.recv(0);
         assertEquals(0, router.recv(0).length);

@@ -31,6 +31,8 @@ public final class Names {
     public static final String DEFAULT_CHANNEL = ChatClient.DEFAULT_CHANNEL;
     public static final String USER_RULE = "[\\p{L}\\p{N}_.-]{1,32}";
     public static final String CHANNEL_RULE = "[\\p{L}\\p{N}_.-]{1,64}";
+    /** A post id, chosen by the client so that a post sent again is recorded once: the channel rule. */
+    public static final String POST_ID_RULE = CHANNEL_RULE;
     public static final int MAX_USER_LENGTH = 32;
     public static final int MAX_CHANNEL_LENGTH = 64;
     /** The error for the user name {@value #ALL}, on every transport and launcher. */
@@ -98,6 +100,17 @@ public final class Names {
     /** The one wording of a broken naming rule, whichever exception carries it. */
     private static String broken(String what, String name, String rule) {
         return what + " " + quote(name) + " breaks the rule " + rule;
+    }
+
+    /**
+     * Returns {@code id} if it is a valid post id: {@code null} (none), or 1..64 of the characters
+     * of a channel name ({@value #POST_ID_RULE}).
+     */
+    public static String requirePostId(String id) throws ProtocolException {
+        if (id != null && !fitsRule(id, MAX_CHANNEL_LENGTH)) {
+            throw new ProtocolException(broken("post id", id, POST_ID_RULE));
+        }
+        return id;
     }
 
     /** Returns {@code name} if it is a channel that may be posted to: valid and not {@value #ALL}. */

@@ -2,7 +2,9 @@ package org.parley.core.internal;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.parley.core.ChatMessage;
@@ -20,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * ones are fetched from history and delivered first. A server that restarts with an empty log
  * numbers from 1 again: each message comes with the epoch it was counted under (any number that
  * changes on a restart), and under a new one every channel counts from 0.
+ *
+ * <p>A post that its author sent again because the old server went before acknowledging it
+ * may have been delivered by the old server and be recorded again by the new one. So the last
+ * {@value #REMEMBERED} messages delivered under an epoch are remembered, and under the next
+ * one a message with the same channel, user, time and text as one of them (a client stamps a
+ * post's time once, however often it sends it) is taken for that post and not delivered again.
  *
  * <p>Thread safety: not thread-safe; one thread (a client's delivery thread) calls
  * {@link #deliver} and {@link #catchUp}. The epoch supplier is read on that thread.
@@ -40,7 +48,15 @@ public final class OrderedDelivery {
     private final HistorySource source;
     private final Consumer<ChatMessage> listener;
     private final LongSupplier epoch;
+    /** Messages delivered under an epoch that the next one may bring again. */
+    static final int REMEMBERED = 1024;
+
     private final Map<String, Long> last = new HashMap<>();
+    /** The newest delivered, in a ring. */
+    private final ChatMessage[] recent = new ChatMessage[REMEMBERED];
+    private int recentNext;
+    /** After a restart: what the old epoch delivered last, each to be skipped once; null if none. */
+    private Set<PostKey> before;
     private long counted; // the epoch that last counts under
     /** After a restart: a channel not seen yet counts from 0, not from its first message. */
     private boolean fromZero;
@@ -90,12 +106,31 @@ public final class OrderedDelivery {
             last.clear();
             fromZero = true;
             counted = epoch;
+            before = new HashSet<>();
+            for (int i = 0; i < REMEMBERED; i++) {
+                if (recent[i] != null) {
+                    before.add(PostKey.of(recent[i]));
+                    recent[i] = null;
+                }
+            }
         }
     }
 
     private void accept(ChatMessage m) {
         last.put(m.channel(), m.seq());
+        if (before != null && !before.isEmpty() && before.remove(PostKey.of(m))) {
+            return; // delivered under the old epoch: sent again to the new server
+        }
+        recent[recentNext] = m;
+        recentNext = (recentNext + 1) % REMEMBERED;
         listener.accept(m);
+    }
+
+    /** What makes a message the same post under another epoch: all but its {@code seq}. */
+    private record PostKey(String channel, String user, java.time.Instant time, String text) {
+        static PostKey of(ChatMessage m) {
+            return new PostKey(m.channel(), m.user(), m.time(), m.text());
+        }
     }
 
     /**

@@ -19,8 +19,31 @@ class OrderedDeliveryTest {
     private final List<String> got = new ArrayList<>();
     private final AtomicLong epoch = new AtomicLong();
 
-    private static ChatMessage m(String channel, long seq) {
-        return new ChatMessage(channel, seq, "kyle", Instant.EPOCH, "x");
+    /** A message of the current epoch: each epoch's posts are other posts (see {@link #sameAs}). */
+    private ChatMessage m(String channel, long seq) {
+        return new ChatMessage(channel, seq, "kyle", Instant.EPOCH.plusMillis(seq), "x" + seq + "@" + epoch.get());
+    }
+
+    /** The post {@code m} again, numbered {@code seq} by a restarted server. */
+    private static ChatMessage sameAs(ChatMessage m, long seq) {
+        return new ChatMessage(m.channel(), seq, m.user(), m.time(), m.text());
+    }
+
+    @Test
+    void aPostDeliveredBeforeARestartAndRecordedAgainAfterItIsDeliveredOnce() {
+        OrderedDelivery d = over(log(1, 0, 100)); // a log without the old messages
+        ChatMessage first = m("a", 7);
+        ChatMessage second = m("a", 8);
+        d.deliver(first, 0);
+        d.deliver(second, 0);
+        epoch.set(1);
+        // Its author saw no acknowledgement of the second and sent it again to the new server.
+        d.deliver(sameAs(second, 1), 1);
+        ChatMessage fresh = m("a", 2);
+        d.deliver(fresh, 1);
+        // The same text at another time is another post.
+        d.deliver(new ChatMessage("a", 3, "kyle", second.time().plusMillis(1), second.text()), 1);
+        assertEquals(List.of("a7", "a8", "a2", "a3"), got);
     }
 
     /** A log holding seq {@code from..to} of every channel, serving pages of at most {@code pageSize}. */

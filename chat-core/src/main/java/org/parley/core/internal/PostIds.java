@@ -1,0 +1,84 @@
+package org.parley.core.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.parley.core.ChatMessage;
+import org.parley.core.ProtocolException;
+
+/**
+ * The ids of a store's newest posts, so that a post sent again (a client that did not see its
+ * acknowledgement retries) is recorded once: the repeat gets the first post's message.
+ *
+ * <p>An id belongs to its user: two users may use the same one. The newest {@code capacity}
+ * ids are kept, oldest forgotten first; a repeat comes within a client's retry time, long
+ * before its id is forgotten at any plausible rate. A repeat whose channel or text differs from
+ * the first post's is a client's mistake, refused by name.
+ *
+ * <p>Thread safety: safe from any thread; one lock guards the table, never held while a post is
+ * stored.
+ */
+public final class PostIds {
+    private final Map<String, CompletableFuture<ChatMessage>> ids;
+
+    public PostIds(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity < 1: " + capacity);
+        }
+        this.ids = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<ChatMessage>> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /**
+     * The stored message of the post {@code id} of {@code user}: the first post's, if the id was
+     * seen, else what {@code store} stores. A first post that failed is forgotten, so that a
+     * retry may store it. {@code id == null} stores without looking.
+     */
+    public CompletableFuture<ChatMessage> once(String user, String id, String channel, String text,
+            Supplier<CompletableFuture<ChatMessage>> store) {
+        if (id == null) {
+            return store.get();
+        }
+        String key = user + '\0' + id;
+        CompletableFuture<ChatMessage> mine = new CompletableFuture<>();
+        CompletableFuture<ChatMessage> first;
+        synchronized (ids) {
+            first = ids.putIfAbsent(key, mine);
+        }
+        if (first != null) {
+            return first.thenCompose(m -> m.channel().equals(channel) && m.text().equals(text)
+                    ? CompletableFuture.completedFuture(m)
+                    : CompletableFuture.failedFuture(new ProtocolException("post id " + Names.quote(id)
+                            + " was used before for another post; each post needs an id of its own")));
+        }
+        CompletableFuture<ChatMessage> stored;
+        try {
+            stored = Objects.requireNonNull(store.get(), "store gave no future");
+        } catch (RuntimeException e) {
+            forget(key, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+        stored.whenComplete((m, failure) -> {
+            if (failure != null) {
+                forget(key, mine);
+                mine.completeExceptionally(failure);
+            } else {
+                mine.complete(m);
+            }
+        });
+        return stored;
+    }
+
+    private void forget(String key, CompletableFuture<ChatMessage> mine) {
+        synchronized (ids) {
+            ids.remove(key, mine);
+        }
+    }
+}
