@@ -37,6 +37,12 @@ final class ClientLoop {
     // Under the public class's name: one logger to configure for the whole client.
     private static final Logger log = LoggerFactory.getLogger(ZmqChatClient.class);
     private static final long POLL_MILLIS = 200;
+    /**
+     * How often each subscription asks for its channel's newest seq, to find messages lost on
+     * PUB that no later message revealed (see {@link ClientSubscription#checkPosition}).
+     */
+    static final long POSITION_CHECK_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private long nextPositionCheck = System.nanoTime() + POSITION_CHECK_NANOS; // loop thread only
     /** Publications, or replies, read in one pass of the loop: a flood of one starves nothing else. */
     private static final int BATCH = 1024;
     /**
@@ -251,6 +257,10 @@ final class ClientLoop {
                 wait = backlog ? 0 : untilTimeout;
                 for (ClientSubscription s : subscriptions) {
                     s.pass(batch);
+                }
+                if (System.nanoTime() - nextPositionCheck >= 0) {
+                    nextPositionCheck = System.nanoTime() + POSITION_CHECK_NANOS;
+                    subscriptions.forEach(ClientSubscription::checkPosition);
                 }
             }
         } catch (IOException | RuntimeException e) {

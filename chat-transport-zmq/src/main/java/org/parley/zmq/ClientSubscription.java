@@ -37,6 +37,8 @@ final class ClientSubscription implements Subscription {
     /** Per channel, the oldest and newest seq dropped before they reached the delivery thread. Loop thread only. */
     private final Map<String, long[]> dropped = new HashMap<>();
     private volatile boolean active = true;
+    /** A position check is out. Loop thread only. */
+    private boolean checking;
 
     ClientSubscription(ZmqChatClient client, String channel, MessageListener listener) {
         this.client = client;
@@ -111,6 +113,34 @@ final class ClientSubscription implements Subscription {
         }))) {
             dropped.clear();
         }
+    }
+
+    /**
+     * Asks the server for its channel's newest {@code seq} and fetches what this subscription
+     * has not delivered up to it. A message lost on PUB shows as a gap when the next one
+     * arrives; this finds the last ones of a burst too, which no message follows, and those
+     * published before a reconnected SUB's subscription reached the server. Not for
+     * {@value Names#ALL}, whose numbering is per channel, nor without a post port.
+     */
+    void checkPosition() {
+        if (!active || checking || Names.ALL.equals(channel)
+                || client.options().postPort() == ZmqClientOptions.NO_PORT) {
+            return;
+        }
+        checking = true;
+        long g = client.restarts.generation();
+        client.recent(channel, 0).whenComplete((page, error) -> { // on the loop's thread
+            checking = false;
+            if (error == null && page.last() > 0) {
+                // A channel not delivered from yet under this epoch starts after the newest:
+                // a subscription gets what comes after it was made (see OrderedDelivery#catchUp).
+                delivery.submit(() -> {
+                    if (live()) {
+                        ordered.catchUp(channel, page.last() + 1, page.last(), g);
+                    }
+                });
+            }
+        });
     }
 
     // ---- the delivery thread

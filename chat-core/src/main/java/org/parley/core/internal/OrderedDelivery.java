@@ -61,7 +61,10 @@ public final class OrderedDelivery {
     /** After a restart: a channel not seen yet counts from 0, not from its first message. */
     private boolean fromZero;
 
-    /** {@code epoch}: the current one, which a restart may change while a gap is being filled. */
+    /**
+     * {@code epoch}: the current one, which a restart may change while a gap is being filled; a
+     * number that only grows, so that a message counted under an older one is told apart.
+     */
     public OrderedDelivery(HistorySource source, Consumer<ChatMessage> listener, LongSupplier epoch) {
         this.source = source;
         this.listener = listener;
@@ -71,10 +74,14 @@ public final class OrderedDelivery {
 
     /**
      * Hands {@code message}, counted under {@code epoch}, to the listener, after the ones missing
-     * before it; drops it if it was delivered already, or if the server restarted while its gap
-     * was being filled (it is the old server's).
+     * before it; drops it if it was delivered already, or if it was counted under an older epoch
+     * than the newest seen, or the server restarted while its gap was being filled (it is the
+     * old server's).
      */
     public void deliver(ChatMessage message, long epoch) {
+        if (epoch < counted) {
+            return; // the old server's, handed over before the restart was known: void
+        }
         follow(epoch);
         Long seen = last.get(message.channel());
         long previous = seen != null ? seen : fromZero ? 0 : message.seq() - 1;

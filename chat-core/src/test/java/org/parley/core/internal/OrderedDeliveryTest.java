@@ -30,6 +30,17 @@ class OrderedDeliveryTest {
     }
 
     @Test
+    void aMessageOfAnOlderEpochHandedOverLateIsDroppedAndCountsNothingAgain() {
+        OrderedDelivery d = over(log(1, 0, 100));
+        d.deliver(m("a", 7), 0);
+        epoch.set(1);
+        d.deliver(m("a", 1), 1);
+        d.deliver(m("a", 8), 0); // queued before the restart was known
+        d.deliver(m("a", 2), 1);
+        assertEquals(List.of("a7", "a1", "a2"), got);
+    }
+
+    @Test
     void aPostDeliveredBeforeARestartAndRecordedAgainAfterItIsDeliveredOnce() {
         OrderedDelivery d = over(log(1, 0, 100)); // a log without the old messages
         ChatMessage first = m("a", 7);

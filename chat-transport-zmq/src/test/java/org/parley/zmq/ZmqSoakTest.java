@@ -1,0 +1,194 @@
+package org.parley.zmq;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatHub;
+import org.parley.core.HubOptions;
+import org.parley.core.testing.DroppingProxy;
+
+/**
+ * The delivery guarantee under ordinary failures: 4 posters send 10,000 posts in all to 3
+ * subscribers while the server restarts twice (an empty log, a new epoch: it stops as on
+ * Ctrl-C and starts again on the same ports) and one subscriber's connections drop once. Every
+ * subscriber ends with every acknowledged post exactly once, in order per poster, and nothing
+ * that was not acknowledged.
+ */
+class ZmqSoakTest {
+    private static final int POSTERS = 4;
+    private static final int SUBSCRIBERS = 3;
+    private static final int POSTS = 10_000;
+    private static final int IN_FLIGHT = 64; // per poster
+    private static final String CHANNEL = "soak";
+
+    @Test
+    void everyAcknowledgedPostReachesEverySubscriberOnceInOrderAcrossRestartsAndADrop() throws Exception {
+        ZmqChatServer server = start(0, 0);
+        List<ZmqChatClient> clients = new ArrayList<>();
+        try (DroppingProxy postProxy = new DroppingProxy(server.postPort());
+             DroppingProxy pubProxy = new DroppingProxy(server.pubPort())) {
+            List<List<String>> received = new ArrayList<>();
+            for (int s = 0; s < SUBSCRIBERS; s++) {
+                List<String> got = Collections.synchronizedList(new ArrayList<>());
+                received.add(got);
+                // The last one reaches the server through the proxy, whose connections drop.
+                ZmqClientOptions.Builder options = s == SUBSCRIBERS - 1
+                        ? ZmqClientOptions.builder().postPort(postProxy.port()).pubPort(pubProxy.port()).user("sub" + s)
+                        : ZmqTestSupport.clientOf(server, "sub" + s);
+                ZmqChatClient subscriber = ZmqChatClient.connect(options.build());
+                clients.add(subscriber);
+                subscriber.subscribe(CHANNEL, m -> got.add(m.user() + "/" + m.text()));
+            }
+            ZmqChatClient sync = ZmqTestSupport.client(server, "sync");
+            clients.add(sync);
+            for (ZmqChatClient subscriber : clients.subList(0, SUBSCRIBERS)) {
+                ZmqTestSupport.awaitJoined(subscriber, sync);
+            }
+
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            Set<String> failed = ConcurrentHashMap.newKeySet();
+            AtomicInteger done = new AtomicInteger();
+            List<Thread> posters = new ArrayList<>();
+            for (int p = 0; p < POSTERS; p++) {
+                ZmqChatClient poster = ZmqTestSupport.client(server, "poster" + p);
+                clients.add(poster);
+                Thread t = new Thread(() -> post(poster, acknowledged, failed, done), "test-poster-" + p);
+                posters.add(t);
+                t.start();
+            }
+
+            // Two restarts and a drop, each once a share of the posts is done and the subscribers
+            // have recovered from the one before: an in-memory server that restarts forgets
+            // what a subscriber still cut off by the last failure had yet to fetch.
+            awaitDone(done, POSTS / 4);
+            server = restart(server);
+            awaitCaughtUp(received, acknowledged);
+            awaitDone(done, POSTS / 2);
+            pubProxy.dropAll();
+            postProxy.dropAll();
+            awaitCaughtUp(received, acknowledged);
+            awaitDone(done, 3 * POSTS / 4);
+            server = restart(server);
+            for (Thread t : posters) {
+                t.join(TimeUnit.MINUTES.toMillis(2));
+                assertTrue(!t.isAlive(), t.getName() + " did not finish");
+            }
+            assertEquals(POSTS, acknowledged.size() + failed.size());
+            assertTrue(acknowledged.size() > POSTS * 9 / 10, "acknowledged only " + acknowledged.size()
+                    + " of " + POSTS + "; failed: " + failed.size());
+
+            // A subscriber gets each acknowledged post.
+            for (int s = 0; s < SUBSCRIBERS; s++) {
+                List<String> got = received.get(s);
+                String who = "sub" + s;
+                try {
+                    await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, acknowledged).isEmpty());
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError(who + " has " + got.size() + " posts, lacks " + missing(got, acknowledged)
+                            + " of " + acknowledged.size() + " acknowledged", e);
+                }
+            }
+            for (int s = 0; s < SUBSCRIBERS; s++) {
+                List<String> got;
+                synchronized (received.get(s)) {
+                    got = List.copyOf(received.get(s));
+                }
+                assertEquals(got.size(), new HashSet<>(got).size(), "sub" + s + " got a post twice");
+                Set<String> unacknowledged = new HashSet<>(got);
+                unacknowledged.removeAll(acknowledged);
+                assertEquals(Set.of(), unacknowledged, "sub" + s + " got posts that were not acknowledged");
+                int[] last = new int[POSTERS];
+                java.util.Arrays.fill(last, -1);
+                for (String m : got) {
+                    int p = Integer.parseInt(m.substring("poster".length(), m.indexOf('/')));
+                    int n = Integer.parseInt(m.substring(m.lastIndexOf(' ') + 1));
+                    assertTrue(n > last[p], "sub" + s + ": poster" + p + "'s post " + n + " after " + last[p]);
+                    last[p] = n;
+                }
+            }
+        } finally {
+            clients.forEach(ZmqChatClient::close);
+            stop(server);
+        }
+    }
+
+    /**
+     * A server whose log holds every post of the run: the guarantee is for what the log still
+     * holds, and a subscriber cut off for a while asks for what it missed after the fact.
+     */
+    private static ZmqChatServer start(int postPort, int pubPort) throws java.io.IOException {
+        ChatHub hub = ChatHub.create(HubOptions.builder().logCapacity(2 * POSTS).build());
+        try {
+            return ZmqChatServer.start(ZmqServerOptions.builder().postPort(postPort).pubPort(pubPort).hub(hub).build());
+        } catch (java.io.IOException | RuntimeException e) {
+            hub.close();
+            throw e;
+        }
+    }
+
+    /** Closes the server and its hub, which it does not own. */
+    private static void stop(ZmqChatServer server) {
+        server.close();
+        server.hub().close();
+    }
+
+    /** Stops {@code server} as on Ctrl-C and starts a new one on its ports: an empty log, a new epoch. */
+    private static ZmqChatServer restart(ZmqChatServer server) throws java.io.IOException {
+        String epoch = server.hub().epoch();
+        stop(server);
+        ZmqChatServer restarted = start(server.postPort(), server.pubPort());
+        assertTrue(!epoch.equals(restarted.hub().epoch()), "the epoch stayed");
+        return restarted;
+    }
+
+    /** The acknowledged posts {@code got} lacks, a few of them, for the message of a failure. */
+    private static List<String> missing(List<String> got, Set<String> acknowledged) {
+        Set<String> have;
+        synchronized (got) {
+            have = new HashSet<>(got);
+        }
+        return acknowledged.stream().filter(k -> !have.contains(k)).sorted().limit(20).toList();
+    }
+
+    /** Waits until every subscriber has the posts acknowledged by now. */
+    private static void awaitCaughtUp(List<List<String>> received, Set<String> acknowledged) {
+        Set<String> now = Set.copyOf(acknowledged);
+        for (List<String> got : received) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, now).isEmpty());
+        }
+    }
+
+    private static void awaitDone(AtomicInteger done, int count) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> done.get() >= count);
+    }
+
+    /** Posts its share, at most {@value #IN_FLIGHT} unacknowledged at once, noting each outcome. */
+    private static void post(ZmqChatClient poster, Set<String> acknowledged, Set<String> failed, AtomicInteger done) {
+        Semaphore window = new Semaphore(IN_FLIGHT);
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int n = 0; n < POSTS / POSTERS; n++) {
+            window.acquireUninterruptibly();
+            String text = "post " + n;
+            String key = poster.user() + "/" + text;
+            all.add(poster.post(CHANNEL, text).whenComplete((ack, error) -> {
+                (error == null ? acknowledged : failed).add(key);
+                done.incrementAndGet();
+                window.release();
+            }));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+    }
+}
