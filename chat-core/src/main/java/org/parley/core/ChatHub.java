@@ -47,6 +47,7 @@ public final class ChatHub implements AutoCloseable {
     private final MessageStore store;
     private final MessageHistory history;
     private final ChannelRegistry registry = new ChannelRegistry();
+    private final Presence presence = new Presence();
     /** Default bound of a dispatcher's queue: messages it may fall behind before dropping. */
     public static final int DEFAULT_DISPATCHER_CAPACITY = 100_000;
     /** In-process clients and dispatchers, closed with the hub. */
@@ -117,6 +118,37 @@ public final class ChatHub implements AutoCloseable {
     /** What this hub has stored, to read: its store, behind a view that cannot append. */
     public MessageHistory log() {
         return history;
+    }
+
+    /**
+     * Says that {@code user} is in {@code channel} (any channel, {@value Names#ALL} included)
+     * and returns who is there, sorted. A client says so at least every 5 s while it is there;
+     * one silent for 15 s is gone. {@code user == null} only asks.
+     *
+     * @throws ProtocolException if the channel or the user name breaks its rule
+     */
+    public List<String> presence(String channel, String user) throws ProtocolException {
+        requireOpen();
+        Names.requireChannel(channel);
+        long now = System.nanoTime();
+        if (user != null) {
+            presence.touch(channel, Names.requireUser(user), now);
+        }
+        return presence.who(channel, now);
+    }
+
+    /**
+     * The channels in use, sorted: those someone is in (see {@link #presence}) and those with
+     * one of the newest {@value HubOptions#MAX_HISTORY_LIMIT} messages of all.
+     */
+    public List<String> channels() {
+        requireOpen();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(presence.channels(System.nanoTime()));
+        names.remove(Names.ALL);
+        for (ChatMessage m : store.latestOfAll(HubOptions.MAX_HISTORY_LIMIT).messages()) {
+            names.add(m.channel());
+        }
+        return List.copyOf(names);
     }
 
     /** How many listeners {@code channel} has ({@value Names#ALL} counts its own). */

@@ -37,6 +37,8 @@ import org.parley.core.internal.StrictUtf8;
 final class Wire {
     static final String TYPE_POST = "post";
     static final String TYPE_HISTORY = "history";
+    static final String TYPE_PRESENCE = "presence";
+    static final String TYPE_CHANNELS = "channels";
     static final int DEFAULT_HISTORY_LIMIT = 100;
     /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */
     static final String EPOCH = "epoch";
@@ -134,9 +136,12 @@ final class Wire {
      */
     static final class Fields {
         private static final List<String> NAMES = List.of("type", "user", "channel", "text", "time", "ref", "id",
-                "after", "limit", "last", "ok", "error", "seq", "first", "messages", EPOCH);
+                "after", "limit", "last", "ok", "error", "seq", "first", "messages", "users", "channels", EPOCH);
         private static final Map<String, Integer> INDEX = new HashMap<>();
         private static final int MESSAGES = NAMES.indexOf("messages");
+        /** The fields whose value may be a list: read as one (items objects or strings). */
+        private static final java.util.Set<Integer> LISTS = java.util.Set.of(MESSAGES, NAMES.indexOf("users"),
+                NAMES.indexOf("channels"));
 
         static {
             for (int i = 0; i < NAMES.size(); i++) {
@@ -163,7 +168,7 @@ final class Wire {
                     continue;
                 }
                 f.tokens[at] = t;
-                f.values[at] = at == MESSAGES && t == JsonToken.START_ARRAY ? list(p) : value(p, t);
+                f.values[at] = t == JsonToken.START_ARRAY && LISTS.contains(at) ? list(p) : value(p, t);
             }
             return f;
         }
@@ -190,6 +195,8 @@ final class Wire {
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                 if (t == JsonToken.START_OBJECT) {
                     items.add(read(p));
+                } else if (t == JsonToken.VALUE_STRING) {
+                    items.add(p.getText());
                 } else {
                     p.skipChildren();
                     items.add(t);
@@ -472,6 +479,8 @@ final class Wire {
     static final Shape PUBLICATION = new Shape("channel", "seq", "user", "time", "text");
     static final Shape POST = new Shape("type", "user", "channel", "text", "time", "ref", "id");
     private static final Shape HISTORY = new Shape("type", "channel", "last", "after", "limit", "ref");
+    private static final Shape PRESENCE = new Shape("type", "user", "channel", "ref");
+    private static final Shape CHANNELS = new Shape("type", "ref");
     static final Shape OK = new Shape("ok", "channel", "seq", "time", "ref", EPOCH);
     private static final Shape PAGE = new Shape("ok", "channel", "first", "last", "messages", "ref", EPOCH);
     private static final Shape ERROR = new Shape("ok", "error", "ref");
@@ -494,6 +503,106 @@ final class Wire {
 
     static byte[] postReply(ChatMessage m, String ref, String epoch) {
         return OK.write(true, m.channel(), m.seq(), ChatTime.format(m.time()), ref, epoch);
+    }
+
+    /** A presence request: {@code user} is in {@code channel}; null {@code user} only asks who is. */
+    static byte[] presenceRequest(String ref, String channel, String user) {
+        return PRESENCE.write(TYPE_PRESENCE, user, channel, ref);
+    }
+
+    static byte[] channelsRequest(String ref) {
+        return CHANNELS.write(TYPE_CHANNELS, ref);
+    }
+
+    /** {@code {"ok":true,"channel":...,"users":[...],"ref":...,"epoch":...}}. */
+    static byte[] presenceReply(String channel, List<String> users, String ref, String epoch) {
+        return written(g -> {
+            g.writeBooleanField("ok", true);
+            g.writeStringField("channel", channel);
+            g.writeArrayFieldStart("users");
+            for (String u : users) {
+                g.writeString(u);
+            }
+            g.writeEndArray();
+            optional(g, "ref", ref);
+            optional(g, EPOCH, epoch);
+        });
+    }
+
+    /** One channel of a channels reply: its name, its newest {@code seq}, how many are in it. */
+    record ChannelInfo(String channel, long last, int users) {
+    }
+
+    /** {@code {"ok":true,"channels":[{"channel":...,"last":...,"users":...}...],"ref":...,"epoch":...}}. */
+    static byte[] channelsReply(List<ChannelInfo> channels, String ref, String epoch) {
+        return written(g -> {
+            g.writeBooleanField("ok", true);
+            g.writeArrayFieldStart("channels");
+            for (ChannelInfo c : channels) {
+                g.writeStartObject();
+                g.writeStringField("channel", c.channel());
+                g.writeNumberField("last", c.last());
+                g.writeNumberField("users", c.users());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            optional(g, "ref", ref);
+            optional(g, EPOCH, epoch);
+        });
+    }
+
+    /** The users of a presence reply. */
+    static List<String> users(Fields reply) throws ProtocolException {
+        List<String> users = new ArrayList<>();
+        if (!(reply.values[Fields.index("users")] instanceof List<?> items)) {
+            throw new ProtocolException("bad reply: \"users\" is not a list");
+        }
+        for (Object item : items) {
+            if (!(item instanceof String user)) {
+                throw new ProtocolException("bad reply: a user must be a string");
+            }
+            users.add(user);
+        }
+        return users;
+    }
+
+    /** The channels of a channels reply, by name, each with how many are in it. */
+    static java.util.Map<String, Integer> channels(Fields reply) throws ProtocolException {
+        java.util.Map<String, Integer> channels = new java.util.TreeMap<>();
+        if (!(reply.values[Fields.index("channels")] instanceof List<?> items)) {
+            throw new ProtocolException("bad reply: \"channels\" is not a list");
+        }
+        for (Object item : items) {
+            if (!(item instanceof Fields c)) {
+                throw new ProtocolException("bad reply: a channel must be a JSON object");
+            }
+            channels.put(c.required("channel"), (int) Math.min(Integer.MAX_VALUE, c.count("users", 0)));
+        }
+        return channels;
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** An object whose fields {@code body} writes. */
+    private static byte[] written(Body body) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode an object", e); // into memory: a bug
+        }
+        return out.toByteArray();
+    }
+
+    private static void optional(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
     }
 
     static byte[] errorReply(String error, String ref) {

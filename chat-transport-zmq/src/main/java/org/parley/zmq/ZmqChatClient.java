@@ -152,6 +152,22 @@ public final class ZmqChatClient implements ChatClient {
                 Wire::page, options.requestTimeout(), false);
     }
 
+    /**
+     * Says that this client's user is in {@code channel} ({@value ChatClient#ALL} included) and
+     * returns who is there, sorted. Say it at least every 5 s to stay in the list: the server
+     * forgets a user silent for 15 s (docs/PROTOCOL.md, "presence"). Fails as {@link #post} does.
+     */
+    public CompletableFuture<List<String>> presence(String channel) {
+        Objects.requireNonNull(channel, "channel");
+        return requests.request(ref -> Wire.presenceRequest(ref, channel, user()), Wire::users,
+                options.requestTimeout(), false);
+    }
+
+    /** The channels in use on the server, sorted, each with how many users are in it. Fails as {@link #post} does. */
+    public CompletableFuture<java.util.Map<String, Integer>> channels() {
+        return requests.request(Wire::channelsRequest, Wire::channels, options.requestTimeout(), false);
+    }
+
     @Override
     public Subscription subscribe(String channel, MessageListener listener) {
         return subscribe(channel, 0, listener);

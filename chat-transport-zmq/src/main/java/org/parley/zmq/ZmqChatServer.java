@@ -696,8 +696,16 @@ public final class ZmqChatServer implements AutoCloseable {
             if (Wire.TYPE_HISTORY.equals(type)) {
                 return history(request, ref);
             }
+            if (Wire.TYPE_PRESENCE.equals(type)) {
+                String channel = request.string("channel");
+                channel = channel == null ? Names.DEFAULT_CHANNEL : channel;
+                return Wire.presenceReply(channel, hub.presence(channel, request.string("user")), ref, hub.epoch());
+            }
+            if (Wire.TYPE_CHANNELS.equals(type)) {
+                return channels(ref);
+            }
             throw new ProtocolException("unknown type " + Names.quote(type)
-                    + "; expected \"post\" or \"history\"");
+                    + "; expected \"post\", \"history\", \"presence\" or \"channels\"");
         } catch (ProtocolException e) {
             return Wire.errorReply(e.getMessage(), ref);
         } catch (ZMQException e) {
@@ -750,6 +758,20 @@ public final class ZmqChatServer implements AutoCloseable {
             return null;
         }
         return replyToStored(post);
+    }
+
+    /** The channels in use, each with its newest seq and how many are in it; as many as fit in a frame. */
+    private byte[] channels(String ref) throws ProtocolException {
+        List<Wire.ChannelInfo> infos = new ArrayList<>();
+        int bytes = 64;
+        for (String channel : hub.channels()) {
+            bytes += channel.length() * 4 + 40;
+            if (bytes > maxFrameBytes) {
+                break; // at most 1000 or so: the newest messages' channels and those someone is in
+            }
+            infos.add(new Wire.ChannelInfo(channel, hub.log().lastSeq(channel), hub.presence(channel, null).size()));
+        }
+        return Wire.channelsReply(infos, ref, hub.epoch());
     }
 
     private byte[] history(Wire.Fields request, String ref) throws ProtocolException {

@@ -234,6 +234,19 @@ class ZmqChatClientTest {
     }
 
     @Test
+    void clientsSeeWhoIsInAChannelAndWhichChannelsAreInUse() throws Exception {
+        ZmqChatClient alice = client("alice");
+        ZmqChatClient bob = client("bob");
+        assertEquals(List.of("alice"), alice.presence("dev").get(5, TimeUnit.SECONDS));
+        assertEquals(List.of("alice", "bob"), bob.presence("dev").get(5, TimeUnit.SECONDS));
+        bob.post("news", "extra").get(5, TimeUnit.SECONDS);
+        assertEquals(java.util.Map.of("dev", 2, "news", 0), alice.channels().get(5, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> alice.presence("no way").get(5, TimeUnit.SECONDS));
+        assertEquals("channel \"no way\" breaks the rule [\\p{L}\\p{N}_.-]{1,64}", e.getCause().getMessage());
+    }
+
+    @Test
     void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
