@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +98,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...]";
+            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--name <user>]";
         }
 
         @Override
@@ -112,11 +113,26 @@ final class TcpCommands {
                     new Option("-direct <port>", "waits for peers on <port>; typed lines go to all of them"),
                     new Option("-direct 0 <ip>:<port>", "connects to a peer waiting there; ends when it leaves"),
                     new Option("-topic <ip>:<port> <topic>...",
-                            "joins the topics on that topic server; typed lines go to the first"));
+                            "joins the topics on that topic server; typed lines go to the first"),
+                    new Option("--name <user>", "signs each message sent with that name (message.user); "
+                            + "others then print it as topic:user: text"));
         }
 
         @Override
-        public int run(String[] args) throws Exception {
+        public int run(String[] all) throws Exception {
+            List<String> rest = new ArrayList<>();
+            String user = null;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i].equals("--name")) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException("--name needs a user name");
+                    }
+                    user = Cli.user(all[++i]);
+                } else {
+                    rest.add(all[i]);
+                }
+            }
+            String[] args = rest.toArray(String[]::new);
             if (args.length == 0) {
                 throw new Cli.UsageException("a mode is needed: -direct or -topic");
             }
@@ -124,13 +140,13 @@ final class TcpCommands {
                 case "-direct" -> {
                     if (args.length == 2) {
                         int port = Cli.port("port", args[1]);
-                        return listen(port);
+                        return listen(port, user);
                     }
                     if (args.length == 3) {
                         if (!args[1].equals("0")) {
                             throw new Cli.UsageException("to connect, give port 0 then the peer: -direct 0 <ip>:<port>");
                         }
-                        return connect(Cli.hostPort(args[2]));
+                        return connect(Cli.hostPort(args[2]), user);
                     }
                     throw new Cli.UsageException("-direct takes <port>, or 0 and <ip>:<port>");
                 }
@@ -143,20 +159,20 @@ final class TcpCommands {
                     for (String t : topics) {
                         Cli.channel(t);
                     }
-                    return topic(server, topics);
+                    return topic(server, topics, user);
                 }
                 default -> throw new Cli.UsageException("unknown mode \"" + args[0] + "\": -direct or -topic");
             }
         }
 
-        private static int listen(int port) throws Exception {
+        private static int listen(int port, String user) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false);
                 // Before "listening" is printed: a signal right after it must end the session too.
                 Signals.onTerminate(() -> session.end.complete(null));
                 DirectPeer peer;
                 try {
-                    peer = DirectPeer.listen(port, session);
+                    peer = DirectPeer.listen(port, session).user(user);
                 } catch (BindException e) {
                     throw new Cli.FailureException(e.getMessage(), e);
                 }
@@ -171,12 +187,12 @@ final class TcpCommands {
             }
         }
 
-        private static int connect(Cli.HostPort target) throws Exception {
+        private static int connect(Cli.HostPort target, String user) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, true);
                 DirectPeer peer;
                 try {
-                    peer = DirectPeer.connect(target.host(), target.port(), session);
+                    peer = DirectPeer.connect(target.host(), target.port(), session).user(user);
                 } catch (IOException e) {
                     throw cannotConnect(target, e);
                 }
@@ -184,7 +200,7 @@ final class TcpCommands {
             }
         }
 
-        private static int topic(Cli.HostPort server, List<String> topics) throws Exception {
+        private static int topic(Cli.HostPort server, List<String> topics, String user) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false) {
                     @Override
@@ -201,7 +217,7 @@ final class TcpCommands {
                 };
                 TopicClient client;
                 try {
-                    client = TopicClient.connect(server.host(), server.port(), topics, session);
+                    client = TopicClient.builder(server.host(), server.port()).topics(topics).user(user).connect(session);
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }

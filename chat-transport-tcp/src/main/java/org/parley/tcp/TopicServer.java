@@ -372,15 +372,19 @@ public final class TopicServer implements AutoCloseable {
     private ByteBuffer encode(ChatMessage message, Object origin) {
         TcpAddress source;
         TcpAddress destination;
+        String user = message.user();
         if (origin instanceof WireLink c && c.handler() == handler) {
             source = c.remote();       // the address observed on the sender's connection
             destination = c.local();
+            if (c.attachment instanceof Client client && user.equals(client.derivedUser)) {
+                user = null; // the sender gave no name: the hub's name for it stays on the hub
+            }
         } else {
             // From another transport or an in-process client: the server speaks for it.
             source = serverAddress;
             destination = serverAddress;
         }
-        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), message.user());
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), user);
     }
 
     /** The hub user name of a sender that gives none: its observed address, as {@code 127.0.0.1-52344}. */
