@@ -73,4 +73,73 @@ class TcpNamesAndReconnectIT {
                     reserved.err().get(0));
         }
     }
+
+    @Test
+    void aTopicClientReconnectsWhenItsServerRestartsDuringTraffic() throws Exception {
+        int port = TcpChatIT.freePort();
+        String address = "127.0.0.1:" + port;
+        Launched server = Launched.start("topicserver", Integer.toString(port));
+        server.nextErrContaining("listening on");
+        try (Launched a = Launched.start("chat", "-topic", address, "dev", "--name", "ann", "--retry-for", "30");
+             Launched b = Launched.start("chat", "-topic", address, "dev", "--retry-for", "30")) {
+            a.nextErrContaining("connected to");
+            b.nextErrContaining("connected to");
+            Launched.probeUntilPrinted(i -> a.type("probe " + i), "dev:ann: probe \\d+", b);
+            a.type("before the restart");
+            b.nextOut("dev:ann: before the restart");
+            server.terminate();
+            assertEquals(0, server.exitCode(Duration.ofSeconds(5)));
+            a.nextErrContaining("connection lost, reconnecting...");
+            b.nextErrContaining("connection lost, reconnecting...");
+            server.close();
+            server = Launched.start("topicserver", Integer.toString(port));
+            a.nextErrContaining("reconnected");
+            b.nextErrContaining("reconnected");
+            Launched.probeUntilPrinted(i -> a.type("again " + i), "dev:ann: again \\d+", b);
+            a.type("after the restart");
+            b.nextOut("dev:ann: after the restart");
+            b.type("welcome back");
+            a.nextOut("dev:welcome back");
+            a.endInput();
+            b.endInput();
+            assertEquals(0, a.exitCode(), a.err().toString());
+            assertEquals(0, b.exitCode(), b.err().toString());
+            for (Launched c : List.of(a, b)) {
+                assertTrue(c.err().stream().noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ")), c.err().toString());
+                assertEquals(1, c.err().stream().filter(l -> l.equals("connection lost, reconnecting...")).count(), c.err().toString());
+                assertEquals(1, c.err().stream().filter(l -> l.equals("reconnected")).count(), c.err().toString());
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aTopicClientGivesUpAfterRetryForWithOneLineAndExitOne() throws Exception {
+        try (Launched server = TcpChatIT.topicServer()) {
+            String address = "127.0.0.1:" + TcpChatIT.portOf(server);
+            try (Launched a = Launched.start("chat", "-topic", address, "dev", "--retry-for", "1")) {
+                a.nextErrContaining("connected to");
+                server.terminate();
+                assertEquals(0, server.exitCode(Duration.ofSeconds(5)));
+                assertEquals(1, a.exitCode());
+                List<String> err = a.err();
+                assertEquals(3, err.size(), err.toString());
+                assertEquals("connection lost, reconnecting...", err.get(1));
+                assertTrue(err.get(2).startsWith("chat: gave up reconnecting to 127.0.0.1:"), err.toString());
+            }
+        }
+    }
+
+    @Test
+    void retryForIsForTopicModeAndAWholeNumber() throws Exception {
+        try (Launched direct = Launched.start("chat", "-direct", "5000", "--retry-for", "5");
+             Launched bad = Launched.start("chat", "-topic", "127.0.0.1:5000", "dev", "--retry-for", "soon")) {
+            for (Launched run : List.of(direct, bad)) {
+                assertEquals(2, run.exitCode(Duration.ofSeconds(60)), run.err().toString());
+                assertEquals(2, run.err().size(), run.err().toString());
+            }
+            assertEquals("chat: --retry-for applies to -topic only: a direct peer does not reconnect", direct.err().get(0));
+        }
+    }
 }
