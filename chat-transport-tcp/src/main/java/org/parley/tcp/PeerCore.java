@@ -59,6 +59,15 @@ final class PeerCore implements WireLink.Handler {
      * core neither ends nor reports the peer as left. Null: the end of the connection ends the core.
      */
     volatile LinkLoss linkLoss;
+    /** Set by a client that uses the extension (acks, resume): it takes those frames. Null: they are errors. */
+    volatile Extension extension;
+
+    /** What a client of the extension does with an ack or a registered frame; selector thread. */
+    @FunctionalInterface
+    interface Extension {
+        void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException;
+    }
+
     /** Whether a peer joined was reported (single, reconnecting: only the first is). Selector thread only. */
     private boolean joinedReported;
     /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
@@ -261,8 +270,15 @@ final class PeerCore implements WireLink.Handler {
         } else if (frame instanceof WireCodec.Error e) {
             // The other side closes after an error; say what it was.
             deliver(() -> listener.onError(c.remote(), e.error()));
-        } else {
+        } else if (frame instanceof WireCodec.Registration) {
             throw new ProtocolException("unexpected registration: only a topic server takes one");
+        } else {
+            Extension ext = extension;
+            if (ext == null) {
+                throw new ProtocolException("unexpected " + (frame instanceof WireCodec.Ack ? "ack" : "registered")
+                        + ": this peer asked for no acknowledgement");
+            }
+            ext.onFrame(c, frame);
         }
     }
 
