@@ -185,6 +185,12 @@ public final class TopicServer implements AutoCloseable {
         Set<String> topics = Set.of();
         /** Asked to resume (extension): gets seq and time in each message. */
         boolean resumes;
+        /**
+         * A resuming client's replay: per topic, the newest seq it was sent from the log. A live
+         * message at or below it (stored before the resume, delivered to this thread after) was
+         * in the replay and is not sent again. At most one entry per registered topic.
+         */
+        java.util.Map<String, Long> replayedUpTo = java.util.Map.of();
         String derivedUser;
         boolean warnedDiscard;
     }
@@ -357,11 +363,14 @@ public final class TopicServer implements AutoCloseable {
         c.send(WireCodec.encodeRegistered(epoch));
         boolean same = epoch.equals(resume.epoch());
         long budget = replayBudget();
+        java.util.Map<String, Long> upTo = new HashMap<>();
+        client.replayedUpTo = upTo;
         for (String topic : client.topics) {
             if (Names.ALL.equals(topic)) {
                 continue; // seq is per channel: ALL gets live messages only
             }
             long after = same ? resume.after().getOrDefault(topic, 0L) : 0L;
+            upTo.put(topic, after); // the client has these: a late live one is not sent again
             while (budget > 0) {
                 org.parley.core.HistoryPage page = hub.history(topic, after, org.parley.core.HubOptions.MAX_HISTORY_LIMIT);
                 if (page.messages().isEmpty()) {
@@ -372,6 +381,7 @@ public final class TopicServer implements AutoCloseable {
                     budget -= bytes.remaining();
                     c.send(bytes);
                     after = m.seq();
+                    upTo.put(topic, after);
                     if (budget <= 0) {
                         log.warn("{}: resume of {} stopped at seq {}: the replay is past {} bytes", c,
                                 PeerText.excerpt(topic), after, replayBudget());
@@ -400,7 +410,11 @@ public final class TopicServer implements AutoCloseable {
         if (ofTopic != null) {
             for (WireLink c : ofTopic.array()) {
                 if (c != origin) {
-                    if (((Client) c.attachment).resumes) {
+                    Client client = (Client) c.attachment;
+                    if (client.resumes) {
+                        if (message.seq() <= client.replayedUpTo.getOrDefault(message.channel(), 0L)) {
+                            continue; // sent in its replay already
+                        }
                         withSeq = withSeq != null ? withSeq : encodeForResume(message, origin);
                         c.send(withSeq);
                     } else {
