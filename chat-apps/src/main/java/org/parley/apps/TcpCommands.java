@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +92,9 @@ final class TcpCommands {
      * {@code chat -topic <ip>:<port> <topic> [<topic>...]}.
      */
     static final class ChatCommand implements Command {
+        /** How long {@code chat -topic} keeps reconnecting unless {@code --retry-for} says otherwise. */
+        static final int DEFAULT_RETRY_SECONDS = 60;
+
         @Override
         public String name() {
             return "chat";
@@ -97,7 +102,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...]";
+            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--retry-for <seconds>] [--name <user>]";
         }
 
         @Override
@@ -112,25 +117,51 @@ final class TcpCommands {
                     new Option("-direct <port>", "waits for peers on <port>; typed lines go to all of them"),
                     new Option("-direct 0 <ip>:<port>", "connects to a peer waiting there; ends when it leaves"),
                     new Option("-topic <ip>:<port> <topic>...",
-                            "joins the topics on that topic server; typed lines go to the first"));
+                            "joins the topics on that topic server; typed lines go to the first"),
+                    new Option("--retry-for <seconds>", "-topic: after losing the server, how long to keep "
+                            + "reconnecting (default " + DEFAULT_RETRY_SECONDS + "; 0 ends at once)"),
+                    new Option("--name <user>", "signs each message sent with that name (message.user); "
+                            + "others then print it as topic:user: text"));
         }
 
         @Override
-        public int run(String[] args) throws Exception {
+        public int run(String[] all) throws Exception {
+            List<String> rest = new ArrayList<>();
+            String user = null;
+            Integer retryFor = null;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i].equals("--retry-for")) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException("--retry-for needs a number of seconds");
+                    }
+                    retryFor = seconds(all[++i]);
+                } else if (all[i].equals("--name")) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException("--name needs a user name");
+                    }
+                    user = Cli.user(all[++i]);
+                } else {
+                    rest.add(all[i]);
+                }
+            }
+            String[] args = rest.toArray(String[]::new);
             if (args.length == 0) {
                 throw new Cli.UsageException("a mode is needed: -direct or -topic");
+            }
+            if (retryFor != null && !args[0].equals("-topic")) {
+                throw new Cli.UsageException("--retry-for applies to -topic only: a direct peer does not reconnect");
             }
             switch (args[0]) {
                 case "-direct" -> {
                     if (args.length == 2) {
                         int port = Cli.port("port", args[1]);
-                        return listen(port);
+                        return listen(port, user);
                     }
                     if (args.length == 3) {
                         if (!args[1].equals("0")) {
                             throw new Cli.UsageException("to connect, give port 0 then the peer: -direct 0 <ip>:<port>");
                         }
-                        return connect(Cli.hostPort(args[2]));
+                        return connect(Cli.hostPort(args[2]), user);
                     }
                     throw new Cli.UsageException("-direct takes <port>, or 0 and <ip>:<port>");
                 }
@@ -143,20 +174,20 @@ final class TcpCommands {
                     for (String t : topics) {
                         Cli.channel(t);
                     }
-                    return topic(server, topics);
+                    return topic(server, topics, user, retryFor != null ? retryFor : DEFAULT_RETRY_SECONDS);
                 }
                 default -> throw new Cli.UsageException("unknown mode \"" + args[0] + "\": -direct or -topic");
             }
         }
 
-        private static int listen(int port) throws Exception {
+        private static int listen(int port, String user) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false);
                 // Before "listening" is printed: a signal right after it must end the session too.
                 Signals.onTerminate(() -> session.end.complete(null));
                 DirectPeer peer;
                 try {
-                    peer = DirectPeer.listen(port, session);
+                    peer = DirectPeer.listen(port, session).user(user);
                 } catch (BindException e) {
                     throw new Cli.FailureException(e.getMessage(), e);
                 }
@@ -171,12 +202,12 @@ final class TcpCommands {
             }
         }
 
-        private static int connect(Cli.HostPort target) throws Exception {
+        private static int connect(Cli.HostPort target, String user) throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, true);
                 DirectPeer peer;
                 try {
-                    peer = DirectPeer.connect(target.host(), target.port(), session);
+                    peer = DirectPeer.connect(target.host(), target.port(), session).user(user);
                 } catch (IOException e) {
                     throw cannotConnect(target, e);
                 }
@@ -184,7 +215,8 @@ final class TcpCommands {
             }
         }
 
-        private static int topic(Cli.HostPort server, List<String> topics) throws Exception {
+        private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor)
+                throws Exception {
             try (Console console = Console.open()) {
                 Session session = new Session(console, false) {
                     @Override
@@ -198,15 +230,46 @@ final class TcpCommands {
                         end.complete(cause == null ? "the server " + peer + " closed the connection"
                                 : "lost the server " + peer + ": " + cause.getMessage());
                     }
+
+                    @Override
+                    public void onConnectionLost(TcpAddress server, IOException cause) {
+                        console.error("connection lost, reconnecting...");
+                    }
+
+                    @Override
+                    public void onReconnected(TcpAddress server) {
+                        console.error("reconnected");
+                    }
+
+                    @Override
+                    public void onClosed(IOException cause) {
+                        if (cause != null) {
+                            end.complete(cause.getMessage()); // gave up reconnecting
+                        }
+                    }
                 };
                 TopicClient client;
                 try {
-                    client = TopicClient.connect(server.host(), server.port(), topics, session);
+                    client = TopicClient.builder(server.host(), server.port()).topics(topics).user(user)
+                            .retryFor(Duration.ofSeconds(retryFor)).connect(session);
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }
                 return session.run(client, client::send);
             }
+        }
+
+        /** A whole number of seconds, 0 or more. */
+        private static int seconds(String value) throws Cli.UsageException {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new Cli.UsageException("--retry-for \"" + value + "\" is not a whole number of seconds, 0 or more");
         }
 
         private static Cli.FailureException cannotConnect(Cli.HostPort target, IOException e) {

@@ -59,7 +59,7 @@ class BridgeIT {
         watcher.awaitOut("\\[general\\] " + TCP_USER + ": hello from tcp " + Launched.TIME, Launched.SOON);
 
         zoe.type("hello from zmq");
-        tcp.awaitOut("general:hello from zmq", Launched.SOON);
+        tcp.awaitOut("general:zoe: hello from zmq", Launched.SOON);
         watcher.awaitOut("\\[general\\] zoe: hello from zmq " + Launched.TIME, Launched.SOON);
 
         server.terminate();

@@ -30,7 +30,7 @@ class TerminalIT {
         for (int round = 0; round < 3; round++) { // the input thread's state at the end varies
             try (Launched server = TcpChatIT.topicServer()) {
                 int port = TcpChatIT.portOf(server);
-                try (Launched client = onTerminal("chat", "-topic 127.0.0.1:" + port + " dev")) {
+                try (Launched client = onTerminal("chat", "-topic 127.0.0.1:" + port + " dev --retry-for 0")) {
                     client.awaitOut(".*dev.*", Launched.WAIT); // registered: it says so
                     server.terminate();
                     assertEquals(0, server.exitCode(Duration.ofSeconds(5)));

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
 import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.Names;
 
 /**
  * Direct mode: two (or more) peers chat without a server; what one sends goes to every peer
@@ -40,6 +41,7 @@ public final class DirectPeer extends PeerHandle {
 
     private final int port;
     private final WireLink connection; // the one connection of a connecting peer, else null
+    private volatile String user;
 
     private DirectPeer(PeerCore core, int port, WireLink connection) {
         super(core);
@@ -98,6 +100,21 @@ public final class DirectPeer extends PeerHandle {
         return port;
     }
 
+    /**
+     * Names this peer: the messages it sends from now on carry {@code message.user}, so that a
+     * listening peer with several peers can tell them apart. {@code null} sends none (the default).
+     *
+     * @return this peer
+     * @throws IllegalArgumentException if the name breaks the user-name rule or is {@code ALL}
+     */
+    public DirectPeer user(String name) {
+        if (name != null) {
+            PeerCore.check(() -> Names.requireUser(name));
+        }
+        this.user = name;
+        return this;
+    }
+
     /** Peers connected now. */
     public int peerCount() {
         return core.peerCount();
@@ -111,8 +128,9 @@ public final class DirectPeer extends PeerHandle {
      */
     public boolean send(String text) {
         PeerCore.checkText(text);
+        String name = user;
         Function<WireLink, ByteBuffer> encoder =
-                c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, null);
+                c -> WireCodec.encodeChat(c.local(), c.remote(), TcpMessage.DIRECT_TOPIC, text, name);
         return connection != null ? core.sendTo(connection, encoder) : core.sendToAll(encoder);
     }
 

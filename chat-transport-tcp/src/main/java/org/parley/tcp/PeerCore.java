@@ -53,6 +53,23 @@ final class PeerCore implements WireLink.Handler {
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
+    /**
+     * Set by a client that reconnects: told when its single connection ends while the core is
+     * open; if it answers true it takes over (reconnects, or ends the core itself), and the
+     * core neither ends nor reports the peer as left. Null: the end of the connection ends the core.
+     */
+    volatile LinkLoss linkLoss;
+    /** Set by a client that uses the extension (acks, resume): it takes those frames. Null: they are errors. */
+    volatile Extension extension;
+
+    /** What a client of the extension does with an ack or a registered frame; selector thread. */
+    @FunctionalInterface
+    interface Extension {
+        void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException;
+    }
+
+    /** Whether a peer joined was reported (single, reconnecting: only the first is). Selector thread only. */
+    private boolean joinedReported;
     /** Messages decoded by the current read, handed to the delivery thread together; selector thread only. */
     private List<TcpMessage> batch = new ArrayList<>();
 
@@ -91,6 +108,11 @@ final class PeerCore implements WireLink.Handler {
      */
     static NioLoop clientLoop(String threadName) throws IOException {
         return new NioLoop(threadName, NioLoop.Settings.clientDefaults());
+    }
+
+    /** The user's listener. */
+    TcpListener listener() {
+        return listener;
     }
 
     int peerCount() {
@@ -228,7 +250,17 @@ final class PeerCore implements WireLink.Handler {
         }
         peers.add(c);
         peerCount.incrementAndGet();
-        deliver(() -> listener.onPeerJoined(c.remote()));
+        if (!(single && linkLoss != null && joinedReported)) {
+            joinedReported = true;
+            deliver(() -> listener.onPeerJoined(c.remote()));
+        }
+    }
+
+    /** What a reconnecting client does when its connection ends; selector thread. */
+    @FunctionalInterface
+    interface LinkLoss {
+        /** {@code c} ended (cause null: the server closed it cleanly); true if the client takes over. */
+        boolean lost(WireLink c, IOException cause);
     }
 
     @Override
@@ -238,8 +270,15 @@ final class PeerCore implements WireLink.Handler {
         } else if (frame instanceof WireCodec.Error e) {
             // The other side closes after an error; say what it was.
             deliver(() -> listener.onError(c.remote(), e.error()));
-        } else {
+        } else if (frame instanceof WireCodec.Registration) {
             throw new ProtocolException("unexpected registration: only a topic server takes one");
+        } else {
+            Extension ext = extension;
+            if (ext == null) {
+                throw new ProtocolException("unexpected " + (frame instanceof WireCodec.Ack ? "ack" : "registered")
+                        + ": this peer asked for no acknowledgement");
+            }
+            ext.onFrame(c, frame);
         }
     }
 
@@ -269,9 +308,16 @@ final class PeerCore implements WireLink.Handler {
         if (caps != null && c.attachment == caps) {
             caps.release(c.remote());
         }
+        LinkLoss loss = linkLoss;
+        boolean takenOver = single && loss != null && isOpen() && loss.lost(c, cause);
         if (peers.remove(c)) {
             peerCount.decrementAndGet();
-            deliver(() -> listener.onPeerLeft(c.remote(), cause));
+            if (!takenOver) {
+                deliver(() -> listener.onPeerLeft(c.remote(), cause));
+            }
+        }
+        if (takenOver) {
+            return;
         }
         if (single || (closing.get() && peers.isEmpty())) {
             finish(cause);
@@ -281,6 +327,11 @@ final class PeerCore implements WireLink.Handler {
     @Override
     public void onProtocolError(WireLink c, String error) {
         deliver(() -> listener.onError(c.remote(), "bad input from " + c.remote() + ": " + error));
+    }
+
+    /** Ends the whole with {@code cause} (a reconnecting client that gave up). */
+    void end(IOException cause) {
+        finish(cause);
     }
 
     private void finish(IOException cause) {
@@ -296,7 +347,8 @@ final class PeerCore implements WireLink.Handler {
         }
     }
 
-    private void deliver(Runnable call) {
+    /** Calls the listener on the delivery thread, after what was read before. */
+    void deliver(Runnable call) {
         if (loop.inLoop()) {
             flushBatch(); // what was read before this event is delivered before it
         }

@@ -33,8 +33,25 @@ public interface TcpListener {
     }
 
     /**
+     * A {@link TopicClient} that reconnects ({@link TopicClient.Builder#retryFor}) lost its
+     * connection to {@code server} ({@code cause} null: the server closed it) and is trying
+     * again; messages sent meanwhile wait. The default does nothing.
+     */
+    default void onConnectionLost(TcpAddress server, IOException cause) {
+    }
+
+    /**
+     * A reconnecting {@link TopicClient} is connected and registered again; what waited is
+     * being sent. The default does nothing.
+     */
+    default void onReconnected(TcpAddress server) {
+    }
+
+    /**
      * The client or peer stopped: {@code cause} is {@code null} after {@link AutoCloseable#close()}
-     * or when the only connection ended cleanly, else what went wrong. The default does nothing.
+     * or when the only connection ended cleanly, else what went wrong (for a reconnecting
+     * {@link TopicClient} that gave up, {@code gave up reconnecting to <ip>:<port> after <n> s: <why>}).
+     * The default does nothing.
      */
     default void onClosed(IOException cause) {
     }

@@ -23,8 +23,11 @@ public record TcpMessage(TcpAddress source, TcpAddress destination, String topic
         Objects.requireNonNull(text, "text");
     }
 
-    /** The line the {@code chat} command prints: {@code topic:text}. */
+    /**
+     * The line the {@code chat} command prints: {@code topic:text} (the seed's form) for a
+     * message without a user name, {@code topic:user: text} for one with a name.
+     */
     public String displayLine() {
-        return topic + ":" + text;
+        return user == null ? topic + ":" + text : topic + ":" + user + ": " + text;
     }
 }

@@ -183,6 +183,14 @@ public final class TopicServer implements AutoCloseable {
     /** Per-connection state; selector thread only. */
     private static final class Client {
         Set<String> topics = Set.of();
+        /** Asked to resume (extension): gets seq and time in each message. */
+        boolean resumes;
+        /**
+         * A resuming client's replay: per topic, the newest seq it was sent from the log. A live
+         * message at or below it (stored before the resume, delivered to this thread after) was
+         * in the replay and is not sent again. At most one entry per registered topic.
+         */
+        java.util.Map<String, Long> replayedUpTo = java.util.Map.of();
         String derivedUser;
         boolean warnedDiscard;
     }
@@ -213,6 +221,9 @@ public final class TopicServer implements AutoCloseable {
             Client client = (Client) c.attachment;
             if (frame instanceof WireCodec.Registration r) {
                 register(c, client, r.topics());
+                if (r.resume() != null) {
+                    resume(c, client, r.resume());
+                }
             } else if (frame instanceof WireCodec.Chat chat) {
                 TcpMessage m = chat.message();
                 if (!client.topics.contains(m.topic())) {
@@ -228,6 +239,10 @@ public final class TopicServer implements AutoCloseable {
                     return;
                 }
                 String user = m.user() != null ? Names.requireUser(m.user()) : client.derivedUser;
+                if (chat.id() != null || chat.time() != null) {
+                    postWithId(c, m, user, chat.id(), chat.time());
+                    return;
+                }
                 // Checked here (a bad name or text is this peer's error); stored and delivered
                 // (through our HubListener) by the hub, without this thread waiting for the store.
                 hub.postAsync(m.topic(), user, m.text(), null, null, c).whenComplete((stored, failure) -> {
@@ -240,6 +255,9 @@ public final class TopicServer implements AutoCloseable {
                     }
                 });
                 forwarded.incrementAndGet();
+            } else if (frame instanceof WireCodec.Ack || frame instanceof WireCodec.Registered) {
+                throw new ProtocolException(
+                        "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
             } else if (frame instanceof WireCodec.Error e) {
                 long held = peerErrorLog.admit();
                 if (held >= 0) {
@@ -298,6 +316,82 @@ public final class TopicServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Extension: a message with an id (and a time). Posted with that id, so a message sent again
+     * is stored once; once stored, the sender gets {@code {"ack":...}} (the first one's seq for a
+     * repeat). A message the hub refuses (an id used for another post) is this peer's error.
+     */
+    private void postWithId(WireLink c, TcpMessage m, String user, String id, String time) throws ProtocolException {
+        java.time.Instant at = time != null ? org.parley.core.internal.ChatTime.parse(time) : null;
+        hub.postAsync(m.topic(), user, m.text(), at, id, c).whenComplete((stored, failure) -> {
+            if (failure == null) {
+                if (id != null) {
+                    ByteBuffer ack = WireCodec.encodeAck(id, stored.channel(), stored.seq(), hub.epoch());
+                    loop.execute(() -> c.send(ack)); // on a closed connection: dropped, the client sends it again
+                }
+                return;
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof ProtocolException p) {
+                loop.execute(() -> refuse(c, p.getMessage()));
+            } else {
+                long held = storeLog.admit();
+                if (held >= 0) {
+                    log.warn("a message of {} to {} was not stored: {} ({} more like it not logged)",
+                            c.remote(), PeerText.excerpt(m.topic()), cause.getMessage(), held);
+                }
+            }
+        });
+        forwarded.incrementAndGet();
+    }
+
+    /** Bytes a resume may queue on one connection: half of what a connection may have waiting. */
+    private long replayBudget() {
+        return options.loopSettings().maxOutboundBytes() / 2;
+    }
+
+    /**
+     * Extension: answers {@code {"registered":{"epoch":...}}}, then sends, per topic, what the
+     * log holds after the seq the client gives (everything it holds when the epoch is another:
+     * the server restarted), oldest first, within {@link #replayBudget()}; from now on this
+     * connection's messages carry seq and time.
+     */
+    private void resume(WireLink c, Client client, WireCodec.Resume resume) throws ProtocolException {
+        client.resumes = true;
+        String epoch = hub.epoch();
+        c.send(WireCodec.encodeRegistered(epoch));
+        boolean same = epoch.equals(resume.epoch());
+        long budget = replayBudget();
+        java.util.Map<String, Long> upTo = new HashMap<>();
+        client.replayedUpTo = upTo;
+        for (String topic : client.topics) {
+            if (Names.ALL.equals(topic)) {
+                continue; // seq is per channel: ALL gets live messages only
+            }
+            long after = same ? resume.after().getOrDefault(topic, 0L) : 0L;
+            upTo.put(topic, after); // the client has these: a late live one is not sent again
+            while (budget > 0) {
+                org.parley.core.HistoryPage page = hub.history(topic, after, org.parley.core.HubOptions.MAX_HISTORY_LIMIT);
+                if (page.messages().isEmpty()) {
+                    break;
+                }
+                for (ChatMessage m : page.messages()) {
+                    ByteBuffer bytes = encodeForResume(m, null);
+                    budget -= bytes.remaining();
+                    c.send(bytes);
+                    after = m.seq();
+                    upTo.put(topic, after);
+                    if (budget <= 0) {
+                        log.warn("{}: resume of {} stopped at seq {}: the replay is past {} bytes", c,
+                                PeerText.excerpt(topic), after, replayBudget());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
     private void unregister(WireLink c, Set<String> topics) {
         for (String topic : topics) {
             Members members = byTopic.get(topic);
@@ -312,22 +406,59 @@ public final class TopicServer implements AutoCloseable {
         Members ofTopic = byTopic.get(message.channel());
         Members ofAll = byTopic.get(Names.ALL);
         ByteBuffer bytes = null; // encoded once, on the first recipient, and shared by all
+        ByteBuffer withSeq = null; // the same for clients that resume (extension)
         if (ofTopic != null) {
             for (WireLink c : ofTopic.array()) {
                 if (c != origin) {
-                    bytes = bytes != null ? bytes : encode(message, origin);
-                    c.send(bytes); // may close c, and change the sets: the array stays as it was
+                    Client client = (Client) c.attachment;
+                    if (client.resumes) {
+                        if (message.seq() <= client.replayedUpTo.getOrDefault(message.channel(), 0L)) {
+                            continue; // sent in its replay already
+                        }
+                        withSeq = withSeq != null ? withSeq : encodeForResume(message, origin);
+                        c.send(withSeq);
+                    } else {
+                        bytes = bytes != null ? bytes : encode(message, origin);
+                        c.send(bytes); // may close c, and change the sets: the array stays as it was
+                    }
                 }
             }
         }
         if (ofAll != null) {
             for (WireLink c : ofAll.array()) {
                 if (c != origin && (ofTopic == null || !ofTopic.contains(c))) { // once, from the topic
-                    bytes = bytes != null ? bytes : encode(message, origin);
-                    c.send(bytes);
+                    if (((Client) c.attachment).resumes) {
+                        withSeq = withSeq != null ? withSeq : encodeForResume(message, origin);
+                        c.send(withSeq);
+                    } else {
+                        bytes = bytes != null ? bytes : encode(message, origin);
+                        c.send(bytes);
+                    }
                 }
             }
         }
+    }
+
+    /** A name the server derives from an address ({@link #userFor}), as far as its shape tells. */
+    private static final java.util.regex.Pattern DERIVED =
+            java.util.regex.Pattern.compile("(tcp-[0-9a-f]+|[0-9a-f]*\\.[0-9a-f.]*)-[0-9]{1,5}");
+
+    /** For a client that resumes: seq and time too; from the log ({@code origin} null) the server speaks for the sender. */
+    private ByteBuffer encodeForResume(ChatMessage message, Object origin) {
+        TcpAddress source = serverAddress;
+        TcpAddress destination = serverAddress;
+        String user = message.user();
+        if (origin instanceof WireLink c && c.handler() == handler) {
+            source = c.remote();
+            destination = c.local();
+            if (c.attachment instanceof Client client && user.equals(client.derivedUser)) {
+                user = null;
+            }
+        } else if (origin == null && DERIVED.matcher(user).matches()) {
+            user = null; // replayed from the log: an unnamed TCP sender's derived name stays on the hub
+        }
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), user, null,
+                org.parley.core.internal.ChatTime.format(message.time()), message.seq());
     }
 
     /**
@@ -372,15 +503,19 @@ public final class TopicServer implements AutoCloseable {
     private ByteBuffer encode(ChatMessage message, Object origin) {
         TcpAddress source;
         TcpAddress destination;
+        String user = message.user();
         if (origin instanceof WireLink c && c.handler() == handler) {
             source = c.remote();       // the address observed on the sender's connection
             destination = c.local();
+            if (c.attachment instanceof Client client && user.equals(client.derivedUser)) {
+                user = null; // the sender gave no name: the hub's name for it stays on the hub
+            }
         } else {
             // From another transport or an in-process client: the server speaks for it.
             source = serverAddress;
             destination = serverAddress;
         }
-        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), message.user());
+        return WireCodec.encodeChat(source, destination, message.channel(), message.text(), user);
     }
 
     /** The hub user name of a sender that gives none: its observed address, as {@code 127.0.0.1-52344}. */

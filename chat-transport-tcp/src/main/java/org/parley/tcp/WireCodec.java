@@ -52,15 +52,48 @@ final class WireCodec {
     }
 
     /** What one received object means. */
-    sealed interface Frame permits Chat, Registration, Error {
+    sealed interface Frame permits Chat, Registration, Error, Ack, Registered {
     }
 
-    /** A chat message; {@code user} is {@code null} when absent. */
-    record Chat(TcpMessage message) implements Frame {
+    /**
+     * A chat message; {@code user} is {@code null} when absent. The extension's fields
+     * (docs/PROTOCOL.md, "Extension: acknowledgements and resume"): {@code id} and {@code time}
+     * from a sender, {@code seq} (0 when absent) and {@code time} to a client that resumes.
+     */
+    record Chat(TcpMessage message, String id, String time, long seq) implements Frame {
+        Chat(TcpMessage message) {
+            this(message, null, null, 0);
+        }
+
+        @Override
+        public String toString() { // the seed's form reads as before
+            return id == null && time == null && seq == 0 ? "Chat[message=" + message + "]"
+                    : "Chat[message=" + message + ", id=" + id + ", time=" + time + ", seq=" + seq + "]";
+        }
     }
 
-    /** A topic registration: the complete new set of topics. */
-    record Registration(TcpAddress source, List<String> topics) implements Frame {
+    /** A topic registration: the complete new set of topics; {@code resume} null when not asked for. */
+    record Registration(TcpAddress source, List<String> topics, Resume resume) implements Frame {
+        Registration(TcpAddress source, List<String> topics) {
+            this(source, topics, null);
+        }
+
+        @Override
+        public String toString() { // the seed's form reads as before
+            return "Registration[source=" + source + ", topics=" + topics + (resume == null ? "" : ", resume=" + resume) + "]";
+        }
+    }
+
+    /** What a resuming client has: the epoch it counted under (null: none yet) and the last seq per topic. */
+    record Resume(String epoch, java.util.Map<String, Long> after) {
+    }
+
+    /** The server stored a message with an id: {@code {"ack":{"id":..,"topic":..,"seq":..,"epoch":..}}}. */
+    record Ack(String id, String topic, long seq, String epoch) implements Frame {
+    }
+
+    /** The server's answer to a registration with {@code resume}: {@code {"registered":{"epoch":..}}}. */
+    record Registered(String epoch) implements Frame {
     }
 
     /** An error reported by the other side. */
@@ -222,6 +255,9 @@ final class WireCodec {
                     case "source" -> fields.source = Address.read(p, t);
                     case "destination" -> fields.destination = Address.read(p, t);
                     case "message" -> fields.message = Message.read(p, t);
+                    case "resume" -> fields.resume = Extension.read(p, t);
+                    case "ack" -> fields.ack = Extension.read(p, t);
+                    case "registered" -> fields.registered = Extension.read(p, t);
                     default -> p.skipChildren(); // read all the same: a repeat or bad JSON in it is refused
                 }
             }
@@ -278,18 +314,28 @@ final class WireCodec {
         Address source;
         Address destination;
         Message message;
+        Extension resume;
+        Extension ack;
+        Extension registered;
 
         Frame frame() throws ProtocolException {
             if (error != null) {
                 return new Error(error.string("error"));
             }
             if (topics != null) {
-                return new Registration(Address.require(source, "source"), topics.list());
+                return new Registration(Address.require(source, "source"), topics.list(),
+                        resume != null ? resume.resume() : null);
             }
             if (message != null) {
                 TcpAddress from = Address.require(source, "source");
                 TcpAddress to = destination != null ? Address.require(destination, "destination") : null;
-                return new Chat(message.message(from, to));
+                return message.chat(from, to);
+            }
+            if (ack != null) {
+                return ack.ack();
+            }
+            if (registered != null) {
+                return new Registered(registered.string("epoch", "registered"));
             }
             throw new ProtocolException(
                     "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
@@ -297,7 +343,29 @@ final class WireCodec {
     }
 
     /** A value as far as the rules look at it: its first token, a string's text, an int's value. */
-    private record Value(JsonToken token, String text, boolean isInt, int intValue) {
+    private record Value(JsonToken token, String text, boolean isInt, int intValue, long longValue) {
+        Value(JsonToken token, String text, boolean isInt, int intValue) {
+            this(token, text, isInt, intValue, intValue);
+        }
+
+        /** A value that may be a whole number up to a long's range (a seq). */
+        static Value readLong(JsonParser p, JsonToken t) throws IOException {
+            if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                long v = p.getLongValue();
+                return new Value(t, null, false, 0, v);
+            }
+            return read(p, t);
+        }
+
+        /** The whole number of 0 or more this value must be, at {@code path}. */
+        long whole(String path) throws ProtocolException {
+            if (token != JsonToken.VALUE_NUMBER_INT || longValue < 0) {
+                throw new ProtocolException(path + " must be a whole number of 0 or more, not "
+                        + (token == JsonToken.VALUE_NUMBER_INT ? Long.toString(longValue) : type()));
+            }
+            return longValue;
+        }
+
         /** Reads the value whose first token {@code t} is current, to its end. */
         static Value read(JsonParser p, JsonToken t) throws IOException {
             if (t == JsonToken.VALUE_STRING) {
@@ -391,16 +459,19 @@ final class WireCodec {
         }
     }
 
-    /** {@code "message":{"topic":...,"text":...,"user":...}} as read. */
-    private record Message(JsonToken token, Value topic, Value text, Value user) {
+    /** {@code "message":{"topic":...,"text":...,"user":...,"id":...,"time":...,"seq":...}} as read. */
+    private record Message(JsonToken token, Value topic, Value text, Value user, Value id, Value time, Value seq) {
         static Message read(JsonParser p, JsonToken t) throws IOException {
             if (t != JsonToken.START_OBJECT) {
                 p.skipChildren();
-                return new Message(t, null, null, null);
+                return new Message(t, null, null, null, null, null, null);
             }
             Value topic = null;
             Value text = null;
             Value user = null;
+            Value id = null;
+            Value time = null;
+            Value seq = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
@@ -408,10 +479,21 @@ final class WireCodec {
                     case "topic" -> topic = Value.read(p, v);
                     case "text" -> text = Value.read(p, v);
                     case "user" -> user = Value.read(p, v);
+                    case "id" -> id = Value.read(p, v);
+                    case "time" -> time = Value.read(p, v);
+                    case "seq" -> seq = Value.readLong(p, v);
                     default -> p.skipChildren();
                 }
             }
-            return new Message(t, topic, text, user);
+            return new Message(t, topic, text, user, id, time, seq);
+        }
+
+        Chat chat(TcpAddress source, TcpAddress destination) throws ProtocolException {
+            TcpMessage m = message(source, destination);
+            String idValue = id != null ? Value.string(id, "message.id") : null;
+            String timeValue = time != null ? Value.string(time, "message.time") : null;
+            long seqValue = seq != null ? seq.whole("message.seq") : 0;
+            return new Chat(m, idValue, timeValue, seqValue);
         }
 
         TcpMessage message(TcpAddress source, TcpAddress destination) throws ProtocolException {
@@ -422,6 +504,90 @@ final class WireCodec {
             String textValue = Value.string(text, "message.text");
             String userValue = user != null ? Value.string(user, "message.user") : null;
             return new TcpMessage(source, destination, topicValue, textValue, userValue);
+        }
+    }
+
+    /**
+     * An object of the extension ({@code resume}, {@code ack}, {@code registered}) as read: its
+     * string and number fields, and the {@code after} object of a resume (topic to seq). At most
+     * {@link #MAX_AFTER} entries of {@code after} are kept; more is an error.
+     */
+    private record Extension(JsonToken token, java.util.Map<String, Value> fields, java.util.Map<String, Value> after,
+            JsonToken afterToken) {
+        static final int MAX_AFTER = 1024;
+
+        static Extension read(JsonParser p, JsonToken t) throws IOException {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return new Extension(t, java.util.Map.of(), null, null);
+            }
+            java.util.Map<String, Value> fields = new java.util.HashMap<>();
+            java.util.Map<String, Value> after = null;
+            JsonToken afterToken = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("after")) {
+                    afterToken = v;
+                    if (v == JsonToken.START_OBJECT) {
+                        after = new java.util.LinkedHashMap<>();
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String topic = p.currentName();
+                            Value seq = Value.readLong(p, p.nextToken());
+                            if (after.size() <= MAX_AFTER) {
+                                after.put(topic, seq);
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                } else if (name.equals("id") || name.equals("topic") || name.equals("epoch") || name.equals("seq")) {
+                    fields.put(name, Value.readLong(p, v));
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return new Extension(t, fields, after, afterToken);
+        }
+
+        private void requireObject(String field) throws ProtocolException {
+            if (token != JsonToken.START_OBJECT) {
+                throw new ProtocolException(field + " must be an object, not " + Value.type(token));
+            }
+        }
+
+        String string(String name, String field) throws ProtocolException {
+            requireObject(field);
+            return Value.string(fields.get(name), field + "." + name);
+        }
+
+        Resume resume() throws ProtocolException {
+            requireObject("resume");
+            Value epoch = fields.get("epoch");
+            String epochValue = epoch == null || epoch.token() == JsonToken.VALUE_NULL ? null
+                    : Value.string(epoch, "resume.epoch");
+            java.util.Map<String, Long> seqs = new java.util.LinkedHashMap<>();
+            if (afterToken != null && afterToken != JsonToken.VALUE_NULL) {
+                if (after == null) {
+                    throw new ProtocolException("resume.after must be an object of topic to seq, not " + Value.type(afterToken));
+                }
+                if (after.size() > MAX_AFTER) {
+                    throw new ProtocolException("resume.after holds more than " + MAX_AFTER + " topics");
+                }
+                for (java.util.Map.Entry<String, Value> e : after.entrySet()) {
+                    seqs.put(e.getKey(), e.getValue().whole("resume.after." + e.getKey()));
+                }
+            }
+            return new Resume(epochValue, seqs);
+        }
+
+        Ack ack() throws ProtocolException {
+            requireObject("ack");
+            Value seq = fields.get("seq");
+            if (seq == null) {
+                throw new ProtocolException("ack.seq is missing");
+            }
+            return new Ack(string("id", "ack"), string("topic", "ack"), seq.whole("ack.seq"), string("epoch", "ack"));
         }
     }
 
@@ -595,6 +761,89 @@ final class WireCodec {
                 g.writeString(topic);
             }
             g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * A chat message for a client that resumes: as {@link #encodeChat}, then (extension)
+     * {@code seq} and {@code time} in {@code message}; {@code id} and {@code time} from a sender
+     * when {@code seq} is 0 and {@code id} is given. Jackson's generator: this is not the seed's path.
+     */
+    static ByteBuffer encodeChat(TcpAddress source, TcpAddress destination, String topic, String text, String user,
+            String id, String time, long seq) {
+        return line(200 + text.length(), g -> {
+            g.writeStartObject();
+            writeAddress(g, "source", source);
+            if (destination != null) {
+                writeAddress(g, "destination", destination);
+            }
+            g.writeObjectFieldStart("message");
+            g.writeStringField("topic", topic);
+            g.writeStringField("text", text);
+            if (user != null) {
+                g.writeStringField("user", user);
+            }
+            if (id != null) {
+                g.writeStringField("id", id);
+            }
+            if (time != null) {
+                g.writeStringField("time", time);
+            }
+            if (seq > 0) {
+                g.writeNumberField("seq", seq);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** A registration that asks to resume: {@code "resume":{"epoch":..,"after":{topic:seq,...}}} after the topics. */
+    static ByteBuffer encodeRegistration(TcpAddress source, Collection<String> topics, String epoch,
+            java.util.Map<String, Long> after) {
+        return line(96 + 32 * topics.size() + 32 * after.size(), g -> {
+            g.writeStartObject();
+            writeAddress(g, "source", source);
+            g.writeArrayFieldStart("topics");
+            for (String topic : topics) {
+                g.writeString(topic);
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("resume");
+            if (epoch != null) {
+                g.writeStringField("epoch", epoch);
+            }
+            g.writeObjectFieldStart("after");
+            for (java.util.Map.Entry<String, Long> e : after.entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** {@code {"ack":{"id":..,"topic":..,"seq":..,"epoch":..}}} and a newline. */
+    static ByteBuffer encodeAck(String id, String topic, long seq, String epoch) {
+        return line(96 + id.length() + topic.length(), g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("ack");
+            g.writeStringField("id", id);
+            g.writeStringField("topic", topic);
+            g.writeNumberField("seq", seq);
+            g.writeStringField("epoch", epoch);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** {@code {"registered":{"epoch":..}}} and a newline. */
+    static ByteBuffer encodeRegistered(String epoch) {
+        return line(48 + epoch.length(), g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("registered");
+            g.writeStringField("epoch", epoch);
+            g.writeEndObject();
             g.writeEndObject();
         });
     }

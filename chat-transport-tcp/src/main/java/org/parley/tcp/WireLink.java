@@ -106,6 +106,11 @@ final class WireLink implements Connection.Handler {
         return connection.local();
     }
 
+    /** Whether the connection is still open. */
+    boolean isOpen() {
+        return connection.isOpen();
+    }
+
     /** The handler this link reads for. */
     Handler handler() {
         return handler;
