@@ -59,8 +59,11 @@ final class MessageLog implements MessageStore {
     static final int MESSAGE_OVERHEAD_BYTES = 128;
     /** Bytes a channel is counted for besides its ring's slots: its name, lock and map entry. */
     static final int CHANNEL_OVERHEAD_BYTES = 512;
-    /** Post ids remembered, so that a post sent again is recorded once (about 100 bytes each). */
-    static final int MAX_POST_IDS = 100_000;
+    /**
+     * Post ids remembered, so that a post sent again is recorded once (about 150 bytes each):
+     * enough for posts sent again within a 30 s post timeout at up to 6,000 posts a second.
+     */
+    static final int MAX_POST_IDS = 200_000;
     /** A channel's first ring; it doubles up to {@code capacityPerChannel} as the channel fills. */
     static final int FIRST_RING_CAPACITY = 8;
     private static final int ALL_INDEX_SIZE = Integer.highestOneBit(HubOptions.MAX_HISTORY_LIMIT - 1) << 1;

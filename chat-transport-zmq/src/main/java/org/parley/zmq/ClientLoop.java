@@ -247,11 +247,13 @@ final class ClientLoop {
                 if (monitor != null) {
                     receiveConnectionEvents(); // before publications: a new connection's are held
                 }
+                // Replies first: one read before a lost connection is handled answers its request,
+                // which then does not go again; nothing goes again while replies wait to be read.
+                boolean backlog = dealer != null && drain(dealer, requests::receive);
                 if (dealerMonitor != null) {
-                    receiveDealerEvents();
+                    receiveDealerEvents(!backlog);
                 }
                 List<ChatMessage> batch = new ArrayList<>();
-                boolean backlog = dealer != null && drain(dealer, requests::receive);
                 backlog |= sub != null && drain(sub, frames -> decode(frames, batch));
                 long untilTimeout = requests.expire(POLL_MILLIS);
                 wait = backlog ? 0 : untilTimeout;
@@ -298,8 +300,11 @@ final class ClientLoop {
         }
     }
 
-    /** DEALER's connection came up (its handshake done) or went down; requests held for it go once it is up. */
-    private void receiveDealerEvents() {
+    /**
+     * DEALER's connection came up (its handshake done) or went down; requests held for it go
+     * once it is up, if {@code mayResend} (no reply waits to be read).
+     */
+    private void receiveDealerEvents(boolean mayResend) {
         ZMQ.Event event;
         while ((event = ZMQ.Event.recv(dealerMonitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
@@ -309,7 +314,7 @@ final class ClientLoop {
                 requests.connectionLost(); // what it held is gone: sent again on the next one
             }
         }
-        if (dealerUp) {
+        if (dealerUp && mayResend) {
             requests.sendHeld();
         }
     }

@@ -39,6 +39,8 @@ final class ClientSubscription implements Subscription {
     private volatile boolean active = true;
     /** A position check is out. Loop thread only. */
     private boolean checking;
+    /** A publication of its channel came since the last position check. Loop thread only. */
+    private boolean heard;
 
     ClientSubscription(ZmqChatClient client, String channel, MessageListener listener) {
         this.client = client;
@@ -89,6 +91,7 @@ final class ClientSubscription implements Subscription {
         }
         List<ChatMessage> mine = Names.ALL.equals(channel) ? batch
                 : batch.stream().filter(m -> channel.equals(m.channel())).toList();
+        heard |= !mine.isEmpty();
         boolean holding = client.restarts.holding(); // until the server's numbering is known
         long g = client.restarts.generation();
         // Once one is dropped, later ones wait for the catch-up too, to keep the order. The
@@ -117,15 +120,18 @@ final class ClientSubscription implements Subscription {
 
     /**
      * Asks the server for its channel's newest {@code seq} and fetches what this subscription
-     * has not delivered up to it. A message lost on PUB shows as a gap when the next one
-     * arrives; this finds the last ones of a burst too, which no message follows, and those
-     * published before a reconnected SUB's subscription reached the server. Not for
+     * has not delivered up to it, when no publication of the channel came since the last check.
+     * A message lost on PUB shows as a gap when the next one arrives; this finds the last ones of
+     * a burst too, which no message follows, and those published before a reconnected SUB's
+     * subscription reached the server. Not for
      * {@value Names#ALL}, whose numbering is per channel, nor without a post port.
      */
     void checkPosition() {
-        if (!active || checking || Names.ALL.equals(channel)
+        boolean quiet = !heard;
+        heard = false;
+        if (!quiet || !active || checking || Names.ALL.equals(channel)
                 || client.options().postPort() == ZmqClientOptions.NO_PORT) {
-            return;
+            return; // while messages come, the next one shows a gap: no need to ask
         }
         checking = true;
         long g = client.restarts.generation();

@@ -41,13 +41,9 @@ final class RequestCorrelator {
     private final ClientLoop loop;
     private final Consumer<String> epochs;
     private final BooleanSupplier closing;
-    /** Sent and not yet answered, by ref, oldest first. Loop thread only. */
-    private final Map<String, Pending<?>> pending = new LinkedHashMap<>();
-    /**
-     * Not sent yet, oldest first: DEALER has no connection to the server. Sent once it has; one
-     * whose time is up first fails and is never sent. Loop thread only.
-     */
-    private final java.util.ArrayDeque<Pending<?>> held = new java.util.ArrayDeque<>();
+    /** Posts and reads: each kind has one timeout, so the deadlines of a lane come in its order. */
+    private final Lane posts = new Lane();
+    private final Lane reads = new Lane();
     private final AtomicInteger outstanding = new AtomicInteger(); // requests not yet answered
     private final AtomicLong refs = new AtomicLong();
     /** Completed when none is outstanding any more once closing began. */
@@ -128,11 +124,17 @@ final class RequestCorrelator {
             return;
         }
         epochs.accept(reply.text(Wire.EPOCH));
+        if (ref != null && !reply.isTrue("ok") && Wire.SHUTTING_DOWN.equals(reply.text("error"))) {
+            // Not taken: it goes again, in its place, to the server that comes next.
+            if (!posts.sendAgain(ref)) {
+                reads.sendAgain(ref);
+            }
+            return;
+        }
         // One without ref (an error about the envelope) is the oldest request's.
-        Pending<?> p = ref != null ? pending.remove(ref)
-                : pending.isEmpty() ? null : pending.remove(pending.keySet().iterator().next());
-        if (p == null && ref != null) {
-            p = unhold(ref); // read after its connection was lost, before it went again
+        Pending<?> p = ref != null ? posts.take(ref) : null;
+        if (p == null) {
+            p = ref != null ? reads.take(ref) : oldest();
         }
         if (p == null) {
             log.debug("reply {} from {} arrived after its request timed out", PeerText.excerpt(ref), endpoint);
@@ -141,30 +143,22 @@ final class RequestCorrelator {
         p.answer(reply);
     }
 
-    private Pending<?> unhold(String ref) {
-        for (Iterator<Pending<?>> it = held.iterator(); it.hasNext(); ) {
-            Pending<?> p = it.next();
-            if (p.ref.equals(ref)) {
-                it.remove();
-                return p;
-            }
-        }
-        return null;
+    /** The oldest request sent, of either lane, taken out; null if none. */
+    private Pending<?> oldest() {
+        Pending<?> post = posts.sent.isEmpty() ? null : posts.sent.values().iterator().next();
+        Pending<?> read = reads.sent.isEmpty() ? null : reads.sent.values().iterator().next();
+        Pending<?> first = post == null ? read : read == null || post.number < read.number ? post : read;
+        return first == null ? null : first.lane.take(first.ref);
     }
 
     /**
      * DEALER's connection went: what it held is lost, so the requests sent on it and not
-     * answered go again, first, once there is a connection.
+     * answered go again, in their order and before any held, once there is a connection. A
+     * reply read meanwhile still answers one.
      */
     void connectionLost() {
-        if (pending.isEmpty()) {
-            return;
-        }
-        java.util.ArrayDeque<Pending<?>> again = new java.util.ArrayDeque<>(pending.values());
-        pending.clear();
-        again.addAll(held);
-        held.clear();
-        held.addAll(again);
+        posts.sendAgain();
+        reads.sendAgain();
     }
 
     /** Logs, once per interval, a reply that was ignored; {@code why} may quote the server, so it is an excerpt. */
@@ -178,58 +172,139 @@ final class RequestCorrelator {
     /** Fails the requests whose time is up; how long the loop may wait for the next one, at most {@code max} ms. */
     long expire(long max) {
         long now = System.nanoTime();
-        long next = Long.MAX_VALUE; // the nearest deadline still to come
-        for (Iterator<Pending<?>> it = held.iterator(); it.hasNext(); ) {
-            Pending<?> p = it.next();
-            if (p.deadline - now <= 0) {
-                it.remove();
-                p.timedOut(); // not sent (again): it is posted once at most, and reported failed
-            } else {
-                next = Math.min(next, p.deadline - now);
-            }
-        }
-        if (!held.isEmpty()) {
-            // Connected but not taken yet: look again soon.
-            max = Math.min(max, loop.dealerUp() ? 10 : max);
-        }
-        for (Iterator<Pending<?>> it = pending.values().iterator(); it.hasNext(); ) {
-            Pending<?> p = it.next();
-            if (p.deadline - now <= 0) {
-                it.remove();
-                p.timedOut();
-            } else {
-                next = Math.min(next, p.deadline - now);
-            }
+        long next = Math.min(posts.expire(now), reads.expire(now)); // the nearest deadline to come
+        if (loop.dealerUp() && (!posts.held.isEmpty() || !reads.held.isEmpty())) {
+            max = Math.min(max, 10); // connected but not taken yet: look again soon
         }
         return next == Long.MAX_VALUE ? max : Math.min(max, TimeUnit.NANOSECONDS.toMillis(next) + 1);
     }
 
     /** The loop ends: every request sent or held fails. */
     void failAll() {
-        IOException closed = new IOException("client closed before the reply arrived");
-        for (Pending<?> p : pending.values()) {
-            p.fail(closed);
-        }
-        pending.clear();
-        for (Pending<?> p : held) {
-            p.fail(new IOException("client closed before the request was sent"));
-        }
-        held.clear();
+        posts.failAll();
+        reads.failAll();
     }
 
-    /** DEALER is connected: sends the requests held for it, oldest first, as far as it takes them. */
+    /**
+     * DEALER is connected, and no reply from before waits to be read: sends what a lost
+     * connection held again, then the requests held, oldest first, as far as it takes them.
+     */
     void sendHeld() {
-        Pending<?> p;
-        while ((p = held.peek()) != null) {
-            if (p.deadline - System.nanoTime() <= 0) {
-                held.poll().timedOut(); // its time is up: it is never sent
-            } else if (loop.send(p.body)) {
-                held.poll();
-                p.sent = true;
-                pending.put(p.ref, p);
-            } else {
-                return;
+        if (posts.resend() && reads.resend()) {
+            posts.sendHeld();
+            reads.sendHeld();
+        }
+    }
+
+    /**
+     * The requests of one kind, posts or reads. Loop thread only.
+     */
+    private final class Lane {
+        /** Sent and not answered (some to go again: {@link Pending#again}), by ref, oldest first. */
+        final Map<String, Pending<?>> sent = new LinkedHashMap<>();
+        /** Not sent yet, oldest first: DEALER had no connection, or others wait to go again before them. */
+        final java.util.ArrayDeque<Pending<?>> held = new java.util.ArrayDeque<>();
+        /** How many of {@link #sent} are to go again. */
+        int again;
+
+        Pending<?> take(String ref) {
+            Pending<?> p = sent.remove(ref);
+            if (p != null && p.again) {
+                again--;
             }
+            return p;
+        }
+
+        /** The request {@code ref}, if sent in this lane, goes again; false if it is not here. */
+        boolean sendAgain(String ref) {
+            Pending<?> p = sent.get(ref);
+            if (p == null) {
+                return false;
+            }
+            if (!p.again) {
+                p.again = true;
+                again++;
+            }
+            return true;
+        }
+
+        void sendAgain() {
+            for (Pending<?> p : sent.values()) {
+                if (!p.again) {
+                    p.again = true;
+                    again++;
+                }
+            }
+        }
+
+        /** Sends again what a lost connection held; false if DEALER took not all of them. */
+        boolean resend() {
+            if (again == 0) {
+                return true;
+            }
+            for (Pending<?> p : sent.values()) {
+                if (p.again) {
+                    if (!loop.send(p.body)) {
+                        return false;
+                    }
+                    p.again = false;
+                    if (--again == 0) {
+                        return true;
+                    }
+                }
+            }
+            return true;
+        }
+
+        void sendHeld() {
+            Pending<?> p;
+            while ((p = held.peek()) != null) {
+                if (p.deadline - System.nanoTime() <= 0) {
+                    held.poll().timedOut(); // its time is up: it is never sent
+                } else if (loop.send(p.body)) {
+                    held.poll();
+                    p.sent = true;
+                    sent.put(p.ref, p);
+                } else {
+                    return;
+                }
+            }
+        }
+
+        /** Fails the oldest whose time is up; the nearest deadline of the rest, or Long.MAX_VALUE. */
+        long expire(long now) {
+            long next = Long.MAX_VALUE;
+            for (Iterator<Pending<?>> it = sent.values().iterator(); it.hasNext(); ) {
+                Pending<?> p = it.next();
+                if (p.deadline - now > 0) { // the rest are later: one timeout for the lane
+                    next = p.deadline - now;
+                    break;
+                }
+                it.remove();
+                if (p.again) {
+                    again--;
+                }
+                p.timedOut();
+            }
+            Pending<?> p;
+            while ((p = held.peek()) != null && p.deadline - now <= 0) {
+                held.poll().timedOut(); // not sent: it is posted once at most, and reported failed
+            }
+            return p == null ? next : Math.min(next, p.deadline - now);
+        }
+
+        void failAll() {
+            for (Pending<?> p : sent.values()) {
+                p.fail(new IOException(p.post
+                        ? "client closed before the reply arrived; the server may have recorded the post"
+                        : "client closed before the reply arrived"));
+            }
+            sent.clear();
+            again = 0;
+            for (Pending<?> p : held) {
+                p.fail(new IOException("client closed before the request was sent"));
+            }
+            held.clear();
         }
     }
 
@@ -249,13 +324,20 @@ final class RequestCorrelator {
         final Duration timeout;
         final long deadline;
         final CompletableFuture<T> future = new CompletableFuture<>();
+        final Lane lane;
+        /** Its ref as a number: the order requests were made in. */
+        final long number;
         /** Whether it went to a server at least once: then the server may have it. */
         boolean sent;
+        /** Sent on a connection that was lost before its reply came: to go again. */
+        boolean again;
 
         final boolean post;
 
         Pending(String ref, byte[] body, Decoder<T> decoder, Duration timeout, boolean post) {
             this.post = post;
+            this.lane = post ? posts : reads;
+            this.number = Long.parseLong(ref, 36);
             this.ref = ref;
             this.body = body;
             this.decoder = decoder;
@@ -268,11 +350,12 @@ final class RequestCorrelator {
         public void run() {
             if (deadline - System.nanoTime() <= 0) {
                 timedOut(); // the loop came to it too late: it is never sent
-            } else if (held.isEmpty() && loop.dealerUp() && loop.send(body)) {
+            } else if (lane.held.isEmpty() && lane.again == 0 && loop.dealerUp() && loop.send(body)) {
                 sent = true;
-                pending.put(ref, this);
+                lane.sent.put(ref, this);
             } else {
-                held.add(this); // no connection up yet: sent once there is, if its time is not up
+                // No connection up yet, or others go first: sent once they went, if its time is not up.
+                lane.held.add(this);
             }
         }
 

@@ -38,6 +38,8 @@ final class Wire {
     static final String TYPE_POST = "post";
     static final String TYPE_HISTORY = "history";
     static final String TYPE_PRESENCE = "presence";
+    /** The error of a server that stops: the request was not taken, and may go to the next one. */
+    static final String SHUTTING_DOWN = "server is shutting down";
     static final String TYPE_CHANNELS = "channels";
     static final int DEFAULT_HISTORY_LIMIT = 100;
     /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */

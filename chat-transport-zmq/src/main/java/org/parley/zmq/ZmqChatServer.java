@@ -712,7 +712,7 @@ public final class ZmqChatServer implements AutoCloseable {
             throw e; // the sockets failing, not this request: the server stops (see run)
         } catch (RuntimeException e) {
             if (e instanceof IllegalStateException && hub.isClosed()) {
-                return Wire.errorReply("server is shutting down", ref);
+                return Wire.errorReply(Wire.SHUTTING_DOWN, ref); // not taken: a client sends it again
             }
             bug("handling a request", e);
             return Wire.errorReply(INTERNAL_ERROR, ref);

@@ -203,6 +203,39 @@ class ZmqChatClientTest {
         }
     }
 
+    @Test
+    void aPostAnsweredServerIsShuttingDownGoesAgainToTheNextServer() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket stopping = routerOn(raw, port);
+            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
+                    .postTimeout(Duration.ofSeconds(20)).build());
+            closeables.add(alice);
+            CompletableFuture<PostAck> posted = alice.post("general", "still there?");
+            List<byte[]> sent = receiveRequest(stopping);
+            String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            stopping.sendMore(sent.get(0));
+            stopping.sendMore(new byte[0]);
+            stopping.send("{\"ok\":false,\"error\":\"server is shutting down\",\"ref\":\"" + ref + "\"}");
+            // Not failed: it waits for the next server.
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> posted.get(300, TimeUnit.MILLISECONDS));
+            stopping.close();
+
+            ZMQ.Socket next = routerOn(raw, port);
+            List<byte[]> again = receiveRequest(next);
+            assertEquals(new String(sent.get(2), UTF_8), new String(again.get(2), UTF_8));
+            next.sendMore(again.get(0));
+            next.sendMore(new byte[0]);
+            next.send("{\"ok\":true,\"channel\":\"general\",\"seq\":4,\"time\":\"2026-11-21T22:50:51.123Z\","
+                    + "\"ref\":\"" + ref + "\"}");
+            assertEquals(4, posted.get(10, TimeUnit.SECONDS).seq());
+        }
+    }
+
     /** One request as a ROUTER reads it: identity, delimiter, body. */
     private static List<byte[]> receiveRequest(ZMQ.Socket router) {
         List<byte[]> frames = new ArrayList<>();

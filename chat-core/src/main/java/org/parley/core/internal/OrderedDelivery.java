@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A post that its author sent again because the old server went before acknowledging it
  * may have been delivered by the old server and be recorded again by the new one. So the last
- * {@value #REMEMBERED} messages delivered under an epoch are remembered, and under the next
- * one a message with the same channel, user, time and text as one of them (a client stamps a
- * post's time once, however often it sends it) is taken for that post and not delivered again.
+ * {@value #REMEMBERED} messages delivered under an epoch are remembered (as 64-bit keys), and
+ * under the next one a message with the same channel, user, time and text as one of them (a
+ * client stamps a post's time once, however often it sends it) is taken for that post and not
+ * delivered again.
  *
  * <p>Thread safety: not thread-safe; one thread (a client's delivery thread) calls
  * {@link #deliver} and {@link #catchUp}. The epoch supplier is read on that thread.
@@ -48,15 +49,19 @@ public final class OrderedDelivery {
     private final HistorySource source;
     private final Consumer<ChatMessage> listener;
     private final LongSupplier epoch;
-    /** Messages delivered under an epoch that the next one may bring again. */
-    static final int REMEMBERED = 1024;
+    /**
+     * Messages delivered under an epoch that the next one may bring again: more than a client
+     * keeps in flight ({@code maxPendingRequests}, 10,000 by default).
+     */
+    static final int REMEMBERED = 16_384;
 
     private final Map<String, Long> last = new HashMap<>();
-    /** The newest delivered, in a ring. */
-    private final ChatMessage[] recent = new ChatMessage[REMEMBERED];
+    /** The newest delivered (or skipped as delivered), by {@link #key}, in a ring. */
+    private final long[] recent = new long[REMEMBERED];
     private int recentNext;
+    private int recentCount;
     /** After a restart: what the old epoch delivered last, each to be skipped once; null if none. */
-    private Set<PostKey> before;
+    private Set<Long> before;
     private long counted; // the epoch that last counts under
     /** After a restart: a channel not seen yet counts from 0, not from its first message. */
     private boolean fromZero;
@@ -113,31 +118,38 @@ public final class OrderedDelivery {
             last.clear();
             fromZero = true;
             counted = epoch;
-            before = new HashSet<>();
-            for (int i = 0; i < REMEMBERED; i++) {
-                if (recent[i] != null) {
-                    before.add(PostKey.of(recent[i]));
-                    recent[i] = null;
-                }
+            before = new HashSet<>(recentCount * 2);
+            for (int i = 0; i < recentCount; i++) {
+                before.add(recent[i]);
             }
+            recentCount = 0;
+            recentNext = 0;
         }
     }
 
     private void accept(ChatMessage m) {
         last.put(m.channel(), m.seq());
-        if (before != null && !before.isEmpty() && before.remove(PostKey.of(m))) {
+        long key = key(m);
+        // Remembered even when skipped, so that a post sent again to a third server is skipped too.
+        recent[recentNext] = key;
+        recentNext = (recentNext + 1) % REMEMBERED;
+        recentCount = Math.min(recentCount + 1, REMEMBERED);
+        if (before != null && !before.isEmpty() && before.remove(key)) {
             return; // delivered under the old epoch: sent again to the new server
         }
-        recent[recentNext] = m;
-        recentNext = (recentNext + 1) % REMEMBERED;
         listener.accept(m);
     }
 
-    /** What makes a message the same post under another epoch: all but its {@code seq}. */
-    private record PostKey(String channel, String user, java.time.Instant time, String text) {
-        static PostKey of(ChatMessage m) {
-            return new PostKey(m.channel(), m.user(), m.time(), m.text());
-        }
+    /**
+     * What makes a message the same post under another epoch, all but its {@code seq}, as 64
+     * bits: two posts of one user in one channel at the same millisecond with texts of the same
+     * hash are taken for one.
+     */
+    private static long key(ChatMessage m) {
+        long h = m.channel().hashCode();
+        h = h * 0x9E3779B97F4A7C15L + m.user().hashCode();
+        h = h * 0x9E3779B97F4A7C15L + m.time().toEpochMilli();
+        return h * 0x9E3779B97F4A7C15L + m.text().hashCode();
     }
 
     /**

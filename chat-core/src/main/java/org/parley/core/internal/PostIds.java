@@ -13,15 +13,28 @@ import org.parley.core.ProtocolException;
  * acknowledgement retries) is recorded once: the repeat gets the first post's message.
  *
  * <p>An id belongs to its user: two users may use the same one. The newest {@code capacity}
- * ids are kept, oldest forgotten first; a repeat comes within a client's retry time, long
- * before its id is forgotten at any plausible rate. A repeat whose channel or text differs from
- * the first post's is a client's mistake, refused by name.
+ * ids are kept, oldest forgotten first, each with the first post's channel, seq and time and
+ * its text's length and hash (about 150 bytes), not its text; a repeat comes within a client's
+ * post timeout (30 s by default), so ids are kept long enough while fewer than {@code capacity}
+ * posts come in that time. A repeat whose channel or text differs from the first post's is a
+ * client's mistake, refused by name.
  *
  * <p>Thread safety: safe from any thread; one lock guards the table, never held while a post is
  * stored.
  */
 public final class PostIds {
-    private final Map<String, CompletableFuture<ChatMessage>> ids;
+    /** What is kept of a post: enough to answer a repeat, whose own text completes the message. */
+    private record Stored(String channel, long seq, java.time.Instant time, int textHash, int textLength) {
+        static Stored of(ChatMessage m) {
+            return new Stored(m.channel(), m.seq(), m.time(), m.text().hashCode(), m.text().length());
+        }
+
+        boolean sameAs(String channel, String text) {
+            return this.channel.equals(channel) && textLength == text.length() && textHash == text.hashCode();
+        }
+    }
+
+    private final Map<String, CompletableFuture<Stored>> ids;
 
     public PostIds(int capacity) {
         if (capacity < 1) {
@@ -29,7 +42,7 @@ public final class PostIds {
         }
         this.ids = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<ChatMessage>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Stored>> eldest) {
                 return size() > capacity;
             }
         };
@@ -46,14 +59,14 @@ public final class PostIds {
             return store.get();
         }
         String key = user + '\0' + id;
-        CompletableFuture<ChatMessage> mine = new CompletableFuture<>();
-        CompletableFuture<ChatMessage> first;
+        CompletableFuture<Stored> mine = new CompletableFuture<>();
+        CompletableFuture<Stored> first;
         synchronized (ids) {
             first = ids.putIfAbsent(key, mine);
         }
         if (first != null) {
-            return first.thenCompose(m -> m.channel().equals(channel) && m.text().equals(text)
-                    ? CompletableFuture.completedFuture(m)
+            return first.thenCompose(m -> m.sameAs(channel, text)
+                    ? CompletableFuture.completedFuture(new ChatMessage(m.channel(), m.seq(), user, m.time(), text))
                     : CompletableFuture.failedFuture(new ProtocolException("post id " + Names.quote(id)
                             + " was used before for another post; each post needs an id of its own")));
         }
@@ -70,13 +83,13 @@ public final class PostIds {
                 forget(key, mine);
                 mine.completeExceptionally(failure);
             } else {
-                mine.complete(m);
+                mine.complete(Stored.of(m));
             }
         });
         return stored;
     }
 
-    private void forget(String key, CompletableFuture<ChatMessage> mine) {
+    private void forget(String key, CompletableFuture<Stored> mine) {
         synchronized (ids) {
             ids.remove(key, mine);
         }

@@ -55,6 +55,11 @@ class OrderedDeliveryTest {
         // The same text at another time is another post.
         d.deliver(new ChatMessage("a", 3, "kyle", second.time().plusMillis(1), second.text()), 1);
         assertEquals(List.of("a7", "a8", "a2", "a3"), got);
+
+        // The new server went too before acknowledging it: a third one records it again.
+        epoch.set(2);
+        d.deliver(sameAs(second, 1), 2);
+        assertEquals(List.of("a7", "a8", "a2", "a3"), got, "skipped under every later epoch");
     }
 
     /** A log holding seq {@code from..to} of every channel, serving pages of at most {@code pageSize}. */

@@ -2,7 +2,6 @@ package org.parley.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
@@ -28,7 +27,7 @@ class PostIdsTest {
         PostIds ids = new PostIds(10);
         ChatMessage first = ids.once("kyle", "p1", "dev", "hi", store("dev", "hi")).join();
         ChatMessage again = ids.once("kyle", "p1", "dev", "hi", store("dev", "hi")).join();
-        assertSame(first, again);
+        assertEquals(first, again);
         assertEquals(1, stored.get());
     }
 
