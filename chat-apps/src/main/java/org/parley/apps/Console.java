@@ -6,7 +6,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.parley.core.internal.Names;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -45,16 +45,17 @@ abstract class Console implements AutoCloseable {
     /**
      * Reads standard input on a daemon thread of its own (Java cannot wait on it together with
      * a socket): hands each non-blank line to {@code onLine}, then runs {@code onEnd} at end of
-     * input or after a read error, which it reports as {@code <who>: cannot read standard input}.
-     * The thread is a daemon: blocked in a read at exit, it does not keep the process alive.
+     * input, once {@code onLine} returned false (the user asked to leave), or after a read
+     * error, which it reports as {@code <who>: cannot read standard input}. The thread is a
+     * daemon: blocked in a read at exit, it does not keep the process alive.
      */
-    void readLinesInBackground(String who, Consumer<String> onLine, Runnable onEnd) {
+    void readLinesInBackground(String who, Predicate<String> onLine, Runnable onEnd) {
         Thread input = new Thread(() -> {
             try {
                 String line;
                 while ((line = readLine()) != null) {
-                    if (!line.isBlank()) { // an empty Enter is not a message
-                        onLine.accept(line);
+                    if (!line.isBlank() && !onLine.test(line)) { // an empty Enter is not a message
+                        break;
                     }
                 }
             } catch (IOException | RuntimeException | java.io.IOError e) {

@@ -16,6 +16,7 @@ import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
+import org.parley.core.Subscription;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
 import org.parley.zmq.ZmqClientOptions;
@@ -29,8 +30,8 @@ final class ZmqCommands {
     private static final String POST_PORT = "--post-port";
     private static final String SERVER_LIFE = "Runs until Ctrl-C or SIGTERM; a port of 0 picks a free one, "
             + "which it reports.";
-    private static final String CLIENT_END = "End of input (Ctrl-D) or Ctrl-C ends it once its posts are "
-            + "acknowledged.";
+    private static final String CLIENT_END = "End of input (Ctrl-D), /quit or Ctrl-C ends it once its posts are "
+            + "acknowledged; /help lists the commands a line may give.";
     private static final Command.Option JOIN_HISTORY = new Command.Option(HISTORY + " N",
             "shows the newest N messages on joining (default " + DEFAULT_JOIN_HISTORY + "; 0 shows none)");
 
@@ -150,7 +151,7 @@ final class ZmqCommands {
 
     // ---- interactive clients
 
-    /** Parts 3 and 4: prints the channel while posting each line typed. */
+    /** Parts 3 and 4: prints the channel while posting each line typed; slash commands act on the client. */
     private static int chatClient(String name, String[] args, boolean withChannel) throws Exception {
         Args a = Args.parse(args, Set.of(HISTORY));
         a.requireCount(withChannel ? 5 : 4);
@@ -160,7 +161,10 @@ final class ZmqCommands {
         String channel = withChannel ? Cli.channel(a.get(3)) : Names.DEFAULT_CHANNEL;
         String user = Cli.user(a.get(withChannel ? 4 : 3));
         int history = a.history(DEFAULT_JOIN_HISTORY);
-        boolean all = Names.ALL.equals(channel);
+        SlashCommands commands = new SlashCommands(withChannel
+                ? SlashCommands.JoinRule.oneChannel("leaves this channel for another and shows its recent messages"
+                        + " (ALL: every channel, read-only)")
+                : SlashCommands.JoinRule.none("this client posts to general only (mc_client joins other channels)"));
 
         try (Console console = Console.open();
              ZmqChatClient client = connect(ZmqClientOptions.builder()
@@ -174,18 +178,18 @@ final class ZmqCommands {
                 console.error(name + ": cannot reach the server: " + describe(e.getCause() != null ? e.getCause() : e));
                 return 1;
             }
-            // Subscribe first, then read history: the client's seq tracking merges the two.
-            client.subscribe(channel, history, m -> console.println(line(m, all)));
-            announce(name, console, client, channel, user);
+            Room room = new Room(name, console, client, user, history);
+            room.join(channel);
 
             CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
-            console.readLinesInBackground(name, line -> post(name, console, client, channel, all, pending, line),
-                    done::countDown);
+            console.readLinesInBackground(name, line -> commands.handle(line, console, name,
+                    text -> post(name, console, client, room.channel, room.all, pending, text),
+                    channels -> room.join(channels.get(0))), done::countDown);
             done.await();
 
-            // End of input or a signal: let the posts already made be acknowledged, then leave.
+            // End of input, /quit or a signal: let the posts already made be acknowledged, then leave.
             List<CompletableFuture<PostAck>> waiting;
             synchronized (pending) {
                 waiting = List.copyOf(pending);
@@ -198,6 +202,47 @@ final class ZmqCommands {
             }
         }
         return 0;
+    }
+
+    /**
+     * The channel an interactive client is in: joined at start, and again by {@code /join}.
+     * Joined on the main thread before input is read, then on the input thread alone, which
+     * also reads it to post.
+     */
+    private static final class Room {
+        private final String name;
+        private final Console console;
+        private final ZmqChatClient client;
+        private final String user;
+        private final int history;
+        String channel;
+        boolean all;
+        private Subscription subscription;
+
+        Room(String name, Console console, ZmqChatClient client, String user, int history) {
+            this.name = name;
+            this.console = console;
+            this.client = client;
+            this.user = user;
+            this.history = history;
+        }
+
+        /** Leaves the current channel, if any, and joins {@code next} with its recent history. */
+        void join(String next) {
+            if (next.equals(channel)) {
+                console.error(name + ": already in " + next);
+                return;
+            }
+            if (subscription != null) {
+                subscription.close(); // nothing more of the old channel is printed
+            }
+            channel = next;
+            all = Names.ALL.equals(next);
+            boolean withChannel = all;
+            // Subscribe first, then read history: the client's seq tracking merges the two.
+            subscription = client.subscribe(next, history, m -> console.println(line(m, withChannel)));
+            announce(name, console, client, next, user);
+        }
     }
 
     /** Input thread: posts one typed line, or says why it cannot. */

@@ -35,12 +35,12 @@ class ZmqLaunchersIT {
     }
 
     /** A server on ephemeral ports: its post port, then its pub port, as it reports them. */
-    private static int[] ports(Launched server) throws InterruptedException {
+    static int[] ports(Launched server) throws InterruptedException {
         return server.ports(".*listening for posts.*", Launched.WAIT).stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Posts probes to {@code channel} until each of {@code clients} printed one. */
-    private void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
+    static void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
         try (ZmqChatClient prober = ZmqChatClient.connect(ZmqClientOptions.builder()
                 .postPort(ports[0]).user("prober").build())) {
             Launched.probeUntilPrinted(i -> prober.post(channel, "probe " + i).get(), ".*prober: probe \\d+ .*", clients);
