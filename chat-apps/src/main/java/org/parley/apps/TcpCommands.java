@@ -50,6 +50,11 @@ final class TcpCommands {
         }
 
         @Override
+        public boolean server() {
+            return true;
+        }
+
+        @Override
         public int run(String[] args) throws Exception {
             Integer port = null;
             InetAddress bind = null;

@@ -42,14 +42,14 @@ final class ZmqCommands {
         return List.of(
                 new Simple("post_server", "<ip> <port>",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
-                        + SERVER_LIFE, List.of(), ZmqCommands::postServer),
+                        + SERVER_LIFE, List.of(), ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
-                        + "reply within 5 s).", List.of(), ZmqCommands::postClient),
+                        + "reply within 5 s).", List.of(), ZmqCommands::postClient, false),
                 new Simple("pub_server", "<ip> <post_port> <pub_port>",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
-                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args)),
+                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args), true),
                 new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
                         "Part 2: prints the messages of the channel general as they are published, as "
                         + "\"username: message (HH:mm:ss)\".",
@@ -57,17 +57,18 @@ final class ZmqCommands {
                                         + POST_PORT + ")"),
                                 new Command.Option(POST_PORT + " <post_port>",
                                         "the server's post port, where history is served")),
-                        ZmqCommands::pubClient),
+                        ZmqCommands::pubClient, false),
                 new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
                         "Part 3: posts each line typed to the channel general while printing the channel. "
-                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false)),
+                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false),
+                        false),
                 new Simple("mc_server", "<ip> <post_port> <pub_port>",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
-                        List.of(), args -> pubServer("mc_server", args)),
+                        List.of(), args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
-                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true)));
+                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true), false));
     }
 
     // ---- servers
@@ -369,7 +370,7 @@ final class ZmqCommands {
 
     /** A command made of its parts: the ZeroMQ commands differ only in how they run. */
     private record Simple(String name, String arguments, String summary, List<Command.Option> options,
-                          Runner runner) implements Command {
+                          Runner runner, boolean server) implements Command {
         @Override
         public int run(String[] args) throws Exception {
             return runner.run(args);
