@@ -28,9 +28,18 @@ abstract class Console implements AutoCloseable {
 
     /** A terminal console when both standard input and output are terminals, else a plain one. */
     static Console open() {
+        return open(false);
+    }
+
+    /**
+     * Like {@link #open()}; with {@code echoed}, the server sends each line posted back as a
+     * message, so on a terminal a typed line is erased once entered: the message is the one
+     * line that shows it.
+     */
+    static Console open(boolean echoed) {
         if (System.console() != null) {
             try {
-                return new TerminalConsole();
+                return new TerminalConsole(echoed);
             } catch (IOException | RuntimeException e) {
                 // Fall back to plain lines: the chat still works, only without line editing.
                 return new PlainConsole();
@@ -122,9 +131,12 @@ abstract class Console implements AutoCloseable {
         private final LineReader reader;
         private volatile boolean closed;
 
-        TerminalConsole() throws IOException {
+        TerminalConsole(boolean echoed) throws IOException {
             terminal = TerminalBuilder.builder().system(true).build();
             reader = LineReaderBuilder.builder().terminal(terminal).build();
+            if (echoed) {
+                reader.setOpt(LineReader.Option.ERASE_LINE_ON_FINISH);
+            }
         }
 
         @Override

@@ -167,7 +167,8 @@ final class ZmqCommands {
                         + " (ALL: every channel, read-only)")
                 : SlashCommands.JoinRule.none("this client posts to general only (mc_client joins other channels)"));
 
-        try (Console console = Console.open();
+        // The server publishes each post back to its channel: on a terminal, that is the one line shown.
+        try (Console console = Console.open(true);
              ZmqChatClient client = connect(ZmqClientOptions.builder()
                      .host(host).postPort(postPort).pubPort(pubPort).user(user))) {
             // A server that does not answer within the request timeout is unreachable: one line,

@@ -1,14 +1,19 @@
 package org.parley.apps;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients on a real terminal: each runs under {@code script}, which gives it a pseudo-terminal,
@@ -23,6 +28,75 @@ class TerminalIT {
                 "script is needed for pseudo-terminal tests: apt-get install bsdutils");
         return Launched.program(SCRIPT.toString(), "-qfec",
                 Launched.HOME.resolve("bin").resolve(command) + " " + args, "/dev/null");
+    }
+
+    /**
+     * {@code bin/<command> <args>} on an 80-column xterm (a pseudo-terminal's size is 0 by 0
+     * otherwise); its output (both streams) on standard output, and whole, as the terminal got
+     * it, in {@code typescript}.
+     */
+    private static Launched onXterm(String command, String args, Path typescript) throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT) || System.getenv("CI") != null,
+                "script is needed for pseudo-terminal tests: apt-get install bsdutils");
+        return Launched.program(SCRIPT.toString(), "-qfec", "export TERM=xterm-256color; stty cols 80 rows 24; exec "
+                + Launched.HOME.resolve("bin").resolve(command) + " " + args, typescript.toString());
+    }
+
+    /** What the terminal got so far. */
+    private static String transcript(Path typescript) throws IOException {
+        return new String(Files.readAllBytes(typescript), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Waits until the line editor has read {@code lines} lines and waits for the next: it turns
+     * bracketed paste on each time it starts reading, in raw mode. Typed before that, a line
+     * would be echoed by the terminal itself.
+     */
+    private static void awaitReading(Path typescript, int lines) {
+        await().atMost(Launched.WAIT).until(() -> transcript(typescript).split(Pattern.quote(BRACKETED_PASTE_ON), -1)
+                .length > lines + 1);
+    }
+
+    private static final String BRACKETED_PASTE_ON = "\u001b[?2004h";
+
+    @Test
+    void aZeroMqClientShowsItsOwnLineOnceAsTheServerDeliversItAndTcpChatKeepsTheTypedLine(@TempDir Path dir)
+            throws Exception {
+        try (Launched server = Launched.start("mc_server", "127.0.0.1", "0", "0")) {
+            int[] ports = ZmqLaunchersIT.ports(server);
+            Path typescript = dir.resolve("mc_client.typescript");
+            try (Launched dave = onXterm("mc_client", "127.0.0.1 " + ports[0] + " " + ports[1] + " dev dave",
+                    typescript)) {
+                dave.awaitOut(".*joined dev as dave.*", Launched.WAIT);
+                ZmqLaunchersIT.awaitJoined(ports, "dev", dave); // its subscription is live
+                awaitReading(typescript, 0);
+                dave.type("hello from dave");
+                await().atMost(Launched.SOON).until(() -> TerminalScreen.render(transcript(typescript)).stream()
+                        .anyMatch(l -> l.matches("dave: hello from dave " + Launched.TIME)));
+                awaitReading(typescript, 1);
+                dave.type("/quit");
+                assertEquals(0, dave.exitCode(Launched.WAIT));
+                List<String> screen = TerminalScreen.render(transcript(typescript));
+                assertEquals(List.of("dave: hello from dave"), screen.stream().filter(l -> l.contains("hello"))
+                        .map(l -> l.replaceAll(" " + Launched.TIME + "$", "")).toList(), String.join("\n", screen));
+            }
+        }
+        // TCP chat gets no echo from the server: the typed line stays, the one sign it was sent.
+        try (Launched server = TcpChatIT.topicServer()) {
+            int port = TcpChatIT.portOf(server);
+            Path typescript = dir.resolve("chat.typescript");
+            try (Launched chat = onXterm("chat", "-topic 127.0.0.1:" + port + " dev", typescript)) {
+                chat.awaitOut(".*registered for dev.*", Launched.WAIT);
+                awaitReading(typescript, 0);
+                chat.type("hello from chat");
+                awaitReading(typescript, 1);
+                chat.type("/quit");
+                assertEquals(0, chat.exitCode(Launched.WAIT));
+                List<String> screen = TerminalScreen.render(transcript(typescript));
+                assertEquals(List.of("> hello from chat"), screen.stream().filter(l -> l.contains("hello")).toList(),
+                        String.join("\n", screen));
+            }
+        }
     }
 
     @Test
