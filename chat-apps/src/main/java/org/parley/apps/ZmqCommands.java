@@ -181,7 +181,7 @@ final class ZmqCommands {
                 return 1;
             }
             Room room = new Room(name, console, client, user, history);
-            room.join(channel);
+            room.enter(channel);
 
             CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
@@ -229,21 +229,44 @@ final class ZmqCommands {
             this.history = history;
         }
 
-        /** Leaves the current channel, if any, and joins {@code next} with its recent history. */
+        /**
+         * Joins {@code next} once the server answers, leaving the current channel, if any: prints
+         * the "joined" line, the channel's recent history, then a marker line between history and
+         * what follows. If the server does not answer, says so and stays where it was.
+         */
         void join(String next) {
             if (next.equals(channel)) {
                 console.error(name + ": already in " + next);
                 return;
             }
+            try {
+                client.recent(next, 0).get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000,
+                        TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                console.error(name + ": cannot join " + next + ": " + describe(e.getCause() != null ? e.getCause() : e)
+                        + (channel == null ? "" : "; still in " + channel));
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            enter(next);
+        }
+
+        /** Joins {@code next}, the server having just answered: see {@link #join}. */
+        void enter(String next) {
             if (subscription != null) {
                 subscription.close(); // nothing more of the old channel is printed
             }
             channel = next;
             all = Names.ALL.equals(next);
             boolean withChannel = all;
+            // Printed before the subscription can print anything: it comes first.
+            console.error(name + ": joined " + next + " as " + user
+                    + (all ? " (read-only: every channel is shown)" : ""));
             // Subscribe first, then read history: the client's seq tracking merges the two.
-            subscription = client.subscribe(next, history, m -> console.println(line(m, withChannel)));
-            announce(name, console, client, next, user);
+            subscription = client.subscribe(next, history, m -> console.println(line(m, withChannel)),
+                    history == 0 ? null : (count, failure) -> console.error(marker(name, count, failure)));
         }
     }
 
@@ -266,16 +289,13 @@ final class ZmqCommands {
         }
     }
 
-    /** One line on standard error once the server answered, so the user knows where they are. */
-    private static void announce(String name, Console console, ZmqChatClient client, String channel, String user) {
-        client.recent(channel, 0).whenComplete((page, error) -> {
-            if (error == null) {
-                console.error(name + ": joined " + channel + " as " + user
-                        + (Names.ALL.equals(channel) ? " (read-only: every channel is shown)" : ""));
-            } else {
-                console.error(name + ": " + describe(error) + "; messages will show once the server is up");
-            }
-        });
+    /** The line between the history shown on joining and the messages that follow. */
+    static String marker(String name, int count, Throwable failure) {
+        if (failure != null) {
+            return name + ": earlier messages could not be read (" + describe(failure) + "); new messages follow";
+        }
+        return count == 0 ? "-- no earlier messages; new messages follow --"
+                : "-- " + count + " earlier message" + (count == 1 ? "" : "s") + " above; new messages follow --";
     }
 
     private static String line(ChatMessage m, boolean withChannel) {

@@ -45,6 +45,7 @@ class SlashCommandsIT {
             Launched dave = start("mc_client", "127.0.0.1", post, pub, "dev", "dave");
             Launched watcher = start("mc_client", "127.0.0.1", post, pub, "ALL", "watcher");
             ZmqLaunchersIT.awaitJoined(ports, "dev", dave, watcher);
+            dave.awaitErr("-- .*; new messages follow --", Launched.SOON); // the probes may be in its history
 
             dave.type("/help");
             dave.awaitErr("/help +lists these commands", Launched.SOON);
@@ -65,6 +66,7 @@ class SlashCommandsIT {
             dave.type("/join ops");
             dave.awaitErr("mc_client: joined ops as dave", Launched.SOON);
             dave.awaitOut("prober: said in ops before dave came " + TIME, Launched.SOON);
+            dave.awaitErr("-- 1 earlier message above; new messages follow --", Launched.SOON);
             dave.type("in ops now");
             watcher.awaitOut("\\[ops] dave: in ops now " + TIME, Launched.SOON);
             dave.awaitOut("dave: in ops now " + TIME, Launched.SOON);
@@ -152,7 +154,7 @@ class SlashCommandsIT {
         Launched server = start("pub_server", "127.0.0.1", "0", "0");
         int[] ports = ZmqLaunchersIT.ports(server);
         Launched alice = start("interactive_client", "127.0.0.1", Integer.toString(ports[0]),
-                Integer.toString(ports[1]), "alice");
+                Integer.toString(ports[1]), "alice", "--history", "0");
         int free = TcpChatIT.freePort();
         Launched host = start("chat", "-direct", Integer.toString(free));
 
@@ -170,6 +172,7 @@ class SlashCommandsIT {
         host.type("/quit");
         assertEquals(0, host.exitCode(Launched.SOON));
         assertTrue(alice.err().stream().noneMatch(l -> l.contains("not sent")), alice.err().toString());
+        assertTrue(alice.err().stream().noneMatch(l -> l.startsWith("--")), "no history asked, no marker: " + alice.err());
         assertTrue(host.err().stream().noneMatch(l -> l.contains("not sent")), host.err().toString());
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.zmq.ZmqChatClient;
+import org.parley.zmq.ZmqClientOptions;
 
 /**
  * Clients on a real terminal: each runs under {@code script}, which gives it a pseudo-terminal,
@@ -97,6 +99,43 @@ class TerminalIT {
                         String.join("\n", screen));
             }
         }
+    }
+
+    @Test
+    void aJoinerSeesTheJoinedLineTheHistoryTheMarkerThenNewMessagesInThatOrder(@TempDir Path dir) throws Exception {
+        try (Launched server = Launched.start("mc_server", "127.0.0.1", "0", "0");
+             ZmqChatClient prober = ZmqChatClient.connect(ZmqClientOptions.builder()
+                     .postPort(ZmqLaunchersIT.ports(server)[0]).user("prober").build())) {
+            int[] ports = ZmqLaunchersIT.ports(server);
+            prober.post("dev", "old 1").get();
+            prober.post("dev", "old 2").get();
+            Path typescript = dir.resolve("mc_client.typescript");
+            try (Launched dave = onXterm("mc_client", "127.0.0.1 " + ports[0] + " " + ports[1] + " dev dave",
+                    typescript)) {
+                dave.awaitOut(".*-- 2 earlier messages above; new messages follow --.*", Launched.WAIT);
+                ZmqLaunchersIT.awaitJoined(ports, "dev", dave); // new messages: probes, posted after the marker
+                awaitReading(typescript, 0);
+                dave.type("/quit");
+                assertEquals(0, dave.exitCode(Launched.WAIT));
+                List<String> screen = TerminalScreen.render(transcript(typescript));
+                List<Integer> at = List.of("mc_client: joined dev as dave", "prober: old 1 ", "prober: old 2 ",
+                        "-- 2 earlier messages above; new messages follow --", "prober: probe 0 ").stream()
+                        .map(start -> indexOf(screen, start)).toList();
+                for (int i = 1; i < at.size(); i++) {
+                    assertTrue(at.get(i - 1) >= 0 && at.get(i - 1) < at.get(i), at + "\n" + String.join("\n", screen));
+                }
+            }
+        }
+    }
+
+    /** The first line of {@code screen} that starts with {@code start}, or -1. */
+    private static int indexOf(List<String> screen, String start) {
+        for (int i = 0; i < screen.size(); i++) {
+            if (screen.get(i).startsWith(start)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
