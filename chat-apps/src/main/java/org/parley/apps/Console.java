@@ -132,8 +132,12 @@ abstract class Console implements AutoCloseable {
         private volatile boolean closed;
 
         TerminalConsole(boolean echoed) throws IOException {
-            terminal = TerminalBuilder.builder().system(true).build();
+            // UTF-8 whatever the locale, as every other stream of the commands.
+            terminal = TerminalBuilder.builder().system(true).encoding(StandardCharsets.UTF_8).build();
             reader = LineReaderBuilder.builder().terminal(terminal).build();
+            // A chat line is sent as typed: no shell-like history expansion, which would make
+            // "!!" the line before and drop every backslash.
+            reader.setOpt(LineReader.Option.DISABLE_EVENT_EXPANSION);
             if (echoed) {
                 reader.setOpt(LineReader.Option.ERASE_LINE_ON_FINISH);
             }

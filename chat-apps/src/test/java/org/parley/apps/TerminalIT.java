@@ -139,6 +139,27 @@ class TerminalIT {
     }
 
     @Test
+    void aLineTypedOnATerminalIsSentAsTypedBackslashesExclamationsQuotesAndAccentsIncluded(@TempDir Path dir)
+            throws Exception {
+        try (Launched server = TcpChatIT.topicServer()) {
+            String address = "127.0.0.1:" + TcpChatIT.portOf(server);
+            Path typescript = dir.resolve("chat.typescript");
+            try (Launched reader = Launched.start("chat", "-topic", address, "dev");
+                 Launched chat = onXterm("chat", "-topic " + address + " dev", typescript)) {
+                reader.nextErrContaining("connected to");
+                chat.awaitOut(".*registered for dev.*", Launched.WAIT);
+                awaitReading(typescript, 0);
+                chat.handshake(reader, "dev");
+                // A line editor's history expansion would make "!!" the line before, drop the
+                // backslashes, or wait for the quote to close; a chat sends what was typed.
+                String typed = "C:\\temp\\new wow!! !$ it's \"half café 日本";
+                chat.type(typed);
+                reader.nextOut("dev:" + typed);
+            }
+        }
+    }
+
+    @Test
     void aTopicClientWhoseServerStopsEndsWithOneLineAndNoStackTrace() throws Exception {
         for (int round = 0; round < 3; round++) { // the input thread's state at the end varies
             try (Launched server = TcpChatIT.topicServer()) {
