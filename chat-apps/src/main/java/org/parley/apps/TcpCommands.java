@@ -288,21 +288,34 @@ final class TcpCommands {
         int run(AutoCloseable connection, SlashCommands commands, Predicate<String> send,
                 Consumer<List<String>> join) throws Exception {
             Signals.onTerminate(() -> end.complete(null)); // again for listen: idempotent
-            console.readLinesInBackground("chat", line -> commands.handle(line, console, "chat", text -> {
-                try {
-                    if (!send.test(text)) {
-                        console.error("not sent: the connection is closed or its queue is full");
-                    }
-                } catch (IllegalArgumentException e) {
-                    console.error("not sent: " + e.getMessage());
-                }
-            }, join), () -> end.complete(null)); // end of input or /quit: done, once the queued lines are written
+            // End of input or /quit: done, once the queued lines are written.
+            console.readLinesInBackground("chat", line -> commands.handle(line, console, "chat",
+                    text -> send(send, text), join), () -> end.complete(null));
             String failure = end.get();
             connection.close(); // writes what is queued first
             if (failure != null) {
                 throw new Cli.FailureException(failure);
             }
             return 0;
+        }
+
+        /** Sends one typed line, in parts if it is over the text limit, or says why it cannot. */
+        private void send(Predicate<String> send, String text) {
+            List<String> parts = TextParts.split(text, TextParts.LIMIT);
+            for (String part : parts) {
+                try {
+                    if (!send.test(part)) {
+                        console.error("not sent: the connection is closed or its queue is full");
+                        return;
+                    }
+                } catch (IllegalArgumentException e) {
+                    console.error("not sent: " + e.getMessage());
+                    return;
+                }
+            }
+            if (parts.size() > 1) {
+                console.error("chat: " + TextParts.notice(parts.size()));
+            }
         }
     }
 }

@@ -270,22 +270,28 @@ final class ZmqCommands {
         }
     }
 
-    /** Input thread: posts one typed line, or says why it cannot. */
+    /** Input thread: posts one typed line (in parts if it is over the text limit), or says why it cannot. */
     private static void post(String name, Console console, ZmqChatClient client, String channel, boolean all,
                              List<CompletableFuture<PostAck>> pending, String line) {
         if (all) {
             console.error(name + ": channel ALL is read-only: this line was not sent; join a channel to post");
             return;
         }
-        CompletableFuture<PostAck> f = client.post(channel, line);
-        f.whenComplete((ack, error) -> {
-            if (error != null) {
-                console.error(name + ": " + describe(error));
+        List<String> parts = TextParts.split(line, TextParts.LIMIT);
+        for (String part : parts) {
+            CompletableFuture<PostAck> f = client.post(channel, part);
+            f.whenComplete((ack, error) -> {
+                if (error != null) {
+                    console.error(name + ": " + describe(error));
+                }
+            });
+            synchronized (pending) {
+                pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
+                pending.add(f);
             }
-        });
-        synchronized (pending) {
-            pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
-            pending.add(f);
+        }
+        if (parts.size() > 1) {
+            console.error(name + ": " + TextParts.notice(parts.size()));
         }
     }
 

@@ -159,6 +159,77 @@ class TerminalIT {
         }
     }
 
+    /**
+     * A paste of 64 KiB on one line, as a terminal without bracketed paste sends it: key after
+     * key. It used to take minutes (the line editor redrew the whole line after each key) and
+     * then be refused; it is read at once and sent in parts of at most 16 KiB.
+     */
+    @Test
+    void aPasteOf64KiBIsSentInPartsThatTheOtherClientReceivesWholeAndTheSenderStaysResponsive(@TempDir Path dir)
+            throws Exception {
+        String paste = pasteOf(64 * 1024);
+        try (Launched server = TcpChatIT.topicServer()) {
+            String address = "127.0.0.1:" + TcpChatIT.portOf(server);
+            Path typescript = dir.resolve("chat.typescript");
+            try (Launched reader = Launched.start("chat", "-topic", address, "dev");
+                 Launched chat = onXterm("chat", "-topic " + address + " dev", typescript)) {
+                reader.nextErrContaining("connected to");
+                chat.awaitOut(".*registered for dev.*", Launched.WAIT);
+                int[] typed = new int[1];
+                Launched.probeUntilPrinted(i -> {
+                    awaitReading(typescript, i); // each probe typed while the line editor reads
+                    chat.type("probe " + i);
+                    typed[0] = i + 1;
+                }, "dev:probe \\d+", reader);
+                awaitReading(typescript, typed[0]);
+
+                long start = System.nanoTime();
+                chat.type(paste);
+                await().atMost(Launched.WAIT).until(() -> String.join("", received(reader)).length() >= paste.length());
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                List<String> parts = received(reader);
+                assertEquals(paste, String.join("", parts), "the parts, in order, are the paste");
+                assertTrue(parts.size() >= 4 && parts.stream().allMatch(p -> utf8Length(p) <= 16 * 1024),
+                        parts.size() + " parts of " + parts.stream().map(p -> utf8Length(p)).toList() + " bytes");
+                chat.awaitOut(".*chat: sent in " + parts.size() + " parts: the text limit is 16384 bytes.*", Launched.SOON);
+
+                // Responsive: a paste the terminal brackets, with a line break, is two messages.
+                awaitReading(typescript, typed[0] + 1);
+                chat.type("\u001b[200~first pasted line\rsecond pasted line\u001b[201~");
+                reader.nextOut("dev:first pasted line");
+                reader.nextOut("dev:second pasted line");
+                awaitReading(typescript, typed[0] + 2);
+                chat.type("/quit");
+                assertEquals(0, chat.exitCode(Launched.WAIT), "64 KiB took " + millis + " ms");
+            }
+        }
+    }
+
+    /** What {@code reader} received of the paste so far: its lines after the probes, without "dev:". */
+    private static List<String> received(Launched reader) {
+        return reader.out().stream().filter(l -> l.startsWith("dev:") && !l.startsWith("dev:probe ")
+                && !l.contains("pasted line")).map(l -> l.substring("dev:".length())).toList();
+    }
+
+    /** Words, accents, CJK and emoji: exactly {@code bytes} of UTF-8, ending in a word. */
+    private static String pasteOf(int bytes) {
+        StringBuilder b = new StringBuilder();
+        int size = 0;
+        for (int i = 0; ; i++) {
+            String word = "word" + i + (i % 7 == 0 ? " café " : " ") + (i % 13 == 0 ? "日本語 🙂 " : "");
+            int n = utf8Length(word);
+            if (size + n >= bytes) {
+                return b.append("x".repeat(bytes - size)).toString();
+            }
+            b.append(word);
+            size += n;
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
     @Test
     void aTopicClientWhoseServerStopsEndsWithOneLineAndNoStackTrace() throws Exception {
         for (int round = 0; round < 3; round++) { // the input thread's state at the end varies
