@@ -47,6 +47,11 @@ final class BridgeCommands {
         }
 
         @Override
+        public boolean server() {
+            return true;
+        }
+
+        @Override
         public int run(String[] args) throws Exception {
             Cli.requireCount(args, 4);
             String host = Cli.host(args[0]);

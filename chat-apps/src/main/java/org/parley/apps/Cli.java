@@ -15,6 +15,8 @@ final class Cli {
     /** The arguments that ask for help, wherever they stand among a command's arguments. */
     static final Set<String> HELP = Set.of("--help", "-h");
     private static final Command.Option HELP_OPTION = new Command.Option("-h, --help", "prints this help and exits");
+    private static final Command.Option VERBOSE_OPTION = new Command.Option(Logging.VERBOSE,
+            "logs to standard error at INFO (a client logs nothing without it, a server warnings only)");
     /** The width help text is wrapped to. */
     private static final int WIDTH = 80;
 
@@ -31,17 +33,18 @@ final class Cli {
         return false;
     }
 
-    /** The usage line: {@code usage: <name> <arguments>}. */
+    /** The usage line: {@code usage: <name> <arguments> [--verbose]}. */
     static String usage(Command command) {
-        return "usage: " + command.name() + " " + command.arguments();
+        return "usage: " + command.name() + " " + command.arguments() + " [" + Logging.VERBOSE + "]";
     }
 
     /**
      * What {@code <command> --help} prints: the usage line, the command's summary, then one line
-     * per option, {@code --help} last.
+     * per option, {@code --verbose} and {@code --help} last.
      */
     static String help(Command command) {
         List<Command.Option> options = new ArrayList<>(command.options());
+        options.add(VERBOSE_OPTION);
         options.add(HELP_OPTION);
         return usage(command) + "\n\n" + wrap(command.summary()) + "\n" + table("options:", options);
     }
@@ -50,8 +53,9 @@ final class Cli {
     static String overview(Collection<Command> commands) {
         return "usage: parley <command> <args...>\n\n"
                 + wrap("Runs one Parley command; each script in bin/ runs the command of its name. "
-                        + "Every command answers --help (or -h) with what it does and its options.")
-                + "\ncommands:\n" + commandList(commands) + "\n" + table("options:", List.of(HELP_OPTION));
+                        + "Every command answers --help (or -h) with what it does and its options, and takes "
+                        + "--verbose.")
+                + "\ncommands:\n" + commandList(commands) + "\n" + table("options:", List.of(VERBOSE_OPTION, HELP_OPTION));
     }
 
     /** The commands and their arguments, one an indented line. */

@@ -8,7 +8,8 @@ import java.util.List;
  * <p>{@link #run} returns the exit code: 0 done, 1 failed (after one clear line on standard
  * error), 2 bad arguments (throw {@link Cli.UsageException} and {@link Main} prints the usage).
  * A command never sees {@code --help} or {@code -h}: {@link Main} answers those with
- * {@link Cli#help}, built from what the command declares here.
+ * {@link Cli#help}, built from what the command declares here. Nor {@code --verbose}, which
+ * {@link Main} takes for every command.
  */
 interface Command {
     /** The name, as the script in {@code bin/} is called. */
@@ -24,6 +25,14 @@ interface Command {
     List<Option> options();
 
     int run(String[] args) throws Exception;
+
+    /**
+     * Whether this is a server, which logs warnings by default; a client logs nothing unless
+     * {@code --verbose} (see {@link Logging}).
+     */
+    default boolean server() {
+        return false;
+    }
 
     /** An option as written on the command line, {@code --history N}, and what it does in a few words. */
     record Option(String synopsis, String meaning) {

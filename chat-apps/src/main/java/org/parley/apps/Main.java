@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Exit codes: 0 done, 1 failed (one line on standard error says why), 2 bad arguments
  * (a usage line on standard error). {@code --help} or {@code -h} anywhere among a command's
- * arguments prints its help on standard output and exits 0 without running it.
+ * arguments prints its help on standard output and exits 0 without running it;
+ * {@code --verbose} anywhere among them turns logging on (see {@link Logging}).
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -66,6 +67,10 @@ public final class Main {
             System.out.print(Cli.help(command));
             return 0;
         }
+        // --verbose, like --help, is every command's, wherever it stands: the command never sees it.
+        String[] own = Arrays.stream(rest).filter(a -> !a.equals(Logging.VERBOSE)).toArray(String[]::new);
+        Logging.configure(command.server(), own.length < rest.length);
+        rest = own;
         try {
             return command.run(rest);
         } catch (Cli.UsageException e) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.parley.tcp.DirectPeer;
 import org.parley.tcp.TcpAddress;
@@ -48,6 +49,11 @@ final class TcpCommands {
         @Override
         public List<Option> options() {
             return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"));
+        }
+
+        @Override
+        public boolean server() {
+            return true;
         }
 
         @Override
@@ -94,6 +100,13 @@ final class TcpCommands {
     static final class ChatCommand implements Command {
         /** How long {@code chat -topic} keeps reconnecting unless {@code --retry-for} says otherwise. */
         static final int DEFAULT_RETRY_SECONDS = 60;
+        /** Direct mode has no topics: {@code /join} says so. */
+        private static final SlashCommands DIRECT_COMMANDS = new SlashCommands(SlashCommands.JoinRule.none(
+                "direct mode has no topics: typed lines go to the peers (chat -topic has topics)"));
+        /** A later registration replaces the topic set (docs/PROTOCOL.md): {@code /join} sends one. */
+        private static final SlashCommands TOPIC_COMMANDS = new SlashCommands(SlashCommands.JoinRule.channels(
+                "registers for these topics instead of the current ones; typed lines go to the first",
+                TopicServerOptions.DEFAULT_MAX_TOPICS));
 
         @Override
         public String name() {
@@ -108,7 +121,8 @@ final class TcpCommands {
         @Override
         public String summary() {
             return "The TCP chat client: prints what arrives as topic:text and sends each line typed, to "
-                    + "peers directly or through a topicserver. End of input (Ctrl-D) or Ctrl-C ends it.";
+                    + "peers directly or through a topicserver. End of input (Ctrl-D), /quit or Ctrl-C ends it; "
+                    + "/help lists the commands a line may give.";
         }
 
         @Override
@@ -192,13 +206,13 @@ final class TcpCommands {
                     throw new Cli.FailureException(e.getMessage(), e);
                 }
                 console.error("chat: listening on port " + peer.port() + ", waiting for peers (Ctrl-D or Ctrl-C ends)");
-                return session.run(peer, text -> {
+                return session.run(peer, DIRECT_COMMANDS, text -> {
                     if (peer.peerCount() == 0) {
                         console.error("not sent: no peer is connected");
                         return true;
                     }
                     return peer.send(text);
-                });
+                }, topics -> { });
             }
         }
 
@@ -211,7 +225,7 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(target, e);
                 }
-                return session.run(peer, peer::send);
+                return session.run(peer, DIRECT_COMMANDS, peer::send, topics -> { });
             }
         }
 
@@ -255,7 +269,14 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }
-                return session.run(client, client::send);
+                return session.run(client, TOPIC_COMMANDS, client::send, newTopics -> {
+                    if (client.register(newTopics)) {
+                        console.error("chat: registered for " + String.join(" ", newTopics) + "; typed lines go to "
+                                + newTopics.get(0));
+                    } else {
+                        console.error("chat: not registered: the connection is closed");
+                    }
+                });
             }
         }
 
@@ -322,24 +343,41 @@ final class TcpCommands {
             }
         }
 
-        /** Reads lines on a thread of its own, handing each to {@code send}, until the end. */
-        int run(AutoCloseable connection, Predicate<String> send) throws Exception {
+        /**
+         * Reads lines on a thread of its own until the end: chat text goes to {@code send}, the
+         * topics of {@code /join} to {@code join}, the rest of the slash commands to {@code commands}.
+         */
+        int run(AutoCloseable connection, SlashCommands commands, Predicate<String> send,
+                Consumer<List<String>> join) throws Exception {
             Signals.onTerminate(() -> end.complete(null)); // again for listen: idempotent
-            console.readLinesInBackground("chat", line -> {
-                try {
-                    if (!send.test(line)) {
-                        console.error("not sent: the connection is closed or its queue is full");
-                    }
-                } catch (IllegalArgumentException e) {
-                    console.error("not sent: " + e.getMessage());
-                }
-            }, () -> end.complete(null)); // end of input: done, once the queued lines are written
+            // End of input or /quit: done, once the queued lines are written.
+            console.readLinesInBackground("chat", line -> commands.handle(line, console, "chat",
+                    text -> send(send, text), join), () -> end.complete(null));
             String failure = end.get();
             connection.close(); // writes what is queued first
             if (failure != null) {
                 throw new Cli.FailureException(failure);
             }
             return 0;
+        }
+
+        /** Sends one typed line, in parts if it is over the text limit, or says why it cannot. */
+        private void send(Predicate<String> send, String text) {
+            List<String> parts = TextParts.split(text, TextParts.LIMIT);
+            for (String part : parts) {
+                try {
+                    if (!send.test(part)) {
+                        console.error("not sent: the connection is closed or its queue is full");
+                        return;
+                    }
+                } catch (IllegalArgumentException e) {
+                    console.error("not sent: " + e.getMessage());
+                    return;
+                }
+            }
+            if (parts.size() > 1) {
+                console.error("chat: " + TextParts.notice(parts.size()));
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
 import org.parley.core.PostAck;
 import org.parley.core.ProtocolException;
+import org.parley.core.Subscription;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
 import org.parley.zmq.ZmqClientOptions;
@@ -29,8 +30,8 @@ final class ZmqCommands {
     private static final String POST_PORT = "--post-port";
     private static final String SERVER_LIFE = "Runs until Ctrl-C or SIGTERM; a port of 0 picks a free one, "
             + "which it reports.";
-    private static final String CLIENT_END = "End of input (Ctrl-D) or Ctrl-C ends it once its posts are "
-            + "acknowledged.";
+    private static final String CLIENT_END = "End of input (Ctrl-D), /quit or Ctrl-C ends it once its posts are "
+            + "acknowledged; /help lists the commands a line may give.";
     private static final Command.Option JOIN_HISTORY = new Command.Option(HISTORY + " N",
             "shows the newest N messages on joining (default " + DEFAULT_JOIN_HISTORY + "; 0 shows none)");
 
@@ -41,14 +42,14 @@ final class ZmqCommands {
         return List.of(
                 new Simple("post_server", "<ip> <port>",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
-                        + SERVER_LIFE, List.of(), ZmqCommands::postServer),
+                        + SERVER_LIFE, List.of(), ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
-                        + "reply within 5 s).", List.of(), ZmqCommands::postClient),
+                        + "reply within 5 s).", List.of(), ZmqCommands::postClient, false),
                 new Simple("pub_server", "<ip> <post_port> <pub_port>",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
-                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args)),
+                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args), true),
                 new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
                         "Part 2: prints the messages of the channel general as they are published, as "
                         + "\"username: message (HH:mm:ss)\".",
@@ -56,17 +57,18 @@ final class ZmqCommands {
                                         + POST_PORT + ")"),
                                 new Command.Option(POST_PORT + " <post_port>",
                                         "the server's post port, where history is served")),
-                        ZmqCommands::pubClient),
+                        ZmqCommands::pubClient, false),
                 new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
                         "Part 3: posts each line typed to the channel general while printing the channel. "
-                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false)),
+                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false),
+                        false),
                 new Simple("mc_server", "<ip> <post_port> <pub_port>",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
-                        List.of(), args -> pubServer("mc_server", args)),
+                        List.of(), args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
-                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true)));
+                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true), false));
     }
 
     // ---- servers
@@ -151,7 +153,7 @@ final class ZmqCommands {
 
     // ---- interactive clients
 
-    /** Parts 3 and 4: prints the channel while posting each line typed. */
+    /** Parts 3 and 4: prints the channel while posting each line typed; slash commands act on the client. */
     private static int chatClient(String name, String[] args, boolean withChannel) throws Exception {
         Args a = Args.parse(args, Set.of(HISTORY));
         a.requireCount(withChannel ? 5 : 4);
@@ -161,9 +163,13 @@ final class ZmqCommands {
         String channel = withChannel ? Cli.channel(a.get(3)) : Names.DEFAULT_CHANNEL;
         String user = Cli.user(a.get(withChannel ? 4 : 3));
         int history = a.history(DEFAULT_JOIN_HISTORY);
-        boolean all = Names.ALL.equals(channel);
+        SlashCommands commands = new SlashCommands(withChannel
+                ? SlashCommands.JoinRule.oneChannel("leaves this channel for another and shows its recent messages"
+                        + " (ALL: every channel, read-only)")
+                : SlashCommands.JoinRule.none("this client posts to general only (mc_client joins other channels)"));
 
-        try (Console console = Console.open();
+        // The server publishes each post back to its channel: on a terminal, that is the one line shown.
+        try (Console console = Console.open(true);
              ZmqChatClient client = connect(ZmqClientOptions.builder()
                      .host(host).postPort(postPort).pubPort(pubPort).user(user))) {
             // A server that does not answer within the request timeout is unreachable: one line,
@@ -175,18 +181,18 @@ final class ZmqCommands {
                 console.error(name + ": cannot reach the server: " + describe(e.getCause() != null ? e.getCause() : e));
                 return 1;
             }
-            // Subscribe first, then read history: the client's seq tracking merges the two.
-            client.subscribe(channel, history, m -> console.println(line(m, all)));
-            announce(name, console, client, channel, user);
+            Room room = new Room(name, console, client, user, history);
+            room.enter(channel);
 
             CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
-            console.readLinesInBackground(name, line -> post(name, console, client, channel, all, pending, line),
-                    done::countDown);
+            console.readLinesInBackground(name, line -> commands.handle(line, console, name,
+                    text -> post(name, console, client, room.channel, room.all, pending, text),
+                    channels -> room.join(channels.get(0))), done::countDown);
             done.await();
 
-            // End of input or a signal: let the posts already made be acknowledged, then leave.
+            // End of input, /quit or a signal: let the posts already made be acknowledged, then leave.
             List<CompletableFuture<PostAck>> waiting;
             synchronized (pending) {
                 waiting = List.copyOf(pending);
@@ -201,35 +207,102 @@ final class ZmqCommands {
         return 0;
     }
 
-    /** Input thread: posts one typed line, or says why it cannot. */
+    /**
+     * The channel an interactive client is in: joined at start, and again by {@code /join}.
+     * Joined on the main thread before input is read, then on the input thread alone, which
+     * also reads it to post.
+     */
+    private static final class Room {
+        private final String name;
+        private final Console console;
+        private final ZmqChatClient client;
+        private final String user;
+        private final int history;
+        String channel;
+        boolean all;
+        private Subscription subscription;
+
+        Room(String name, Console console, ZmqChatClient client, String user, int history) {
+            this.name = name;
+            this.console = console;
+            this.client = client;
+            this.user = user;
+            this.history = history;
+        }
+
+        /**
+         * Joins {@code next} once the server answers, leaving the current channel, if any: prints
+         * the "joined" line, the channel's recent history, then a marker line between history and
+         * what follows. If the server does not answer, says so and stays where it was.
+         */
+        void join(String next) {
+            if (next.equals(channel)) {
+                console.error(name + ": already in " + next);
+                return;
+            }
+            try {
+                client.recent(next, 0).get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000,
+                        TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                console.error(name + ": cannot join " + next + ": " + describe(e.getCause() != null ? e.getCause() : e)
+                        + (channel == null ? "" : "; still in " + channel));
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            enter(next);
+        }
+
+        /** Joins {@code next}, the server having just answered: see {@link #join}. */
+        void enter(String next) {
+            if (subscription != null) {
+                subscription.close(); // nothing more of the old channel is printed
+            }
+            channel = next;
+            all = Names.ALL.equals(next);
+            boolean withChannel = all;
+            // Printed before the subscription can print anything: it comes first.
+            console.error(name + ": joined " + next + " as " + user
+                    + (all ? " (read-only: every channel is shown)" : ""));
+            // Subscribe first, then read history: the client's seq tracking merges the two.
+            subscription = client.subscribe(next, history, m -> console.println(line(m, withChannel)),
+                    history == 0 ? null : (count, failure) -> console.error(marker(name, count, failure)));
+        }
+    }
+
+    /** Input thread: posts one typed line (in parts if it is over the text limit), or says why it cannot. */
     private static void post(String name, Console console, ZmqChatClient client, String channel, boolean all,
                              List<CompletableFuture<PostAck>> pending, String line) {
         if (all) {
             console.error(name + ": channel ALL is read-only: this line was not sent; join a channel to post");
             return;
         }
-        CompletableFuture<PostAck> f = client.post(channel, line);
-        f.whenComplete((ack, error) -> {
-            if (error != null) {
-                console.error(name + ": " + describe(error));
+        List<String> parts = TextParts.split(line, TextParts.LIMIT);
+        for (String part : parts) {
+            CompletableFuture<PostAck> f = client.post(channel, part);
+            f.whenComplete((ack, error) -> {
+                if (error != null) {
+                    console.error(name + ": " + describe(error));
+                }
+            });
+            synchronized (pending) {
+                pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
+                pending.add(f);
             }
-        });
-        synchronized (pending) {
-            pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
-            pending.add(f);
+        }
+        if (parts.size() > 1) {
+            console.error(name + ": " + TextParts.notice(parts.size()));
         }
     }
 
-    /** One line on standard error once the server answered, so the user knows where they are. */
-    private static void announce(String name, Console console, ZmqChatClient client, String channel, String user) {
-        client.recent(channel, 0).whenComplete((page, error) -> {
-            if (error == null) {
-                console.error(name + ": joined " + channel + " as " + user
-                        + (Names.ALL.equals(channel) ? " (read-only: every channel is shown)" : ""));
-            } else {
-                console.error(name + ": " + describe(error) + "; messages will show once the server is up");
-            }
-        });
+    /** The line between the history shown on joining and the messages that follow. */
+    static String marker(String name, int count, Throwable failure) {
+        if (failure != null) {
+            return name + ": earlier messages could not be read (" + describe(failure) + "); new messages follow";
+        }
+        return count == 0 ? "-- no earlier messages; new messages follow --"
+                : "-- " + count + " earlier message" + (count == 1 ? "" : "s") + " above; new messages follow --";
     }
 
     private static String line(ChatMessage m, boolean withChannel) {
@@ -325,7 +398,7 @@ final class ZmqCommands {
 
     /** A command made of its parts: the ZeroMQ commands differ only in how they run. */
     private record Simple(String name, String arguments, String summary, List<Command.Option> options,
-                          Runner runner) implements Command {
+                          Runner runner, boolean server) implements Command {
         @Override
         public int run(String[] args) throws Exception {
             return runner.run(args);

@@ -55,12 +55,14 @@ class HelpIT {
                 run.awaitOutputEnd(Launched.SOON);
                 assertEquals(List.of(), run.err(), cases.get(i).toString());
                 List<String> out = run.out();
-                assertEquals("usage: " + command.name() + " " + command.arguments(), out.get(0), cases.get(i).toString());
+                assertEquals("usage: " + command.name() + " " + command.arguments() + " [--verbose]", out.get(0),
+                        cases.get(i).toString());
                 for (Command.Option option : command.options()) {
                     assertTrue(out.stream().anyMatch(l -> l.startsWith("  " + option.synopsis() + " ")),
                             cases.get(i) + " does not list " + option.synopsis() + ": " + out);
                 }
                 assertTrue(out.stream().anyMatch(l -> l.startsWith("  -h, --help ")), out.toString());
+                assertTrue(out.stream().anyMatch(l -> l.startsWith("  --verbose ")), out.toString());
             }
         } finally {
             runs.forEach(Launched::close);
@@ -80,6 +82,7 @@ class HelpIT {
                 assertTrue(out.contains("  " + c.name() + " " + c.arguments()), c.name() + " missing: " + out);
             }
             assertTrue(String.join(" ", out).contains("Every command answers --help"), out.toString());
+            assertTrue(out.stream().anyMatch(l -> l.startsWith("  --verbose ")), out.toString());
         }
     }
 
@@ -90,7 +93,7 @@ class HelpIT {
             assertEquals(2, bad.exitCode());
             bad.awaitOutputEnd(Launched.SOON);
             assertEquals(List.of("mc_server: expected 3 arguments, got 2",
-                    "usage: mc_server <ip> <post_port> <pub_port>   (--help for more)"), bad.err());
+                    "usage: mc_server <ip> <post_port> <pub_port> [--verbose]   (--help for more)"), bad.err());
             assertEquals(List.of(), bad.out());
         }
     }

@@ -35,12 +35,12 @@ class ZmqLaunchersIT {
     }
 
     /** A server on ephemeral ports: its post port, then its pub port, as it reports them. */
-    private static int[] ports(Launched server) throws InterruptedException {
+    static int[] ports(Launched server) throws InterruptedException {
         return server.ports(".*listening for posts.*", Launched.WAIT).stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Posts probes to {@code channel} until each of {@code clients} printed one. */
-    private void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
+    static void awaitJoined(int[] ports, String channel, Launched... clients) throws Exception {
         try (ZmqChatClient prober = ZmqChatClient.connect(ZmqClientOptions.builder()
                 .postPort(ports[0]).user("prober").build())) {
             Launched.probeUntilPrinted(i -> prober.post(channel, "probe " + i).get(), ".*prober: probe \\d+ .*", clients);
@@ -104,10 +104,15 @@ class ZmqLaunchersIT {
         bob.awaitOut("alice: hi bob " + Launched.TIME, Launched.SOON);
         bob.type("hi alice");
         alice.awaitOut("bob: hi alice " + Launched.TIME, Launched.SOON);
-        // A rejected post: the server's reason on stderr, and the client carries on.
+        // A line over the text limit is sent in parts that fit it.
         alice.type("x".repeat(17_000));
+        bob.awaitOut("alice: " + "x".repeat(16_384) + " " + Launched.TIME, Launched.SOON);
+        bob.awaitOut("alice: " + "x".repeat(616) + " " + Launched.TIME, Launched.SOON);
+        alice.awaitErr("interactive_client: sent in 2 parts: the text limit is 16384 bytes", Launched.SOON);
+        // A rejected post: the server's reason on stderr, and the client carries on.
+        alice.type("nul \0 here");
         alice.awaitErr("interactive_client: the server rejected the post: "
-                + "text of 17000 bytes exceeds the limit of 16384", Launched.SOON);
+                + "text contains a NUL character at index 4", Launched.SOON);
         alice.type("bye");
         alice.endInput();
         assertEquals(0, alice.exitCode(Launched.SOON));

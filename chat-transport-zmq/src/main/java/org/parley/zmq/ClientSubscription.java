@@ -58,16 +58,28 @@ final class ClientSubscription implements Subscription {
         return Names.ALL.equals(channel) ? new byte[0] : Wire.topic(channel);
     }
 
-    /** Delivers the newest {@code count} messages from history first: call before it can receive anything. */
-    void replayRecent(int count) {
+    /**
+     * Delivers the newest {@code count} messages from history first (none if {@code count} is 0),
+     * then tells {@code replayed}, if not null: call before it can receive anything.
+     */
+    void replayRecent(int count, ZmqChatClient.ReplayListener replayed) {
         long g = client.restarts.generation();
         delivery.submit(() -> {
+            int delivered = 0;
+            IOException failure = null;
             try {
-                for (ChatMessage m : await(client.recent(channel, count)).messages()) {
-                    deliver(m, g);
+                if (count > 0) {
+                    for (ChatMessage m : await(client.recent(channel, count)).messages()) {
+                        deliver(m, g);
+                        delivered++;
+                    }
                 }
             } catch (IOException e) {
+                failure = e;
                 log.warn("cannot fetch the recent messages of {}: {}", channel, PeerText.excerpt(e.getMessage()));
+            }
+            if (replayed != null && live()) {
+                replayed.replayed(delivered, failure);
             }
         });
     }

@@ -183,6 +183,21 @@ public final class ZmqChatClient implements ChatClient {
      * @throws IllegalStateException    if this client is closed or has no PUB port
      */
     public Subscription subscribe(String channel, int recent, MessageListener listener) {
+        return subscribe(channel, recent, listener, null);
+    }
+
+    /**
+     * Like {@link #subscribe(String, int, MessageListener)}, and then calls {@code replayed} once
+     * the recent messages have reached the listener, before any later message does: so a reader
+     * can tell the history from what follows. It is called once, on the listener's thread, with
+     * 0 when {@code recent} is 0, the channel holds none or this client has no post port; not at
+     * all if the subscription or the client is closed first.
+     *
+     * @param replayed told that the replay is over; null for no one
+     * @throws IllegalArgumentException if {@code channel} breaks the naming rule or {@code recent < 0}
+     * @throws IllegalStateException    if this client is closed or has no PUB port
+     */
+    public Subscription subscribe(String channel, int recent, MessageListener listener, ReplayListener replayed) {
         Objects.requireNonNull(listener, "listener");
         Names.checkChannel(channel);
         if (recent < 0) {
@@ -195,11 +210,31 @@ public final class ZmqChatClient implements ChatClient {
             throw new IllegalStateException("this client has no PUB port to subscribe with");
         }
         ClientSubscription s = new ClientSubscription(this, channel, listener);
-        if (recent > 0 && options.postPort() != ZmqClientOptions.NO_PORT) {
-            s.replayRecent(recent); // queued before the subscription can receive anything
+        int replay = options.postPort() == ZmqClientOptions.NO_PORT ? 0 : recent;
+        if (replay > 0 || replayed != null) {
+            s.replayRecent(replay, replayed); // queued before the subscription can receive anything
         }
         loop.execute(() -> loop.add(s));
         return s;
+    }
+
+    /**
+     * Hears that a subscription's replay of recent messages is over
+     * ({@link ZmqChatClient#subscribe(String, int, MessageListener, ReplayListener)}): every message
+     * the listener gets after it is newer than the history it was shown.
+     *
+     * <p>Thread safety: called on the client's delivery thread, the listener's, never at the same
+     * time as a listener; like a listener, it must not block.
+     */
+    @FunctionalInterface
+    public interface ReplayListener {
+        /**
+         * The replay is over.
+         *
+         * @param delivered how many recent messages the listener got
+         * @param failure   why the recent messages could not be read (then none were delivered), or null
+         */
+        void replayed(int delivered, IOException failure);
     }
 
     /**

@@ -14,8 +14,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -435,6 +437,60 @@ class ZmqChatClientTest {
         assertEquals(31, live.seq());
         alice.post("general", "newer").get();
         assertEquals("newer", seen.next().text(), "nothing twice: the next one is the next post");
+    }
+
+    @Test
+    void replayListenerIsToldOnceTheHistoryIsDeliveredAndBeforeAnyLaterMessage() throws Exception {
+        ZmqChatClient alice = client("alice");
+        for (String text : List.of("one", "two", "three")) {
+            alice.post("dev", text).get(5, TimeUnit.SECONDS);
+        }
+        ZmqChatClient bob = client("bob");
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        ZmqChatClient.ReplayListener marker = (n, failure) -> seen.add("replayed " + n + (failure == null ? "" : " " + failure));
+        bob.subscribe("dev", 2, m -> seen.add(m.text()), marker);
+        alice.post("dev", "four"); // while bob joins: in his history or after the marker, never before it
+        bob.subscribe("empty", 5, m -> seen.add(m.text()), (n, failure) -> seen.add("empty replayed " + n + " " + failure));
+        bob.subscribe("quiet", 0, m -> seen.add(m.text()), (n, failure) -> seen.add("quiet replayed " + n + " " + failure));
+        ZmqTestSupport.awaitJoined(bob, alice);
+        alice.post("dev", "five").get(5, TimeUnit.SECONDS);
+
+        List<String> order = new ArrayList<>();
+        while (!order.contains("five")) {
+            String next = seen.poll(10, TimeUnit.SECONDS);
+            assertTrue(next != null, "nothing more after " + order);
+            order.add(next);
+        }
+        // The history's messages, then the marker with their number, then the later ones; each once.
+        List<String> dev = order.stream().filter(t -> !t.contains("replayed")).toList();
+        int marked = order.indexOf(order.stream().filter(t -> t.startsWith("replayed ")).findFirst().orElseThrow());
+        assertEquals(List.of("two", "three", "four", "five").subList(dev.size() == 4 ? 0 : 1, 4), dev, order.toString());
+        assertEquals("replayed " + marked, order.get(marked), order.toString());
+        assertTrue(marked == 2 || marked == 3 && dev.get(marked - 1).equals("four"), order.toString());
+        assertTrue(order.indexOf("five") > marked, order.toString());
+        // One subscription's replay is over before the next one's, each called once.
+        assertEquals(List.of("empty replayed 0 null", "quiet replayed 0 null"),
+                order.stream().filter(t -> t.contains(" replayed ")).toList(), order.toString());
+        assertTrue(order.indexOf("empty replayed 0 null") > marked, order.toString());
+        assertEquals(null, seen.poll(200, TimeUnit.MILLISECONDS), "nothing called twice");
+    }
+
+    @Test
+    void replayListenerHearsWhyTheHistoryCouldNotBeReadAndOfNoHistoryWithoutAPostPort() throws Exception {
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        int nobody;
+        try (ServerSocket s = new ServerSocket(0)) {
+            nobody = s.getLocalPort();
+        }
+        try (ZmqChatClient lost = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(nobody)
+                .pubPort(server.pubPort()).user("lost").requestTimeout(Duration.ofMillis(300)).build());
+             ZmqChatClient listener = ZmqChatClient.connect(ZmqClientOptions.builder()
+                     .pubPort(server.pubPort()).user("listener").build())) {
+            lost.subscribe("dev", 5, m -> seen.add(m.text()), (n, failure) -> seen.add(n + " " + failure.getMessage()));
+            assertEquals("0 no reply from tcp://127.0.0.1:" + nobody + " within 300 ms", seen.poll(10, TimeUnit.SECONDS));
+            listener.subscribe("dev", 5, m -> seen.add(m.text()), (n, failure) -> seen.add(n + " " + failure));
+            assertEquals("0 null", seen.poll(10, TimeUnit.SECONDS));
+        }
     }
 
     @Test
