@@ -193,7 +193,9 @@ class TopicServerTest {
     @Test
     void peerThatNeverReadsIsCutOffWithoutHarmingOthers() throws Exception {
         server.close();
-        server = TopicServer.start(TopicServerOptions.builder().hub(hub).maxOutboundBytes(100_000).build());
+        // 1 MB: an honest reader starved of CPU by a busy machine stays within it; the stuck
+        // one, 5 MB behind, is far past it.
+        server = TopicServer.start(TopicServerOptions.builder().hub(hub).maxOutboundBytes(1_000_000).build());
         String text = "x".repeat(8000);
         int count = 600; // about 5 MB: more than the kernel buffers of a small-buffered reader hold
         try (RawClient sender = client("dev"); RawClient reader = client("dev");
