@@ -22,13 +22,12 @@ final class SlashCommands {
     /** The most characters of an unknown command's word repeated in the line that refuses it. */
     private static final int SHOWN_WORD = 40;
 
-    /**
-     * The commands a client understands. Presence ({@code /who}, {@code /channels}) goes here
-     * once a server can tell who is there: until then they are unknown commands, listed nowhere.
-     */
+    /** The commands a client understands. */
     private enum Word {
         HELP("/help", "lists these commands"),
         JOIN("/join", null), // its synopsis and meaning are the client's: see JoinRule
+        WHO("/who", "lists who is in this channel"),
+        CHANNELS("/channels", "lists the channels in use and how many are in each"),
         QUIT("/quit", "leaves, as Ctrl-D does");
 
         final String synopsis;
@@ -73,7 +72,15 @@ final class SlashCommands {
     }
 
     /** One typed line, read. */
-    sealed interface Input permits Text, Help, Quit, Join, Refused {
+    sealed interface Input permits Text, Help, Quit, Join, Who, Channels, Refused {
+    }
+
+    /** {@code /who}: who is in the current channel. */
+    record Who() implements Input {
+    }
+
+    /** {@code /channels}: the channels in use. */
+    record Channels() implements Input {
     }
 
     /** Chat text to send, as it is to be sent. */
@@ -125,6 +132,8 @@ final class SlashCommands {
             case HELP -> args.isEmpty() ? new Help() : new Refused("/help takes no argument");
             case QUIT -> args.isEmpty() ? new Quit() : new Refused("/quit takes no argument; nothing was done");
             case JOIN -> join(args);
+            case WHO -> args.isEmpty() ? new Who() : new Refused("/who takes no argument: it lists this channel");
+            case CHANNELS -> args.isEmpty() ? new Channels() : new Refused("/channels takes no argument");
         };
     }
 
@@ -151,16 +160,20 @@ final class SlashCommands {
 
     /**
      * Reads {@code line} and acts on it, on the thread that reads input: chat text goes to
-     * {@code send}, the channels of {@code /join} to {@code join}; {@code /help} prints
+     * {@code send}, the channels of {@code /join} to {@code join}, {@code /who} and
+     * {@code /channels} to {@code ask}; {@code /help} prints
      * {@link #help()} and a refused line its reason (after {@code <who>: }) on {@code console}'s
      * standard error. Returns false for {@code /quit}, true otherwise.
      */
-    boolean handle(String line, Console console, String who, Consumer<String> send, Consumer<List<String>> join) {
+    boolean handle(String line, Console console, String who, Consumer<String> send, Consumer<List<String>> join,
+            Consumer<Input> ask) {
         Input input = parse(line);
         if (input instanceof Text t) {
             send.accept(t.text());
         } else if (input instanceof Join j) {
             join.accept(j.channels());
+        } else if (input instanceof Who || input instanceof Channels) {
+            ask.accept(input);
         } else if (input instanceof Help) {
             help().forEach(console::error);
         } else if (input instanceof Refused r) {

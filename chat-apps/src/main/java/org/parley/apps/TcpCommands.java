@@ -351,14 +351,21 @@ final class TcpCommands {
                 Consumer<List<String>> join) throws Exception {
             Signals.onTerminate(() -> end.complete(null)); // again for listen: idempotent
             // End of input or /quit: done, once the queued lines are written.
+            // The TCP protocol has no presence: who is there is known on the ZeroMQ side only.
             console.readLinesInBackground("chat", line -> commands.handle(line, console, "chat",
-                    text -> send(send, text), join), () -> end.complete(null));
+                    text -> send(send, text), join, asked -> console.error("chat: " + asked(asked)
+                            + " is not known over TCP: the topic protocol does not tell (mc_client on a bridge can)")),
+                    () -> end.complete(null));
             String failure = end.get();
             connection.close(); // writes what is queued first
             if (failure != null) {
                 throw new Cli.FailureException(failure);
             }
             return 0;
+        }
+
+        private static String asked(SlashCommands.Input asked) {
+            return asked instanceof SlashCommands.Who ? "who is here" : "which channels are in use";
         }
 
         /** Sends one typed line, in parts if it is over the text limit, or says why it cannot. */

@@ -183,13 +183,14 @@ final class ZmqCommands {
             }
             Room room = new Room(name, console, client, user, history);
             room.enter(channel);
+            room.startPresence();
 
             CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
             console.readLinesInBackground(name, line -> commands.handle(line, console, name,
                     text -> post(name, console, client, room.channel, room.all, pending, text),
-                    channels -> room.join(channels.get(0))), done::countDown);
+                    channels -> room.join(channels.get(0)), room::ask), done::countDown);
             done.await();
 
             // End of input, /quit or a signal: let the posts already made be acknowledged, then leave.
@@ -218,9 +219,20 @@ final class ZmqCommands {
         private final ZmqChatClient client;
         private final String user;
         private final int history;
-        String channel;
-        boolean all;
+        volatile String channel;
+        volatile boolean all;
         private Subscription subscription;
+        /** Who was in the channel at the last presence reply; null before the first. Presence thread only. */
+        private java.util.Set<String> here;
+        private String hereChannel;
+        /** Says every 5 s that the user is in its channel, and prints who joined or left. */
+        private final java.util.concurrent.ScheduledExecutorService presence =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "parley-presence");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private volatile boolean presenceUnknown;
 
         Room(String name, Console console, ZmqChatClient client, String user, int history) {
             this.name = name;
@@ -254,6 +266,75 @@ final class ZmqCommands {
             enter(next);
         }
 
+        /** Starts saying, every 5 s, that the user is in its channel (docs/PROTOCOL.md, "presence"). */
+        void startPresence() {
+            presence.scheduleWithFixedDelay(this::sayHere, 0, 5, TimeUnit.SECONDS);
+        }
+
+        /**
+         * Presence thread: says the user is in its channel and prints, against the last answer
+         * for that channel, who joined and who left. A server without presence is said once.
+         */
+        private void sayHere() {
+            if (presenceUnknown) {
+                return;
+            }
+            String now = channel;
+            List<String> users;
+            try {
+                users = client.presence(now).get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000,
+                        TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ProtocolException p && p.getMessage().startsWith("unknown type")) {
+                    presenceUnknown = true; // a server without the extension
+                }
+                return; // no answer now: the next one tells
+            } catch (TimeoutException | InterruptedException e) {
+                return;
+            }
+            java.util.Set<String> seen = new java.util.TreeSet<>(users);
+            if (here != null && now.equals(hereChannel)) {
+                for (String u : seen) {
+                    if (!here.contains(u) && !u.equals(user)) {
+                        console.error(name + ": " + u + " joined " + now);
+                    }
+                }
+                for (String u : here) {
+                    if (!seen.contains(u) && !u.equals(user)) {
+                        console.error(name + ": " + u + " left " + now);
+                    }
+                }
+            }
+            here = seen;
+            hereChannel = now;
+        }
+
+        /** {@code /who} or {@code /channels}: asks the server and prints its answer, one line. */
+        void ask(SlashCommands.Input asked) {
+            try {
+                if (asked instanceof SlashCommands.Who) {
+                    List<String> users = client.presence(channel).get(
+                            ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    console.error(name + ": in " + channel + ": " + String.join(", ", users));
+                } else {
+                    java.util.Map<String, Integer> channels = client.channels().get(
+                            ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    List<String> shown = new ArrayList<>();
+                    channels.forEach((c, n) -> shown.add(c + " (" + n + " here)"));
+                    console.error(name + ": channels: " + (shown.isEmpty() ? "none yet" : String.join(", ", shown)));
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                console.error(name + ": " + (cause instanceof ProtocolException p && p.getMessage().startsWith("unknown type")
+                        ? "this server does not tell who is there or which channels are in use"
+                        : describe(cause)));
+            } catch (TimeoutException e) {
+                console.error(name + ": no answer from the server");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         /** Joins {@code next}, the server having just answered: see {@link #join}. */
         void enter(String next) {
             if (subscription != null) {
@@ -281,9 +362,20 @@ final class ZmqCommands {
         List<String> parts = TextParts.split(line, TextParts.LIMIT);
         for (String part : parts) {
             CompletableFuture<PostAck> f = client.post(channel, part);
+            // Acknowledged at once, the delivery is all the user sees; after a second without an
+            // answer (a server restarting), one line says it is still being sent, and one the outcome.
+            java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture.delayedExecutor(SENDING_NOTICE_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+                if (state.compareAndSet(0, 1)) {
+                    console.error(name + ": sending \"" + excerpt(part) + "\"...");
+                }
+            });
             f.whenComplete((ack, error) -> {
+                boolean noticed = state.getAndSet(2) == 1;
                 if (error != null) {
                     console.error(name + ": " + describe(error));
+                } else if (noticed) {
+                    console.error(name + ": sent \"" + excerpt(part) + "\"");
                 }
             });
             synchronized (pending) {
@@ -294,6 +386,14 @@ final class ZmqCommands {
         if (parts.size() > 1) {
             console.error(name + ": " + TextParts.notice(parts.size()));
         }
+    }
+
+    /** How long a post may wait for its acknowledgement before the user is told it is still being sent. */
+    static final long SENDING_NOTICE_MILLIS = 1000;
+
+    /** The start of a text, for a notice about it. */
+    private static String excerpt(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     /** The line between the history shown on joining and the messages that follow. */

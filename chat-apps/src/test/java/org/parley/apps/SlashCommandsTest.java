@@ -77,14 +77,11 @@ class SlashCommandsTest {
     }
 
     @Test
-    void whoAndChannelsAreUnknownUntilPresenceExistsAndHelpDoesNotListThem() {
-        for (String line : List.of("/who", "/channels")) {
-            assertEquals(new Refused("unknown command " + line + "; /help lists the commands"), ONE.parse(line));
-        }
-        for (SlashCommands commands : List.of(ONE, TOPICS, NONE)) {
-            assertTrue(commands.help().stream().noneMatch(l -> l.contains("/who") || l.contains("/channels")),
-                    commands.help().toString());
-        }
+    void whoAndChannelsAreCommandsThatTakeNoArgument() {
+        assertEquals(new SlashCommands.Who(), ONE.parse("/who"));
+        assertEquals(new SlashCommands.Channels(), ONE.parse("/CHANNELS"));
+        assertEquals(new Refused("/who takes no argument: it lists this channel"), ONE.parse("/who dev"));
+        assertEquals(new Refused("/channels takes no argument"), TOPICS.parse("/channels x"));
     }
 
     @Test
@@ -92,9 +89,11 @@ class SlashCommandsTest {
         assertEquals(List.of(
                 "/help             lists these commands",
                 "/join <channel>   leaves for another channel",
+                "/who              lists who is in this channel",
+                "/channels         lists the channels in use and how many are in each",
                 "/quit             leaves, as Ctrl-D does",
                 "//text            sends /text (a line that starts with one / is a command, never sent)"), ONE.help());
         assertEquals("/join <topic> [<topic>...]   registers for these", TOPICS.help().get(1));
-        assertEquals("/join    (this client posts to general only)", NONE.help().get(1));
+        assertEquals("/join       (this client posts to general only)", NONE.help().get(1));
     }
 }
