@@ -223,6 +223,45 @@ class ZmqLaunchersIT {
     }
 
     @Test
+    void mcClientWithSwappedPortsSaysSoInOneLineAndExitsOne() throws Exception {
+        Launched server = start("mc_server", "127.0.0.1", "0", "0");
+        int[] ports = ports(server);
+        // The PUB port where the post port goes, and the other way round.
+        Launched client = start("mc_client", "127.0.0.1", Integer.toString(ports[1]), Integer.toString(ports[0]),
+                "dev", "alice");
+        client.type("anyone?");
+        assertEquals(1, client.exitCode(Launched.WAIT));
+        client.awaitErr("mc_client: cannot reach the server: no reply from tcp://127.0.0.1:" + ports[1]
+                + " within 5 s: the port accepts connections, but no ZeroMQ post socket answers there"
+                + " \\(are the post and PUB ports swapped\\?\\)", Launched.SOON);
+        client.awaitOutputEnd(Launched.SOON);
+        assertEquals(1, client.err().size(), client.err().toString());
+        assertEquals(List.of(), client.out());
+    }
+
+    @Test
+    void pubClientPrintsEveryPostOfARestartedServer() throws Exception {
+        // Seen: after a restart, pub_client took the new server's seq 1..7 for duplicates of the
+        // old server's and printed nothing until the 8th.
+        Launched server = start("mc_server", "127.0.0.1", "0", "0");
+        int[] ports = ports(server);
+        Launched sub = start("pub_client", "127.0.0.1", Integer.toString(ports[1]));
+        awaitJoined(ports, "general", sub);
+        server.terminate();
+        assertEquals(0, server.exitCode(Launched.SOON));
+        Launched again = start("mc_server", "127.0.0.1", Integer.toString(ports[0]), Integer.toString(ports[1]));
+        ports(again);
+        awaitJoined(ports, "general", sub); // its SUB has reconnected once a probe arrives
+        for (int i = 1; i <= 8; i++) {
+            Launched post = start("post_client", "127.0.0.1", Integer.toString(ports[0]), "bob", "after " + i);
+            assertEquals(0, post.exitCode(), post.err().toString());
+        }
+        for (int i = 1; i <= 8; i++) {
+            sub.awaitOut("bob: after " + i + " " + Launched.TIME, Launched.SOON);
+        }
+    }
+
+    @Test
     void serverOnAPortInUseExitsOneWithOneClearLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();

@@ -83,6 +83,8 @@ final class ClientLoop {
     private ZMQ.Socket dealerMonitor; // DEALER's connection events; null without a post port
     /** Whether DEALER has a connection to the server now: requests are held until it has. */
     private boolean dealerUp;
+    private boolean tcpOnly; // see whyNoReply
+    private int droppedUnanswered; // connections lost since the last reply
 
     /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
     ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
@@ -187,7 +189,7 @@ final class ClientLoop {
             // server is done (see RequestCorrelator).
             dealer.setImmediate(false);
             String endpoint = "inproc://parley-dealer-monitor-" + MONITORS.incrementAndGet();
-            dealer.monitor(endpoint, ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
+            dealer.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
             dealerMonitor = context.createSocket(SocketType.PAIR);
             dealerMonitor.setLinger(0);
             dealerMonitor.connect(endpoint);
@@ -307,9 +309,15 @@ final class ClientLoop {
     private void receiveDealerEvents(boolean mayResend) {
         ZMQ.Event event;
         while ((event = ZMQ.Event.recv(dealerMonitor, ZMQ.DONTWAIT)) != null) {
-            if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
+            if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+                tcpOnly = !dealerUp; // a TCP port: its handshake may follow, or never come
+            } else if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
+                tcpOnly = false;
                 dealerUp = true;
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                if (dealerUp) {
+                    droppedUnanswered++; // reset by a reply
+                }
                 dealerUp = false;
                 requests.connectionLost(); // what it held is gone: sent again on the next one
             }
@@ -322,6 +330,24 @@ final class ClientLoop {
     /** Whether DEALER is connected to the server now. Loop thread only. */
     boolean dealerUp() {
         return dealerUp;
+    }
+
+    /**
+     * Why nothing may have answered on the post port, for the error of a request that timed
+     * out: the port accepted a TCP connection that no ZeroMQ handshake followed, or connections
+     * to it ended again and again with nothing answered (the peer's ZeroMQ socket is not one a
+     * DEALER may talk to: a PUB port given as the post port); else empty. Loop thread only.
+     */
+    String whyNoReply() {
+        return tcpOnly || droppedUnanswered >= 2
+                ? ": the port accepts connections, but no ZeroMQ post socket answers there"
+                        + " (are the post and PUB ports swapped?)"
+                : "";
+    }
+
+    /** A reply came: the post port answers. Loop thread only. */
+    void answered() {
+        droppedUnanswered = 0;
     }
 
     private void receiveConnectionEvents() {

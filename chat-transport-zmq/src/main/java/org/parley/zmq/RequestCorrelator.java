@@ -124,6 +124,7 @@ final class RequestCorrelator {
             return;
         }
         epochs.accept(reply.text(Wire.EPOCH));
+        loop.answered();
         if (ref != null && !reply.isTrue("ok") && Wire.SHUTTING_DOWN.equals(reply.text("error"))) {
             // Not taken: it goes again, in its place, to the server that comes next.
             if (!posts.sendAgain(ref)) {
@@ -368,7 +369,7 @@ final class RequestCorrelator {
             Duration t = timeout;
             fail(new IOException("no reply from " + endpoint + " within "
                     + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")
-                    + (post && sent ? "; the server may have recorded it before it went" : "")));
+                    + (post && sent ? "; the server may have recorded it before it went" : loop.whyNoReply())));
         }
 
         @Override

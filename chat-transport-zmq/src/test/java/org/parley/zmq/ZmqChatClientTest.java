@@ -147,7 +147,9 @@ class ZmqChatClientTest {
             java.net.Socket accepted = mute.accept(); // TCP is up; ZeroMQ never answers
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> early.post("general", "anyone?").get(5, TimeUnit.SECONDS));
-            assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms", e.getCause().getMessage());
+            assertEquals("no reply from tcp://127.0.0.1:" + postPort + " within 300 ms: the port accepts connections,"
+                    + " but no ZeroMQ post socket answers there (are the post and PUB ports swapped?)",
+                    e.getCause().getMessage());
             accepted.close();
             mute.close();
             assertTheNextPostIsTheFirstOfANewServer(early, postPort, pubPort);
