@@ -201,20 +201,37 @@ public final class TopicServer implements AutoCloseable {
         }
         try {
             long handOver = System.nanoTime() + CLOSE_STEP.toNanos();
-            // On the selector thread: a message being read now is posted (and counted) before this.
-            if (!loop.executeWaiting(() -> stopping = true, handOver)) {
-                stopping = true;
-            }
+            stopPosting(handOver);
             while (!handedAll() && System.nanoTime() - handOver < 0) {
                 LockSupport.parkNanos(1_000_000);
             }
+            if (!handedAll()) {
+                log.warn("closing {}: the hub did not hand over every stored message within {} ms", serverAddress,
+                        CLOSE_STEP.toMillis());
+            }
             long drained = System.nanoTime() + CLOSE_STEP.toNanos();
             // Runs after every delivery handed before it: the loop's queue is first in, first out.
-            if (loop.executeWaiting(() -> List.copyOf(open).forEach(WireLink::closeAfterFlush), drained)) {
-                while (connections() > 0 && System.nanoTime() - drained < 0) {
+            CompletableFuture<List<WireLink>> swept = new CompletableFuture<>();
+            if (loop.executeWaiting(() -> {
+                List<WireLink> all = List.copyOf(open);
+                all.forEach(WireLink::closeAfterFlush);
+                swept.complete(all);
+            }, drained)) {
+                List<WireLink> draining = swept.get(Math.max(0, drained - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // A client that connects meanwhile is not waited for: it is cut with the loop.
+                while (draining.stream().anyMatch(WireLink::isOpen) && System.nanoTime() - drained < 0) {
                     LockSupport.parkNanos(1_000_000);
                 }
+                long left = draining.stream().filter(WireLink::isOpen).count();
+                if (left > 0) {
+                    log.warn("closing {}: {} connections did not take what was queued for them within {} ms",
+                            serverAddress, left, CLOSE_STEP.toMillis());
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closes at once
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("closing {}: the selector thread did not close the connections in time", serverAddress);
         } finally {
             hubSubscription.close();
             loop.close();
@@ -222,6 +239,21 @@ public final class TopicServer implements AutoCloseable {
                 hub.close();
             }
             log.info("topic server on {} stopped", serverAddress);
+        }
+    }
+
+    /**
+     * Stops posting what clients send: set on the selector thread, and waited for (until
+     * {@code deadline}), since a task is queued, not run, when executeWaiting returns. A message
+     * read before it is posted and counted before {@link #handedAll} looks; none is posted after.
+     */
+    private void stopPosting(long deadline) throws InterruptedException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        if (!loop.executeWaiting(() -> {
+            stopping = true;
+            stopped.countDown();
+        }, deadline) || !stopped.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            stopping = true; // the loop has stopped or is stuck: it is closed below
         }
     }
 

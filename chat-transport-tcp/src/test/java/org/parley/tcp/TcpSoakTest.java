@@ -181,8 +181,14 @@ class TcpSoakTest {
     /** Waits until every subscriber has the posts acknowledged by now. */
     private static void awaitCaughtUp(List<List<String>> received, Set<String> acknowledged) {
         Set<String> now = Set.copyOf(acknowledged);
-        for (List<String> got : received) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, now).isEmpty());
+        for (int s = 0; s < received.size(); s++) {
+            List<String> got = received.get(s);
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, now).isEmpty());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("sub" + s + " has " + got.size() + " posts, lacks " + missing(got, now)
+                        + " of " + now.size() + " acknowledged", e);
+            }
         }
     }
 
