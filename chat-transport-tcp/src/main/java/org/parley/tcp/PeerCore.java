@@ -266,6 +266,11 @@ final class PeerCore implements WireLink.Handler {
     @Override
     public void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException {
         if (frame instanceof WireCodec.Chat chat) {
+            Extension ext = extension;
+            if (ext != null && chat.seq() > 0) {
+                ext.onFrame(c, frame); // numbered (extension): the client orders it
+                return;
+            }
             batch.add(chat.message()); // delivered at the end of this read, in order, with its neighbours
         } else if (frame instanceof WireCodec.Error e) {
             // The other side closes after an error; say what it was.

@@ -2,10 +2,26 @@ package org.parley.tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.parley.core.ChatMessage;
+import org.parley.core.HistoryPage;
+import org.parley.core.PostAck;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.ChatTime;
 import org.parley.core.internal.Names;
+import org.parley.core.internal.OrderedDelivery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,9 +39,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link Builder#retryFor} set, a client whose connection is lost (the server stopped
  * or restarted, the connection dropped) connects again, with a backoff from 100 ms doubling to
- * 2 s, registers again and sends what was sent meanwhile (at most {@value #MAX_WAITING}
- * messages wait); its listener hears {@link TcpListener#onConnectionLost} and
- * {@link TcpListener#onReconnected}, and {@link TcpListener#onClosed} if it gives up.
+ * 2 s, registers again and sends what was sent meanwhile; its listener hears
+ * {@link TcpListener#onConnectionLost} and {@link TcpListener#onReconnected}, and
+ * {@link TcpListener#onClosed} if it gives up.
+ *
+ * <p>Such a client also uses the protocol's extension "acknowledgements and resume"
+ * (docs/PROTOCOL.md), for exactly once across reconnections and server restarts: it stamps each
+ * message with an id and a time, keeps it until the server acknowledges it (at most
+ * {@value #MAX_WAITING}; {@link #sendAcknowledged} tells when), and after a reconnection sends the
+ * unacknowledged ones again, unchanged and in order, before newer ones; the server records a
+ * post once per user and id. It registers with what it has received (per topic, the last
+ * {@code seq} under the server's epoch), gets what it missed, and hands its listener each
+ * message once, in {@code seq} order per topic. Ids belong to their user: give the client a
+ * {@linkplain Builder#user name}, since a client without one is named after its address, which
+ * changes with each connection, so that a post sent again after a reconnection would be taken for
+ * a new one. A plain client (no {@code retryFor}) writes exactly the protocol's basic objects.
  *
  * <p>Thread safety: every method may be called from any thread. The client's socket is served
  * by the selector thread that the process's clients share, {@code parley-tcp-clients-<n>},
@@ -35,8 +63,11 @@ public final class TopicClient extends PeerHandle {
     private static final Logger log = LoggerFactory.getLogger(TopicClient.class);
     /** How long {@link #connect} waits for the server. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** Messages that wait, at most, while a reconnecting client has no connection. */
-    public static final int MAX_WAITING = 1000;
+    /**
+     * Messages a reconnecting client keeps, at most, until the server acknowledges them (sent, or
+     * waiting for a connection); past that, {@link #send} refuses.
+     */
+    public static final int MAX_WAITING = 10_000;
     /** The first wait before connecting again, doubled after each failure up to {@link #MAX_BACKOFF}. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
@@ -47,12 +78,37 @@ public final class TopicClient extends PeerHandle {
     private final Duration retryFor;
     private final Object lock = new Object();
     private WireLink connection; // guarded by lock; null while reconnecting
-    private final ArrayDeque<Outgoing> waiting = new ArrayDeque<>(); // guarded by lock
     private volatile List<String> topics;
 
-    /** A message sent while there is no connection. */
-    private record Outgoing(String topic, String text) {
+    // ---- the extension (acks and resume): a reconnecting client only
+    private final boolean acks;
+    /** This client's part of its post ids: random, so that two runs under one name do not meet. */
+    private final String idPrefix;
+    private long idCounter; // guarded by lock
+    /** Messages not yet acknowledged, by id, in the order sent. Guarded by lock. */
+    private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+    /** The current connection's server answered the resume: it acknowledges. Guarded by lock. */
+    private boolean acknowledging;
+    private long connectedAt; // System.nanoTime() of the current connection; guarded by lock
+    /** Keys of this client's recent posts, which a replay brings back to it: not delivered. Guarded by itself. */
+    private final Set<String> own = new LinkedHashSet<>();
+    // Selector thread only: what a registration asks to resume from.
+    private String epoch;
+    private long epochNumber;
+    private final Map<String, Long> received = new HashMap<>();
+    // Delivery thread only.
+    private final OrderedDelivery ordered;
+    private long deliveringEpoch;
+    private ChatMessage handingChat;
+    private TcpMessage handing;
+
+    /** A message kept until acknowledged: sent again unchanged (its id and time) after a reconnection. */
+    private record Pending(String id, String topic, String text, Instant time, CompletableFuture<PostAck> outcome) {
     }
+
+    /** The user a message without {@code message.user} counts under in {@link OrderedDelivery}. */
+    private static final String UNNAMED = "-";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private TopicClient(PeerCore core, InetSocketAddress server, WireLink connection, List<String> topics,
             String user, Duration retryFor) {
@@ -63,6 +119,11 @@ public final class TopicClient extends PeerHandle {
         this.topics = topics;
         this.user = user;
         this.retryFor = retryFor;
+        this.acks = !retryFor.isZero();
+        this.idPrefix = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+        this.connectedAt = System.nanoTime();
+        this.ordered = new OrderedDelivery((channel, after, limit) -> new HistoryPage(channel, 0, 0, List.of()),
+                this::handOver, () -> deliveringEpoch);
     }
 
     /**
@@ -118,7 +179,9 @@ public final class TopicClient extends PeerHandle {
          * How long to keep trying to connect again after the connection is lost, each time it
          * is lost; {@link Duration#ZERO} (the default) does not reconnect: the end of the
          * connection ends the client. After that long without a connection the client ends
-         * with {@link TcpListener#onClosed} and a cause that says so.
+         * with {@link TcpListener#onClosed} and a cause that says so. A client that reconnects
+         * uses acknowledgements and resume (see {@link TopicClient}); for exactly once it needs a
+         * {@link #user} name.
          *
          * @throws IllegalArgumentException if negative
          */
@@ -163,10 +226,11 @@ public final class TopicClient extends PeerHandle {
         try {
             WireLink c = core.loop.connect(address, CONNECT_TIMEOUT, core::link);
             TopicClient client = new TopicClient(core, address, c, checked, b.user, b.retryFor);
-            if (!b.retryFor.isZero()) {
+            if (client.acks) {
                 core.linkLoss = client::lost;
+                core.extension = client::onExtension;
             }
-            if (!core.loop.executeWaiting(() -> c.send(WireCodec.encodeRegistration(c.local(), checked)),
+            if (!core.loop.executeWaiting(() -> c.send(client.registration(c, checked)),
                     System.nanoTime() + CONNECT_TIMEOUT.toNanos())) {
                 throw new IOException("cannot register with " + b.host + ":" + b.port
                         + ": the clients' selector thread took no task within " + CONNECT_TIMEOUT.toSeconds() + " s");
@@ -217,6 +281,7 @@ public final class TopicClient extends PeerHandle {
                 }
                 if (System.nanoTime() - deadline >= 0) {
                     String why = last.getMessage() != null ? last.getMessage() : last.getClass().getSimpleName();
+                    failPending("the client gave up reconnecting before the server acknowledged it");
                     core.end(new IOException("gave up reconnecting to " + serverName + " after "
                             + retryFor.toSeconds() + " s: " + why, last));
                     return;
@@ -237,14 +302,134 @@ public final class TopicClient extends PeerHandle {
             c.close();
             return;
         }
-        c.send(WireCodec.encodeRegistration(c.local(), topics));
+        c.send(registration(c, topics));
         synchronized (lock) {
             connection = c;
-            for (Outgoing o; (o = waiting.poll()) != null; ) {
-                c.send(WireCodec.encodeChat(c.local(), c.remote(), o.topic(), o.text(), user));
+            acknowledging = false;
+            connectedAt = System.nanoTime();
+            for (Pending p : pending.values()) {
+                c.send(encode(c, p)); // unchanged, in order, before anything newer
             }
         }
         core.deliver(() -> core.listener().onReconnected(serverName));
+    }
+
+    /** Selector thread: a registration; with the extension, one that asks to resume from what was received. */
+    private ByteBuffer registration(WireLink c, List<String> topics) {
+        if (!acks) {
+            return WireCodec.encodeRegistration(c.local(), topics);
+        }
+        Map<String, Long> after = new LinkedHashMap<>();
+        for (String t : topics) {
+            Long seq = received.get(t);
+            if (seq != null) {
+                after.put(t, seq);
+            }
+        }
+        return WireCodec.encodeRegistration(c.local(), topics, epoch, after);
+    }
+
+    private ByteBuffer encode(WireLink c, Pending p) {
+        return WireCodec.encodeChat(c.local(), c.remote(), p.topic(), p.text(), user, p.id(),
+                ChatTime.format(p.time()), 0);
+    }
+
+    /** Selector thread: an object of the extension from the server (registered, ack, a numbered message). */
+    private void onExtension(WireLink c, WireCodec.Frame frame) throws ProtocolException {
+        if (frame instanceof WireCodec.Registered r) {
+            synchronized (lock) {
+                if (connection == c) {
+                    acknowledging = true;
+                }
+            }
+            if (!r.epoch().equals(epoch)) { // a new server (or the first): its numbers start again
+                epoch = r.epoch();
+                epochNumber++;
+                received.clear();
+            }
+        } else if (frame instanceof WireCodec.Ack a) {
+            if (a.seq() < 1) {
+                throw new ProtocolException("ack.seq must be 1 or more, not " + a.seq());
+            }
+            Pending p;
+            synchronized (lock) {
+                p = pending.remove(a.id());
+            }
+            if (p != null && p.outcome() != null) {
+                PostAck ack = new PostAck(a.topic(), a.seq(), p.time());
+                core.deliver(() -> p.outcome().complete(ack));
+            }
+        } else if (frame instanceof WireCodec.Chat chat) {
+            TcpMessage m = chat.message();
+            if (chat.time() == null) {
+                throw new ProtocolException("message.time is missing beside message.seq");
+            }
+            ChatMessage numbered;
+            try {
+                numbered = new ChatMessage(m.topic(), chat.seq(), m.user() != null ? m.user() : UNNAMED,
+                        ChatTime.parse(chat.time()), m.text());
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("a message the client cannot take: " + e.getMessage());
+            }
+            received.merge(m.topic(), chat.seq(), Math::max);
+            long number = epochNumber;
+            core.deliver(() -> {
+                deliveringEpoch = number;
+                handing = m;
+                handingChat = numbered;
+                try {
+                    ordered.deliver(numbered, number);
+                } finally {
+                    handing = null;
+                    handingChat = null;
+                }
+            });
+        } else {
+            throw new ProtocolException("unexpected " + frame.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** Delivery thread: what {@link OrderedDelivery} lets through, to the listener, unless it is this client's own. */
+    private void handOver(ChatMessage m) {
+        if (m != handingChat) {
+            return; // not the message being delivered (the history source gives none)
+        }
+        if (user != null && user.equals(m.user())) {
+            synchronized (own) {
+                if (own.contains(ownKey(m.channel(), m.time(), m.text()))) {
+                    return; // this client's post, brought back by a replay: no echo
+                }
+            }
+        }
+        core.listener().onMessage(handing);
+    }
+
+    private static String ownKey(String topic, Instant time, String text) {
+        return topic + '\0' + time.toEpochMilli() + '\0' + text.length() + '\0' + text.hashCode();
+    }
+
+    /** Fails what waits for an acknowledgement: the client ended before it came. */
+    private void failPending(String why) {
+        List<Pending> left;
+        synchronized (lock) {
+            left = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        for (Pending p : left) {
+            if (p.outcome() != null) {
+                p.outcome().completeExceptionally(new IOException(why));
+            }
+        }
+    }
+
+    /**
+     * Closes; a message not yet acknowledged is not sent again, and its
+     * {@link #sendAcknowledged} future fails.
+     */
+    @Override
+    public void close() {
+        super.close();
+        failPending("the client closed before the server acknowledged it");
     }
 
     /** The topics registered, the first being where {@link #send(String)} posts. */
@@ -281,27 +466,93 @@ public final class TopicClient extends PeerHandle {
     }
 
     /**
-     * Queues a message to {@code topic}. While a reconnecting client has no connection, the
-     * message waits for the next one (at most {@value #MAX_WAITING} do).
+     * Queues a message to {@code topic}. A reconnecting client keeps it until the server
+     * acknowledges it, sending it again after a reconnection; while it has no connection, the
+     * message waits for the next one. At most {@value #MAX_WAITING} are kept.
      *
-     * @return false if the client is closed or its queue is full
+     * @return false if the client is closed or {@value #MAX_WAITING} messages wait for an acknowledgement
      * @throws IllegalArgumentException if the text or topic breaks a rule (the message says which)
      */
     public boolean send(String topic, String text) {
         PeerCore.check(() -> Names.requireWritableChannel(topic));
         PeerCore.checkText(text);
+        if (acks) {
+            return keep(topic, text, null);
+        }
         WireLink c;
         synchronized (lock) {
             c = connection;
-            if (c == null) {
-                if (!core.isOpen() || waiting.size() >= MAX_WAITING) {
-                    return false;
-                }
-                waiting.add(new Outgoing(topic, text));
-                return true;
-            }
         }
         return core.sendTo(c, l -> WireCodec.encodeChat(l.local(), l.remote(), topic, text, user));
+    }
+
+    /**
+     * {@link #send(String, String)}, telling the outcome: the future completes with the server's
+     * acknowledgement (the message is in its log, with that {@code seq}) on the client's delivery
+     * thread, or fails if the message cannot be sent (the client is closed, {@value #MAX_WAITING}
+     * wait already), the client closes or gives up reconnecting first, or the client does not
+     * reconnect (acknowledgements need {@link Builder#retryFor}).
+     *
+     * <p>Thread safety: may be called from any thread, as {@link #send}.
+     *
+     * @throws IllegalArgumentException if the text or topic breaks a rule (the message says which)
+     */
+    public CompletableFuture<PostAck> sendAcknowledged(String topic, String text) {
+        PeerCore.check(() -> Names.requireWritableChannel(topic));
+        PeerCore.checkText(text);
+        CompletableFuture<PostAck> outcome = new CompletableFuture<>();
+        if (!acks) {
+            outcome.completeExceptionally(new IllegalStateException(
+                    "acknowledgements need a client that reconnects: set retryFor"));
+        } else if (!keep(topic, text, outcome)) {
+            outcome.completeExceptionally(new IllegalStateException(core.isOpen()
+                    ? MAX_WAITING + " messages wait for an acknowledgement already" : "the client is closed"));
+        }
+        return outcome;
+    }
+
+    /** Stamps a message, keeps it until acknowledged, sends it if connected; false if closed or full. */
+    private boolean keep(String topic, String text, CompletableFuture<PostAck> outcome) {
+        synchronized (lock) {
+            if (!core.isOpen() || (pending.size() >= MAX_WAITING && !dropOldestForAServerThatDoesNotAcknowledge())) {
+                return false;
+            }
+            Pending p = new Pending(idPrefix + "." + (++idCounter), topic, text, ChatTime.truncate(Instant.now()), outcome);
+            pending.put(p.id(), p);
+            synchronized (own) {
+                own.add(ownKey(topic, p.time(), text));
+                if (own.size() > MAX_WAITING) {
+                    Iterator<String> oldest = own.iterator();
+                    oldest.next();
+                    oldest.remove();
+                }
+            }
+            WireLink c = connection;
+            // Queued while the lock is held: the loop sends in the order kept, and after adopt()'s resend.
+            if (c != null && !core.sendTo(c, l -> encode(l, p))) {
+                pending.remove(p.id());
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /**
+     * A server that has not answered the resume within {@link #CONNECT_TIMEOUT} of the connection
+     * does not speak the extension (the seed's, say) and never acknowledges: the oldest kept
+     * message is let go (it was sent once), so that the client keeps sending. Guarded by lock.
+     */
+    private boolean dropOldestForAServerThatDoesNotAcknowledge() {
+        if (connection == null || acknowledging || System.nanoTime() - connectedAt < CONNECT_TIMEOUT.toNanos()) {
+            return false;
+        }
+        Iterator<Pending> oldest = pending.values().iterator();
+        Pending p = oldest.next();
+        oldest.remove();
+        if (p.outcome() != null) {
+            p.outcome().completeExceptionally(new IOException("the server does not acknowledge messages"));
+        }
+        return true;
     }
 
     /**
@@ -315,7 +566,7 @@ public final class TopicClient extends PeerHandle {
         if (c == null) {
             return core.isOpen(); // registered on reconnecting
         }
-        return core.sendTo(c, l -> WireCodec.encodeRegistration(l.local(), checked));
+        return core.sendTo(c, l -> registration(l, checked));
     }
 
     private static List<String> checkTopics(List<String> topics) {

@@ -8,9 +8,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
@@ -72,6 +74,17 @@ public final class TopicServer implements AutoCloseable {
     private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     // Every message of the hub, handed to the selector thread, which picks the recipients.
     private final Subscription hubSubscription;
+    /** Closing: chat messages are no longer posted (a client that resends gets them to the next server). */
+    private volatile boolean stopping;
+    /** Posts of TCP clients handed to the hub and not yet stored (or refused). */
+    private final AtomicLong postsInFlight = new AtomicLong();
+    /** Per channel, the newest seq stored from a TCP client, and the newest handed to the selector thread. */
+    private final Map<String, Long> storedUpTo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> handedUpTo = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every open connection, registered or not; selector thread only. */
+    private final Set<WireLink> open = new LinkedHashSet<>();
+    /** How long a close waits, at most, for the hub to hand over what it holds, and then for the connections to drain. */
+    static final java.time.Duration CLOSE_STEP = java.time.Duration.ofSeconds(1);
 
     private TopicServer(TopicServerOptions options, ChatHub hub, boolean ownsHub) throws IOException {
         this.options = options;
@@ -93,7 +106,9 @@ public final class TopicServer implements AutoCloseable {
         this.serverAddress = address.getAddress().isAnyLocalAddress()
                 ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
         this.hubSubscription = hub.subscribe(Names.ALL, (message, origin) -> {
-            if (!loop.execute(() -> deliver(message, origin))) {
+            boolean handed = loop.execute(() -> deliver(message, origin));
+            handedUpTo.merge(message.channel(), message.seq(), Math::max); // handed, or dropped: nothing to wait for
+            if (!handed) {
                 long held = droppedLog.admit(); // a flooding peer must not flood the log too
                 if (held >= 0) {
                     log.warn("dropped {} #{} for TCP clients: the selector queue is full or stopped ({} more not logged)",
@@ -161,23 +176,109 @@ public final class TopicServer implements AutoCloseable {
         return loop;
     }
 
+    /** Whether {@link #close} has begun: messages are no longer posted (for tests). */
+    boolean isStopping() {
+        return stopping;
+    }
+
     /** Connections open now. */
     int connections() {
         return caps.open();
     }
 
-    /** Closes every connection and the listening socket; closes the hub if the server made it. */
+    /**
+     * Closes gracefully: stops posting what clients send (a client that reconnects sends it again
+     * to the next server), waits up to {@link #CLOSE_STEP} for the hub to store the posts under way
+     * and hand this server every message stored from its clients, then lets every connection
+     * write what is queued for it (up to {@link #CLOSE_STEP} more) and closes the connections, the
+     * listening socket and, if the server made it, the hub. So a message acknowledged to its
+     * sender reaches the subscribers that stay connected. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        hubSubscription.close();
-        loop.close();
-        if (ownsHub) {
-            hub.close();
+        try {
+            long handOver = System.nanoTime() + CLOSE_STEP.toNanos();
+            stopPosting(handOver);
+            while (!handedAll() && System.nanoTime() - handOver < 0) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            if (!handedAll()) {
+                log.warn("closing {}: the hub did not hand over every stored message within {} ms", serverAddress,
+                        CLOSE_STEP.toMillis());
+            }
+            long drained = System.nanoTime() + CLOSE_STEP.toNanos();
+            // Runs after every delivery handed before it: the loop's queue is first in, first out.
+            CompletableFuture<List<WireLink>> swept = new CompletableFuture<>();
+            if (loop.executeWaiting(() -> {
+                List<WireLink> all = List.copyOf(open);
+                all.forEach(WireLink::closeAfterFlush);
+                swept.complete(all);
+            }, drained)) {
+                List<WireLink> draining = swept.get(Math.max(0, drained - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // A client that connects meanwhile is not waited for: it is cut with the loop.
+                while (draining.stream().anyMatch(WireLink::isOpen) && System.nanoTime() - drained < 0) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                long left = draining.stream().filter(WireLink::isOpen).count();
+                if (left > 0) {
+                    log.warn("closing {}: {} connections did not take what was queued for them within {} ms",
+                            serverAddress, left, CLOSE_STEP.toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closes at once
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("closing {}: the selector thread did not close the connections in time", serverAddress);
+        } finally {
+            hubSubscription.close();
+            loop.close();
+            if (ownsHub) {
+                hub.close();
+            }
+            log.info("topic server on {} stopped", serverAddress);
         }
-        log.info("topic server on {} stopped", serverAddress);
+    }
+
+    /**
+     * Stops posting what clients send: set on the selector thread, and waited for (until
+     * {@code deadline}), since a task is queued, not run, when executeWaiting returns. A message
+     * read before it is posted and counted before {@link #handedAll} looks; none is posted after.
+     */
+    private void stopPosting(long deadline) throws InterruptedException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        if (!loop.executeWaiting(() -> {
+            stopping = true;
+            stopped.countDown();
+        }, deadline) || !stopped.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            stopping = true; // the loop has stopped or is stuck: it is closed below
+        }
+    }
+
+    /** Whether every post under way is stored and every message stored from a client handed to the selector thread. */
+    private boolean handedAll() {
+        if (postsInFlight.get() > 0) {
+            return false;
+        }
+        for (Map.Entry<String, Long> e : storedUpTo.entrySet()) {
+            if (handedUpTo.getOrDefault(e.getKey(), 0L) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Counts a post to the hub until it is stored or refused; remembers the seq stored. */
+    private CompletableFuture<ChatMessage> tracked(CompletableFuture<ChatMessage> posted) {
+        postsInFlight.incrementAndGet();
+        return posted.whenComplete((stored, failure) -> {
+            if (stored != null) {
+                storedUpTo.merge(stored.channel(), stored.seq(), Math::max);
+            }
+            postsInFlight.decrementAndGet();
+        });
     }
 
     /** Per-connection state; selector thread only. */
@@ -198,6 +299,7 @@ public final class TopicServer implements AutoCloseable {
     private final class Handler implements WireLink.Handler {
         @Override
         public void onOpen(WireLink c) {
+            open.add(c);
             Client client = new Client();
             client.derivedUser = userFor(c.remote());
             c.attachment = client; // from here on, its end counts it out
@@ -225,6 +327,9 @@ public final class TopicServer implements AutoCloseable {
                     resume(c, client, r.resume());
                 }
             } else if (frame instanceof WireCodec.Chat chat) {
+                if (stopping) {
+                    return; // closing: not posted, not acknowledged (a client that resends sends it to the next server)
+                }
                 TcpMessage m = chat.message();
                 if (!client.topics.contains(m.topic())) {
                     long n = discarded.incrementAndGet();
@@ -245,7 +350,7 @@ public final class TopicServer implements AutoCloseable {
                 }
                 // Checked here (a bad name or text is this peer's error); stored and delivered
                 // (through our HubListener) by the hub, without this thread waiting for the store.
-                hub.postAsync(m.topic(), user, m.text(), null, null, c).whenComplete((stored, failure) -> {
+                tracked(hub.postAsync(m.topic(), user, m.text(), null, null, c)).whenComplete((stored, failure) -> {
                     if (failure != null) {
                         long held = storeLog.admit();
                         if (held >= 0) {
@@ -268,6 +373,7 @@ public final class TopicServer implements AutoCloseable {
 
         @Override
         public void onClose(WireLink c, IOException cause) {
+            open.remove(c);
             Client client = (Client) c.attachment;
             if (client != null) {
                 caps.release(c.remote());
@@ -323,7 +429,7 @@ public final class TopicServer implements AutoCloseable {
      */
     private void postWithId(WireLink c, TcpMessage m, String user, String id, String time) throws ProtocolException {
         java.time.Instant at = time != null ? org.parley.core.internal.ChatTime.parse(time) : null;
-        hub.postAsync(m.topic(), user, m.text(), at, id, c).whenComplete((stored, failure) -> {
+        tracked(hub.postAsync(m.topic(), user, m.text(), at, id, c)).whenComplete((stored, failure) -> {
             if (failure == null) {
                 if (id != null) {
                     ByteBuffer ack = WireCodec.encodeAck(id, stored.channel(), stored.seq(), hub.epoch());
