@@ -212,7 +212,7 @@ final class TcpCommands {
                         return true;
                     }
                     return peer.send(text);
-                }, topics -> { });
+                }, topics -> { }, session::noChannels);
             }
         }
 
@@ -225,7 +225,7 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(target, e);
                 }
-                return session.run(peer, DIRECT_COMMANDS, peer::send, topics -> { });
+                return session.run(peer, DIRECT_COMMANDS, peer::send, topics -> { }, session::noChannels);
             }
         }
 
@@ -269,14 +269,87 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }
+                Here here = new Here(console, client, user, topics.get(0));
+                here.start();
                 return session.run(client, TOPIC_COMMANDS, client::send, newTopics -> {
                     if (client.register(newTopics)) {
+                        here.topic = newTopics.get(0);
                         console.error("chat: registered for " + String.join(" ", newTopics) + "; typed lines go to "
                                 + newTopics.get(0));
                     } else {
                         console.error("chat: not registered: the connection is closed");
                     }
-                });
+                }, here::ask);
+            }
+        }
+
+        /**
+         * Presence for {@code chat -topic} (docs/PROTOCOL.md, TCP "Extension: presence"): says every
+         * 5 s that the user is in its first topic and prints who joined or left; answers
+         * {@code /who}. The topic protocol lists no channels: {@code /channels} says so.
+         */
+        private static final class Here {
+            private final Console console;
+            private final TopicClient client;
+            private final String user;
+            volatile String topic;
+            private java.util.Set<String> last; // presence thread only
+            private String lastTopic;
+            private final java.util.concurrent.ScheduledExecutorService timer =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "parley-presence");
+                        t.setDaemon(true);
+                        return t;
+                    });
+
+            Here(Console console, TopicClient client, String user, String topic) {
+                this.console = console;
+                this.client = client;
+                this.user = user;
+                this.topic = topic;
+            }
+
+            void start() {
+                timer.scheduleWithFixedDelay(this::sayHere, 0, 5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+
+            private void sayHere() {
+                String now = topic;
+                List<String> users;
+                try {
+                    users = client.presence(now).get(TopicClient.CONNECT_TIMEOUT.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    return; // not connected now, or a server without presence: the next turn tells
+                }
+                java.util.Set<String> seen = new java.util.TreeSet<>(users);
+                if (last != null && now.equals(lastTopic)) {
+                    seen.stream().filter(u -> !last.contains(u) && !u.equals(user))
+                            .forEach(u -> console.error("chat: " + u + " joined " + now));
+                    last.stream().filter(u -> !seen.contains(u) && !u.equals(user))
+                            .forEach(u -> console.error("chat: " + u + " left " + now));
+                }
+                last = seen;
+                lastTopic = now;
+            }
+
+            void ask(SlashCommands.Input asked) {
+                if (!(asked instanceof SlashCommands.Who)) {
+                    console.error("chat: the topic protocol lists no channels (mc_client on a bridge can: /channels)");
+                    return;
+                }
+                String now = topic;
+                try {
+                    List<String> users = client.presence(now).get(TopicClient.CONNECT_TIMEOUT.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                    console.error("chat: in " + now + ": " + String.join(", ", users));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    console.error("chat: cannot tell who is in " + now + ": " + e.getCause().getMessage());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    console.error("chat: cannot tell who is in " + now + ": no answer from the server");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
@@ -348,14 +421,11 @@ final class TcpCommands {
          * topics of {@code /join} to {@code join}, the rest of the slash commands to {@code commands}.
          */
         int run(AutoCloseable connection, SlashCommands commands, Predicate<String> send,
-                Consumer<List<String>> join) throws Exception {
+                Consumer<List<String>> join, Consumer<SlashCommands.Input> ask) throws Exception {
             Signals.onTerminate(() -> end.complete(null)); // again for listen: idempotent
             // End of input or /quit: done, once the queued lines are written.
-            // The TCP protocol has no presence: who is there is known on the ZeroMQ side only.
             console.readLinesInBackground("chat", line -> commands.handle(line, console, "chat",
-                    text -> send(send, text), join, asked -> console.error("chat: " + asked(asked)
-                            + " is not known over TCP: the topic protocol does not tell (mc_client on a bridge can)")),
-                    () -> end.complete(null));
+                    text -> send(send, text), join, ask), () -> end.complete(null));
             String failure = end.get();
             connection.close(); // writes what is queued first
             if (failure != null) {
@@ -364,8 +434,10 @@ final class TcpCommands {
             return 0;
         }
 
-        private static String asked(SlashCommands.Input asked) {
-            return asked instanceof SlashCommands.Who ? "who is here" : "which channels are in use";
+        /** {@code /who} and {@code /channels} in direct mode: there are no channels. */
+        void noChannels(SlashCommands.Input asked) {
+            console.error("chat: direct mode has no channels: " + (asked instanceof SlashCommands.Who ? "/who"
+                    : "/channels") + " is for chat -topic and mc_client");
         }
 
         /** Sends one typed line, in parts if it is over the text limit, or says why it cannot. */

@@ -67,6 +67,27 @@ class BridgeIT {
     }
 
     @Test
+    void bothSidesSeeOneListOfWhoIsThere() throws Exception {
+        Launched server = start("parley_server", "127.0.0.1", "0", "0", "0");
+        int[] p = ports(server);
+        Launched zoe = start("mc_client", "127.0.0.1", Integer.toString(p[0]), Integer.toString(p[1]), "dev", "zoe");
+        zoe.awaitErr("mc_client: joined dev as zoe", Launched.SOON);
+        Launched alice = start("chat", "-topic", "127.0.0.1:" + p[2], "dev", "--name", "alice");
+        alice.awaitErr("chat: connected to .*", Launched.WAIT);
+        // Each says every 5 s that it is there; the hub keeps one list for both transports.
+        zoe.awaitErr("mc_client: alice joined dev", Launched.SOON);
+        alice.type("/who");
+        alice.awaitErr("chat: in dev: alice, zoe", Launched.SOON);
+        zoe.type("/who");
+        zoe.awaitErr("mc_client: in dev: alice, zoe", Launched.SOON);
+        alice.type("/channels");
+        alice.awaitErr("chat: the topic protocol lists no channels .*", Launched.SOON);
+        alice.type("/quit");
+        assertEquals(0, alice.exitCode(Launched.SOON));
+        zoe.awaitErr("mc_client: alice left dev", Duration.ofSeconds(30));
+    }
+
+    @Test
     void topicClientCannotPostToAllAndIsToldWhy() throws Exception {
         Launched server = start("parley_server", "127.0.0.1", "0", "0", "0");
         int[] p = ports(server);

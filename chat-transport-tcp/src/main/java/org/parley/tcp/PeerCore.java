@@ -280,8 +280,9 @@ final class PeerCore implements WireLink.Handler {
         } else {
             Extension ext = extension;
             if (ext == null) {
-                throw new ProtocolException("unexpected " + (frame instanceof WireCodec.Ack ? "ack" : "registered")
-                        + ": this peer asked for no acknowledgement");
+                throw new ProtocolException("unexpected " + (frame instanceof WireCodec.Ack ? "ack"
+                        : frame instanceof WireCodec.Presence ? "presence" : "registered")
+                        + ": this peer asked for none");
             }
             ext.onFrame(c, frame);
         }

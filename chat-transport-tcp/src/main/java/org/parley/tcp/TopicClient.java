@@ -87,6 +87,12 @@ public final class TopicClient extends PeerHandle {
     private long idCounter; // guarded by lock
     /** Messages not yet acknowledged, by id, in the order sent. Guarded by lock. */
     private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+    /** Presence questions sent on the current connection, in order: the server answers in order. Guarded by lock. */
+    private final java.util.ArrayDeque<Asked> asked = new java.util.ArrayDeque<>();
+
+    /** A presence question and its answer to come. */
+    private record Asked(String topic, CompletableFuture<List<String>> answer) {
+    }
     /** The current connection's server answered the resume: it acknowledges. Guarded by lock. */
     private boolean acknowledging;
     private long connectedAt; // System.nanoTime() of the current connection; guarded by lock
@@ -250,6 +256,7 @@ public final class TopicClient extends PeerHandle {
             }
             connection = null;
         }
+        failAsked("the connection was lost before the server answered");
         log.info("lost {}: {}; reconnecting", serverName, cause == null ? "closed by the server" : cause.getMessage());
         core.deliver(() -> core.listener().onConnectionLost(serverName, cause));
         Thread t = new Thread(this::reconnect, "parley-tcp-reconnect-" + server.getPort());
@@ -336,7 +343,18 @@ public final class TopicClient extends PeerHandle {
 
     /** Selector thread: an object of the extension from the server (registered, ack, a numbered message). */
     private void onExtension(WireLink c, WireCodec.Frame frame) throws ProtocolException {
-        if (frame instanceof WireCodec.Registered r) {
+        if (frame instanceof WireCodec.Presence pr) {
+            Asked a;
+            synchronized (lock) {
+                a = asked.peek();
+                if (a == null || pr.users() == null || !a.topic().equals(pr.topic())) {
+                    throw new ProtocolException("a presence answer for " + Names.quote(pr.topic()) + " that was not asked for");
+                }
+                asked.poll();
+            }
+            List<String> users = List.copyOf(pr.users());
+            core.deliver(() -> a.answer().complete(users));
+        } else if (frame instanceof WireCodec.Registered r) {
             synchronized (lock) {
                 if (connection == c) {
                     acknowledging = true;
@@ -430,6 +448,59 @@ public final class TopicClient extends PeerHandle {
     public void close() {
         super.close();
         failPending("the client closed before the server acknowledged it");
+        failAsked("the client closed before the server answered");
+    }
+
+    /**
+     * Says that this client's user is in {@code topic} and asks who is there (docs/PROTOCOL.md,
+     * TCP "Extension: presence"): the future completes with the users, sorted, on the client's
+     * delivery thread. Say it at least every 5 s to stay in the list; the server forgets a user
+     * silent for 15 s. A client without a name only asks. Fails if the connection is down or
+     * is lost first, the client is closed, or it does not reconnect (the extension needs
+     * {@link Builder#retryFor}).
+     *
+     * <p>Thread safety: may be called from any thread.
+     *
+     * @throws IllegalArgumentException if {@code topic} breaks the naming rule
+     */
+    public CompletableFuture<List<String>> presence(String topic) {
+        Names.checkChannel(topic);
+        CompletableFuture<List<String>> answer = new CompletableFuture<>();
+        if (!acks) {
+            answer.completeExceptionally(new IllegalStateException("presence needs a client that reconnects: set retryFor"));
+            return answer;
+        }
+        synchronized (lock) {
+            WireLink c = connection;
+            if (c == null || !core.isOpen()) {
+                answer.completeExceptionally(new IOException(core.isOpen() ? "not connected now" : "the client is closed"));
+                return answer;
+            }
+            if (asked.size() >= MAX_ASKED) {
+                answer.completeExceptionally(new IOException(MAX_ASKED + " presence questions wait for an answer already"));
+                return answer;
+            }
+            asked.add(new Asked(topic, answer));
+            if (!core.sendTo(c, l -> WireCodec.encodePresence(topic, user))) {
+                asked.removeLast();
+                answer.completeExceptionally(new IOException("the client is closed"));
+            }
+        }
+        return answer;
+    }
+
+    /** Presence questions waiting for their answers at most. */
+    static final int MAX_ASKED = 64;
+
+    private void failAsked(String why) {
+        List<Asked> left;
+        synchronized (lock) {
+            left = new ArrayList<>(asked);
+            asked.clear();
+        }
+        for (Asked a : left) {
+            a.answer().completeExceptionally(new IOException(why));
+        }
     }
 
     /** The topics registered, the first being where {@link #send(String)} posts. */

@@ -360,7 +360,13 @@ public final class TopicServer implements AutoCloseable {
                     }
                 });
                 forwarded.incrementAndGet();
-            } else if (frame instanceof WireCodec.Ack || frame instanceof WireCodec.Registered) {
+            } else if (frame instanceof WireCodec.Presence pr && pr.users() == null) {
+                // Presence (extension): the hub's, shared with every transport on it.
+                String topic = Names.requireChannel(pr.topic());
+                List<String> users = hub.presence(topic, pr.user());
+                c.send(WireCodec.encodePresence(topic, users, hub.options().maxFrameBytes()));
+            } else if (frame instanceof WireCodec.Ack || frame instanceof WireCodec.Registered
+                    || frame instanceof WireCodec.Presence) {
                 throw new ProtocolException(
                         "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
             } else if (frame instanceof WireCodec.Error e) {

@@ -52,7 +52,7 @@ final class WireCodec {
     }
 
     /** What one received object means. */
-    sealed interface Frame permits Chat, Registration, Error, Ack, Registered {
+    sealed interface Frame permits Chat, Registration, Error, Ack, Registered, Presence {
     }
 
     /**
@@ -90,6 +90,14 @@ final class WireCodec {
 
     /** The server stored a message with an id: {@code {"ack":{"id":..,"topic":..,"seq":..,"epoch":..}}}. */
     record Ack(String id, String topic, long seq, String epoch) implements Frame {
+    }
+
+    /**
+     * Presence (extension): a client says {@code user} is in {@code topic} and asks who is
+     * ({@code users} null; {@code user} null only asks), or the server answers who is
+     * ({@code users}, sorted): {@code {"presence":{"topic":..,"user":..}}}, {@code {"presence":{"topic":..,"users":[..]}}}.
+     */
+    record Presence(String topic, String user, List<String> users) implements Frame {
     }
 
     /** The server's answer to a registration with {@code resume}: {@code {"registered":{"epoch":..}}}. */
@@ -258,6 +266,7 @@ final class WireCodec {
                     case "resume" -> fields.resume = Extension.read(p, t);
                     case "ack" -> fields.ack = Extension.read(p, t);
                     case "registered" -> fields.registered = Extension.read(p, t);
+                    case "presence" -> fields.presence = Extension.read(p, t);
                     default -> p.skipChildren(); // read all the same: a repeat or bad JSON in it is refused
                 }
             }
@@ -317,6 +326,7 @@ final class WireCodec {
         Extension resume;
         Extension ack;
         Extension registered;
+        Extension presence;
 
         Frame frame() throws ProtocolException {
             if (error != null) {
@@ -336,6 +346,9 @@ final class WireCodec {
             }
             if (registered != null) {
                 return new Registered(registered.string("epoch", "registered"));
+            }
+            if (presence != null) {
+                return presence.presence();
             }
             throw new ProtocolException(
                     "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
@@ -513,21 +526,46 @@ final class WireCodec {
      * {@link #MAX_AFTER} entries of {@code after} are kept; more is an error.
      */
     private record Extension(JsonToken token, java.util.Map<String, Value> fields, java.util.Map<String, Value> after,
-            JsonToken afterToken) {
+            JsonToken afterToken, List<String> users, JsonToken usersToken) {
         static final int MAX_AFTER = 1024;
+        /** Users of a presence answer kept; a frame of 64 KiB holds fewer. */
+        static final int MAX_USERS = 10_000;
 
         static Extension read(JsonParser p, JsonToken t) throws IOException {
             if (t != JsonToken.START_OBJECT) {
                 p.skipChildren();
-                return new Extension(t, java.util.Map.of(), null, null);
+                return new Extension(t, java.util.Map.of(), null, null, null, null);
             }
             java.util.Map<String, Value> fields = new java.util.HashMap<>();
             java.util.Map<String, Value> after = null;
             JsonToken afterToken = null;
+            List<String> users = null;
+            JsonToken usersToken = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
-                if (name.equals("after")) {
+                if (name.equals("users")) {
+                    usersToken = v;
+                    if (v == JsonToken.START_ARRAY) {
+                        users = new ArrayList<>();
+                        for (JsonToken item; (item = p.nextToken()) != JsonToken.END_ARRAY; ) {
+                            if (item != JsonToken.VALUE_STRING) {
+                                p.skipChildren();
+                                usersToken = item; // the first that is not a string: named in the error
+                                users = null;
+                                while (p.nextToken() != JsonToken.END_ARRAY) {
+                                    p.skipChildren();
+                                }
+                                break;
+                            }
+                            if (users.size() < MAX_USERS) {
+                                users.add(p.getText());
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                } else if (name.equals("after")) {
                     afterToken = v;
                     if (v == JsonToken.START_OBJECT) {
                         after = new java.util.LinkedHashMap<>();
@@ -541,13 +579,14 @@ final class WireCodec {
                     } else {
                         p.skipChildren();
                     }
-                } else if (name.equals("id") || name.equals("topic") || name.equals("epoch") || name.equals("seq")) {
+                } else if (name.equals("id") || name.equals("topic") || name.equals("epoch") || name.equals("seq")
+                        || name.equals("user")) {
                     fields.put(name, Value.readLong(p, v));
                 } else {
                     p.skipChildren();
                 }
             }
-            return new Extension(t, fields, after, afterToken);
+            return new Extension(t, fields, after, afterToken, users, usersToken);
         }
 
         private void requireObject(String field) throws ProtocolException {
@@ -579,6 +618,22 @@ final class WireCodec {
                 }
             }
             return new Resume(epochValue, seqs);
+        }
+
+        Presence presence() throws ProtocolException {
+            requireObject("presence");
+            String topic = string("topic", "presence");
+            Value user = fields.get("user");
+            String userValue = user == null || user.token() == JsonToken.VALUE_NULL ? null
+                    : Value.string(user, "presence.user");
+            if (usersToken == null || usersToken == JsonToken.VALUE_NULL) {
+                return new Presence(topic, userValue, null);
+            }
+            if (users == null) {
+                throw new ProtocolException("presence.users must be a list of strings, not "
+                        + (usersToken == JsonToken.START_ARRAY ? "a list of something else" : Value.type(usersToken)));
+            }
+            return new Presence(topic, userValue, users);
         }
 
         Ack ack() throws ProtocolException {
@@ -832,6 +887,41 @@ final class WireCodec {
             g.writeStringField("topic", topic);
             g.writeNumberField("seq", seq);
             g.writeStringField("epoch", epoch);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** A presence request: {@code {"presence":{"topic":..,"user":..}}} ({@code user} may be null: only asks). */
+    static ByteBuffer encodePresence(String topic, String user) {
+        return line(64 + topic.length() + (user == null ? 0 : user.length()), g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("presence");
+            g.writeStringField("topic", topic);
+            if (user != null) {
+                g.writeStringField("user", user);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * A presence answer, {@code {"presence":{"topic":..,"users":[..]}}}: as many of the users as
+     * fit in {@code maxBytes} (a user name is at most 32 characters, 128 bytes of UTF-8, plus its quotes).
+     */
+    static ByteBuffer encodePresence(String topic, List<String> users, int maxBytes) {
+        int fit = Math.max(0, Math.min(users.size(), (maxBytes - 512) / 132));
+        List<String> shown = users.subList(0, fit);
+        return line(64 + topic.length() + 40 * shown.size(), g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("presence");
+            g.writeStringField("topic", topic);
+            g.writeArrayFieldStart("users");
+            for (String u : shown) {
+                g.writeString(u);
+            }
+            g.writeEndArray();
             g.writeEndObject();
             g.writeEndObject();
         });
