@@ -28,12 +28,18 @@ final class ZmqCommands {
     static final int DEFAULT_JOIN_HISTORY = 20;
     private static final String HISTORY = "--history";
     private static final String POST_PORT = "--post-port";
+    private static final String RETRY_FOR = "--retry-for";
+    /** How long an interactive client goes on without its server unless {@code --retry-for} says otherwise. */
+    static final int DEFAULT_RETRY_SECONDS = 60;
     private static final String SERVER_LIFE = "Runs until Ctrl-C or SIGTERM; a port of 0 picks a free one, "
             + "which it reports.";
     private static final String CLIENT_END = "End of input (Ctrl-D), /quit or Ctrl-C ends it once its posts are "
             + "acknowledged; /help lists the commands a line may give.";
     private static final Command.Option JOIN_HISTORY = new Command.Option(HISTORY + " N",
             "shows the newest N messages on joining (default " + DEFAULT_JOIN_HISTORY + "; 0 shows none)");
+    private static final Command.Option RETRY = new Command.Option(RETRY_FOR + " <seconds>",
+            "how long to go on reconnecting after losing the server before giving up with exit 1 (default "
+            + DEFAULT_RETRY_SECONDS + "; 0 gives up at once)");
 
     private ZmqCommands() {
     }
@@ -58,17 +64,17 @@ final class ZmqCommands {
                                 new Command.Option(POST_PORT + " <post_port>",
                                         "the server's post port, where history is served")),
                         ZmqCommands::pubClient, false),
-                new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N]",
+                new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N] [--retry-for S]",
                         "Part 3: posts each line typed to the channel general while printing the channel. "
-                        + CLIENT_END, List.of(JOIN_HISTORY), args -> chatClient("interactive_client", args, false),
+                        + CLIENT_END, List.of(JOIN_HISTORY, RETRY), args -> chatClient("interactive_client", args, false),
                         false),
                 new Simple("mc_server", "<ip> <post_port> <pub_port>",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
                         List.of(), args -> pubServer("mc_server", args), true),
-                new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N]",
+                new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N] [--retry-for S]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
-                        List.of(JOIN_HISTORY), args -> chatClient("mc_client", args, true), false));
+                        List.of(JOIN_HISTORY, RETRY), args -> chatClient("mc_client", args, true), false));
     }
 
     // ---- servers
@@ -155,7 +161,7 @@ final class ZmqCommands {
 
     /** Parts 3 and 4: prints the channel while posting each line typed; slash commands act on the client. */
     private static int chatClient(String name, String[] args, boolean withChannel) throws Exception {
-        Args a = Args.parse(args, Set.of(HISTORY));
+        Args a = Args.parse(args, Set.of(HISTORY, RETRY_FOR));
         a.requireCount(withChannel ? 5 : 4);
         String host = Cli.host(a.get(0));
         int postPort = Cli.port("post_port", a.get(1));
@@ -168,10 +174,14 @@ final class ZmqCommands {
                         + " (ALL: every channel, read-only)")
                 : SlashCommands.JoinRule.none("this client posts to general only (mc_client joins other channels)"));
 
+        int retryFor = a.retryFor(DEFAULT_RETRY_SECONDS);
+        CountDownLatch done = new CountDownLatch(1);
         // The server publishes each post back to its channel: on a terminal, that is the one line shown.
         try (Console console = Console.open(true);
+             Reconnection reconnection = new Reconnection(name, console, "tcp://" + host + ":" + postPort, retryFor,
+                     done::countDown);
              ZmqChatClient client = connect(ZmqClientOptions.builder()
-                     .host(host).postPort(postPort).pubPort(pubPort).user(user))) {
+                     .host(host).postPort(postPort).pubPort(pubPort).user(user).onConnection(reconnection::heard))) {
             // A server that does not answer within the request timeout is unreachable: one line,
             // exit 1, as for the other clients (README), before anything else is printed.
             try {
@@ -185,13 +195,15 @@ final class ZmqCommands {
             room.enter(channel);
             room.startPresence();
 
-            CountDownLatch done = new CountDownLatch(1);
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
             console.readLinesInBackground(name, line -> commands.handle(line, console, name,
                     text -> post(name, console, client, room.channel, room.all, pending, text),
                     channels -> room.join(channels.get(0)), room::ask), done::countDown);
             done.await();
+            if (reconnection.gaveUp()) {
+                return 1; // said in one line
+            }
 
             // End of input, /quit or a signal: let the posts already made be acknowledged, then leave.
             List<CompletableFuture<PostAck>> waiting;
@@ -206,6 +218,64 @@ final class ZmqCommands {
             }
         }
         return 0;
+    }
+
+    /**
+     * What an interactive client says when it loses its server and gets it back, and its bound:
+     * {@code connection lost, reconnecting...}, {@code reconnected}, or, after {@code retryFor}
+     * seconds without a server, one line and the end ({@link #gaveUp}).
+     */
+    private static final class Reconnection implements AutoCloseable {
+        private final String name;
+        private final Console console;
+        private final String server;
+        private final int retryFor;
+        private final Runnable end;
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "parley-reconnection");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private java.util.concurrent.ScheduledFuture<?> giveUp; // guarded by this
+        private volatile boolean gaveUp;
+
+        Reconnection(String name, Console console, String server, int retryFor, Runnable end) {
+            this.name = name;
+            this.console = console;
+            this.server = server;
+            this.retryFor = retryFor;
+            this.end = end;
+        }
+
+        /** The client's delivery thread: its connection went ({@code false}) or came back. */
+        synchronized void heard(boolean up) {
+            if (up) {
+                if (giveUp != null) {
+                    giveUp.cancel(false);
+                    giveUp = null;
+                }
+                console.error(name + ": reconnected");
+                return;
+            }
+            console.error(name + ": connection lost, reconnecting...");
+            if (giveUp == null) {
+                giveUp = timer.schedule(() -> {
+                    gaveUp = true;
+                    console.error(name + ": gave up reconnecting to " + server + " after " + retryFor + " s");
+                    end.run();
+                }, retryFor, TimeUnit.SECONDS);
+            }
+        }
+
+        boolean gaveUp() {
+            return gaveUp;
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
     }
 
     /**
@@ -441,6 +511,7 @@ final class ZmqCommands {
         private final List<String> positional = new ArrayList<>();
         private Integer history;
         private Integer postPort;
+        private Integer retryFor;
 
         static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
             Args a = new Args();
@@ -456,6 +527,8 @@ final class ZmqCommands {
                     String value = args[++i];
                     if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);
+                    } else if (RETRY_FOR.equals(arg)) {
+                        a.retryFor = seconds(value);
                     } else {
                         a.postPort = Cli.port("post_port", value);
                     }
@@ -464,6 +537,23 @@ final class ZmqCommands {
                 }
             }
             return a;
+        }
+
+        private static int seconds(String value) throws Cli.UsageException {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new Cli.UsageException(RETRY_FOR + " \"" + Console.printable(value)
+                    + "\" is not a whole number of seconds, 0 or more");
+        }
+
+        int retryFor(int fallback) {
+            return retryFor == null ? fallback : retryFor;
         }
 
         private static int count(String option, String value) throws Cli.UsageException {

@@ -69,11 +69,13 @@ class PresenceAndResendIT {
 
         server.terminate(); // Ctrl-C
         assertEquals(0, server.exitCode(Launched.SOON));
+        alice.awaitErr("mc_client: connection lost, reconnecting\\.\\.\\.", Launched.SOON);
         alice.type("typed while the server was away");
         alice.awaitErr("mc_client: sending \"typed while the server was away\"\\.\\.\\.", Launched.SOON);
 
         Launched again = start("mc_server", "127.0.0.1", post, pub);
         again.awaitErr(".*listening.*", Launched.SOON);
+        alice.awaitErr("mc_client: reconnected", Launched.WAIT);
         alice.awaitErr("mc_client: sent \"typed while the server was away\"", Launched.WAIT);
         bob.awaitOut("alice: typed while the server was away " + TIME, Launched.WAIT);
         alice.type("and after it came back");
@@ -84,5 +86,20 @@ class PresenceAndResendIT {
             assertTrue(client.err().stream().noneMatch(l -> l.contains("Exception") || l.contains("\tat ")),
                     client.err().toString());
         }
+    }
+
+    @Test
+    void aClientWithoutItsServerForLongerThanRetryForGivesUpWithOneLine() throws Exception {
+        Launched server = start("mc_server", "127.0.0.1", "0", "0");
+        int[] ports = ZmqLaunchersIT.ports(server);
+        Launched alice = start("mc_client", "127.0.0.1", Integer.toString(ports[0]), Integer.toString(ports[1]), "dev",
+                "alice", "--retry-for", "1");
+        alice.awaitErr("mc_client: joined dev as alice", Launched.SOON);
+        server.terminate();
+        assertEquals(1, alice.exitCode(Launched.WAIT));
+        alice.awaitErr("mc_client: connection lost, reconnecting\\.\\.\\.", Launched.SOON);
+        alice.awaitErr("mc_client: gave up reconnecting to tcp://127.0.0.1:" + ports[0] + " after 1 s", Launched.SOON);
+        assertTrue(alice.err().stream().noneMatch(l -> l.contains("Exception") || l.contains("\tat ")),
+                alice.err().toString());
     }
 }

@@ -84,9 +84,18 @@ final class ClientLoop {
     /** Whether DEALER has a connection to the server now: requests are held until it has. */
     private boolean dealerUp;
     private boolean tcpOnly; // see whyNoReply
+    /** A connection that was up went, and none is up again yet. Loop thread only. */
+    private boolean lost;
+    /** Hears the connection go and come back (see ZmqClientOptions.Builder#onConnection). */
+    private java.util.function.Consumer<Boolean> connection = up -> { };
     private int droppedUnanswered; // connections lost since the last reply
 
     /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
+    /** Where the post connection's going and coming back is told; before {@link #start}. */
+    void onConnection(java.util.function.Consumer<Boolean> listener) {
+        this.connection = listener;
+    }
+
     ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
         this.options = options;
         this.waker = new Waker();
@@ -314,9 +323,17 @@ final class ClientLoop {
             } else if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
                 tcpOnly = false;
                 dealerUp = true;
+                if (lost) {
+                    lost = false;
+                    connection.accept(true);
+                }
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 if (dealerUp) {
                     droppedUnanswered++; // reset by a reply
+                    if (!lost) {
+                        lost = true;
+                        connection.accept(false);
+                    }
                 }
                 dealerUp = false;
                 requests.connectionLost(); // what it held is gone: sent again on the next one

@@ -93,6 +93,10 @@ public final class ZmqChatClient implements ChatClient {
                         "tcp://" + options.host() + ":" + options.postPort());
         this.requests = new RequestCorrelator(options, loop, restarts::noteEpoch, closed::get);
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(), options.receiveHighWaterMark());
+        java.util.function.Consumer<Boolean> heard = options.onConnection();
+        if (heard != null) {
+            loop.onConnection(up -> delivery.submit(() -> heard.accept(up)));
+        }
         try {
             loop.start(requests, restarts);
         } catch (IOException e) {

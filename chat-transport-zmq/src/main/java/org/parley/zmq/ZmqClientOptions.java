@@ -44,6 +44,7 @@ public final class ZmqClientOptions {
     private final String user;
     private final Duration requestTimeout;
     private final Duration postTimeout;
+    private final java.util.function.Consumer<Boolean> onConnection;
     private final int receiveHighWaterMark;
     private final int maxPendingRequests;
     private final int maxIncomingBytes;
@@ -55,6 +56,7 @@ public final class ZmqClientOptions {
         this.user = b.user;
         this.requestTimeout = b.requestTimeout;
         this.postTimeout = b.postTimeout;
+        this.onConnection = b.onConnection;
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.maxPendingRequests = b.maxPendingRequests;
         this.maxIncomingBytes = b.maxIncomingBytes;
@@ -92,6 +94,11 @@ public final class ZmqClientOptions {
         return postTimeout;
     }
 
+    /** See {@link Builder#onConnection}; null for none. */
+    java.util.function.Consumer<Boolean> onConnection() {
+        return onConnection;
+    }
+
     int receiveHighWaterMark() {
         return receiveHighWaterMark;
     }
@@ -117,6 +124,7 @@ public final class ZmqClientOptions {
         private String user = DEFAULT_USER;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration postTimeout = DEFAULT_POST_TIMEOUT;
+        private java.util.function.Consumer<Boolean> onConnection;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
         private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
@@ -158,6 +166,17 @@ public final class ZmqClientOptions {
          */
         public Builder postTimeout(Duration timeout) {
             this.postTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Hears the client's connection to the post port go and come back: {@code false} when a
+         * connection that was up is lost, {@code true} when one is up again after that (not for
+         * the first). ZeroMQ reconnects by itself meanwhile; requests wait for it. Called on the
+         * client's delivery thread, as listeners are; must not block.
+         */
+        public Builder onConnection(java.util.function.Consumer<Boolean> listener) {
+            this.onConnection = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
