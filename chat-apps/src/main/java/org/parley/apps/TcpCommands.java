@@ -232,6 +232,7 @@ final class TcpCommands {
         private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor)
                 throws Exception {
             try (Console console = Console.open()) {
+                java.util.concurrent.atomic.AtomicReference<Here> presence = new java.util.concurrent.atomic.AtomicReference<>();
                 Session session = new Session(console, false) {
                     @Override
                     public void onPeerJoined(TcpAddress peer) {
@@ -247,6 +248,10 @@ final class TcpCommands {
 
                     @Override
                     public void onConnectionLost(TcpAddress server, IOException cause) {
+                        Here here = presence.get();
+                        if (here != null) {
+                            here.forget();
+                        }
                         console.error("connection lost, reconnecting...");
                     }
 
@@ -269,7 +274,8 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }
-                Here here = new Here(console, client, user, topics.get(0));
+                Here here = new Here(console, client, user, topics.get(0), retryFor > 0);
+                presence.set(here);
                 here.start();
                 return session.run(client, TOPIC_COMMANDS, client::send, newTopics -> {
                     if (client.register(newTopics)) {
@@ -293,8 +299,11 @@ final class TcpCommands {
             private final TopicClient client;
             private final String user;
             volatile String topic;
+            private final boolean reconnects;
             private java.util.Set<String> last; // presence thread only
             private String lastTopic;
+            /** After a lost connection, until then (nanoTime) who is here is learnt again, and no change is told. */
+            private volatile long quietUntil;
             private final java.util.concurrent.ScheduledExecutorService timer =
                     java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                         Thread t = new Thread(r, "parley-presence");
@@ -302,7 +311,8 @@ final class TcpCommands {
                         return t;
                     });
 
-            Here(Console console, TopicClient client, String user, String topic) {
+            Here(Console console, TopicClient client, String user, String topic, boolean reconnects) {
+                this.reconnects = reconnects;
                 this.console = console;
                 this.client = client;
                 this.user = user;
@@ -310,7 +320,14 @@ final class TcpCommands {
             }
 
             void start() {
-                timer.scheduleWithFixedDelay(this::sayHere, 0, 5, java.util.concurrent.TimeUnit.SECONDS);
+                if (reconnects) { // presence is an extension, which a client that reconnects speaks
+                    timer.scheduleWithFixedDelay(this::sayHere, 0, 5, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+
+            /** The connection was lost: the server may be a new one, whose list fills again within a refresh. */
+            void forget() {
+                quietUntil = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(11);
             }
 
             private void sayHere() {
@@ -323,7 +340,11 @@ final class TcpCommands {
                     return; // not connected now, or a server without presence: the next turn tells
                 }
                 java.util.Set<String> seen = new java.util.TreeSet<>(users);
-                if (last != null && now.equals(lastTopic)) {
+                if (System.nanoTime() - quietUntil < 0) {
+                    if (last != null && now.equals(lastTopic)) {
+                        seen.addAll(last); // still learning who is here: nobody left
+                    }
+                } else if (last != null && now.equals(lastTopic)) {
                     seen.stream().filter(u -> !last.contains(u) && !u.equals(user))
                             .forEach(u -> console.error("chat: " + u + " joined " + now));
                     last.stream().filter(u -> !seen.contains(u) && !u.equals(user))
@@ -333,11 +354,18 @@ final class TcpCommands {
                 lastTopic = now;
             }
 
+            /** {@code /who} or {@code /channels}, answered off the input thread. */
             void ask(SlashCommands.Input asked) {
                 if (!(asked instanceof SlashCommands.Who)) {
                     console.error("chat: the topic protocol lists no channels (mc_client on a bridge can: /channels)");
-                    return;
+                } else if (!reconnects) {
+                    console.error("chat: /who needs a client that reconnects: not with --retry-for 0");
+                } else {
+                    timer.execute(this::who);
                 }
+            }
+
+            private void who() {
                 String now = topic;
                 try {
                     List<String> users = client.presence(now).get(TopicClient.CONNECT_TIMEOUT.toMillis(),

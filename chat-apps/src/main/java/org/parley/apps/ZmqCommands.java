@@ -193,12 +193,13 @@ final class ZmqCommands {
             }
             Room room = new Room(name, console, client, user, history);
             room.enter(channel);
+            reconnection.onLoss = room::forgetWhoIsHere;
             room.startPresence();
 
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
             console.readLinesInBackground(name, line -> commands.handle(line, console, name,
-                    text -> post(name, console, client, room.channel, room.all, pending, text),
+                    text -> post(name, console, client, room.channel, room.all, pending, text, reconnection.printer()),
                     channels -> room.join(channels.get(0)), room::ask), done::countDown);
             done.await();
             if (reconnection.gaveUp()) {
@@ -248,6 +249,9 @@ final class ZmqCommands {
             this.end = end;
         }
 
+        /** Runs when the connection is lost: who is in the channel is learnt anew. */
+        volatile Runnable onLoss = () -> { };
+
         /** The client's delivery thread: its connection went ({@code false}) or came back. */
         synchronized void heard(boolean up) {
             if (up) {
@@ -258,14 +262,28 @@ final class ZmqCommands {
                 console.error(name + ": reconnected");
                 return;
             }
+            onLoss.run();
             console.error(name + ": connection lost, reconnecting...");
             if (giveUp == null) {
-                giveUp = timer.schedule(() -> {
-                    gaveUp = true;
-                    console.error(name + ": gave up reconnecting to " + server + " after " + retryFor + " s");
-                    end.run();
-                }, retryFor, TimeUnit.SECONDS);
+                java.util.concurrent.ScheduledFuture<?>[] mine = new java.util.concurrent.ScheduledFuture<?>[1];
+                mine[0] = timer.schedule(() -> giveUp(mine[0]), retryFor, TimeUnit.SECONDS);
+                giveUp = mine[0];
             }
+        }
+
+        /** The timer: gives up unless the connection came back meanwhile (its task is no longer the current one). */
+        private synchronized void giveUp(java.util.concurrent.ScheduledFuture<?> task) {
+            if (giveUp != task || gaveUp) {
+                return;
+            }
+            gaveUp = true;
+            console.error(name + ": gave up reconnecting to " + server + " after " + retryFor + " s");
+            end.run();
+        }
+
+        /** Where the outcome of a post is told: off the client's socket thread, in order. */
+        java.util.concurrent.Executor printer() {
+            return timer;
         }
 
         boolean gaveUp() {
@@ -295,6 +313,9 @@ final class ZmqCommands {
         /** Who was in the channel at the last presence reply; null before the first. Presence thread only. */
         private java.util.Set<String> here;
         private String hereChannel;
+        /** After a lost connection, until then (nanoTime) who is here is learnt again, and no change is told. */
+        private volatile long quietUntil;
+
         /** Says every 5 s that the user is in its channel, and prints who joined or left. */
         private final java.util.concurrent.ScheduledExecutorService presence =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -336,6 +357,14 @@ final class ZmqCommands {
             enter(next);
         }
 
+        /**
+         * The connection was lost: the server may be a new one, whose list fills again as its
+         * clients say they are there, within a refresh; changes are not told until then.
+         */
+        void forgetWhoIsHere() {
+            quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(11);
+        }
+
         /** Starts saying, every 5 s, that the user is in its channel (docs/PROTOCOL.md, "presence"). */
         void startPresence() {
             presence.scheduleWithFixedDelay(this::sayHere, 0, 5, TimeUnit.SECONDS);
@@ -343,7 +372,7 @@ final class ZmqCommands {
 
         /**
          * Presence thread: says the user is in its channel and prints, against the last answer
-         * for that channel, who joined and who left. A server without presence is said once.
+         * for that channel, who joined and who left. A server without presence is not asked again.
          */
         private void sayHere() {
             if (presenceUnknown) {
@@ -363,7 +392,11 @@ final class ZmqCommands {
                 return;
             }
             java.util.Set<String> seen = new java.util.TreeSet<>(users);
-            if (here != null && now.equals(hereChannel)) {
+            if (System.nanoTime() - quietUntil < 0) {
+                if (here != null && now.equals(hereChannel)) {
+                    seen.addAll(here); // still learning who is here: nobody left
+                }
+            } else if (here != null && now.equals(hereChannel)) {
                 for (String u : seen) {
                     if (!here.contains(u) && !u.equals(user)) {
                         console.error(name + ": " + u + " joined " + now);
@@ -379,8 +412,12 @@ final class ZmqCommands {
             hereChannel = now;
         }
 
-        /** {@code /who} or {@code /channels}: asks the server and prints its answer, one line. */
+        /** {@code /who} or {@code /channels}: asks the server and prints its answer, one line, off the input thread. */
         void ask(SlashCommands.Input asked) {
+            presence.execute(() -> answer(asked));
+        }
+
+        private void answer(SlashCommands.Input asked) {
             try {
                 if (asked instanceof SlashCommands.Who) {
                     List<String> users = client.presence(channel).get(
@@ -397,7 +434,7 @@ final class ZmqCommands {
                 Throwable cause = e.getCause();
                 console.error(name + ": " + (cause instanceof ProtocolException p && p.getMessage().startsWith("unknown type")
                         ? "this server does not tell who is there or which channels are in use"
-                        : describe(cause)));
+                        : "cannot ask the server: " + cause.getMessage()));
             } catch (TimeoutException e) {
                 console.error(name + ": no answer from the server");
             } catch (InterruptedException e) {
@@ -424,7 +461,7 @@ final class ZmqCommands {
 
     /** Input thread: posts one typed line (in parts if it is over the text limit), or says why it cannot. */
     private static void post(String name, Console console, ZmqChatClient client, String channel, boolean all,
-                             List<CompletableFuture<PostAck>> pending, String line) {
+                             List<CompletableFuture<PostAck>> pending, String line, java.util.concurrent.Executor printer) {
         if (all) {
             console.error(name + ": channel ALL is read-only: this line was not sent; join a channel to post");
             return;
@@ -440,14 +477,14 @@ final class ZmqCommands {
                     console.error(name + ": sending \"" + excerpt(part) + "\"...");
                 }
             });
-            f.whenComplete((ack, error) -> {
+            f.whenCompleteAsync((ack, error) -> {
                 boolean noticed = state.getAndSet(2) == 1;
                 if (error != null) {
                     console.error(name + ": " + describe(error));
                 } else if (noticed) {
                     console.error(name + ": sent \"" + excerpt(part) + "\"");
                 }
-            });
+            }, printer);
             synchronized (pending) {
                 pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
                 pending.add(f);

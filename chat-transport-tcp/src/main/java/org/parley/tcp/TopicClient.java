@@ -456,7 +456,8 @@ public final class TopicClient extends PeerHandle {
      * TCP "Extension: presence"): the future completes with the users, sorted, on the client's
      * delivery thread. Say it at least every 5 s to stay in the list; the server forgets a user
      * silent for 15 s. A client without a name only asks. Fails if the connection is down or
-     * is lost first, the client is closed, or it does not reconnect (the extension needs
+     * is lost first, the server has not answered the resume on it (so may not speak the
+     * extension), the client is closed, or it does not reconnect (the extension needs
      * {@link Builder#retryFor}).
      *
      * <p>Thread safety: may be called from any thread.
@@ -474,6 +475,12 @@ public final class TopicClient extends PeerHandle {
             WireLink c = connection;
             if (c == null || !core.isOpen()) {
                 answer.completeExceptionally(new IOException(core.isOpen() ? "not connected now" : "the client is closed"));
+                return answer;
+            }
+            if (!acknowledging) {
+                // Not asked before the server showed it speaks the extensions (it answered the
+                // resume): a server without them would take the object for a violation and close.
+                answer.completeExceptionally(new IOException("the server has not shown it speaks the extensions"));
                 return answer;
             }
             if (asked.size() >= MAX_ASKED) {

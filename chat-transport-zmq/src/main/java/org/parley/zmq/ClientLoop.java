@@ -84,15 +84,23 @@ final class ClientLoop {
     /** Whether DEALER has a connection to the server now: requests are held until it has. */
     private boolean dealerUp;
     private boolean tcpOnly; // see whyNoReply
-    /** A connection that was up went, and none is up again yet. Loop thread only. */
+    /** A reply came on the current connection. Loop thread only. */
+    private boolean answering;
+    /** A reply came on some connection, ever. Loop thread only. */
+    private boolean everAnswered;
+    /** A connection that answered went, and none has answered since. Loop thread only. */
     private boolean lost;
-    /** Hears the connection go and come back (see ZmqClientOptions.Builder#onConnection). */
-    private java.util.function.Consumer<Boolean> connection = up -> { };
+    /** A stopping server refused a request on this connection: see serverStopping. Loop thread only. */
+    private boolean notTaking;
+    /** News of the connection not yet taken by the listener's queue. Loop thread only. */
+    private Boolean untold;
+    /** Hears the connection go and come back (see ZmqClientOptions.Builder#onConnection); false if it could not take it now. */
+    private java.util.function.Predicate<Boolean> connection = up -> true;
     private int droppedUnanswered; // connections lost since the last reply
 
     /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
     /** Where the post connection's going and coming back is told; before {@link #start}. */
-    void onConnection(java.util.function.Consumer<Boolean> listener) {
+    void onConnection(java.util.function.Predicate<Boolean> listener) {
         this.connection = listener;
     }
 
@@ -271,6 +279,9 @@ final class ClientLoop {
                 for (ClientSubscription s : subscriptions) {
                     s.pass(batch);
                 }
+                if (untold != null) {
+                    tell(untold);
+                }
                 if (System.nanoTime() - nextPositionCheck >= 0) {
                     nextPositionCheck = System.nanoTime() + POSITION_CHECK_NANOS;
                     subscriptions.forEach(ClientSubscription::checkPosition);
@@ -323,23 +334,23 @@ final class ClientLoop {
             } else if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
                 tcpOnly = false;
                 dealerUp = true;
-                if (lost) {
-                    lost = false;
-                    connection.accept(true);
-                }
+                notTaking = false; // a new connection: what a stopping server refused may go to it
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 if (dealerUp) {
                     droppedUnanswered++; // reset by a reply
-                    if (!lost) {
-                        lost = true;
-                        connection.accept(false);
-                    }
+                }
+                // JeroMQ reports the handshake before it checks the socket types, so a
+                // connection is the server's only once a reply came on it (see answered).
+                if (answering) {
+                    answering = false;
+                    lost = true;
+                    tell(false);
                 }
                 dealerUp = false;
                 requests.connectionLost(); // what it held is gone: sent again on the next one
             }
         }
-        if (dealerUp && mayResend) {
+        if (dealerUp && mayResend && !notTaking) {
             requests.sendHeld();
         }
     }
@@ -351,20 +362,43 @@ final class ClientLoop {
 
     /**
      * Why nothing may have answered on the post port, for the error of a request that timed
-     * out: the port accepted a TCP connection that no ZeroMQ handshake followed, or connections
-     * to it ended again and again with nothing answered (the peer's ZeroMQ socket is not one a
-     * DEALER may talk to: a PUB port given as the post port); else empty. Loop thread only.
+     * out: the port accepted a TCP connection that no ZeroMQ handshake followed, or nothing ever
+     * answered on it and a connection to it ended after its handshake (the peer's ZeroMQ socket
+     * is not one a DEALER may talk to: a PUB port given as the post port); else empty. Loop
+     * thread only.
      */
     String whyNoReply() {
-        return tcpOnly || droppedUnanswered >= 2
+        return tcpOnly || (!everAnswered && droppedUnanswered >= 1)
                 ? ": the port accepts connections, but no ZeroMQ post socket answers there"
                         + " (are the post and PUB ports swapped?)"
                 : "";
     }
 
-    /** A reply came: the post port answers. Loop thread only. */
+    /** A reply came: the post port answers, on this connection. Loop thread only. */
     void answered() {
         droppedUnanswered = 0;
+        everAnswered = true;
+        if (!answering) {
+            answering = true;
+            if (lost) {
+                lost = false;
+                tell(true);
+            }
+        }
+    }
+
+    /**
+     * The server answered that it stops and took a request: nothing goes (again) until a new
+     * connection is up, or the two would trade the same request and refusal until its deadline.
+     * Loop thread only.
+     */
+    void serverStopping() {
+        notTaking = true;
+    }
+
+    /** Tells the listener, or, when its queue is full, leaves the news for the next pass. */
+    private void tell(boolean up) {
+        untold = connection.test(up) ? null : up;
     }
 
     private void receiveConnectionEvents() {

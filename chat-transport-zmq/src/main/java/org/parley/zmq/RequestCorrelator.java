@@ -126,10 +126,11 @@ final class RequestCorrelator {
         epochs.accept(reply.text(Wire.EPOCH));
         loop.answered();
         if (ref != null && !reply.isTrue("ok") && Wire.SHUTTING_DOWN.equals(reply.text("error"))) {
-            // Not taken: it goes again, in its place, to the server that comes next.
+            // Not taken: it goes again, in its place, to the server that comes next on the port.
             if (!posts.sendAgain(ref)) {
                 reads.sendAgain(ref);
             }
+            loop.serverStopping();
             return;
         }
         // One without ref (an error about the envelope) is the oldest request's.
@@ -216,12 +217,13 @@ final class RequestCorrelator {
             return p;
         }
 
-        /** The request {@code ref}, if sent in this lane, goes again; false if it is not here. */
+        /** The request {@code ref}, which the server did not take, goes again; false if it is not here. */
         boolean sendAgain(String ref) {
             Pending<?> p = sent.get(ref);
             if (p == null) {
                 return false;
             }
+            p.sent = false; // the server said it did not take it
             if (!p.again) {
                 p.again = true;
                 again++;

@@ -95,7 +95,7 @@ public final class ZmqChatClient implements ChatClient {
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(), options.receiveHighWaterMark());
         java.util.function.Consumer<Boolean> heard = options.onConnection();
         if (heard != null) {
-            loop.onConnection(up -> delivery.submit(() -> heard.accept(up)));
+            loop.onConnection(up -> delivery.submit(() -> heard.accept(up))); // false when full: told later
         }
         try {
             loop.start(requests, restarts);

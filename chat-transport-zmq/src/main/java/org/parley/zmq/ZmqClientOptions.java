@@ -171,9 +171,10 @@ public final class ZmqClientOptions {
 
         /**
          * Hears the client's connection to the post port go and come back: {@code false} when a
-         * connection that was up is lost, {@code true} when one is up again after that (not for
-         * the first). ZeroMQ reconnects by itself meanwhile; requests wait for it. Called on the
-         * client's delivery thread, as listeners are; must not block.
+         * connection on which the server had answered is lost, {@code true} when the server
+         * answers again after that (not for the first). ZeroMQ reconnects by itself meanwhile;
+         * requests wait for it. Called on the client's delivery thread, as listeners are, in
+         * order; must not block.
          */
         public Builder onConnection(java.util.function.Consumer<Boolean> listener) {
             this.onConnection = Objects.requireNonNull(listener, "listener");

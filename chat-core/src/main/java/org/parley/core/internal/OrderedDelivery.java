@@ -118,9 +118,20 @@ public final class OrderedDelivery {
             last.clear();
             fromZero = true;
             counted = epoch;
+            Set<Long> older = before;
             before = new HashSet<>(recentCount * 2);
             for (int i = 0; i < recentCount; i++) {
                 before.add(recent[i]);
+            }
+            // What the epoch before last delivered and this one did not bring again: a post that
+            // server recorded, the next did not, and a third does.
+            if (older != null) {
+                for (Long key : older) {
+                    if (before.size() >= 2 * REMEMBERED) {
+                        break;
+                    }
+                    before.add(key);
+                }
             }
             recentCount = 0;
             recentNext = 0;

@@ -60,6 +60,15 @@ class OrderedDeliveryTest {
         epoch.set(2);
         d.deliver(sameAs(second, 1), 2);
         assertEquals(List.of("a7", "a8", "a2", "a3"), got, "skipped under every later epoch");
+
+        // Recorded by the first server, not by the next, then by a third: still once.
+        ChatMessage third = m("a", 4);
+        d.deliver(third, 2);
+        epoch.set(3);
+        d.deliver(m("a", 1), 3);
+        epoch.set(4);
+        d.deliver(sameAs(third, 1), 4);
+        assertEquals(List.of("a7", "a8", "a2", "a3", "a4", "a1"), got);
     }
 
     /** A log holding seq {@code from..to} of every channel, serving pages of at most {@code pageSize}. */
