@@ -232,7 +232,7 @@ final class TcpCommands {
         private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor)
                 throws Exception {
             try (Console console = Console.open()) {
-                java.util.concurrent.atomic.AtomicReference<Here> presence = new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.atomic.AtomicReference<WhoIsHere> presence = new java.util.concurrent.atomic.AtomicReference<>();
                 Session session = new Session(console, false) {
                     @Override
                     public void onPeerJoined(TcpAddress peer) {
@@ -248,7 +248,7 @@ final class TcpCommands {
 
                     @Override
                     public void onConnectionLost(TcpAddress server, IOException cause) {
-                        Here here = presence.get();
+                        WhoIsHere here = presence.get();
                         if (here != null) {
                             here.forget();
                         }
@@ -274,110 +274,30 @@ final class TcpCommands {
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }
-                Here here = new Here(console, client, user, topics.get(0), retryFor > 0);
-                presence.set(here);
-                here.start();
+                // Presence is an extension, spoken by a client that reconnects (docs/PROTOCOL.md).
+                java.util.concurrent.atomic.AtomicReference<String> first =
+                        new java.util.concurrent.atomic.AtomicReference<>(topics.get(0));
+                WhoIsHere here = new WhoIsHere("chat", console, user, first::get, client::presence);
+                if (retryFor > 0) {
+                    presence.set(here.start());
+                }
                 return session.run(client, TOPIC_COMMANDS, client::send, newTopics -> {
                     if (client.register(newTopics)) {
-                        here.topic = newTopics.get(0);
+                        first.set(newTopics.get(0));
                         console.error("chat: registered for " + String.join(" ", newTopics) + "; typed lines go to "
                                 + newTopics.get(0));
                     } else {
                         console.error("chat: not registered: the connection is closed");
                     }
-                }, here::ask);
-            }
-        }
-
-        /**
-         * Presence for {@code chat -topic} (docs/PROTOCOL.md, TCP "Extension: presence"): says every
-         * 5 s that the user is in its first topic and prints who joined or left; answers
-         * {@code /who}. The topic protocol lists no channels: {@code /channels} says so.
-         */
-        private static final class Here {
-            private final Console console;
-            private final TopicClient client;
-            private final String user;
-            volatile String topic;
-            private final boolean reconnects;
-            private java.util.Set<String> last; // presence thread only
-            private String lastTopic;
-            /** After a lost connection, until then (nanoTime) who is here is learnt again, and no change is told. */
-            private volatile long quietUntil;
-            private final java.util.concurrent.ScheduledExecutorService timer =
-                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "parley-presence");
-                        t.setDaemon(true);
-                        return t;
-                    });
-
-            Here(Console console, TopicClient client, String user, String topic, boolean reconnects) {
-                this.reconnects = reconnects;
-                this.console = console;
-                this.client = client;
-                this.user = user;
-                this.topic = topic;
-            }
-
-            void start() {
-                if (reconnects) { // presence is an extension, which a client that reconnects speaks
-                    timer.scheduleWithFixedDelay(this::sayHere, 0, 5, java.util.concurrent.TimeUnit.SECONDS);
-                }
-            }
-
-            /** The connection was lost: the server may be a new one, whose list fills again within a refresh. */
-            void forget() {
-                quietUntil = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(11);
-            }
-
-            private void sayHere() {
-                String now = topic;
-                List<String> users;
-                try {
-                    users = client.presence(now).get(TopicClient.CONNECT_TIMEOUT.toMillis(),
-                            java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    return; // not connected now, or a server without presence: the next turn tells
-                }
-                java.util.Set<String> seen = new java.util.TreeSet<>(users);
-                if (System.nanoTime() - quietUntil < 0) {
-                    if (last != null && now.equals(lastTopic)) {
-                        seen.addAll(last); // still learning who is here: nobody left
+                }, asked -> {
+                    if (!(asked instanceof SlashCommands.Who)) {
+                        console.error("chat: the topic protocol lists no channels (mc_client on a bridge can: /channels)");
+                    } else if (retryFor == 0) {
+                        console.error("chat: /who needs a client that reconnects: not with --retry-for 0");
+                    } else {
+                        here.who();
                     }
-                } else if (last != null && now.equals(lastTopic)) {
-                    seen.stream().filter(u -> !last.contains(u) && !u.equals(user))
-                            .forEach(u -> console.error("chat: " + u + " joined " + now));
-                    last.stream().filter(u -> !seen.contains(u) && !u.equals(user))
-                            .forEach(u -> console.error("chat: " + u + " left " + now));
-                }
-                last = seen;
-                lastTopic = now;
-            }
-
-            /** {@code /who} or {@code /channels}, answered off the input thread. */
-            void ask(SlashCommands.Input asked) {
-                if (!(asked instanceof SlashCommands.Who)) {
-                    console.error("chat: the topic protocol lists no channels (mc_client on a bridge can: /channels)");
-                } else if (!reconnects) {
-                    console.error("chat: /who needs a client that reconnects: not with --retry-for 0");
-                } else {
-                    timer.execute(this::who);
-                }
-            }
-
-            private void who() {
-                String now = topic;
-                try {
-                    List<String> users = client.presence(now).get(TopicClient.CONNECT_TIMEOUT.toMillis(),
-                            java.util.concurrent.TimeUnit.MILLISECONDS);
-                    console.error("chat: in " + now + ": " + String.join(", ", users));
-                } catch (java.util.concurrent.ExecutionException e) {
-                    console.error("chat: cannot tell who is in " + now + ": " + e.getCause().getMessage());
-                } catch (java.util.concurrent.TimeoutException e) {
-                    console.error("chat: cannot tell who is in " + now + ": no answer from the server");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                });
             }
         }
 

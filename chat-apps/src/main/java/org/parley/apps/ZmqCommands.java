@@ -193,8 +193,8 @@ final class ZmqCommands {
             }
             Room room = new Room(name, console, client, user, history);
             room.enter(channel);
-            reconnection.onLoss = room::forgetWhoIsHere;
             room.startPresence();
+            reconnection.onLoss = room.here::forget;
 
             Signals.onTerminate(done::countDown);
             List<CompletableFuture<PostAck>> pending = new ArrayList<>();
@@ -310,20 +310,8 @@ final class ZmqCommands {
         volatile String channel;
         volatile boolean all;
         private Subscription subscription;
-        /** Who was in the channel at the last presence reply; null before the first. Presence thread only. */
-        private java.util.Set<String> here;
-        private String hereChannel;
-        /** After a lost connection, until then (nanoTime) who is here is learnt again, and no change is told. */
-        private volatile long quietUntil;
-
-        /** Says every 5 s that the user is in its channel, and prints who joined or left. */
-        private final java.util.concurrent.ScheduledExecutorService presence =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "parley-presence");
-                    t.setDaemon(true);
-                    return t;
-                });
-        private volatile boolean presenceUnknown;
+        /** Who is in the channel, said and told; made once the channel is joined. */
+        WhoIsHere here;
 
         Room(String name, Console console, ZmqChatClient client, String user, int history) {
             this.name = name;
@@ -357,89 +345,26 @@ final class ZmqCommands {
             enter(next);
         }
 
-        /**
-         * The connection was lost: the server may be a new one, whose list fills again as its
-         * clients say they are there, within a refresh; changes are not told until then.
-         */
-        void forgetWhoIsHere() {
-            quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(11);
-        }
-
-        /** Starts saying, every 5 s, that the user is in its channel (docs/PROTOCOL.md, "presence"). */
+        /** Starts saying, every 5 s, that the user is in its channel, and telling who comes and goes. */
         void startPresence() {
-            presence.scheduleWithFixedDelay(this::sayHere, 0, 5, TimeUnit.SECONDS);
-        }
-
-        /**
-         * Presence thread: says the user is in its channel and prints, against the last answer
-         * for that channel, who joined and who left. A server without presence is not asked again.
-         */
-        private void sayHere() {
-            if (presenceUnknown) {
-                return;
-            }
-            String now = channel;
-            List<String> users;
-            try {
-                users = client.presence(now).get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000,
-                        TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof ProtocolException p && p.getMessage().startsWith("unknown type")) {
-                    presenceUnknown = true; // a server without the extension
-                }
-                return; // no answer now: the next one tells
-            } catch (TimeoutException | InterruptedException e) {
-                return;
-            }
-            java.util.Set<String> seen = new java.util.TreeSet<>(users);
-            if (System.nanoTime() - quietUntil < 0) {
-                if (here != null && now.equals(hereChannel)) {
-                    seen.addAll(here); // still learning who is here: nobody left
-                }
-            } else if (here != null && now.equals(hereChannel)) {
-                for (String u : seen) {
-                    if (!here.contains(u) && !u.equals(user)) {
-                        console.error(name + ": " + u + " joined " + now);
-                    }
-                }
-                for (String u : here) {
-                    if (!seen.contains(u) && !u.equals(user)) {
-                        console.error(name + ": " + u + " left " + now);
-                    }
-                }
-            }
-            here = seen;
-            hereChannel = now;
+            here = new WhoIsHere(name, console, user, () -> channel, client::presence).start();
         }
 
         /** {@code /who} or {@code /channels}: asks the server and prints its answer, one line, off the input thread. */
         void ask(SlashCommands.Input asked) {
-            presence.execute(() -> answer(asked));
-        }
-
-        private void answer(SlashCommands.Input asked) {
-            try {
-                if (asked instanceof SlashCommands.Who) {
-                    List<String> users = client.presence(channel).get(
-                            ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-                    console.error(name + ": in " + channel + ": " + String.join(", ", users));
-                } else {
-                    java.util.Map<String, Integer> channels = client.channels().get(
-                            ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-                    List<String> shown = new ArrayList<>();
-                    channels.forEach((c, n) -> shown.add(c + " (" + n + " here)"));
-                    console.error(name + ": channels: " + (shown.isEmpty() ? "none yet" : String.join(", ", shown)));
-                }
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                console.error(name + ": " + (cause instanceof ProtocolException p && p.getMessage().startsWith("unknown type")
-                        ? "this server does not tell who is there or which channels are in use"
-                        : "cannot ask the server: " + cause.getMessage()));
-            } catch (TimeoutException e) {
-                console.error(name + ": no answer from the server");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (asked instanceof SlashCommands.Who) {
+                here.who();
+                return;
             }
+            client.channels().whenCompleteAsync((channels, error) -> {
+                if (error != null) {
+                    console.error(name + ": cannot list the channels: " + error.getMessage());
+                    return;
+                }
+                List<String> shown = new ArrayList<>();
+                channels.forEach((c, n) -> shown.add(c + " (" + n + " here)"));
+                console.error(name + ": channels: " + (shown.isEmpty() ? "none yet" : String.join(", ", shown)));
+            });
         }
 
         /** Joins {@code next}, the server having just answered: see {@link #join}. */

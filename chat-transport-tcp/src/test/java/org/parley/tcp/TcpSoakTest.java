@@ -7,19 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatHub;
 import org.parley.core.HubOptions;
 import org.parley.core.testing.DroppingProxy;
+import org.parley.core.testing.SoakLedger;
 
 /**
  * The delivery guarantee of the TCP topic client (acknowledgements and resume) under ordinary
@@ -47,9 +45,10 @@ class TcpSoakTest {
         int port = server.port();
         List<TopicClient> clients = new ArrayList<>();
         try (DroppingProxy proxy = new DroppingProxy(port)) {
+            SoakLedger ledger = new SoakLedger();
             List<List<String>> received = new ArrayList<>();
             for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got = Collections.synchronizedList(new ArrayList<>());
+                List<String> got = ledger.subscriber();
                 received.add(got);
                 // The last one reaches the server through the proxy, whose connections drop.
                 int to = s == SUBSCRIBERS - 1 ? proxy.port() : port;
@@ -58,10 +57,7 @@ class TcpSoakTest {
             TopicServer first = server;
             await().atMost(Duration.ofSeconds(10)).until(() -> first.registrations() >= SUBSCRIBERS);
 
-            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-            Set<String> failed = ConcurrentHashMap.newKeySet();
             Set<String> echoed = ConcurrentHashMap.newKeySet();
-            AtomicInteger done = new AtomicInteger();
             List<Thread> posters = new ArrayList<>();
             for (int p = 0; p < POSTERS; p++) {
                 String name = "poster" + p;
@@ -71,63 +67,36 @@ class TcpSoakTest {
                     }
                 });
                 clients.add(poster);
-                Thread t = new Thread(() -> post(poster, name, acknowledged, failed, done), "test-poster-" + p);
+                Thread t = new Thread(() -> post(poster, name, ledger), "test-poster-" + p);
                 posters.add(t);
                 t.start();
             }
 
-            awaitDone(done, POSTS / 4);
+            Duration wait = Duration.ofSeconds(20);
+            ledger.awaitDone(POSTS / 4, wait);
             server = restart(server);
-            awaitCaughtUp(received, acknowledged);
-            awaitDone(done, POSTS / 2);
+            ledger.awaitCaughtUp(wait);
+            ledger.awaitDone(POSTS / 2, wait);
             proxy.dropAll();
-            awaitCaughtUp(received, acknowledged);
-            awaitDone(done, 3 * POSTS / 4);
+            ledger.awaitCaughtUp(wait);
+            ledger.awaitDone(3 * POSTS / 4, wait);
             server = restart(server);
             for (Thread t : posters) {
                 t.join(TimeUnit.SECONDS.toMillis(40));
                 assertTrue(!t.isAlive(), t.getName() + " did not finish");
             }
-            assertEquals(Set.of(), failed, "posts not acknowledged");
-            assertEquals(POSTS, acknowledged.size());
+            assertEquals(POSTS, ledger.acknowledged().size(), "posts not acknowledged");
             assertTrue(proxy.accepted() >= 3, "the proxied subscriber did not reconnect: " + proxy.accepted());
 
-            for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got = received.get(s);
-                String who = "sub" + s;
-                try {
-                    await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, acknowledged).isEmpty());
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError(who + " has " + got.size() + " posts, lacks " + missing(got, acknowledged)
-                            + " of " + acknowledged.size() + " acknowledged", e);
-                }
-            }
+            ledger.awaitCaughtUp(wait);
             // Anything still on its way would come right behind: a probe through the same server ends the wait.
             String probe = "poster0/probe";
             assertTrue(clients.get(SUBSCRIBERS).send("probe"));
             for (List<String> got : received) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> got.contains(probe));
-            }
-            for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got;
-                synchronized (received.get(s)) {
-                    got = new ArrayList<>(received.get(s));
-                }
+                await().atMost(wait).until(() -> got.contains(probe));
                 got.remove(probe);
-                assertEquals(got.size(), new HashSet<>(got).size(), "sub" + s + " got a post twice");
-                Set<String> unacknowledged = new HashSet<>(got);
-                unacknowledged.removeAll(acknowledged);
-                assertEquals(Set.of(), unacknowledged, "sub" + s + " got posts that were not acknowledged");
-                assertEquals(POSTS, got.size(), "sub" + s);
-                int[] last = new int[POSTERS];
-                java.util.Arrays.fill(last, -1);
-                for (String m : got) {
-                    int p = Integer.parseInt(m.substring("poster".length(), m.indexOf('/')));
-                    int n = Integer.parseInt(m.substring(m.lastIndexOf(' ') + 1));
-                    assertTrue(n > last[p], "sub" + s + ": poster" + p + "'s post " + n + " after " + last[p]);
-                    last[p] = n;
-                }
             }
+            ledger.assertEveryAcknowledgedPostOnceInOrder(POSTS, wait);
             assertEquals(Set.of(), echoed, "posters got their own posts back");
         } finally {
             clients.forEach(TopicClient::close);
@@ -169,45 +138,15 @@ class TcpSoakTest {
         return restarted;
     }
 
-    /** The acknowledged posts {@code got} lacks, a few of them, for the message of a failure. */
-    private static List<String> missing(List<String> got, Set<String> acknowledged) {
-        Set<String> have;
-        synchronized (got) {
-            have = new HashSet<>(got);
-        }
-        return acknowledged.stream().filter(k -> !have.contains(k)).sorted().limit(20).toList();
-    }
-
-    /** Waits until every subscriber has the posts acknowledged by now. */
-    private static void awaitCaughtUp(List<List<String>> received, Set<String> acknowledged) {
-        Set<String> now = Set.copyOf(acknowledged);
-        for (int s = 0; s < received.size(); s++) {
-            List<String> got = received.get(s);
-            try {
-                await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, now).isEmpty());
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                throw new AssertionError("sub" + s + " has " + got.size() + " posts, lacks " + missing(got, now)
-                        + " of " + now.size() + " acknowledged", e);
-            }
-        }
-    }
-
-    private static void awaitDone(AtomicInteger done, int count) {
-        await().atMost(Duration.ofSeconds(40)).until(() -> done.get() >= count);
-    }
-
     /** Posts its share, at most {@value #IN_FLIGHT} unacknowledged at once, noting each outcome. */
-    private static void post(TopicClient poster, String name, Set<String> acknowledged, Set<String> failed,
-            AtomicInteger done) {
+    private static void post(TopicClient poster, String name, SoakLedger ledger) {
         Semaphore window = new Semaphore(IN_FLIGHT);
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (int n = 0; n < POSTS / POSTERS; n++) {
             window.acquireUninterruptibly();
-            String text = "post " + n;
-            String key = name + "/" + text;
-            all.add(poster.sendAcknowledged(TOPIC, text).whenComplete((ack, error) -> {
-                (error == null ? acknowledged : failed).add(key);
-                done.incrementAndGet();
+            String key = SoakLedger.key(name, n);
+            all.add(poster.sendAcknowledged(TOPIC, key.substring(key.indexOf('/') + 1)).whenComplete((ack, error) -> {
+                ledger.outcome(key, error);
                 window.release();
             }));
         }

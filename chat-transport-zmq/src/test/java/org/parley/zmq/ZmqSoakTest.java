@@ -1,24 +1,18 @@
 package org.parley.zmq;
 
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatHub;
 import org.parley.core.HubOptions;
 import org.parley.core.testing.DroppingProxy;
+import org.parley.core.testing.SoakLedger;
 
 /**
  * The delivery guarantee under ordinary failures: 4 posters send 10,000 posts in all to 3
@@ -39,12 +33,11 @@ class ZmqSoakTest {
     void everyAcknowledgedPostReachesEverySubscriberOnceInOrderAcrossRestartsAndADrop() throws Exception {
         ZmqChatServer server = start(0, 0);
         List<ZmqChatClient> clients = new ArrayList<>();
+        SoakLedger ledger = new SoakLedger();
         try (DroppingProxy postProxy = new DroppingProxy(server.postPort());
              DroppingProxy pubProxy = new DroppingProxy(server.pubPort())) {
-            List<List<String>> received = new ArrayList<>();
             for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got = Collections.synchronizedList(new ArrayList<>());
-                received.add(got);
+                List<String> got = ledger.subscriber();
                 // The last one reaches the server through the proxy, whose connections drop.
                 ZmqClientOptions.Builder options = s == SUBSCRIBERS - 1
                         ? ZmqClientOptions.builder().postPort(postProxy.port()).pubPort(pubProxy.port()).user("sub" + s)
@@ -59,9 +52,6 @@ class ZmqSoakTest {
                 ZmqTestSupport.awaitJoined(subscriber, sync);
             }
 
-            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-            Set<String> failed = ConcurrentHashMap.newKeySet();
-            AtomicInteger done = new AtomicInteger();
             List<Thread> posters = new ArrayList<>();
             for (int p = 0; p < POSTERS; p++) {
                 // The first posts through the proxy too: its posts in flight at the drop go again
@@ -70,7 +60,7 @@ class ZmqSoakTest {
                         ? ZmqChatClient.connect(ZmqClientOptions.builder().postPort(postProxy.port()).user("poster0").build())
                         : ZmqTestSupport.client(server, "poster" + p);
                 clients.add(poster);
-                Thread t = new Thread(() -> post(poster, acknowledged, failed, done), "test-poster-" + p);
+                Thread t = new Thread(() -> post(poster, ledger), "test-poster-" + p);
                 posters.add(t);
                 t.start();
             }
@@ -78,52 +68,21 @@ class ZmqSoakTest {
             // Two restarts and a drop, each once a share of the posts is done and the subscribers
             // have recovered from the one before: an in-memory server that restarts forgets
             // what a subscriber still cut off by the last failure had yet to fetch.
-            awaitDone(done, POSTS / 4);
+            Duration wait = Duration.ofSeconds(20);
+            ledger.awaitDone(POSTS / 4, wait);
             server = restart(server);
-            awaitCaughtUp(received, acknowledged);
-            awaitDone(done, POSTS / 2);
+            ledger.awaitCaughtUp(wait);
+            ledger.awaitDone(POSTS / 2, wait);
             pubProxy.dropAll();
             postProxy.dropAll();
-            awaitCaughtUp(received, acknowledged);
-            awaitDone(done, 3 * POSTS / 4);
+            ledger.awaitCaughtUp(wait);
+            ledger.awaitDone(3 * POSTS / 4, wait);
             server = restart(server);
             for (Thread t : posters) {
                 t.join(TimeUnit.MINUTES.toMillis(2));
                 assertTrue(!t.isAlive(), t.getName() + " did not finish");
             }
-            assertEquals(POSTS, acknowledged.size() + failed.size());
-            assertTrue(acknowledged.size() > POSTS * 9 / 10, "acknowledged only " + acknowledged.size()
-                    + " of " + POSTS + "; failed: " + failed.size());
-
-            // A subscriber gets each acknowledged post.
-            for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got = received.get(s);
-                String who = "sub" + s;
-                try {
-                    await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, acknowledged).isEmpty());
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError(who + " has " + got.size() + " posts, lacks " + missing(got, acknowledged)
-                            + " of " + acknowledged.size() + " acknowledged", e);
-                }
-            }
-            for (int s = 0; s < SUBSCRIBERS; s++) {
-                List<String> got;
-                synchronized (received.get(s)) {
-                    got = List.copyOf(received.get(s));
-                }
-                assertEquals(got.size(), new HashSet<>(got).size(), "sub" + s + " got a post twice");
-                Set<String> unacknowledged = new HashSet<>(got);
-                unacknowledged.removeAll(acknowledged);
-                assertEquals(Set.of(), unacknowledged, "sub" + s + " got posts that were not acknowledged");
-                int[] last = new int[POSTERS];
-                java.util.Arrays.fill(last, -1);
-                for (String m : got) {
-                    int p = Integer.parseInt(m.substring("poster".length(), m.indexOf('/')));
-                    int n = Integer.parseInt(m.substring(m.lastIndexOf(' ') + 1));
-                    assertTrue(n > last[p], "sub" + s + ": poster" + p + "'s post " + n + " after " + last[p]);
-                    last[p] = n;
-                }
-            }
+            ledger.assertEveryAcknowledgedPostOnceInOrder(POSTS, wait);
         } finally {
             clients.forEach(ZmqChatClient::close);
             stop(server);
@@ -159,41 +118,15 @@ class ZmqSoakTest {
         return restarted;
     }
 
-    /** The acknowledged posts {@code got} lacks, a few of them, for the message of a failure. */
-    private static List<String> missing(List<String> got, Set<String> acknowledged) {
-        Set<String> have;
-        synchronized (got) {
-            have = new HashSet<>(got);
-        }
-        return acknowledged.stream().filter(k -> !have.contains(k)).sorted().limit(20).toList();
-    }
-
-    /** Waits until every subscriber has the posts acknowledged by now. */
-    private static void awaitCaughtUp(List<List<String>> received, Set<String> acknowledged) {
-        Set<String> now = Set.copyOf(acknowledged);
-        for (List<String> got : received) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> missing(got, now).isEmpty());
-        }
-    }
-
-    private static void awaitDone(AtomicInteger done, int count) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> done.get() >= count);
-    }
-
     /** Posts its share, at most {@value #IN_FLIGHT} unacknowledged at once, noting each outcome. */
-    private static void post(ZmqChatClient poster, Set<String> acknowledged, Set<String> failed, AtomicInteger done) {
+    private static void post(ZmqChatClient poster, SoakLedger ledger) {
         Semaphore window = new Semaphore(IN_FLIGHT);
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (int n = 0; n < POSTS / POSTERS; n++) {
             window.acquireUninterruptibly();
-            String text = "post " + n;
-            String key = poster.user() + "/" + text;
-            all.add(poster.post(CHANNEL, text).whenComplete((ack, error) -> {
-                (error == null ? acknowledged : failed).add(key);
-                if (error != null && failed.size() < 3) {
-                    System.err.println("soak: " + key + " failed: " + error);
-                }
-                done.incrementAndGet();
+            String key = SoakLedger.key(poster.user(), n);
+            all.add(poster.post(CHANNEL, key.substring(key.indexOf('/') + 1)).whenComplete((ack, error) -> {
+                ledger.outcome(key, error);
                 window.release();
             }));
         }
