@@ -3,29 +3,16 @@ package org.parley.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code bin/parley_server}: one hub, a ZeroMQ client and a TCP topic client of one channel. */
-class BridgeIT {
+class BridgeIT extends WithProcesses {
     static final String TCP_USER = "127\\.0\\.0\\.1-\\d+";
 
-    private final List<Launched> started = new ArrayList<>();
 
-    @AfterEach
-    void killEverything() {
-        started.forEach(Launched::close);
-    }
 
-    private Launched start(String command, String... args) throws IOException {
-        Launched l = Launched.start(command, args);
-        started.add(l);
-        return l;
-    }
 
     /** {post, pub, tcp} as the server reports them. */
     private static int[] ports(Launched server) throws InterruptedException {

@@ -3,11 +3,8 @@ package org.parley.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,22 +12,10 @@ import org.junit.jupiter.api.Test;
  * and a line typed while the server restarts, which is shown as being sent, then sent, and
  * reaches the others once.
  */
-class PresenceAndResendIT {
+class PresenceAndResendIT extends WithProcesses {
     private static final String TIME = Launched.TIME;
-    private final List<AutoCloseable> started = new ArrayList<>();
 
-    @AfterEach
-    void killEverything() throws Exception {
-        for (AutoCloseable c : started) {
-            c.close();
-        }
-    }
 
-    private Launched start(String command, String... args) throws IOException {
-        Launched l = Launched.start(command, args);
-        started.add(l);
-        return l;
-    }
 
     @Test
     void clientsSeeWhoJoinsAndLeavesAndAskWhoIsThereAndWhichChannelsAreInUse() throws Exception {

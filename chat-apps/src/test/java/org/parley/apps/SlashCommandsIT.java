@@ -3,10 +3,7 @@ package org.parley.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqClientOptions;
@@ -15,23 +12,11 @@ import org.parley.zmq.ZmqClientOptions;
  * Slash commands typed into the interactive clients, run as processes through a pipe: each does
  * what it says, and none is sent as chat text.
  */
-class SlashCommandsIT {
+class SlashCommandsIT extends WithProcesses {
     private static final String TIME = Launched.TIME;
 
-    private final List<AutoCloseable> started = new ArrayList<>();
 
-    @AfterEach
-    void killEverything() throws Exception {
-        for (AutoCloseable c : started) {
-            c.close();
-        }
-    }
 
-    private Launched start(String command, String... args) throws IOException {
-        Launched l = Launched.start(command, args);
-        started.add(l);
-        return l;
-    }
 
     @Test
     void mcClientHelpJoinEscapeUnknownAndQuitDoWhatTheySayAndNoneIsSent() throws Exception {

@@ -118,8 +118,10 @@ class TcpNamesAndReconnectIT {
     void aTopicClientGivesUpAfterRetryForWithOneLineAndExitOne() throws Exception {
         try (Launched server = TcpChatIT.topicServer()) {
             String address = "127.0.0.1:" + TcpChatIT.portOf(server);
-            try (Launched a = Launched.start("chat", "-topic", address, "dev", "--retry-for", "1")) {
+            try (Launched a = Launched.start("chat", "-topic", address, "dev", "--retry-for", "1");
+                 Launched b = Launched.start("chat", "-topic", address, "dev", "--retry-for", "0")) {
                 a.nextErrContaining("connected to");
+                a.handshake(b, "dev"); // a is registered: a loss now is one of a running client
                 server.terminate();
                 assertEquals(0, server.exitCode(Duration.ofSeconds(5)));
                 assertEquals(1, a.exitCode());

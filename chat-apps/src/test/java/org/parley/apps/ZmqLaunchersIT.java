@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,22 +15,10 @@ import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqClientOptions;
 
 /** The ZeroMQ commands of bin/, run as processes: Parts 1 to 4 and their failure modes. */
-class ZmqLaunchersIT {
+class ZmqLaunchersIT extends WithProcesses {
 
-    private final List<AutoCloseable> started = new ArrayList<>();
 
-    @AfterEach
-    void killEverything() throws Exception {
-        for (AutoCloseable c : started) {
-            c.close();
-        }
-    }
 
-    private Launched start(String command, String... args) throws IOException {
-        Launched l = Launched.start(command, args);
-        started.add(l);
-        return l;
-    }
 
     /** A server on ephemeral ports: its post port, then its pub port, as it reports them. */
     static int[] ports(Launched server) throws InterruptedException {

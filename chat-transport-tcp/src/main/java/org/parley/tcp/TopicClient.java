@@ -238,8 +238,9 @@ public final class TopicClient extends PeerHandle {
             }
             if (!core.loop.executeWaiting(() -> c.send(client.registration(c, checked)),
                     System.nanoTime() + CONNECT_TIMEOUT.toNanos())) {
-                throw new IOException("cannot register with " + b.host + ":" + b.port
-                        + ": the clients' selector thread took no task within " + CONNECT_TIMEOUT.toSeconds() + " s");
+                throw new IOException("cannot register with " + b.host + ":" + b.port + ": " + (core.isOpen()
+                        ? "the clients' selector thread took no task within " + CONNECT_TIMEOUT.toSeconds() + " s"
+                        : "the connection ended before the registration went"));
             }
             return client;
         } catch (IOException | RuntimeException e) {
