@@ -152,7 +152,7 @@ public final class ChatHub implements AutoCloseable {
     }
 
     /** How many listeners {@code channel} has ({@value Names#ALL} counts its own). */
-    public int listenerCount(String channel) {
+    int listenerCount(String channel) {
         return registry.listenerCount(channel);
     }
 
