@@ -373,7 +373,9 @@ public final class ZmqChatServer implements AutoCloseable {
     /** Server thread: makes and binds the sockets, reporting the outcome to the constructor. */
     private boolean open() {
         try {
-            IoTicker.attach(context);
+            // No IoTicker: the lost wake-up it works around strands a connection this context
+            // makes (see IoTicker); a server only binds, and each accepted connection comes on a
+            // channel of its own.
             router = context.createSocket(SocketType.ROUTER);
             router.setLinger(CLOSE_LINGER_MILLIS);
             router.setRcvHWM(options.receiveHighWaterMark());
