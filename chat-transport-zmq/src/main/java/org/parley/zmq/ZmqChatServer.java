@@ -31,7 +31,6 @@ import org.parley.core.Subscription;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
-import org.parley.zmq.internal.IoTicker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;

@@ -11,7 +11,11 @@ import zmq.Msg;
  * <p>Why: with JeroMQ 0.6.0, a fresh outgoing TCP connection now and then stalls (a few
  * percent of connections on a loaded machine, in our tests) until something else wakes the
  * context's I/O thread; a first request then waits for its full timeout. Any timer on that
- * thread unsticks it. This socket provides one: it connects to a port where nothing listens
+ * thread unsticks it. The likely cause (docs/BENCHMARKS.md, "without IoTicker"): JeroMQ's
+ * poller cancels a channel's selection key when one of its handles is removed, even when a new
+ * handle for the same channel was added in the same round, which is then never registered; a
+ * connecter hands its channel to the engine just so. A context that only binds (a server's)
+ * does not need it. This socket provides one: it connects to a port where nothing listens
  * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
  * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything. A context with
  * several I/O threads gets one such socket on each (its affinity picks the thread): a ticker on
