@@ -516,8 +516,13 @@ final class Wire {
         return CHANNELS.write(TYPE_CHANNELS, ref);
     }
 
-    /** {@code {"ok":true,"channel":...,"users":[...],"ref":...,"epoch":...}}. */
-    static byte[] presenceReply(String channel, List<String> users, String ref, String epoch) {
+    /**
+     * {@code {"ok":true,"channel":...,"users":[...],"ref":...,"epoch":...}}: as many of the users
+     * as fit in {@code maxBytes} (a user name is at most 32 characters, 128 bytes of UTF-8, plus
+     * its quotes and comma), the first in their order.
+     */
+    static byte[] presenceReply(String channel, List<String> all, String ref, String epoch, int maxBytes) {
+        List<String> users = all.subList(0, Math.max(0, Math.min(all.size(), (maxBytes - 512) / 132)));
         return written(g -> {
             g.writeBooleanField("ok", true);
             g.writeStringField("channel", channel);

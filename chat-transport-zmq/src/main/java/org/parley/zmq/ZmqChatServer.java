@@ -700,7 +700,8 @@ public final class ZmqChatServer implements AutoCloseable {
             if (Wire.TYPE_PRESENCE.equals(type)) {
                 String channel = request.string("channel");
                 channel = channel == null ? Names.DEFAULT_CHANNEL : channel;
-                return Wire.presenceReply(channel, hub.presence(channel, request.string("user")), ref, hub.epoch());
+                return Wire.presenceReply(channel, hub.presence(channel, request.string("user")), ref, hub.epoch(),
+                        maxFrameBytes);
             }
             if (Wire.TYPE_CHANNELS.equals(type)) {
                 return channels(ref);

@@ -380,6 +380,22 @@ class ZmqChatServerTest {
     }
 
     @Test
+    void aPresenceReplyStaysWithinTheFrameLimitHoweverManyAreThere() throws Exception {
+        for (int i = 0; i < 5000; i++) {
+            server.hub().presence("crowd", "user-" + "x".repeat(20) + i);
+        }
+        ZMQ.Socket req = req();
+        req.send("{\"type\":\"presence\",\"channel\":\"crowd\",\"user\":\"kyle\"}".getBytes(UTF_8), 0);
+        byte[] reply = req.recv(0);
+        assertNotNull(reply, "no reply within 5 s");
+        assertTrue(reply.length <= 65536, reply.length + " bytes");
+        JsonNode users = JSON.readTree(reply).get("users");
+        assertTrue(users.size() > 100 && users.size() < 5001, users.size() + " users");
+        // The server goes on: a post is answered.
+        assertTrue(ask(req, post("kyle", "general", "still here")).get("ok").asBoolean());
+    }
+
+    @Test
     void publishesTwoFramesTopicAndBody() throws Exception {
         ZMQ.Socket sub = raw.createSocket(SocketType.SUB);
         sub.setReceiveTimeOut(100);
