@@ -206,16 +206,20 @@ final class ZmqCommands {
                 return 1; // said in one line
             }
 
-            // End of input, /quit or a signal: let the posts already made be acknowledged, then leave.
+            // End of input, /quit or a signal: let the posts already made be acknowledged (each
+            // is sent again until its post timeout), then leave: 1 if one was not.
             List<CompletableFuture<PostAck>> waiting;
             synchronized (pending) {
                 waiting = List.copyOf(pending);
             }
             try {
                 CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new))
-                        .get(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // Each failure was reported on its own line as it happened.
+                        .get(ZmqClientOptions.DEFAULT_POST_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                return 1; // each failure was told on its own line
+            } catch (TimeoutException e) {
+                console.error(name + ": posts still not acknowledged are given up");
+                return 1;
             }
         }
         return 0;
@@ -292,6 +296,12 @@ final class ZmqCommands {
 
         @Override
         public void close() {
+            timer.shutdown(); // the outcomes of posts it is printing still print
+            try {
+                timer.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             timer.shutdownNow();
         }
     }
@@ -402,7 +412,8 @@ final class ZmqCommands {
                     console.error(name + ": sending \"" + excerpt(part) + "\"...");
                 }
             });
-            f.whenCompleteAsync((ack, error) -> {
+            // Kept until its outcome is printed: the end of input waits for that.
+            CompletableFuture<PostAck> told = f.whenCompleteAsync((ack, error) -> {
                 boolean noticed = state.getAndSet(2) == 1;
                 if (error != null) {
                     console.error(name + ": " + describe(error));
@@ -411,8 +422,8 @@ final class ZmqCommands {
                 }
             }, printer);
             synchronized (pending) {
-                pending.removeIf(CompletableFuture::isDone); // bounded by the posts in flight
-                pending.add(f);
+                pending.removeIf(p -> p.isDone() && !p.isCompletedExceptionally()); // bounded by the posts in flight
+                pending.add(told);
             }
         }
         if (parts.size() > 1) {

@@ -69,6 +69,7 @@ public final class TopicServer implements AutoCloseable {
     private final LogThrottle refusedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle discardLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle droppedLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    private final LogThrottle replayLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle storeLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle peerErrorLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle endLog = new LogThrottle(NioLoop.LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -294,6 +295,8 @@ public final class TopicServer implements AutoCloseable {
         java.util.Map<String, Long> replayedUpTo = java.util.Map.of();
         String derivedUser;
         boolean warnedDiscard;
+        /** Bytes of replay this connection was sent (see resume). Selector thread only. */
+        long replayed;
     }
 
     private final class Handler implements WireLink.Handler {
@@ -361,14 +364,19 @@ public final class TopicServer implements AutoCloseable {
                 });
                 forwarded.incrementAndGet();
             } else if (frame instanceof WireCodec.Presence pr && pr.users() == null) {
-                // Presence (extension): the hub's, shared with every transport on it.
-                String topic = Names.requireChannel(pr.topic());
-                List<String> users = hub.presence(topic, pr.user());
-                c.send(WireCodec.encodePresence(topic, users, hub.options().maxFrameBytes()));
+                // Presence (extension): the hub's, shared with every transport on it; for a topic
+                // this connection registered for, as a message is.
+                if (!client.topics.contains(pr.topic())) {
+                    throw new ProtocolException("presence in " + PeerText.excerpt(pr.topic())
+                            + " needs a registration for that topic first");
+                }
+                List<String> users = hub.presence(pr.topic(), pr.user());
+                c.send(WireCodec.encodePresence(pr.topic(), users, hub.options().maxFrameBytes()));
             } else if (frame instanceof WireCodec.Ack || frame instanceof WireCodec.Registered
                     || frame instanceof WireCodec.Presence) {
-                throw new ProtocolException(
-                        "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
+                throw new ProtocolException("\"" + (frame instanceof WireCodec.Ack ? "ack"
+                        : frame instanceof WireCodec.Registered ? "registered" : "presence\" with \"users")
+                        + "\" is sent by the server only");
             } else if (frame instanceof WireCodec.Error e) {
                 long held = peerErrorLog.admit();
                 if (held >= 0) {
@@ -474,7 +482,9 @@ public final class TopicServer implements AutoCloseable {
         String epoch = hub.epoch();
         c.send(WireCodec.encodeRegistered(epoch));
         boolean same = epoch.equals(resume.epoch());
-        long budget = replayBudget();
+        // A connection's replays together cost the selector thread at most twice one's budget,
+        // however often it registers again with a resume.
+        long budget = Math.min(replayBudget(), 2 * replayBudget() - client.replayed);
         java.util.Map<String, Long> upTo = new HashMap<>();
         client.replayedUpTo = upTo;
         for (String topic : client.topics) {
@@ -491,12 +501,17 @@ public final class TopicServer implements AutoCloseable {
                 for (ChatMessage m : page.messages()) {
                     ByteBuffer bytes = encodeForResume(m, null);
                     budget -= bytes.remaining();
+                    client.replayed += bytes.remaining();
                     c.send(bytes);
                     after = m.seq();
                     upTo.put(topic, after);
                     if (budget <= 0) {
-                        log.warn("{}: resume of {} stopped at seq {}: the replay is past {} bytes", c,
-                                PeerText.excerpt(topic), after, replayBudget());
+                        long held = replayLog.admit();
+                        if (held >= 0) {
+                            log.warn("{}: resume of {} stopped at seq {}: the replay is past {} bytes"
+                                    + " ({} more like it not logged)", c, PeerText.excerpt(topic), after,
+                                    replayBudget(), held);
+                        }
                         break;
                     }
                 }

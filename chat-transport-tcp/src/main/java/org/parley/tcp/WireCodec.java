@@ -614,7 +614,7 @@ final class WireCodec {
                     throw new ProtocolException("resume.after holds more than " + MAX_AFTER + " topics");
                 }
                 for (java.util.Map.Entry<String, Value> e : after.entrySet()) {
-                    seqs.put(e.getKey(), e.getValue().whole("resume.after." + e.getKey()));
+                    seqs.put(e.getKey(), e.getValue().whole("resume.after." + (e.getKey().length() > 64 ? e.getKey().substring(0, 64) + "..." : e.getKey())));
                 }
             }
             return new Resume(epochValue, seqs);

@@ -19,30 +19,37 @@ class ReconnectTest {
     /** Records messages and the connection's events, in order. */
     static final class Events implements TcpListener {
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        /** Every line, those taken from {@link #lines} included: what happened at all. */
+        final List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        private void add(String line) {
+            all.add(line);
+            lines.add(line);
+        }
 
         @Override
         public void onMessage(TcpMessage message) {
-            lines.add(message.displayLine());
+            add(message.displayLine());
         }
 
         @Override
         public void onConnectionLost(TcpAddress server, IOException cause) {
-            lines.add("lost");
+            add("lost");
         }
 
         @Override
         public void onReconnected(TcpAddress server) {
-            lines.add("reconnected");
+            add("reconnected");
         }
 
         @Override
         public void onPeerLeft(TcpAddress peer, IOException cause) {
-            lines.add("left");
+            add("left");
         }
 
         @Override
         public void onClosed(IOException cause) {
-            lines.add(cause == null ? "closed" : "closed: " + cause.getMessage());
+            add(cause == null ? "closed" : "closed: " + cause.getMessage());
         }
 
         String next() throws InterruptedException {
@@ -106,7 +113,7 @@ class ReconnectTest {
             b.send("back");
             aEvents.until("dev:bob: back");
             assertTrue(a.isOpen());
-            assertTrue(aEvents.lines.stream().noneMatch(l -> l.equals("left")), aEvents.lines.toString());
+            assertTrue(aEvents.all.stream().noneMatch(l -> l.equals("left")), aEvents.all.toString());
         } finally {
             server.close();
         }

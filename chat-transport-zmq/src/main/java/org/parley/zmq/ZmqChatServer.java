@@ -767,7 +767,9 @@ public final class ZmqChatServer implements AutoCloseable {
         List<Wire.ChannelInfo> infos = new ArrayList<>();
         int bytes = 64;
         for (String channel : hub.channels()) {
-            bytes += channel.length() * 4 + 40;
+            // {"channel":"<name>","last":<19 digits>,"users":<10 digits>}, and a comma: a name's
+            // characters are letters, digits and _ - ., at most 4 bytes each, never escaped.
+            bytes += channel.length() * 4 + 64;
             if (bytes > maxFrameBytes) {
                 break; // at most 1000 or so: the newest messages' channels and those someone is in
             }
