@@ -413,13 +413,21 @@ final class ZmqCommands {
                 }
             });
             // Kept until its outcome is printed: the end of input waits for that.
-            CompletableFuture<PostAck> told = f.whenCompleteAsync((ack, error) -> {
+            // A post the server refused was answered (its reason is told): only one never answered
+            // keeps failing here, for the exit status.
+            CompletableFuture<PostAck> told = f.handleAsync((ack, error) -> {
                 boolean noticed = state.getAndSet(2) == 1;
                 if (error != null) {
                     console.error(name + ": " + describe(error));
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (!(cause instanceof ProtocolException)) {
+                        throw new CompletionException(cause);
+                    }
                 } else if (noticed) {
                     console.error(name + ": sent \"" + excerpt(part) + "\"");
                 }
+                return ack;
             }, printer);
             synchronized (pending) {
                 pending.removeIf(p -> p.isDone() && !p.isCompletedExceptionally()); // bounded by the posts in flight
