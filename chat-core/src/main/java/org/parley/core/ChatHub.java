@@ -45,7 +45,6 @@ public final class ChatHub implements AutoCloseable {
 
     private final HubOptions options;
     private final MessageStore store;
-    private final MessageHistory history;
     private final ChannelRegistry registry = new ChannelRegistry();
     private final Presence presence = new Presence();
     /** Default bound of a dispatcher's queue: messages it may fall behind before dropping. */
@@ -57,27 +56,6 @@ public final class ChatHub implements AutoCloseable {
     private ChatHub(HubOptions options, MessageStore store) {
         this.options = options;
         this.store = store;
-        this.history = new MessageHistory() {
-            @Override
-            public HistoryPage after(String channel, long after, int limit) {
-                return store.after(channel, after, limit);
-            }
-
-            @Override
-            public HistoryPage latest(String channel, int count) {
-                return store.latest(channel, count);
-            }
-
-            @Override
-            public HistoryPage latestOfAll(int count) {
-                return store.latestOfAll(count);
-            }
-
-            @Override
-            public long lastSeq(String channel) {
-                return store.lastSeq(channel);
-            }
-        };
         store.start(this::deliver);
     }
 
@@ -115,9 +93,19 @@ public final class ChatHub implements AutoCloseable {
         return store.epoch();
     }
 
-    /** What this hub has stored, to read: its store, behind a view that cannot append. */
-    public MessageHistory log() {
-        return history;
+    /**
+     * The newest {@code seq} given in {@code channel}, 0 if none.
+     *
+     * @throws IllegalArgumentException if {@code channel} breaks the naming rule
+     */
+    public long lastSeq(String channel) {
+        Names.checkChannel(channel);
+        return store.lastSeq(channel);
+    }
+
+    /** The store, for the in-process client's gap repair. */
+    MessageStore store() {
+        return store;
     }
 
     /**

@@ -117,7 +117,7 @@ final class LocalChatClient implements ChatClient {
         LocalSubscription(String channel, MessageListener listener) {
             this.channel = channel;
             // The hub's numbering never restarts: one epoch.
-            this.ordered = new OrderedDelivery(hub.log()::after, listener::onMessage, () -> 0);
+            this.ordered = new OrderedDelivery(hub.store()::after, listener::onMessage, () -> 0);
         }
 
         @Override

@@ -18,13 +18,13 @@ import java.util.concurrent.CompletableFuture;
  * each channel's in {@code seq} order, once.
  *
  * <p>The in-memory store ({@link #inMemory}) is the default; {@link ChatHub#create(HubOptions, MessageStore)}
- * takes another (whose own bounds then apply, not {@link HubOptions}' log bounds). Reading it
- * ({@link MessageHistory}) is for history, which the hub answers from it.
+ * takes another (whose own bounds then apply, not {@link HubOptions}' log bounds). The hub
+ * answers history from it.
  *
  * <p>Thread safety: an implementation is safe from any thread; the sink is called on
  * whatever thread the store stores on, and must not block.
  */
-public interface MessageStore extends MessageHistory, AutoCloseable {
+public interface MessageStore extends AutoCloseable {
     /**
      * Receives every message stored, in {@code seq} order per channel.
      *
@@ -72,6 +72,18 @@ public interface MessageStore extends MessageHistory, AutoCloseable {
      */
     CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text, String postId,
             Object origin);
+
+    /** Messages of {@code channel} with {@code seq > after}, oldest first, at most {@code limit}. */
+    HistoryPage after(String channel, long after, int limit);
+
+    /** The newest {@code count} messages of {@code channel}, oldest first. */
+    HistoryPage latest(String channel, int count);
+
+    /** The newest {@code count} messages of all channels together, in the order they were stored. */
+    HistoryPage latestOfAll(int count);
+
+    /** The newest {@code seq} given in {@code channel}, 0 if none. */
+    long lastSeq(String channel);
 
     /** Releases what the store holds (files, connections). Idempotent. */
     @Override

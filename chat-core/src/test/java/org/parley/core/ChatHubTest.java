@@ -52,11 +52,11 @@ class ChatHubTest {
     }
 
     @Test
-    void postToAllIsRejected() {
+    void postToAllIsRejected() throws Exception {
         ProtocolException e = assertThrows(ProtocolException.class,
                 () -> hub.post("ALL", "kyle", "hello", null, null));
         assertEquals("channel ALL is read-only", e.getMessage());
-        assertEquals(List.of(), hub.log().after("ALL", 0, 10).messages());
+        assertEquals(List.of(), hub.recent("ALL", 10).messages());
     }
 
     @Test
@@ -64,7 +64,7 @@ class ChatHubTest {
         assertThrows(ProtocolException.class, () -> hub.post("general", "bad name", "x", null, null));
         assertThrows(ProtocolException.class, () -> hub.post("general", "kyle", "   ", null, null));
         assertThrows(ProtocolException.class, () -> hub.post("bad channel", "kyle", "x", null, null));
-        assertEquals(0, hub.log().lastSeq("general"));
+        assertEquals(0, hub.lastSeq("general"));
     }
 
     @Test
@@ -150,7 +150,7 @@ class ChatHubTest {
         for (int i = 0; i < got.size(); i++) {
             assertEquals(i + 1, got.get(i).seq(), "listener sees seq in order");
         }
-        assertEquals(4 * perThread, hub.log().lastSeq("general"));
+        assertEquals(4 * perThread, hub.lastSeq("general"));
     }
 
     @Test

@@ -79,7 +79,7 @@ class TopicServerTest {
                 c.say("ops", "proper");
                 assertEquals("ops:proper", b.next());
             }
-            assertTrue(hub.log().after("ops", 0, 10).messages().stream().noneMatch(m -> m.text().equals("sneaking in")));
+            assertTrue(hub.history("ops", 0, 10).messages().stream().noneMatch(m -> m.text().equals("sneaking in")));
         }
     }
 
@@ -122,7 +122,7 @@ class TopicServerTest {
             a.write("{\"source\":{\"ip\":\"1.1.1.1\",\"port\":1},\"message\":{\"topic\":\"dev\",\"text\":\"signed\",\"user\":\"kyle\"}}");
             assertEquals("dev:logged", b.next());
             assertEquals("kyle", b.json().get("message").get("user").textValue());
-            List<ChatMessage> log = hub.log().after("dev", 0, 10).messages();
+            List<ChatMessage> log = hub.history("dev", 0, 10).messages();
             assertEquals(List.of("logged", "signed"), log.stream().map(ChatMessage::text).toList());
             assertEquals("127.0.0.1-" + a.port(), log.get(0).user());
             assertEquals("kyle", log.get(1).user());
@@ -149,7 +149,7 @@ class TopicServerTest {
             a.say("dev", "after");
             assertEquals("dev:after", b.next());
             assertEquals(List.of("all", "All", "127.0.0.1-" + a.port()),
-                    hub.log().after("dev", 0, 10).messages().stream().map(ChatMessage::user).toList());
+                    hub.history("dev", 0, 10).messages().stream().map(ChatMessage::user).toList());
         }
     }
 

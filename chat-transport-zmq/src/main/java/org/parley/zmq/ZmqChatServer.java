@@ -530,9 +530,15 @@ public final class ZmqChatServer implements AutoCloseable {
         Long last = lastPublished.get(m.channel());
         if (last != null && last < m.seq() - 1) {
             int missing = (int) Math.min(m.seq() - 1 - last, HubOptions.MAX_HISTORY_LIMIT);
-            for (ChatMessage earlier : hub.log().after(m.channel(), m.seq() - 1 - missing, missing).messages()) {
-                if (earlier.seq() < m.seq()) {
-                    publishAhead(earlier);
+            HistoryPage earlier;
+            try {
+                earlier = hub.history(m.channel(), m.seq() - 1 - missing, missing);
+            } catch (ProtocolException e) {
+                throw new IllegalStateException("a stored message's channel refused: " + m.channel(), e);
+            }
+            for (ChatMessage e : earlier.messages()) {
+                if (e.seq() < m.seq()) {
+                    publishAhead(e);
                 }
             }
         }
@@ -773,7 +779,7 @@ public final class ZmqChatServer implements AutoCloseable {
             if (bytes > maxFrameBytes) {
                 break; // at most 1000 or so: the newest messages' channels and those someone is in
             }
-            infos.add(new Wire.ChannelInfo(channel, hub.log().lastSeq(channel), hub.presence(channel, null).size()));
+            infos.add(new Wire.ChannelInfo(channel, hub.lastSeq(channel), hub.presence(channel, null).size()));
         }
         return Wire.channelsReply(infos, ref, hub.epoch());
     }

@@ -112,7 +112,7 @@ class ZmqChatServerTest {
         assertEquals("{\"ok\":true,\"channel\":\"general\",\"seq\":1,"
                 + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"r1\",\"epoch\":\"" + server.hub().epoch() + "\"}",
                 reply.toString());
-        assertEquals(1, server.hub().log().lastSeq("general"));
+        assertEquals(1, server.hub().lastSeq("general"));
     }
 
     @Test
@@ -272,7 +272,7 @@ class ZmqChatServerTest {
         JsonNode refused = ask(req, "{\"user\":\"ALL\",\"channel\":\"dev\",\"text\":\"x\",\"ref\":\"r\"}");
         assertEquals("{\"ok\":false,\"error\":\"user name \\\"ALL\\\" is reserved: ALL is the channel that sees"
                 + " every channel\",\"ref\":\"r\"}", refused.toString());
-        assertEquals(0, server.hub().log().lastSeq("dev"), "nothing was stored");
+        assertEquals(0, server.hub().lastSeq("dev"), "nothing was stored");
         JsonNode lower = ask(req, post("all", "dev", "hi"));
         assertTrue(lower.get("ok").asBoolean(), lower.toString());
         assertEquals(1, lower.get("seq").asLong());
@@ -434,7 +434,7 @@ class ZmqChatServerTest {
                     .hub(hub).postPort(0).pubPort(0).build());
             try (ZmqChatClient alice = ZmqTestSupport.client(attached, "alice")) {
                 PostAck ack = alice.post("general", "into the shared hub").get();
-                assertEquals(ack.seq(), hub.log().lastSeq("general"));
+                assertEquals(ack.seq(), hub.lastSeq("general"));
             }
             attached.close();
             assertFalse(hub.isClosed());
@@ -452,7 +452,7 @@ class ZmqChatServerTest {
             req.connect("tcp://127.0.0.1:" + postOnly.postPort());
             reply = ask(req, post("alice", "general", "part one"));
             assertEquals(1, reply.get("seq").asLong());
-            assertEquals(1, postOnly.hub().log().lastSeq("general"));
+            assertEquals(1, postOnly.hub().lastSeq("general"));
         }
     }
 
@@ -525,7 +525,7 @@ class ZmqChatServerTest {
         try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice")) {
             assertEquals(1, alice.post("general", "caf\u00e9 \ud83d\ude00 still fine").get(5, TimeUnit.SECONDS).seq());
         }
-        assertEquals(1, server.hub().log().lastSeq("general"), "the refused request was not recorded");
+        assertEquals(1, server.hub().lastSeq("general"), "the refused request was not recorded");
     }
 
     @ParameterizedTest
@@ -539,7 +539,7 @@ class ZmqChatServerTest {
         assertFalse(reply.get("ok").asBoolean(), reply.toString());
         String said = reply.get("error").asText();
         assertTrue(said.contains("not valid JSON") && said.contains("Duplicate field"), said);
-        assertEquals(0, server.hub().log().lastSeq("general"));
+        assertEquals(0, server.hub().lastSeq("general"));
     }
 
     // ---- a request whose handling fails (issue 11, row 1)
@@ -793,7 +793,7 @@ class ZmqChatServerTest {
         while (sub.recv(ZMQ.DONTWAIT) != null) {
             // drop the probes' frames
         }
-        long probes = server.hub().log().lastSeq("c1028");
+        long probes = server.hub().lastSeq("c1028");
         // Another transport's posts, then one of this server's own.
         server.hub().post("c1028", "tcp-user", "bridged 1", null, null);
         server.hub().post("c1028", "tcp-user", "bridged 2", null, null);

@@ -101,7 +101,7 @@ class OverTheNetworkTest {
                 int[] n = {0};
                 untilArrived(() -> bob.post("general", "after " + ++n[0]).join(), () -> archiver.written() > written);
                 await().atMost(Duration.ofSeconds(10)).until(() -> archiver.written() == written + n[0]);
-                for (ChatMessage m : server.hub().log().after("general", 0, 1000).messages()) {
+                for (ChatMessage m : server.hub().history("general", 0, 1000).messages()) {
                     newLog.add(Archiver.line(m));
                 }
             }
