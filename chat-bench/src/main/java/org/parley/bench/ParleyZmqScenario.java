@@ -17,12 +17,9 @@ import org.slf4j.LoggerFactory;
  * subscribers of channel {@code bench}, and posting clients that post through their DEALER
  * sockets, pipelined (a post's acknowledgement is not awaited before the next is sent).
  *
- * <p>Each client has a JeroMQ context of its own (its own I/O thread), as separate processes
- * would. Sharing one {@code ZmqClientGroup} among them, as raw JeroMQ's SUB sockets share one
- * context, was measured and was slower on two shared cores: with a socket thread and a delivery
- * thread per client runnable beside it, the one I/O thread moving every client's bytes fell
- * behind (K=100: 164k to 223k deliveries/s with the group against 229k to 411k with the
- * subscribers on contexts of their own, in alternating runs).
+ * <p>Each client has a JeroMQ context of its own (its own I/O thread), as every Parley
+ * ZeroMQ client does. Sharing one among them, as raw JeroMQ's SUB sockets share one, was
+ * measured in two rounds and was slower on two shared cores (docs/BENCHMARKS.md, findings).
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
  * that fails (no acknowledgement within the request timeout) is counted and logged; the message

@@ -52,7 +52,7 @@ final class ClientLoop {
      * makes the server drop one.
      */
     private static final int REPLY_MARGIN = 64;
-    /** Numbers each client's monitor endpoint: clients of one group share an inproc namespace. */
+    /** Numbers each client's monitor endpoint, unique in the process. */
     private static final AtomicInteger MONITORS = new AtomicInteger();
 
     /** A command that must hear it when the loop ended before running it. */
@@ -61,9 +61,8 @@ final class ClientLoop {
     }
 
     private final ZmqClientOptions options;
-    /** This client's own context, or a shadow of its group's: closing it closes our sockets only. */
+    /** This client's own context: one I/O thread for its two connections. */
     private final ZContext context;
-    private final boolean ownContext;
     private final Waker waker;
     private final Thread thread;
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -98,20 +97,16 @@ final class ClientLoop {
     private java.util.function.Predicate<Boolean> connection = up -> true;
     private int droppedUnanswered; // connections lost since the last reply
 
-    /** A loop in a context of its own, or in a shadow of {@code groupContext}. */
     /** Where the post connection's going and coming back is told; before {@link #start}. */
     void onConnection(java.util.function.Predicate<Boolean> listener) {
         this.connection = listener;
     }
 
-    ClientLoop(ZmqClientOptions options, ZContext groupContext) throws IOException {
+    ClientLoop(ZmqClientOptions options) throws IOException {
         this.options = options;
         this.waker = new Waker();
-        this.ownContext = groupContext == null;
-        this.context = ownContext ? new ZContext(1) : ZContext.shadow(groupContext);
-        if (ownContext) { // a group's context has them already
-            ContextErrors.install(context, "client " + options.user());
-        }
+        this.context = new ZContext(1);
+        ContextErrors.install(context, "client " + options.user());
         this.postGuard = guard("post socket of " + options.user());
         this.thread = new Thread(this::run, "parley-zmq-client-" + options.user());
         thread.setDaemon(true);
@@ -188,9 +183,7 @@ final class ClientLoop {
     }
 
     private void open() throws IOException {
-        if (ownContext) {
-            IoTicker.attach(context); // a group has one for all its clients
-        }
+        IoTicker.attach(context);
         if (options.postPort() != ZmqClientOptions.NO_PORT) {
             dealer = context.createSocket(SocketType.DEALER);
             dealer.setLinger(0);
@@ -297,8 +290,8 @@ final class ClientLoop {
             requests.failAll();
             abandonQueued();
             if (monitor != null) {
-                // Closes the monitor's own socket now: in a group's context a forgotten one
-                // would keep the context from terminating.
+                // Closes the monitor's own socket now: the context does not know it, and a
+                // forgotten one would keep the context from terminating.
                 sub.monitor(null, 0);
             }
             if (dealerMonitor != null) {
@@ -308,7 +301,7 @@ final class ClientLoop {
                 poller.close();
             }
             waker.close();
-            context.close(); // a group's shadow: our sockets only
+            context.close();
             opened.completeExceptionally(failure != null ? failure : new IOException("stopped while connecting"));
         }
     }

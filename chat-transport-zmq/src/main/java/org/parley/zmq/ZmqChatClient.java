@@ -56,22 +56,21 @@ import org.parley.core.internal.DeliveryThread;
  * client with is read in batches, so sends, publications, timeouts and close go on.
  *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
- * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, which the
- * clients of one {@link ZmqClientGroup} share. The futures
+ * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads (a context per
+ * client: sharing one among the clients of a process was measured slower, docs/BENCHMARKS.md). The futures
  * this client returns are completed on its I/O thread: actions chained with the non-async
  * methods ({@code thenAccept}, ...) run there and must not block.
  *
  * <p>Thread safety: every method may be called from any thread.
  */
 public final class ZmqChatClient implements ChatClient {
-    /** How long closing waits for a socket thread (or a group's context) to stop. */
+    /** How long closing waits for answers, then for the socket thread, to stop. */
     static final long CLOSE_WAIT_MILLIS = 2000;
     static final long CLOSE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
     /** Frames of one message a server may send; replies and publications have two. */
     static final int MAX_INCOMING_FRAMES = 16;
 
     private final ZmqClientOptions options;
-    private final ZmqClientGroup group; // null for a client with a context of its own
     private final AtomicBoolean closed = new AtomicBoolean();
     // The parts; each says in its Javadoc which thread owns what.
     final DeliveryThread delivery;
@@ -83,10 +82,9 @@ public final class ZmqChatClient implements ChatClient {
     /** This client's post ids: a random prefix, so that no other client of its user makes the same. */
     private final PostIdSource postIds = new PostIdSource();
 
-    private ZmqChatClient(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
+    private ZmqChatClient(ZmqClientOptions options) throws IOException {
         this.options = options;
-        this.group = group;
-        this.loop = new ClientLoop(options, group == null ? null : group.context());
+        this.loop = new ClientLoop(options);
         this.restarts = options.postPort() == ZmqClientOptions.NO_PORT
                 ? new RestartDetector(null, "tcp://" + options.host() + ":" + options.pubPort())
                 : new RestartDetector(() -> recent(Names.DEFAULT_CHANNEL, 0),
@@ -113,12 +111,7 @@ public final class ZmqChatClient implements ChatClient {
      * @throws IOException if the address is not usable
      */
     public static ZmqChatClient connect(ZmqClientOptions options) throws IOException {
-        return new ZmqChatClient(options, null);
-    }
-
-    /** A client in {@code group}'s context: see {@link ZmqClientGroup#connect}. */
-    static ZmqChatClient connect(ZmqClientOptions options, ZmqClientGroup group) throws IOException {
-        return new ZmqChatClient(options, Objects.requireNonNull(group, "group"));
+        return new ZmqChatClient(options);
     }
 
     @Override
@@ -247,40 +240,15 @@ public final class ZmqChatClient implements ChatClient {
      */
     @Override
     public void close() {
-        if (beginClose()) {
-            close(List.of(this));
+        if (!closed.compareAndSet(false, true)) {
+            return; // closing began already
         }
-    }
-
-    /** Refuses new requests from now on; false if closing had begun already. */
-    boolean beginClose() {
-        return closed.compareAndSet(false, true);
-    }
-
-    /**
-     * Closes {@code clients}, whose closing began here, in steps with one deadline each for them
-     * all, so that a group closes many in the time of one: waits for the answers to their
-     * requests, stops them (listeners get nothing more), waits for their threads, and they leave
-     * their group. Returns the deadline it gave the threads.
-     */
-    static long close(List<ZmqChatClient> clients) {
-        long answers = System.nanoTime() + CLOSE_WAIT_NANOS;
-        for (ZmqChatClient c : clients) {
-            c.requests.awaitAnswers(answers);
-        }
-        for (ZmqChatClient c : clients) {
-            c.loop.stop();
-            c.delivery.stop();
-        }
+        requests.awaitAnswers(System.nanoTime() + CLOSE_WAIT_NANOS);
+        loop.stop(); // listeners get nothing more
+        delivery.stop();
         long stopped = System.nanoTime() + CLOSE_WAIT_NANOS;
-        for (ZmqChatClient c : clients) {
-            c.loop.join(stopped);
-            c.delivery.closeUntil(stopped);
-            if (c.group != null) {
-                c.group.forget(c);
-            }
-        }
-        return stopped;
+        loop.join(stopped);
+        delivery.closeUntil(stopped);
     }
 
     /** Whether the socket thread has finished (its sockets are closed). */
