@@ -3,6 +3,7 @@ package org.parley.core;
 import org.parley.core.internal.ChatLimits;
 import org.parley.core.internal.Names;
 import org.parley.core.internal.ChatTime;
+import org.parley.core.internal.Users;
 
 import java.time.Instant;
 import java.util.List;
@@ -103,6 +104,33 @@ public final class ChatHub implements AutoCloseable {
         return store.lastSeq(channel);
     }
 
+    /**
+     * Whether this hub authenticates ({@link HubOptions.Builder#usersFile}): then a transport
+     * accepts only connections that prove a user's credential, and a post only under that user.
+     */
+    public boolean authenticates() {
+        return options.users() != null;
+    }
+
+    /**
+     * The user whose credential this is ({@code scheme} {@code "curve"}: a CurveZMQ public key in
+     * Z85), or {@code null} if no user of this hub has it or the hub does not authenticate.
+     */
+    public String authenticate(String scheme, String credential) {
+        Users users = options.users();
+        return users == null ? null : users.userOf(scheme, credential);
+    }
+
+    /**
+     * Whether {@code user} may read {@code channel} (its history, presence and messages):
+     * always on a hub that does not authenticate. {@value Names#ALL} shows every channel, so
+     * only a user who may read every channel reads it.
+     */
+    public boolean mayRead(String user, String channel) {
+        Users users = options.users();
+        return users == null || users.mayRead(user, channel);
+    }
+
     /** The store, for the in-process client's gap repair. */
     MessageStore store() {
         return store;
@@ -186,7 +214,8 @@ public final class ChatHub implements AutoCloseable {
      * delivered to nobody (see {@link MessageStore#append}).
      *
      * @param postId the client's id for this post (1 to 64 letters, digits, {@code _ - .}), or {@code null}
-     * @throws ProtocolException     if a name, the id or the text breaks a rule (the message says which)
+     * @throws ProtocolException     if a name, the id or the text breaks a rule, or on an authenticating hub
+     *                               the user may not post to the channel (the message says which)
      * @throws IllegalStateException if the hub is closed
      */
     public CompletableFuture<ChatMessage> postAsync(String channel, String user, String text, Instant time,
@@ -196,6 +225,10 @@ public final class ChatHub implements AutoCloseable {
         Names.requireUser(user);
         Names.requireText(text, options.limits());
         Names.requirePostId(postId);
+        Users users = options.users();
+        if (users != null) {
+            users.requireWrite(user, channel);
+        }
         Instant stamped = ChatTime.requireInRange(time != null ? time : options.clock().instant());
         return store.append(channel, user, stamped, text, postId, origin);
     }

@@ -2,6 +2,10 @@ package org.parley.core;
 
 import org.parley.core.internal.ChatLimits;
 import org.parley.core.internal.Names;
+import org.parley.core.internal.Users;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.time.Clock;
 import java.util.Objects;
@@ -28,6 +32,7 @@ public final class HubOptions {
     private final long maxLogBytes;
     private final ChatLimits limits;
     private final Clock clock;
+    private final Users users;
 
     private HubOptions(Builder b, ChatLimits limits) {
         this.logCapacity = b.logCapacity;
@@ -35,6 +40,7 @@ public final class HubOptions {
         this.maxLogBytes = b.maxLogBytes;
         this.limits = limits;
         this.clock = b.clock;
+        this.users = b.users;
     }
 
     /** The defaults: {@value #DEFAULT_LOG_CAPACITY} messages per channel, {@value #DEFAULT_MAX_CHANNELS} channels. */
@@ -90,6 +96,11 @@ public final class HubOptions {
         return clock;
     }
 
+    /** The users of an authenticating hub, or {@code null} when anyone may post as anyone. */
+    Users users() {
+        return users;
+    }
+
     /**
      * Builds {@link HubOptions}; {@link #build()} checks the values.
      *
@@ -102,8 +113,22 @@ public final class HubOptions {
         private int maxTextBytes = ChatLimits.DEFAULT_MAX_TEXT_BYTES;
         private int maxFrameBytes = ChatLimits.DEFAULT_MAX_FRAME_BYTES;
         private Clock clock = Clock.systemUTC();
+        private Users users;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the hub authenticate: only the users of this file (docs/SECURITY.md) may post,
+         * each to the channels the file lets them, and the transports bind each connection to
+         * the user whose credential it proved. Read now.
+         *
+         * @throws IOException if the file cannot be read or breaks the format (the message
+         *                     names the file, the line and what is wrong)
+         */
+        public Builder usersFile(Path file) throws IOException {
+            this.users = Users.read(Objects.requireNonNull(file, "file"));
+            return this;
         }
 
         public Builder logCapacity(int messagesPerChannel) {

@@ -271,6 +271,11 @@ public final class TopicServerOptions {
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");
             }
+            if (hub != null && hub.authenticates()) {
+                // Its clients name themselves: on such a hub anyone could post as anyone.
+                throw new IllegalArgumentException("the hub authenticates its users, and the TCP topic server "
+                        + "cannot authenticate its clients yet");
+            }
             int maxFrameBytes = hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
             if (maxOutboundBytes < maxFrameBytes) {
                 throw new IllegalArgumentException("maxOutboundBytes " + maxOutboundBytes

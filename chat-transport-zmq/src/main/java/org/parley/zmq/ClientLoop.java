@@ -83,6 +83,7 @@ final class ClientLoop {
     /** Whether DEALER has a connection to the server now: requests are held until it has. */
     private boolean dealerUp;
     private boolean tcpOnly; // see whyNoReply
+    private String handshakeFailure; // see whyNoReply
     /** A reply came on the current connection. Loop thread only. */
     private boolean answering;
     /** A reply came on some connection, ever. Loop thread only. */
@@ -199,7 +200,8 @@ final class ClientLoop {
             // server is done (see RequestCorrelator).
             dealer.setImmediate(false);
             String endpoint = "inproc://parley-dealer-monitor-" + MONITORS.incrementAndGet();
-            dealer.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
+            dealer.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED
+                    | ZMQ.HANDSHAKE_FAILED_AUTH | ZMQ.HANDSHAKE_FAILED_PROTOCOL | ZMQ.HANDSHAKE_FAILED_NO_DETAIL);
             dealerMonitor = context.createSocket(SocketType.PAIR);
             dealerMonitor.setLinger(0);
             dealerMonitor.connect(endpoint);
@@ -223,6 +225,12 @@ final class ClientLoop {
     }
 
     private void connect(ZMQ.Socket socket, int port) throws IOException {
+        String[] curve = options.curve();
+        if (curve != null) {
+            socket.setCurveServerKey(CurveKeys.decode(curve[0]));
+            socket.setCurvePublicKey(CurveKeys.decode(curve[1]));
+            socket.setCurveSecretKey(CurveKeys.decode(curve[2]));
+        }
         String endpoint = "tcp://" + options.host() + ":" + port;
         try {
             if (!socket.connect(endpoint)) {
@@ -324,11 +332,27 @@ final class ClientLoop {
         while ((event = ZMQ.Event.recv(dealerMonitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
                 tcpOnly = !dealerUp; // a TCP port: its handshake may follow, or never come
+            } else if (event.getEvent() == ZMQ.HANDSHAKE_FAILED_AUTH) {
+                handshakeFailure = ": the server refused this client's key (is it in the server's users file?)";
+            } else if (event.getEvent() == ZMQ.HANDSHAKE_FAILED_PROTOCOL
+                    || event.getEvent() == ZMQ.HANDSHAKE_FAILED_NO_DETAIL) {
+                handshakeFailure = options.curve() == null
+                        ? ": the server refused the handshake: it may require a key (CurveZMQ)"
+                        : ": the CurveZMQ handshake failed: the server may not use CurveZMQ, or its public key is not "
+                                + "the one given";
             } else if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) { // a server, not just a TCP port
                 tcpOnly = false;
                 dealerUp = true;
                 notTaking = false; // a new connection: what a stopping server refused may go to it
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                if (tcpOnly && !dealerUp) {
+                    // Ended at the greeting: the two sides did not agree on a mechanism.
+                    handshakeFailure = options.curve() == null
+                            ? ": the port ends connections at ZeroMQ's greeting: the server may require a key "
+                                    + "(CurveZMQ), or it is not a ZeroMQ port"
+                            : ": the port ends connections at ZeroMQ's greeting: the server may not use CurveZMQ, "
+                                    + "or it is not a ZeroMQ port";
+                }
                 if (dealerUp) {
                     droppedUnanswered++; // reset by a reply
                 }
@@ -361,10 +385,21 @@ final class ClientLoop {
      * thread only.
      */
     String whyNoReply() {
+        if (handshakeFailure() != null) {
+            return handshakeFailure;
+        }
         return tcpOnly || (!everAnswered && droppedUnanswered >= 1)
                 ? ": the port accepts connections, but no ZeroMQ post socket answers there"
                         + " (are the post and PUB ports swapped?)"
                 : "";
+    }
+
+    /**
+     * Why the post connection's handshake failed (the server refused this client's key, or one
+     * side uses CurveZMQ and the other not), while no reply ever came; else null. Loop thread only.
+     */
+    String handshakeFailure() {
+        return everAnswered ? null : handshakeFailure;
     }
 
     /** A reply came: the post port answers, on this connection. Loop thread only. */

@@ -365,13 +365,15 @@ final class RequestCorrelator {
         /**
          * Its time is up, sent or not: either way it was not answered, and it goes no more. A
          * post never sent is sure not to be recorded; one sent may have reached a server that
-         * went before it answered, which then delivered it, and the error says so.
+         * went before it answered, which then delivered it, and the error says so (not when the
+         * connection's handshake failed: nothing sent on it reached a server).
          */
         void timedOut() {
             Duration t = timeout;
             fail(new IOException("no reply from " + endpoint + " within "
                     + (t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms")
-                    + (post && sent ? "; the server may have recorded it before it went" : loop.whyNoReply())));
+                    + (post && sent && loop.handshakeFailure() == null
+                            ? "; the server may have recorded it before it went" : loop.whyNoReply())));
         }
 
         @Override

@@ -33,9 +33,12 @@ import org.parley.core.internal.PeerText;
 import org.parley.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.parley.core.internal.Users;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import zmq.Msg;
+import zmq.io.Metadata;
 import org.zeromq.ZMQException;
 
 /**
@@ -69,6 +72,8 @@ public final class ZmqChatServer implements AutoCloseable {
     static final int REPLY_HIGH_WATER_MARK = ZmqClientOptions.DEFAULT_MAX_PENDING_REQUESTS;
     private static final Logger log = LoggerFactory.getLogger(ZmqChatServer.class);
     private static final int POLL_MILLIS = 500;
+    /** Where a context's CurveZMQ handshakes ask whom to let in (ZeroMQ RFC 27, ZAP). */
+    private static final String ZAP_ENDPOINT = "inproc://zeromq.zap.01";
     /**
      * How long closing the sockets may take to hand what is queued (publications, replies) to
      * the network: well within the 2 s a server has to stop, after the thread's last pass.
@@ -93,6 +98,9 @@ public final class ZmqChatServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     private final LogThrottle bugLog = new LogThrottle(10, TimeUnit.SECONDS);
+    private final LogThrottle zapLog = new LogThrottle(10, TimeUnit.SECONDS);
+    /** Handshakes the ZAP handler refused: a key that is no user's, or not CurveZMQ. */
+    final AtomicLong refusedHandshakes = new AtomicLong();
     /** What bounds the frames peers send to each socket. */
     private final FrameGuard postGuard;
     private final FrameGuard pubGuard;
@@ -101,6 +109,12 @@ public final class ZmqChatServer implements AutoCloseable {
     // Server thread only, made there: a JeroMQ socket stays with the thread that made it.
     private ZMQ.Socket router;
     private ZMQ.Socket pub; // null with publish(false)
+    /** Answers the ZAP requests of CurveZMQ handshakes; null unless the hub authenticates. */
+    private ZMQ.Socket zap;
+    /** Applies the subscriptions the hub's read rules allow; null unless the hub authenticates. */
+    private ReadRules readRules;
+    /** The authenticated user of the request being answered; null unless the hub authenticates. */
+    private String requester;
     // The topic frame of the last channel published to (server thread only): most runs of
     // posts are to one channel, and the frame need not be made again for each.
     private String lastChannel;
@@ -375,6 +389,13 @@ public final class ZmqChatServer implements AutoCloseable {
             // No IoTicker: the lost wake-up it works around strands a connection this context
             // makes (see IoTicker); a server only binds, and each accepted connection comes on a
             // channel of its own.
+            if (hub.authenticates()) {
+                // Bound before the sockets that consult it: a handshake with no handler to ask
+                // would be let through.
+                zap = context.createSocket(SocketType.REP);
+                zap.setLinger(0);
+                zap.bind(ZAP_ENDPOINT);
+            }
             router = context.createSocket(SocketType.ROUTER);
             router.setLinger(CLOSE_LINGER_MILLIS);
             router.setRcvHWM(options.receiveHighWaterMark());
@@ -382,13 +403,19 @@ public final class ZmqChatServer implements AutoCloseable {
             // most requests Parley's client keeps in flight.
             router.setSndHWM(REPLY_HIGH_WATER_MARK);
             postGuard.install(router); // before bind: each connection copies the options
+            curveServer(router);
             int post = bind(router, options.host(), options.postPort());
             int published = 0;
             if (options.publish()) {
-                pub = context.createSocket(SocketType.PUB);
+                // With read rules, XPUB, which lets the server decide on each subscription.
+                pub = context.createSocket(zap != null ? SocketType.XPUB : SocketType.PUB);
+                if (zap != null) {
+                    readRules = ReadRules.install(pub, hub);
+                }
                 pub.setLinger(CLOSE_LINGER_MILLIS);
                 pub.setSndHWM(options.sendHighWaterMark());
                 pubGuard.install(pub);
+                curveServer(pub);
                 published = bind(pub, options.host(), options.pubPort());
             }
             waker = new Waker();
@@ -406,9 +433,15 @@ public final class ZmqChatServer implements AutoCloseable {
         if (!open()) {
             return;
         }
-        ZMQ.Poller poller = context.createPoller(2);
+        ZMQ.Poller poller = context.createPoller(4);
         poller.register(router, ZMQ.Poller.POLLIN);
         poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+        if (zap != null) {
+            poller.register(zap, ZMQ.Poller.POLLIN);
+        }
+        if (readRules != null) {
+            poller.register(pub, ZMQ.Poller.POLLIN);
+        }
         try {
             publishQueued(); // posts of other threads recorded before the waker was made
             while (!stopping) {
@@ -416,6 +449,10 @@ public final class ZmqChatServer implements AutoCloseable {
                 // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
                 // and a missed edge must not leave a request unanswered. Non-blocking reads.
                 waker.drain();
+                answerHandshakes();
+                if (readRules != null) {
+                    readRules.apply();
+                }
                 publishQueued();
                 sendStored();
                 // A bounded batch, so queued publications are not starved by a busy peer.
@@ -566,19 +603,112 @@ public final class ZmqChatServer implements AutoCloseable {
      * {@link FrameGuard} ensures.
      */
     private List<byte[]> receiveRequest() {
-        byte[] first = router.recv(ZMQ.DONTWAIT);
+        Msg first = router.recvMsg(ZMQ.DONTWAIT);
         if (first == null) {
             return null;
         }
         List<byte[]> frames = new ArrayList<>(4);
-        frames.add(first);
+        frames.add(first.data());
+        Msg last = first;
         while (router.hasReceiveMore()) {
-            byte[] more = router.recv(0);
+            last = router.recvMsg(0);
             if (frames.size() <= options.maxIncomingFrames()) {
-                frames.add(more);
+                frames.add(last.data());
             }
         }
+        // Each frame the peer sent carries its connection's metadata, which the ZAP handler's
+        // User-Id is part of; the first (the peer's identity) is ROUTER's own.
+        if (zap != null) {
+            Metadata metadata = last.getMetadata();
+            requester = metadata == null ? null : metadata.get(Metadata.USER_ID);
+        }
         return frames;
+    }
+
+    /**
+     * Answers the ZAP requests waiting (ZeroMQ RFC 27): a CurveZMQ client is let in if its
+     * public key is a user's in the hub's users file, with that user as its User-Id; any
+     * other is refused, and its handshake fails.
+     */
+    private void answerHandshakes() {
+        if (zap == null) {
+            return;
+        }
+        List<byte[]> request;
+        while ((request = receiveAll(zap)) != null) {
+            // version, request id, domain, address, identity, mechanism, credentials
+            String user = null;
+            if (request.size() >= 7 && "1.0".equals(text(request.get(0))) && "CURVE".equals(text(request.get(5)))
+                    && request.get(6).length == 32) {
+                user = hub.authenticate(Users.CURVE, ZMQ.Curve.z85Encode(request.get(6)));
+            }
+            if (user == null) {
+                refusedHandshakes.incrementAndGet();
+                long held = zapLog.admit();
+                if (held >= 0) {
+                    log.warn("{}: refused a connection from {}: {} ({} more not logged)", thread.getName(),
+                            request.size() > 3 ? PeerText.excerpt(text(request.get(3))) : "?",
+                            request.size() > 5 && "CURVE".equals(text(request.get(5)))
+                                    ? "its key is no user's" : "not a CurveZMQ handshake", held);
+                }
+            }
+            zap.sendMore("1.0");
+            zap.sendMore(request.size() > 1 ? request.get(1) : new byte[0]);
+            zap.sendMore(user != null ? "200" : "400");
+            zap.sendMore(user != null ? "OK" : "no user has this key");
+            zap.sendMore(user != null ? user : "");
+            zap.send(new byte[0], 0);
+        }
+    }
+
+    private static List<byte[]> receiveAll(ZMQ.Socket socket) {
+        byte[] first = socket.recv(ZMQ.DONTWAIT);
+        if (first == null) {
+            return null;
+        }
+        List<byte[]> frames = new ArrayList<>(8);
+        frames.add(first);
+        while (socket.hasReceiveMore() && frames.size() < 16) {
+            frames.add(socket.recv(0));
+        }
+        while (socket.hasReceiveMore()) {
+            socket.recv(0); // more than a ZAP request has: dropped
+        }
+        return frames;
+    }
+
+    private static String text(byte[] frame) {
+        return new String(frame, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Makes {@code socket} a CurveZMQ server under the options' key, if they give one; before it binds. */
+    private void curveServer(ZMQ.Socket socket) {
+        if (options.curveSecretKey() != null) {
+            socket.setCurveServer(true);
+            socket.setCurveSecretKey(CurveKeys.decode(options.curveSecretKey()));
+        }
+    }
+
+    /**
+     * On an authenticating hub: checks that the request's connection may read {@code channel}.
+     *
+     * @throws ProtocolException naming the user and the channel if not
+     */
+    private void requireReadable(String channel) throws ProtocolException {
+        if (zap != null && !hub.mayRead(requester, channel)) {
+            throw new ProtocolException("user " + requester + " may not read " + channel);
+        }
+    }
+
+    /**
+     * On an authenticating hub: checks that {@code user}, as a request names it, is the user its
+     * connection's key belongs to.
+     */
+    private void requireRequester(String user) throws ProtocolException {
+        if (zap != null && user != null && !user.equals(requester)) {
+            throw new ProtocolException("user " + Names.quote(user) + " is not this connection's user: its key is "
+                    + (requester == null ? "no user's" : requester + "'s"));
+        }
     }
 
     private void handle(List<byte[]> frames) {
@@ -697,7 +827,9 @@ public final class ZmqChatServer implements AutoCloseable {
             ref = request.string("ref");
             String type = request.string("type");
             if (type == null || Wire.TYPE_POST.equals(type)) {
-                return post(request.required("user"), request.string("channel"), request.required("text"),
+                String user = request.required("user");
+                requireRequester(user);
+                return post(user, request.string("channel"), request.required("text"),
                         request.string("time"), request.string("id"), ref);
             }
             if (Wire.TYPE_HISTORY.equals(type)) {
@@ -706,7 +838,10 @@ public final class ZmqChatServer implements AutoCloseable {
             if (Wire.TYPE_PRESENCE.equals(type)) {
                 String channel = request.string("channel");
                 channel = channel == null ? Names.DEFAULT_CHANNEL : channel;
-                return Wire.presenceReply(channel, hub.presence(channel, request.string("user")), ref, hub.epoch(),
+                String user = request.string("user");
+                requireRequester(user);
+                requireReadable(channel);
+                return Wire.presenceReply(channel, hub.presence(channel, user), ref, hub.epoch(),
                         maxFrameBytes);
             }
             if (Wire.TYPE_CHANNELS.equals(type)) {
@@ -773,6 +908,9 @@ public final class ZmqChatServer implements AutoCloseable {
         List<Wire.ChannelInfo> infos = new ArrayList<>();
         int bytes = 64;
         for (String channel : hub.channels()) {
+            if (zap != null && !hub.mayRead(requester, channel)) {
+                continue; // a channel this user may not read is not shown to exist
+            }
             // {"channel":"<name>","last":<19 digits>,"users":<10 digits>}, and a comma: a name's
             // characters are letters, digits and _ - ., at most 4 bytes each, never escaped.
             bytes += channel.length() * 4 + 64;
@@ -789,6 +927,7 @@ public final class ZmqChatServer implements AutoCloseable {
         if (channel == null) {
             channel = Names.DEFAULT_CHANNEL;
         }
+        requireReadable(Names.requireChannel(channel));
         boolean hasAfter = request.has("after");
         boolean hasLast = request.has("last");
         HistoryPage page;

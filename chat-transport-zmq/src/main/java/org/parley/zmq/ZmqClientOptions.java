@@ -48,6 +48,8 @@ public final class ZmqClientOptions {
     private final int receiveHighWaterMark;
     private final int maxPendingRequests;
     private final int maxIncomingBytes;
+    /** The server's public key, this client's public and secret keys, in Z85; null for plain connections. */
+    private final String[] curve;
 
     private ZmqClientOptions(Builder b) {
         this.host = b.host;
@@ -60,6 +62,7 @@ public final class ZmqClientOptions {
         this.receiveHighWaterMark = b.receiveHighWaterMark;
         this.maxPendingRequests = b.maxPendingRequests;
         this.maxIncomingBytes = b.maxIncomingBytes;
+        this.curve = b.curve;
     }
 
     public static Builder builder() {
@@ -78,6 +81,11 @@ public final class ZmqClientOptions {
     /** The server's PUB port, or {@link #NO_PORT}. */
     int pubPort() {
         return pubPort;
+    }
+
+    /** The CurveZMQ keys in Z85, {server public, own public, own secret}, or null for plain connections. */
+    String[] curve() {
+        return curve;
     }
 
     String user() {
@@ -128,6 +136,7 @@ public final class ZmqClientOptions {
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
         private int maxIncomingBytes = DEFAULT_MAX_INCOMING_BYTES;
+        private String[] curve;
 
         private Builder() {
         }
@@ -200,6 +209,23 @@ public final class ZmqClientOptions {
          */
         public Builder maxIncomingBytes(int bytes) {
             this.maxIncomingBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Encrypts both connections with CurveZMQ: {@code serverKey} is the server's public key,
+         * {@code publicKey} and {@code secretKey} this client's pair (each 40 characters of Z85,
+         * as {@code parley keygen} writes them). A server that authenticates lets the client in
+         * as the user whose key this is; the client's user name must be that user's.
+         */
+        public Builder curve(String serverKey, String publicKey, String secretKey) {
+            String server = CurveKeys.requireKey("server's public key", serverKey);
+            String own = CurveKeys.requireKey("public key", publicKey);
+            String secret = CurveKeys.requireKey("secret key", secretKey);
+            if (!CurveKeys.publicKeyOf(secret).equals(own)) {
+                throw new IllegalArgumentException("the public key is not the secret key's");
+            }
+            this.curve = new String[] {server, own, secret};
             return this;
         }
 

@@ -63,6 +63,7 @@ public final class ZmqServerOptions {
     private final long maxIncomingBufferedBytes;
     private final int maxSubscriptionsPerPeer;
     private final long maxSubscriptionBytes;
+    private final String curveSecretKey;
 
     private ZmqServerOptions(Builder b) {
         this.host = b.host;
@@ -79,6 +80,7 @@ public final class ZmqServerOptions {
                 : Math.max(DEFAULT_MAX_INCOMING_BUFFERED_BYTES, 4L * maxIncomingBytes);
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
         this.maxSubscriptionBytes = b.maxSubscriptionBytes;
+        this.curveSecretKey = b.curveSecretKey;
     }
 
     public static Builder builder() {
@@ -105,6 +107,11 @@ public final class ZmqServerOptions {
     /** The hub to attach to, or {@code null}: the server then makes and owns one. */
     ChatHub hub() {
         return hub;
+    }
+
+    /** The server's CurveZMQ secret key in Z85, or {@code null} for plain connections. */
+    String curveSecretKey() {
+        return curveSecretKey;
     }
 
     int sendHighWaterMark() {
@@ -155,6 +162,8 @@ public final class ZmqServerOptions {
         private int pubPort = DEFAULT_PUB_PORT;
         private boolean publish = true;
         private ChatHub hub;
+        private String curvePublicKey;
+        private String curveSecretKey;
         private int sendHighWaterMark = DEFAULT_SEND_HIGH_WATER_MARK;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
@@ -287,7 +296,26 @@ public final class ZmqServerOptions {
             return this;
         }
 
+        /**
+         * Encrypts every connection with CurveZMQ under this key pair (each 40 characters of
+         * Z85, as {@code parley keygen} writes them); clients need the public key. With a hub
+         * that {@linkplain ChatHub#authenticates authenticates}, a client is let in only with a
+         * key of the hub's users file, and posts and reads as that user. Required then.
+         */
+        public Builder curve(String publicKey, String secretKey) {
+            this.curvePublicKey = CurveKeys.requireKey("public key", publicKey);
+            this.curveSecretKey = CurveKeys.requireKey("secret key", secretKey);
+            if (!CurveKeys.publicKeyOf(curveSecretKey).equals(curvePublicKey)) {
+                throw new IllegalArgumentException("the public key is not the secret key's");
+            }
+            return this;
+        }
+
         public ZmqServerOptions build() {
+            if (hub != null && hub.authenticates() && curveSecretKey == null) {
+                throw new IllegalArgumentException("the hub authenticates its users: the server needs "
+                        + "its CurveZMQ key pair (curve(publicKey, secretKey))");
+            }
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");
             }

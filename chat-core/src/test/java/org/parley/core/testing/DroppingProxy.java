@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A loopback TCP proxy to a port of this machine that can drop every connection through it at
  * once, as a network that fails would: the clients on one side see their connection lost, and
- * connect again through it. For tests of reconnection.
+ * connect again through it. For tests of reconnection. It also keeps the first
+ * {@value #RECORDED_BYTES} bytes that crossed it, both ways, for tests of what goes over the
+ * network in clear.
  *
  * <p>Thread safety: safe from any thread; each connection has two pumping threads of its own.
  */
@@ -24,6 +26,9 @@ public final class DroppingProxy implements AutoCloseable {
     private final List<Socket> open = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
+    /** How many of the bytes that cross the proxy it keeps. */
+    public static final int RECORDED_BYTES = 4 * 1024 * 1024;
+    private final java.io.ByteArrayOutputStream recorded = new java.io.ByteArrayOutputStream(); // guarded by itself
 
     /** A proxy on an ephemeral loopback port to {@code targetPort} on the loopback address. */
     public DroppingProxy(int targetPort) throws IOException {
@@ -87,11 +92,25 @@ public final class DroppingProxy implements AutoCloseable {
         }
     }
 
-    private static void pump(Socket from, Socket to) {
+    /** The bytes that crossed the proxy so far, both ways (up to {@value #RECORDED_BYTES}). */
+    public byte[] recorded() {
+        synchronized (recorded) {
+            return recorded.toByteArray();
+        }
+    }
+
+    private void record(byte[] buffer, int n) {
+        synchronized (recorded) {
+            recorded.write(buffer, 0, Math.max(0, Math.min(n, RECORDED_BYTES - recorded.size())));
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    record(buffer, n);
                     out.write(buffer, 0, n);
                 }
             } catch (IOException e) {
