@@ -42,6 +42,7 @@ public final class Main {
         all.addAll(ZmqCommands.all());
         all.addAll(TcpCommands.all());
         all.addAll(BridgeCommands.all());
+        all.addAll(Keys.all());
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command c : all) {
             byName.put(c.name(), c);

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.parley.core.ChatClient;
 import org.parley.core.ChatMessage;
+import org.parley.core.ChatHub;
 import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
 import org.parley.core.PostAck;
@@ -41,63 +42,90 @@ final class ZmqCommands {
             "how long to go on reconnecting after losing the server before giving up with exit 1 (default "
             + DEFAULT_RETRY_SECONDS + "; 0 gives up at once)");
 
+    private static final Command.Option AUTH_OPTION = new Command.Option(Keys.AUTH + " <users file>",
+            "lets in only the users of this file, each with their own key, as docs/SECURITY.md says (needs --key)");
+    private static final Command.Option SERVER_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
+            "the server's CurveZMQ key pair (parley keygen writes one): every connection is encrypted");
+    private static final Command.Option CLIENT_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
+            "this user's CurveZMQ key pair, for a server started with --key (with --server-key)");
+    private static final Command.Option SERVER_PUBLIC_OPTION = new Command.Option(Keys.SERVER_KEY + " <server.pub>",
+            "the server's public key, which encrypts the connection (with --key)");
+    private static final List<Command.Option> SERVER_SECURITY = List.of(AUTH_OPTION, SERVER_KEY_OPTION);
+    private static final List<Command.Option> CLIENT_SECURITY = List.of(CLIENT_KEY_OPTION, SERVER_PUBLIC_OPTION);
+    private static final Set<String> SERVER_OPTIONS = Set.of(Keys.AUTH, Keys.KEY);
+
     private ZmqCommands() {
+    }
+
+    private static List<Command.Option> with(List<Command.Option> options, List<Command.Option> more) {
+        List<Command.Option> all = new ArrayList<>(options);
+        all.addAll(more);
+        return List.copyOf(all);
     }
 
     static List<Command> all() {
         return List.of(
                 new Simple("post_server", "<ip> <port>",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
-                        + SERVER_LIFE, List.of(), ZmqCommands::postServer, true),
+                        + SERVER_LIFE, SERVER_SECURITY, ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
-                        + "reply within 5 s).", List.of(), ZmqCommands::postClient, false),
+                        + "reply within 5 s).", CLIENT_SECURITY, ZmqCommands::postClient, false),
                 new Simple("pub_server", "<ip> <post_port> <pub_port>",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
-                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args), true),
+                        + "mc_server. " + SERVER_LIFE, SERVER_SECURITY, args -> pubServer("pub_server", args), true),
                 new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
                         "Part 2: prints the messages of the channel general as they are published, as "
                         + "\"username: message (HH:mm:ss)\".",
-                        List.of(new Command.Option(HISTORY + " N", "first shows the newest N messages (needs "
+                        with(List.of(new Command.Option(HISTORY + " N", "first shows the newest N messages (needs "
                                         + POST_PORT + ")"),
                                 new Command.Option(POST_PORT + " <post_port>",
-                                        "the server's post port, where history is served")),
+                                        "the server's post port, where history is served")), CLIENT_SECURITY),
                         ZmqCommands::pubClient, false),
                 new Simple("interactive_client", "<ip> <post_port> <pub_port> <name> [--history N] [--retry-for S]",
                         "Part 3: posts each line typed to the channel general while printing the channel. "
-                        + CLIENT_END, List.of(JOIN_HISTORY, RETRY), args -> chatClient("interactive_client", args, false),
+                        + CLIENT_END, with(List.of(JOIN_HISTORY, RETRY), CLIENT_SECURITY),
+                        args -> chatClient("interactive_client", args, false),
                         false),
                 new Simple("mc_server", "<ip> <post_port> <pub_port>",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
-                        List.of(), args -> pubServer("mc_server", args), true),
+                        SERVER_SECURITY, args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N] [--retry-for S]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
-                        List.of(JOIN_HISTORY, RETRY), args -> chatClient("mc_client", args, true), false));
+                        with(List.of(JOIN_HISTORY, RETRY), CLIENT_SECURITY), args -> chatClient("mc_client", args, true),
+                        false));
     }
 
     // ---- servers
 
     /** Part 1: records posts (and prints them), publishes nothing. */
     private static int postServer(String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of());
+        Args a = Args.parse(args, SERVER_OPTIONS);
         a.requireCount(2);
         String host = Cli.host(a.get(0));
         int port = Cli.port("port", a.get(1), true);
-        ZmqChatServer server = start(ZmqServerOptions.builder()
-                .host(host).postPort(port).publish(false).build());
-        ChatClient printer = server.hub().connect("post_server");
+        ChatHub hub = a.hub();
+        ZmqChatServer server;
+        try {
+            server = start(a.secure(ZmqServerOptions.builder().host(host).postPort(port).publish(false), hub));
+        } catch (Cli.FailureException | RuntimeException e) {
+            hub.close();
+            throw e;
+        }
+        ChatClient printer = hub.connect("post_server");
         printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
-        }, "post_server: listening for posts on tcp://" + host + ":" + server.postPort());
+            hub.close();
+        }, "post_server: listening for posts on tcp://" + host + ":" + server.postPort() + a.secured());
     }
 
     /** Parts 2 to 4: {@code pub_server} and {@code mc_server} are the same server. */
     private static int pubServer(String name, String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of());
+        Args a = Args.parse(args, SERVER_OPTIONS);
         a.requireCount(3);
         String host = Cli.host(a.get(0));
         int postPort = Cli.port("post_port", a.get(1), true);
@@ -105,10 +133,19 @@ final class ZmqCommands {
         if (postPort == pubPort && postPort != 0) {
             throw new Cli.UsageException("post_port and pub_port are both " + postPort);
         }
-        ZmqChatServer server = start(ZmqServerOptions.builder()
-                .host(host).postPort(postPort).pubPort(pubPort).build());
-        return Cli.runUntilSignalled(server, name + ": listening for posts on tcp://" + host + ":"
-                + server.postPort() + ", publishing on tcp://" + host + ":" + server.pubPort());
+        ChatHub hub = a.hub();
+        ZmqChatServer server;
+        try {
+            server = start(a.secure(ZmqServerOptions.builder().host(host).postPort(postPort).pubPort(pubPort), hub));
+        } catch (Cli.FailureException | RuntimeException e) {
+            hub.close();
+            throw e;
+        }
+        return Cli.runUntilSignalled(() -> {
+            server.close();
+            hub.close();
+        }, name + ": listening for posts on tcp://" + host + ":"
+                + server.postPort() + ", publishing on tcp://" + host + ":" + server.pubPort() + a.secured());
     }
 
     private static ZmqChatServer start(ZmqServerOptions options) throws Cli.FailureException {
@@ -123,15 +160,15 @@ final class ZmqCommands {
 
     /** Part 1: posts one message to {@code general}; exit 0 once acknowledged. */
     private static int postClient(String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of());
+        Args a = Args.parse(args, Set.of(Keys.KEY, Keys.SERVER_KEY));
         a.requireCount(4);
         String host = Cli.host(a.get(0));
         int port = Cli.port("port", a.get(1));
         String user = Cli.user(a.get(2));
         String text = a.get(3);
         // One post from a command line: a server that does not answer soon is reported at once.
-        try (ZmqChatClient client = connect(ZmqClientOptions.builder()
-                .host(host).postPort(port).user(user).postTimeout(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT))) {
+        try (ZmqChatClient client = connect(a.secure(ZmqClientOptions.builder()
+                .host(host).postPort(port).user(user).postTimeout(ZmqClientOptions.DEFAULT_REQUEST_TIMEOUT)))) {
             await(client.post(Names.DEFAULT_CHANNEL, text));
         }
         return 0;
@@ -139,7 +176,7 @@ final class ZmqCommands {
 
     /** Part 2: prints the messages of {@code general} as they are published. */
     private static int pubClient(String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of(HISTORY, POST_PORT));
+        Args a = Args.parse(args, Set.of(HISTORY, POST_PORT, Keys.KEY, Keys.SERVER_KEY));
         a.requireCount(2);
         String host = Cli.host(a.get(0));
         int pubPort = Cli.port("pub_port", a.get(1));
@@ -152,7 +189,7 @@ final class ZmqCommands {
         if (postPort != null) {
             options.postPort(postPort);
         }
-        ZmqChatClient client = connect(options);
+        ZmqChatClient client = connect(a.secure(options));
         client.subscribe(Names.DEFAULT_CHANNEL, history, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(client, null);
     }
@@ -161,7 +198,7 @@ final class ZmqCommands {
 
     /** Parts 3 and 4: prints the channel while posting each line typed; slash commands act on the client. */
     private static int chatClient(String name, String[] args, boolean withChannel) throws Exception {
-        Args a = Args.parse(args, Set.of(HISTORY, RETRY_FOR));
+        Args a = Args.parse(args, Set.of(HISTORY, RETRY_FOR, Keys.KEY, Keys.SERVER_KEY));
         a.requireCount(withChannel ? 5 : 4);
         String host = Cli.host(a.get(0));
         int postPort = Cli.port("post_port", a.get(1));
@@ -180,8 +217,8 @@ final class ZmqCommands {
         try (Console console = Console.open(true);
              Reconnection reconnection = new Reconnection(name, console, "tcp://" + host + ":" + postPort, retryFor,
                      done::countDown);
-             ZmqChatClient client = connect(ZmqClientOptions.builder()
-                     .host(host).postPort(postPort).pubPort(pubPort).user(user).onConnection(reconnection::heard))) {
+             ZmqChatClient client = connect(a.secure(ZmqClientOptions.builder()
+                     .host(host).postPort(postPort).pubPort(pubPort).user(user).onConnection(reconnection::heard)))) {
             // A server that does not answer within the request timeout is unreachable: one line,
             // exit 1, as for the other clients (README), before anything else is printed.
             try {
@@ -493,6 +530,9 @@ final class ZmqCommands {
         private Integer history;
         private Integer postPort;
         private Integer retryFor;
+        private String auth;
+        private String key;
+        private String serverKey;
 
         static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
             Args a = new Args();
@@ -508,6 +548,12 @@ final class ZmqCommands {
                     String value = args[++i];
                     if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);
+                    } else if (Keys.AUTH.equals(arg)) {
+                        a.auth = value;
+                    } else if (Keys.KEY.equals(arg)) {
+                        a.key = value;
+                    } else if (Keys.SERVER_KEY.equals(arg)) {
+                        a.serverKey = value;
                     } else if (RETRY_FOR.equals(arg)) {
                         a.retryFor = seconds(value);
                     } else {
@@ -531,6 +577,52 @@ final class ZmqCommands {
             }
             throw new Cli.UsageException(RETRY_FOR + " \"" + Console.printable(value)
                     + "\" is not a whole number of seconds, 0 or more");
+        }
+
+        /** The hub a server serves: one that authenticates with {@code --auth}, which needs {@code --key}. */
+        ChatHub hub() throws Cli.UsageException, Cli.FailureException {
+            if (auth == null) {
+                return ChatHub.create();
+            }
+            if (key == null) {
+                throw new Cli.UsageException(Keys.AUTH + " needs " + Keys.KEY
+                        + ": users prove their keys over CurveZMQ, which needs the server's own");
+            }
+            try {
+                return ChatHub.create(HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build());
+            } catch (IOException e) {
+                throw new Cli.FailureException(e.getMessage(), e);
+            }
+        }
+
+        /** The server's options with its key, if {@code --key} gave one, serving {@code hub}. */
+        ZmqServerOptions secure(ZmqServerOptions.Builder options, ChatHub hub) throws Cli.FailureException {
+            options.hub(hub);
+            if (key != null) {
+                Keys.Pair pair = Keys.read(key, true);
+                options.curve(pair.publicKey(), pair.secret());
+            }
+            return options.build();
+        }
+
+        /** What the server's first line adds about its security. */
+        String secured() {
+            return auth != null ? " (CurveZMQ; users of " + auth + ")" : key != null ? " (CurveZMQ)" : "";
+        }
+
+        /** The client's options with {@code --key} and {@code --server-key}, which go together. */
+        ZmqClientOptions.Builder secure(ZmqClientOptions.Builder options) throws Cli.UsageException,
+                Cli.FailureException {
+            if ((key == null) != (serverKey == null)) {
+                throw new Cli.UsageException(Keys.KEY + " and " + Keys.SERVER_KEY + " go together: "
+                        + "this user's key pair and the server's public key");
+            }
+            if (key != null) {
+                Keys.Pair own = Keys.read(key, true);
+                Keys.Pair server = Keys.read(serverKey, false);
+                options.curve(server.publicKey(), own.publicKey(), own.secret());
+            }
+            return options;
         }
 
         int retryFor(int fallback) {

@@ -37,7 +37,8 @@ class HelpIT {
                 List.of("chat", "-direct", p1, "-h"),
                 List.of("chat", "-topic", "127.0.0.1:" + p1, "dev", "--help"),
                 List.of("topicserver", "0", "--bind", "127.0.0.1", "--help"),
-                List.of("parley_server", "127.0.0.1", "0", "0", "0", "-h"));
+                List.of("parley_server", "127.0.0.1", "0", "0", "0", "-h"),
+                List.of("keygen", "alice", "--help")); // writes no alice.key
         Map<String, Command> commands = Main.commands();
         Set<String> covered = new LinkedHashSet<>();
         cases.forEach(c -> covered.add(c.get(0)));
@@ -67,6 +68,7 @@ class HelpIT {
         } finally {
             runs.forEach(Launched::close);
         }
+        assertTrue(!java.nio.file.Files.exists(Launched.HOME.resolve("alice.key")), "keygen --help wrote a key");
     }
 
     @Test
