@@ -1,9 +1,15 @@
 package org.parley.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.parley.core.ChatHub;
+import org.parley.core.HubOptions;
 import org.parley.core.MessageListener;
 import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
@@ -11,6 +17,7 @@ import org.parley.zmq.ZmqClientOptions;
 import org.parley.zmq.ZmqServerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zeromq.ZMQ;
 
 /**
  * Parley ZeroMQ: a {@link ZmqChatServer} in this JVM on loopback ports, K {@link ZmqChatClient}
@@ -20,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each client has a JeroMQ context of its own (its own I/O thread), as every Parley
  * ZeroMQ client does. Sharing one among them, as raw JeroMQ's SUB sockets share one, was
  * measured in two rounds and was slower on two shared cores (docs/BENCHMARKS.md, findings).
+ *
+ * <p>With {@code curve}, the same with every user authenticated and every connection encrypted
+ * (docs/SECURITY.md): a key pair per client, a users file naming them all, the server's key.
  *
  * <p>Deliveries are counted in the subscribers' listeners, on their delivery threads. A post
  * that fails (no acknowledgement within the request timeout) is counted and logged; the message
@@ -33,20 +43,50 @@ final class ParleyZmqScenario extends BaseScenario {
     static final String CHANNEL = "bench";
 
     private ZmqChatServer zmqServer;
+    private ChatHub hub;
     private final List<ZmqChatClient> clients = new ArrayList<>();
     private final AtomicLong failedPosts = new AtomicLong();
+    /** With CurveZMQ: the server's key pair and each user's, by name. */
+    private final ZMQ.Curve.KeyPair serverKeys;
+    private final Map<String, ZMQ.Curve.KeyPair> userKeys = new HashMap<>();
 
-    ParleyZmqScenario(int k, int publishers) {
-        super(Systems.PARLEY_ZMQ, k, publishers);
+    ParleyZmqScenario(int k, int publishers, boolean curve) {
+        super(curve ? Systems.PARLEY_ZMQ_CURVE : Systems.PARLEY_ZMQ, k, publishers);
+        this.serverKeys = curve ? ZMQ.Curve.generateKeyPair() : null;
+    }
+
+    /** A client's options: with its own keys, when the scenario encrypts. */
+    private ZmqClientOptions.Builder client(String user) {
+        ZmqClientOptions.Builder b = ZmqClientOptions.builder().host("127.0.0.1").user(user);
+        ZMQ.Curve.KeyPair keys = userKeys.get(user);
+        return keys == null ? b : b.curve(serverKeys.publicKey, keys.publicKey, keys.secretKey);
     }
 
     @Override
     public void setup(DeliverySink sink) throws IOException {
-        zmqServer = ZmqChatServer.start(ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0).build());
+        ZmqServerOptions.Builder server = ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0);
+        if (serverKeys != null) {
+            StringBuilder users = new StringBuilder();
+            for (int i = 0; i < k + publishers(); i++) {
+                String user = i < k ? "sub" + i : "post" + (i - k);
+                ZMQ.Curve.KeyPair keys = ZMQ.Curve.generateKeyPair();
+                userKeys.put(user, keys);
+                users.append(user).append(" curve=").append(keys.publicKey).append('\n');
+            }
+            Path file = Files.createTempFile("parley-bench-users", "");
+            try {
+                Files.writeString(file, users);
+                hub = ChatHub.create(HubOptions.builder().usersFile(file).build());
+            } finally {
+                Files.delete(file);
+            }
+            server.hub(hub).curve(serverKeys.publicKey, serverKeys.secretKey);
+        }
+        zmqServer = ZmqChatServer.start(server.build());
         for (int i = 0; i < k; i++) {
             int sub = i;
-            ZmqChatClient c = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
-                    .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).user("sub" + i).build());
+            ZmqChatClient c = ZmqChatClient.connect(client("sub" + i)
+                    .postPort(zmqServer.postPort()).pubPort(zmqServer.pubPort()).build());
             clients.add(c);
             MessageListener listener = m -> sink.deliver(sub, m.text());
             c.subscribe(CHANNEL, listener);
@@ -55,8 +95,8 @@ final class ParleyZmqScenario extends BaseScenario {
 
     @Override
     public Sender openSender(int index) throws IOException {
-        ZmqChatClient client = ZmqChatClient.connect(ZmqClientOptions.builder().host("127.0.0.1")
-                .postPort(zmqServer.postPort()).pubPort(ZmqClientOptions.NO_PORT).user("post" + index).build());
+        ZmqChatClient client = ZmqChatClient.connect(client("post" + index)
+                .postPort(zmqServer.postPort()).pubPort(ZmqClientOptions.NO_PORT).build());
         synchronized (clients) {
             clients.add(client);
         }
@@ -96,6 +136,9 @@ final class ParleyZmqScenario extends BaseScenario {
         }
         if (zmqServer != null) {
             zmqServer.close();
+        }
+        if (hub != null) {
+            hub.close();
         }
     }
 }

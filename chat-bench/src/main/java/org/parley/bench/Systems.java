@@ -20,6 +20,7 @@ final class Systems {
     static final String RAW_JEROMQ = "raw JeroMQ";
     static final String RAW_JEROMQ_RELAY = "raw JeroMQ relay";
     static final String PARLEY_ZMQ = "Parley ZeroMQ";
+    static final String PARLEY_ZMQ_CURVE = "Parley ZeroMQ, CurveZMQ";
     static final String RAW_NIO = "raw NIO";
     static final String PARLEY_TCP = "Parley TCP";
     static final String REDIS = "Redis";
@@ -45,7 +46,8 @@ final class Systems {
             new Ratio(PARLEY_TCP, REDIS),
             new Ratio(PARLEY_TCP, NATS),
             new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ),
-            new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY));
+            new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY),
+            new Ratio(PARLEY_ZMQ_CURVE, PARLEY_ZMQ));
 
     private Systems() {
     }
@@ -59,7 +61,7 @@ final class Systems {
                         RawJeromqScenario::direct),
                 available("parley-zmq", PARLEY_ZMQ, "ZeroMQ chat clients posting pipelined through DEALER sockets to the "
                                 + "Parley ZeroMQ server (in this JVM), K chat clients subscribed through SUB sockets",
-                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS)),
+                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS, false)),
                 available("raw-nio", RAW_NIO, "one selector thread writing pre-framed bytes to K sockets: the ceiling for Parley TCP",
                         RawNioScenario::new),
                 available("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server (in this JVM), K topic clients",
@@ -71,7 +73,10 @@ final class Systems {
                 new BenchSystem("raw-jeromq-relay", RAW_JEROMQ_RELAY, "DEALER sockets posting to a relay thread "
                         + "that acknowledges each post on its ROUTER and publishes it on its PUB to K SUB, no JSON or "
                         + "log: the ceiling for Parley ZeroMQ's protocol shape", null, "",
-                        k -> RawJeromqScenario.relay(k, POSTING_CLIENTS), true));
+                        k -> RawJeromqScenario.relay(k, POSTING_CLIENTS), true),
+                new BenchSystem("parley-zmq-curve", PARLEY_ZMQ_CURVE, "Parley ZeroMQ as above with every connection "
+                        + "encrypted (CurveZMQ) and every user authenticated by a users file (docs/SECURITY.md)", null, "",
+                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS, true), true));
     }
 
     /** The ids {@code --only} takes for systems, in report order. */
