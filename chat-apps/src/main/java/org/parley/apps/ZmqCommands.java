@@ -43,9 +43,9 @@ final class ZmqCommands {
             + DEFAULT_RETRY_SECONDS + "; 0 gives up at once)");
 
     private static final Command.Option AUTH_OPTION = new Command.Option(Keys.AUTH + " <users file>",
-            "lets in only the users of this file, each with their own key, as docs/SECURITY.md says (needs --key)");
+            "lets in only the users of this file, each with their own key, as docs/SECURITY.md says (with --key)");
     private static final Command.Option SERVER_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
-            "the server's CurveZMQ key pair (parley keygen writes one): every connection is encrypted");
+            "the server's CurveZMQ key pair (bin/keygen writes one): every connection is encrypted (with --auth)");
     private static final Command.Option CLIENT_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
             "this user's CurveZMQ key pair, for a server started with --key (with --server-key)");
     private static final Command.Option SERVER_PUBLIC_OPTION = new Command.Option(Keys.SERVER_KEY + " <server.pub>",
@@ -581,6 +581,10 @@ final class ZmqCommands {
 
         /** The hub a server serves: one that authenticates with {@code --auth}, which needs {@code --key}. */
         ChatHub hub() throws Cli.UsageException, Cli.FailureException {
+            if (auth == null && key != null) {
+                throw new Cli.UsageException(Keys.KEY + " needs " + Keys.AUTH
+                        + ": an encrypted server lets in only the users of a users file");
+            }
             if (auth == null) {
                 return ChatHub.create();
             }
@@ -600,7 +604,11 @@ final class ZmqCommands {
             options.hub(hub);
             if (key != null) {
                 Keys.Pair pair = Keys.read(key, true);
-                options.curve(pair.publicKey(), pair.secret());
+                try {
+                    options.curve(pair.publicKey(), pair.secret());
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.FailureException("key file " + Names.quote(key) + ": " + e.getMessage(), e);
+                }
             }
             return options.build();
         }
@@ -620,7 +628,12 @@ final class ZmqCommands {
             if (key != null) {
                 Keys.Pair own = Keys.read(key, true);
                 Keys.Pair server = Keys.read(serverKey, false);
-                options.curve(server.publicKey(), own.publicKey(), own.secret());
+                try {
+                    options.curve(server.publicKey(), own.publicKey(), own.secret());
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.FailureException("key files " + Names.quote(key) + " and " + Names.quote(serverKey)
+                            + ": " + e.getMessage(), e);
+                }
             }
             return options;
         }
