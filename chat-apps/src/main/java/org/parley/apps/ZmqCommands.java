@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.parley.core.ChatClient;
+import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
@@ -46,16 +47,17 @@ final class ZmqCommands {
 
     static List<Command> all() {
         return List.of(
-                new Simple("post_server", "<ip> <port>",
+                new Simple("post_server", "<ip> <port> [--data <file>]",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
-                        + SERVER_LIFE, List.of(), ZmqCommands::postServer, true),
+                        + SERVER_LIFE, List.of(Cli.DATA_OPTION), ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
                         + "reply within 5 s).", List.of(), ZmqCommands::postClient, false),
-                new Simple("pub_server", "<ip> <post_port> <pub_port>",
+                new Simple("pub_server", "<ip> <post_port> <pub_port> [--data <file>]",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
-                        + "mc_server. " + SERVER_LIFE, List.of(), args -> pubServer("pub_server", args), true),
+                        + "mc_server. " + SERVER_LIFE, List.of(Cli.DATA_OPTION), args -> pubServer("pub_server", args),
+                        true),
                 new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
                         "Part 2: prints the messages of the channel general as they are published, as "
                         + "\"username: message (HH:mm:ss)\".",
@@ -68,9 +70,9 @@ final class ZmqCommands {
                         "Part 3: posts each line typed to the channel general while printing the channel. "
                         + CLIENT_END, List.of(JOIN_HISTORY, RETRY), args -> chatClient("interactive_client", args, false),
                         false),
-                new Simple("mc_server", "<ip> <post_port> <pub_port>",
+                new Simple("mc_server", "<ip> <post_port> <pub_port> [--data <file>]",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
-                        List.of(), args -> pubServer("mc_server", args), true),
+                        List.of(Cli.DATA_OPTION), args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N] [--retry-for S]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
@@ -81,23 +83,25 @@ final class ZmqCommands {
 
     /** Part 1: records posts (and prints them), publishes nothing. */
     private static int postServer(String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of());
+        Args a = Args.parse(args, Set.of(Cli.DATA));
         a.requireCount(2);
         String host = Cli.host(a.get(0));
         int port = Cli.port("port", a.get(1), true);
+        ChatHub hub = Cli.hubFor("post_server", a.data());
         ZmqChatServer server = start(ZmqServerOptions.builder()
-                .host(host).postPort(port).publish(false).build());
+                .host(host).postPort(port).publish(false), hub);
         ChatClient printer = server.hub().connect("post_server");
         printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
+            Cli.close(hub);
         }, "post_server: listening for posts on tcp://" + host + ":" + server.postPort());
     }
 
     /** Parts 2 to 4: {@code pub_server} and {@code mc_server} are the same server. */
     private static int pubServer(String name, String[] args) throws Exception {
-        Args a = Args.parse(args, Set.of());
+        Args a = Args.parse(args, Set.of(Cli.DATA));
         a.requireCount(3);
         String host = Cli.host(a.get(0));
         int postPort = Cli.port("post_port", a.get(1), true);
@@ -105,17 +109,26 @@ final class ZmqCommands {
         if (postPort == pubPort && postPort != 0) {
             throw new Cli.UsageException("post_port and pub_port are both " + postPort);
         }
+        ChatHub hub = Cli.hubFor(name, a.data());
         ZmqChatServer server = start(ZmqServerOptions.builder()
-                .host(host).postPort(postPort).pubPort(pubPort).build());
-        return Cli.runUntilSignalled(server, name + ": listening for posts on tcp://" + host + ":"
+                .host(host).postPort(postPort).pubPort(pubPort), hub);
+        return Cli.runUntilSignalled(() -> {
+            server.close();
+            Cli.close(hub);
+        }, name + ": listening for posts on tcp://" + host + ":"
                 + server.postPort() + ", publishing on tcp://" + host + ":" + server.pubPort());
     }
 
-    private static ZmqChatServer start(ZmqServerOptions options) throws Cli.FailureException {
+    /** Starts a server on {@code hub}, or on a hub of its own if null; a server that cannot start closes the hub. */
+    private static ZmqChatServer start(ZmqServerOptions.Builder options, ChatHub hub) throws Cli.FailureException {
         try {
-            return ZmqChatServer.start(options);
-        } catch (IOException e) {
-            throw new Cli.FailureException(e.getMessage(), e);
+            return ZmqChatServer.start((hub != null ? options.hub(hub) : options).build());
+        } catch (IOException | RuntimeException e) {
+            Cli.close(hub);
+            if (e instanceof IOException) {
+                throw new Cli.FailureException(e.getMessage(), e);
+            }
+            throw (RuntimeException) e;
         }
     }
 
@@ -493,6 +506,7 @@ final class ZmqCommands {
         private Integer history;
         private Integer postPort;
         private Integer retryFor;
+        private java.nio.file.Path data;
 
         static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
             Args a = new Args();
@@ -506,7 +520,9 @@ final class ZmqCommands {
                         throw new Cli.UsageException(arg + " needs a value");
                     }
                     String value = args[++i];
-                    if (HISTORY.equals(arg)) {
+                    if (Cli.DATA.equals(arg)) {
+                        a.data = Cli.dataFile(value);
+                    } else if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);
                     } else if (RETRY_FOR.equals(arg)) {
                         a.retryFor = seconds(value);
@@ -564,6 +580,11 @@ final class ZmqCommands {
 
         Integer postPort() {
             return postPort;
+        }
+
+        /** The file of {@code --data}, or null. */
+        java.nio.file.Path data() {
+            return data;
         }
     }
 
