@@ -117,6 +117,33 @@ class DurableServerIT extends WithProcesses {
     }
 
     @Test
+    void topicServerRestartedOnItsFileResumesItsClientsWithNothingCountedAnew() throws Exception {
+        String data = dir.resolve("chat.db").toString();
+        Launched server = start("topicserver", "0", "--bind", "127.0.0.1", "--data", data);
+        int port = server.ports(".*listening on.*", Launched.WAIT).get(0);
+        java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (TopicClient reader = TopicClient.builder("127.0.0.1", port).topics(List.of("dev")).user("reader")
+                     .retryFor(Duration.ofSeconds(60)).connect(m -> heard.add(m.text()));
+             TopicClient writer = TopicClient.builder("127.0.0.1", port).topics(List.of("dev")).user("writer")
+                     .retryFor(Duration.ofSeconds(60)).connect(m -> { })) {
+            for (int i = 1; i <= 3; i++) {
+                assertEquals(i, writer.sendAcknowledged("dev", "before " + i).get(30, TimeUnit.SECONDS).seq());
+            }
+            for (int i = 1; i <= 3; i++) {
+                assertEquals("before " + i, heard.poll(30, TimeUnit.SECONDS));
+            }
+            server.terminate();
+            assertEquals(0, server.exitCode(Launched.SOON));
+            Launched again = start("topicserver", Integer.toString(port), "--bind", "127.0.0.1", "--data", data);
+            again.awaitErr(".*listening on.*", Launched.WAIT);
+            // Acknowledged by the restarted server as the fourth: its numbering went on.
+            assertEquals(4, writer.sendAcknowledged("dev", "after").get(60, TimeUnit.SECONDS).seq());
+            assertEquals("after", heard.poll(60, TimeUnit.SECONDS), "nothing replayed before it: " + heard);
+            assertEquals(null, heard.poll(500, TimeUnit.MILLISECONDS), "nothing twice");
+        }
+    }
+
+    @Test
     void killDuringTenThousandPipelinedPostsLosesNoAcknowledgedOne() throws Exception {
         String data = dir.resolve("chat.db").toString();
         Launched server = start("mc_server", "127.0.0.1", "0", "0", "--data", data);

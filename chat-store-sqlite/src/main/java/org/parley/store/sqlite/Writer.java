@@ -147,6 +147,15 @@ final class Writer {
                 + " (SELECT arrival FROM message ORDER BY arrival LIMIT ?1) AND stored < ?2");
         oldestStored = c.prepareStatement("SELECT stored FROM message ORDER BY arrival LIMIT 1");
         lastArrival = readLastArrival();
+        // Channels over the bound already (the bound was lowered since the file was written).
+        try (PreparedStatement over = c.prepareStatement("SELECT name FROM channel WHERE last_seq > ?")) {
+            over.setLong(1, keepPerChannel);
+            try (ResultSet r = over.executeQuery()) {
+                while (r.next()) {
+                    overfull.add(r.getString(1));
+                }
+            }
+        }
         thread = new Thread(this::run, "parley-sqlite-writer-" + file.getFileName());
         thread.setDaemon(true);
     }
@@ -219,17 +228,15 @@ final class Writer {
 
     private void run() {
         try {
-            while (true) {
+            while (!(isClosed() && queue.isEmpty())) { // once closed, what is queued is written, then it ends
                 Post first = queue.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS);
-                if (first == null || first == STOP) {
-                    if (isClosed() && queue.isEmpty()) {
-                        break;
+                if (first == null) {
+                    synchronized (writing) {
+                        idle();
                     }
-                    if (first == null) {
-                        synchronized (writing) {
-                            idle();
-                        }
-                    }
+                    continue;
+                }
+                if (first == STOP) {
                     continue;
                 }
                 List<Post> batch = new ArrayList<>(Math.min(BATCH_LIMIT, queue.size() + 1));

@@ -233,6 +233,43 @@ class SqliteStoreTest {
     }
 
     @Test
+    void aBoundLoweredSinceTheFileWasWrittenIsAppliedWithoutAPost() throws Exception {
+        Path file = dir.resolve("chat.db");
+        try (SqliteStore store = open(file, new Sunk())) {
+            for (int i = 1; i <= 30; i++) {
+                store.append("dev", "alice", T, "m" + i, null, null);
+            }
+            post(store, "dev", "alice", "m31");
+        }
+        try (SqliteStore store = SqliteStore.builder(file).keepPerChannel(10).open()) {
+            store.start((m, o) -> { });
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.after("dev", 0, 100).first() == 22);
+            assertEquals(10, store.after("dev", 0, 100).messages().size());
+        }
+    }
+
+    @Test
+    void closeCommitsWhatIsQueuedAndAPostAfterItIsRefused() throws Exception {
+        Path file = dir.resolve("chat.db");
+        List<CompletableFuture<ChatMessage>> queued = new ArrayList<>();
+        SqliteStore store = open(file, new Sunk());
+        for (int i = 1; i <= 500; i++) {
+            queued.add(store.append("dev", "alice", T, "m" + i, null, null));
+        }
+        store.close();
+        for (CompletableFuture<ChatMessage> f : queued) {
+            assertTrue(f.isDone(), "close returned before a post was answered");
+        }
+        long stored = queued.stream().filter(f -> !f.isCompletedExceptionally()).count();
+        assertEquals(500, stored, "all written within close's two seconds");
+        assertThrows(IllegalStateException.class, () -> store.append("dev", "alice", T, "late", null, null));
+        store.close(); // idempotent
+        try (SqliteStore again = open(file, new Sunk())) {
+            assertEquals(500, again.lastSeq("dev"));
+        }
+    }
+
+    @Test
     void oldMessagesAreDeletedAndTheNumberingGoesOn() throws Exception {
         try (SqliteStore store = SqliteStore.builder(dir.resolve("chat.db")).keepFor(Duration.ofMillis(1)).open()) {
             store.start((m, o) -> { });
