@@ -53,6 +53,8 @@ public final class SqliteStore implements MessageStore {
 
     /**
      * SQLite's {@code synchronous} setting: what a commit, and so an acknowledgement, promises.
+     *
+     * <p>Thread safety: immutable.
      */
     public enum Synchronous {
         /**
