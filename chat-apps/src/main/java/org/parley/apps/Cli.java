@@ -27,7 +27,7 @@ final class Cli {
     static final String DATA = "--data";
     /** {@link #DATA} in a server's help. */
     static final Command.Option DATA_OPTION = new Command.Option(DATA + " <file>",
-            "keeps the messages in this SQLite file (made if absent): a restart keeps history and numbering");
+            "keeps the messages in this SQLite file (made if absent) across restarts");
     /** The width help text is wrapped to. */
     private static final int WIDTH = 80;
 
