@@ -31,7 +31,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port>";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--data <file>]";
         }
 
         @Override
@@ -43,7 +43,7 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of();
+            return List.of(Cli.DATA_OPTION);
         }
 
         @Override
@@ -52,7 +52,10 @@ final class BridgeCommands {
         }
 
         @Override
-        public int run(String[] args) throws Exception {
+        public int run(String[] all) throws Exception {
+            List<String> rest = new java.util.ArrayList<>(List.of(all));
+            java.nio.file.Path data = Cli.takeData(rest);
+            String[] args = rest.toArray(String[]::new);
             Cli.requireCount(args, 4);
             String host = Cli.host(args[0]);
             int postPort = Cli.port("post_port", args[1], true);
@@ -62,7 +65,7 @@ final class BridgeCommands {
                     || pubPort != 0 && pubPort == tcpPort) {
                 throw new Cli.UsageException("post_port, pub_port and tcp_port must differ");
             }
-            ChatHub hub = ChatHub.create();
+            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             try {
@@ -70,8 +73,11 @@ final class BridgeCommands {
                         .host(host).postPort(postPort).pubPort(pubPort).hub(hub).build());
                 tcp = TopicServer.start(TopicServerOptions.builder()
                         .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 closeAll(tcp, zmq, hub);
+                if (!(e instanceof IOException)) {
+                    throw e;
+                }
                 throw new Cli.FailureException(e.getMessage(), e); // both servers name the address
             }
             ZmqChatServer zmqServer = zmq;

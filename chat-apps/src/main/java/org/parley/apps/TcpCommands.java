@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.parley.core.ChatHub;
 import org.parley.tcp.DirectPeer;
 import org.parley.tcp.TcpAddress;
 import org.parley.tcp.TcpListener;
@@ -28,7 +29,7 @@ final class TcpCommands {
         return List.of(new ChatCommand(), new TopicServerCommand());
     }
 
-    /** {@code topicserver <port> [--bind <ip>]}: runs until SIGINT or SIGTERM. */
+    /** {@code topicserver <port> [--bind <ip>] [--data <file>]}: runs until SIGINT or SIGTERM. */
     static final class TopicServerCommand implements Command {
         @Override
         public String name() {
@@ -37,7 +38,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "<port> [--bind <ip>] [--tls-cert <cert.pem> --tls-key <key.pem>]";
+            return "<port> [--bind <ip>] [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem>]";
         }
 
         @Override
@@ -49,6 +50,7 @@ final class TcpCommands {
         @Override
         public List<Option> options() {
             return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"),
+                    Cli.DATA_OPTION,
                     new Option(Tls.CERT + " <cert.pem>", "accepts TLS connections only, with this certificate (chain)"),
                     new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM (with " + Tls.CERT + ")"));
         }
@@ -64,8 +66,14 @@ final class TcpCommands {
             InetAddress bind = null;
             String cert = null;
             String key = null;
+            java.nio.file.Path data = null;
             for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("--bind")) {
+                if (args[i].equals(Cli.DATA)) {
+                    if (i + 1 == args.length || data != null) {
+                        throw new Cli.UsageException(Cli.DATA + (data != null ? " is given twice" : " needs a file name"));
+                    }
+                    data = Cli.dataFile(args[++i]);
+                } else if (args[i].equals("--bind")) {
                     if (i + 1 == args.length) {
                         throw new Cli.UsageException("--bind needs an IP address");
                     }
@@ -93,16 +101,23 @@ final class TcpCommands {
             }
             TopicServerOptions.Builder options = TopicServerOptions.builder().bindAddress(bind).port(port);
             if (cert != null) {
-                options.tls(Tls.server(cert, key));
+                options.tls(Tls.server(cert, key)); // read before the store is opened
             }
+            ChatHub hub = Cli.hubFor("topicserver", data);
             TopicServer server;
             try {
-                server = TopicServer.start(options.build());
+                server = TopicServer.start((hub != null ? options.hub(hub) : options).build());
             } catch (BindException e) {
+                Cli.close(hub);
                 throw new Cli.FailureException(e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                Cli.close(hub);
+                throw e;
             }
-            return Cli.runUntilSignalled(server, "topicserver: listening on " + server.address()
-                    + (cert != null ? " (TLS)" : "") + " (Ctrl-C stops)");
+            return Cli.runUntilSignalled(() -> {
+                server.close();
+                Cli.close(hub);
+            }, "topicserver: listening on " + server.address() + (cert != null ? " (TLS)" : "") + " (Ctrl-C stops)");
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {
