@@ -31,7 +31,8 @@ import org.parley.tcp.TopicServerOptions;
  * them): at K=1 that is three quarters of the work. One client posting pipelined is what the
  * protocol allows without that waste; it was faster at every K on the quick run.
  *
- * <p>With {@code tls}, every connection is TLS (a certificate keytool makes for the run).
+ * <p>With {@code tls}, every connection is TLS (a certificate keytool makes for the run). With
+ * {@code sqlite}, the server's hub keeps its messages in a SQLite file ({@link DurableHub}).
  *
  * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
  * thread, which is the one thread that reports that subscriber into the sink.
@@ -46,9 +47,22 @@ final class ParleyTcpScenario extends BaseScenario {
     private final boolean tls;
     private SelfSignedTls contexts;
 
+    private final boolean sqlite;
+    private DurableHub durable;
+
     ParleyTcpScenario(int k, int publishers, boolean tls) {
-        super(tls ? Systems.PARLEY_TCP_TLS : Systems.PARLEY_TCP, k, publishers);
+        this(tls ? Systems.PARLEY_TCP_TLS : Systems.PARLEY_TCP, k, publishers, tls, false);
+    }
+
+    /** Parley TCP on a SQLite store. */
+    static ParleyTcpScenario durable(int k, int publishers) {
+        return new ParleyTcpScenario(Systems.PARLEY_TCP_SQLITE, k, publishers, false, true);
+    }
+
+    private ParleyTcpScenario(String system, int k, int publishers, boolean tls, boolean sqlite) {
+        super(system, k, publishers);
         this.tls = tls;
+        this.sqlite = sqlite;
     }
 
     private TopicClient connect(TcpListener listener) throws IOException {
@@ -65,6 +79,10 @@ final class ParleyTcpScenario extends BaseScenario {
         if (tls) {
             contexts = SelfSignedTls.make();
             options.tls(contexts.server());
+        }
+        if (sqlite) {
+            durable = DurableHub.open();
+            options.hub(durable.hub());
         }
         topicServer = TopicServer.start(options.build());
         for (int i = 0; i < k; i++) {
@@ -115,6 +133,9 @@ final class ParleyTcpScenario extends BaseScenario {
         }
         if (topicServer != null) {
             topicServer.close();
+        }
+        if (durable != null) {
+            durable.close();
         }
     }
 }

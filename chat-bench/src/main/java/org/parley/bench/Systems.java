@@ -24,6 +24,8 @@ final class Systems {
     static final String RAW_NIO = "raw NIO";
     static final String PARLEY_TCP = "Parley TCP";
     static final String PARLEY_TCP_TLS = "Parley TCP, TLS";
+    static final String PARLEY_ZMQ_SQLITE = "Parley ZeroMQ, SQLite";
+    static final String PARLEY_TCP_SQLITE = "Parley TCP, SQLite";
     static final String REDIS = "Redis";
     static final String NATS = "NATS";
 
@@ -49,7 +51,9 @@ final class Systems {
             new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ),
             new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY),
             new Ratio(PARLEY_ZMQ_CURVE, PARLEY_ZMQ),
-            new Ratio(PARLEY_TCP_TLS, PARLEY_TCP));
+            new Ratio(PARLEY_TCP_TLS, PARLEY_TCP),
+            new Ratio(PARLEY_ZMQ_SQLITE, PARLEY_ZMQ),
+            new Ratio(PARLEY_TCP_SQLITE, PARLEY_TCP));
 
     private Systems() {
     }
@@ -81,7 +85,13 @@ final class Systems {
                         k -> new ParleyZmqScenario(k, POSTING_CLIENTS, true), true),
                 new BenchSystem("parley-tcp-tls", PARLEY_TCP_TLS, "Parley TCP as above with every connection over "
                         + "TLS (a certificate keytool makes for the run)", null, "",
-                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS, true), true));
+                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS, true), true),
+                new BenchSystem("parley-zmq-sqlite", PARLEY_ZMQ_SQLITE, "Parley ZeroMQ as above, its messages kept "
+                        + "in a SQLite file (an acknowledgement after the commit)", null, "",
+                        k -> ParleyZmqScenario.durable(k, POSTING_CLIENTS), true),
+                new BenchSystem("parley-tcp-sqlite", PARLEY_TCP_SQLITE, "Parley TCP as above, its messages kept "
+                        + "in a SQLite file", null, "",
+                        k -> ParleyTcpScenario.durable(k, ParleyTcpScenario.POSTING_CLIENTS), true));
     }
 
     /** The ids {@code --only} takes for systems, in report order. */
