@@ -189,6 +189,8 @@ public final class ZmqChatServer implements AutoCloseable {
      * waiting for its commit cannot make it hold replies without end. Server thread only.
      */
     private long heldAnswerBytes;
+    /** Whether the server reads no requests now, past its bound on held answers (for tests). */
+    volatile boolean holdingBack;
     /** What a held post's answer is counted as, before its reply exists. */
     static final int HELD_POST_BYTES = 256;
     /** The most bytes of answers held for a store that takes its time: 64 MiB. */
@@ -475,7 +477,8 @@ public final class ZmqChatServer implements AutoCloseable {
                 }
                 publishQueued();
                 sendStored();
-                if (heldAnswerBytes > options.maxHeldAnswerBytes()) {
+                holdingBack = heldAnswerBytes > options.maxHeldAnswerBytes();
+                if (holdingBack) {
                     awaitOldestStored(); // read nothing more until the store catches up
                     continue;
                 }

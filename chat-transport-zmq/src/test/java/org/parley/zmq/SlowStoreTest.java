@@ -185,6 +185,7 @@ class SlowStoreTest {
             }
             // The server holds a bounded number of answers, then reads no more requests: another
             // peer's request waits too, until the store catches up.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> server.holdingBack);
             ZMQ.Socket other = raw.createSocket(SocketType.DEALER);
             other.setLinger(0);
             other.setReceiveTimeOut(1000);
