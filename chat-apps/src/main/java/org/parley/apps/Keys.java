@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.parley.core.internal.Names;
+import org.parley.core.internal.SignedTokens;
 import org.zeromq.ZCert;
 import org.zeromq.ZConfig;
 
@@ -40,7 +41,7 @@ final class Keys {
 
             @Override
             public String arguments() {
-                return "<name>|<folder/name> | --token <name>";
+                return "<name>|<folder/name> | --token <name> | --secret <file> | --sign <name> --secret <file> [--for S]";
             }
 
             @Override
@@ -54,7 +55,11 @@ final class Keys {
             @Override
             public List<Option> options() {
                 return List.of(new Option("--token <name>", "a token for TCP over TLS, printed once: nothing is "
-                        + "written, and the users file holds only its SHA-256"));
+                        + "written, and the users file holds only its SHA-256"),
+                        new Option("--secret <file>", "writes a new secret for signed tokens (the web server's "
+                                + "--token-secret), readable by its owner only"),
+                        new Option("--sign <name>", "prints a token for <name> signed with --secret's file, good for "
+                                + "--for seconds (default 3600)"));
             }
 
             @Override
@@ -64,7 +69,52 @@ final class Keys {
         });
     }
 
+    static final String SECRET = "--secret";
+
     private static int keygen(String[] args) throws Cli.UsageException, Cli.FailureException {
+        if (args.length == 2 && args[0].equals(SECRET)) {
+            Path file = Path.of(args[1]);
+            if (Files.exists(file)) {
+                throw new Cli.FailureException(file + " exists already: move it away first (a new secret voids "
+                        + "every token signed with the old one)");
+            }
+            byte[] random = new byte[SignedTokens.MIN_SECRET_BYTES];
+            new java.security.SecureRandom().nextBytes(random);
+            try {
+                write(file, w -> w.write(java.util.Base64.getEncoder().encodeToString(random) + "\n"), true);
+            } catch (IOException e) {
+                throw new Cli.FailureException("cannot write " + file + ": " + e.getMessage());
+            }
+            System.out.println("wrote " + file + " (keep it secret: whoever has it can sign tokens for any user)");
+            return 0;
+        }
+        if (args.length >= 2 && args[0].equals("--sign")) {
+            String name = Cli.user(args[1]);
+            String secretFile = null;
+            long seconds = 3600;
+            for (int i = 2; i < args.length; i++) {
+                if (args[i].equals(SECRET) && i + 1 < args.length) {
+                    secretFile = args[++i];
+                } else if (args[i].equals("--for") && i + 1 < args.length) {
+                    try {
+                        seconds = Long.parseLong(args[++i]);
+                    } catch (NumberFormatException e) {
+                        seconds = 0;
+                    }
+                    if (seconds < 1) {
+                        throw new Cli.UsageException("--for takes a whole number of seconds, 1 or more");
+                    }
+                } else {
+                    throw new Cli.UsageException("unexpected argument \"" + args[i] + "\"");
+                }
+            }
+            if (secretFile == null) {
+                throw new Cli.UsageException("--sign needs " + SECRET + " <file>");
+            }
+            java.time.Instant until = java.time.Instant.now().plusSeconds(seconds);
+            System.out.println(new SignedTokens(readSecret(secretFile)).sign(name, until));
+            return 0;
+        }
         if (args.length == 2 && args[0].equals("--token")) {
             String name = Cli.user(args[1]);
             byte[] random = new byte[24];
@@ -112,6 +162,25 @@ final class Keys {
             throw new IOException(file + " exists already");
         }
         Files.writeString(file, text.toString(), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /** The secret in a file {@code keygen --secret} wrote (base64 of at least 32 bytes). */
+    static byte[] readSecret(String file) throws Cli.FailureException {
+        Path path = Path.of(file);
+        try {
+            if (!Files.isRegularFile(path) || Files.size(path) > 4096) {
+                throw new Cli.FailureException("secret file " + Names.quote(file) + " does not exist or is not one");
+            }
+            byte[] secret = java.util.Base64.getDecoder().decode(Files.readString(path).strip());
+            if (secret.length < SignedTokens.MIN_SECRET_BYTES) {
+                throw new Cli.FailureException("secret file " + Names.quote(file) + " holds fewer than "
+                        + SignedTokens.MIN_SECRET_BYTES + " bytes (keygen --secret writes one)");
+            }
+            return secret;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Cli.FailureException("secret file " + Names.quote(file) + " is not base64 (keygen --secret "
+                    + "writes one): " + e.getMessage(), e);
+        }
     }
 
     /**

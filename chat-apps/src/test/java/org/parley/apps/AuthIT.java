@@ -127,4 +127,25 @@ class AuthIT extends WithProcesses {
         assertEquals("post_client: --key and --server-key go together: this user's key pair and the server's public key",
                 halfClient.err().get(0));
     }
+
+    @Test
+    void keygenWritesASecretAndSignsTokensThatItChecks() throws Exception {
+        Path secret = dir.resolve("web.secret");
+        Launched made = start("keygen", "--secret", secret.toString());
+        assertEquals(0, exited(made));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
+        Launched signed = start("keygen", "--sign", "alice", "--secret", secret.toString(), "--for", "60");
+        assertEquals(0, exited(signed));
+        String token = signed.out().get(0);
+        org.parley.core.internal.SignedTokens tokens = new org.parley.core.internal.SignedTokens(
+                java.util.Base64.getDecoder().decode(Files.readString(secret).strip()));
+        assertEquals("alice", tokens.verify(token, java.time.Instant.now()));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(org.parley.core.ProtocolException.class,
+                () -> tokens.verify(token, java.time.Instant.now().plusSeconds(61))).getMessage()
+                .startsWith("the token expired at "));
+        Launched again = start("keygen", "--secret", secret.toString());
+        assertEquals(1, exited(again));
+        assertEquals(List.of("keygen: " + secret + " exists already: move it away first (a new secret voids every "
+                + "token signed with the old one)"), again.err());
+    }
 }
