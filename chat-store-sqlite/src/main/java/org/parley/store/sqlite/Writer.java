@@ -286,10 +286,17 @@ final class Writer {
     private void write(List<Post> batch) {
         List<Post> fresh = new ArrayList<>(batch.size());
         Map<String, Post> byId = new HashMap<>();
+        // Ids this batch found in the file: a later repeat in the batch is answered at once, as the first was.
+        Map<String, ChatMessage> inFile = new HashMap<>();
         Map<String, Long> numbered = new HashMap<>(); // this batch's newest seq per channel
         try {
             for (Post p : batch) {
                 if (p.postId != null) {
+                    ChatMessage known = inFile.get(p.key());
+                    if (known != null) {
+                        answerRepeat(p, known);
+                        continue;
+                    }
                     Post earlier = byId.putIfAbsent(p.key(), p);
                     if (earlier != null) {
                         if (earlier.repeats == null) {
@@ -300,6 +307,7 @@ final class Writer {
                     }
                     ChatMessage stored = findPost(p);
                     if (stored != null) {
+                        inFile.put(p.key(), stored);
                         answerRepeat(p, stored);
                         continue;
                     }

@@ -215,6 +215,29 @@ class SqliteStoreTest {
     }
 
     @Test
+    void repeatsInOneBatchOfAPostStoredBeforeAreEachAnswered() throws Exception {
+        Path file = dir.resolve("chat.db");
+        ChatMessage first;
+        try (SqliteStore store = open(file, new Sunk())) {
+            first = store.append("dev", "alice", T, "hello", "p1", null).get(10, TimeUnit.SECONDS);
+        }
+        Sunk sunk = new Sunk();
+        try (SqliteStore store = SqliteStore.builder(file).open()) {
+            // Queued before the writer starts: one batch, whose post p1 is found in the file.
+            CompletableFuture<ChatMessage> a = store.append("dev", "alice", T, "hello", "p1", null);
+            CompletableFuture<ChatMessage> b = store.append("dev", "alice", T, "hello", "p1", null);
+            CompletableFuture<ChatMessage> c = store.append("dev", "alice", T, "changed", "p1", null);
+            store.start(sunk::stored);
+            assertEquals(first, a.get(10, TimeUnit.SECONDS));
+            assertEquals(first, b.get(10, TimeUnit.SECONDS), "the second repeat is answered too");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> c.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof ProtocolException, e.getCause().toString());
+            assertEquals(0, store.commits(), "nothing new to write");
+            assertEquals(null, sunk.messages.poll(200, TimeUnit.MILLISECONDS), "a repeat is not delivered");
+        }
+    }
+
+    @Test
     void eachChannelKeepsItsNewestMessagesAndItsNumbering() throws Exception {
         try (SqliteStore store = SqliteStore.builder(dir.resolve("chat.db")).keepPerChannel(10).open()) {
             store.start((m, o) -> { });
