@@ -289,6 +289,7 @@ final class Writer {
         // Ids this batch found in the file: a later repeat in the batch is answered at once, as the first was.
         Map<String, ChatMessage> inFile = new HashMap<>();
         Map<String, Long> numbered = new HashMap<>(); // this batch's newest seq per channel
+        Trimmed trimmed = null;
         try {
             for (Post p : batch) {
                 if (p.postId != null) {
@@ -318,7 +319,7 @@ final class Writer {
                 return;
             }
             StoreFile.begin(c);
-            trim(Math.max(TRIM_STEP, 2 * fresh.size()));
+            trimmed = trim(Math.max(TRIM_STEP, 2 * fresh.size()));
             long now = System.currentTimeMillis();
             long arrival = lastArrival;
             for (Post p : fresh) {
@@ -353,6 +354,7 @@ final class Writer {
         commits.incrementAndGet();
         lastArrival += fresh.size();
         lastSeqs.putAll(numbered);
+        apply(trimmed);
         for (Map.Entry<String, Long> e : numbered.entrySet()) {
             if (e.getValue() > keepPerChannel) {
                 overfull.add(e.getKey());
@@ -473,8 +475,9 @@ final class Writer {
         }
         try {
             StoreFile.begin(c);
-            trim(TRIM_STEP);
+            Trimmed trimmed = trim(TRIM_STEP);
             StoreFile.commit(c);
+            apply(trimmed);
         } catch (SQLException e) {
             StoreFile.rollbackQuietly(c);
             long held = failureLog.admit();
@@ -485,12 +488,27 @@ final class Writer {
     }
 
     /**
+     * What a retention step learnt: channels back within their bound, and when messages next
+     * expire. Applied only once its transaction is committed, so a step rolled back (a full
+     * disk) leaves the bookkeeping as it was, and the same messages are deleted again later.
+     */
+    private record Trimmed(List<String> withinBound, long nextAgeCheck) {
+    }
+
+    private void apply(Trimmed trimmed) {
+        trimmed.withinBound().forEach(overfull::remove);
+        nextAgeCheck = trimmed.nextAgeCheck();
+    }
+
+    /**
      * Deletes up to about {@code budget} messages past the retention bounds, in the caller's
      * transaction: the oldest of channels over {@link #keepPerChannel}, then those stored more
      * than {@link #keepFor} ago. Each statement counts for at least one row, so the time spent
-     * is bounded however many channels are over.
+     * is bounded however many channels are over. Changes nothing but the file: the caller
+     * applies what it returns once the transaction is committed.
      */
-    private void trim(int budget) throws SQLException {
+    private Trimmed trim(int budget) throws SQLException {
+        List<String> within = new ArrayList<>();
         Iterator<String> over = overfull.iterator();
         while (budget > 0 && over.hasNext()) {
             String channel = over.next();
@@ -505,9 +523,10 @@ final class Writer {
             }
             budget -= Math.max(1, deleted);
             if (deleted < asked) {
-                over.remove(); // fewer than asked for: the channel is within its bound now
+                within.add(channel); // fewer than asked for: the channel is within its bound now
             }
         }
+        long ageCheck = nextAgeCheck;
         long now = System.currentTimeMillis();
         if (budget > 0 && now >= nextAgeCheck) {
             trimAge.setInt(1, budget);
@@ -516,9 +535,10 @@ final class Writer {
             if (deleted < budget) {
                 // Caught up: nothing expires before the oldest message left does.
                 try (ResultSet r = oldestStored.executeQuery()) {
-                    nextAgeCheck = (r.next() ? r.getLong(1) : now) + keepFor.toMillis();
+                    ageCheck = (r.next() ? r.getLong(1) : now) + keepFor.toMillis();
                 }
             }
         }
+        return new Trimmed(within, ageCheck);
     }
 }

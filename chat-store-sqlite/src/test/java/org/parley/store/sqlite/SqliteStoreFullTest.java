@@ -1,10 +1,13 @@
 package org.parley.store.sqlite;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +112,37 @@ class SqliteStoreFullTest {
         try (SqliteStore again = SqliteStore.builder(file).open()) {
             again.start((m, o) -> { });
             holdsExactly(again, acknowledged);
+        }
+    }
+
+    @Test
+    void retentionGoesOnAfterABatchThatTrimmedAChannelWasRolledBack() throws Exception {
+        Path file = dir.resolve("chat.db");
+        try (SqliteStore store = SqliteStore.builder(file).open()) {
+            store.start((m, o) -> { });
+            for (int i = 1; i < 25; i++) {
+                store.append("old", "alice", T, "m" + i, null, null);
+            }
+            store.append("old", "alice", T, "m25", null, null).get(10, TimeUnit.SECONDS);
+        }
+        // Reopened with a lower bound: "old" is over it, and is trimmed in the first batch's transaction.
+        try (SqliteStore store = SqliteStore.builder(file).keepPerChannel(10).open()) {
+            long pages = store.pragma("page_count");
+            assertEquals(pages, store.pragma("max_page_count = " + pages));
+            List<CompletableFuture<ChatMessage>> big = new ArrayList<>();
+            for (int i = 0; i < 50; i++) { // queued before the writer starts: one batch
+                big.add(store.append("dev", "alice", T, i + " " + "x".repeat(2000), null, null));
+            }
+            store.start((m, o) -> { });
+            for (CompletableFuture<ChatMessage> f : big) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertEquals("the store is full: the post was not stored", e.getCause().getMessage());
+            }
+            store.pragma("max_page_count = 1000000");
+            assertEquals(1, store.after("old", 0, 100).first(), "the trim was rolled back with the batch");
+            // No post to "old" again: retention alone must still trim it.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.after("old", 0, 100).first() == 16);
+            assertEquals(10, store.after("old", 0, 100).messages().size());
         }
     }
 
