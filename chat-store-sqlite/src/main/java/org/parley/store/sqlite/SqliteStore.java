@@ -160,6 +160,11 @@ public final class SqliteStore implements MessageStore {
         return writer.pragma(pragma);
     }
 
+    /** Replaces how batches are committed, for tests: a commit that fails as a disk would. */
+    void commitWith(Writer.Commit commit) {
+        writer.commitWith(commit);
+    }
+
     /** Commits so far, for tests: fewer than posts when posts are grouped. */
     long commits() {
         return writer.commits();

@@ -90,6 +90,12 @@ final class Writer {
         }
     }
 
+    /** How a batch's transaction is committed: {@link StoreFile#commit}, or a test's stand-in for a failing disk. */
+    @FunctionalInterface
+    interface Commit {
+        void commit(Connection c) throws SQLException;
+    }
+
     /** Wakes the writer when the store closes. */
     private static final Post STOP = new Post(null, null, null, null, null, null);
 
@@ -103,6 +109,13 @@ final class Writer {
     private final AtomicLong commits = new AtomicLong();
     private final LogThrottle failureLog = new LogThrottle(10, TimeUnit.SECONDS);
     private volatile MessageStore.Sink sink = (message, origin) -> { };
+    private volatile Commit committer = StoreFile::commit;
+    /**
+     * Why the store takes no more posts, once a commit failed with an I/O error: such a batch
+     * may be in the write-ahead log or not, so nothing written after it could be trusted.
+     * {@code null} while the store works.
+     */
+    private volatile String fatal;
     /** Held by the writer while it writes, and by {@link #pragma}: one user of the connection at a time. */
     private final Object writing = new Object();
     /** Set under {@code this} with {@link #submit}: no post is queued after the writer's last look. */
@@ -178,6 +191,11 @@ final class Writer {
         }
     }
 
+    /** Replaces how batches are committed: a test's way to make a commit fail as a disk would. */
+    void commitWith(Commit commit) {
+        this.committer = commit;
+    }
+
     /** Commits so far: a test's way to see that posts are grouped. */
     long commits() {
         return commits.get();
@@ -190,6 +208,10 @@ final class Writer {
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("store is closed");
+            }
+            if (fatal != null) {
+                post.future.completeExceptionally(new ProtocolException(fatal));
+                return post.future;
             }
             if (!queue.offer(post)) {
                 post.future.completeExceptionally(new ProtocolException("the store is busy: "
@@ -284,12 +306,18 @@ final class Writer {
 
     /** Numbers, inserts and commits one batch; then delivers and completes it, or fails it whole. */
     private void write(List<Post> batch) {
+        if (fatal != null) {
+            ProtocolException why = new ProtocolException(fatal);
+            batch.forEach(p -> p.future.completeExceptionally(why));
+            return;
+        }
         List<Post> fresh = new ArrayList<>(batch.size());
         Map<String, Post> byId = new HashMap<>();
         // Ids this batch found in the file: a later repeat in the batch is answered at once, as the first was.
         Map<String, ChatMessage> inFile = new HashMap<>();
         Map<String, Long> numbered = new HashMap<>(); // this batch's newest seq per channel
         Trimmed trimmed = null;
+        boolean committing = false;
         try {
             for (Post p : batch) {
                 if (p.postId != null) {
@@ -344,10 +372,19 @@ final class Writer {
                 writeLastSeq.addBatch();
             }
             writeLastSeq.executeBatch();
-            StoreFile.commit(c);
+            committing = true;
+            committer.commit(c);
         } catch (SQLException | RuntimeException e) {
             StoreFile.rollbackQuietly(c); // before anything else: no part of a failed batch may stay
             clearBatches();
+            if (committing && e instanceof SQLException sql && fatalAtCommit(sql)) {
+                fatal = "the store failed: " + StoreFile.reason(sql) + "; restart the server";
+                log.error("{}: committing {} posts failed ({}); the store takes no more posts until the server"
+                        + " is restarted", file, fresh.size(), e.getMessage());
+                ProtocolException why = new ProtocolException(fatal, e);
+                batch.forEach(p -> p.future.completeExceptionally(why));
+                return;
+            }
             fail(batch, fresh, e);
             return;
         }
@@ -445,6 +482,15 @@ final class Writer {
         }
     }
 
+    /**
+     * Whether a failed {@code COMMIT} ends the writer: an I/O error (not a full disk, not a busy
+     * file) may leave the batch in the write-ahead log, where recovery would bring it back at
+     * the next start although its posts were refused; so no more is written until a restart.
+     */
+    static boolean fatalAtCommit(SQLException e) {
+        return StoreFile.primaryCode(e) == 10; // SQLITE_IOERR and its extended codes
+    }
+
     /** Why a batch failed, as a post's refusal says it. */
     static String describe(Exception failure) {
         if (!(failure instanceof SQLException e)) {
@@ -470,7 +516,7 @@ final class Writer {
     /** No post came for a while: a retention step in a transaction of its own, if one is due. */
     private void idle() {
         boolean ageDue = System.currentTimeMillis() >= nextAgeCheck;
-        if (overfull.isEmpty() && !ageDue) {
+        if (fatal != null || overfull.isEmpty() && !ageDue) {
             return;
         }
         try {
