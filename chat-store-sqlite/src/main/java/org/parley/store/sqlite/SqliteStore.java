@@ -38,10 +38,13 @@ import org.parley.core.MessageStore;
  * <p>Only one store may have a file open: the store holds a lock on {@code <file>.lock}, and a
  * second one, in this process or another, is refused.
  *
- * <p>Threads: {@code parley-sqlite-writer-<file name>}, which owns every write. Reads run on the
- * caller's thread, on {@value Readers#SIZE} read connections, and never wait for a commit.
+ * <p>Threads: {@code parley-sqlite-writer-<file name>}, which owns every write and calls the
+ * sink, and {@code parley-sqlite-complete-<file name>}, which completes the posts' futures in
+ * the order they were committed. Reads run on the caller's thread, on {@value Readers#SIZE}
+ * read connections, and never wait for a commit.
  *
- * <p>Thread safety: safe from any thread; the sink is called on the writer thread.
+ * <p>Thread safety: safe from any thread; the sink is called on the writer thread, and
+ * callbacks chained on a post's future without an executor run on the completion thread.
  */
 public final class SqliteStore implements MessageStore {
     /** Messages each channel keeps at most, by default: its newest. */
@@ -113,6 +116,12 @@ public final class SqliteStore implements MessageStore {
      * Queues the post for the writer; the future completes once it is committed, or fails with
      * a {@link org.parley.core.ProtocolException} saying why it was not stored (the store is
      * full, the disk failed, too many posts wait).
+     *
+     * <p>The future completes on {@code parley-sqlite-complete-<file name>}, never on the writer:
+     * a callback chained with {@code thenAccept} may post again, and one that takes long delays
+     * the completion of later posts, never their commit. Such a callback must not wait for the
+     * future of another post (that post is completed on the same thread, after it): chain on it
+     * with {@code thenCompose}, or use an {@code ...Async} method.
      *
      * @throws IllegalStateException if the store is closed
      */

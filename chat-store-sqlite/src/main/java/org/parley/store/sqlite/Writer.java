@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that writes a store: it takes the posts waiting (up to {@link #BATCH_LIMIT}),
  * numbers them, inserts them in one transaction, commits, and only then hands them to the sink
- * and completes their futures. So one commit (one {@code fsync} with {@code synchronous=FULL})
+ * and their futures to the {@link Completer}, which completes them on a thread of its own. So one commit (one {@code fsync} with {@code synchronous=FULL})
  * serves every post that arrived while the one before was being written: commits are grouped
  * exactly as much as posts outrun them.
  *
@@ -110,6 +110,8 @@ final class Writer {
     private final LogThrottle failureLog = new LogThrottle(10, TimeUnit.SECONDS);
     private volatile MessageStore.Sink sink = (message, origin) -> { };
     private volatile Commit committer = StoreFile::commit;
+    /** Completes the futures, off this thread: a callback chained on one never runs on the writer. */
+    private final Completer completer;
     /**
      * Why the store takes no more posts, once a commit failed with an I/O error: such a batch
      * may be in the write-ahead log or not, so nothing written after it could be trusted.
@@ -129,6 +131,8 @@ final class Writer {
     private final PreparedStatement trimChannel;
     private final PreparedStatement trimAge;
     private final PreparedStatement oldestStored;
+    /** The answers of the batch being written, handed to the completer when it is done. */
+    private final List<Runnable> answers = new ArrayList<>();
     /** The newest seq of recently posted channels, as committed. */
     private final Map<String, Long> lastSeqs = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -171,10 +175,12 @@ final class Writer {
         }
         thread = new Thread(this::run, "parley-sqlite-writer-" + file.getFileName());
         thread.setDaemon(true);
+        completer = new Completer("parley-sqlite-complete-" + file.getFileName());
     }
 
     void start(MessageStore.Sink sink) {
         this.sink = sink;
+        completer.start();
         thread.start();
     }
 
@@ -238,6 +244,7 @@ final class Writer {
             finish(); // never started
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         try {
             thread.join(Math.max(1, millis));
         } catch (InterruptedException e) {
@@ -245,6 +252,8 @@ final class Writer {
         }
         if (thread.isAlive()) {
             log.warn("the writer of {} is still writing after {} ms; it will close the file when done", file, millis);
+        } else if (!completer.join(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))) {
+            log.warn("callbacks on posts to {} still run after {} ms", file, millis);
         }
     }
 
@@ -268,6 +277,7 @@ final class Writer {
                 synchronized (writing) {
                     write(batch);
                 }
+                handOver();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -289,9 +299,11 @@ final class Writer {
         }
         for (Post p; (p = queue.poll()) != null; ) {
             if (p != STOP) {
-                p.future.completeExceptionally(new ProtocolException("the store is closed: the post was not stored"));
+                refuse(p, new ProtocolException("the store is closed: the post was not stored"));
             }
         }
+        handOver();
+        completer.stop();
         try {
             c.close();
         } catch (SQLException e) {
@@ -308,7 +320,7 @@ final class Writer {
     private void write(List<Post> batch) {
         if (fatal != null) {
             ProtocolException why = new ProtocolException(fatal);
-            batch.forEach(p -> p.future.completeExceptionally(why));
+            batch.forEach(p -> refuse(p, why));
             return;
         }
         List<Post> fresh = new ArrayList<>(batch.size());
@@ -382,7 +394,7 @@ final class Writer {
                 log.error("{}: committing {} posts failed ({}); the store takes no more posts until the server"
                         + " is restarted", file, fresh.size(), e.getMessage());
                 ProtocolException why = new ProtocolException(fatal, e);
-                batch.forEach(p -> p.future.completeExceptionally(why));
+                batch.forEach(p -> refuse(p, why));
                 return;
             }
             fail(batch, fresh, e);
@@ -401,7 +413,7 @@ final class Writer {
             deliver(p.message, p.origin);
         }
         for (Post p : fresh) {
-            p.future.complete(p.message);
+            answer(p, p.message);
             if (p.repeats != null) {
                 p.repeats.forEach(r -> answerRepeat(r, p.message));
             }
@@ -429,12 +441,30 @@ final class Writer {
         }
     }
 
+    private void answer(Post p, ChatMessage message) {
+        CompletableFuture<ChatMessage> f = p.future;
+        answers.add(() -> f.complete(message));
+    }
+
+    private void refuse(Post p, Throwable why) {
+        CompletableFuture<ChatMessage> f = p.future;
+        answers.add(() -> f.completeExceptionally(why));
+    }
+
+    /** Hands the answers gathered so far to the completer, in order. */
+    private void handOver() {
+        if (!answers.isEmpty()) {
+            completer.submit(new ArrayList<>(answers));
+            answers.clear();
+        }
+    }
+
     /** A repeat gets the first post's message if it is the same post, else the protocol's refusal. */
-    private static void answerRepeat(Post repeat, ChatMessage first) {
+    private void answerRepeat(Post repeat, ChatMessage first) {
         if (first.channel().equals(repeat.channel) && first.text().equals(repeat.text)) {
-            repeat.future.complete(first);
+            answer(repeat, first);
         } else {
-            repeat.future.completeExceptionally(PostIds.reused(repeat.postId));
+            refuse(repeat, PostIds.reused(repeat.postId));
         }
     }
 
@@ -478,7 +508,7 @@ final class Writer {
         }
         for (Post p : batch) {
             // Repeats of posts stored before this batch were answered already: this changes nothing for them.
-            p.future.completeExceptionally(why);
+            refuse(p, why);
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -234,6 +235,41 @@ class SqliteStoreTest {
             assertTrue(e.getCause() instanceof ProtocolException, e.getCause().toString());
             assertEquals(0, store.commits(), "nothing new to write");
             assertEquals(null, sunk.messages.poll(200, TimeUnit.MILLISECONDS), "a repeat is not delivered");
+        }
+    }
+
+    @Test
+    void aCallbackThatBlocksHoldsUpNoCommitAndOneThatPostsAgainIsAnswered() throws Exception {
+        Sunk sunk = new Sunk();
+        try (SqliteStore store = SqliteStore.builder(dir.resolve("chat.db")).open()) {
+            CountDownLatch release = new CountDownLatch(1);
+            BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+            // Chained before the writer starts, so the callback runs where the future is completed.
+            CompletableFuture<ChatMessage> first = store.append("dev", "alice", T, "one", null, null);
+            CompletableFuture<ChatMessage> again = first.thenCompose(m -> {
+                CompletableFuture<ChatMessage> f = store.append("dev", "alice", T, "posted from a callback", null, null);
+                threads.add(Thread.currentThread().getName());
+                return f;
+            });
+            CompletableFuture<Void> slow = again.thenAccept(m -> {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            store.start(sunk::stored);
+            String thread = threads.poll(10, TimeUnit.SECONDS);
+            assertTrue(thread != null && !thread.startsWith("parley-sqlite-writer"), "completed on " + thread);
+            assertEquals(2, drain(sunk, 2).size());
+            // The second post's callback blocks: the writer goes on storing meanwhile.
+            CompletableFuture<ChatMessage> third = store.append("dev", "bob", T, "three", null, null);
+            assertEquals("three", drain(sunk, 1).get(0).text());
+            assertEquals(3, store.lastSeq("dev"));
+            release.countDown();
+            slow.get(10, TimeUnit.SECONDS);
+            assertEquals(2, again.get(10, TimeUnit.SECONDS).seq());
+            assertEquals(3, third.get(10, TimeUnit.SECONDS).seq());
         }
     }
 
