@@ -154,7 +154,12 @@ public final class SqliteStore implements MessageStore {
         return readers.lastSeq(channel);
     }
 
-    /** Commits what is queued (waiting up to two seconds), then closes the file and releases its lock. */
+    /**
+     * Commits what is queued, waiting up to two seconds; posts still queued then fail with
+     * {@code the store is closed: the post was not stored}, and the commit under way is waited
+     * for (up to 30 seconds more: a disk that hangs longer is logged, and the file is released
+     * when it ends). Then closes the file and releases its lock. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

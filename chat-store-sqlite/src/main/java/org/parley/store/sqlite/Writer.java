@@ -60,6 +60,8 @@ final class Writer {
     static final int TRIM_STEP = 500;
     /** Channels whose newest seq is cached; others are read from the file when posted to. */
     static final int CACHED_CHANNELS = 65_536;
+    /** How long {@link #close} waits, past its own limit, for a commit under way to end. */
+    static final long COMMIT_WAIT_MILLIS = 30_000;
     /** How long the writer waits for a post before doing retention on its own. */
     private static final long IDLE_MILLIS = 1_000;
 
@@ -229,8 +231,10 @@ final class Writer {
 
     /**
      * Stops taking posts, lets the writer write those queued, and waits for it up to
-     * {@code millis}. Posts it had not written by then fail. The writer closes the connection
-     * and releases the lock as it ends, so a commit under way is never cut short.
+     * {@code millis}. Then what is still queued fails, and the batch being committed is waited
+     * for, up to {@link #COMMIT_WAIT_MILLIS} more: the writer closes the connection and releases
+     * the lock as it ends, so a commit under way is never cut short, and the file is released
+     * when this returns unless that commit outlasted the wait too (a disk that hangs; logged).
      */
     void close(long millis) {
         synchronized (this) {
@@ -244,16 +248,36 @@ final class Writer {
             finish(); // never started
             return;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        join(thread, millis);
+        if (thread.isAlive()) {
+            // The deadline: what the writer has not taken yet is not written. It ends after its batch.
+            ProtocolException closing = new ProtocolException("the store is closed: the post was not stored");
+            int refused = 0;
+            for (Post p; (p = queue.poll()) != null; ) {
+                if (p != STOP) {
+                    p.future.completeExceptionally(closing);
+                    refused++;
+                }
+            }
+            log.warn("{}: {} posts were not written within {} ms of closing and fail; waiting for the commit"
+                    + " under way", file, refused, millis);
+            join(thread, COMMIT_WAIT_MILLIS);
+            if (thread.isAlive()) {
+                log.error("{}: a commit is still under way {} ms after closing; the file and its lock are released"
+                        + " when it ends", file, millis + COMMIT_WAIT_MILLIS);
+                return;
+            }
+        }
+        if (!completer.join(millis)) {
+            log.warn("callbacks on posts to {} still run {} ms after the store closed", file, millis);
+        }
+    }
+
+    private static void join(Thread thread, long millis) {
         try {
             thread.join(Math.max(1, millis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("the writer of {} is still writing after {} ms; it will close the file when done", file, millis);
-        } else if (!completer.join(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))) {
-            log.warn("callbacks on posts to {} still run after {} ms", file, millis);
         }
     }
 

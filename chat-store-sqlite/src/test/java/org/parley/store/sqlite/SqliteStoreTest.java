@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -325,6 +326,48 @@ class SqliteStoreTest {
         store.close(); // idempotent
         try (SqliteStore again = open(file, new Sunk())) {
             assertEquals(500, again.lastSeq("dev"));
+        }
+    }
+
+    @Test
+    void closeAtItsDeadlineFailsWhatIsQueuedAndWaitsForTheCommitUnderWayBeforeReleasingTheFile() throws Exception {
+        Path file = dir.resolve("chat.db");
+        SqliteStore store = open(file, new Sunk());
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        store.commitWith(c -> { // a commit that takes as long as the test says, as on a slow disk
+            committing.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            StoreFile.commit(c);
+        });
+        CompletableFuture<ChatMessage> underWay = store.append("dev", "alice", T, "under way", null, null);
+        assertTrue(committing.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<ChatMessage>> queued = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            queued.add(store.append("dev", "alice", T, "queued " + i, null, null));
+        }
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+        // Past close's two seconds, what is still queued fails...
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued.stream().allMatch(CompletableFuture::isDone));
+        for (CompletableFuture<ChatMessage> f : queued) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+            assertEquals("the store is closed: the post was not stored", e.getCause().getMessage());
+        }
+        // ...but close waits for the commit under way, holding the file until it ends.
+        assertTrue(!closing.isDone(), "close returned while a commit was under way");
+        IOException held = assertThrows(IOException.class, () -> SqliteStore.builder(file).open().close());
+        assertTrue(held.getMessage().contains("another server is using it"), held.getMessage());
+        release.countDown();
+        closing.get(15, TimeUnit.SECONDS);
+        assertEquals(1, underWay.get(1, TimeUnit.SECONDS).seq());
+        try (SqliteStore again = open(file, new Sunk())) { // the lock is released
+            assertEquals(1, again.lastSeq("dev"));
+            assertEquals(List.of("under way"), again.after("dev", 0, 10).messages().stream()
+                    .map(ChatMessage::text).toList());
         }
     }
 
