@@ -83,13 +83,17 @@ final class StoreFile {
         if (Files.isDirectory(file)) {
             throw refuse(file, "it is a folder");
         }
+        // The lock goes with the file itself, not with the way it was named: two servers that
+        // reach one file through different links (or folders) must find the same lock.
+        Path lockPath = lockPath(Files.exists(file) ? file.toRealPath()
+                : folder.toRealPath().resolve(file.getFileName()));
         FileChannel lockFile;
         try {
-            lockFile = FileChannel.open(lockPath(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockFile = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
-            throw refuse(file, "cannot write its lock file " + lockPath(file) + ": the folder is not writable");
+            throw refuse(file, "cannot write its lock file " + lockPath + ": the folder is not writable");
         } catch (FileSystemException e) {
-            throw refuse(file, "cannot write its lock file " + lockPath(file) + ": "
+            throw refuse(file, "cannot write its lock file " + lockPath + ": "
                     + (e.getReason() != null ? e.getReason() : e.getMessage()));
         }
         FileLock lock = null;
@@ -101,7 +105,7 @@ final class StoreFile {
                 lock = null; // held by this process, by another store
             }
             if (lock == null) {
-                throw refuse(file, "another server is using it (it holds " + lockPath(file) + ")");
+                throw refuse(file, "another server is using it (it holds " + lockPath + ")");
             }
             requireSqliteHeader(file);
             c = new SQLiteConfig().createConnection("jdbc:sqlite:" + file.toAbsolutePath());
