@@ -25,8 +25,8 @@ import org.parley.core.MessageStore;
  *
  * <p>The file is an ordinary SQLite database ({@code sqlite3 chat.db 'SELECT * FROM message'})
  * in WAL mode. One writer thread takes every post waiting, numbers them and commits them in one
- * transaction, then completes their futures and hands them to the hub; a failed commit (a full
- * disk) fails every post of it with the reason, and none of them is ever delivered. With
+ * transaction, then hands them to the hub and has their futures completed; a failed commit (a
+ * full disk) fails every post of it with the reason, and none of them is ever delivered. With
  * {@link Synchronous#FULL}, the default, a committed post survives a process crash and a power
  * loss; with {@link Synchronous#NORMAL}, a process crash only.
  *
