@@ -3,7 +3,12 @@ package org.parley.store.sqlite;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Opens the store named by its argument twice, in a JVM of its own, and prints what each open said, after "open: ". */
+/**
+ * Opens the store named by its argument twice, in a JVM of its own, and prints what each open
+ * said, after "open: ".
+ *
+ * <p>Thread safety: runs on its main thread alone.
+ */
 public final class OpenProbe {
     private OpenProbe() {
     }
