@@ -35,13 +35,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that writes a store: it takes the posts waiting (up to {@link #BATCH_LIMIT}),
  * numbers them, inserts them in one transaction, commits, and only then hands them to the sink
- * and their futures to the {@link Completer}, which completes them on a thread of its own. So one commit (one {@code fsync} with {@code synchronous=FULL})
- * serves every post that arrived while the one before was being written: commits are grouped
- * exactly as much as posts outrun them.
+ * and their futures to the {@link Completer}, which completes them on a thread of its own. So
+ * one commit (one {@code fsync} with {@code synchronous=FULL}) serves every post that arrived
+ * while the one before was being written: commits are grouped exactly as much as posts outrun
+ * them.
  *
  * <p>A batch that cannot be committed (a full disk, an I/O error) fails every post in it with
  * the reason; nothing of it was stored, none of it is ever delivered, and the numbering is read
- * again from the file, so the next posts take the numbers the failed ones had.
+ * again from the file, so the next posts take the numbers the failed ones had. An I/O error on
+ * {@code COMMIT} itself is the exception: the batch may be in the write-ahead log after all, so
+ * the writer refuses every later post until the server is restarted ({@link #fatalAtCommit}).
  *
  * <p>Retention: the oldest messages past the bounds are deleted a few hundred at a time, in the
  * transaction of a batch (so posting costs no extra commit) or, when no post waits, in one of
