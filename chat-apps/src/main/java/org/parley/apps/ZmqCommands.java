@@ -112,8 +112,22 @@ final class ZmqCommands {
         ZmqServerOptions.Builder options = a.secure(ZmqServerOptions.builder().host(host).postPort(port).publish(false));
         ChatHub hub = a.hub("post_server");
         ZmqChatServer server = start(options, hub);
-        ChatClient printer = hub.connect("post_server");
-        printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
+        ChatClient printer;
+        try {
+            printer = hub.connect("post_server");
+        } catch (RuntimeException e) {
+            server.close(); // the server is up: nothing may outlive this failure (a durable store's lock)
+            Cli.close(hub);
+            throw e;
+        }
+        try {
+            printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
+        } catch (RuntimeException e) {
+            printer.close();
+            server.close();
+            Cli.close(hub);
+            throw e;
+        }
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
@@ -543,10 +557,14 @@ final class ZmqCommands {
                 // already answered an argument that is exactly --help or -h.
                 if (allowed.contains(arg)) {
                     if (i + 1 >= args.length) {
-                        throw new Cli.UsageException(arg + " needs a value");
+                        // The same words as topicserver and parley_server for --data.
+                        throw new Cli.UsageException(arg + (Cli.DATA.equals(arg) ? " needs a file name" : " needs a value"));
                     }
                     String value = args[++i];
                     if (Cli.DATA.equals(arg)) {
+                        if (a.data != null) {
+                            throw new Cli.UsageException(Cli.DATA + " is given twice");
+                        }
                         a.data = Cli.dataFile(value);
                     } else if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);

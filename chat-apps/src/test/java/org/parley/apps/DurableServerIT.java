@@ -286,10 +286,32 @@ class DurableServerIT extends WithProcesses {
     }
 
     @Test
-    void dataWithoutAFileIsAUsageError() throws Exception {
-        Launched bad = start("mc_server", "127.0.0.1", "0", "0", "--data");
-        assertEquals(2, bad.exitCode());
-        bad.awaitErr("mc_server: --data needs a value", Launched.SOON);
-        bad.awaitErr("usage: mc_server .*", Launched.SOON);
+    void dataWithoutAFileIsAUsageErrorInTheSameWordsForEveryServer() throws Exception {
+        for (List<String> command : List.of(List.of("mc_server", "127.0.0.1", "0", "0"),
+                List.of("topicserver", "0"), List.of("parley_server", "127.0.0.1", "0", "0", "0"))) {
+            List<String> args = new ArrayList<>(command.subList(1, command.size()));
+            args.add("--data");
+            Launched bad = start(command.get(0), args.toArray(String[]::new));
+            assertEquals(2, bad.exitCode(), command.get(0));
+            bad.awaitErr(command.get(0) + ": --data needs a file name", Launched.SOON);
+            bad.awaitErr("usage: " + command.get(0) + " .*", Launched.SOON);
+        }
+    }
+
+    @Test
+    void dataGivenTwiceIsAUsageErrorForEveryServer() throws Exception {
+        String one = dir.resolve("one.db").toString();
+        String two = dir.resolve("two.db").toString();
+        for (List<String> command : List.of(List.of("post_server", "127.0.0.1", "0"),
+                List.of("mc_server", "127.0.0.1", "0", "0"), List.of("topicserver", "0"),
+                List.of("parley_server", "127.0.0.1", "0", "0", "0"))) {
+            List<String> args = new ArrayList<>(command.subList(1, command.size()));
+            args.addAll(List.of("--data", one, "--data", two));
+            Launched bad = start(command.get(0), args.toArray(String[]::new));
+            assertEquals(2, bad.exitCode(), command.get(0));
+            bad.awaitErr(command.get(0) + ": --data is given twice", Launched.SOON);
+        }
+        assertTrue(!Files.exists(Path.of(one))
+                && !Files.exists(Path.of(two)), "no file made");
     }
 }

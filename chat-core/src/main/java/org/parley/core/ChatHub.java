@@ -215,6 +215,10 @@ public final class ChatHub implements AutoCloseable {
      * retries) is recorded once: the repeat completes with the first one's message and is
      * delivered to nobody (see {@link MessageStore#append}).
      *
+     * <p>A durable store completes the future on a thread of its own: a callback chained on it
+     * without an executor runs there and must not wait for another post's future (chain it with
+     * {@code thenCompose}, or use an {@code ...Async} method); {@link #post} waits that way.
+     *
      * @param postId the client's id for this post (1 to 64 letters, digits, {@code _ - .}), or {@code null}
      * @throws ProtocolException     if a name, the id or the text breaks a rule, or on an authenticating hub
      *                               the user may not post to the channel (the message says which)

@@ -67,6 +67,10 @@ public interface MessageStore extends AutoCloseable {
      * message stored the first time, without storing or handing it to the sink again. A repeat
      * with another channel or text fails with a {@link ProtocolException}.
      *
+     * <p>The future may complete on a thread of the store's; a callback chained on it without an
+     * executor runs there, so it must not wait for another append's future (use
+     * {@code thenCompose} or an {@code ...Async} method).
+     *
      * @param postId the client's id of this post (the protocol's {@code id}), or {@code null}
      * @param origin anything that identifies the poster to the sink, or {@code null}
      */

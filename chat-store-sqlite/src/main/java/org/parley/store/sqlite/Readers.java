@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.parley.core.ChatMessage;
 import org.parley.core.HistoryPage;
 import org.parley.core.internal.Names;
@@ -27,16 +29,19 @@ import org.slf4j.LoggerFactory;
  * transaction, so a page's bounds and messages agree.
  *
  * <p>Thread safety: safe from any thread; a read takes one of {@link #SIZE} connections and
- * gives it back, so at most that many reads run at once and the others wait for one.
+ * gives it back, so at most that many reads run at once and the others wait for one; a read
+ * waiting when the store closes fails with {@link IllegalStateException}.
  */
 final class Readers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Readers.class);
     /** Read connections, so reads at once. */
     static final int SIZE = 4;
+    /** How long a read waits for a connection before it looks again whether the store closed. */
+    private static final long WAIT_STEP_MILLIS = 100;
     private static final String COLUMNS = "channel, seq, user, time, text";
 
     /** One read connection and its statements. */
-    private static final class Reader {
+    static final class Reader {
         final Connection c;
         final PreparedStatement after;
         final PreparedStatement latest;
@@ -56,31 +61,42 @@ final class Readers implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Read<T> {
+    interface Read<T> {
         T apply(Reader r) throws SQLException;
     }
 
     private final Path file;
     private final BlockingQueue<Reader> idle = new ArrayBlockingQueue<>(SIZE);
-    private final List<Reader> all = new ArrayList<>(SIZE);
+    /** Connections opened and not closed yet. */
+    private final CountDownLatch open = new CountDownLatch(SIZE);
+    /** Set under {@code this}, where a read gives its connection back. */
     private volatile boolean closed;
+    /** Run by a read before it waits for a connection: a test's way into that moment. */
+    volatile Runnable beforeWait = () -> { };
 
     Readers(Path file) throws SQLException {
         this.file = file;
+        int opened = 0;
         try {
-            for (int i = 0; i < SIZE; i++) {
+            for (; opened < SIZE; opened++) {
                 SQLiteConfig config = new SQLiteConfig();
                 config.setBusyTimeout(5000);
                 Connection c = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-                try (Statement s = c.createStatement()) {
-                    s.execute("PRAGMA query_only = 1");
+                try {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("PRAGMA query_only = 1");
+                    }
+                    c.setAutoCommit(false); // each read a transaction, ended by its commit
+                    idle.add(new Reader(c));
+                } catch (SQLException e) {
+                    c.close();
+                    throw e;
                 }
-                c.setAutoCommit(false); // each read a transaction, ended by its commit
-                Reader r = new Reader(c);
-                all.add(r);
-                idle.add(r);
             }
         } catch (SQLException e) {
+            for (int i = opened; i < SIZE; i++) {
+                open.countDown(); // never opened: nothing to wait for
+            }
             close();
             throw e;
         }
@@ -150,13 +166,17 @@ final class Readers implements AutoCloseable {
         return out;
     }
 
-    private <T> T read(Read<T> read) {
-        if (closed) {
-            throw new IllegalStateException("store is closed");
-        }
-        Reader r;
+    <T> T read(Read<T> read) {
+        Reader r = null;
         try {
-            r = idle.take();
+            // Polled, not taken: close() takes the idle connections, and a read waiting then must not wait for ever.
+            while (r == null) {
+                if (closed) {
+                    throw new IllegalStateException("store is closed");
+                }
+                beforeWait.run();
+                r = idle.poll(WAIT_STEP_MILLIS, TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting to read " + file, e);
@@ -173,34 +193,61 @@ final class Readers implements AutoCloseable {
         } catch (SQLException e) {
             throw new UncheckedIOException(new IOException("reading " + file + " failed: " + e.getMessage(), e));
         } finally {
-            idle.add(r);
+            giveBack(r);
         }
+    }
+
+    /** A connection back from a read: idle again, or closed if the store closed meanwhile. */
+    private void giveBack(Reader r) {
+        synchronized (this) {
+            if (!closed) {
+                idle.add(r);
+                return;
+            }
+        }
+        closeConnection(r);
+    }
+
+    private void closeConnection(Reader r) {
+        try {
+            r.c.close();
+        } catch (SQLException e) {
+            log.warn("closing a read connection of {} failed: {}", file, e.getMessage());
+        } finally {
+            open.countDown();
+        }
+    }
+
+    /** Read connections not closed yet: for tests. */
+    long openConnections() {
+        return open.getCount();
     }
 
     /**
      * Closes every read connection, waiting up to {@code millis} in all for reads under way to
-     * give theirs back; one not back by then is left to the garbage collector, and logged.
+     * end; a read still under way then closes its connection itself when it ends. A read that
+     * waits for a connection fails with {@link IllegalStateException}.
      */
     void close(long millis) {
-        closed = true;
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
-        for (int i = 0; i < all.size(); i++) {
-            Reader r;
-            try {
-                r = idle.poll(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                r = null;
-            }
-            if (r == null) {
-                log.warn("a read of {} did not end within {} ms; its connection is left open", file, millis);
+        synchronized (this) {
+            if (closed) {
                 return;
             }
-            try {
-                r.c.close();
-            } catch (SQLException e) {
-                log.warn("closing a read connection of {} failed: {}", file, e.getMessage());
-            }
+            closed = true; // from here on no connection goes back to idle
+        }
+        for (Reader r; (r = idle.poll()) != null; ) {
+            closeConnection(r);
+        }
+        boolean done;
+        try {
+            done = open.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        if (!done) {
+            log.warn("{} reads of {} did not end within {} ms; each closes its connection when it ends",
+                    open.getCount(), file, millis);
         }
     }
 

@@ -25,8 +25,8 @@ import org.parley.core.MessageStore;
  *
  * <p>The file is an ordinary SQLite database ({@code sqlite3 chat.db 'SELECT * FROM message'})
  * in WAL mode. One writer thread takes every post waiting, numbers them and commits them in one
- * transaction, then completes their futures and hands them to the hub; a failed commit (a full
- * disk) fails every post of it with the reason, and none of them is ever delivered. With
+ * transaction, then hands them to the hub and has their futures completed; a failed commit (a
+ * full disk) fails every post of it with the reason, and none of them is ever delivered. With
  * {@link Synchronous#FULL}, the default, a committed post survives a process crash and a power
  * loss; with {@link Synchronous#NORMAL}, a process crash only.
  *
@@ -38,10 +38,13 @@ import org.parley.core.MessageStore;
  * <p>Only one store may have a file open: the store holds a lock on {@code <file>.lock}, and a
  * second one, in this process or another, is refused.
  *
- * <p>Threads: {@code parley-sqlite-writer-<file name>}, which owns every write. Reads run on the
- * caller's thread, on {@value Readers#SIZE} read connections, and never wait for a commit.
+ * <p>Threads: {@code parley-sqlite-writer-<file name>}, which owns every write and calls the
+ * sink, and {@code parley-sqlite-complete-<file name>}, which completes the posts' futures in
+ * the order they were committed. Reads run on the caller's thread, on {@value Readers#SIZE}
+ * read connections, and never wait for a commit.
  *
- * <p>Thread safety: safe from any thread; the sink is called on the writer thread.
+ * <p>Thread safety: safe from any thread; the sink is called on the writer thread, and
+ * callbacks chained on a post's future without an executor run on the completion thread.
  */
 public final class SqliteStore implements MessageStore {
     /** Messages each channel keeps at most, by default: its newest. */
@@ -114,6 +117,12 @@ public final class SqliteStore implements MessageStore {
      * a {@link org.parley.core.ProtocolException} saying why it was not stored (the store is
      * full, the disk failed, too many posts wait).
      *
+     * <p>The future completes on {@code parley-sqlite-complete-<file name>}, never on the writer:
+     * a callback chained with {@code thenAccept} may post again, and one that takes long delays
+     * the completion of later posts, never their commit. Such a callback must not wait for the
+     * future of another post (that post is completed on the same thread, after it): chain on it
+     * with {@code thenCompose}, or use an {@code ...Async} method.
+     *
      * @throws IllegalStateException if the store is closed
      */
     @Override
@@ -145,7 +154,12 @@ public final class SqliteStore implements MessageStore {
         return readers.lastSeq(channel);
     }
 
-    /** Commits what is queued (waiting up to two seconds), then closes the file and releases its lock. */
+    /**
+     * Commits what is queued, waiting up to two seconds; posts still queued then fail with
+     * {@code the store is closed: the post was not stored}, and the commit under way is waited
+     * for (up to 30 seconds more: a disk that hangs longer is logged, and the file is released
+     * when it ends). Then closes the file and releases its lock. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -158,6 +172,11 @@ public final class SqliteStore implements MessageStore {
     /** Runs {@code PRAGMA <pragma>} on the writer's connection between batches; its first value, or -1. For tests. */
     long pragma(String pragma) throws SQLException {
         return writer.pragma(pragma);
+    }
+
+    /** Replaces how batches are committed, for tests: a commit that fails as a disk would. */
+    void commitWith(Writer.Commit commit) {
+        writer.commitWith(commit);
     }
 
     /** Commits so far, for tests: fewer than posts when posts are grouped. */

@@ -83,13 +83,17 @@ final class StoreFile {
         if (Files.isDirectory(file)) {
             throw refuse(file, "it is a folder");
         }
+        // The lock goes with the file itself, not with the way it was named: two servers that
+        // reach one file through different links (or folders) must find the same lock.
+        Path lockPath = lockPath(Files.exists(file) ? file.toRealPath()
+                : folder.toRealPath().resolve(file.getFileName()));
         FileChannel lockFile;
         try {
-            lockFile = FileChannel.open(lockPath(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockFile = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
-            throw refuse(file, "cannot write its lock file " + lockPath(file) + ": the folder is not writable");
+            throw refuse(file, "cannot write its lock file " + lockPath + ": the folder is not writable");
         } catch (FileSystemException e) {
-            throw refuse(file, "cannot write its lock file " + lockPath(file) + ": "
+            throw refuse(file, "cannot write its lock file " + lockPath + ": "
                     + (e.getReason() != null ? e.getReason() : e.getMessage()));
         }
         FileLock lock = null;
@@ -101,7 +105,7 @@ final class StoreFile {
                 lock = null; // held by this process, by another store
             }
             if (lock == null) {
-                throw refuse(file, "another server is using it (it holds " + lockPath(file) + ")");
+                throw refuse(file, "another server is using it (it holds " + lockPath + ")");
             }
             requireSqliteHeader(file);
             c = new SQLiteConfig().createConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -109,7 +113,16 @@ final class StoreFile {
             return new Opened(c, lockFile, epoch);
         } catch (SQLException e) {
             close(c, lockFile);
-            throw refuse(file, describeAtOpen(e));
+            String nativeProblem = nativeLibraryProblem(e);
+            throw refuse(file, nativeProblem != null ? nativeProblem : describeAtOpen(e));
+        } catch (LinkageError e) {
+            // After a first failure to load it, the driver's next connection throws UnsatisfiedLinkError itself.
+            close(c, lockFile);
+            String nativeProblem = nativeLibraryProblem(e);
+            if (nativeProblem == null) {
+                throw e;
+            }
+            throw refuse(file, nativeProblem);
         } catch (IOException | RuntimeException e) {
             close(c, lockFile);
             throw e;
@@ -257,6 +270,29 @@ final class StoreFile {
     /** SQLite's primary result code: the low byte of an extended one. */
     static int primaryCode(SQLException e) {
         return e.getErrorCode() & 0xff;
+    }
+
+    /**
+     * If {@code failure} comes from SQLite's native library not loading (sqlite-jdbc unpacks it
+     * into a temporary folder and loads it from there, which fails if that folder is missing,
+     * not writable, or mounted {@code noexec}), what to say and what to do; else {@code null}.
+     */
+    static String nativeLibraryProblem(Throwable failure) {
+        String notFound = null;
+        String unlinked = null;
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (notFound == null && t.getClass().getName().equals("org.sqlite.NativeLibraryNotFoundException")) {
+                notFound = t.getMessage();
+            } else if (unlinked == null && t instanceof UnsatisfiedLinkError) {
+                unlinked = "UnsatisfiedLinkError: " + t.getMessage();
+            }
+        }
+        String why = notFound != null ? notFound : unlinked;
+        if (why == null) {
+            return null;
+        }
+        return "SQLite's native library could not be loaded (" + why.replaceAll("\\s*\\n\\s*", " ")
+                + "): set -Dorg.sqlite.tmpdir to a writable folder where files may be executed (PARLEY_JAVA_OPTS)";
     }
 
     /** What went wrong at open, in words, for "cannot open <file>: ...". */

@@ -35,13 +35,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that writes a store: it takes the posts waiting (up to {@link #BATCH_LIMIT}),
  * numbers them, inserts them in one transaction, commits, and only then hands them to the sink
- * and completes their futures. So one commit (one {@code fsync} with {@code synchronous=FULL})
- * serves every post that arrived while the one before was being written: commits are grouped
- * exactly as much as posts outrun them.
+ * and their futures to the {@link Completer}, which completes them on a thread of its own. So
+ * one commit (one {@code fsync} with {@code synchronous=FULL}) serves every post that arrived
+ * while the one before was being written: commits are grouped exactly as much as posts outrun
+ * them.
  *
  * <p>A batch that cannot be committed (a full disk, an I/O error) fails every post in it with
  * the reason; nothing of it was stored, none of it is ever delivered, and the numbering is read
- * again from the file, so the next posts take the numbers the failed ones had.
+ * again from the file, so the next posts take the numbers the failed ones had. An I/O error on
+ * {@code COMMIT} itself is the exception: the batch may be in the write-ahead log after all, so
+ * the writer refuses every later post until the server is restarted ({@link #fatalAtCommit}).
  *
  * <p>Retention: the oldest messages past the bounds are deleted a few hundred at a time, in the
  * transaction of a batch (so posting costs no extra commit) or, when no post waits, in one of
@@ -60,6 +63,8 @@ final class Writer {
     static final int TRIM_STEP = 500;
     /** Channels whose newest seq is cached; others are read from the file when posted to. */
     static final int CACHED_CHANNELS = 65_536;
+    /** How long {@link #close} waits, past its own limit, for a commit under way to end. */
+    static final long COMMIT_WAIT_MILLIS = 30_000;
     /** How long the writer waits for a post before doing retention on its own. */
     private static final long IDLE_MILLIS = 1_000;
 
@@ -90,6 +95,12 @@ final class Writer {
         }
     }
 
+    /** How a batch's transaction is committed: {@link StoreFile#commit}, or a test's stand-in for a failing disk. */
+    @FunctionalInterface
+    interface Commit {
+        void commit(Connection c) throws SQLException;
+    }
+
     /** Wakes the writer when the store closes. */
     private static final Post STOP = new Post(null, null, null, null, null, null);
 
@@ -103,6 +114,15 @@ final class Writer {
     private final AtomicLong commits = new AtomicLong();
     private final LogThrottle failureLog = new LogThrottle(10, TimeUnit.SECONDS);
     private volatile MessageStore.Sink sink = (message, origin) -> { };
+    private volatile Commit committer = StoreFile::commit;
+    /** Completes the futures, off this thread: a callback chained on one never runs on the writer. */
+    private final Completer completer;
+    /**
+     * Why the store takes no more posts, once a commit failed with an I/O error: such a batch
+     * may be in the write-ahead log or not, so nothing written after it could be trusted.
+     * {@code null} while the store works.
+     */
+    private volatile String fatal;
     /** Held by the writer while it writes, and by {@link #pragma}: one user of the connection at a time. */
     private final Object writing = new Object();
     /** Set under {@code this} with {@link #submit}: no post is queued after the writer's last look. */
@@ -116,6 +136,8 @@ final class Writer {
     private final PreparedStatement trimChannel;
     private final PreparedStatement trimAge;
     private final PreparedStatement oldestStored;
+    /** The answers of the batch being written, handed to the completer when it is done. */
+    private final List<Runnable> answers = new ArrayList<>();
     /** The newest seq of recently posted channels, as committed. */
     private final Map<String, Long> lastSeqs = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -158,10 +180,12 @@ final class Writer {
         }
         thread = new Thread(this::run, "parley-sqlite-writer-" + file.getFileName());
         thread.setDaemon(true);
+        completer = new Completer("parley-sqlite-complete-" + file.getFileName());
     }
 
     void start(MessageStore.Sink sink) {
         this.sink = sink;
+        completer.start();
         thread.start();
     }
 
@@ -178,6 +202,11 @@ final class Writer {
         }
     }
 
+    /** Replaces how batches are committed: a test's way to make a commit fail as a disk would. */
+    void commitWith(Commit commit) {
+        this.committer = commit;
+    }
+
     /** Commits so far: a test's way to see that posts are grouped. */
     long commits() {
         return commits.get();
@@ -191,6 +220,10 @@ final class Writer {
             if (closed) {
                 throw new IllegalStateException("store is closed");
             }
+            if (fatal != null) {
+                post.future.completeExceptionally(new ProtocolException(fatal));
+                return post.future;
+            }
             if (!queue.offer(post)) {
                 post.future.completeExceptionally(new ProtocolException("the store is busy: "
                         + QUEUE_CAPACITY + " posts wait to be written; try again"));
@@ -201,8 +234,10 @@ final class Writer {
 
     /**
      * Stops taking posts, lets the writer write those queued, and waits for it up to
-     * {@code millis}. Posts it had not written by then fail. The writer closes the connection
-     * and releases the lock as it ends, so a commit under way is never cut short.
+     * {@code millis}. Then what is still queued fails, and the batch being committed is waited
+     * for, up to {@link #COMMIT_WAIT_MILLIS} more: the writer closes the connection and releases
+     * the lock as it ends, so a commit under way is never cut short, and the file is released
+     * when this returns unless that commit outlasted the wait too (a disk that hangs; logged).
      */
     void close(long millis) {
         synchronized (this) {
@@ -216,13 +251,36 @@ final class Writer {
             finish(); // never started
             return;
         }
+        join(thread, millis);
+        if (thread.isAlive()) {
+            // The deadline: what the writer has not taken yet is not written. It ends after its batch.
+            ProtocolException closing = new ProtocolException("the store is closed: the post was not stored");
+            int refused = 0;
+            for (Post p; (p = queue.poll()) != null; ) {
+                if (p != STOP) {
+                    p.future.completeExceptionally(closing);
+                    refused++;
+                }
+            }
+            log.warn("{}: {} posts were not written within {} ms of closing and fail; waiting for the commit"
+                    + " under way", file, refused, millis);
+            join(thread, COMMIT_WAIT_MILLIS);
+            if (thread.isAlive()) {
+                log.error("{}: a commit is still under way {} ms after closing; the file and its lock are released"
+                        + " when it ends", file, millis + COMMIT_WAIT_MILLIS);
+                return;
+            }
+        }
+        if (!completer.join(millis)) {
+            log.warn("callbacks on posts to {} still run {} ms after the store closed", file, millis);
+        }
+    }
+
+    private static void join(Thread thread, long millis) {
         try {
             thread.join(Math.max(1, millis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            log.warn("the writer of {} is still writing after {} ms; it will close the file when done", file, millis);
         }
     }
 
@@ -246,6 +304,7 @@ final class Writer {
                 synchronized (writing) {
                     write(batch);
                 }
+                handOver();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -267,9 +326,11 @@ final class Writer {
         }
         for (Post p; (p = queue.poll()) != null; ) {
             if (p != STOP) {
-                p.future.completeExceptionally(new ProtocolException("the store is closed: the post was not stored"));
+                refuse(p, new ProtocolException("the store is closed: the post was not stored"));
             }
         }
+        handOver();
+        completer.stop();
         try {
             c.close();
         } catch (SQLException e) {
@@ -284,12 +345,26 @@ final class Writer {
 
     /** Numbers, inserts and commits one batch; then delivers and completes it, or fails it whole. */
     private void write(List<Post> batch) {
+        if (fatal != null) {
+            ProtocolException why = new ProtocolException(fatal);
+            batch.forEach(p -> refuse(p, why));
+            return;
+        }
         List<Post> fresh = new ArrayList<>(batch.size());
         Map<String, Post> byId = new HashMap<>();
+        // Ids this batch found in the file: a later repeat in the batch is answered at once, as the first was.
+        Map<String, ChatMessage> inFile = new HashMap<>();
         Map<String, Long> numbered = new HashMap<>(); // this batch's newest seq per channel
+        Trimmed trimmed = null;
+        boolean committing = false;
         try {
             for (Post p : batch) {
                 if (p.postId != null) {
+                    ChatMessage known = inFile.get(p.key());
+                    if (known != null) {
+                        answerRepeat(p, known);
+                        continue;
+                    }
                     Post earlier = byId.putIfAbsent(p.key(), p);
                     if (earlier != null) {
                         if (earlier.repeats == null) {
@@ -300,6 +375,7 @@ final class Writer {
                     }
                     ChatMessage stored = findPost(p);
                     if (stored != null) {
+                        inFile.put(p.key(), stored);
                         answerRepeat(p, stored);
                         continue;
                     }
@@ -310,7 +386,7 @@ final class Writer {
                 return;
             }
             StoreFile.begin(c);
-            trim(Math.max(TRIM_STEP, 2 * fresh.size()));
+            trimmed = trim(Math.max(TRIM_STEP, 2 * fresh.size()));
             long now = System.currentTimeMillis();
             long arrival = lastArrival;
             for (Post p : fresh) {
@@ -335,16 +411,26 @@ final class Writer {
                 writeLastSeq.addBatch();
             }
             writeLastSeq.executeBatch();
-            StoreFile.commit(c);
+            committing = true;
+            committer.commit(c);
         } catch (SQLException | RuntimeException e) {
             StoreFile.rollbackQuietly(c); // before anything else: no part of a failed batch may stay
             clearBatches();
+            if (committing && e instanceof SQLException sql && fatalAtCommit(sql)) {
+                fatal = "the store failed: " + StoreFile.reason(sql) + "; restart the server";
+                log.error("{}: committing {} posts failed ({}); the store takes no more posts until the server"
+                        + " is restarted", file, fresh.size(), e.getMessage());
+                ProtocolException why = new ProtocolException(fatal, e);
+                batch.forEach(p -> refuse(p, why));
+                return;
+            }
             fail(batch, fresh, e);
             return;
         }
         commits.incrementAndGet();
         lastArrival += fresh.size();
         lastSeqs.putAll(numbered);
+        apply(trimmed);
         for (Map.Entry<String, Long> e : numbered.entrySet()) {
             if (e.getValue() > keepPerChannel) {
                 overfull.add(e.getKey());
@@ -354,7 +440,7 @@ final class Writer {
             deliver(p.message, p.origin);
         }
         for (Post p : fresh) {
-            p.future.complete(p.message);
+            answer(p, p.message);
             if (p.repeats != null) {
                 p.repeats.forEach(r -> answerRepeat(r, p.message));
             }
@@ -382,12 +468,30 @@ final class Writer {
         }
     }
 
+    private void answer(Post p, ChatMessage message) {
+        CompletableFuture<ChatMessage> f = p.future;
+        answers.add(() -> f.complete(message));
+    }
+
+    private void refuse(Post p, Throwable why) {
+        CompletableFuture<ChatMessage> f = p.future;
+        answers.add(() -> f.completeExceptionally(why));
+    }
+
+    /** Hands the answers gathered so far to the completer, in order. */
+    private void handOver() {
+        if (!answers.isEmpty()) {
+            completer.submit(new ArrayList<>(answers));
+            answers.clear();
+        }
+    }
+
     /** A repeat gets the first post's message if it is the same post, else the protocol's refusal. */
-    private static void answerRepeat(Post repeat, ChatMessage first) {
+    private void answerRepeat(Post repeat, ChatMessage first) {
         if (first.channel().equals(repeat.channel) && first.text().equals(repeat.text)) {
-            repeat.future.complete(first);
+            answer(repeat, first);
         } else {
-            repeat.future.completeExceptionally(PostIds.reused(repeat.postId));
+            refuse(repeat, PostIds.reused(repeat.postId));
         }
     }
 
@@ -431,8 +535,17 @@ final class Writer {
         }
         for (Post p : batch) {
             // Repeats of posts stored before this batch were answered already: this changes nothing for them.
-            p.future.completeExceptionally(why);
+            refuse(p, why);
         }
+    }
+
+    /**
+     * Whether a failed {@code COMMIT} ends the writer: an I/O error (not a full disk, not a busy
+     * file) may leave the batch in the write-ahead log, where recovery would bring it back at
+     * the next start although its posts were refused; so no more is written until a restart.
+     */
+    static boolean fatalAtCommit(SQLException e) {
+        return StoreFile.primaryCode(e) == 10; // SQLITE_IOERR and its extended codes
     }
 
     /** Why a batch failed, as a post's refusal says it. */
@@ -460,13 +573,14 @@ final class Writer {
     /** No post came for a while: a retention step in a transaction of its own, if one is due. */
     private void idle() {
         boolean ageDue = System.currentTimeMillis() >= nextAgeCheck;
-        if (overfull.isEmpty() && !ageDue) {
+        if (fatal != null || overfull.isEmpty() && !ageDue) {
             return;
         }
         try {
             StoreFile.begin(c);
-            trim(TRIM_STEP);
+            Trimmed trimmed = trim(TRIM_STEP);
             StoreFile.commit(c);
+            apply(trimmed);
         } catch (SQLException e) {
             StoreFile.rollbackQuietly(c);
             long held = failureLog.admit();
@@ -477,12 +591,27 @@ final class Writer {
     }
 
     /**
+     * What a retention step learnt: channels back within their bound, and when messages next
+     * expire. Applied only once its transaction is committed, so a step rolled back (a full
+     * disk) leaves the bookkeeping as it was, and the same messages are deleted again later.
+     */
+    private record Trimmed(List<String> withinBound, long nextAgeCheck) {
+    }
+
+    private void apply(Trimmed trimmed) {
+        trimmed.withinBound().forEach(overfull::remove);
+        nextAgeCheck = trimmed.nextAgeCheck();
+    }
+
+    /**
      * Deletes up to about {@code budget} messages past the retention bounds, in the caller's
      * transaction: the oldest of channels over {@link #keepPerChannel}, then those stored more
      * than {@link #keepFor} ago. Each statement counts for at least one row, so the time spent
-     * is bounded however many channels are over.
+     * is bounded however many channels are over. Changes nothing but the file: the caller
+     * applies what it returns once the transaction is committed.
      */
-    private void trim(int budget) throws SQLException {
+    private Trimmed trim(int budget) throws SQLException {
+        List<String> within = new ArrayList<>();
         Iterator<String> over = overfull.iterator();
         while (budget > 0 && over.hasNext()) {
             String channel = over.next();
@@ -497,9 +626,10 @@ final class Writer {
             }
             budget -= Math.max(1, deleted);
             if (deleted < asked) {
-                over.remove(); // fewer than asked for: the channel is within its bound now
+                within.add(channel); // fewer than asked for: the channel is within its bound now
             }
         }
+        long ageCheck = nextAgeCheck;
         long now = System.currentTimeMillis();
         if (budget > 0 && now >= nextAgeCheck) {
             trimAge.setInt(1, budget);
@@ -508,9 +638,10 @@ final class Writer {
             if (deleted < budget) {
                 // Caught up: nothing expires before the oldest message left does.
                 try (ResultSet r = oldestStored.executeQuery()) {
-                    nextAgeCheck = (r.next() ? r.getLong(1) : now) + keepFor.toMillis();
+                    ageCheck = (r.next() ? r.getLong(1) : now) + keepFor.toMillis();
                 }
             }
         }
+        return new Trimmed(within, ageCheck);
     }
 }

@@ -1,10 +1,15 @@
 package org.parley.store.sqlite;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +114,87 @@ class SqliteStoreFullTest {
         try (SqliteStore again = SqliteStore.builder(file).open()) {
             again.start((m, o) -> { });
             holdsExactly(again, acknowledged);
+        }
+    }
+
+    @Test
+    void retentionGoesOnAfterABatchThatTrimmedAChannelWasRolledBack() throws Exception {
+        Path file = dir.resolve("chat.db");
+        try (SqliteStore store = SqliteStore.builder(file).open()) {
+            store.start((m, o) -> { });
+            for (int i = 1; i < 25; i++) {
+                store.append("old", "alice", T, "m" + i, null, null);
+            }
+            store.append("old", "alice", T, "m25", null, null).get(10, TimeUnit.SECONDS);
+        }
+        // Reopened with a lower bound: "old" is over it, and is trimmed in the first batch's transaction.
+        try (SqliteStore store = SqliteStore.builder(file).keepPerChannel(10).open()) {
+            long pages = store.pragma("page_count");
+            assertEquals(pages, store.pragma("max_page_count = " + pages));
+            List<CompletableFuture<ChatMessage>> big = new ArrayList<>();
+            for (int i = 0; i < 50; i++) { // queued before the writer starts: one batch
+                big.add(store.append("dev", "alice", T, i + " " + "x".repeat(2000), null, null));
+            }
+            store.start((m, o) -> { });
+            for (CompletableFuture<ChatMessage> f : big) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertEquals("the store is full: the post was not stored", e.getCause().getMessage());
+            }
+            store.pragma("max_page_count = 1000000");
+            assertEquals(1, store.after("old", 0, 100).first(), "the trim was rolled back with the batch");
+            // No post to "old" again: retention alone must still trim it.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.after("old", 0, 100).first() == 16);
+            assertEquals(10, store.after("old", 0, 100).messages().size());
+        }
+    }
+
+    @Test
+    void onlyAnIoErrorAtCommitEndsTheWriter() {
+        assertTrue(Writer.fatalAtCommit(new SQLException("[SQLITE_IOERR] disk I/O error", null, 10)));
+        assertTrue(Writer.fatalAtCommit(new SQLException("[SQLITE_IOERR_FSYNC] (disk I/O error)", null, 1034)));
+        assertTrue(Writer.fatalAtCommit(new SQLException("[SQLITE_IOERR_WRITE] (disk I/O error)", null, 778)));
+        assertFalse(Writer.fatalAtCommit(new SQLException("[SQLITE_FULL] (database or disk is full)", null, 13)));
+        assertFalse(Writer.fatalAtCommit(new SQLException("[SQLITE_BUSY] (database is locked)", null, 5)));
+        assertFalse(Writer.fatalAtCommit(new SQLException("[SQLITE_BUSY_SNAPSHOT]", null, 517)));
+    }
+
+    @Test
+    void anIoErrorAtCommitRefusesThatBatchAndEveryLaterPostUntilARestart() throws Exception {
+        Path file = dir.resolve("chat.db");
+        ChatMessage kept;
+        try (SqliteStore store = SqliteStore.builder(file).open()) {
+            store.start((m, o) -> { });
+            kept = store.append("dev", "alice", T, "kept", "p0", null).get(10, TimeUnit.SECONDS);
+            // A full disk at commit is not fatal: that batch fails, the next one is taken.
+            store.commitWith(c -> {
+                throw new SQLException("[SQLITE_FULL] Insertion failed (database or disk is full)", null, 13);
+            });
+            ExecutionException full = assertThrows(ExecutionException.class,
+                    () -> store.append("dev", "alice", T, "one", "p1", null).get(10, TimeUnit.SECONDS));
+            assertEquals("the store is full: the post was not stored", full.getCause().getMessage());
+            store.commitWith(StoreFile::commit);
+            assertEquals(2, store.append("dev", "alice", T, "one", "p1", null).get(10, TimeUnit.SECONDS).seq());
+
+            store.commitWith(c -> {
+                throw new SQLException("[SQLITE_IOERR_FSYNC] I/O error within xSync (disk I/O error)", null, 1034);
+            });
+            String refusal = "the store failed: disk I/O error; restart the server";
+            ExecutionException io = assertThrows(ExecutionException.class,
+                    () -> store.append("dev", "alice", T, "two", "p2", null).get(10, TimeUnit.SECONDS));
+            assertEquals(refusal, io.getCause().getMessage());
+            assertTrue(io.getCause() instanceof ProtocolException);
+            store.commitWith(StoreFile::commit); // the disk works again: the store still takes nothing
+            ExecutionException later = assertThrows(ExecutionException.class,
+                    () -> store.append("dev", "bob", T, "three", "p3", null).get(10, TimeUnit.SECONDS));
+            assertEquals(refusal, later.getCause().getMessage());
+            assertEquals(kept, store.after("dev", 0, 10).messages().get(0), "history is still served");
+            assertEquals(2, store.lastSeq("dev"));
+        }
+        try (SqliteStore again = SqliteStore.builder(file).open()) {
+            again.start((m, o) -> { });
+            assertEquals(2, again.lastSeq("dev"));
+            assertEquals(3, again.append("dev", "bob", T, "three", "p3", null).get(10, TimeUnit.SECONDS).seq(),
+                    "a restart takes posts again");
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -215,6 +217,64 @@ class SqliteStoreTest {
     }
 
     @Test
+    void repeatsInOneBatchOfAPostStoredBeforeAreEachAnswered() throws Exception {
+        Path file = dir.resolve("chat.db");
+        ChatMessage first;
+        try (SqliteStore store = open(file, new Sunk())) {
+            first = store.append("dev", "alice", T, "hello", "p1", null).get(10, TimeUnit.SECONDS);
+        }
+        Sunk sunk = new Sunk();
+        try (SqliteStore store = SqliteStore.builder(file).open()) {
+            // Queued before the writer starts: one batch, whose post p1 is found in the file.
+            CompletableFuture<ChatMessage> a = store.append("dev", "alice", T, "hello", "p1", null);
+            CompletableFuture<ChatMessage> b = store.append("dev", "alice", T, "hello", "p1", null);
+            CompletableFuture<ChatMessage> c = store.append("dev", "alice", T, "changed", "p1", null);
+            store.start(sunk::stored);
+            assertEquals(first, a.get(10, TimeUnit.SECONDS));
+            assertEquals(first, b.get(10, TimeUnit.SECONDS), "the second repeat is answered too");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> c.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof ProtocolException, e.getCause().toString());
+            assertEquals(0, store.commits(), "nothing new to write");
+            assertEquals(null, sunk.messages.poll(200, TimeUnit.MILLISECONDS), "a repeat is not delivered");
+        }
+    }
+
+    @Test
+    void aCallbackThatBlocksHoldsUpNoCommitAndOneThatPostsAgainIsAnswered() throws Exception {
+        Sunk sunk = new Sunk();
+        try (SqliteStore store = SqliteStore.builder(dir.resolve("chat.db")).open()) {
+            CountDownLatch release = new CountDownLatch(1);
+            BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+            // Chained before the writer starts, so the callback runs where the future is completed.
+            CompletableFuture<ChatMessage> first = store.append("dev", "alice", T, "one", null, null);
+            CompletableFuture<ChatMessage> again = first.thenCompose(m -> {
+                CompletableFuture<ChatMessage> f = store.append("dev", "alice", T, "posted from a callback", null, null);
+                threads.add(Thread.currentThread().getName());
+                return f;
+            });
+            CompletableFuture<Void> slow = again.thenAccept(m -> {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            store.start(sunk::stored);
+            String thread = threads.poll(10, TimeUnit.SECONDS);
+            assertTrue(thread != null && !thread.startsWith("parley-sqlite-writer"), "completed on " + thread);
+            assertEquals(2, drain(sunk, 2).size());
+            // The second post's callback blocks: the writer goes on storing meanwhile.
+            CompletableFuture<ChatMessage> third = store.append("dev", "bob", T, "three", null, null);
+            assertEquals("three", drain(sunk, 1).get(0).text());
+            assertEquals(3, store.lastSeq("dev"));
+            release.countDown();
+            slow.get(10, TimeUnit.SECONDS);
+            assertEquals(2, again.get(10, TimeUnit.SECONDS).seq());
+            assertEquals(3, third.get(10, TimeUnit.SECONDS).seq());
+        }
+    }
+
+    @Test
     void eachChannelKeepsItsNewestMessagesAndItsNumbering() throws Exception {
         try (SqliteStore store = SqliteStore.builder(dir.resolve("chat.db")).keepPerChannel(10).open()) {
             store.start((m, o) -> { });
@@ -257,15 +317,68 @@ class SqliteStoreTest {
             queued.add(store.append("dev", "alice", T, "m" + i, null, null));
         }
         store.close();
+        // Each post is answered by then: stored, or (on a machine too slow for close's two
+        // seconds) refused; what is stored is the first ones, in order, and nothing else.
+        List<ChatMessage> acknowledged = new ArrayList<>();
         for (CompletableFuture<ChatMessage> f : queued) {
             assertTrue(f.isDone(), "close returned before a post was answered");
+            try {
+                acknowledged.add(f.get());
+            } catch (ExecutionException e) {
+                assertEquals("the store is closed: the post was not stored", e.getCause().getMessage());
+            }
         }
-        long stored = queued.stream().filter(f -> !f.isCompletedExceptionally()).count();
-        assertEquals(500, stored, "all written within close's two seconds");
+        for (int i = 0; i < acknowledged.size(); i++) {
+            assertEquals("m" + (i + 1), acknowledged.get(i).text());
+            assertEquals(i + 1, acknowledged.get(i).seq());
+        }
         assertThrows(IllegalStateException.class, () -> store.append("dev", "alice", T, "late", null, null));
         store.close(); // idempotent
         try (SqliteStore again = open(file, new Sunk())) {
-            assertEquals(500, again.lastSeq("dev"));
+            assertEquals(acknowledged.size(), again.lastSeq("dev"));
+            assertEquals(acknowledged, again.after("dev", 0, 1000).messages(), "the file holds what was acknowledged");
+        }
+    }
+
+    @Test
+    void closeAtItsDeadlineFailsWhatIsQueuedAndWaitsForTheCommitUnderWayBeforeReleasingTheFile() throws Exception {
+        Path file = dir.resolve("chat.db");
+        SqliteStore store = open(file, new Sunk());
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        store.commitWith(c -> { // a commit that takes as long as the test says, as on a slow disk
+            committing.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            StoreFile.commit(c);
+        });
+        CompletableFuture<ChatMessage> underWay = store.append("dev", "alice", T, "under way", null, null);
+        assertTrue(committing.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<ChatMessage>> queued = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            queued.add(store.append("dev", "alice", T, "queued " + i, null, null));
+        }
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+        // Past close's two seconds, what is still queued fails...
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued.stream().allMatch(CompletableFuture::isDone));
+        for (CompletableFuture<ChatMessage> f : queued) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+            assertEquals("the store is closed: the post was not stored", e.getCause().getMessage());
+        }
+        // ...but close waits for the commit under way, holding the file until it ends.
+        assertTrue(!closing.isDone(), "close returned while a commit was under way");
+        IOException held = assertThrows(IOException.class, () -> SqliteStore.builder(file).open().close());
+        assertTrue(held.getMessage().contains("another server is using it"), held.getMessage());
+        release.countDown();
+        closing.get(15, TimeUnit.SECONDS);
+        assertEquals(1, underWay.get(1, TimeUnit.SECONDS).seq());
+        try (SqliteStore again = open(file, new Sunk())) { // the lock is released
+            assertEquals(1, again.lastSeq("dev"));
+            assertEquals(List.of("under way"), again.after("dev", 0, 10).messages().stream()
+                    .map(ChatMessage::text).toList());
         }
     }
 
