@@ -231,6 +231,18 @@ final class Cli {
         return hubFor(command, data, HubOptions.defaults());
     }
 
+    /** A server's hub options: the defaults, with the users file of {@code --auth} if given (read now). */
+    static HubOptions hubOptions(String usersFile) throws FailureException {
+        if (usersFile == null) {
+            return HubOptions.defaults();
+        }
+        try {
+            return HubOptions.builder().usersFile(Path.of(usersFile)).build();
+        } catch (IOException e) {
+            throw new FailureException(e.getMessage(), e);
+        }
+    }
+
     /** {@link #hubFor(String, Path)} with these hub options (a users file, say). */
     static ChatHub hubFor(String command, Path data, HubOptions options) throws FailureException {
         if (data == null) {

@@ -112,14 +112,7 @@ final class TcpCommands {
                 throw new Cli.UsageException(Keys.AUTH + " needs " + Tls.CERT + " and " + Tls.KEY
                         + ": users send their tokens, which only TLS keeps from others");
             }
-            HubOptions hubOptions = HubOptions.defaults();
-            if (auth != null) {
-                try {
-                    hubOptions = HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build();
-                } catch (IOException e) {
-                    throw new Cli.FailureException(e.getMessage(), e);
-                }
-            }
+            HubOptions hubOptions = Cli.hubOptions(auth);
             TopicServerOptions.Builder options = TopicServerOptions.builder().bindAddress(bind).port(port);
             if (cert != null) {
                 options.tls(Tls.server(cert, key)); // read before the store is opened

@@ -609,14 +609,7 @@ final class ZmqCommands {
                 throw new Cli.UsageException(Keys.AUTH + " needs " + Keys.KEY
                         + ": users prove their keys over CurveZMQ, which needs the server's own");
             }
-            HubOptions options = HubOptions.defaults();
-            if (auth != null) {
-                try {
-                    options = HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build();
-                } catch (IOException e) {
-                    throw new Cli.FailureException(e.getMessage(), e);
-                }
-            }
+            HubOptions options = Cli.hubOptions(auth);
             ChatHub durable = Cli.hubFor(command, data, options);
             return durable != null ? durable : ChatHub.create(options);
         }
