@@ -56,8 +56,8 @@ final class Keys {
             public List<Option> options() {
                 return List.of(new Option("--token <name>", "a token for TCP over TLS, printed once: nothing is "
                         + "written, and the users file holds only its SHA-256"),
-                        new Option("--secret <file>", "writes a new secret for signed tokens (the web server's "
-                                + "--token-secret), readable by its owner only"),
+                        new Option("--secret <file>", "writes a new secret for signed tokens, readable by its "
+                                + "owner only"),
                         new Option("--sign <name>", "prints a token for <name> signed with --secret's file, good for "
                                 + "--for seconds (default 3600)"));
             }
@@ -101,8 +101,8 @@ final class Keys {
                     } catch (NumberFormatException e) {
                         seconds = 0;
                     }
-                    if (seconds < 1) {
-                        throw new Cli.UsageException("--for takes a whole number of seconds, 1 or more");
+                    if (seconds < 1 || seconds > 366L * 24 * 3600) {
+                        throw new Cli.UsageException("--for takes a whole number of seconds, 1 to a year");
                     }
                 } else {
                     throw new Cli.UsageException("unexpected argument \"" + args[i] + "\"");
@@ -167,17 +167,26 @@ final class Keys {
     /** The secret in a file {@code keygen --secret} wrote (base64 of at least 32 bytes). */
     static byte[] readSecret(String file) throws Cli.FailureException {
         Path path = Path.of(file);
+        String text;
         try {
-            if (!Files.isRegularFile(path) || Files.size(path) > 4096) {
-                throw new Cli.FailureException("secret file " + Names.quote(file) + " does not exist or is not one");
+            if (!Files.isRegularFile(path)) {
+                throw new Cli.FailureException("secret file " + Names.quote(file) + " does not exist");
             }
-            byte[] secret = java.util.Base64.getDecoder().decode(Files.readString(path).strip());
+            if (Files.size(path) > 4096) {
+                throw new Cli.FailureException("secret file " + Names.quote(file) + " is not one: too long");
+            }
+            text = Files.readString(path).strip();
+        } catch (IOException e) {
+            throw new Cli.FailureException("secret file " + Names.quote(file) + " cannot be read: " + e.getMessage(), e);
+        }
+        try {
+            byte[] secret = java.util.Base64.getDecoder().decode(text);
             if (secret.length < SignedTokens.MIN_SECRET_BYTES) {
                 throw new Cli.FailureException("secret file " + Names.quote(file) + " holds fewer than "
                         + SignedTokens.MIN_SECRET_BYTES + " bytes (keygen --secret writes one)");
             }
             return secret;
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new Cli.FailureException("secret file " + Names.quote(file) + " is not base64 (keygen --secret "
                     + "writes one): " + e.getMessage(), e);
         }

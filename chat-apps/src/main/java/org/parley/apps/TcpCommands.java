@@ -152,6 +152,24 @@ final class TcpCommands {
     static final class ChatCommand implements Command {
         /** The user's secret token, for a topic server that authenticates. */
         static final String TOKEN = "--token";
+        static final String TOKEN_FILE = "--token-file";
+
+        /** The first line of a token file. */
+        private static String tokenFrom(String file) throws Cli.FailureException {
+            try {
+                java.nio.file.Path path = java.nio.file.Path.of(file);
+                if (!java.nio.file.Files.isRegularFile(path) || java.nio.file.Files.size(path) > 4096) {
+                    throw new Cli.FailureException("token file \"" + file + "\" does not exist or is not one");
+                }
+                String line = java.nio.file.Files.readString(path).lines().findFirst().orElse("").strip();
+                if (line.isEmpty()) {
+                    throw new Cli.FailureException("token file \"" + file + "\" is empty");
+                }
+                return line;
+            } catch (IOException e) {
+                throw new Cli.FailureException("token file \"" + file + "\" cannot be read: " + e.getMessage(), e);
+            }
+        }
         /** How long {@code chat -topic} keeps reconnecting unless {@code --retry-for} says otherwise. */
         static final int DEFAULT_RETRY_SECONDS = 60;
         /** Direct mode has no topics: {@code /join} says so. */
@@ -194,7 +212,8 @@ final class TcpCommands {
                     new Option(Tls.CA + " <ca.pem>", "-topic: connects over TLS, trusting this certificate (a "
                             + "self-signed server's) or authority"),
                     new Option(TOKEN + " <token>", "-topic: proves to a server started with --auth that this is the "
-                            + "--name user (with --tls or --tls-ca)"));
+                            + "--name user (with --tls or --tls-ca); shown in the process list: prefer --token-file"),
+                    new Option(TOKEN_FILE + " <file>", "-topic: as --token, the token read from the file's first line"));
         }
 
         @Override
@@ -211,6 +230,11 @@ final class TcpCommands {
                         throw new Cli.UsageException(TOKEN + " needs the token");
                     }
                     token = all[++i];
+                } else if (all[i].equals(TOKEN_FILE)) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException(TOKEN_FILE + " needs a file");
+                    }
+                    token = tokenFrom(all[++i]);
                 } else if (all[i].equals(Tls.ON)) {
                     tls = true;
                 } else if (all[i].equals(Tls.CA)) {

@@ -41,6 +41,10 @@ final class Tls {
     static SSLContext server(String certFile, String keyFile) throws Cli.FailureException {
         List<Certificate> chain = certificates(certFile);
         PrivateKey key = privateKey(keyFile);
+        if (!matches(key, chain.get(0).getPublicKey())) {
+            throw new Cli.FailureException("the key in " + Names.quote(keyFile) + " is not the key of the certificate in "
+                    + Names.quote(certFile));
+        }
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -51,8 +55,34 @@ final class Tls {
             context.init(kmf.getKeyManagers(), null, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new Cli.FailureException("the key in " + Names.quote(keyFile) + " does not go with the certificate in "
-                    + Names.quote(certFile) + ": " + e.getMessage(), e);
+            throw new Cli.FailureException("cannot set up TLS with " + Names.quote(certFile) + " and "
+                    + Names.quote(keyFile) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code key} is the private half of {@code publicKey}: a signature made with one checks with the other. */
+    private static boolean matches(PrivateKey key, java.security.PublicKey publicKey) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // an algorithm not checked here: the handshake will tell
+        }
+        try {
+            byte[] probe = "parley".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 
@@ -135,6 +165,6 @@ final class Tls {
             }
         }
         throw new Cli.FailureException("key file " + Names.quote(file)
-                + " holds a key of no algorithm this JDK knows (EC, RSA, Ed25519, Ed448)");
+                + " holds a key of no algorithm this JDK knows (EC, RSA, Ed25519, Ed448, RSASSA-PSS)");
     }
 }

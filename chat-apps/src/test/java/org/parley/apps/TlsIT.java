@@ -81,7 +81,8 @@ class TlsIT extends WithProcesses {
                 "--tls-key", file("key.pem"), "--auth", users.toString());
         int port = server.ports(".*listening on .* \\(TLS; users of .*\\).*", Launched.WAIT).get(0);
         String address = "127.0.0.1:" + port;
-        Launched alice = start("chat", "-topic", address, "dev", "--name", "alice", "--token", token,
+        Path tokenFile = Files.writeString(dir.resolve("alice.token"), token + "\n");
+        Launched alice = start("chat", "-topic", address, "dev", "--name", "alice", "--token-file", tokenFile.toString(),
                 "--tls-ca", file("cert.pem"));
         alice.awaitErr("chat: connected to .*", Launched.WAIT);
         Launched wrong = start("chat", "-topic", address, "dev", "--name", "alice", "--token", "guess",

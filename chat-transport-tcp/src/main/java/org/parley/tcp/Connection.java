@@ -53,6 +53,9 @@ final class Connection {
     boolean readWantsWrite;
     /** TLS wants the socket readable to go on writing (a handshake under way). Selector thread only. */
     boolean writeWantsRead;
+    /** TLS holds encrypted bytes the socket has not taken yet. Selector thread only. */
+    private boolean tlsPending;
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     final Handler handler;
     private final TcpAddress remote;
     private final TcpAddress local;
@@ -180,6 +183,10 @@ final class Connection {
         if (closed || closing) {
             return;
         }
+        if (writeWantsRead) {
+            loop.close(this, null); // a TLS handshake that needs the peer cannot finish once reading stops
+            return;
+        }
         closing = true;
         closeDeadline = deadlineIn(NioLoop.LINGER_NANOS);
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
@@ -205,6 +212,10 @@ final class Connection {
             return;
         }
         try {
+            if (tlsPending && !flushTls()) {
+                key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                return; // what TLS holds goes first
+            }
             ByteBuffer stage = loop.stage;
             while (!outbound.isEmpty()) {
                 stage.clear(); // absolute puts are checked against the limit
@@ -221,17 +232,28 @@ final class Connection {
                 }
                 stage.limit(filled).position(0);
                 int written;
+                boolean blocked = false;
                 try {
                     written = filled == 0 ? 0 : io.write(stage);
+                    writeWantsRead = false;
                 } catch (tlschannel.NeedsReadException e) {
-                    writeWantsRead = true; // a TLS handshake waits for the peer: written once it answers
-                    break;
+                    // A TLS handshake waits for the peer: the rest goes once it answers. TLS may
+                    // have taken some bytes before it stopped: those are written.
+                    writeWantsRead = true;
+                    written = stage.position();
+                    blocked = true;
                 } catch (tlschannel.NeedsWriteException e) {
-                    written = 0; // the socket is full
+                    // The socket is full; TLS took stage's bytes up to its position and holds
+                    // some encrypted: they are written, and what TLS holds goes first next time.
+                    written = stage.position();
+                    tlsPending = true;
+                    blocked = true;
+                } catch (RuntimeException | AssertionError e) {
+                    throw new IOException("TLS failed: " + e, e); // this connection ends, not the loop
                 }
                 queuedBytes -= written;
                 consume(written);
-                if (written < filled || filled == 0) {
+                if (blocked || written < filled || filled == 0) {
                     break; // the socket is full: the rest waits for OP_WRITE
                 }
             }
@@ -242,15 +264,30 @@ final class Connection {
         if (closed) {
             return;
         }
-        if (outbound.isEmpty() || writeWantsRead) {
-            if (!readWantsWrite) {
-                key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
-            }
+        boolean waitsForWritable = tlsPending || (!outbound.isEmpty() && !writeWantsRead) || readWantsWrite;
+        if (waitsForWritable) {
+            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        } else {
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
             if (closing && outbound.isEmpty()) {
                 loop.close(this, null);
             }
-        } else {
-            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** Writes what TLS holds encrypted; true once it holds nothing. */
+    private boolean flushTls() throws IOException {
+        try {
+            io.write(NOTHING);
+            tlsPending = false;
+            return true;
+        } catch (tlschannel.NeedsWriteException e) {
+            return false;
+        } catch (tlschannel.NeedsReadException e) {
+            writeWantsRead = true;
+            return false;
+        } catch (RuntimeException | AssertionError e) {
+            throw new IOException("TLS failed: " + e, e);
         }
     }
 
