@@ -1,7 +1,6 @@
 package org.parley.web;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +28,7 @@ import org.parley.web.internal.Endpoint;
  * answers each with exactly one reply in the order they came, and sends it the messages of the
  * channel it subscribed to (from the server's hub dispatcher), history first, each once.
  *
- * <p>Everything sent goes through {@link #send}, which counts the characters Jetty has yet to
+ * <p>Everything sent goes through {@link #send}, which counts the bytes Jetty has yet to
  * write: past the server's bound the connection is a slow reader and is dropped, so nobody else
  * waits for it and its memory stays bounded.
  *
@@ -45,7 +44,7 @@ final class WebConnection implements Endpoint.Events {
     private final ChatHub hub;
     private final String peer;
     private volatile Session session;
-    /** Characters handed to Jetty and not yet written to the network. */
+    /** Bytes (of UTF-8) handed to Jetty and not yet written to the network. */
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean cutOff = new AtomicBoolean();
     private final AtomicBoolean gone = new AtomicBoolean();
@@ -127,7 +126,8 @@ final class WebConnection implements Endpoint.Events {
     /** Answers one request, at once or, for a post its store is still storing, once stored. */
     private void answer(String frame) {
         int limit = server.maxFrameBytes();
-        int bytes = utf8Length(frame, limit);
+        // A text of n characters takes n to 3n bytes: counted only when it may be over.
+        int bytes = (long) frame.length() * 3 <= limit ? frame.length() : utf8Length(frame);
         if (bytes > limit) {
             reply(WebWire.error("request of " + bytes + " bytes exceeds the limit of " + limit, null));
             return;
@@ -222,49 +222,69 @@ final class WebConnection implements Endpoint.Events {
         long after = request.count("after", 0);
         long last = request.count("last", WebWire.DEFAULT_SUBSCRIBE_LAST);
         String epoch = request.string("epoch");
-        String now = hub.epoch();
         synchronized (this) {
-            if (!gone.get()) {
-                server.move(this, channel, to);
+            if (replies.isDone()) {
+                subscribeNow(to, hasAfter, after, last, epoch, ref);
+                return;
             }
-            channel = to;
-            sentUpTo.clear();
-            List<ChatMessage> earlier;
-            if (hasAfter) {
-                // Under another epoch (a restarted server) the client's numbers mean nothing here:
-                // all the channel holds is new to it.
-                long from = epoch == null || epoch.equals(now) ? after : 0;
-                List<ChatMessage> held = hub.recent(to, HubOptions.MAX_HISTORY_LIMIT).messages();
-                earlier = new ArrayList<>();
-                for (ChatMessage m : held) {
-                    if (m.seq() > from) {
-                        earlier.add(m);
+            // Behind a post still being stored: the reply keeps its place among the replies.
+            replies = replies.thenRun(() -> {
+                synchronized (this) {
+                    try {
+                        subscribeNow(to, hasAfter, after, last, epoch, ref);
+                    } catch (ProtocolException e) {
+                        send(WebWire.error(e.getMessage(), ref)); // the checks above passed: the store refused
                     }
                 }
-                sentUpTo.put(to, from);
-            } else {
-                earlier = hub.recent(to, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT)).messages();
-            }
-            List<String> frames = newestWithin(earlier, server.maxQueuedChars() / 2);
-            int skipped = earlier.size() - frames.size();
-            send(WebWire.subscribed(to, all ? 0 : hub.lastSeq(to), frames.size(), ref, now));
-            for (int i = 0; i < earlier.size(); i++) {
-                ChatMessage m = earlier.get(i);
-                if (i >= skipped) {
-                    send(frames.get(i - skipped));
-                }
-                sentUpTo.merge(m.channel(), m.seq(), Math::max);
-            }
+            });
         }
     }
 
-    /** The frames of the newest of {@code messages} that fit in {@code budget} characters together. */
+    /** {@link #subscribe}, its request read and checked; the caller holds this connection's lock. */
+    private void subscribeNow(String to, boolean hasAfter, long after, long last, String epoch, String ref)
+            throws ProtocolException {
+        boolean all = Names.ALL.equals(to);
+        String now = hub.epoch();
+        if (!gone.get()) {
+            server.move(this, channel, to);
+        }
+        channel = to;
+        sentUpTo.clear();
+        List<ChatMessage> earlier;
+        if (hasAfter) {
+            // Under another epoch (a restarted server) the client's numbers mean nothing here:
+            // all the channel holds is new to it.
+            long from = epoch == null || epoch.equals(now) ? after : 0;
+            List<ChatMessage> held = hub.recent(to, HubOptions.MAX_HISTORY_LIMIT).messages();
+            earlier = new ArrayList<>();
+            for (ChatMessage m : held) {
+                if (m.seq() > from) {
+                    earlier.add(m);
+                }
+            }
+            sentUpTo.put(to, from);
+        } else {
+            earlier = hub.recent(to, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT)).messages();
+        }
+        List<String> frames = newestWithin(earlier, server.maxQueuedBytes() / 2);
+        int skipped = earlier.size() - frames.size();
+        send(WebWire.subscribed(to, all ? 0 : hub.lastSeq(to), frames.size(), ref, now));
+        for (int i = 0; i < earlier.size(); i++) {
+            ChatMessage m = earlier.get(i);
+            if (i >= skipped) {
+                send(frames.get(i - skipped));
+            }
+            sentUpTo.merge(m.channel(), m.seq(), Math::max);
+        }
+    }
+
+    /** The frames of the newest of {@code messages} that fit in {@code budget} bytes together. */
     private static List<String> newestWithin(List<ChatMessage> messages, long budget) {
         List<String> frames = new ArrayList<>();
         long used = 0;
         for (int i = messages.size() - 1; i >= 0; i--) {
             String frame = WebWire.message(messages.get(i));
-            used += frame.length();
+            used += utf8Length(frame);
             if (used > budget) {
                 break;
             }
@@ -321,7 +341,7 @@ final class WebConnection implements Endpoint.Events {
      * On the server's dispatcher: a live message of the hub, encoded once for every connection,
      * sent if this connection subscribed to its channel (or to ALL) and has not had it yet.
      */
-    void deliver(ChatMessage m, String frame) {
+    void deliver(ChatMessage m, String frame, int bytes) {
         synchronized (this) {
             if (channel == null || !(channel.equals(m.channel()) || Names.ALL.equals(channel))) {
                 return; // subscribed elsewhere meanwhile
@@ -333,7 +353,7 @@ final class WebConnection implements Endpoint.Events {
                 }
                 sentUpTo.remove(m.channel()); // seq order per channel: every later one is newer still
             }
-            send(frame);
+            send(frame, bytes);
         }
     }
 
@@ -343,13 +363,17 @@ final class WebConnection implements Endpoint.Events {
      * frame would wait behind what it has not read) and nothing more is sent to it.
      */
     private void send(String frame) {
+        send(frame, utf8Length(frame));
+    }
+
+    /** {@link #send(String)} of a frame whose UTF-8 takes {@code size} bytes. */
+    private void send(String frame, int size) {
         Session s = session;
         if (s == null || cutOff.get()) {
             return;
         }
-        long size = frame.length();
         long waiting = queued.addAndGet(size);
-        if (waiting > server.maxQueuedChars()) {
+        if (waiting > server.maxQueuedBytes()) {
             queued.addAndGet(-size);
             if (cutOff.compareAndSet(false, true)) {
                 server.slowReader(this, waiting);
@@ -371,19 +395,16 @@ final class WebConnection implements Endpoint.Events {
         return sent;
     }
 
-    /** Characters waiting to be written to this connection (for tests). */
-    long queued() {
-        return queued.get();
-    }
-
-    /**
-     * The length of {@code s} in UTF-8, exact up to a little past {@code limit} (then a lower
-     * bound above it): a text of n characters takes n to 3n bytes.
-     */
-    static int utf8Length(String s, int limit) {
-        if ((long) s.length() * 3 <= limit) {
-            return s.length(); // within the limit however it is encoded: no need to count
+    /** The length of {@code s} in UTF-8, counted without encoding it. */
+    static int utf8Length(String s) {
+        int bytes = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // 2 bytes below U+0800, else 3; a surrogate pair is 4, 2 for each half.
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
         }
-        return s.getBytes(StandardCharsets.UTF_8).length;
+        return bytes;
     }
 }

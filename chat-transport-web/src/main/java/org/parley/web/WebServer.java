@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -86,9 +85,7 @@ public final class WebServer implements AutoCloseable {
     private final Dispatcher dispatcher;
     /** The connections subscribed to each channel ({@code ALL} included). */
     private final ConcurrentHashMap<String, Set<WebConnection>> members = new ConcurrentHashMap<>();
-    /** Connections upgraded or being upgraded, for the bound on connections. */
-    private final AtomicInteger open = new AtomicInteger();
-    /** Connections open, told when the server closes. */
+    /** Connections open: bounded by the options, told when the server closes. */
     private final Set<WebConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
@@ -170,7 +167,7 @@ public final class WebServer implements AutoCloseable {
 
     /** Connections open now. */
     public int connections() {
-        return open.get();
+        return live.size();
     }
 
     /**
@@ -223,8 +220,8 @@ public final class WebServer implements AutoCloseable {
         return maxFrameBytes;
     }
 
-    /** What may wait for one connection, in characters (at least one byte each). */
-    int maxQueuedChars() {
+    /** Bytes that may wait to be written to one connection. */
+    int maxQueuedBytes() {
         return options.maxQueuedBytes();
     }
 
@@ -249,7 +246,6 @@ public final class WebServer implements AutoCloseable {
 
     /** {@code c} closed, subscribed to {@code channel} (or null). */
     void left(WebConnection c, String channel) {
-        open.decrementAndGet();
         live.remove(c);
         if (channel != null) {
             members.computeIfPresent(channel, (k, set) -> {
@@ -262,7 +258,7 @@ public final class WebServer implements AutoCloseable {
     void slowReader(WebConnection c, long waiting) {
         long held = slowLog.admit();
         if (held >= 0) {
-            log.warn("{} is too slow: {} characters wait to be written, past the limit of {}; disconnected "
+            log.warn("{} is too slow: {} bytes wait to be written, past the limit of {}; disconnected "
                     + "({} more not logged)", c, waiting, options.maxQueuedBytes(), held);
         }
     }
@@ -292,14 +288,15 @@ public final class WebServer implements AutoCloseable {
             return;
         }
         String frame = WebWire.message(m);
+        int bytes = WebConnection.utf8Length(frame);
         if (of != null) {
             for (WebConnection c : of) {
-                c.deliver(m, frame);
+                c.deliver(m, frame, bytes);
             }
         }
         if (all != null) {
             for (WebConnection c : all) {
-                c.deliver(m, frame);
+                c.deliver(m, frame, bytes);
             }
         }
     }
@@ -318,8 +315,8 @@ public final class WebServer implements AutoCloseable {
             refused(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, SHUTTING_DOWN);
             return null;
         }
-        if (open.incrementAndGet() > options.maxConnections()) {
-            open.decrementAndGet();
+        // Counted once open: upgrades under way at the same moment may pass the bound by a few.
+        if (live.size() >= options.maxConnections()) {
             refused(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
                     "the server is full: " + options.maxConnections() + " connections");
             return null;

@@ -298,6 +298,19 @@ class WebProtocolTest {
     }
 
     @Test
+    void connectionPastTheBoundIsRefusedWithAReason() throws Exception {
+        try (WebServer small = WebServer.start(WebServerOptions.builder().port(0).hub(hub).maxConnections(1).build());
+             WsClient first = WsClient.connect(small.port())) {
+            first.sendJson("{'type':'channels'}");
+            first.next(); // open and answered: counted
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> WsClient.connect(small.port()));
+            assertEquals(503, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+            first.sendJson("{'type':'channels'}");
+            assertTrue(first.next().get("ok").asBoolean(), "the first one goes on");
+        }
+    }
+
+    @Test
     void pageIsServedAtTheRootWithAPolicyThatLoadsNothingElse() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/"))
