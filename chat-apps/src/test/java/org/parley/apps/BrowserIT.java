@@ -110,6 +110,27 @@ class BrowserIT extends WithProcesses {
     }
 
     @Test
+    void allShowsEveryChannelReadOnlyAndAPageSwitchesChannels() throws Exception {
+        Bridge b = bridge("0", "0", "0", "0");
+        Chromium.Page watcher = chromium.open(b.page("watcher", "ALL"));
+        Chromium.Page alice = chromium.open(b.page("alice", "dev"));
+        awaitStatus(watcher, "connected");
+        awaitStatus(alice, "connected");
+        assertTrue(watcher.script("return document.getElementById('text').disabled;").asBoolean(), "ALL is read-only");
+
+        alice.type("#text", "in dev");
+        awaitLine(watcher, "\\[dev\\] alice: in dev" + TIME);
+        alice.type("#switch-channel", "ops");
+        await().atMost(WAIT).ignoreExceptions().until(() -> "alice in ops".equals(alice.text("#where")));
+        alice.type("#text", "in ops");
+        awaitLine(watcher, "\\[ops\\] alice: in ops" + TIME);
+        awaitLine(alice, "alice: in ops" + TIME);
+        assertTrue(alice.texts("#messages li").stream().noneMatch(l -> l.contains("in dev")), "ops shows ops only");
+        assertTrue(alice.script("return location.search;").asText().contains("channel=ops"), "the address is a link to ops");
+        watcher.screenshot(SHOTS.resolve("browser-all.png"));
+    }
+
+    @Test
     void aServerRestartShowsReconnectingThenTheMessagesMissedAndWhatWasTypedMeanwhile() throws Exception {
         String[] ports = {Integer.toString(ZmqLaunchersIT.freePort()), Integer.toString(ZmqLaunchersIT.freePort()),
                 Integer.toString(ZmqLaunchersIT.freePort()), Integer.toString(ZmqLaunchersIT.freePort())};

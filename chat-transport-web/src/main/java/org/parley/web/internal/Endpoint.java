@@ -13,7 +13,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * <p>Thread safety: Jetty calls it one event at a time; it keeps no state of its own.
  */
 public final class Endpoint implements Session.Listener.AutoDemanding {
-    /** What a connection does with Jetty's events. */
+    /** What a connection does with Jetty's events. Thread safety: called one event at a time. */
     public interface Events {
         void opened(Session session);
 
