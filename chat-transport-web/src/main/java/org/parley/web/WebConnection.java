@@ -1,6 +1,5 @@
 package org.parley.web;
 
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -183,8 +182,8 @@ final class WebConnection implements Endpoint.Events {
             return postReply(stored, id, ref);
         });
         synchronized (this) {
-            replies = replies.thenCombine(answer, (done, text2) -> {
-                send(text2);
+            replies = replies.thenCombine(answer, (before, reply) -> {
+                send(reply);
                 return null;
             });
         }

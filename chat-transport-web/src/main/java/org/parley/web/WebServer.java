@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -106,12 +107,19 @@ public final class WebServer implements AutoCloseable {
         }
         this.page = readPage();
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 4);
-        threads.setName("parley-web-" + options.port());
         this.jetty = new Server(threads);
+        // One acceptor and one selector thread, as the TCP server has one selector: the pool's
+        // bound then holds whatever the number of cores.
         this.connector = new ServerConnector(jetty, 1, 1);
         connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
+        try {
+            connector.open(); // bound now, so that the threads are named after the port
+        } catch (IOException e) {
+            throw bindFailure(e);
+        }
+        threads.setName("parley-web-" + connector.getLocalPort());
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
             container.setMaxTextMessageSize(maxIncomingBytes);
             container.setMaxBinaryMessageSize(maxIncomingBytes);
@@ -122,14 +130,20 @@ public final class WebServer implements AutoCloseable {
         ws.setHandler(new PageHandler());
         jetty.setHandler(ws);
         // Before the first connection: every message stored from now on reaches the subscribers.
-        this.dispatcher = hub.dispatcher("parley-web-" + options.port(), ChatHub.DEFAULT_DISPATCHER_CAPACITY);
-        dispatcher.subscribe(Names.ALL, (message, origin) -> fanOut(message));
         try {
+            this.dispatcher = hub.dispatcher("parley-web-" + connector.getLocalPort(), ChatHub.DEFAULT_DISPATCHER_CAPACITY);
+        } catch (RuntimeException e) {
+            connector.close(); // the hub was closed meanwhile
+            throw e;
+        }
+        try {
+            dispatcher.subscribe(Names.ALL, (message, origin) -> fanOut(message));
             jetty.start();
         } catch (Exception e) {
             dispatcher.close();
             stopJetty();
-            throw bindFailure(e);
+            throw e instanceof IOException io ? io : new IOException("cannot start the web server on "
+                    + options.host() + ":" + connector.getLocalPort() + ": " + e, e);
         }
     }
 
@@ -321,6 +335,9 @@ public final class WebServer implements AutoCloseable {
                     "the server is full: " + options.maxConnections() + " connections");
             return null;
         }
+        // No compression: a deflater per connection costs memory the server bounds, and a message
+        // is encoded once for every browser.
+        response.setExtensions(List.of());
         return new Endpoint(new WebConnection(this, Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request)));
     }
 
@@ -374,8 +391,8 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    /** The failure to start, as one line naming the address. */
-    private IOException bindFailure(Exception e) {
+    /** The failure to bind, as one line naming the address. */
+    private IOException bindFailure(IOException e) {
         String address = options.host() + ":" + options.port();
         Throwable cause = e;
         while (cause != null && !(cause instanceof BindException) && cause.getCause() != null) {
@@ -385,7 +402,7 @@ public final class WebServer implements AutoCloseable {
             return new IOException(isOwnAddress(options.host()) ? "address " + address + " is already in use"
                     : "cannot bind " + address + ": not an address of this machine", e);
         }
-        return e instanceof IOException io ? io : new IOException("cannot start the web server on " + address + ": " + e, e);
+        return new IOException("cannot bind " + address + ": " + e.getMessage(), e);
     }
 
     private static boolean isOwnAddress(String host) {
