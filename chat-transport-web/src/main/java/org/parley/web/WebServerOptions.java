@@ -178,6 +178,14 @@ public final class WebServerOptions {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("maxConnections " + maxConnections + " is below 1");
             }
+            if (hub != null && hub.isClosed()) {
+                throw new IllegalArgumentException("hub is closed");
+            }
+            if (hub != null && hub.authenticates()) {
+                // A browser names its user in each post: on such a hub anyone could post as anyone.
+                throw new IllegalArgumentException("the hub authenticates its users, and the WebSocket server "
+                        + "cannot authenticate browsers yet");
+            }
             return new WebServerOptions(this);
         }
     }

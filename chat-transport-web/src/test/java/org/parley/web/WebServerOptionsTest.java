@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
+import org.parley.core.ChatHub;
+import org.parley.core.HubOptions;
 
 /** The options' checks, and the server's own refusals at start. */
 class WebServerOptionsTest {
@@ -21,6 +23,17 @@ class WebServerOptionsTest {
         assertEquals("origin https://chat.example.org/ is not a scheme and a host like https://chat.example.org "
                         + "(no path, no trailing slash)", assertThrows(IllegalArgumentException.class,
                 () -> WebServerOptions.builder().allowOrigin("https://chat.example.org/")).getMessage());
+    }
+
+    @Test
+    void aHubThatAuthenticatesIsRefusedWhileBrowsersNameThemselves(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path users = java.nio.file.Files.writeString(dir.resolve("users"), "alice\n");
+        try (ChatHub hub = ChatHub.create(HubOptions.builder().usersFile(users).build())) {
+            assertEquals("the hub authenticates its users, and the WebSocket server cannot authenticate browsers yet",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> WebServerOptions.builder().hub(hub).build()).getMessage());
+        }
     }
 
     @Test
