@@ -41,6 +41,7 @@ final class WebConnection implements Endpoint.Events {
 
     private final WebServer server;
     private final ChatHub hub;
+    private final String address;
     private final String peer;
     private volatile Session session;
     /** Bytes (of UTF-8) handed to Jetty and not yet written to the network. */
@@ -59,10 +60,16 @@ final class WebConnection implements Endpoint.Events {
     /** Completes when every reply before the next one was sent: replies keep the requests' order. Guarded by this. */
     private CompletableFuture<Void> replies = CompletableFuture.completedFuture(null);
 
-    WebConnection(WebServer server, String peer) {
+    WebConnection(WebServer server, String address, int port) {
         this.server = server;
         this.hub = server.hub();
-        this.peer = peer;
+        this.address = address;
+        this.peer = address + ":" + port;
+    }
+
+    /** The peer's IP address. */
+    String address() {
+        return address;
     }
 
     @Override

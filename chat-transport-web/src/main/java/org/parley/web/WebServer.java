@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +20,8 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -88,6 +91,8 @@ public final class WebServer implements AutoCloseable {
     private final ConcurrentHashMap<String, Set<WebConnection>> members = new ConcurrentHashMap<>();
     /** Connections open: bounded by the options, told when the server closes. */
     private final Set<WebConnection> live = ConcurrentHashMap.newKeySet();
+    /** Connections open per remote IP address; an address with none is not kept. */
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private final LogThrottle slowLog = new LogThrottle(10, TimeUnit.SECONDS);
@@ -110,7 +115,9 @@ public final class WebServer implements AutoCloseable {
         this.jetty = new Server(threads);
         // One acceptor and one selector thread, as the TCP server has one selector: the pool's
         // bound then holds whatever the number of cores.
-        this.connector = new ServerConnector(jetty, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false); // no "Server: Jetty(...)" for a scanner to match
+        this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
@@ -256,11 +263,14 @@ public final class WebServer implements AutoCloseable {
 
     void opened(WebConnection c) {
         live.add(c);
+        perAddress.merge(c.address(), 1, Integer::sum);
     }
 
     /** {@code c} closed, subscribed to {@code channel} (or null). */
     void left(WebConnection c, String channel) {
-        live.remove(c);
+        if (live.remove(c)) {
+            perAddress.computeIfPresent(c.address(), (a, n) -> n > 1 ? n - 1 : null);
+        }
         if (channel != null) {
             members.computeIfPresent(channel, (k, set) -> {
                 set.remove(c);
@@ -335,10 +345,17 @@ public final class WebServer implements AutoCloseable {
                     "the server is full: " + options.maxConnections() + " connections");
             return null;
         }
+        String address = Request.getRemoteAddr(request);
+        int fromThere = perAddress.getOrDefault(address, 0);
+        if (fromThere >= options.maxConnectionsPerAddress()) {
+            refused(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "connection " + (fromThere + 1)
+                    + " from " + address + " exceeds the limit of " + options.maxConnectionsPerAddress() + " per address");
+            return null;
+        }
         // No compression: a deflater per connection costs memory the server bounds, and a message
         // is encoded once for every browser.
         response.setExtensions(List.of());
-        return new Endpoint(new WebConnection(this, Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request)));
+        return new Endpoint(new WebConnection(this, address, Request.getRemotePort(request)));
     }
 
     /** Whether a page of {@code origin} may connect: the server's own origin, or one the options allow. */
@@ -357,7 +374,10 @@ public final class WebServer implements AutoCloseable {
         if (held >= 0) {
             log.info("refused a WebSocket from {}: {} ({} more not logged)", Request.getRemoteAddr(request), why, held);
         }
-        Response.writeError(request, response, callback, status, why);
+        // Plain text, one line: what a WebSocket client shows of a failed handshake.
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.write(true, ByteBuffer.wrap((why + "\n").getBytes(StandardCharsets.UTF_8)), callback);
     }
 
     /** Serves the page at {@code /}; anything else is not found. */

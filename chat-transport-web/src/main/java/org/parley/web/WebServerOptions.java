@@ -38,6 +38,8 @@ public final class WebServerOptions {
     public static final int DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
     /** Connections open at once; one more is refused at the upgrade (503). */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Connections open at once from one IP address (a NAT may hide many browsers behind one). */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
     private final String host;
     private final int port;
@@ -46,6 +48,7 @@ public final class WebServerOptions {
     private final Integer maxIncomingBytes;
     private final int maxQueuedBytes;
     private final int maxConnections;
+    private final int maxConnectionsPerAddress;
 
     private WebServerOptions(Builder b) {
         this.host = b.host;
@@ -55,6 +58,7 @@ public final class WebServerOptions {
         this.maxIncomingBytes = b.maxIncomingBytes;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
     }
 
     public static Builder builder() {
@@ -92,6 +96,10 @@ public final class WebServerOptions {
         return maxConnections;
     }
 
+    int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
     /**
      * Builds {@link WebServerOptions}; {@link #build()} checks the values.
      *
@@ -105,6 +113,7 @@ public final class WebServerOptions {
         private Integer maxIncomingBytes;
         private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
 
         private Builder() {
         }
@@ -163,6 +172,12 @@ public final class WebServerOptions {
             return this;
         }
 
+        /** Connections open at once from one IP address. */
+        public Builder maxConnectionsPerAddress(int connections) {
+            this.maxConnectionsPerAddress = connections;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the value that breaks its rule */
         public WebServerOptions build() {
             ChatLimits.checkPort("port", port, 0);
@@ -177,6 +192,9 @@ public final class WebServerOptions {
             }
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("maxConnections " + maxConnections + " is below 1");
+            }
+            if (maxConnectionsPerAddress < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress + " is below 1");
             }
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");

@@ -284,6 +284,8 @@ class WebProtocolTest {
                 () -> WsClient.connect(server.port(), "http://evil.example", true));
         assertTrue(refused.getCause() instanceof WebSocketHandshakeException, refused.toString());
         assertEquals(403, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+        assertEquals("origin \"http://evil.example\" is not allowed: only pages of this server (or of an origin its "
+                + "options allow) may connect\n", ((WebSocketHandshakeException) refused.getCause()).getResponse().body());
 
         try (WsClient own = WsClient.connect(server.port(), "http://127.0.0.1:" + server.port(), true)) {
             own.sendJson("{'type':'channels'}");
@@ -307,6 +309,26 @@ class WebProtocolTest {
             assertEquals(503, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
             first.sendJson("{'type':'channels'}");
             assertTrue(first.next().get("ok").asBoolean(), "the first one goes on");
+        }
+    }
+
+    @Test
+    void connectionPastTheBoundOfItsAddressIsRefusedWithAReason() throws Exception {
+        try (WebServer small = WebServer.start(WebServerOptions.builder().port(0).hub(hub)
+                .maxConnectionsPerAddress(1).build());
+             WsClient first = WsClient.connect(small.port())) {
+            first.sendJson("{'type':'channels'}");
+            first.next();
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> WsClient.connect(small.port()));
+            assertEquals(503, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+            assertEquals("connection 2 from 127.0.0.1 exceeds the limit of 1 per address",
+                    ((WebSocketHandshakeException) refused.getCause()).getResponse().body().toString().strip());
+            first.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> small.connections() == 0);
+            try (WsClient again = WsClient.connect(small.port())) {
+                again.sendJson("{'type':'channels'}");
+                assertTrue(again.next().get("ok").asBoolean(), "a connection that ended frees its place");
+            }
         }
     }
 
