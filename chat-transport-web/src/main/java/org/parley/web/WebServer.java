@@ -106,6 +106,10 @@ public final class WebServer implements AutoCloseable {
         this.ownsHub = ownsHub;
         this.maxFrameBytes = hub.options().maxFrameBytes();
         this.maxIncomingBytes = options.maxIncomingBytes(maxFrameBytes);
+        if (maxIncomingBytes < maxFrameBytes) {
+            throw new IllegalArgumentException("maxIncomingBytes " + maxIncomingBytes
+                    + " is below the hub's frame limit, " + maxFrameBytes + ": a request within it would close its connection");
+        }
         if (options.maxQueuedBytes() < 2L * maxFrameBytes) {
             throw new IllegalArgumentException("maxQueuedBytes " + options.maxQueuedBytes()
                     + " is below twice the hub's frame limit, " + 2L * maxFrameBytes);
@@ -194,7 +198,8 @@ public final class WebServer implements AutoCloseable {
     /**
      * Stops taking requests (those that come get {@value #SHUTTING_DOWN}), lets the hub's
      * dispatcher hand over what it holds (up to 1 s), then closes every connection (status
-     * 1001, going away, after what is queued for it; up to 1 s more) and the port, and the hub if the server made it. Idempotent.
+     * 1001, going away, after what is queued for it; up to 1 s more) and the port, and the hub
+     * if the server made it. Idempotent.
      */
     @Override
     public void close() {
