@@ -110,9 +110,12 @@ class BrowserIT extends WithProcesses {
     }
 
     @Test
-    void allShowsEveryChannelReadOnlyAndAPageSwitchesChannels() throws Exception {
+    void aPageJoinsByItsFormAndAllShowsEveryChannelReadOnlyAndAPageSwitchesChannels() throws Exception {
         Bridge b = bridge("0", "0", "0", "0");
-        Chromium.Page watcher = chromium.open(b.page("watcher", "ALL"));
+        // The watcher picks a name and a channel on the page; alice comes by a link.
+        Chromium.Page watcher = chromium.open("http://127.0.0.1:" + b.web() + "/");
+        watcher.fill("#name", "watcher");
+        watcher.type("#channel", "ALL");
         Chromium.Page alice = chromium.open(b.page("alice", "dev"));
         awaitStatus(watcher, "connected");
         awaitStatus(alice, "connected");

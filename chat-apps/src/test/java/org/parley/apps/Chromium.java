@@ -163,8 +163,14 @@ final class Chromium implements AutoCloseable {
 
         /** Types {@code text} into the element and presses Enter. */
         void type(String css, String text) throws Exception {
+            fill(css, text + "\uE007");
+        }
+
+        /** Empties the element, then types {@code text} into it. */
+        void fill(String css, String text) throws Exception {
             String id = element(css);
-            command("POST", "/element/" + id + "/value", JSON.createObjectNode().put("text", text + "\uE007"));
+            command("POST", "/element/" + id + "/clear", JSON.createObjectNode());
+            command("POST", "/element/" + id + "/value", JSON.createObjectNode().put("text", text));
         }
 
         /** Runs {@code script} (a function body) in the page; what it returns. */
