@@ -54,7 +54,7 @@ final class Chromium implements AutoCloseable {
             if ("true".equals(System.getenv("CI"))) {
                 throw new AssertionError(missing + " not found, and CI=true requires the browser tests: " + INSTALL);
             }
-            Assumptions.abort("skipped: " + missing + " not found; install it with: " + INSTALL);
+            Assumptions.abort("skipped: " + missing + " not found; to run these tests: " + INSTALL);
         }
         int port = ZmqLaunchersIT.freePort();
         Process p = new ProcessBuilder(driverPath.get(), "--port=" + port, "--allowed-ips=127.0.0.1")
