@@ -52,7 +52,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>]";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>]";
         }
 
         @Override
@@ -65,7 +65,8 @@ final class BridgeCommands {
         @Override
         public List<Option> options() {
             return List.of(new Option("--web <port>",
-                    "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"));
+                    "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
+                    Cli.DATA_OPTION);
         }
 
         @Override
@@ -74,23 +75,25 @@ final class BridgeCommands {
         }
 
         @Override
-        public int run(String[] args) throws Exception {
+        public int run(String[] all) throws Exception {
+            List<String> rest = new java.util.ArrayList<>(List.of(all));
+            java.nio.file.Path data = Cli.takeData(rest);
             Integer webPort = null;
             List<String> positional = new java.util.ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("--web")) {
-                    if (i + 1 == args.length) {
+            for (int i = 0; i < rest.size(); i++) {
+                if (rest.get(i).equals("--web")) {
+                    if (i + 1 == rest.size()) {
                         throw new Cli.UsageException("--web needs a port");
                     }
                     if (webPort != null) {
                         throw new Cli.UsageException("--web given twice");
                     }
-                    webPort = Cli.port("web port", args[++i], true);
+                    webPort = Cli.port("web port", rest.get(++i), true);
                 } else {
-                    positional.add(args[i]);
+                    positional.add(rest.get(i));
                 }
             }
-            args = positional.toArray(String[]::new);
+            String[] args = positional.toArray(String[]::new);
             Cli.requireCount(args, 4);
             String host = Cli.host(args[0]);
             int postPort = Cli.port("post_port", args[1], true);
@@ -103,7 +106,7 @@ final class BridgeCommands {
             if (webPort != null && webPort != 0 && (webPort == postPort || webPort == pubPort || webPort == tcpPort)) {
                 throw new Cli.UsageException("the web port must differ from post_port, pub_port and tcp_port");
             }
-            ChatHub hub = ChatHub.create();
+            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             WebServer web = null;
@@ -115,8 +118,11 @@ final class BridgeCommands {
                 if (webPort != null) {
                     web = WebServer.start(WebServerOptions.builder().host(host).port(webPort).hub(hub).build());
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 closeAll(web, tcp, zmq, hub);
+                if (!(e instanceof IOException)) {
+                    throw e;
+                }
                 throw new Cli.FailureException(e.getMessage(), e); // every server names the address
             }
             ZmqChatServer zmqServer = zmq;
@@ -152,7 +158,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <port>";
+            return "<ip> <port> [--data <file>]";
         }
 
         @Override
@@ -164,7 +170,7 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of();
+            return List.of(Cli.DATA_OPTION);
         }
 
         @Override
@@ -173,18 +179,28 @@ final class BridgeCommands {
         }
 
         @Override
-        public int run(String[] args) throws Exception {
+        public int run(String[] all) throws Exception {
+            List<String> rest = new java.util.ArrayList<>(List.of(all));
+            java.nio.file.Path data = Cli.takeData(rest);
+            String[] args = rest.toArray(String[]::new);
             Cli.requireCount(args, 2);
             String host = Cli.host(args[0]);
             int port = Cli.port("port", args[1], true);
+            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
             WebServer web;
             try {
-                web = WebServer.start(WebServerOptions.builder().host(host).port(port).build());
-            } catch (IOException e) {
+                web = WebServer.start(WebServerOptions.builder().host(host).port(port).hub(hub).build());
+            } catch (IOException | RuntimeException e) {
+                hub.close();
+                if (!(e instanceof IOException)) {
+                    throw e;
+                }
                 throw new Cli.FailureException(e.getMessage(), e);
             }
-            return Cli.runUntilSignalled(web, "web_server: chat in a browser at " + pageUrl(host, web.port())
-                    + " (Ctrl-C stops)");
+            return Cli.runUntilSignalled(() -> {
+                web.close();
+                hub.close();
+            }, "web_server: chat in a browser at " + pageUrl(host, web.port()) + " (Ctrl-C stops)");
         }
     }
 }

@@ -1,14 +1,20 @@
 package org.parley.apps;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
+import org.parley.core.ChatHub;
+import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
+import org.parley.store.sqlite.SqliteStore;
 
 /** Argument parsing and the life cycle shared by every command. */
 final class Cli {
@@ -17,6 +23,11 @@ final class Cli {
     private static final Command.Option HELP_OPTION = new Command.Option("-h, --help", "prints this help and exits");
     private static final Command.Option VERBOSE_OPTION = new Command.Option(Logging.VERBOSE,
             "logs to standard error at INFO (a client logs nothing without it, a server warnings only)");
+    /** A server's option: keep the messages in a file. */
+    static final String DATA = "--data";
+    /** {@link #DATA} in a server's help. */
+    static final Command.Option DATA_OPTION = new Command.Option(DATA + " <file>",
+            "keeps the messages in this SQLite file (made if absent) across restarts");
     /** The width help text is wrapped to. */
     private static final int WIDTH = 80;
 
@@ -174,6 +185,71 @@ final class Cli {
             return check.apply(value);
         } catch (IllegalArgumentException e) {
             throw new UsageException(Console.printable(e.getMessage()) + " (1 to " + maxLength + " letters, digits, _ - .)");
+        }
+    }
+
+    /** The file named by {@code --data}. */
+    static Path dataFile(String value) throws UsageException {
+        if (value.isBlank()) {
+            throw new UsageException(DATA + " needs a file name");
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException(DATA + " \"" + Console.printable(value) + "\" is not a file name: " + e.getReason());
+        }
+    }
+
+    /**
+     * Takes {@code --data <file>} out of {@code args}, wherever it stands: the file, or null if
+     * it is not there.
+     */
+    static Path takeData(List<String> args) throws UsageException {
+        Path data = null;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals(DATA)) {
+                if (i + 1 == args.size()) {
+                    throw new UsageException(DATA + " needs a file name");
+                }
+                if (data != null) {
+                    throw new UsageException(DATA + " is given twice");
+                }
+                data = dataFile(args.get(i + 1));
+                args.subList(i, i + 2).clear();
+                i--;
+            }
+        }
+        return data;
+    }
+
+    /**
+     * The hub of a server started with {@code --data <file>}: on the durable store in that file,
+     * opened before the server binds anything. Null without {@code --data}: the server then makes
+     * its own hub, in memory. A file that cannot be used is one line and exit 1.
+     */
+    static ChatHub hubFor(String command, Path data) throws FailureException {
+        return hubFor(command, data, HubOptions.defaults());
+    }
+
+    /** {@link #hubFor(String, Path)} with these hub options (a users file, say). */
+    static ChatHub hubFor(String command, Path data, HubOptions options) throws FailureException {
+        if (data == null) {
+            return null;
+        }
+        SqliteStore store;
+        try {
+            store = SqliteStore.builder(data).open();
+        } catch (IOException e) {
+            throw new FailureException(e.getMessage(), e);
+        }
+        System.err.println(command + ": messages are kept in " + data);
+        return ChatHub.create(options, store);
+    }
+
+    /** Closes a hub a launcher made ({@link #hubFor}); nothing for null. */
+    static void close(ChatHub hub) {
+        if (hub != null) {
+            hub.close();
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.parley.core.ChatHub;
 import org.parley.tcp.DirectPeer;
 import org.parley.tcp.TcpAddress;
 import org.parley.tcp.TcpListener;
@@ -28,7 +29,7 @@ final class TcpCommands {
         return List.of(new ChatCommand(), new TopicServerCommand());
     }
 
-    /** {@code topicserver <port> [--bind <ip>]}: runs until SIGINT or SIGTERM. */
+    /** {@code topicserver <port> [--bind <ip>] [--data <file>]}: runs until SIGINT or SIGTERM. */
     static final class TopicServerCommand implements Command {
         @Override
         public String name() {
@@ -37,7 +38,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "<port> [--bind <ip>]";
+            return "<port> [--bind <ip>] [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem>]";
         }
 
         @Override
@@ -48,7 +49,10 @@ final class TcpCommands {
 
         @Override
         public List<Option> options() {
-            return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"));
+            return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"),
+                    Cli.DATA_OPTION,
+                    new Option(Tls.CERT + " <cert.pem>", "accepts TLS connections only, with this certificate (chain)"),
+                    new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM (with " + Tls.CERT + ")"));
         }
 
         @Override
@@ -60,12 +64,29 @@ final class TcpCommands {
         public int run(String[] args) throws Exception {
             Integer port = null;
             InetAddress bind = null;
+            String cert = null;
+            String key = null;
+            java.nio.file.Path data = null;
             for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("--bind")) {
+                if (args[i].equals(Cli.DATA)) {
+                    if (i + 1 == args.length || data != null) {
+                        throw new Cli.UsageException(Cli.DATA + (data != null ? " is given twice" : " needs a file name"));
+                    }
+                    data = Cli.dataFile(args[++i]);
+                } else if (args[i].equals("--bind")) {
                     if (i + 1 == args.length) {
                         throw new Cli.UsageException("--bind needs an IP address");
                     }
                     bind = address(args[++i]);
+                } else if (args[i].equals(Tls.CERT) || args[i].equals(Tls.KEY)) {
+                    if (i + 1 == args.length) {
+                        throw new Cli.UsageException(args[i] + " needs a file");
+                    }
+                    if (args[i].equals(Tls.CERT)) {
+                        cert = args[++i];
+                    } else {
+                        key = args[++i];
+                    }
                 } else if (port == null && !args[i].startsWith("-")) {
                     port = Cli.port("port", args[i], true);
                 } else {
@@ -75,13 +96,28 @@ final class TcpCommands {
             if (port == null) {
                 throw new Cli.UsageException("the port is missing");
             }
+            if ((cert == null) != (key == null)) {
+                throw new Cli.UsageException(Tls.CERT + " and " + Tls.KEY + " go together");
+            }
+            TopicServerOptions.Builder options = TopicServerOptions.builder().bindAddress(bind).port(port);
+            if (cert != null) {
+                options.tls(Tls.server(cert, key)); // read before the store is opened
+            }
+            ChatHub hub = Cli.hubFor("topicserver", data);
             TopicServer server;
             try {
-                server = TopicServer.start(TopicServerOptions.builder().bindAddress(bind).port(port).build());
+                server = TopicServer.start((hub != null ? options.hub(hub) : options).build());
             } catch (BindException e) {
+                Cli.close(hub);
                 throw new Cli.FailureException(e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                Cli.close(hub);
+                throw e;
             }
-            return Cli.runUntilSignalled(server, "topicserver: listening on " + server.address() + " (Ctrl-C stops)");
+            return Cli.runUntilSignalled(() -> {
+                server.close();
+                Cli.close(hub);
+            }, "topicserver: listening on " + server.address() + (cert != null ? " (TLS)" : "") + " (Ctrl-C stops)");
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {
@@ -115,7 +151,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--retry-for <seconds>] [--name <user>]";
+            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--retry-for <seconds>] [--name <user>] [--tls | --tls-ca <ca.pem>]";
         }
 
         @Override
@@ -135,7 +171,10 @@ final class TcpCommands {
                     new Option("--retry-for <seconds>", "-topic: after losing the server, how long to keep "
                             + "reconnecting (default " + DEFAULT_RETRY_SECONDS + "; 0 ends at once)"),
                     new Option("--name <user>", "signs each message sent with that name (message.user); "
-                            + "others then print it as topic:user: text"));
+                            + "others then print it as topic:user: text"),
+                    new Option(Tls.ON, "-topic: connects over TLS, trusting the certificate authorities the JDK trusts"),
+                    new Option(Tls.CA + " <ca.pem>", "-topic: connects over TLS, trusting this certificate (a "
+                            + "self-signed server's) or authority"));
         }
 
         @Override
@@ -143,8 +182,18 @@ final class TcpCommands {
             List<String> rest = new ArrayList<>();
             String user = null;
             Integer retryFor = null;
+            boolean tls = false;
+            String ca = null;
             for (int i = 0; i < all.length; i++) {
-                if (all[i].equals("--retry-for")) {
+                if (all[i].equals(Tls.ON)) {
+                    tls = true;
+                } else if (all[i].equals(Tls.CA)) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException(Tls.CA + " needs a file");
+                    }
+                    tls = true;
+                    ca = all[++i];
+                } else if (all[i].equals("--retry-for")) {
                     if (i + 1 == all.length) {
                         throw new Cli.UsageException("--retry-for needs a number of seconds");
                     }
@@ -164,6 +213,9 @@ final class TcpCommands {
             }
             if (retryFor != null && !args[0].equals("-topic")) {
                 throw new Cli.UsageException("--retry-for applies to -topic only: a direct peer does not reconnect");
+            }
+            if (tls && !args[0].equals("-topic")) {
+                throw new Cli.UsageException(Tls.ON + " and " + Tls.CA + " apply to -topic only");
             }
             switch (args[0]) {
                 case "-direct" -> {
@@ -188,7 +240,8 @@ final class TcpCommands {
                     for (String t : topics) {
                         Cli.channel(t);
                     }
-                    return topic(server, topics, user, retryFor != null ? retryFor : DEFAULT_RETRY_SECONDS);
+                    return topic(server, topics, user, retryFor != null ? retryFor : DEFAULT_RETRY_SECONDS,
+                            tls ? Tls.client(ca) : null);
                 }
                 default -> throw new Cli.UsageException("unknown mode \"" + args[0] + "\": -direct or -topic");
             }
@@ -229,8 +282,8 @@ final class TcpCommands {
             }
         }
 
-        private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor)
-                throws Exception {
+        private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor,
+                javax.net.ssl.SSLContext tls) throws Exception {
             try (Console console = Console.open()) {
                 java.util.concurrent.atomic.AtomicReference<WhoIsHere> presence = new java.util.concurrent.atomic.AtomicReference<>();
                 Session session = new Session(console, false) {
@@ -269,8 +322,9 @@ final class TcpCommands {
                 };
                 TopicClient client;
                 try {
-                    client = TopicClient.builder(server.host(), server.port()).topics(topics).user(user)
-                            .retryFor(Duration.ofSeconds(retryFor)).connect(session);
+                    TopicClient.Builder b = TopicClient.builder(server.host(), server.port()).topics(topics).user(user)
+                            .retryFor(Duration.ofSeconds(retryFor));
+                    client = (tls == null ? b : b.tls(tls)).connect(session);
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }

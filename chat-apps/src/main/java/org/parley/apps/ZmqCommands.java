@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.parley.core.ChatClient;
+import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.ChatHub;
 import org.parley.core.HubOptions;
@@ -43,16 +44,17 @@ final class ZmqCommands {
             + DEFAULT_RETRY_SECONDS + "; 0 gives up at once)");
 
     private static final Command.Option AUTH_OPTION = new Command.Option(Keys.AUTH + " <users file>",
-            "lets in only the users of this file, each with their own key, as docs/SECURITY.md says (needs --key)");
+            "lets in only the users of this file, each with their own key, as docs/SECURITY.md says (with --key)");
     private static final Command.Option SERVER_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
-            "the server's CurveZMQ key pair (parley keygen writes one): every connection is encrypted");
+            "the server's CurveZMQ key pair (bin/keygen writes one): every connection is encrypted (with --auth)");
     private static final Command.Option CLIENT_KEY_OPTION = new Command.Option(Keys.KEY + " <name.key>",
             "this user's CurveZMQ key pair, for a server started with --key (with --server-key)");
     private static final Command.Option SERVER_PUBLIC_OPTION = new Command.Option(Keys.SERVER_KEY + " <server.pub>",
             "the server's public key, which encrypts the connection (with --key)");
     private static final List<Command.Option> SERVER_SECURITY = List.of(AUTH_OPTION, SERVER_KEY_OPTION);
     private static final List<Command.Option> CLIENT_SECURITY = List.of(CLIENT_KEY_OPTION, SERVER_PUBLIC_OPTION);
-    private static final Set<String> SERVER_OPTIONS = Set.of(Keys.AUTH, Keys.KEY);
+    private static final Set<String> SERVER_OPTIONS = Set.of(Cli.DATA, Keys.AUTH, Keys.KEY);
+    private static final List<Command.Option> SERVER_OPTIONS_HELP = with(List.of(Cli.DATA_OPTION), SERVER_SECURITY);
 
     private ZmqCommands() {
     }
@@ -65,16 +67,17 @@ final class ZmqCommands {
 
     static List<Command> all() {
         return List.of(
-                new Simple("post_server", "<ip> <port>",
+                new Simple("post_server", "<ip> <port> [--data <file>]",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
-                        + SERVER_LIFE, SERVER_SECURITY, ZmqCommands::postServer, true),
+                        + SERVER_LIFE, SERVER_OPTIONS_HELP, ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
                         + "reply within 5 s).", CLIENT_SECURITY, ZmqCommands::postClient, false),
-                new Simple("pub_server", "<ip> <post_port> <pub_port>",
+                new Simple("pub_server", "<ip> <post_port> <pub_port> [--data <file>]",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
-                        + "mc_server. " + SERVER_LIFE, SERVER_SECURITY, args -> pubServer("pub_server", args), true),
+                        + "mc_server. " + SERVER_LIFE, SERVER_OPTIONS_HELP, args -> pubServer("pub_server", args),
+                        true),
                 new Simple("pub_client", "<ip> <pub_port> [--history N --post-port <post_port>]",
                         "Part 2: prints the messages of the channel general as they are published, as "
                         + "\"username: message (HH:mm:ss)\".",
@@ -88,9 +91,9 @@ final class ZmqCommands {
                         + CLIENT_END, with(List.of(JOIN_HISTORY, RETRY), CLIENT_SECURITY),
                         args -> chatClient("interactive_client", args, false),
                         false),
-                new Simple("mc_server", "<ip> <post_port> <pub_port>",
+                new Simple("mc_server", "<ip> <post_port> <pub_port> [--data <file>]",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
-                        SERVER_SECURITY, args -> pubServer("mc_server", args), true),
+                        SERVER_OPTIONS_HELP, args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N] [--retry-for S]",
                         "Part 4: joins one channel, printing its messages and posting each line typed; a "
                         + "client of ALL sees every channel, read-only. " + CLIENT_END,
@@ -106,20 +109,15 @@ final class ZmqCommands {
         a.requireCount(2);
         String host = Cli.host(a.get(0));
         int port = Cli.port("port", a.get(1), true);
-        ChatHub hub = a.hub();
-        ZmqChatServer server;
-        try {
-            server = start(a.secure(ZmqServerOptions.builder().host(host).postPort(port).publish(false), hub));
-        } catch (Cli.FailureException | RuntimeException e) {
-            hub.close();
-            throw e;
-        }
+        ZmqServerOptions.Builder options = a.secure(ZmqServerOptions.builder().host(host).postPort(port).publish(false));
+        ChatHub hub = a.hub("post_server");
+        ZmqChatServer server = start(options, hub);
         ChatClient printer = hub.connect("post_server");
         printer.subscribe(Names.ALL, m -> Console.printLine(m.displayLine()));
         return Cli.runUntilSignalled(() -> {
             printer.close();
             server.close();
-            hub.close();
+            Cli.close(hub);
         }, "post_server: listening for posts on tcp://" + host + ":" + server.postPort() + a.secured());
     }
 
@@ -133,26 +131,27 @@ final class ZmqCommands {
         if (postPort == pubPort && postPort != 0) {
             throw new Cli.UsageException("post_port and pub_port are both " + postPort);
         }
-        ChatHub hub = a.hub();
-        ZmqChatServer server;
-        try {
-            server = start(a.secure(ZmqServerOptions.builder().host(host).postPort(postPort).pubPort(pubPort), hub));
-        } catch (Cli.FailureException | RuntimeException e) {
-            hub.close();
-            throw e;
-        }
+        ZmqServerOptions.Builder options = a.secure(ZmqServerOptions.builder().host(host).postPort(postPort)
+                .pubPort(pubPort));
+        ChatHub hub = a.hub(name);
+        ZmqChatServer server = start(options, hub);
         return Cli.runUntilSignalled(() -> {
             server.close();
-            hub.close();
+            Cli.close(hub);
         }, name + ": listening for posts on tcp://" + host + ":"
                 + server.postPort() + ", publishing on tcp://" + host + ":" + server.pubPort() + a.secured());
     }
 
-    private static ZmqChatServer start(ZmqServerOptions options) throws Cli.FailureException {
+    /** Starts a server on {@code hub}, or on a hub of its own if null; a server that cannot start closes the hub. */
+    private static ZmqChatServer start(ZmqServerOptions.Builder options, ChatHub hub) throws Cli.FailureException {
         try {
-            return ZmqChatServer.start(options);
-        } catch (IOException e) {
-            throw new Cli.FailureException(e.getMessage(), e);
+            return ZmqChatServer.start((hub != null ? options.hub(hub) : options).build());
+        } catch (IOException | RuntimeException e) {
+            Cli.close(hub);
+            if (e instanceof IOException) {
+                throw new Cli.FailureException(e.getMessage(), e);
+            }
+            throw (RuntimeException) e;
         }
     }
 
@@ -533,6 +532,7 @@ final class ZmqCommands {
         private String auth;
         private String key;
         private String serverKey;
+        private java.nio.file.Path data;
 
         static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
             Args a = new Args();
@@ -546,7 +546,9 @@ final class ZmqCommands {
                         throw new Cli.UsageException(arg + " needs a value");
                     }
                     String value = args[++i];
-                    if (HISTORY.equals(arg)) {
+                    if (Cli.DATA.equals(arg)) {
+                        a.data = Cli.dataFile(value);
+                    } else if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);
                     } else if (Keys.AUTH.equals(arg)) {
                         a.auth = value;
@@ -580,29 +582,38 @@ final class ZmqCommands {
         }
 
         /** The hub a server serves: one that authenticates with {@code --auth}, which needs {@code --key}. */
-        ChatHub hub() throws Cli.UsageException, Cli.FailureException {
-            if (auth == null) {
-                return ChatHub.create();
+        ChatHub hub(String command) throws Cli.UsageException, Cli.FailureException {
+            if (auth == null && key != null) {
+                throw new Cli.UsageException(Keys.KEY + " needs " + Keys.AUTH
+                        + ": an encrypted server lets in only the users of a users file");
             }
-            if (key == null) {
+            if (auth != null && key == null) {
                 throw new Cli.UsageException(Keys.AUTH + " needs " + Keys.KEY
                         + ": users prove their keys over CurveZMQ, which needs the server's own");
             }
-            try {
-                return ChatHub.create(HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build());
-            } catch (IOException e) {
-                throw new Cli.FailureException(e.getMessage(), e);
+            HubOptions options = HubOptions.defaults();
+            if (auth != null) {
+                try {
+                    options = HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build();
+                } catch (IOException e) {
+                    throw new Cli.FailureException(e.getMessage(), e);
+                }
             }
+            ChatHub durable = Cli.hubFor(command, data, options);
+            return durable != null ? durable : ChatHub.create(options);
         }
 
-        /** The server's options with its key, if {@code --key} gave one, serving {@code hub}. */
-        ZmqServerOptions secure(ZmqServerOptions.Builder options, ChatHub hub) throws Cli.FailureException {
-            options.hub(hub);
+        /** The server's options with its key, if {@code --key} gave one (read before the hub is made). */
+        ZmqServerOptions.Builder secure(ZmqServerOptions.Builder options) throws Cli.FailureException {
             if (key != null) {
                 Keys.Pair pair = Keys.read(key, true);
-                options.curve(pair.publicKey(), pair.secret());
+                try {
+                    options.curve(pair.publicKey(), pair.secret());
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.FailureException("key file " + Names.quote(key) + ": " + e.getMessage(), e);
+                }
             }
-            return options.build();
+            return options;
         }
 
         /** What the server's first line adds about its security. */
@@ -620,7 +631,12 @@ final class ZmqCommands {
             if (key != null) {
                 Keys.Pair own = Keys.read(key, true);
                 Keys.Pair server = Keys.read(serverKey, false);
-                options.curve(server.publicKey(), own.publicKey(), own.secret());
+                try {
+                    options.curve(server.publicKey(), own.publicKey(), own.secret());
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.FailureException("key files " + Names.quote(key) + " and " + Names.quote(serverKey)
+                            + ": " + e.getMessage(), e);
+                }
             }
             return options;
         }
@@ -656,6 +672,11 @@ final class ZmqCommands {
 
         Integer postPort() {
             return postPort;
+        }
+
+        /** The file of {@code --data}, or null. */
+        java.nio.file.Path data() {
+            return data;
         }
     }
 

@@ -111,7 +111,13 @@ class AuthIT extends WithProcesses {
         assertTrue(badUsers.err().get(0).startsWith("mc_server: users file " + users + ": line 2 curve= takes a public key"),
                 badUsers.err().toString());
 
-        Launched pubAsKey = start("mc_server", "127.0.0.1", "0", "0", "--key", pub("server"));
+        Launched keyAlone = start("mc_server", "127.0.0.1", "0", "0", "--key", key("server"));
+        assertEquals(2, exited(keyAlone));
+        assertEquals("mc_server: --key needs --auth: an encrypted server lets in only the users of a users file",
+                keyAlone.err().get(0));
+
+        Path good = Files.writeString(dir.resolve("good-users"), "alice\n");
+        Launched pubAsKey = start("mc_server", "127.0.0.1", "0", "0", "--auth", good.toString(), "--key", pub("server"));
         assertEquals(1, exited(pubAsKey));
         assertEquals(List.of("mc_server: key file \"" + pub("server") + "\" has no secret key: give the .key file "
                 + "that keygen wrote, not the .pub"), pubAsKey.err());

@@ -199,6 +199,14 @@ final class Launched implements AutoCloseable {
         return exitCode(WAIT);
     }
 
+    /** Sends SIGKILL, as {@code kill -9} does, and waits for the process to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " still running 10 s after SIGKILL");
+        }
+    }
+
     /** Sends SIGTERM. */
     void terminate() {
         process.destroy();

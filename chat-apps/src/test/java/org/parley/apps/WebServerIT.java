@@ -29,6 +29,18 @@ class WebServerIT extends WithProcesses {
     }
 
     @Test
+    void keepsItsMessagesInTheDataFileItIsGiven(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path data = dir.resolve("chat.db");
+        Launched server = start("web_server", "127.0.0.1", "0", "--data", data.toString());
+        server.awaitErr("web_server: messages are kept in " + java.util.regex.Pattern.quote(data.toString()), Launched.WAIT);
+        server.awaitErr("web_server: chat in a browser at .*", Launched.WAIT);
+        assertTrue(java.nio.file.Files.exists(data));
+        server.terminate();
+        assertEquals(0, server.exitCode(Duration.ofSeconds(5)), server.err().toString());
+    }
+
+    @Test
     void aPortInUseIsOneLineAndExitOne() throws Exception {
         Launched first = start("web_server", "127.0.0.1", "0");
         int port = first.ports("web_server: chat in a browser at .*", Launched.WAIT).get(0);

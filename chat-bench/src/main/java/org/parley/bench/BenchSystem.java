@@ -7,7 +7,7 @@ import java.util.function.IntFunction;
  * scenario factory (by K) or the reason it is not measured.
  *
  * @param id          what {@code --only} takes: raw-jeromq, parley-zmq, raw-nio, parley-tcp, redis, nats,
- *                    raw-jeromq-relay, parley-zmq-curve
+ *                    raw-jeromq-relay, parley-zmq-curve, parley-tcp-tls, parley-zmq-sqlite, parley-tcp-sqlite
  * @param name        display name
  * @param description one line for the report
  * @param unavailable why it is not measured, or null when it is

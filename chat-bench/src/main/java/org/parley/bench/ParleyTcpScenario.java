@@ -31,6 +31,9 @@ import org.parley.tcp.TopicServerOptions;
  * them): at K=1 that is three quarters of the work. One client posting pipelined is what the
  * protocol allows without that waste; it was faster at every K on the quick run.
  *
+ * <p>With {@code tls}, every connection is TLS (a certificate keytool makes for the run). With
+ * {@code sqlite}, the server's hub keeps its messages in a SQLite file ({@link DurableHub}).
+ *
  * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
  * thread, which is the one thread that reports that subscriber into the sink.
  */
@@ -41,27 +44,57 @@ final class ParleyTcpScenario extends BaseScenario {
 
     private TopicServer topicServer;
     private final List<TopicClient> clients = new ArrayList<>();
+    private final boolean tls;
+    private SelfSignedTls contexts;
 
-    ParleyTcpScenario(int k, int publishers) {
-        super(Systems.PARLEY_TCP, k, publishers);
+    private final boolean sqlite;
+    private DurableHub durable;
+
+    ParleyTcpScenario(int k, int publishers, boolean tls) {
+        this(tls ? Systems.PARLEY_TCP_TLS : Systems.PARLEY_TCP, k, publishers, tls, false);
+    }
+
+    /** Parley TCP on a SQLite store. */
+    static ParleyTcpScenario durable(int k, int publishers) {
+        return new ParleyTcpScenario(Systems.PARLEY_TCP_SQLITE, k, publishers, false, true);
+    }
+
+    private ParleyTcpScenario(String system, int k, int publishers, boolean tls, boolean sqlite) {
+        super(system, k, publishers);
+        this.tls = tls;
+        this.sqlite = sqlite;
+    }
+
+    private TopicClient connect(TcpListener listener) throws IOException {
+        TopicClient.Builder b = TopicClient.builder("127.0.0.1", topicServer.port()).topics(List.of(TOPIC));
+        return (tls ? b.tls(contexts.client()) : b).connect(listener);
     }
 
     @Override
     public void setup(DeliverySink sink) throws IOException {
         // All K clients come from 127.0.0.1: one address may hold as many as the server does.
-        topicServer = TopicServer.start(TopicServerOptions.builder()
+        TopicServerOptions.Builder options = TopicServerOptions.builder()
                 .bindAddress(InetAddress.getLoopbackAddress()).port(0)
-                .maxConnectionsPerAddress(TopicServerOptions.DEFAULT_MAX_CONNECTIONS).build());
+                .maxConnectionsPerAddress(TopicServerOptions.DEFAULT_MAX_CONNECTIONS);
+        if (tls) {
+            contexts = SelfSignedTls.make();
+            options.tls(contexts.server());
+        }
+        if (sqlite) {
+            durable = DurableHub.open();
+            options.hub(durable.hub());
+        }
+        topicServer = TopicServer.start(options.build());
         for (int i = 0; i < k; i++) {
             int sub = i;
             TcpListener listener = m -> sink.deliver(sub, m.text());
-            clients.add(TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), listener));
+            clients.add(connect(listener));
         }
     }
 
     @Override
     public Sender openSender(int index) throws IOException {
-        TopicClient client = TopicClient.connect("127.0.0.1", topicServer.port(), List.of(TOPIC), ParleyTcpScenario::ignore);
+        TopicClient client = connect(ParleyTcpScenario::ignore);
         synchronized (clients) {
             clients.add(client);
         }
@@ -100,6 +133,9 @@ final class ParleyTcpScenario extends BaseScenario {
         }
         if (topicServer != null) {
             topicServer.close();
+        }
+        if (durable != null) {
+            durable.close();
         }
     }
 }

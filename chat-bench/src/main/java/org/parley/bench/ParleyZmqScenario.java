@@ -28,6 +28,9 @@ import org.zeromq.ZMQ;
  * ZeroMQ client does. Sharing one among them, as raw JeroMQ's SUB sockets share one, was
  * measured in two rounds and was slower on two shared cores (docs/BENCHMARKS.md, findings).
  *
+ * <p>With {@code sqlite}, the server's hub keeps its messages in a SQLite file of a temporary
+ * folder ({@code SqliteStore}, its defaults: commits grouped, {@code synchronous=FULL}).
+ *
  * <p>With {@code curve}, the same with every user authenticated and every connection encrypted
  * (docs/SECURITY.md): a key pair per client, a users file naming them all, the server's key.
  *
@@ -50,9 +53,22 @@ final class ParleyZmqScenario extends BaseScenario {
     private final ZMQ.Curve.KeyPair serverKeys;
     private final Map<String, ZMQ.Curve.KeyPair> userKeys = new HashMap<>();
 
+    private final boolean sqlite;
+    private DurableHub durable;
+
     ParleyZmqScenario(int k, int publishers, boolean curve) {
-        super(curve ? Systems.PARLEY_ZMQ_CURVE : Systems.PARLEY_ZMQ, k, publishers);
+        this(curve ? Systems.PARLEY_ZMQ_CURVE : Systems.PARLEY_ZMQ, k, publishers, curve, false);
+    }
+
+    /** Parley ZeroMQ on a SQLite store. */
+    static ParleyZmqScenario durable(int k, int publishers) {
+        return new ParleyZmqScenario(Systems.PARLEY_ZMQ_SQLITE, k, publishers, false, true);
+    }
+
+    private ParleyZmqScenario(String system, int k, int publishers, boolean curve, boolean sqlite) {
+        super(system, k, publishers);
         this.serverKeys = curve ? ZMQ.Curve.generateKeyPair() : null;
+        this.sqlite = sqlite;
     }
 
     /** A client's options: with its own keys, when the scenario encrypts. */
@@ -65,6 +81,11 @@ final class ParleyZmqScenario extends BaseScenario {
     @Override
     public void setup(DeliverySink sink) throws IOException {
         ZmqServerOptions.Builder server = ZmqServerOptions.builder().host("127.0.0.1").postPort(0).pubPort(0);
+        if (sqlite) {
+            durable = DurableHub.open();
+            hub = durable.hub();
+            server.hub(hub);
+        }
         if (serverKeys != null) {
             StringBuilder users = new StringBuilder();
             for (int i = 0; i < k + publishers(); i++) {
@@ -137,7 +158,9 @@ final class ParleyZmqScenario extends BaseScenario {
         if (zmqServer != null) {
             zmqServer.close();
         }
-        if (hub != null) {
+        if (durable != null) {
+            durable.close(); // the hub, its store and the file
+        } else if (hub != null) {
             hub.close();
         }
     }

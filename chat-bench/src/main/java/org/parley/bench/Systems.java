@@ -23,6 +23,9 @@ final class Systems {
     static final String PARLEY_ZMQ_CURVE = "Parley ZeroMQ, CurveZMQ";
     static final String RAW_NIO = "raw NIO";
     static final String PARLEY_TCP = "Parley TCP";
+    static final String PARLEY_TCP_TLS = "Parley TCP, TLS";
+    static final String PARLEY_ZMQ_SQLITE = "Parley ZeroMQ, SQLite";
+    static final String PARLEY_TCP_SQLITE = "Parley TCP, SQLite";
     static final String REDIS = "Redis";
     static final String NATS = "NATS";
 
@@ -47,7 +50,10 @@ final class Systems {
             new Ratio(PARLEY_TCP, NATS),
             new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ),
             new Ratio(PARLEY_ZMQ, RAW_JEROMQ_RELAY),
-            new Ratio(PARLEY_ZMQ_CURVE, PARLEY_ZMQ));
+            new Ratio(PARLEY_ZMQ_CURVE, PARLEY_ZMQ),
+            new Ratio(PARLEY_TCP_TLS, PARLEY_TCP),
+            new Ratio(PARLEY_ZMQ_SQLITE, PARLEY_ZMQ),
+            new Ratio(PARLEY_TCP_SQLITE, PARLEY_TCP));
 
     private Systems() {
     }
@@ -65,7 +71,7 @@ final class Systems {
                 available("raw-nio", RAW_NIO, "one selector thread writing pre-framed bytes to K sockets: the ceiling for Parley TCP",
                         RawNioScenario::new),
                 available("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server (in this JVM), K topic clients",
-                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS)),
+                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS, false)),
                 external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
@@ -76,7 +82,16 @@ final class Systems {
                         k -> RawJeromqScenario.relay(k, POSTING_CLIENTS), true),
                 new BenchSystem("parley-zmq-curve", PARLEY_ZMQ_CURVE, "Parley ZeroMQ as above with every connection "
                         + "encrypted (CurveZMQ) and every user authenticated by a users file (docs/SECURITY.md)", null, "",
-                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS, true), true));
+                        k -> new ParleyZmqScenario(k, POSTING_CLIENTS, true), true),
+                new BenchSystem("parley-tcp-tls", PARLEY_TCP_TLS, "Parley TCP as above with every connection over "
+                        + "TLS (a certificate keytool makes for the run)", null, "",
+                        k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS, true), true),
+                new BenchSystem("parley-zmq-sqlite", PARLEY_ZMQ_SQLITE, "Parley ZeroMQ as above, its messages kept "
+                        + "in a SQLite file (an acknowledgement after the commit)", null, "",
+                        k -> ParleyZmqScenario.durable(k, POSTING_CLIENTS), true),
+                new BenchSystem("parley-tcp-sqlite", PARLEY_TCP_SQLITE, "Parley TCP as above, its messages kept "
+                        + "in a SQLite file", null, "",
+                        k -> ParleyTcpScenario.durable(k, ParleyTcpScenario.POSTING_CLIENTS), true));
     }
 
     /** The ids {@code --only} takes for systems, in report order. */

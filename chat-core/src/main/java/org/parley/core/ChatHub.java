@@ -123,8 +123,9 @@ public final class ChatHub implements AutoCloseable {
 
     /**
      * Whether {@code user} may read {@code channel} (its history, presence and messages):
-     * always on a hub that does not authenticate. {@value Names#ALL} shows every channel, so
-     * only a user who may read every channel reads it.
+     * always on a hub that does not authenticate. {@value Names#ALL} shows every channel, so a
+     * user reads it only with {@code read=*} or with ALL named in the users file (which then
+     * lets them read every channel through it).
      */
     public boolean mayRead(String user, String channel) {
         Users users = options.users();

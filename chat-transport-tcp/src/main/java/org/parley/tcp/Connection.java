@@ -3,6 +3,7 @@ package org.parley.tcp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.function.Function;
@@ -46,6 +47,12 @@ final class Connection {
 
     final NioLoop loop;
     final SocketChannel channel;
+    /** What bytes are read from and written to: {@link #channel}, or TLS over it. */
+    final ByteChannel io;
+    /** TLS wants the socket writable to go on reading (a handshake's reply). Selector thread only. */
+    boolean readWantsWrite;
+    /** TLS wants the socket readable to go on writing (a handshake under way). Selector thread only. */
+    boolean writeWantsRead;
     final Handler handler;
     private final TcpAddress remote;
     private final TcpAddress local;
@@ -66,10 +73,11 @@ final class Connection {
     boolean closed;
 
     /** A connection on {@code channel}, whose handler {@code handlerFor} makes for it (last). */
-    Connection(NioLoop loop, SocketChannel channel, Function<Connection, ? extends Handler> handlerFor,
+    Connection(NioLoop loop, SocketChannel channel, ByteChannel io, Function<Connection, ? extends Handler> handlerFor,
             long maxOutboundBytes) throws IOException {
         this.loop = loop;
         this.channel = channel;
+        this.io = io;
         this.remote = TcpAddress.of((java.net.InetSocketAddress) channel.getRemoteAddress());
         this.local = TcpAddress.of((java.net.InetSocketAddress) channel.getLocalAddress());
         this.maxOutboundBytes = maxOutboundBytes;
@@ -212,7 +220,15 @@ final class Connection {
                     }
                 }
                 stage.limit(filled).position(0);
-                int written = filled == 0 ? 0 : channel.write(stage);
+                int written;
+                try {
+                    written = filled == 0 ? 0 : io.write(stage);
+                } catch (tlschannel.NeedsReadException e) {
+                    writeWantsRead = true; // a TLS handshake waits for the peer: written once it answers
+                    break;
+                } catch (tlschannel.NeedsWriteException e) {
+                    written = 0; // the socket is full
+                }
                 queuedBytes -= written;
                 consume(written);
                 if (written < filled || filled == 0) {
@@ -226,9 +242,11 @@ final class Connection {
         if (closed) {
             return;
         }
-        if (outbound.isEmpty()) {
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
-            if (closing) {
+        if (outbound.isEmpty() || writeWantsRead) {
+            if (!readWantsWrite) {
+                key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+            }
+            if (closing && outbound.isEmpty()) {
                 loop.close(this, null);
             }
         } else {

@@ -8,7 +8,15 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import tlschannel.ClientTlsChannel;
+import tlschannel.NeedsReadException;
+import tlschannel.NeedsWriteException;
+import tlschannel.ServerTlsChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,6 +60,8 @@ final class NioLoop implements AutoCloseable {
      * 64 KiB (against 16) took a quarter less CPU per delivery at K=10.
      */
     private static final int READ_BUFFER_BYTES = 64 * 1024;
+    /** Reads of one TLS connection in one round before the others have their turn: 4 MiB. */
+    private static final int TLS_READS_PER_ROUND = 64;
     /** How long accepting pauses after accept() failed (out of file descriptors, say). */
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
@@ -192,6 +202,12 @@ final class NioLoop implements AutoCloseable {
      */
     InetSocketAddress bind(InetSocketAddress address, Function<Connection, ? extends Connection.Handler> handlers)
             throws IOException {
+        return bind(address, handlers, null);
+    }
+
+    /** {@link #bind(InetSocketAddress, Function)}, each accepted connection over TLS with {@code tls} when not null. */
+    InetSocketAddress bind(InetSocketAddress address, Function<Connection, ? extends Connection.Handler> handlers,
+            SSLContext tls) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -217,7 +233,7 @@ final class NioLoop implements AutoCloseable {
         if (!execute(() -> {
             try {
                 servers.add(server);
-                server.register(selector, SelectionKey.OP_ACCEPT, handlers);
+                server.register(selector, SelectionKey.OP_ACCEPT, new Listener(handlers, tls));
             } catch (IOException e) {
                 log.error("cannot listen on {}", bound, e);
             }
@@ -235,13 +251,32 @@ final class NioLoop implements AutoCloseable {
      */
     <H extends Connection.Handler> H connect(InetSocketAddress address, Duration timeout,
             Function<Connection, H> handlerFor) throws IOException {
+        return connect(address, timeout, handlerFor, null);
+    }
+
+    /**
+     * {@link #connect(InetSocketAddress, Duration, Function)} over TLS with {@code tls} when
+     * not null: the server's certificate must be valid for the host name or address connected
+     * to (the handshake happens with the first bytes written, on the loop).
+     */
+    <H extends Connection.Handler> H connect(InetSocketAddress address, Duration timeout,
+            Function<Connection, H> handlerFor, SSLContext tls) throws IOException {
         SocketChannel channel = SocketChannel.open();
         Connection connection;
         H handler;
         try {
             channel.socket().connect(address, (int) timeout.toMillis());
             configure(channel);
-            connection = new Connection(this, channel, handlerFor, settings.maxOutboundBytes());
+            ByteChannel io = channel;
+            if (tls != null) {
+                SSLEngine engine = tls.createSSLEngine(address.getHostString(), address.getPort());
+                engine.setUseClientMode(true);
+                SSLParameters parameters = engine.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the name must be the certificate's
+                engine.setSSLParameters(parameters);
+                io = ClientTlsChannel.newBuilder(channel, engine).build();
+            }
+            connection = new Connection(this, channel, io, handlerFor, settings.maxOutboundBytes());
             @SuppressWarnings("unchecked") // the very object handlerFor made
             H made = (H) connection.handler;
             handler = made;
@@ -376,10 +411,18 @@ final class NioLoop implements AutoCloseable {
                     } else {
                         Connection c = (Connection) key.attachment();
                         if (key.isWritable()) {
+                            if (c.readWantsWrite) {
+                                c.readWantsWrite = false; // a TLS handshake's reply can go now
+                                read(c);
+                            }
                             c.flush();
                         }
                         if (key.isValid() && key.isReadable() && !c.closed && !c.closing) {
                             read(c);
+                            if (c.writeWantsRead && !c.closed) {
+                                c.writeWantsRead = false; // the TLS handshake went on: write again
+                                c.flush();
+                            }
                         }
                     }
                 }
@@ -423,7 +466,10 @@ final class NioLoop implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /** A listening socket's handlers, and its TLS context or null. */
+    private record Listener(Function<Connection, ? extends Connection.Handler> handlers, SSLContext tls) {
+    }
+
     private void accept(SelectionKey key) {
         ServerSocketChannel server = (ServerSocketChannel) key.channel();
         SocketChannel channel;
@@ -447,8 +493,10 @@ final class NioLoop implements AutoCloseable {
         }
         try {
             configure(channel);
-            Connection c = new Connection(this, channel,
-                    (Function<Connection, ? extends Connection.Handler>) key.attachment(), settings.maxOutboundBytes());
+            Listener listener = (Listener) key.attachment();
+            ByteChannel io = listener.tls() == null ? channel
+                    : ServerTlsChannel.newBuilder(channel, listener.tls()).build();
+            Connection c = new Connection(this, channel, io, listener.handlers(), settings.maxOutboundBytes());
             register(c);
         } catch (IOException e) {
             log.warn("cannot set up an accepted connection: {}", e.toString());
@@ -490,18 +538,44 @@ final class NioLoop implements AutoCloseable {
     }
 
     private void read(Connection c) {
+        // TLS may hold decrypted bytes, or whole records, that the socket will not signal again:
+        // read until it needs the socket. A plain socket is read once per signal.
+        boolean tls = c.io != c.channel;
+        for (int pass = 0; pass < (tls ? TLS_READS_PER_ROUND : 1); pass++) {
+            if (!readOnce(c) || c.closed || c.closing) {
+                return;
+            }
+        }
+        if (tls) {
+            execute(() -> {
+                if (!c.closed && !c.closing) {
+                    read(c); // more than a round's share: the rest next round
+                }
+            });
+        }
+    }
+
+    /** One read of {@code c} into the loop's buffer, handed to its handler; false if nothing came. */
+    private boolean readOnce(Connection c) {
         readBuffer.clear();
         int n;
         try {
-            n = c.channel.read(readBuffer);
+            n = c.io.read(readBuffer);
+        } catch (NeedsReadException e) {
+            return false; // TLS: a record is not complete yet
+        } catch (NeedsWriteException e) {
+            c.readWantsWrite = true; // TLS: the handshake must write before reading goes on
+            c.key.interestOps(c.key.interestOps() | SelectionKey.OP_WRITE);
+            return false;
         } catch (IOException e) {
             close(c, e);
-            return;
+            return false;
         }
         try {
             if (n < 0) {
                 c.handler.onEndOfInput(c);
                 c.closeAfterFlush(); // the peer is done; write what is queued to it, then close
+                return false;
             } else if (n > 0) {
                 c.handler.onRead(c, readBuffer.array(), 0, n);
             }
@@ -512,7 +586,9 @@ final class NioLoop implements AutoCloseable {
                 log.error("closing {}: handling its input failed ({} more like it not logged)", c, held, e);
             }
             close(c, new IOException("internal error: " + e.getMessage(), e));
+            return false;
         }
+        return n > 0;
     }
 
     private void resumeAccepting() {

@@ -12,9 +12,11 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import org.parley.core.ChatMessage;
 import org.parley.core.HistoryPage;
 import org.parley.core.PostAck;
@@ -73,6 +75,8 @@ public final class TopicClient extends PeerHandle {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
     private final InetSocketAddress server;
+    /** The TLS context of every connection to the server, or null for plain TCP. */
+    private final SSLContext tls;
     private final TcpAddress serverName;
     private final String user;
     private final Duration retryFor;
@@ -117,9 +121,10 @@ public final class TopicClient extends PeerHandle {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private TopicClient(PeerCore core, InetSocketAddress server, WireLink connection, List<String> topics,
-            String user, Duration retryFor) {
+            String user, Duration retryFor, SSLContext tls) {
         super(core);
         this.server = server;
+        this.tls = tls;
         this.serverName = connection.remote();
         this.connection = connection;
         this.topics = topics;
@@ -155,6 +160,7 @@ public final class TopicClient extends PeerHandle {
         private List<String> topics;
         private String user;
         private Duration retryFor = Duration.ZERO;
+        private SSLContext tls;
 
         private Builder(String host, int port) {
             this.host = host;
@@ -200,6 +206,16 @@ public final class TopicClient extends PeerHandle {
         }
 
         /**
+         * Connects over TLS, trusting what this context's trust managers trust (a self-signed
+         * server's certificate, say); the certificate must name the host connected to. Plain TCP
+         * without it.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
          * Connects and registers.
          *
          * @throws IllegalStateException if no topic was given
@@ -230,8 +246,8 @@ public final class TopicClient extends PeerHandle {
         InetSocketAddress address = new InetSocketAddress(b.host, b.port);
         PeerCore core = new PeerCore(Integer.toString(b.port), listener, null);
         try {
-            WireLink c = core.loop.connect(address, CONNECT_TIMEOUT, core::link);
-            TopicClient client = new TopicClient(core, address, c, checked, b.user, b.retryFor);
+            WireLink c = core.loop.connect(address, CONNECT_TIMEOUT, core::link, b.tls);
+            TopicClient client = new TopicClient(core, address, c, checked, b.user, b.retryFor, b.tls);
             if (client.acks) {
                 core.linkLoss = client::lost;
                 core.extension = client::onExtension;
@@ -279,7 +295,7 @@ public final class TopicClient extends PeerHandle {
                 }
                 try {
                     long left = Math.min(CONNECT_TIMEOUT.toNanos(), deadline - System.nanoTime());
-                    WireLink c = core.loop.connect(server, Duration.ofNanos(Math.max(left, 1_000_000)), core::link);
+                    WireLink c = core.loop.connect(server, Duration.ofNanos(Math.max(left, 1_000_000)), core::link, tls);
                     if (core.loop.executeWaiting(() -> adopt(c), System.nanoTime() + CONNECT_TIMEOUT.toNanos())) {
                         return;
                     }

@@ -98,7 +98,7 @@ public final class TopicServer implements AutoCloseable {
         this.loop = new NioLoop("parley-tcp-selector-" + options.port(), options.loopSettings());
         try {
             loop.start();
-            this.address = loop.bind(wanted, c -> new WireLink(c, handler, wireSettings));
+            this.address = loop.bind(wanted, c -> new WireLink(c, handler, wireSettings), options.tls());
         } catch (IOException | RuntimeException e) {
             loop.close();
             throw e;

@@ -3,6 +3,7 @@ package org.parley.tcp;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import org.parley.core.ChatHub;
 import org.parley.core.internal.ChatLimits;
 
@@ -80,6 +81,7 @@ public final class TopicServerOptions {
     private final Duration keepAliveIdle;
     private final Duration keepAliveInterval;
     private final int keepAliveProbes;
+    private final SSLContext tls;
 
     private TopicServerOptions(Builder b, int maxFrameBytes) {
         this.bindAddress = b.bindAddress;
@@ -95,6 +97,12 @@ public final class TopicServerOptions {
         this.keepAliveIdle = b.keepAliveIdle;
         this.keepAliveInterval = b.keepAliveInterval;
         this.keepAliveProbes = b.keepAliveProbes;
+        this.tls = b.tls;
+    }
+
+    /** The TLS context connections are accepted with, or null for plain TCP. */
+    SSLContext tls() {
+        return tls;
     }
 
     public static Builder builder() {
@@ -186,6 +194,7 @@ public final class TopicServerOptions {
         private Duration keepAliveIdle = DEFAULT_KEEP_ALIVE_IDLE;
         private Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
         private int keepAliveProbes = DEFAULT_KEEP_ALIVE_PROBES;
+        private SSLContext tls;
 
         private Builder() {
         }
@@ -198,6 +207,15 @@ public final class TopicServerOptions {
 
         public Builder port(int port) {
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Accepts connections over TLS only, with this context's key and certificate (its key
+         * managers); clients must trust that certificate. Plain TCP without it.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
             return this;
         }
 

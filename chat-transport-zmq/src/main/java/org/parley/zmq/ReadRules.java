@@ -27,10 +27,14 @@ import zmq.util.Blob;
  * ZAP handler gave that connection; nothing public tells it, so it is read by reflection, and
  * a server that cannot read it does not start. A subscription is judged by the connection
  * {@code lastPipe} names, which is the one {@code subscribe} applies it to, so the rules hold
- * whatever a peer sends. (A frame that is not a subscription, which only a connection that
- * proved a user's key can send, can make XPUB name a later subscription's connection
- * wrongly: that subscription is then refused, or applied to another reader allowed to read
- * the channel, and the client's position check fetches what it misses from history.)
+ * whatever peers send. XPUB keeps the senders in a queue beside the messages, which does not
+ * always stay in step: a frame that is not a subscription adds no sender, and a connection
+ * that closes empties the queue of senders. A subscription whose sender is then unknown is
+ * refused, and one matched with another connection is judged and applied as that one's (an
+ * allowed reader of the channel, or refused): a subscriber can lose a subscription, never
+ * gain a channel it may not read. A client whose subscription was lost still gets the
+ * channel's messages, from history, when its position check finds the channel quiet (every
+ * 2 s). Cancellations are not applied (they could name the wrong connection).
  * ({@link FrameGuard} cannot check subscriptions here: with CurveZMQ the frames it sees are
  * encrypted, and JeroMQ decrypts them into messages of its own.)
  *
@@ -54,13 +58,16 @@ final class ReadRules {
 
     private final ZMQ.Socket xpub;
     private final ChatHub hub;
+    /** The user a connection's credential names, or null if it is not one the server sealed. */
+    private final java.util.function.UnaryOperator<String> users;
     private final LogThrottle refusedLog = new LogThrottle(10, TimeUnit.SECONDS);
     /** Subscriptions refused: the user may not read the channel, or it is not a Parley subscription. */
     final AtomicLong refused = new AtomicLong();
 
-    private ReadRules(ZMQ.Socket xpub, ChatHub hub) {
+    private ReadRules(ZMQ.Socket xpub, ChatHub hub, java.util.function.UnaryOperator<String> users) {
         this.xpub = xpub;
         this.hub = hub;
+        this.users = users;
     }
 
     /**
@@ -69,13 +76,14 @@ final class ReadRules {
      *
      * @throws IOException if this JeroMQ does not let the sender of a subscription be known
      */
-    static ReadRules install(ZMQ.Socket xpub, ChatHub hub) throws IOException {
+    static ReadRules install(ZMQ.Socket xpub, ChatHub hub, java.util.function.UnaryOperator<String> users)
+            throws IOException {
         if (LAST_PIPE == null || !(xpub.base() instanceof XPub)) {
             throw new IOException("this JeroMQ does not tell who sent a subscription: "
                     + "the read rules of an authenticating server cannot be enforced");
         }
         xpub.setXpubManual(true);
-        return new ReadRules(xpub, hub);
+        return new ReadRules(xpub, hub, users);
     }
 
     /** Applies or refuses the subscriptions that have come; never blocks. */
@@ -95,15 +103,22 @@ final class ReadRules {
                         + "(java -Dfile.encoding=UTF-8)");
                 continue;
             }
-            // The whole message, its first byte included: JeroMQ 0.6.0 skips the first byte of
-            // what a manual subscription gives it, as of a subscription message.
             if (data[0] == 0) {
-                xpub.unsubscribe(data);
+                // Not applied: XPUB may name the wrong connection for it (see the class comment),
+                // and a cancelled subscription costs only traffic, which the client's SUB socket
+                // filters out. A connection's subscriptions go when it closes.
                 continue;
             }
-            String user = userOf(lastPipe());
+            Pipe sender = lastPipe();
+            if (sender == null) {
+                refuse(null, data, "its connection is not known (it closed, or another did meanwhile)");
+                continue;
+            }
+            String user = users.apply(userOf(sender));
             String channel = topic.isEmpty() ? Names.ALL : topic;
             if (user != null && hub.mayRead(user, channel)) {
+                // The whole message, its first byte included: JeroMQ 0.6.0 skips the first byte of
+                // what a manual subscription gives it, as of a subscription message.
                 xpub.subscribe(data);
             } else {
                 refuse(user, data, "user " + user + " may not read " + channel);

@@ -87,7 +87,8 @@ public final class ZmqChatClient implements ChatClient {
         this.loop = new ClientLoop(options);
         this.restarts = options.postPort() == ZmqClientOptions.NO_PORT
                 ? new RestartDetector(null, "tcp://" + options.host() + ":" + options.pubPort())
-                : new RestartDetector(() -> recent(Names.DEFAULT_CHANNEL, 0),
+                : new RestartDetector(options.curve() == null ? () -> recent(Names.DEFAULT_CHANNEL, 0)
+                        : this::channels, // an authenticated user may not read general; channels is anyone's
                         "tcp://" + options.host() + ":" + options.postPort());
         this.requests = new RequestCorrelator(options, loop, restarts::noteEpoch, closed::get);
         this.delivery = new DeliveryThread("parley-delivery-" + options.user(), options.receiveHighWaterMark());

@@ -115,6 +115,12 @@ public final class ZmqChatServer implements AutoCloseable {
     private ReadRules readRules;
     /** The authenticated user of the request being answered; null unless the hub authenticates. */
     private String requester;
+    /**
+     * Seals the User-Ids the ZAP handler gives connections, so that only the server's own can
+     * be read back: JeroMQ 0.6.0 lets the properties a client sends in its handshake replace
+     * the ZAP handler's, User-Id included. Server thread only.
+     */
+    private final UserSeal seal = new UserSeal();
     // The topic frame of the last channel published to (server thread only): most runs of
     // posts are to one channel, and the frame need not be made again for each.
     private String lastChannel;
@@ -200,8 +206,11 @@ public final class ZmqChatServer implements AutoCloseable {
         this.hub = ownsHub ? ChatHub.create() : options.hub();
         this.maxFrameBytes = hub.options().maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
+        // Under CurveZMQ the guard sees the encrypted frames only, and never hands them their
+        // metadata, by which it learns that a frame is complete: no budget can be kept then.
         this.postGuard = FrameGuard.forMessages("post socket", options.maxIncomingBytes(),
-                options.maxIncomingFrames(), options.maxIncomingBufferedBytes());
+                options.maxIncomingFrames(), options.curveSecretKey() != null ? FrameGuard.NO_BUDGET
+                        : options.maxIncomingBufferedBytes());
         this.pubGuard = FrameGuard.forSubscriptions("PUB socket", options.maxSubscriptionsPerPeer(),
                 options.maxSubscriptionBytes());
         this.context = new ZContext(1);
@@ -410,7 +419,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 // With read rules, XPUB, which lets the server decide on each subscription.
                 pub = context.createSocket(zap != null ? SocketType.XPUB : SocketType.PUB);
                 if (zap != null) {
-                    readRules = ReadRules.install(pub, hub);
+                    readRules = ReadRules.install(pub, hub, seal::open);
                 }
                 pub.setLinger(CLOSE_LINGER_MILLIS);
                 pub.setSndHWM(options.sendHighWaterMark());
@@ -620,7 +629,7 @@ public final class ZmqChatServer implements AutoCloseable {
         // User-Id is part of; the first (the peer's identity) is ROUTER's own.
         if (zap != null) {
             Metadata metadata = last.getMetadata();
-            requester = metadata == null ? null : metadata.get(Metadata.USER_ID);
+            requester = metadata == null ? null : seal.open(metadata.get(Metadata.USER_ID));
         }
         return frames;
     }
@@ -656,7 +665,7 @@ public final class ZmqChatServer implements AutoCloseable {
             zap.sendMore(request.size() > 1 ? request.get(1) : new byte[0]);
             zap.sendMore(user != null ? "200" : "400");
             zap.sendMore(user != null ? "OK" : "no user has this key");
-            zap.sendMore(user != null ? user : "");
+            zap.sendMore(user != null ? seal.close(user) : "");
             zap.send(new byte[0], 0);
         }
     }
@@ -927,7 +936,9 @@ public final class ZmqChatServer implements AutoCloseable {
         if (channel == null) {
             channel = Names.DEFAULT_CHANNEL;
         }
-        requireReadable(Names.requireChannel(channel));
+        if (zap != null) {
+            requireReadable(Names.requireChannel(channel));
+        }
         boolean hasAfter = request.has("after");
         boolean hasLast = request.has("last");
         HistoryPage page;

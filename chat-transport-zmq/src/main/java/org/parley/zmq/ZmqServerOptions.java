@@ -298,9 +298,9 @@ public final class ZmqServerOptions {
 
         /**
          * Encrypts every connection with CurveZMQ under this key pair (each 40 characters of
-         * Z85, as {@code parley keygen} writes them); clients need the public key. With a hub
-         * that {@linkplain ChatHub#authenticates authenticates}, a client is let in only with a
-         * key of the hub's users file, and posts and reads as that user. Required then.
+         * Z85, as {@code parley keygen} writes them); clients need the public key. The hub must
+         * {@linkplain ChatHub#authenticates authenticate}: a client is let in only with a key of
+         * the hub's users file, and posts and reads as that user.
          */
         public Builder curve(String publicKey, String secretKey) {
             this.curvePublicKey = CurveKeys.requireKey("public key", publicKey);
@@ -315,6 +315,12 @@ public final class ZmqServerOptions {
             if (hub != null && hub.authenticates() && curveSecretKey == null) {
                 throw new IllegalArgumentException("the hub authenticates its users: the server needs "
                         + "its CurveZMQ key pair (curve(publicKey, secretKey))");
+            }
+            if (curveSecretKey != null && (hub == null || !hub.authenticates())) {
+                // Under CurveZMQ the frame guard sees only encrypted frames: its bounds on a
+                // message's frames and on subscriptions hold for no peer, so only users may connect.
+                throw new IllegalArgumentException("CurveZMQ needs a hub that authenticates its users "
+                        + "(HubOptions.Builder.usersFile): the server lets in only their keys");
             }
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host is blank");

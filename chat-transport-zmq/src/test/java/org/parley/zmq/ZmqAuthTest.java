@@ -196,5 +196,8 @@ class ZmqAuthTest {
         assertTrue(e.getMessage().contains("needs its CurveZMQ key pair"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> ZmqServerOptions.builder().curve(serverKeys.publicKey, aliceKeys.secretKey));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ZmqServerOptions.builder().curve(serverKeys.publicKey, serverKeys.secretKey).build());
+        assertTrue(e.getMessage().startsWith("CurveZMQ needs a hub that authenticates its users"), e.getMessage());
     }
 }

@@ -67,8 +67,7 @@ public final class PostIds {
         if (first != null) {
             return first.thenCompose(m -> m.sameAs(channel, text)
                     ? CompletableFuture.completedFuture(new ChatMessage(m.channel(), m.seq(), user, m.time(), text))
-                    : CompletableFuture.failedFuture(new ProtocolException("post id " + Names.quote(id)
-                            + " was used before for another post; each post needs an id of its own")));
+                    : CompletableFuture.failedFuture(reused(id)));
         }
         CompletableFuture<ChatMessage> stored;
         try {
@@ -87,6 +86,12 @@ public final class PostIds {
             }
         });
         return stored;
+    }
+
+    /** What a repeat of post {@code id} with another channel or text gets, from any store. */
+    public static ProtocolException reused(String id) {
+        return new ProtocolException("post id " + Names.quote(id)
+                + " was used before for another post; each post needs an id of its own");
     }
 
     private void forget(String key, CompletableFuture<Stored> mine) {

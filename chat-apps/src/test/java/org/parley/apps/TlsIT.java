@@ -1,0 +1,96 @@
+package org.parley.apps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Key;
+import java.security.KeyStore;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** topicserver and chat -topic over TLS, from PEM files, as a user runs them (docs/SECURITY.md). */
+class TlsIT extends WithProcesses {
+    @TempDir
+    Path dir;
+
+    /**
+     * Writes cert.pem and key.pem (PKCS#8) for 127.0.0.1, as openssl would: keytool makes the
+     * pair, and the test writes both out as PEM.
+     */
+    private void certificate() throws Exception {
+        Path store = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", "server", "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", "parley-test").redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, "keytool: " + out);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, "parley-test".toCharArray());
+        }
+        Key key = keys.getKey("server", "parley-test".toCharArray());
+        Files.writeString(dir.resolve("key.pem"), pem("PRIVATE KEY", key.getEncoded()));
+        Files.writeString(dir.resolve("cert.pem"), pem("CERTIFICATE", keys.getCertificate("server").getEncoded()));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private String file(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    @Test
+    void twoChatClientsTalkThroughATlsTopicServer() throws Exception {
+        certificate();
+        Launched server = start("topicserver", "0", "--bind", "127.0.0.1",
+                "--tls-cert", file("cert.pem"), "--tls-key", file("key.pem"));
+        int port = server.ports(".*listening on .* \\(TLS\\).*", Launched.WAIT).get(0);
+        String address = "127.0.0.1:" + port;
+        Launched alice = start("chat", "-topic", address, "dev", "--name", "alice", "--tls-ca", file("cert.pem"));
+        Launched bob = start("chat", "-topic", address, "dev", "--name", "bob", "--tls-ca", file("cert.pem"));
+        alice.awaitErr("chat: connected to .*", Launched.WAIT);
+        bob.awaitErr("chat: connected to .*", Launched.WAIT);
+        Launched.probeUntilPrinted(i -> alice.type("over TLS " + i), "dev:alice: over TLS \\d+", bob);
+        bob.type("and back");
+        alice.awaitOut("dev:bob: and back", Launched.SOON);
+    }
+
+    @Test
+    void mistakesInTlsFilesAreOneLineEach() throws Exception {
+        certificate();
+        Launched keyAsCert = start("topicserver", "0", "--tls-cert", file("key.pem"), "--tls-key", file("key.pem"));
+        assertEquals(1, keyAsCert.exitCode());
+        keyAsCert.awaitOutputEnd(Launched.SOON);
+        assertEquals(1, keyAsCert.err().size(), keyAsCert.err().toString());
+        assertTrue(keyAsCert.err().get(0).startsWith("topicserver: certificate file \"" + file("key.pem")
+                + "\" holds no PEM certificate"), keyAsCert.err().toString());
+
+        Launched certAsKey = start("topicserver", "0", "--tls-cert", file("cert.pem"), "--tls-key", file("cert.pem"));
+        assertEquals(1, certAsKey.exitCode());
+        certAsKey.awaitOutputEnd(Launched.SOON);
+        assertEquals(List.of("topicserver: key file \"" + file("cert.pem") + "\" holds no PKCS#8 key (BEGIN PRIVATE KEY)"),
+                certAsKey.err());
+
+        Launched half = start("topicserver", "0", "--tls-cert", file("cert.pem"));
+        assertEquals(2, half.exitCode());
+        half.awaitOutputEnd(Launched.SOON);
+        assertEquals("topicserver: --tls-cert and --tls-key go together", half.err().get(0));
+
+        Launched missing = start("chat", "-topic", "127.0.0.1:1", "dev", "--tls-ca", file("nothing.pem"));
+        assertEquals(1, missing.exitCode());
+        missing.awaitOutputEnd(Launched.SOON);
+        assertEquals(List.of("chat: certificate file \"" + file("nothing.pem") + "\" does not exist"), missing.err());
+    }
+}

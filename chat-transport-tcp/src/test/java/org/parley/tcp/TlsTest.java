@@ -1,0 +1,163 @@
+package org.parley.tcp;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.core.ChatHub;
+import org.parley.core.testing.DroppingProxy;
+
+/**
+ * The topic server and client over TLS, with a certificate the JDK's keytool makes for the test:
+ * messages go both ways, nothing of them crosses in clear, and a client that does not trust the
+ * certificate, or speaks plain TCP to a TLS server, is refused without harm to the others.
+ */
+class TlsTest {
+    private static final char[] PASSWORD = "parley-test".toCharArray();
+    @TempDir
+    static Path dir;
+    private static SSLContext serverTls;
+    private static SSLContext clientTls;
+    private static SSLContext strangerTls;
+
+    private ChatHub hub;
+    private TopicServer server;
+
+    /** A key pair and self-signed certificate for 127.0.0.1 and localhost, in a PKCS12 file. */
+    private static KeyStore keystore(String name) throws Exception {
+        Path file = dir.resolve(name + ".p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", name, "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", file.toString(), "-storepass", new String(PASSWORD))
+                .redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, "keytool: " + out);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, PASSWORD);
+        }
+        return ks;
+    }
+
+    /** A context that presents {@code own}'s key (if any) and trusts {@code trusted}'s certificate. */
+    private static SSLContext context(KeyStore own, KeyStore trusted, String trustedAlias) throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(own, PASSWORD);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        Certificate cert = trusted.getCertificate(trustedAlias);
+        trust.setCertificateEntry(trustedAlias, cert);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(own == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        KeyStore serverKeys = keystore("server");
+        KeyStore otherKeys = keystore("other");
+        serverTls = context(serverKeys, serverKeys, "server");
+        clientTls = context(null, serverKeys, "server");
+        strangerTls = context(null, otherKeys, "other"); // trusts another certificate only
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        hub = ChatHub.create();
+        server = TopicServer.start(TopicServerOptions.builder().hub(hub).tls(serverTls).build());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        hub.close();
+    }
+
+    private TopicClient client(int port, Recorder seen, String... topics) throws IOException {
+        return TopicClient.builder("127.0.0.1", port).topics(List.of(topics)).tls(clientTls).connect(seen);
+    }
+
+    @Test
+    void clientsOverTlsExchangeMessagesAndNothingCrossesInClear() throws Exception {
+        Recorder aliceSees = new Recorder();
+        Recorder bobSees = new Recorder();
+        try (DroppingProxy relay = new DroppingProxy(server.port());
+             TopicClient alice = client(relay.port(), aliceSees, "dev");
+             TopicClient bob = client(relay.port(), bobSees, "dev")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.registrations() >= 2);
+            // Twenty messages of 14 KB in a burst: many TLS records arrive in one read.
+            String secret = "the launch code is 0000 ".repeat(600);
+            for (int i = 0; i < 20; i++) {
+                assertTrue(alice.send(i + " " + secret));
+            }
+            for (int i = 0; i < 20; i++) {
+                assertTrue(bobSees.until("dev:").endsWith(i + " " + secret), "message " + i);
+            }
+            assertTrue(bob.send("and back"));
+            assertTrue(aliceSees.until("dev:").endsWith("and back"));
+            String wire = new String(relay.recorded(), StandardCharsets.ISO_8859_1);
+            assertTrue(wire.length() > secret.length(), "the relay carried it: " + wire.length() + " bytes");
+            assertFalse(wire.contains("launch code"), "the text crossed in clear");
+            assertFalse(wire.contains("\"topic\""), "the JSON crossed in clear");
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotTrustTheCertificateIsRefusedAndOthersGoOn() throws Exception {
+        Recorder seen = new Recorder();
+        try (TopicClient alice = client(server.port(), seen, "dev")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.registrations() >= 1);
+            Recorder strangerSees = new Recorder();
+            TopicClient stranger = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                    .tls(strangerTls).connect(strangerSees);
+            assertEquals("closed abnormally", strangerSees.until("closed"));
+            stranger.close();
+            // A plain client on the TLS port: its registration is not TLS, and goes nowhere.
+            try (RawClient plain = new RawClient(server.port())) {
+                plain.register("dev");
+                // The server's answer is a TLS alert at most (a line of binary), then the end.
+                assertTrue(plain.closedByServer() || plain.closedByServer(), "the server closed it");
+            }
+            assertEquals(1, server.registrations(), "neither registered");
+            assertTrue(alice.send("still here"));
+            try (TopicClient bob = client(server.port(), new Recorder(), "dev")) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.registrations() >= 2);
+                assertTrue(bob.send("me too"));
+                assertTrue(seen.until("dev:").endsWith("me too"));
+            }
+        }
+    }
+
+    @Test
+    void aServerWithoutTheClientsTrustIsNotConnectedTo() throws Exception {
+        Recorder seen = new Recorder();
+        TopicClient stranger = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                .tls(strangerTls).connect(seen);
+        assertEquals("closed abnormally", seen.until("closed"));
+        stranger.close();
+        assertThrows(NullPointerException.class, () -> TopicServerOptions.builder().tls(null));
+    }
+}
