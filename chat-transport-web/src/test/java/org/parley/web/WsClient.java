@@ -77,6 +77,15 @@ final class WsClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts sending one text message without waiting for it to be sent: a server may close the
+     * connection before it has read it all (a message too big), and the close is what a test wants.
+     */
+    WsClient sendWithoutWaiting(String text) {
+        socket.sendText(text, true);
+        return this;
+    }
+
     /** Sends one binary message. */
     WsClient sendBinary(java.nio.ByteBuffer data) throws Exception {
         socket.sendBinary(data, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
