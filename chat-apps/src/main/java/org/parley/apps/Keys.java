@@ -40,19 +40,21 @@ final class Keys {
 
             @Override
             public String arguments() {
-                return "<name>|<folder/name>";
+                return "<name>|<folder/name> | --token <name>";
             }
 
             @Override
             public String summary() {
                 return "Writes a new CurveZMQ key pair for a user or a server: <name>.key (both keys: keep it "
                         + "secret) and <name>.pub (the public key, to hand out), in this folder or the one given, "
-                        + "and prints the line that names the user in a server's users file.";
+                        + "and prints the line that names the user in a server's users file. With --token, "
+                        + "prints a new secret token for the user instead (for chat -topic --token), and its line.";
             }
 
             @Override
             public List<Option> options() {
-                return List.of();
+                return List.of(new Option("--token <name>", "a token for TCP over TLS, printed once: nothing is "
+                        + "written, and the users file holds only its SHA-256"));
             }
 
             @Override
@@ -63,6 +65,16 @@ final class Keys {
     }
 
     private static int keygen(String[] args) throws Cli.UsageException, Cli.FailureException {
+        if (args.length == 2 && args[0].equals("--token")) {
+            String name = Cli.user(args[1]);
+            byte[] random = new byte[24];
+            new java.security.SecureRandom().nextBytes(random);
+            String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            System.out.println("token for " + name + " (shown once; give it to " + name + " alone): " + token);
+            System.out.println("for a server's users file: " + name + " token="
+                    + java.util.HexFormat.of().formatHex(org.parley.core.internal.Users.sha256(token)));
+            return 0;
+        }
         Cli.requireCount(args, 1);
         Path given = Path.of(args[0]);
         String name = Cli.user(given.getFileName() == null ? args[0] : given.getFileName().toString());

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.parley.core.ChatHub;
+import org.parley.core.HubOptions;
 import org.parley.tcp.DirectPeer;
 import org.parley.tcp.TcpAddress;
 import org.parley.tcp.TcpListener;
@@ -38,7 +39,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "<port> [--bind <ip>] [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem>]";
+            return "<port> [--bind <ip>] [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem> [--auth <users file>]]";
         }
 
         @Override
@@ -52,7 +53,9 @@ final class TcpCommands {
             return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"),
                     Cli.DATA_OPTION,
                     new Option(Tls.CERT + " <cert.pem>", "accepts TLS connections only, with this certificate (chain)"),
-                    new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM (with " + Tls.CERT + ")"));
+                    new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM (with " + Tls.CERT + ")"),
+                    new Option(Keys.AUTH + " <users file>", "lets in only the users of this file, each proving it "
+                            + "with their token (needs TLS; docs/SECURITY.md)"));
         }
 
         @Override
@@ -66,6 +69,7 @@ final class TcpCommands {
             InetAddress bind = null;
             String cert = null;
             String key = null;
+            String auth = null;
             java.nio.file.Path data = null;
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals(Cli.DATA)) {
@@ -78,6 +82,11 @@ final class TcpCommands {
                         throw new Cli.UsageException("--bind needs an IP address");
                     }
                     bind = address(args[++i]);
+                } else if (args[i].equals(Keys.AUTH)) {
+                    if (i + 1 == args.length) {
+                        throw new Cli.UsageException(Keys.AUTH + " needs a file");
+                    }
+                    auth = args[++i];
                 } else if (args[i].equals(Tls.CERT) || args[i].equals(Tls.KEY)) {
                     if (i + 1 == args.length) {
                         throw new Cli.UsageException(args[i] + " needs a file");
@@ -99,11 +108,24 @@ final class TcpCommands {
             if ((cert == null) != (key == null)) {
                 throw new Cli.UsageException(Tls.CERT + " and " + Tls.KEY + " go together");
             }
+            if (auth != null && cert == null) {
+                throw new Cli.UsageException(Keys.AUTH + " needs " + Tls.CERT + " and " + Tls.KEY
+                        + ": users send their tokens, which only TLS keeps from others");
+            }
+            HubOptions hubOptions = HubOptions.defaults();
+            if (auth != null) {
+                try {
+                    hubOptions = HubOptions.builder().usersFile(java.nio.file.Path.of(auth)).build();
+                } catch (IOException e) {
+                    throw new Cli.FailureException(e.getMessage(), e);
+                }
+            }
             TopicServerOptions.Builder options = TopicServerOptions.builder().bindAddress(bind).port(port);
             if (cert != null) {
                 options.tls(Tls.server(cert, key)); // read before the store is opened
             }
-            ChatHub hub = Cli.hubFor("topicserver", data);
+            ChatHub durable = Cli.hubFor("topicserver", data, hubOptions);
+            ChatHub hub = durable != null ? durable : auth != null ? ChatHub.create(hubOptions) : null;
             TopicServer server;
             try {
                 server = TopicServer.start((hub != null ? options.hub(hub) : options).build());
@@ -117,7 +139,8 @@ final class TcpCommands {
             return Cli.runUntilSignalled(() -> {
                 server.close();
                 Cli.close(hub);
-            }, "topicserver: listening on " + server.address() + (cert != null ? " (TLS)" : "") + " (Ctrl-C stops)");
+            }, "topicserver: listening on " + server.address()
+                    + (auth != null ? " (TLS; users of " + auth + ")" : cert != null ? " (TLS)" : "") + " (Ctrl-C stops)");
         }
 
         private static InetAddress address(String value) throws Cli.UsageException {
@@ -134,6 +157,8 @@ final class TcpCommands {
      * {@code chat -topic <ip>:<port> <topic> [<topic>...]}.
      */
     static final class ChatCommand implements Command {
+        /** The user's secret token, for a topic server that authenticates. */
+        static final String TOKEN = "--token";
         /** How long {@code chat -topic} keeps reconnecting unless {@code --retry-for} says otherwise. */
         static final int DEFAULT_RETRY_SECONDS = 60;
         /** Direct mode has no topics: {@code /join} says so. */
@@ -151,7 +176,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--retry-for <seconds>] [--name <user>] [--tls | --tls-ca <ca.pem>]";
+            return "-direct <port> | -direct 0 <ip>:<port> | -topic <ip>:<port> <topic> [<topic>...] [--retry-for <seconds>] [--name <user>] [--tls | --tls-ca <ca.pem>] [--token <token>]";
         }
 
         @Override
@@ -174,7 +199,9 @@ final class TcpCommands {
                             + "others then print it as topic:user: text"),
                     new Option(Tls.ON, "-topic: connects over TLS, trusting the certificate authorities the JDK trusts"),
                     new Option(Tls.CA + " <ca.pem>", "-topic: connects over TLS, trusting this certificate (a "
-                            + "self-signed server's) or authority"));
+                            + "self-signed server's) or authority"),
+                    new Option(TOKEN + " <token>", "-topic: proves to a server started with --auth that this is the "
+                            + "--name user (with --tls or --tls-ca)"));
         }
 
         @Override
@@ -184,8 +211,14 @@ final class TcpCommands {
             Integer retryFor = null;
             boolean tls = false;
             String ca = null;
+            String token = null;
             for (int i = 0; i < all.length; i++) {
-                if (all[i].equals(Tls.ON)) {
+                if (all[i].equals(TOKEN)) {
+                    if (i + 1 == all.length) {
+                        throw new Cli.UsageException(TOKEN + " needs the token");
+                    }
+                    token = all[++i];
+                } else if (all[i].equals(Tls.ON)) {
                     tls = true;
                 } else if (all[i].equals(Tls.CA)) {
                     if (i + 1 == all.length) {
@@ -217,6 +250,10 @@ final class TcpCommands {
             if (tls && !args[0].equals("-topic")) {
                 throw new Cli.UsageException(Tls.ON + " and " + Tls.CA + " apply to -topic only");
             }
+            if (token != null && (user == null || !tls)) {
+                throw new Cli.UsageException(TOKEN + " needs --name (the token's user) and " + Tls.ON + " or " + Tls.CA
+                        + ": a token must not cross the network in clear");
+            }
             switch (args[0]) {
                 case "-direct" -> {
                     if (args.length == 2) {
@@ -241,7 +278,7 @@ final class TcpCommands {
                         Cli.channel(t);
                     }
                     return topic(server, topics, user, retryFor != null ? retryFor : DEFAULT_RETRY_SECONDS,
-                            tls ? Tls.client(ca) : null);
+                            tls ? Tls.client(ca) : null, token);
                 }
                 default -> throw new Cli.UsageException("unknown mode \"" + args[0] + "\": -direct or -topic");
             }
@@ -283,7 +320,7 @@ final class TcpCommands {
         }
 
         private static int topic(Cli.HostPort server, List<String> topics, String user, int retryFor,
-                javax.net.ssl.SSLContext tls) throws Exception {
+                javax.net.ssl.SSLContext tls, String token) throws Exception {
             try (Console console = Console.open()) {
                 java.util.concurrent.atomic.AtomicReference<WhoIsHere> presence = new java.util.concurrent.atomic.AtomicReference<>();
                 Session session = new Session(console, false) {
@@ -324,7 +361,10 @@ final class TcpCommands {
                 try {
                     TopicClient.Builder b = TopicClient.builder(server.host(), server.port()).topics(topics).user(user)
                             .retryFor(Duration.ofSeconds(retryFor));
-                    client = (tls == null ? b : b.tls(tls)).connect(session);
+                    if (tls != null) {
+                        b.tls(tls);
+                    }
+                    client = (token == null ? b : b.token(token)).connect(session);
                 } catch (IOException e) {
                     throw cannotConnect(server, e);
                 }

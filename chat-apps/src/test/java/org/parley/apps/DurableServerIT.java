@@ -46,6 +46,9 @@ class DurableServerIT extends WithProcesses {
     /** The epoch a ZeroMQ server answers a history request with, asked on a socket of our own. */
     static String epoch(int postPort) {
         try (ZContext context = new ZContext(); ZMQ.Socket req = context.createSocket(SocketType.REQ)) {
+            // A context that connects needs the ticker: JeroMQ 0.6.0's poller can strand a fresh
+            // connection otherwise (see IoTicker), and the request would wait out its timeout.
+            org.parley.zmq.internal.IoTicker.attach(context);
             req.setReceiveTimeOut(30_000); // a first request on a busy machine: JVM warm-up, the first read of the file
             req.connect("tcp://127.0.0.1:" + postPort);
             req.send("{\"type\":\"history\",\"channel\":\"dev\",\"limit\":0}");

@@ -68,6 +68,34 @@ class TlsIT extends WithProcesses {
     }
 
     @Test
+    void onAServerWithUsersOnlyATokensUserGetsIn() throws Exception {
+        certificate();
+        Launched keygen = start("keygen", "--token", "alice");
+        assertEquals(0, keygen.exitCode());
+        String token = keygen.awaitOut("token for alice \\(shown once; give it to alice alone\\): .*", Launched.SOON)
+                .replaceFirst(".*: ", "");
+        String line = keygen.awaitOut("for a server's users file: alice token=[0-9a-f]{64}", Launched.SOON)
+                .substring("for a server's users file: ".length());
+        Path users = Files.writeString(dir.resolve("users"), line + "\n");
+        Launched server = start("topicserver", "0", "--bind", "127.0.0.1", "--tls-cert", file("cert.pem"),
+                "--tls-key", file("key.pem"), "--auth", users.toString());
+        int port = server.ports(".*listening on .* \\(TLS; users of .*\\).*", Launched.WAIT).get(0);
+        String address = "127.0.0.1:" + port;
+        Launched alice = start("chat", "-topic", address, "dev", "--name", "alice", "--token", token,
+                "--tls-ca", file("cert.pem"));
+        alice.awaitErr("chat: connected to .*", Launched.WAIT);
+        Launched wrong = start("chat", "-topic", address, "dev", "--name", "alice", "--token", "guess",
+                "--tls-ca", file("cert.pem"), "--retry-for", "0");
+        wrong.awaitErr(".*authentication failed: no user \"alice\" with this token.*", Launched.WAIT);
+        assertEquals(1, wrong.exitCode());
+        Launched noTls = start("chat", "-topic", address, "dev", "--name", "alice", "--token", token);
+        assertEquals(2, noTls.exitCode());
+        noTls.awaitOutputEnd(Launched.SOON);
+        assertEquals("chat: --token needs --name (the token's user) and --tls or --tls-ca: a token must not cross "
+                + "the network in clear", noTls.err().get(0));
+    }
+
+    @Test
     void mistakesInTlsFilesAreOneLineEach() throws Exception {
         certificate();
         Launched keyAsCert = start("topicserver", "0", "--tls-cert", file("key.pem"), "--tls-key", file("key.pem"));

@@ -113,8 +113,9 @@ public final class ChatHub implements AutoCloseable {
     }
 
     /**
-     * The user whose credential this is ({@code scheme} {@code "curve"}: a CurveZMQ public key in
-     * Z85), or {@code null} if no user of this hub has it or the hub does not authenticate.
+     * The user whose credential this is, or {@code null} if no user of this hub has it or the hub
+     * does not authenticate. Schemes: {@code "curve"}, a CurveZMQ public key in Z85;
+     * {@code "token"}, {@code <user>:<token>}, checked against the SHA-256 in the users file.
      */
     public String authenticate(String scheme, String credential) {
         Users users = options.users();

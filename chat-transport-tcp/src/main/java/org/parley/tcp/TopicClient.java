@@ -77,6 +77,8 @@ public final class TopicClient extends PeerHandle {
     private final InetSocketAddress server;
     /** The TLS context of every connection to the server, or null for plain TCP. */
     private final SSLContext tls;
+    /** The user's token, sent first on every connection, or null. */
+    private final String token;
     private final TcpAddress serverName;
     private final String user;
     private final Duration retryFor;
@@ -121,10 +123,11 @@ public final class TopicClient extends PeerHandle {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private TopicClient(PeerCore core, InetSocketAddress server, WireLink connection, List<String> topics,
-            String user, Duration retryFor, SSLContext tls) {
+            String user, Duration retryFor, SSLContext tls, String token) {
         super(core);
         this.server = server;
         this.tls = tls;
+        this.token = token;
         this.serverName = connection.remote();
         this.connection = connection;
         this.topics = topics;
@@ -161,6 +164,7 @@ public final class TopicClient extends PeerHandle {
         private String user;
         private Duration retryFor = Duration.ZERO;
         private SSLContext tls;
+        private String token;
 
         private Builder(String host, int port) {
             this.host = host;
@@ -216,6 +220,16 @@ public final class TopicClient extends PeerHandle {
         }
 
         /**
+         * Proves to a server that authenticates that this client is its {@link #user}, with that
+         * user's secret token, sent first on every connection. Needs {@link #user} and
+         * {@link #tls} (a token must not cross the network in clear).
+         */
+        public Builder token(String token) {
+            this.token = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
+        /**
          * Connects and registers.
          *
          * @throws IllegalStateException if no topic was given
@@ -224,6 +238,9 @@ public final class TopicClient extends PeerHandle {
         public TopicClient connect(TcpListener listener) throws IOException {
             if (topics == null) {
                 throw new IllegalStateException("at least one topic is needed: call topics(...) first");
+            }
+            if (token != null && (user == null || tls == null)) {
+                throw new IllegalStateException("a token needs a user name (user(...)) and TLS (tls(...))");
             }
             return TopicClient.connect(this, listener);
         }
@@ -247,12 +264,12 @@ public final class TopicClient extends PeerHandle {
         PeerCore core = new PeerCore(Integer.toString(b.port), listener, null);
         try {
             WireLink c = core.loop.connect(address, CONNECT_TIMEOUT, core::link, b.tls);
-            TopicClient client = new TopicClient(core, address, c, checked, b.user, b.retryFor, b.tls);
+            TopicClient client = new TopicClient(core, address, c, checked, b.user, b.retryFor, b.tls, b.token);
             if (client.acks) {
                 core.linkLoss = client::lost;
                 core.extension = client::onExtension;
             }
-            if (!core.loop.executeWaiting(() -> c.send(client.registration(c, checked)),
+            if (!core.loop.executeWaiting(() -> c.send(client.registration(c, checked, true)),
                     System.nanoTime() + CONNECT_TIMEOUT.toNanos())) {
                 throw new IOException("cannot register with " + b.host + ":" + b.port + ": " + (core.isOpen()
                         ? "the clients' selector thread took no task within " + CONNECT_TIMEOUT.toSeconds() + " s"
@@ -326,7 +343,7 @@ public final class TopicClient extends PeerHandle {
             c.close();
             return;
         }
-        c.send(registration(c, topics));
+        c.send(registration(c, topics, true));
         synchronized (lock) {
             connection = c;
             acknowledging = false;
@@ -339,6 +356,17 @@ public final class TopicClient extends PeerHandle {
     }
 
     /** Selector thread: a registration; with the extension, one that asks to resume from what was received. */
+    /**
+     * The registration to send; on a new connection ({@code first}) after the user's token, if
+     * it has one (the server takes nothing before it): written here, ahead of the registration.
+     */
+    private ByteBuffer registration(WireLink c, List<String> topics, boolean first) {
+        if (first && token != null) {
+            c.send(WireCodec.encodeAuth(user, token));
+        }
+        return registration(c, topics);
+    }
+
     private ByteBuffer registration(WireLink c, List<String> topics) {
         if (!acks) {
             return WireCodec.encodeRegistration(c.local(), topics);

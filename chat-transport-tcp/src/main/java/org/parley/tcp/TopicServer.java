@@ -294,6 +294,8 @@ public final class TopicServer implements AutoCloseable {
          */
         java.util.Map<String, Long> replayedUpTo = java.util.Map.of();
         String derivedUser;
+        /** On a hub that authenticates: the user this connection proved it is, or null before. */
+        String authenticated;
         boolean warnedDiscard;
         /** Bytes of replay this connection was sent (see resume). Selector thread only. */
         long replayed;
@@ -324,6 +326,15 @@ public final class TopicServer implements AutoCloseable {
         @Override
         public void onFrame(WireLink c, WireCodec.Frame frame) throws ProtocolException {
             Client client = (Client) c.attachment;
+            if (frame instanceof WireCodec.Auth a) {
+                authenticate(c, client, a);
+                return;
+            }
+            if (hub.authenticates() && client.authenticated == null) {
+                refuse(c, "authenticate first: this server takes {\"auth\":{\"user\":...,\"token\":...}} "
+                        + "before anything else");
+                return;
+            }
             if (frame instanceof WireCodec.Registration r) {
                 register(c, client, r.topics());
                 if (r.resume() != null) {
@@ -346,7 +357,12 @@ public final class TopicServer implements AutoCloseable {
                     }
                     return;
                 }
-                String user = m.user() != null ? Names.requireUser(m.user()) : client.derivedUser;
+                String user = m.user() != null ? Names.requireUser(m.user())
+                        : client.authenticated != null ? client.authenticated : client.derivedUser;
+                if (client.authenticated != null && !client.authenticated.equals(user)) {
+                    throw new ProtocolException("user " + Names.quote(user) + " is not this connection's user, "
+                            + client.authenticated);
+                }
                 if (chat.id() != null || chat.time() != null) {
                     postWithId(c, m, user, chat.id(), chat.time());
                     return;
@@ -369,6 +385,10 @@ public final class TopicServer implements AutoCloseable {
                 if (!client.topics.contains(pr.topic())) {
                     throw new ProtocolException("presence in " + PeerText.excerpt(pr.topic())
                             + " needs a registration for that topic first");
+                }
+                if (client.authenticated != null && pr.user() != null && !client.authenticated.equals(pr.user())) {
+                    throw new ProtocolException("user " + Names.quote(pr.user()) + " is not this connection's user, "
+                            + client.authenticated);
                 }
                 List<String> users = hub.presence(pr.topic(), pr.user());
                 c.send(WireCodec.encodePresence(pr.topic(), users, hub.options().maxFrameBytes()));
@@ -404,6 +424,26 @@ public final class TopicServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Extension: a client proves it is a user of an authenticating hub with its token (over TLS:
+     * the options require it). Once per connection, before anything else; a wrong one is
+     * refused without saying which part was wrong.
+     */
+    private void authenticate(WireLink c, Client client, WireCodec.Auth a) throws ProtocolException {
+        if (!hub.authenticates()) {
+            throw new ProtocolException("this server does not authenticate: send no \"auth\"");
+        }
+        if (client.authenticated != null) {
+            throw new ProtocolException("this connection is authenticated already, as " + client.authenticated);
+        }
+        String user = hub.authenticate(org.parley.core.internal.Users.TOKEN, a.user() + ":" + a.token());
+        if (user == null) {
+            refuse(c, "authentication failed: no user " + Names.quote(a.user()) + " with this token");
+            return;
+        }
+        client.authenticated = user;
+    }
+
     /** Tells a connection why it is not served, and closes it; logs that now and then. */
     private void refuse(WireLink c, String why) {
         long held = refusedLog.admit();
@@ -421,6 +461,9 @@ public final class TopicServer implements AutoCloseable {
         Set<String> next = new LinkedHashSet<>();
         for (String topic : topics) {
             next.add(Names.requireChannel(topic));
+            if (client.authenticated != null && !hub.mayRead(client.authenticated, topic)) {
+                throw new ProtocolException("user " + client.authenticated + " may not read " + topic);
+            }
         }
         Set<String> removed = new LinkedHashSet<>(client.topics);
         removed.removeAll(next);

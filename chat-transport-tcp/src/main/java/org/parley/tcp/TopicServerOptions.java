@@ -289,10 +289,10 @@ public final class TopicServerOptions {
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            if (hub != null && hub.authenticates()) {
-                // Its clients name themselves: on such a hub anyone could post as anyone.
-                throw new IllegalArgumentException("the hub authenticates its users, and the TCP topic server "
-                        + "cannot authenticate its clients yet");
+            if (hub != null && hub.authenticates() && tls == null) {
+                // Clients prove who they are with a token, which only TLS keeps from others.
+                throw new IllegalArgumentException("the hub authenticates its users: the TCP topic server needs TLS "
+                        + "(tls(context)), over which its clients send their tokens");
             }
             int maxFrameBytes = hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
             if (maxOutboundBytes < maxFrameBytes) {

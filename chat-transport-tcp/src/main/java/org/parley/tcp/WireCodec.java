@@ -52,7 +52,18 @@ final class WireCodec {
     }
 
     /** What one received object means. */
-    sealed interface Frame permits Chat, Registration, Error, Ack, Registered, Presence {
+    sealed interface Frame permits Chat, Registration, Error, Ack, Registered, Presence, Auth {
+    }
+
+    /**
+     * Extension: who a client is, on a server that authenticates, before anything else:
+     * {@code {"auth":{"user":..,"token":..}}}.
+     */
+    record Auth(String user, String token) implements Frame {
+        @Override
+        public String toString() {
+            return "Auth[" + user + "]"; // never the token
+        }
     }
 
     /**
@@ -267,6 +278,7 @@ final class WireCodec {
                     case "ack" -> fields.ack = Extension.read(p, t);
                     case "registered" -> fields.registered = Extension.read(p, t);
                     case "presence" -> fields.presence = Extension.read(p, t);
+                    case "auth" -> fields.auth = Extension.read(p, t);
                     default -> p.skipChildren(); // read all the same: a repeat or bad JSON in it is refused
                 }
             }
@@ -327,6 +339,7 @@ final class WireCodec {
         Extension ack;
         Extension registered;
         Extension presence;
+        Extension auth;
 
         Frame frame() throws ProtocolException {
             if (error != null) {
@@ -349,6 +362,9 @@ final class WireCodec {
             }
             if (presence != null) {
                 return presence.presence();
+            }
+            if (auth != null) {
+                return new Auth(auth.string("user", "auth"), auth.string("token", "auth"));
             }
             throw new ProtocolException(
                     "object is neither a chat message (no \"message\") nor a registration (no \"topics\")");
@@ -580,7 +596,7 @@ final class WireCodec {
                         p.skipChildren();
                     }
                 } else if (name.equals("id") || name.equals("topic") || name.equals("epoch") || name.equals("seq")
-                        || name.equals("user")) {
+                        || name.equals("user") || name.equals("token")) {
                     fields.put(name, Value.readLong(p, v));
                 } else {
                     p.skipChildren();
@@ -919,6 +935,18 @@ final class WireCodec {
             g.writeStartObject();
             g.writeObjectFieldStart("registered");
             g.writeStringField("epoch", epoch);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /** Authentication (extension): {@code {"auth":{"user":..,"token":..}}} and a newline. */
+    static ByteBuffer encodeAuth(String user, String token) {
+        return line(48 + user.length() + token.length(), g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("auth");
+            g.writeStringField("user", user);
+            g.writeStringField("token", token);
             g.writeEndObject();
             g.writeEndObject();
         });

@@ -160,4 +160,88 @@ class TlsTest {
         stranger.close();
         assertThrows(NullPointerException.class, () -> TopicServerOptions.builder().tls(null));
     }
+
+    /** A topic server on a hub whose users file names alice and bob by their tokens' hashes. */
+    private TopicServer authenticating(ChatHub users) throws Exception {
+        return TopicServer.start(TopicServerOptions.builder().hub(users).tls(serverTls).build());
+    }
+
+    private static ChatHub usersHub() throws Exception {
+        Path file = dir.resolve("users");
+        Files.writeString(file, "alice token=" + hex("alice's token") + "\n"
+                + "bob token=" + hex("bob's token") + " read=dev write=dev\n");
+        return ChatHub.create(org.parley.core.HubOptions.builder().usersFile(file).build());
+    }
+
+    private static String hex(String token) {
+        return java.util.HexFormat.of().formatHex(org.parley.core.internal.Users.sha256(token));
+    }
+
+    private static TopicClient.Builder as(int port, String user, String token, String... topics) {
+        return TopicClient.builder("127.0.0.1", port).topics(List.of(topics)).user(user).token(token).tls(clientTls);
+    }
+
+    @Test
+    void usersProveWhoTheyAreWithTheirTokensAndTheRulesHold() throws Exception {
+        try (ChatHub users = usersHub(); TopicServer auth = authenticating(users)) {
+            Recorder aliceSees = new Recorder();
+            Recorder bobSees = new Recorder();
+            try (TopicClient alice = as(auth.port(), "alice", "alice's token", "dev").connect(aliceSees);
+                 TopicClient bob = as(auth.port(), "bob", "bob's token", "dev").connect(bobSees)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> auth.registrations() >= 2);
+                assertTrue(alice.send("signed, alice"));
+                assertEquals("dev:alice: signed, alice", bobSees.until("dev:"));
+                assertEquals("alice", users.recent("dev", 1).messages().get(0).user());
+            }
+            // A wrong token, and a right token under another name: refused before anything.
+            for (String[] attempt : new String[][] {{"alice", "guess"}, {"bob", "alice's token"}, {"carol", "x"}}) {
+                Recorder seen = new Recorder();
+                TopicClient mallory = as(auth.port(), attempt[0], attempt[1], "dev").connect(seen);
+                assertEquals("error authentication failed: no user \"" + attempt[0] + "\" with this token",
+                        seen.until("error"));
+                mallory.close();
+            }
+            // bob may read dev only: registering for ops is refused.
+            Recorder bobElsewhere = new Recorder();
+            TopicClient nosy = as(auth.port(), "bob", "bob's token", "ops").connect(bobElsewhere);
+            assertEquals("error user bob may not read ops", bobElsewhere.until("error"));
+            nosy.close();
+            assertEquals(0, users.lastSeq("ops"));
+        }
+    }
+
+    @Test
+    void onAnAuthenticatingServerAClientWithoutATokenOrAnotherNameIsRefused() throws Exception {
+        try (ChatHub users = usersHub(); TopicServer auth = authenticating(users)) {
+            Recorder seen = new Recorder();
+            TopicClient anonymous = TopicClient.builder("127.0.0.1", auth.port()).topics(List.of("dev"))
+                    .tls(clientTls).connect(seen);
+            assertTrue(seen.until("error").startsWith("error authenticate first"));
+            anonymous.close();
+            // A client of its own that authenticates as alice, then signs a message as bob.
+            try (javax.net.ssl.SSLSocket raw = (javax.net.ssl.SSLSocket) clientTls.getSocketFactory()
+                    .createSocket("127.0.0.1", auth.port())) {
+                raw.setSoTimeout(5000);
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(raw.getInputStream(), StandardCharsets.UTF_8));
+                java.io.OutputStream out = raw.getOutputStream();
+                String source = "\"source\":{\"ip\":\"10.0.0.1\",\"port\":\"2000\"}";
+                out.write(("{\"auth\":{\"user\":\"alice\",\"token\":\"alice's token\"}}\n"
+                        + "{" + source + ",\"topics\":[\"dev\"]}\n"
+                        + "{" + source + ",\"message\":{\"topic\":\"dev\",\"text\":\"as alice\"}}\n"
+                        + "{" + source + ",\"message\":{\"topic\":\"dev\",\"text\":\"I am bob\",\"user\":\"bob\"}}\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                assertEquals("{\"error\":\"user \\\"bob\\\" is not this connection's user, alice\"}", in.readLine());
+            }
+            assertEquals(1, users.lastSeq("dev"), "only alice's own message was stored");
+            assertEquals("alice", users.recent("dev", 1).messages().get(0).user());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TopicServerOptions.builder().hub(users).build());
+            assertTrue(e.getMessage().startsWith("the hub authenticates its users: the TCP topic server needs TLS"),
+                    e.getMessage());
+            assertThrows(IllegalStateException.class, () -> TopicClient.builder("127.0.0.1", auth.port())
+                    .topics(List.of("dev")).user("alice").token("t").connect(new Recorder()));
+        }
+    }
 }

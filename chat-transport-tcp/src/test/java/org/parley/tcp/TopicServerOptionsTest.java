@@ -14,13 +14,13 @@ class TopicServerOptionsTest {
     }
 
     @Test
-    void aHubThatAuthenticatesIsRefusedWhileTcpClientsNameThemselves(@org.junit.jupiter.api.io.TempDir
+    void aHubThatAuthenticatesNeedsTls(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
         java.nio.file.Path users = java.nio.file.Files.writeString(dir.resolve("users"), "alice\n");
         try (org.parley.core.ChatHub hub = org.parley.core.ChatHub.create(
                 org.parley.core.HubOptions.builder().usersFile(users).build())) {
-            assertEquals("the hub authenticates its users, and the TCP topic server cannot authenticate its clients yet",
-                    refused(TopicServerOptions.builder().hub(hub)));
+            assertEquals("the hub authenticates its users: the TCP topic server needs TLS (tls(context)), over which "
+                    + "its clients send their tokens", refused(TopicServerOptions.builder().hub(hub)));
         }
     }
 

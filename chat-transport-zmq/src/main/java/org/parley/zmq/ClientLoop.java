@@ -84,6 +84,12 @@ final class ClientLoop {
     private boolean dealerUp;
     private boolean tcpOnly; // see whyNoReply
     private String handshakeFailure; // see whyNoReply
+    /** SUB's connection is up (its handshake done). Loop thread only. */
+    private boolean subUp;
+    /** The I/O thread's tickers while a connection is being made, else null. Loop thread only. */
+    private java.util.List<ZMQ.Socket> tickers;
+    /** Whether the tickers are on, for tests on other threads. */
+    private volatile boolean ticking;
     /** A reply came on the current connection. Loop thread only. */
     private boolean answering;
     /** A reply came on some connection, ever. Loop thread only. */
@@ -184,7 +190,7 @@ final class ClientLoop {
     }
 
     private void open() throws IOException {
-        IoTicker.attach(context);
+        updateTicker();
         if (options.postPort() != ZmqClientOptions.NO_PORT) {
             dealer = context.createSocket(SocketType.DEALER);
             dealer.setLinger(0);
@@ -216,7 +222,7 @@ final class ClientLoop {
             // 1 again: the restart detector probes the epoch, or, without a post port to probe
             // with, has the subscriptions count anew (see RestartDetector#connected).
             String endpoint = "inproc://parley-sub-monitor-" + MONITORS.incrementAndGet();
-            sub.monitor(endpoint, ZMQ.EVENT_CONNECTED);
+            sub.monitor(endpoint, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
             monitor = context.createSocket(SocketType.PAIR);
             monitor.setLinger(0);
             monitor.connect(endpoint);
@@ -370,6 +376,12 @@ final class ClientLoop {
         if (dealerUp && mayResend && !notTaking) {
             requests.sendHeld();
         }
+        updateTicker();
+    }
+
+    /** Whether the I/O thread is kept ticking: while a connection is being made (for tests). */
+    boolean ticking() {
+        return ticking;
     }
 
     /** Whether DEALER is connected to the server now. Loop thread only. */
@@ -434,8 +446,29 @@ final class ClientLoop {
         while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
                 restarts.connected();
+            } else if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
+                subUp = true;
+            } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                subUp = false;
             }
         }
+        updateTicker();
+    }
+
+    /**
+     * Keeps the I/O thread ticking while a connection is being made, the only time JeroMQ's
+     * lost wake-up can strand one (see {@link IoTicker}); an idle client with both connections up
+     * lets the thread sleep. Loop thread only.
+     */
+    private void updateTicker() {
+        boolean connecting = (dealer != null && !dealerUp) || (sub != null && !subUp) || (dealer == null && sub == null);
+        if (connecting && tickers == null) {
+            tickers = IoTicker.attach(context);
+        } else if (!connecting && tickers != null) {
+            IoTicker.detach(context, tickers);
+            tickers = null;
+        }
+        ticking = tickers != null;
     }
 
     /** Hands at most {@value #BATCH} messages waiting on {@code socket} to {@code handle}; true if more may wait. */

@@ -182,6 +182,19 @@ public final class ZmqChatServer implements AutoCloseable {
      * does. Server thread only.
      */
     private final Map<ByteBuffer, ArrayDeque<Answer>> unanswered = new HashMap<>();
+    /**
+     * Bytes of the answers held in {@link #unanswered} (a post still being stored counts
+     * {@value #HELD_POST_BYTES}). Past {@link #MAX_HELD_ANSWER_BYTES} (by default) the server reads no more
+     * requests until its store catches up: a peer that pipelines history requests behind a post
+     * waiting for its commit cannot make it hold replies without end. Server thread only.
+     */
+    private long heldAnswerBytes;
+    /** Whether the server reads no requests now, past its bound on held answers (for tests). */
+    volatile boolean holdingBack;
+    /** What a held post's answer is counted as, before its reply exists. */
+    static final int HELD_POST_BYTES = 256;
+    /** The most bytes of answers held for a store that takes its time: 64 MiB. */
+    static final long MAX_HELD_ANSWER_BYTES = 64L * 1024 * 1024;
     /** The post the request being answered left to its store, if any. Server thread only. */
     private PendingPost pendingPost;
 
@@ -464,8 +477,13 @@ public final class ZmqChatServer implements AutoCloseable {
                 }
                 publishQueued();
                 sendStored();
+                holdingBack = heldAnswerBytes > options.maxHeldAnswerBytes();
+                if (holdingBack) {
+                    awaitOldestStored(); // read nothing more until the store catches up
+                    continue;
+                }
                 // A bounded batch, so queued publications are not starved by a busy peer.
-                for (int i = 0; i < 256 && !stopping; i++) {
+                for (int i = 0; i < 256 && !stopping && heldAnswerBytes <= options.maxHeldAnswerBytes(); i++) {
                     List<byte[]> frames = receiveRequest();
                     if (frames == null) {
                         break;
@@ -764,6 +782,7 @@ public final class ZmqChatServer implements AutoCloseable {
         }
         // Behind a post its store has not stored yet: each peer's replies keep its requests' order.
         unanswered.computeIfAbsent(peer, p -> new ArrayDeque<>()).add(new Answer(List.copyOf(head), reply, post));
+        heldAnswerBytes += held(reply);
         if (post != null) {
             post.stored().whenComplete((m, e) -> {
                 Waker w = waker;
@@ -794,12 +813,36 @@ public final class ZmqChatServer implements AutoCloseable {
             Answer a;
             while ((a = waiting.peek()) != null && (a.post() == null || a.post().stored().isDone())) {
                 waiting.poll();
+                heldAnswerBytes -= held(a.reply());
                 send(a.envelope(), a.post() == null ? a.reply() : replyToStored(a.post()));
             }
             if (waiting.isEmpty()) {
                 peers.remove();
             }
         }
+    }
+
+    private static long held(byte[] reply) {
+        return reply == null ? HELD_POST_BYTES : reply.length;
+    }
+
+    /** Waits a little for the oldest post being stored (its commit, say), then sends what is stored. */
+    private void awaitOldestStored() {
+        for (ArrayDeque<Answer> waiting : unanswered.values()) {
+            Answer first = waiting.peek();
+            if (first != null && first.post() != null) {
+                try {
+                    first.post().stored().get(50, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                    // not stored yet, or refused: sendStored answers what is done
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopping = true;
+                }
+                break;
+            }
+        }
+        sendStored();
     }
 
     /** The reply to a post its store has finished with: published and ok, or the store's refusal. */

@@ -64,6 +64,7 @@ public final class ZmqServerOptions {
     private final int maxSubscriptionsPerPeer;
     private final long maxSubscriptionBytes;
     private final String curveSecretKey;
+    private final long maxHeldAnswerBytes;
 
     private ZmqServerOptions(Builder b) {
         this.host = b.host;
@@ -81,6 +82,7 @@ public final class ZmqServerOptions {
         this.maxSubscriptionsPerPeer = b.maxSubscriptionsPerPeer;
         this.maxSubscriptionBytes = b.maxSubscriptionBytes;
         this.curveSecretKey = b.curveSecretKey;
+        this.maxHeldAnswerBytes = b.maxHeldAnswerBytes;
     }
 
     public static Builder builder() {
@@ -107,6 +109,11 @@ public final class ZmqServerOptions {
     /** The hub to attach to, or {@code null}: the server then makes and owns one. */
     ChatHub hub() {
         return hub;
+    }
+
+    /** Bytes of answers held for posts being stored, past which no request is read (see ZmqChatServer). */
+    long maxHeldAnswerBytes() {
+        return maxHeldAnswerBytes;
     }
 
     /** The server's CurveZMQ secret key in Z85, or {@code null} for plain connections. */
@@ -164,6 +171,7 @@ public final class ZmqServerOptions {
         private ChatHub hub;
         private String curvePublicKey;
         private String curveSecretKey;
+        private long maxHeldAnswerBytes = ZmqChatServer.MAX_HELD_ANSWER_BYTES;
         private int sendHighWaterMark = DEFAULT_SEND_HIGH_WATER_MARK;
         private int receiveHighWaterMark = DEFAULT_RECEIVE_HIGH_WATER_MARK;
         private int publishQueueCapacity = DEFAULT_PUBLISH_QUEUE_CAPACITY;
@@ -308,6 +316,12 @@ public final class ZmqServerOptions {
             if (!CurveKeys.publicKeyOf(curveSecretKey).equals(curvePublicKey)) {
                 throw new IllegalArgumentException("the public key is not the secret key's");
             }
+            return this;
+        }
+
+        /** For tests: a smaller bound on the answers held for a store that takes its time. */
+        Builder maxHeldAnswerBytes(long bytes) {
+            this.maxHeldAnswerBytes = bytes;
             return this;
         }
 

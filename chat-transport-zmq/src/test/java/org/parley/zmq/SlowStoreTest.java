@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -164,6 +165,41 @@ class SlowStoreTest {
             }
         }
         return null;
+    }
+
+    @Test
+    void answersHeldForAPostBeingStoredAreBoundedAndAllComeOnceItIsStored() throws Exception {
+        SlowStore store = new SlowStore();
+        // Room for about twenty history answers behind the held post.
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub)
+                     .maxHeldAnswerBytes(4096).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "probe");
+            ZMQ.Socket dealer = sockets[1];
+            send(dealer, post("one", "held"));
+            int asked = 500;
+            for (int i = 0; i < asked; i++) {
+                send(dealer, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
+            }
+            // The server holds a bounded number of answers, then reads no more requests: another
+            // peer's request waits too, until the store catches up.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> server.holdingBack);
+            ZMQ.Socket other = raw.createSocket(SocketType.DEALER);
+            other.setLinger(0);
+            other.setReceiveTimeOut(1000);
+            other.connect("tcp://127.0.0.1:" + server.postPort());
+            send(other, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
+            assertNull(other.recv(0), "the server read on past its bound on held answers");
+            store.permits.release();
+            assertEquals("one", reply(dealer).get("channel").asText());
+            for (int i = 0; i < asked; i++) {
+                assertTrue(reply(dealer).has("messages"), "answer " + i);
+            }
+            other.setReceiveTimeOut(5000);
+            assertNotNull(other.recv(0), "the other peer is answered once the store caught up");
+        }
     }
 
     @Test

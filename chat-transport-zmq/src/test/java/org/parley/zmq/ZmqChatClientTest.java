@@ -1,6 +1,7 @@
 package org.parley.zmq;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -609,6 +610,22 @@ class ZmqChatClientTest {
             carol.post("general", "after 5").join();
             assertEquals("after 5", seen.next().text(), "nothing twice: the next one is the next post");
         }
+    }
+
+    @Test
+    void theIoThreadTicksOnlyWhileAConnectionIsBeingMade() throws Exception {
+        ZmqChatClient bob = client("bob");
+        bob.subscribe("general", new RecordingListener());
+        assertTrue(bob.loop.ticking(), "ticking from the start, while connecting");
+        bob.post("general", "up").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !bob.loop.ticking()); // both connections up: idle
+        int[] ports = {server.postPort(), server.pubPort()};
+        server.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> bob.loop.ticking()); // reconnecting
+        server = ZmqTestSupport.restartOnSamePorts(server);
+        assertEquals(ports[0], server.postPort());
+        assertEquals(1, bob.post("general", "again").get(10, TimeUnit.SECONDS).seq(), "a new server: seq 1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !bob.loop.ticking());
     }
 
     @Test

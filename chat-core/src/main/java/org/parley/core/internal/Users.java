@@ -23,6 +23,7 @@ import org.parley.core.ProtocolException;
  * </pre>
  *
  * <p>Settings: {@code curve=} the user's CurveZMQ public key (40 characters of Z85);
+ * {@code token=} the SHA-256 of the user's secret token (64 hex digits), for TCP over TLS;
  * {@code read=} and {@code write=} comma-separated channel rules: a name, a prefix ending in
  * {@code *}, or {@code *} for every channel. Without {@code read=} a user reads every channel,
  * without {@code write=} posts to every channel. {@value Names#ALL} shows every channel, so a
@@ -33,6 +34,12 @@ import org.parley.core.ProtocolException;
 public final class Users {
     /** The scheme of a CurveZMQ public key, in Z85. */
     public static final String CURVE = "curve";
+    /**
+     * The scheme of a secret token: the credential is {@code <user>:<token>}, and the file holds
+     * the token's SHA-256 in hex ({@code token=}), never the token.
+     */
+    public static final String TOKEN = "token";
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern Z85_KEY = Pattern.compile("[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}");
     private static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -44,7 +51,7 @@ public final class Users {
         this.byCurveKey = byCurveKey;
     }
 
-    private record User(String name, List<String> read, List<String> write) {
+    private record User(String name, List<String> read, List<String> write, byte[] tokenHash) {
     }
 
     /**
@@ -86,6 +93,7 @@ public final class Users {
                 }
                 List<String> read = List.of("*");
                 List<String> write = List.of("*");
+                byte[] tokenHash = null;
                 for (int i = 1; i < words.length; i++) {
                     int eq = words[i].indexOf('=');
                     String key = eq < 0 ? words[i] : words[i].substring(0, eq).toLowerCase(Locale.ROOT);
@@ -101,13 +109,20 @@ public final class Users {
                                 throw new ProtocolException("gives " + name + " the curve key of " + other);
                             }
                         }
+                        case TOKEN -> {
+                            if (!SHA256_HEX.matcher(value).matches()) {
+                                throw new ProtocolException("token= takes the SHA-256 of the token in 64 lowercase hex "
+                                        + "digits (as keygen --token prints it), not " + Names.quote(value));
+                            }
+                            tokenHash = java.util.HexFormat.of().parseHex(value);
+                        }
                         case "read" -> read = rules(value, true);
                         case "write" -> write = rules(value, false);
                         default -> throw new ProtocolException("has an unknown setting " + Names.quote(key)
-                                + "; expected curve=, read= or write=");
+                                + "; expected curve=, token=, read= or write=");
                     }
                 }
-                byName.put(name, new User(name, read, write));
+                byName.put(name, new User(name, read, write, tokenHash));
             } catch (ProtocolException e) {
                 throw new ProtocolException("line " + n + " " + e.getMessage(), e);
             }
@@ -136,7 +151,32 @@ public final class Users {
 
     /** The user whose credential of {@code scheme} this is, or {@code null} if none. */
     public String userOf(String scheme, String credential) {
-        return CURVE.equals(scheme) && credential != null ? byCurveKey.get(credential) : null;
+        if (credential == null) {
+            return null;
+        }
+        if (CURVE.equals(scheme)) {
+            return byCurveKey.get(credential);
+        }
+        if (TOKEN.equals(scheme)) {
+            int colon = credential.indexOf(':');
+            User u = colon <= 0 ? null : byName.get(credential.substring(0, colon));
+            if (u == null || u.tokenHash() == null) {
+                return null;
+            }
+            return java.security.MessageDigest.isEqual(u.tokenHash(), sha256(credential.substring(colon + 1)))
+                    ? u.name() : null;
+        }
+        return null;
+    }
+
+    /** The SHA-256 of a token's UTF-8 bytes: what {@code token=} holds, in hex. */
+    public static byte[] sha256(String token) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256, which every JDK has, is missing", e);
+        }
     }
 
     /** Whether {@code user} is in the file. */

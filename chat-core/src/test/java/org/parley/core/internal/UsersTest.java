@@ -60,6 +60,18 @@ class UsersTest {
     }
 
     @Test
+    void aTokenNamesItsUserOnlyWithTheRightTokenAndName() throws Exception {
+        String hash = java.util.HexFormat.of().formatHex(Users.sha256("s3cret"));
+        Users users = parse("alice token=" + hash, "bob");
+        assertEquals("alice", users.userOf(Users.TOKEN, "alice:s3cret"));
+        assertNull(users.userOf(Users.TOKEN, "alice:s3cre"));
+        assertNull(users.userOf(Users.TOKEN, "bob:s3cret"), "bob has no token");
+        assertNull(users.userOf(Users.TOKEN, "s3cret"));
+        assertTrue(assertThrows(ProtocolException.class, () -> parse("carol token=" + "A".repeat(64))).getMessage()
+                .startsWith("line 1 token= takes the SHA-256 of the token in 64 lowercase hex digits"));
+    }
+
+    @Test
     void allIsReadOnlyWithEveryChannelOrByName() throws Exception {
         Users users = parse("watcher read=ALL", "everyone read=*");
         assertTrue(users.mayRead("watcher", "ALL"));
@@ -72,7 +84,7 @@ class UsersTest {
         assertEquals("line 2 names user \"alice\" a second time",
                 assertThrows(ProtocolException.class, () -> parse("alice", "alice")).getMessage());
         assertTrue(assertThrows(ProtocolException.class, () -> parse("ALL")).getMessage().startsWith("line 1 "));
-        assertEquals("line 1 has an unknown setting \"password\"; expected curve=, read= or write=",
+        assertEquals("line 1 has an unknown setting \"password\"; expected curve=, token=, read= or write=",
                 assertThrows(ProtocolException.class, () -> parse("alice password=x")).getMessage());
         assertTrue(assertThrows(ProtocolException.class, () -> parse("alice curve=short")).getMessage()
                 .startsWith("line 1 curve= takes a public key of 40 Z85 characters"));

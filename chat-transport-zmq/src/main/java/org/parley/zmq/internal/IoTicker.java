@@ -1,5 +1,7 @@
 package org.parley.zmq.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -15,7 +17,8 @@ import zmq.Msg;
  * poller cancels a channel's selection key when one of its handles is removed, even when a new
  * handle for the same channel was added in the same round, which is then never registered; a
  * connecter hands its channel to the engine just so. A context that only binds (a server's)
- * does not need it. This socket provides one: it connects to a port where nothing listens
+ * does not need it, and a client needs it only while a connection is being made: it attaches
+ * tickers then and {@link #detach}es them once its connections are up. This socket provides one: it connects to a port where nothing listens
  * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
  * fires every {@value #TICK_MILLIS} ms. It never sends or receives anything. A context with
  * several I/O threads gets one such socket on each (its affinity picks the thread): a ticker on
@@ -34,11 +37,16 @@ public final class IoTicker {
     private IoTicker() {
     }
 
-    /** Adds a ticking socket to each of {@code context}'s I/O threads; they close with the context. */
-    public static void attach(ZContext context) {
+    /**
+     * Adds a ticking socket to each of {@code context}'s I/O threads; they close with the context,
+     * or with {@link #detach}. Returns them.
+     */
+    public static List<ZMQ.Socket> attach(ZContext context) {
         int threads = Math.min(context.getIoThreads(), Long.SIZE); // affinity is a 64-bit mask
+        List<ZMQ.Socket> tickers = new ArrayList<>(threads);
         for (int i = 0; i < threads; i++) {
             ZMQ.Socket ticker = context.createSocket(SocketType.DEALER);
+            tickers.add(ticker);
             ticker.setLinger(0);
             ticker.setSndHWM(1);
             ticker.setAffinity(1L << i); // its connection lives on I/O thread i
@@ -50,6 +58,14 @@ public final class IoTicker {
             ticker.setReconnectIVL(TICK_MILLIS);
             ticker.setReconnectIVLMax(TICK_MILLIS);
             ticker.connect(NOWHERE);
+        }
+        return tickers;
+    }
+
+    /** Closes tickers {@link #attach} made: the I/O threads may sleep again. */
+    public static void detach(ZContext context, List<ZMQ.Socket> tickers) {
+        for (ZMQ.Socket ticker : tickers) {
+            context.destroySocket(ticker);
         }
     }
 }
