@@ -7,22 +7,43 @@ import org.parley.core.ChatHub;
 import org.parley.tcp.TopicServer;
 import org.parley.tcp.TopicServerOptions;
 import org.parley.zmq.ZmqChatServer;
+import org.parley.web.WebServer;
+import org.parley.web.WebServerOptions;
 import org.parley.zmq.ZmqServerOptions;
 
 /**
  * The bridge: {@code parley_server}, one hub with the ZeroMQ server and the TCP topic server
- * attached, so a {@code chat -topic} client and an {@code mc_client} of the same channel see
- * each other's messages.
+ * attached (and, with {@code --web}, the WebSocket server and its page), so a {@code chat -topic}
+ * client, an {@code mc_client} and a browser of the same channel see each other's messages; and
+ * {@code web_server}, the WebSocket server alone.
  */
 final class BridgeCommands {
     private BridgeCommands() {
     }
 
     static List<Command> all() {
-        return List.of(new ParleyServer());
+        return List.of(new ParleyServer(), new WebServerCommand());
     }
 
-    /** {@code parley_server <ip> <post_port> <pub_port> <tcp_port>}: runs until SIGINT or SIGTERM. */
+    /**
+     * The line that tells where the page is: {@code http://<ip>:<port>/}, with {@code localhost} for
+     * a server on every interface (an address no browser can open).
+     */
+    static String pageUrl(String host, int port) {
+        String shown = host;
+        try {
+            if (InetAddress.getByName(host).isAnyLocalAddress()) {
+                shown = "localhost";
+            } else if (host.contains(":")) {
+                shown = "[" + host + "]";
+            }
+        } catch (IOException e) {
+            // Checked when the arguments were read: the address as given.
+        }
+        return "http://" + shown + ":" + port + "/";
+    }
+
+    /** {@code parley_server <ip> <post_port> <pub_port> <tcp_port> [--web <port>]}: runs until SIGINT or SIGTERM. */
     static final class ParleyServer implements Command {
         @Override
         public String name() {
@@ -31,13 +52,119 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--data <file>]";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>]";
         }
 
         @Override
         public String summary() {
             return "Both transports on one hub, a bridge: the ZeroMQ server and the TCP topic server, so "
-                    + "chat -topic and mc_client clients of one channel see each other's messages. Runs until "
+                    + "chat -topic and mc_client clients of one channel see each other's messages; with --web, "
+                    + "browsers too. Runs until Ctrl-C or SIGTERM; port 0 picks a free one, which it reports.";
+        }
+
+        @Override
+        public List<Option> options() {
+            return List.of(new Option("--web <port>",
+                    "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
+                    Cli.DATA_OPTION);
+        }
+
+        @Override
+        public boolean server() {
+            return true;
+        }
+
+        @Override
+        public int run(String[] all) throws Exception {
+            List<String> rest = new java.util.ArrayList<>(List.of(all));
+            java.nio.file.Path data = Cli.takeData(rest);
+            Integer webPort = null;
+            List<String> positional = new java.util.ArrayList<>();
+            for (int i = 0; i < rest.size(); i++) {
+                if (rest.get(i).equals("--web")) {
+                    if (i + 1 == rest.size()) {
+                        throw new Cli.UsageException("--web needs a port");
+                    }
+                    if (webPort != null) {
+                        throw new Cli.UsageException("--web given twice");
+                    }
+                    webPort = Cli.port("web port", rest.get(++i), true);
+                } else {
+                    positional.add(rest.get(i));
+                }
+            }
+            String[] args = positional.toArray(String[]::new);
+            Cli.requireCount(args, 4);
+            String host = Cli.host(args[0]);
+            int postPort = Cli.port("post_port", args[1], true);
+            int pubPort = Cli.port("pub_port", args[2], true);
+            int tcpPort = Cli.port("tcp_port", args[3], true);
+            if (postPort != 0 && (postPort == pubPort || postPort == tcpPort)
+                    || pubPort != 0 && pubPort == tcpPort) {
+                throw new Cli.UsageException("post_port, pub_port and tcp_port must differ");
+            }
+            if (webPort != null && webPort != 0 && (webPort == postPort || webPort == pubPort || webPort == tcpPort)) {
+                throw new Cli.UsageException("the web port must differ from post_port, pub_port and tcp_port");
+            }
+            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
+            ZmqChatServer zmq = null;
+            TopicServer tcp = null;
+            WebServer web = null;
+            try {
+                zmq = ZmqChatServer.start(ZmqServerOptions.builder()
+                        .host(host).postPort(postPort).pubPort(pubPort).hub(hub).build());
+                tcp = TopicServer.start(TopicServerOptions.builder()
+                        .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
+                if (webPort != null) {
+                    web = WebServer.start(WebServerOptions.builder().host(host).port(webPort).hub(hub).build());
+                }
+            } catch (IOException | RuntimeException e) {
+                closeAll(web, tcp, zmq, hub);
+                if (!(e instanceof IOException)) {
+                    throw e;
+                }
+                throw new Cli.FailureException(e.getMessage(), e); // every server names the address
+            }
+            ZmqChatServer zmqServer = zmq;
+            TopicServer tcpServer = tcp;
+            WebServer webServer = web;
+            return Cli.runUntilSignalled(() -> closeAll(webServer, tcpServer, zmqServer, hub),
+                    "parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
+                    + ", publishing on tcp://" + host + ":" + zmq.pubPort()
+                    + ", topics on " + tcp.address() + " (Ctrl-C stops)"
+                    + (web == null ? "" : "\nparley_server: chat in a browser at " + pageUrl(host, web.port())));
+        }
+
+        private static void closeAll(WebServer web, TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {
+            if (web != null) {
+                web.close();
+            }
+            if (tcp != null) {
+                tcp.close();
+            }
+            if (zmq != null) {
+                zmq.close();
+            }
+            hub.close();
+        }
+    }
+
+    /** {@code web_server <ip> <port>}: the page and the WebSocket alone; runs until SIGINT or SIGTERM. */
+    static final class WebServerCommand implements Command {
+        @Override
+        public String name() {
+            return "web_server";
+        }
+
+        @Override
+        public String arguments() {
+            return "<ip> <port> [--data <file>]";
+        }
+
+        @Override
+        public String summary() {
+            return "The WebSocket chat server: serves the chat page at http://<ip>:<port>/ and its WebSocket at "
+                    + "/ws, and prints the URL to open. Open /?name=alice&channel=dev to join at once. Runs until "
                     + "Ctrl-C or SIGTERM; port 0 picks a free one, which it reports.";
         }
 
@@ -56,46 +183,24 @@ final class BridgeCommands {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
             String[] args = rest.toArray(String[]::new);
-            Cli.requireCount(args, 4);
+            Cli.requireCount(args, 2);
             String host = Cli.host(args[0]);
-            int postPort = Cli.port("post_port", args[1], true);
-            int pubPort = Cli.port("pub_port", args[2], true);
-            int tcpPort = Cli.port("tcp_port", args[3], true);
-            if (postPort != 0 && (postPort == pubPort || postPort == tcpPort)
-                    || pubPort != 0 && pubPort == tcpPort) {
-                throw new Cli.UsageException("post_port, pub_port and tcp_port must differ");
-            }
+            int port = Cli.port("port", args[1], true);
             ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
-            ZmqChatServer zmq = null;
-            TopicServer tcp = null;
+            WebServer web;
             try {
-                zmq = ZmqChatServer.start(ZmqServerOptions.builder()
-                        .host(host).postPort(postPort).pubPort(pubPort).hub(hub).build());
-                tcp = TopicServer.start(TopicServerOptions.builder()
-                        .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
+                web = WebServer.start(WebServerOptions.builder().host(host).port(port).hub(hub).build());
             } catch (IOException | RuntimeException e) {
-                closeAll(tcp, zmq, hub);
+                hub.close();
                 if (!(e instanceof IOException)) {
                     throw e;
                 }
-                throw new Cli.FailureException(e.getMessage(), e); // both servers name the address
+                throw new Cli.FailureException(e.getMessage(), e);
             }
-            ZmqChatServer zmqServer = zmq;
-            TopicServer tcpServer = tcp;
-            return Cli.runUntilSignalled(() -> closeAll(tcpServer, zmqServer, hub),
-                    "parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
-                    + ", publishing on tcp://" + host + ":" + zmq.pubPort()
-                    + ", topics on " + tcp.address() + " (Ctrl-C stops)");
-        }
-
-        private static void closeAll(TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {
-            if (tcp != null) {
-                tcp.close();
-            }
-            if (zmq != null) {
-                zmq.close();
-            }
-            hub.close();
+            return Cli.runUntilSignalled(() -> {
+                web.close();
+                hub.close();
+            }, "web_server: chat in a browser at " + pageUrl(host, web.port()) + " (Ctrl-C stops)");
         }
     }
 }

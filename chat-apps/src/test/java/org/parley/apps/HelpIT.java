@@ -37,7 +37,8 @@ class HelpIT {
                 List.of("chat", "-direct", p1, "-h"),
                 List.of("chat", "-topic", "127.0.0.1:" + p1, "dev", "--help"),
                 List.of("topicserver", "0", "--bind", "127.0.0.1", "--help"),
-                List.of("parley_server", "127.0.0.1", "0", "0", "0", "-h"),
+                List.of("parley_server", "127.0.0.1", "0", "0", "0", "--web", "0", "-h"),
+                List.of("web_server", "127.0.0.1", "0", "--help"),
                 List.of("keygen", "alice", "--help")); // writes no alice.key
         Map<String, Command> commands = Main.commands();
         Set<String> covered = new LinkedHashSet<>();

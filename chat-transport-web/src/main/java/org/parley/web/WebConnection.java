@@ -1,0 +1,416 @@
+package org.parley.web;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatMessage;
+import org.parley.core.HistoryPage;
+import org.parley.core.HubOptions;
+import org.parley.core.ProtocolException;
+import org.parley.core.internal.ChatTime;
+import org.parley.core.internal.Names;
+import org.parley.web.internal.Endpoint;
+
+/**
+ * One browser's WebSocket: reads its requests (on Jetty's threads, one message at a time),
+ * answers each with exactly one reply in the order they came, and sends it the messages of the
+ * channel it subscribed to (from the server's hub dispatcher), history first, each once.
+ *
+ * <p>Everything sent goes through {@link #send}, which counts the bytes Jetty has yet to
+ * write: past the server's bound the connection is a slow reader and is dropped, so nobody else
+ * waits for it and its memory stays bounded.
+ *
+ * <p>Thread safety: Jetty calls the {@link Endpoint.Events} one at a time; {@link #deliver} comes from
+ * the dispatcher's thread. The subscription state is guarded by {@code this}, which also orders
+ * what is sent: a subscription's earlier messages, then its live ones.
+ */
+final class WebConnection implements Endpoint.Events {
+    /** Posts of one connection waiting for the store; one more is refused. */
+    static final int MAX_POSTS_IN_FLIGHT = 1000;
+
+    private final WebServer server;
+    private final ChatHub hub;
+    private final String address;
+    private final String peer;
+    private volatile Session session;
+    /** Bytes (of UTF-8) handed to Jetty and not yet written to the network. */
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicBoolean cutOff = new AtomicBoolean();
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private final AtomicInteger postsInFlight = new AtomicInteger();
+
+    /** The channel subscribed to, or null. Guarded by this. */
+    private String channel;
+    /**
+     * Per channel, the newest seq sent as an earlier message of the subscription: a live message
+     * at or below it was sent already. Dropped once a live message passes it. Guarded by this.
+     */
+    private final Map<String, Long> sentUpTo = new HashMap<>();
+    /** Completes when every reply before the next one was sent: replies keep the requests' order. Guarded by this. */
+    private CompletableFuture<Void> replies = CompletableFuture.completedFuture(null);
+
+    WebConnection(WebServer server, String address, int port) {
+        this.server = server;
+        this.hub = server.hub();
+        this.address = address;
+        this.peer = address + ":" + port;
+    }
+
+    /** The peer's IP address. */
+    String address() {
+        return address;
+    }
+
+    @Override
+    public String toString() {
+        return "web connection " + peer;
+    }
+
+    // ---------------------------------------------------------------- Jetty's side
+
+    @Override
+    public void opened(Session session) {
+        this.session = session;
+        server.opened(this);
+    }
+
+    @Override
+    public void text(String frame) {
+        if (server.isStopping()) {
+            reply(WebWire.error(WebServer.SHUTTING_DOWN, null));
+            return;
+        }
+        try {
+            answer(frame);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalStateException && hub.isClosed()) {
+                reply(WebWire.error(WebServer.SHUTTING_DOWN, null));
+                return;
+            }
+            server.bug("handling a request from " + peer, e);
+            reply(WebWire.error(WebServer.INTERNAL_ERROR, null));
+        }
+    }
+
+    @Override
+    public void binary() {
+        reply(WebWire.error("binary messages are not read; send each request as one JSON text message", null));
+    }
+
+    @Override
+    public void ended(Throwable cause) {
+        if (cause != null) {
+            server.peerError(this, cause);
+        }
+        left();
+    }
+
+    private void left() {
+        if (gone.compareAndSet(false, true)) {
+            String was;
+            synchronized (this) {
+                was = channel;
+                channel = null;
+            }
+            server.left(this, was);
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** Answers one request, at once or, for a post its store is still storing, once stored. */
+    private void answer(String frame) {
+        int limit = server.maxFrameBytes();
+        // A text of n characters takes n to 3n bytes: counted only when it may be over.
+        int bytes = (long) frame.length() * 3 <= limit ? frame.length() : utf8Length(frame);
+        if (bytes > limit) {
+            reply(WebWire.error("request of " + bytes + " bytes exceeds the limit of " + limit, null));
+            return;
+        }
+        String ref = null;
+        try {
+            WebWire.Request request = WebWire.read(frame);
+            ref = request.string("ref");
+            String type = request.string("type");
+            if (type == null || WebWire.TYPE_POST.equals(type)) {
+                post(request, ref);
+            } else if (WebWire.TYPE_SUBSCRIBE.equals(type)) {
+                subscribe(request, ref);
+            } else if (WebWire.TYPE_HISTORY.equals(type)) {
+                reply(history(request, ref));
+            } else if (WebWire.TYPE_PRESENCE.equals(type)) {
+                String in = orDefault(request.string("channel"));
+                reply(WebWire.presence(in, hub.presence(in, request.string("user")), ref, hub.epoch(), limit));
+            } else if (WebWire.TYPE_CHANNELS.equals(type)) {
+                reply(channels(ref, limit));
+            } else {
+                throw new ProtocolException("unknown type " + Names.quote(type)
+                        + "; expected \"post\", \"subscribe\", \"history\", \"presence\" or \"channels\"");
+            }
+        } catch (ProtocolException e) {
+            reply(WebWire.error(e.getMessage(), ref));
+        }
+    }
+
+    private static String orDefault(String channel) {
+        return channel == null ? Names.DEFAULT_CHANNEL : channel;
+    }
+
+    private void post(WebWire.Request request, String ref) throws ProtocolException {
+        String user = request.required("user");
+        String in = orDefault(request.string("channel"));
+        String text = request.required("text");
+        String time = request.string("time");
+        String id = request.string("id");
+        Instant stamped = time == null ? null : ChatTime.parse(time);
+        if (postsInFlight.get() >= MAX_POSTS_IN_FLIGHT) {
+            throw new ProtocolException("too many posts waiting to be stored: " + MAX_POSTS_IN_FLIGHT
+                    + "; wait for their replies");
+        }
+        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, this);
+        if (stored.isDone()) {
+            reply(postReply(stored, id, ref)); // the in-memory store: at once
+            return;
+        }
+        postsInFlight.incrementAndGet();
+        CompletableFuture<String> answer = stored.handle((m, e) -> {
+            postsInFlight.decrementAndGet();
+            return postReply(stored, id, ref);
+        });
+        synchronized (this) {
+            replies = replies.thenCombine(answer, (before, reply) -> {
+                send(reply);
+                return null;
+            });
+        }
+    }
+
+    /** The reply to a post its store has finished with: the acknowledgement, or the store's refusal. */
+    private String postReply(CompletableFuture<ChatMessage> stored, String id, String ref) {
+        try {
+            return WebWire.posted(stored.join(), id, ref, hub.epoch());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ProtocolException p) {
+                return WebWire.error(p.getMessage(), ref);
+            }
+            server.bug("storing a post from " + peer, e);
+            return WebWire.error(WebServer.INTERNAL_ERROR, ref);
+        }
+    }
+
+    /**
+     * Subscribes this connection to a channel, or to every channel with {@value Names#ALL},
+     * replacing its subscription: the reply, the earlier messages it asked for (oldest first),
+     * then every live one, each once.
+     */
+    private void subscribe(WebWire.Request request, String ref) throws ProtocolException {
+        String to = Names.requireChannel(request.required("channel"));
+        boolean all = Names.ALL.equals(to);
+        boolean hasAfter = request.has("after");
+        boolean hasLast = request.has("last");
+        if (hasAfter && hasLast) {
+            throw new ProtocolException("\"last\" cannot be combined with \"after\"");
+        }
+        if (all && hasAfter) {
+            throw new ProtocolException("a subscription to ALL takes \"last\", not \"after\": sequence numbers are per channel");
+        }
+        long after = request.count("after", 0);
+        long last = request.count("last", WebWire.DEFAULT_SUBSCRIBE_LAST);
+        String epoch = request.string("epoch");
+        synchronized (this) {
+            if (replies.isDone()) {
+                subscribeNow(to, hasAfter, after, last, epoch, ref);
+                return;
+            }
+            // Behind a post still being stored: the reply keeps its place among the replies.
+            replies = replies.thenRun(() -> {
+                synchronized (this) {
+                    try {
+                        subscribeNow(to, hasAfter, after, last, epoch, ref);
+                    } catch (ProtocolException e) {
+                        send(WebWire.error(e.getMessage(), ref)); // the checks above passed: the store refused
+                    }
+                }
+            });
+        }
+    }
+
+    /** {@link #subscribe}, its request read and checked; the caller holds this connection's lock. */
+    private void subscribeNow(String to, boolean hasAfter, long after, long last, String epoch, String ref)
+            throws ProtocolException {
+        boolean all = Names.ALL.equals(to);
+        String now = hub.epoch();
+        if (!gone.get()) {
+            server.move(this, channel, to);
+        }
+        channel = to;
+        sentUpTo.clear();
+        List<ChatMessage> earlier;
+        if (hasAfter) {
+            // Under another epoch (a restarted server) the client's numbers mean nothing here:
+            // all the channel holds is new to it.
+            long from = epoch == null || epoch.equals(now) ? after : 0;
+            List<ChatMessage> held = hub.recent(to, HubOptions.MAX_HISTORY_LIMIT).messages();
+            earlier = new ArrayList<>();
+            for (ChatMessage m : held) {
+                if (m.seq() > from) {
+                    earlier.add(m);
+                }
+            }
+            sentUpTo.put(to, from);
+        } else {
+            earlier = hub.recent(to, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT)).messages();
+        }
+        List<String> frames = newestWithin(earlier, server.maxQueuedBytes() / 2);
+        int skipped = earlier.size() - frames.size();
+        send(WebWire.subscribed(to, all ? 0 : hub.lastSeq(to), frames.size(), ref, now));
+        for (int i = 0; i < earlier.size(); i++) {
+            ChatMessage m = earlier.get(i);
+            if (i >= skipped) {
+                send(frames.get(i - skipped));
+            }
+            sentUpTo.merge(m.channel(), m.seq(), Math::max);
+        }
+    }
+
+    /** The frames of the newest of {@code messages} that fit in {@code budget} bytes together. */
+    private static List<String> newestWithin(List<ChatMessage> messages, long budget) {
+        List<String> frames = new ArrayList<>();
+        long used = 0;
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            String frame = WebWire.message(messages.get(i));
+            used += utf8Length(frame);
+            if (used > budget) {
+                break;
+            }
+            frames.add(0, frame);
+        }
+        return frames;
+    }
+
+    private String history(WebWire.Request request, String ref) throws ProtocolException {
+        String in = orDefault(request.string("channel"));
+        boolean hasAfter = request.has("after");
+        boolean hasLast = request.has("last");
+        HistoryPage page;
+        if (hasLast) {
+            if (hasAfter || request.has("limit")) {
+                throw new ProtocolException("\"last\" cannot be combined with \"after\" or \"limit\"");
+            }
+            page = hub.recent(in, (int) Math.min(request.count("last", 0), HubOptions.MAX_HISTORY_LIMIT));
+        } else {
+            long after = request.count("after", 0);
+            long limit = request.count("limit", WebWire.DEFAULT_HISTORY_LIMIT);
+            page = hub.history(in, after, (int) Math.min(limit, HubOptions.MAX_HISTORY_LIMIT));
+        }
+        return WebWire.history(page, ref, server.maxFrameBytes(), hasLast || Names.ALL.equals(in), hub.epoch());
+    }
+
+    private String channels(String ref, int limit) throws ProtocolException {
+        List<WebWire.ChannelInfo> infos = new ArrayList<>();
+        int chars = 64;
+        for (String c : hub.channels()) {
+            chars += c.length() * 4 + 64;
+            if (chars > limit) {
+                break;
+            }
+            infos.add(new WebWire.ChannelInfo(c, hub.lastSeq(c), hub.presence(c, null).size()));
+        }
+        return WebWire.channels(infos, ref, hub.epoch());
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /** Sends a reply now, or after the replies still waiting for their posts to be stored. */
+    private void reply(String frame) {
+        synchronized (this) {
+            if (replies.isDone()) {
+                send(frame);
+            } else {
+                replies = replies.thenRun(() -> send(frame));
+            }
+        }
+    }
+
+    /**
+     * On the server's dispatcher: a live message of the hub, encoded once for every connection,
+     * sent if this connection subscribed to its channel (or to ALL) and has not had it yet.
+     */
+    void deliver(ChatMessage m, String frame, int bytes) {
+        synchronized (this) {
+            if (channel == null || !(channel.equals(m.channel()) || Names.ALL.equals(channel))) {
+                return; // subscribed elsewhere meanwhile
+            }
+            Long upTo = sentUpTo.get(m.channel());
+            if (upTo != null) {
+                if (m.seq() <= upTo) {
+                    return; // sent among the subscription's earlier messages
+                }
+                sentUpTo.remove(m.channel()); // seq order per channel: every later one is newer still
+            }
+            send(frame, bytes);
+        }
+    }
+
+    /**
+     * Hands one text message to Jetty, which writes it when the network lets it. Past the
+     * server's bound of what may wait, the peer is too slow: it is disconnected at once (a close
+     * frame would wait behind what it has not read) and nothing more is sent to it.
+     */
+    private void send(String frame) {
+        send(frame, utf8Length(frame));
+    }
+
+    /** {@link #send(String)} of a frame whose UTF-8 takes {@code size} bytes. */
+    private void send(String frame, int size) {
+        Session s = session;
+        if (s == null || cutOff.get()) {
+            return;
+        }
+        long waiting = queued.addAndGet(size);
+        if (waiting > server.maxQueuedBytes()) {
+            queued.addAndGet(-size);
+            if (cutOff.compareAndSet(false, true)) {
+                server.slowReader(this, waiting);
+                s.disconnect();
+            }
+            return;
+        }
+        s.sendText(frame, Callback.from(() -> queued.addAndGet(-size), failed -> queued.addAndGet(-size)));
+    }
+
+    /** Closes with 1001 (going away) once what is queued is written; completes when the close frame is. */
+    CompletableFuture<Void> goAway() {
+        Session s = session;
+        if (s == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Callback.Completable sent = new Callback.Completable();
+        s.close(StatusCode.SHUTDOWN, WebServer.SHUTTING_DOWN, sent);
+        return sent;
+    }
+
+    /** The length of {@code s} in UTF-8, counted without encoding it. */
+    static int utf8Length(String s) {
+        int bytes = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // 2 bytes below U+0800, else 3; a surrogate pair is 4, 2 for each half.
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,87 @@
+package org.parley.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import org.junit.jupiter.api.Test;
+import org.parley.core.ChatHub;
+import org.parley.core.ChatMessage;
+import org.parley.core.HubOptions;
+import org.parley.core.ProtocolException;
+import org.parley.core.testing.MemoryBackedStore;
+
+/** A store that takes its time, as a durable one does, never reorders a connection's replies. */
+class WebSlowStoreTest {
+    /** Stores each post on a thread of its own once the test lets it, or refuses it. */
+    private static final class SlowStore extends MemoryBackedStore {
+        final Semaphore permits = new Semaphore(0);
+        final ExecutorService storing = Executors.newSingleThreadExecutor();
+
+        @Override
+        public String epoch() {
+            return "slow";
+        }
+
+        @Override
+        public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
+                String postId, Object origin) {
+            CompletableFuture<ChatMessage> stored = new CompletableFuture<>();
+            storing.execute(() -> {
+                permits.acquireUninterruptibly();
+                if (text.startsWith("refuse")) {
+                    stored.completeExceptionally(new ProtocolException("the store is full: the post was not stored"));
+                } else {
+                    stored.complete(log.append(channel, user, time, text, postId, origin).join());
+                }
+            });
+            return stored;
+        }
+
+        @Override
+        public void close() {
+            storing.shutdownNow();
+            log.close();
+        }
+    }
+
+    @Test
+    void repliesComeInTheOrderOfTheRequestsWhateverTheStoreTakes() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             WebServer server = WebServer.start(WebServerOptions.builder().port(0).hub(hub).build());
+             WsClient c = WsClient.connect(server.port())) {
+            c.sendJson("{'user':'alice','channel':'dev','text':'first','ref':'1'}");
+            c.sendJson("{'type':'channels','ref':'2'}");
+            c.sendJson("{'user':'alice','channel':'dev','text':'refuse me','ref':'3'}");
+            c.sendJson("{'type':'subscribe','channel':'dev','ref':'4'}");
+            c.sendJson("{'user':'alice','channel':'dev','text':'last','ref':'5'}");
+            assertNull(c.poll(Duration.ofMillis(300)), "nothing before the first post is stored");
+
+            store.permits.release(3);
+            JsonNode first = c.next();
+            assertEquals("1", first.get("ref").asText());
+            assertEquals(1, first.get("seq").asLong());
+            assertEquals("2", c.next().get("ref").asText());
+            JsonNode refused = c.next();
+            assertEquals("3", refused.get("ref").asText());
+            assertFalse(refused.get("ok").asBoolean());
+            assertEquals("the store is full: the post was not stored", refused.get("error").asText());
+            JsonNode subscribed = c.next();
+            assertEquals("4", subscribed.get("ref").asText());
+            assertEquals(1, subscribed.get("count").asInt());
+            assertEquals("first", c.next().get("text").asText());
+            JsonNode last = c.next(n -> n.has("ok"));
+            assertEquals("5", last.get("ref").asText());
+            assertTrue(last.get("ok").asBoolean());
+        }
+    }
+}
