@@ -23,6 +23,7 @@ final class Systems {
     static final String PARLEY_ZMQ_CURVE = "Parley ZeroMQ, CurveZMQ";
     static final String RAW_NIO = "raw NIO";
     static final String PARLEY_TCP = "Parley TCP";
+    static final String PARLEY_WEB = "Parley WebSocket";
     static final String PARLEY_TCP_TLS = "Parley TCP, TLS";
     static final String PARLEY_ZMQ_SQLITE = "Parley ZeroMQ, SQLite";
     static final String PARLEY_TCP_SQLITE = "Parley TCP, SQLite";
@@ -46,6 +47,7 @@ final class Systems {
     static final List<Ratio> RATIOS = List.of(
             new Ratio(PARLEY_ZMQ, RAW_JEROMQ),
             new Ratio(PARLEY_TCP, RAW_NIO),
+            new Ratio(PARLEY_WEB, RAW_NIO),
             new Ratio(PARLEY_TCP, REDIS),
             new Ratio(PARLEY_TCP, NATS),
             new Ratio(RAW_JEROMQ_RELAY, RAW_JEROMQ),
@@ -72,6 +74,9 @@ final class Systems {
                         RawNioScenario::new),
                 available("parley-tcp", PARLEY_TCP, "topic clients posting to the Parley TCP topic server (in this JVM), K topic clients",
                         k -> new ParleyTcpScenario(k, ParleyTcpScenario.POSTING_CLIENTS, false)),
+                available("parley-web", PARLEY_WEB, "WebSocket clients (the JDK's) posting with ids to the Parley "
+                                + "WebSocket server (Jetty, in this JVM), K WebSocket clients subscribed",
+                        k -> new ParleyWebScenario(k, POSTING_CLIENTS)),
                 external("redis", REDIS, "Redis pub/sub, Jedis clients, redis-server started by the benchmark",
                         redis, "redis-server", k -> new RedisScenario(k, POSTING_CLIENTS, redis.orElseThrow())),
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
