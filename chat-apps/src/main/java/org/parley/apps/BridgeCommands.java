@@ -151,6 +151,8 @@ final class BridgeCommands {
 
     /** {@code web_server <ip> <port>}: the page and the WebSocket alone; runs until SIGINT or SIGTERM. */
     static final class WebServerCommand implements Command {
+        static final String TOKEN_SECRET = "--token-secret";
+
         @Override
         public String name() {
             return "web_server";
@@ -158,7 +160,8 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <port> [--data <file>]";
+            return "<ip> <port> [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem> [--auth <users file> "
+                    + "--token-secret <file>]]";
         }
 
         @Override
@@ -170,7 +173,12 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of(Cli.DATA_OPTION);
+            return List.of(Cli.DATA_OPTION,
+                    new Option(Tls.CERT + " <cert.pem>", "serves https:// and wss:// only, with this certificate"),
+                    new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM"),
+                    new Option(Keys.AUTH + " <users file>", "lets in only the users of this file, each with a signed "
+                            + "token (needs TLS and --token-secret; docs/SECURITY.md)"),
+                    new Option(TOKEN_SECRET + " <file>", "the secret tokens are signed with (keygen --secret)"));
         }
 
         @Override
@@ -182,14 +190,34 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            String cert = Cli.take(rest, Tls.CERT);
+            String key = Cli.take(rest, Tls.KEY);
+            String auth = Cli.take(rest, Keys.AUTH);
+            String secret = Cli.take(rest, TOKEN_SECRET);
             String[] args = rest.toArray(String[]::new);
             Cli.requireCount(args, 2);
             String host = Cli.host(args[0]);
             int port = Cli.port("port", args[1], true);
-            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
+            if ((cert == null) != (key == null)) {
+                throw new Cli.UsageException(Tls.CERT + " and " + Tls.KEY + " go together");
+            }
+            if ((auth == null) != (secret == null) || (auth != null && cert == null)) {
+                throw new Cli.UsageException(Keys.AUTH + " and " + TOKEN_SECRET + " go together, with TLS: browsers "
+                        + "prove their users with signed tokens, which only TLS keeps from others");
+            }
+            WebServerOptions.Builder options = WebServerOptions.builder().host(host).port(port);
+            if (cert != null) {
+                options.tls(Tls.server(cert, key));
+            }
+            if (secret != null) {
+                options.tokenSecret(Keys.readSecret(secret));
+            }
+            org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
+            ChatHub durable = Cli.hubFor(name(), data, hubOptions);
+            ChatHub hub = durable != null ? durable : ChatHub.create(hubOptions);
             WebServer web;
             try {
-                web = WebServer.start(WebServerOptions.builder().host(host).port(port).hub(hub).build());
+                web = WebServer.start(options.hub(hub).build());
             } catch (IOException | RuntimeException e) {
                 hub.close();
                 if (!(e instanceof IOException)) {
@@ -200,7 +228,9 @@ final class BridgeCommands {
             return Cli.runUntilSignalled(() -> {
                 web.close();
                 hub.close();
-            }, "web_server: chat in a browser at " + pageUrl(host, web.port()) + " (Ctrl-C stops)");
+            }, "web_server: chat in a browser at " + (cert != null ? pageUrl(host, web.port()).replaceFirst("^http:", "https:")
+                    : pageUrl(host, web.port())) + (auth != null ? " (users of " + auth + ", with signed tokens)" : "")
+                    + " (Ctrl-C stops)");
         }
     }
 }

@@ -204,6 +204,25 @@ final class Cli {
      * Takes {@code --data <file>} out of {@code args}, wherever it stands: the file, or null if
      * it is not there.
      */
+    /** Takes {@code option <value>} out of {@code args}: the value, or null if absent; twice or without a value is an error. */
+    static String take(List<String> args, String option) throws UsageException {
+        String value = null;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals(option)) {
+                if (i + 1 == args.size()) {
+                    throw new UsageException(option + " needs a value");
+                }
+                if (value != null) {
+                    throw new UsageException(option + " is given twice");
+                }
+                value = args.get(i + 1);
+                args.subList(i, i + 2).clear();
+                i--;
+            }
+        }
+        return value;
+    }
+
     static Path takeData(List<String> args) throws UsageException {
         Path data = null;
         for (int i = 0; i < args.size(); i++) {

@@ -97,6 +97,56 @@ class TlsIT extends WithProcesses {
     }
 
     @Test
+    void aWebServerWithUsersTakesSignedTokensOverWss() throws Exception {
+        certificate();
+        Path users = Files.writeString(dir.resolve("users"), "alice write=dev\n");
+        Path secret = dir.resolve("web.secret");
+        assertEquals(0, start("keygen", "--secret", secret.toString()).exitCode());
+        Launched signed = start("keygen", "--sign", "alice", "--secret", secret.toString());
+        assertEquals(0, signed.exitCode());
+        signed.awaitOutputEnd(Launched.SOON);
+        String token = signed.out().get(0);
+        Launched web = start("web_server", "127.0.0.1", "0", "--tls-cert", file("cert.pem"), "--tls-key", file("key.pem"),
+                "--auth", users.toString(), "--token-secret", secret.toString());
+        String line = web.awaitErr("web_server: chat in a browser at https://127.0.0.1:\\d+/ \\(users of .*", Launched.WAIT);
+        int port = Integer.parseInt(line.replaceFirst(".*https://127.0.0.1:(\\d+)/.*", "$1"));
+
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(dir.resolve("cert.pem"))) {
+            trust.setCertificateEntry("server", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        java.util.concurrent.BlockingQueue<String> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = java.net.http.HttpClient.newBuilder().sslContext(tls).build().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create("wss://127.0.0.1:" + port + "/ws"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                            boolean last) {
+                        replies.add(data.toString());
+                        w.request(1);
+                        return null;
+                    }
+                }).get(20, TimeUnit.SECONDS);
+        ws.sendText("{\"type\":\"post\",\"user\":\"alice\",\"channel\":\"dev\",\"text\":\"hi\",\"ref\":\"1\"}", true).join();
+        assertTrue(replies.poll(20, TimeUnit.SECONDS).contains("authenticate first"));
+        ws.sendText("{\"type\":\"auth\",\"token\":\"" + token + "\",\"ref\":\"a\"}", true).join();
+        assertTrue(replies.poll(20, TimeUnit.SECONDS).contains("\"user\":\"alice\""));
+        ws.sendText("{\"type\":\"post\",\"user\":\"alice\",\"channel\":\"dev\",\"text\":\"hi\",\"ref\":\"2\"}", true).join();
+        assertTrue(replies.poll(20, TimeUnit.SECONDS).contains("\"seq\":1"));
+        ws.abort();
+
+        Launched noSecret = start("web_server", "127.0.0.1", "0", "--tls-cert", file("cert.pem"), "--tls-key",
+                file("key.pem"), "--auth", users.toString());
+        assertEquals(2, noSecret.exitCode());
+    }
+
+    @Test
     void mistakesInTlsFilesAreOneLineEach() throws Exception {
         certificate();
         Launched keyAsCert = start("topicserver", "0", "--tls-cert", file("key.pem"), "--tls-key", file("key.pem"));

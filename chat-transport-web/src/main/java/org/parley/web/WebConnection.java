@@ -43,6 +43,8 @@ final class WebConnection implements Endpoint.Events {
     private final ChatHub hub;
     private final String address;
     private final String peer;
+    /** The user this connection proved it is, on a server whose hub authenticates; else null. */
+    private volatile String user;
     private volatile Session session;
     /** Bytes (of UTF-8) handed to Jetty and not yet written to the network. */
     private final AtomicLong queued = new AtomicLong();
@@ -143,6 +145,14 @@ final class WebConnection implements Endpoint.Events {
             WebWire.Request request = WebWire.read(frame);
             ref = request.string("ref");
             String type = request.string("type");
+            if (WebWire.TYPE_AUTH.equals(type)) {
+                authenticate(request, ref);
+                return;
+            }
+            if (server.tokens() != null && user == null) {
+                throw new ProtocolException("authenticate first: this server takes {\"type\":\"auth\",\"token\":...} "
+                        + "before anything else");
+            }
             if (type == null || WebWire.TYPE_POST.equals(type)) {
                 post(request, ref);
             } else if (WebWire.TYPE_SUBSCRIBE.equals(type)) {
@@ -151,12 +161,15 @@ final class WebConnection implements Endpoint.Events {
                 reply(history(request, ref));
             } else if (WebWire.TYPE_PRESENCE.equals(type)) {
                 String in = orDefault(request.string("channel"));
-                reply(WebWire.presence(in, hub.presence(in, request.string("user")), ref, hub.epoch(), limit));
+                String who = request.string("user");
+                requireOwn(who);
+                requireReadable(in);
+                reply(WebWire.presence(in, hub.presence(in, who), ref, hub.epoch(), limit));
             } else if (WebWire.TYPE_CHANNELS.equals(type)) {
                 reply(channels(ref, limit));
             } else {
                 throw new ProtocolException("unknown type " + Names.quote(type)
-                        + "; expected \"post\", \"subscribe\", \"history\", \"presence\" or \"channels\"");
+                        + "; expected \"post\", \"subscribe\", \"history\", \"presence\", \"channels\" or \"auth\"");
             }
         } catch (ProtocolException e) {
             reply(WebWire.error(e.getMessage(), ref));
@@ -167,8 +180,39 @@ final class WebConnection implements Endpoint.Events {
         return channel == null ? Names.DEFAULT_CHANNEL : channel;
     }
 
+    /**
+     * A connection proves its user with a token the server's secret signed ({@code keygen --sign}),
+     * once, before anything else; the user's rules in the users file apply from then on.
+     */
+    private void authenticate(WebWire.Request request, String ref) throws ProtocolException {
+        if (server.tokens() == null) {
+            throw new ProtocolException("this server does not authenticate: send no \"auth\"");
+        }
+        if (user != null) {
+            throw new ProtocolException("this connection is authenticated already, as " + user);
+        }
+        String who = server.tokens().verify(request.required("token"), Instant.now());
+        user = who;
+        reply(WebWire.authenticated(who, ref, hub.epoch()));
+    }
+
+    /** On an authenticating server: {@code named}, as a request names a user, must be this connection's. */
+    private void requireOwn(String named) throws ProtocolException {
+        if (user != null && named != null && !user.equals(named)) {
+            throw new ProtocolException("user " + Names.quote(named) + " is not this connection's user, " + user);
+        }
+    }
+
+    /** On an authenticating server: this connection's user may read {@code channel}. */
+    private void requireReadable(String channel) throws ProtocolException {
+        if (user != null && !hub.mayRead(user, channel)) {
+            throw new ProtocolException("user " + user + " may not read " + channel);
+        }
+    }
+
     private void post(WebWire.Request request, String ref) throws ProtocolException {
         String user = request.required("user");
+        requireOwn(user);
         String in = orDefault(request.string("channel"));
         String text = request.required("text");
         String time = request.string("time");
@@ -216,6 +260,7 @@ final class WebConnection implements Endpoint.Events {
      */
     private void subscribe(WebWire.Request request, String ref) throws ProtocolException {
         String to = Names.requireChannel(request.required("channel"));
+        requireReadable(to);
         boolean all = Names.ALL.equals(to);
         boolean hasAfter = request.has("after");
         boolean hasLast = request.has("last");
@@ -301,6 +346,7 @@ final class WebConnection implements Endpoint.Events {
 
     private String history(WebWire.Request request, String ref) throws ProtocolException {
         String in = orDefault(request.string("channel"));
+        requireReadable(Names.requireChannel(in));
         boolean hasAfter = request.has("after");
         boolean hasLast = request.has("last");
         HistoryPage page;
@@ -321,6 +367,9 @@ final class WebConnection implements Endpoint.Events {
         List<WebWire.ChannelInfo> infos = new ArrayList<>();
         int chars = 64;
         for (String c : hub.channels()) {
+            if (user != null && !hub.mayRead(user, c)) {
+                continue; // a channel this user may not read is not shown to exist
+            }
             chars += c.length() * 4 + 64;
             if (chars > limit) {
                 break;

@@ -94,6 +94,8 @@ public final class WebServer implements AutoCloseable {
     /** Connections open per remote IP address; an address with none is not kept. */
     private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Checks the tokens browsers prove their users with; null when they do not authenticate. */
+    private final org.parley.core.internal.SignedTokens tokens;
     private volatile boolean stopping;
     private final LogThrottle slowLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final LogThrottle refusedLog = new LogThrottle(10, TimeUnit.SECONDS);
@@ -121,7 +123,17 @@ public final class WebServer implements AutoCloseable {
         // bound then holds whatever the number of cores.
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false); // no "Server: Jetty(...)" for a scanner to match
-        this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        if (options.tls() != null) {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setSslContext(options.tls());
+            http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false)); // no SNI host check
+            this.connector = new ServerConnector(jetty, 1, 1,
+                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+        } else {
+            this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        }
+        this.tokens = options.tokenSecret() == null ? null
+                : new org.parley.core.internal.SignedTokens(options.tokenSecret());
         connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
@@ -170,7 +182,8 @@ public final class WebServer implements AutoCloseable {
         ChatHub hub = ownsHub ? ChatHub.create() : options.hub();
         try {
             WebServer server = new WebServer(options, hub, ownsHub);
-            log.info("web server listening on http://{}:{}/", options.host(), server.port());
+            log.info("web server listening on {}://{}:{}/", options.tls() != null ? "https" : "http", options.host(),
+                    server.port());
             return server;
         } catch (IOException | RuntimeException e) {
             if (ownsHub) {
@@ -240,6 +253,11 @@ public final class WebServer implements AutoCloseable {
 
     boolean isStopping() {
         return stopping;
+    }
+
+    /** The user a signed token names, or an exception that says why not; null tokens when nobody authenticates. */
+    org.parley.core.internal.SignedTokens tokens() {
+        return tokens;
     }
 
     int maxFrameBytes() {

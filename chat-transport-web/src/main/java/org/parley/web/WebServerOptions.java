@@ -41,6 +41,8 @@ public final class WebServerOptions {
     /** Connections open at once from one IP address (a NAT may hide many browsers behind one). */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+    private final javax.net.ssl.SSLContext tls;
+    private final byte[] tokenSecret;
     private final String host;
     private final int port;
     private final ChatHub hub;
@@ -51,6 +53,8 @@ public final class WebServerOptions {
     private final int maxConnectionsPerAddress;
 
     private WebServerOptions(Builder b) {
+        this.tls = b.tls;
+        this.tokenSecret = b.tokenSecret;
         this.host = b.host;
         this.port = b.port;
         this.hub = b.hub;
@@ -59,6 +63,16 @@ public final class WebServerOptions {
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+    }
+
+    /** The TLS context, or null for plain HTTP. */
+    javax.net.ssl.SSLContext tls() {
+        return tls;
+    }
+
+    /** The secret that signs tokens, or null when browsers do not authenticate. */
+    byte[] tokenSecret() {
+        return tokenSecret;
     }
 
     public static Builder builder() {
@@ -106,6 +120,8 @@ public final class WebServerOptions {
      * <p>Thread safety: not thread-safe; use one builder from one thread.
      */
     public static final class Builder {
+        private javax.net.ssl.SSLContext tls;
+        private byte[] tokenSecret;
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private ChatHub hub;
@@ -166,6 +182,25 @@ public final class WebServerOptions {
             return this;
         }
 
+        /**
+         * Serves the page and the WebSocket over TLS only ({@code https://}, {@code wss://}), with
+         * this context's key and certificate.
+         */
+        public Builder tls(javax.net.ssl.SSLContext context) {
+            this.tls = java.util.Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
+         * The secret that signs tokens ({@code keygen --secret}; at least 32 bytes): on a hub that
+         * authenticates, a connection proves its user with a token signed with it, first.
+         */
+        public Builder tokenSecret(byte[] secret) {
+            new org.parley.core.internal.SignedTokens(secret); // checks its length
+            this.tokenSecret = secret.clone();
+            return this;
+        }
+
         /** Connections open at once. */
         public Builder maxConnections(int connections) {
             this.maxConnections = connections;
@@ -199,10 +234,14 @@ public final class WebServerOptions {
             if (hub != null && hub.isClosed()) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            if (hub != null && hub.authenticates()) {
-                // A browser names its user in each post: on such a hub anyone could post as anyone.
-                throw new IllegalArgumentException("the hub authenticates its users, and the WebSocket server "
-                        + "cannot authenticate browsers yet");
+            if (hub != null && hub.authenticates() && (tls == null || tokenSecret == null)) {
+                // A browser proves who it is with a signed token, which only TLS keeps from others.
+                throw new IllegalArgumentException("the hub authenticates its users: the WebSocket server needs TLS "
+                        + "(tls(context)) and a token secret (tokenSecret(secret)), with which browsers prove who they are");
+            }
+            if (tokenSecret != null && (hub == null || !hub.authenticates())) {
+                throw new IllegalArgumentException("a token secret needs a hub that authenticates its users "
+                        + "(HubOptions.Builder.usersFile): its rules are what a token's user may do");
             }
             return new WebServerOptions(this);
         }

@@ -33,6 +33,7 @@ final class WebWire {
     static final String TYPE_HISTORY = "history";
     static final String TYPE_PRESENCE = "presence";
     static final String TYPE_CHANNELS = "channels";
+    static final String TYPE_AUTH = "auth";
     static final int DEFAULT_HISTORY_LIMIT = 100;
     /** Messages a subscription starts with when it names neither {@code last} nor {@code after}. */
     static final int DEFAULT_SUBSCRIBE_LAST = 50;
@@ -59,7 +60,7 @@ final class WebWire {
      */
     static final class Request {
         private static final Set<String> NAMES = Set.of("type", "user", "channel", "text", "time", "ref", "id",
-                "after", "limit", "last", "epoch");
+                "after", "limit", "last", "epoch", "token");
         private final Map<String, JsonToken> tokens = new HashMap<>();
         private final Map<String, Object> values = new HashMap<>();
 
@@ -217,6 +218,17 @@ final class WebWire {
     }
 
     /** {@code {"ok":false,"error":...,"ref":...}}. */
+    /** The reply to an accepted {@code auth}: {@code {"ok":true,"type":"auth","user":..,"ref":..,"epoch":..}}. */
+    static String authenticated(String user, String ref, String epoch) {
+        return written(g -> {
+            g.writeBooleanField("ok", true);
+            g.writeStringField("type", TYPE_AUTH);
+            g.writeStringField("user", user);
+            optional(g, "ref", ref);
+            g.writeStringField("epoch", epoch);
+        });
+    }
+
     static String error(String error, String ref) {
         return written(g -> {
             g.writeBooleanField("ok", false);

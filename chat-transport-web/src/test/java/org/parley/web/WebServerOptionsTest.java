@@ -26,11 +26,12 @@ class WebServerOptionsTest {
     }
 
     @Test
-    void aHubThatAuthenticatesIsRefusedWhileBrowsersNameThemselves(@org.junit.jupiter.api.io.TempDir
+    void aHubThatAuthenticatesNeedsTlsAndATokenSecret(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
         java.nio.file.Path users = java.nio.file.Files.writeString(dir.resolve("users"), "alice\n");
         try (ChatHub hub = ChatHub.create(HubOptions.builder().usersFile(users).build())) {
-            assertEquals("the hub authenticates its users, and the WebSocket server cannot authenticate browsers yet",
+            assertEquals("the hub authenticates its users: the WebSocket server needs TLS (tls(context)) and a token "
+                    + "secret (tokenSecret(secret)), with which browsers prove who they are",
                     assertThrows(IllegalArgumentException.class,
                             () -> WebServerOptions.builder().hub(hub).build()).getMessage());
         }

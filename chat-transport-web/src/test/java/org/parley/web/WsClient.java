@@ -36,12 +36,17 @@ final class WsClient implements AutoCloseable {
     }
 
     static WsClient connect(int port, String origin, boolean reading) throws Exception {
+        return connect(URI.create("ws://127.0.0.1:" + port + "/ws"), HTTP, origin, reading);
+    }
+
+    /** A client of {@code uri} ({@code wss://} with an {@code http} client that trusts the server). */
+    static WsClient connect(URI uri, HttpClient http, String origin, boolean reading) throws Exception {
         WsClient c = new WsClient();
-        WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(WAIT);
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(WAIT);
         if (origin != null) {
             b.header("Origin", origin);
         }
-        c.socket = b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
+        c.socket = b.buildAsync(uri, new WebSocket.Listener() {
             private final StringBuilder part = new StringBuilder();
 
             @Override
