@@ -52,7 +52,8 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>]";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>] [--auth <users file> "
+                    + "--key <server.key> --tls-cert <cert.pem> --tls-key <key.pem> [--token-secret <file>]]";
         }
 
         @Override
@@ -66,7 +67,14 @@ final class BridgeCommands {
         public List<Option> options() {
             return List.of(new Option("--web <port>",
                     "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
-                    Cli.DATA_OPTION);
+                    Cli.DATA_OPTION,
+                    new Option(Keys.AUTH + " <users file>", "every transport lets in only the users of this file "
+                            + "(docs/SECURITY.md): needs --key, the TLS files and, with --web, --token-secret"),
+                    new Option(Keys.KEY + " <server.key>", "the ZeroMQ side's CurveZMQ key pair (with --auth)"),
+                    new Option(Tls.CERT + " <cert.pem>", "TLS for the TCP side and the web page (with " + Tls.KEY + ")"),
+                    new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM"),
+                    new Option(WebServerCommand.TOKEN_SECRET + " <file>", "with --web and --auth: the secret browsers' "
+                            + "tokens are signed with (keygen --secret)"));
         }
 
         @Override
@@ -78,6 +86,11 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            String auth = Cli.take(rest, Keys.AUTH);
+            String zmqKey = Cli.take(rest, Keys.KEY);
+            String cert = Cli.take(rest, Tls.CERT);
+            String certKey = Cli.take(rest, Tls.KEY);
+            String secret = Cli.take(rest, WebServerCommand.TOKEN_SECRET);
             Integer webPort = null;
             List<String> positional = new java.util.ArrayList<>();
             for (int i = 0; i < rest.size(); i++) {
@@ -106,17 +119,49 @@ final class BridgeCommands {
             if (webPort != null && webPort != 0 && (webPort == postPort || webPort == pubPort || webPort == tcpPort)) {
                 throw new Cli.UsageException("the web port must differ from post_port, pub_port and tcp_port");
             }
-            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
+            if ((cert == null) != (certKey == null)) {
+                throw new Cli.UsageException(Tls.CERT + " and " + Tls.KEY + " go together");
+            }
+            if (auth != null && (zmqKey == null || cert == null || (webPort != null && secret == null))) {
+                throw new Cli.UsageException(Keys.AUTH + " needs " + Keys.KEY + " (ZeroMQ), " + Tls.CERT + " and "
+                        + Tls.KEY + " (TCP" + (webPort != null ? ", the web" : "") + ")"
+                        + (webPort != null ? " and " + WebServerCommand.TOKEN_SECRET : "")
+                        + ": with users, every transport proves who its clients are");
+            }
+            if (auth == null && (zmqKey != null || secret != null)) {
+                throw new Cli.UsageException(Keys.KEY + " and " + WebServerCommand.TOKEN_SECRET + " need " + Keys.AUTH);
+            }
+            ZmqServerOptions.Builder zmqOptions = ZmqServerOptions.builder().host(host).postPort(postPort).pubPort(pubPort);
+            TopicServerOptions.Builder tcpOptions = TopicServerOptions.builder()
+                    .bindAddress(InetAddress.getByName(host)).port(tcpPort);
+            WebServerOptions.Builder webOptions = WebServerOptions.builder().host(host).port(webPort == null ? 0 : webPort);
+            if (zmqKey != null) {
+                Keys.Pair pair = Keys.read(zmqKey, true);
+                try {
+                    zmqOptions.curve(pair.publicKey(), pair.secret());
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.FailureException("key file \"" + zmqKey + "\": " + e.getMessage(), e);
+                }
+            }
+            if (cert != null) {
+                javax.net.ssl.SSLContext tls = Tls.server(cert, certKey);
+                tcpOptions.tls(tls);
+                webOptions.tls(tls);
+            }
+            if (secret != null) {
+                webOptions.tokenSecret(Keys.readSecret(secret));
+            }
+            org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
+            ChatHub durable = Cli.hubFor(name(), data, hubOptions);
+            ChatHub hub = durable != null ? durable : ChatHub.create(hubOptions);
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             WebServer web = null;
             try {
-                zmq = ZmqChatServer.start(ZmqServerOptions.builder()
-                        .host(host).postPort(postPort).pubPort(pubPort).hub(hub).build());
-                tcp = TopicServer.start(TopicServerOptions.builder()
-                        .bindAddress(InetAddress.getByName(host)).port(tcpPort).hub(hub).build());
+                zmq = ZmqChatServer.start(zmqOptions.hub(hub).build());
+                tcp = TopicServer.start(tcpOptions.hub(hub).build());
                 if (webPort != null) {
-                    web = WebServer.start(WebServerOptions.builder().host(host).port(webPort).hub(hub).build());
+                    web = WebServer.start(webOptions.hub(hub).build());
                 }
             } catch (IOException | RuntimeException e) {
                 closeAll(web, tcp, zmq, hub);
@@ -131,8 +176,10 @@ final class BridgeCommands {
             return Cli.runUntilSignalled(() -> closeAll(webServer, tcpServer, zmqServer, hub),
                     "parley_server: listening for posts on tcp://" + host + ":" + zmq.postPort()
                     + ", publishing on tcp://" + host + ":" + zmq.pubPort()
-                    + ", topics on " + tcp.address() + " (Ctrl-C stops)"
-                    + (web == null ? "" : "\nparley_server: chat in a browser at " + pageUrl(host, web.port())));
+                    + ", topics on " + tcp.address() + (auth != null ? " (users of " + auth + ")" : "") + " (Ctrl-C stops)"
+                    + (web == null ? "" : "\nparley_server: chat in a browser at "
+                            + (cert != null ? pageUrl(host, web.port()).replaceFirst("^http:", "https:")
+                                    : pageUrl(host, web.port()))));
         }
 
         private static void closeAll(WebServer web, TopicServer tcp, ZmqChatServer zmq, ChatHub hub) {

@@ -147,6 +147,34 @@ class TlsIT extends WithProcesses {
     }
 
     @Test
+    void aBridgeWithUsersLetsACurveUserAndATokenUserTalk() throws Exception {
+        certificate();
+        for (String name : new String[] {"server", "alice"}) {
+            assertEquals(0, start("keygen", dir.resolve(name).toString()).exitCode());
+        }
+        String aliceCurve = new String(Files.readAllBytes(dir.resolve("alice.pub")), StandardCharsets.UTF_8)
+                .replaceAll("(?s).*public-key = \"([^\"]{40})\".*", "$1");
+        Launched bobToken = start("keygen", "--token", "bob");
+        assertEquals(0, bobToken.exitCode());
+        String token = bobToken.awaitOut("token for bob .*", Launched.SOON).replaceFirst(".*: ", "");
+        String bobLine = bobToken.awaitOut("for a server's users file: bob token=.*", Launched.SOON)
+                .substring("for a server's users file: ".length());
+        Path users = Files.writeString(dir.resolve("users"), "alice curve=" + aliceCurve + "\n" + bobLine + "\n");
+        Launched bridge = start("parley_server", "127.0.0.1", "0", "0", "0", "--auth", users.toString(),
+                "--key", dir.resolve("server.key").toString(), "--tls-cert", file("cert.pem"), "--tls-key", file("key.pem"));
+        List<Integer> ports = bridge.ports(".*listening for posts.*\\(users of .*", Launched.WAIT);
+        Launched bob = start("chat", "-topic", "127.0.0.1:" + ports.get(ports.size() - 1), "dev", "--name", "bob",
+                "--token", token, "--tls-ca", file("cert.pem"));
+        bob.awaitErr("chat: connected to .*", Launched.WAIT);
+        Launched alice = start("mc_client", "127.0.0.1", ports.get(0).toString(), ports.get(1).toString(), "dev", "alice",
+                "--key", dir.resolve("alice.key").toString(), "--server-key", dir.resolve("server.pub").toString());
+        alice.awaitErr("mc_client: joined dev as alice.*", Launched.WAIT);
+        Launched.probeUntilPrinted(i -> alice.type("hello bob " + i), "dev:alice: hello bob \\d+", bob);
+        bob.type("hello alice");
+        alice.awaitOut("bob: hello alice " + Launched.TIME, Launched.SOON);
+    }
+
+    @Test
     void mistakesInTlsFilesAreOneLineEach() throws Exception {
         certificate();
         Launched keyAsCert = start("topicserver", "0", "--tls-cert", file("key.pem"), "--tls-key", file("key.pem"));
