@@ -37,9 +37,9 @@ public final class WebServerOptions {
      */
     public static final int DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
     /** Connections open at once; one more is refused at the upgrade (503). */
-    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
     /** Connections open at once from one IP address (a NAT may hide many browsers behind one). */
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32;
 
     private final javax.net.ssl.SSLContext tls;
     private final byte[] tokenSecret;

@@ -206,7 +206,7 @@ class WebProtocolTest {
                 {"[1,2]", "request is a JSON array, not an object"},
                 {"", "request is empty; expected a JSON object"},
                 {"{'user':5,'text':'x'}", "\"user\" must be a string, not a number"},
-                {"{'type':'shout','user':'a'}", "unknown type \"shout\"; expected \"post\", \"subscribe\", \"history\", \"presence\" or \"channels\""},
+                {"{'type':'shout','user':'a'}", "unknown type \"shout\"; expected \"post\", \"subscribe\", \"history\", \"presence\", \"channels\" or \"auth\""},
                 {"{'user':'a','text':'x','user':'b'}", "request is not valid JSON: Duplicate field 'user'"},
                 {"{'user':'a b','text':'x'}", "user name \"a b\" breaks the rule [\\p{L}\\p{N}_.-]{1,32}"},
                 {"{'user':'ALL','text':'x'}", "user name \"ALL\" is reserved: ALL is the channel that sees every channel"},
