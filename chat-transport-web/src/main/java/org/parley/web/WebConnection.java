@@ -386,9 +386,25 @@ final class WebConnection implements Endpoint.Events {
         synchronized (this) {
             if (replies.isDone()) {
                 send(frame);
-            } else {
-                replies = replies.thenRun(() -> send(frame));
+                return;
             }
+            // Held behind a post the store is still storing: counted with what waits for this
+            // connection from now on, so a peer that asks on behind a slow store is a slow reader.
+            int size = utf8Length(frame);
+            long waiting = queued.addAndGet(size);
+            if (waiting > server.maxQueuedBytes()) {
+                queued.addAndGet(-size);
+                Session s = session;
+                if (s != null && cutOff.compareAndSet(false, true)) {
+                    server.slowReader(this, waiting);
+                    s.disconnect();
+                }
+                return;
+            }
+            replies = replies.thenRun(() -> {
+                queued.addAndGet(-size);
+                send(frame, size);
+            });
         }
     }
 

@@ -84,4 +84,29 @@ class WebSlowStoreTest {
             assertTrue(last.get("ok").asBoolean());
         }
     }
+
+    @Test
+    void repliesHeldBehindAPostBeingStoredCountAsWaitingAndCutAPeerThatAsksOn() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             WebServer server = WebServer.start(WebServerOptions.builder().port(0).hub(hub)
+                     .maxQueuedBytes(128 * 1024).build());
+             WsClient greedy = WsClient.connect(server.port());
+             WsClient other = WsClient.connect(server.port())) {
+            store.permits.release(20);
+            for (int i = 0; i < 20; i++) { // history worth keeping: each reply below holds them all
+                hub.post("dev", "bob", "x".repeat(4000) + i, null, null);
+            }
+            greedy.sendJson("{'user':'alice','channel':'dev','text':'held','ref':'p'}");
+            for (int i = 0; i < 100; i++) {
+                greedy.sendWithoutWaiting("{\"type\":\"history\",\"channel\":\"dev\",\"last\":20,\"ref\":\"h" + i + "\"}");
+            }
+            // About 80 KB a reply, held: past 128 KiB of them the peer is cut as a slow reader.
+            assertEquals(1006, greedy.closed.get(10, java.util.concurrent.TimeUnit.SECONDS).intValue());
+            // Nobody else waited: another connection is answered, and the store goes on.
+            other.sendJson("{'type':'history','channel':'dev','last':1,'ref':'o'}");
+            assertEquals("o", other.next().get("ref").asText());
+            store.permits.release(1);
+        }
+    }
 }
