@@ -1,0 +1,11 @@
+/**
+ * Parley's shared store: a {@link org.parley.core.MessageStore} in Redis, so that several
+ * servers serve one set of channels with one numbering and one history.
+ */
+module org.parley.store.redis {
+    requires transitive org.parley.core;
+    requires redis.clients.jedis;
+    requires org.slf4j;
+
+    exports org.parley.store.redis;
+}
