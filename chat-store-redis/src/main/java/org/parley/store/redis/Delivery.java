@@ -44,8 +44,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * is not left waiting for the next one. It also pings over the pub/sub connection every second,
  * whose reads time out after {@link Redis#ANSWER_MILLIS}: a silent Redis is found out.
  *
- * <p>Under a new epoch (Redis restarted) it starts again from the counters the epoch was made
- * with ({@code p:base}), so that it delivers everything stored under the new epoch.
+ * <p>Under a new epoch (Redis restarted) it goes on, per channel, from what it delivered or the
+ * counter the epoch was made with ({@code p:base}), whichever is lower: what Redis kept and this
+ * node had not delivered yet is delivered, and a {@code seq} that Redis lost and gives again
+ * under the new epoch is delivered again (clients told apart the two epochs).
  *
  * <p>Thread safety: {@link #start} and {@link #close} from any thread; the rest belongs to the
  * two threads named above, which share only the inbox.
@@ -283,9 +285,17 @@ final class Delivery {
                         redis.address, epoch, e.epoch());
                 oldEpoch = epoch;
                 epoch = e.epoch();
+                // What Redis kept of the old epoch and this node had not delivered yet is
+                // delivered still; past what it kept, numbers are given again under the new one.
+                Map<String, Long> from = new HashMap<>();
+                for (Map.Entry<String, Long> b : e.base().entrySet()) {
+                    long d = delivered.getOrDefault(b.getKey(), 0L);
+                    if (d > 0) {
+                        from.put(b.getKey(), Math.min(d, b.getValue()));
+                    }
+                }
                 delivered.clear();
-                delivered.putAll(e.base());
-                origins.clear();
+                delivered.putAll(from);
                 epochs.accept(e);
             }
             return redis.counters(j);
