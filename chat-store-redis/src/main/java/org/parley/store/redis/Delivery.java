@@ -166,7 +166,10 @@ final class Delivery {
         } catch (RuntimeException e) {
             log.debug("unsubscribing failed: {}", e.getMessage()); // not subscribed, or the connection broke
         }
-        subscriber.interrupt(); // only the backoff wait; the pub/sub read ends with the unsubscribe
+        // Wakes the deliverer from its wait for publications, and the subscriber from its wait
+        // between attempts; the pub/sub read ends with the unsubscribe.
+        deliverer.interrupt();
+        subscriber.interrupt();
         try {
             deliverer.join(millis);
             subscriber.join(millis);
