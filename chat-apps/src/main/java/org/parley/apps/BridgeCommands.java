@@ -52,7 +52,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>]";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file> | --redis <uri>]";
         }
 
         @Override
@@ -66,7 +66,7 @@ final class BridgeCommands {
         public List<Option> options() {
             return List.of(new Option("--web <port>",
                     "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
-                    Cli.DATA_OPTION);
+                    Cli.DATA_OPTION, Cli.REDIS_OPTION);
         }
 
         @Override
@@ -78,6 +78,8 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            java.net.URI redis = Cli.takeRedis(rest);
+            Cli.requireOneStore(data, redis);
             Integer webPort = null;
             List<String> positional = new java.util.ArrayList<>();
             for (int i = 0; i < rest.size(); i++) {
@@ -106,7 +108,8 @@ final class BridgeCommands {
             if (webPort != null && webPort != 0 && (webPort == postPort || webPort == pubPort || webPort == tcpPort)) {
                 throw new Cli.UsageException("the web port must differ from post_port, pub_port and tcp_port");
             }
-            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
+            ChatHub stored = Cli.hubFor(name(), data, redis);
+            ChatHub hub = stored != null ? stored : ChatHub.create();
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             WebServer web = null;
@@ -158,7 +161,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <port> [--data <file>]";
+            return "<ip> <port> [--data <file> | --redis <uri>]";
         }
 
         @Override
@@ -170,7 +173,7 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of(Cli.DATA_OPTION);
+            return List.of(Cli.DATA_OPTION, Cli.REDIS_OPTION);
         }
 
         @Override
@@ -182,11 +185,14 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            java.net.URI redis = Cli.takeRedis(rest);
+            Cli.requireOneStore(data, redis);
             String[] args = rest.toArray(String[]::new);
             Cli.requireCount(args, 2);
             String host = Cli.host(args[0]);
             int port = Cli.port("port", args[1], true);
-            ChatHub hub = data != null ? Cli.hubFor(name(), data) : ChatHub.create();
+            ChatHub stored = Cli.hubFor(name(), data, redis);
+            ChatHub hub = stored != null ? stored : ChatHub.create();
             WebServer web;
             try {
                 web = WebServer.start(WebServerOptions.builder().host(host).port(port).hub(hub).build());
