@@ -312,9 +312,16 @@ public final class RedisStore implements MessageStore {
         }
 
         private static String reason(Exception e) {
+            // Jedis wraps the socket's reason (Connection refused) as a cause, or, for a failed
+            // connection, as a suppressed exception of one per address tried.
             Throwable t = e;
-            while (t instanceof JedisException && t.getCause() != null && t.getCause() != t) {
-                t = t.getCause();
+            while (t instanceof JedisException) {
+                Throwable inner = t.getCause() != null ? t.getCause()
+                        : t.getSuppressed().length > 0 ? t.getSuppressed()[0] : null;
+                if (inner == null || inner == t) {
+                    break;
+                }
+                t = inner;
             }
             String m = t.getMessage();
             return m == null ? t.getClass().getSimpleName() : m;
