@@ -64,7 +64,6 @@ final class Redis implements AutoCloseable {
     final URI uri;
     final HostAndPort address;
     private final JedisClientConfig config;
-    private final JedisClientConfig pubsubConfig;
     final String epochKey;
     final String seqKey;
     final String baseKey;
@@ -110,9 +109,9 @@ final class Redis implements AutoCloseable {
                 throw new IllegalArgumentException("the path of " + uri + " is not a database number");
             }
         }
+        // Pub/sub connections too: the deliverer pings over them every second, so that a read
+        // waiting ANSWER_MILLIS without anything means Redis is gone.
         this.config = b.build();
-        // The pub/sub connection waits for publications; its pings come every second.
-        this.pubsubConfig = b.socketTimeoutMillis(ANSWER_MILLIS).build();
         this.epochKey = prefix + ":epoch";
         this.seqKey = prefix + ":seq";
         this.baseKey = prefix + ":base";
@@ -140,18 +139,6 @@ final class Redis implements AutoCloseable {
         Jedis j = new Jedis(address, config);
         try {
             j.ping(); // Jedis connects lazily: fail here, with Redis's reason
-            return j;
-        } catch (JedisException e) {
-            j.close();
-            throw e;
-        }
-    }
-
-    /** A new connection for pub/sub. */
-    Jedis connectPubSub() {
-        Jedis j = new Jedis(address, pubsubConfig);
-        try {
-            j.ping();
             return j;
         } catch (JedisException e) {
             j.close();

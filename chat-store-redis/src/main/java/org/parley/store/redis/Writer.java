@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -207,7 +206,9 @@ final class Writer {
                     return;
                 }
                 lastProblem = "Redis restarted";
-            } catch (JedisConnectionException e) {
+            } catch (JedisException e) {
+                // The connection broke, or Redis cannot serve yet (LOADING after a restart, a
+                // password refused): a new connection, after a pause, until the post's time is up.
                 lastProblem = e.getMessage();
                 dropConnection(e);
             }
@@ -256,7 +257,8 @@ final class Writer {
         Pipeline p = connection.pipelined();
         for (Post post : batch) {
             String idKey = post.postId != null ? redis.idKey(post.user, post.postId) : redis.idKey("~", post.tag);
-            long keepIdMillis = post.postId != null ? settings.keepPostIds().toMillis() : RETRY_MILLIS * 6;
+            // An id of the node's own only has to outlive this post's retries.
+            long keepIdMillis = post.postId != null ? settings.keepPostIds().toMillis() : 2 * RETRY_MILLIS;
             answers.add(p.evalsha(Redis.POST.sha,
                     List.of(redis.epochKey, redis.seqKey, redis.streamKey(post.channel), redis.allKey, idKey),
                     List.of(runId, post.channel, post.user, Long.toString(post.time.toEpochMilli()), post.text,

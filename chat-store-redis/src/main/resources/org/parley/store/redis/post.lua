@@ -10,9 +10,10 @@
 -- ARGV: 1 run_id the node saw when it connected, 2 channel, 3 user, 4 time (ms since 1970),
 --       5 text, 6 the node's tag of the post, 7 cap of a channel's stream, 8 cap of the
 --       stream of all channels, 9 how long the id is kept (ms), 10 the pub/sub channel
--- Returns {1, seq, epoch} for a post stored now, {0, seq, time, tag} for a repeat of a
--- stored post (its time and the tag it was stored with), {2} for an id used before for another post; an error PARLEY_STALE when this Redis
--- is not the one the epoch was made on (it restarted): the node checks the epoch again.
+-- Returns {1, seq, epoch} for a post stored now; {0, seq, time, tag} for a repeat of a
+-- stored post (its time, and the tag it was stored with); {2} for an id used before for
+-- another post; an error PARLEY_STALE when this Redis is not the one the epoch was made on
+-- (it restarted): the node checks the epoch again.
 local meta = redis.call('HMGET', KEYS[1], 'e', 'r')
 if not meta[1] or meta[2] ~= ARGV[1] then
   return redis.error_reply('PARLEY_STALE the epoch must be checked again')
