@@ -298,6 +298,18 @@ class RedisStoreTest {
     }
 
     @Test
+    void scriptsRedisForgotAreLoadedAgain() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        post(store, "dev", "alice", "one");
+        assertEquals("+OK", redis.command("SCRIPT", "FLUSH"));
+        assertEquals(2, post(store, "dev", "alice", "two").seq());
+        assertEquals("+OK", redis.command("SCRIPT", "FLUSH"));
+        assertEquals(List.of("one", "two"), store.latest("dev", 5).messages().stream().map(ChatMessage::text).toList());
+        assertEquals(List.of("one", "two"), List.of(a.next().text(), a.next().text()));
+    }
+
+    @Test
     void aRedisThatCannotBeReachedIsOneLine() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
