@@ -248,6 +248,55 @@ class ClusterTest {
     }
 
     @Test
+    void aZeroMqSubscriberWhoseNodeClosesResumesOnAnotherWithNothingLostOrDoubled() throws Exception {
+        Node leaving = nodes.get(2);
+        List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+        ZmqChatClient first = keep(leaving.zmqClient("reader"));
+        awaitJoined(first, keep(leaving.zmqClient("sync")));
+        first.subscribe("dev", m -> seqs.add(m.seq()));
+        awaitJoinedOn(first, "dev", keep(leaving.zmqClient("probe")), seqs);
+
+        int posts = 600;
+        List<CompletableFuture<?>> posted = new ArrayList<>();
+        List<ZmqChatClient> posters = List.of(keep(nodes.get(0).zmqClient("p0")), keep(nodes.get(1).zmqClient("p1")));
+        for (int n = 0; n < posts; n++) {
+            posted.add(posters.get(n % 2).post("dev", "post " + n));
+        }
+        await().atMost(WAIT).until(() -> seqs.size() >= 100);
+        first.close();
+        leaving.close(); // mid-stream
+        nodes.remove(leaving);
+
+        // A fresh client on node 1 resumes after the last seq it had: the newest messages from
+        // history merged with live ones, those it had dropped.
+        long had = seqs.get(seqs.size() - 1);
+        ZmqChatClient again = keep(nodes.get(0).zmqClient("reader"));
+        again.subscribe("dev", HubOptions.MAX_HISTORY_LIMIT, m -> {
+            if (m.seq() > had) {
+                seqs.add(m.seq());
+            }
+        });
+        CompletableFuture.allOf(posted.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        long last = nodes.get(0).hub().lastSeq("dev");
+        await().atMost(WAIT).until(() -> seqs.size() >= last);
+        Seqs all = new Seqs();
+        for (long s : List.copyOf(seqs)) {
+            all.add(new ChatMessage("dev", s, "x", java.time.Instant.EPOCH, ""));
+        }
+        all.assertOneToLastOnce("dev", last, "the reader, across two nodes");
+    }
+
+    /**
+     * One probe through {@code channel} (its #1), which the reader's listener records: its SUB
+     * socket is live already ({@link #awaitJoined}), and now its subscription of the channel too.
+     */
+    static void awaitJoinedOn(ZmqChatClient reader, String channel, ZmqChatClient prober, List<Long> seqs)
+            throws Exception {
+        prober.post(channel, "probe").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> !seqs.isEmpty());
+    }
+
+    @Test
     void aRestartedRedisIsANewEpochOnEveryNodeAndPostsFlowAgain() throws Exception {
         String before = nodes.get(0).hub().epoch();
         ZmqChatClient sub = keep(nodes.get(0).zmqClient("sub"));
