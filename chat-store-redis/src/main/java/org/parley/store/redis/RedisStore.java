@@ -50,9 +50,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * client that sends it again to another server gets the first one's {@code seq}. A post is tried
  * for {@value Writer#RETRY_MILLIS} ms while Redis cannot be reached, then fails.
  *
- * <p>Threads: {@code parley-redis-writer} (stores posts), {@code parley-redis-subscriber} (the
- * pub/sub connection), {@code parley-redis-delivery} (calls the sink). Reads run on the caller's
- * thread, on up to {@value Redis#READ_CONNECTIONS} connections of the store's own.
+ * <p>Threads: {@code parley-redis-writer} (stores posts), {@code parley-redis-complete}
+ * (completes their futures, so a callback chained on one never holds up the writer; it must not
+ * wait for another post's future), {@code parley-redis-subscriber} (the pub/sub connection),
+ * {@code parley-redis-delivery} (calls the sink). Reads run on the caller's thread, on up to
+ * {@value Redis#READ_CONNECTIONS} connections of the store's own.
  *
  * <p>Thread safety: safe from any thread; the sink is called on {@code parley-redis-delivery}.
  */

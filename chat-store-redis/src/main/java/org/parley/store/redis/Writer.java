@@ -26,7 +26,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 /**
  * The one thread that stores a node's posts: it takes the posts waiting (up to
  * {@link #BATCH_LIMIT}), sends one {@code post.lua} call for each in one pipeline on its own
- * connection, and completes each post's future with Redis's answer. It does not hand posts to
+ * connection, and hands each post's answer to the {@link Completer}, which completes its
+ * future on a thread of its own ({@code parley-redis-complete}). It does not hand posts to
  * the sink: every node, this one too, delivers what Redis published, in {@code seq} order.
  *
  * <p>Every post carries an id into the script: the client's, or else this node's tag of the
@@ -83,12 +84,16 @@ final class Writer {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final LogThrottle failureLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final AtomicLong scripts = new AtomicLong();
+    /** Completes the posts' futures, so that no callback chained on one runs on the writer. */
+    private final Completer completer = new Completer("parley-redis-complete");
     /** Set under {@code this} with {@link #submit}: nothing is queued after the writer's last look. */
     private boolean closed;
 
     // ---- writer thread only
     private Jedis connection;
     private String runId;
+    /** The answers of the batch being sent, handed to the completer when it is done. */
+    private final List<Runnable> answers = new ArrayList<>();
 
     Writer(Redis redis, RedisStore.Settings settings, Jedis connection, Redis.Epoch epoch,
             Consumer<Redis.Epoch> epochs, Consumer<String> undelivered) {
@@ -103,6 +108,7 @@ final class Writer {
     }
 
     void start() {
+        completer.start();
         thread.start();
     }
 
@@ -147,6 +153,7 @@ final class Writer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        completer.join(millis);
     }
 
     private synchronized boolean isClosed() {
@@ -164,7 +171,11 @@ final class Writer {
                 batch.add(first);
                 queue.drainTo(batch, BATCH_LIMIT - 1);
                 batch.removeIf(p -> p == STOP);
-                store(batch);
+                try {
+                    store(batch);
+                } finally {
+                    handOver();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -184,9 +195,19 @@ final class Writer {
                 fail(p, "the store is closed: the post was not stored");
             }
         }
+        handOver();
+        completer.stop();
         if (connection != null) {
             connection.close();
             connection = null;
+        }
+    }
+
+    /** Hands the answers gathered so far to the completer, in order. */
+    private void handOver() {
+        if (!answers.isEmpty()) {
+            completer.submit(new ArrayList<>(answers));
+            answers.clear();
         }
     }
 
@@ -202,6 +223,7 @@ final class Writer {
                     connect();
                 }
                 open = send(open);
+                handOver(); // those answered go now, whatever becomes of the others
                 if (open.isEmpty()) {
                     return;
                 }
@@ -306,7 +328,8 @@ final class Writer {
         long kind = Redis.number(r.get(0));
         if (kind == 2) {
             undelivered.accept(post.tag);
-            post.future.completeExceptionally(PostIds.reused(post.postId));
+            ProtocolException reused = PostIds.reused(post.postId);
+            answers.add(() -> post.future.completeExceptionally(reused));
             return;
         }
         long seq = Redis.number(r.get(1));
@@ -316,11 +339,14 @@ final class Writer {
             // same tag is this very post, stored by an attempt whose answer was lost.)
             undelivered.accept(post.tag);
         }
-        post.future.complete(new ChatMessage(post.channel, seq, post.user, time, post.text));
+        ChatMessage stored = new ChatMessage(post.channel, seq, post.user, time, post.text);
+        answers.add(() -> post.future.complete(stored));
     }
 
+    /** Fails {@code p} with {@code why}: on the completer, after the answers before it. */
     private void fail(Post p, String why) {
         undelivered.accept(p.tag);
-        p.future.completeExceptionally(new ProtocolException(why));
+        ProtocolException e = new ProtocolException(why);
+        answers.add(() -> p.future.completeExceptionally(e));
     }
 }

@@ -298,6 +298,29 @@ class RedisStoreTest {
     }
 
     @Test
+    void aCallbackThatBlocksHoldsUpNoPostBeingStored() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<ChatMessage> first = store.append("dev", "alice", T, "one", null, null);
+        CompletableFuture<Void> blocked = first.thenAccept(m -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        store.append("dev", "alice", T, "two", null, null);
+        store.append("dev", "alice", T, "three", null, null);
+        // Stored and delivered while the first post's callback blocks the completion thread.
+        assertEquals(List.of("one", "two", "three"), List.of(a.next().text(), a.next().text(), a.next().text()));
+        assertEquals(3, store.lastSeq("dev"));
+        assertFalse(blocked.isDone());
+        release.countDown();
+        blocked.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void scriptsRedisForgotAreLoadedAgain() throws Exception {
         Sunk a = new Sunk();
         RedisStore store = open(a);
