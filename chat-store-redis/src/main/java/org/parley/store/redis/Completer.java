@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * <p>At most {@link #CAPACITY} batches wait; then the writer waits too, so callbacks that fall
  * behind slow the store down instead of piling up.
  *
- * <p>Thread safety: {@link #submit} from the writer thread (or the closing thread, for a store
- * never started); {@link #start}, {@link #stop} and {@link #join} from any thread.
+ * <p>Thread safety: {@link #submit} from the writer and the deliverer (each hands over its own
+ * answers in order), or the closing thread; {@link #start}, {@link #stop} and {@link #join} from
+ * any thread.
  */
 final class Completer {
     private static final Logger log = LoggerFactory.getLogger(Completer.class);
@@ -28,6 +29,7 @@ final class Completer {
     private final BlockingQueue<List<Runnable>> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Thread thread;
     private volatile boolean started;
+    private volatile boolean stopped;
 
     Completer(String name) {
         thread = new Thread(this::run, name);
@@ -44,8 +46,8 @@ final class Completer {
         if (answers.isEmpty()) {
             return;
         }
-        if (!started) {
-            runAll(answers);
+        if (!started || !thread.isAlive() && stopped) {
+            runAll(answers); // never started, or stopped already: on the caller's thread
             return;
         }
         try {
@@ -58,6 +60,7 @@ final class Completer {
 
     /** Ends the thread once the answers handed over so far are run. */
     void stop() {
+        stopped = true;
         if (!started) {
             return;
         }

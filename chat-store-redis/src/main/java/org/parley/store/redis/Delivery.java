@@ -63,13 +63,24 @@ final class Delivery {
     /** Tags of own posts waiting to be delivered at most (their origins); older ones are forgotten. */
     static final int MAX_ORIGINS = 2 * Writer.QUEUE_CAPACITY + INBOX_CAPACITY;
 
+    /** How long an own post waits to be delivered before it is acknowledged anyway (it is stored). */
+    static final long ACK_WAIT_MILLIS = 5_000;
+
     /** Queued by the subscriber when it has subscribed: compare everything with the counters. */
     private static final String RESYNC = new String("resync");
+    /** Queued when an acknowledgement waits: the deliverer looks at them. */
+    private static final String WAKE = new String("wake");
+
+    /** An own post's acknowledgement, due once its channel is delivered up to its seq. */
+    private record Ack(String channel, long seq, Runnable answer, long deadline) { }
 
     private final Redis redis;
     private final String nodeTag;
     private final Consumer<Redis.Epoch> epochs;
     private final BlockingQueue<String> inbox = new ArrayBlockingQueue<>(INBOX_CAPACITY);
+    /** Acknowledgements handed over by the writer; as many as posts in flight (bounded by the writer's queue). */
+    private final java.util.Queue<Ack> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Completer completer;
     /** The inbox was full: something was dropped. */
     private final AtomicBoolean overflowed = new AtomicBoolean();
     /** Origins of this node's posts, by tag, until they are delivered. */
@@ -99,6 +110,15 @@ final class Delivery {
     };
 
     // ---- deliverer thread only
+    /** Acknowledgements waiting for their channel's delivery, by channel and seq. */
+    private final Map<String, java.util.TreeMap<Long, List<Runnable>>> waiting = new HashMap<>();
+    /**
+     * The same, by deadline, the oldest first. Released ones stay until their deadline: as many
+     * as the posts of the last {@link #ACK_WAIT_MILLIS}.
+     */
+    private final java.util.ArrayDeque<Ack> byDeadline = new java.util.ArrayDeque<>();
+    /** Answers released this round, handed to the completer together at its end. */
+    private final List<Runnable> released = new java.util.ArrayList<>();
     private String epoch;
     /** The epoch before {@link #epoch}: its late publications are dropped without asking Redis. */
     private String oldEpoch;
@@ -109,8 +129,10 @@ final class Delivery {
     private boolean resyncDue;
 
     /** {@code start} is the epoch when the node started and the counters then: from there on it delivers. */
-    Delivery(Redis redis, String nodeTag, Redis.Epoch start, Map<String, Long> counters, Consumer<Redis.Epoch> epochs) {
+    Delivery(Redis redis, String nodeTag, Redis.Epoch start, Map<String, Long> counters, Consumer<Redis.Epoch> epochs,
+            Completer completer) {
         this.redis = redis;
+        this.completer = completer;
         this.nodeTag = nodeTag;
         this.epochs = epochs;
         this.epoch = start.epoch();
@@ -138,6 +160,16 @@ final class Delivery {
             origins.keySet().removeIf(t -> ticket(t) < newest - MAX_ORIGINS / 2);
         }
         origins.put(tag, origin);
+    }
+
+    /**
+     * Runs {@code answer} (on the completer) once this node has handed {@code channel} up to
+     * {@code seq} to the sink, or after {@link #ACK_WAIT_MILLIS} if that does not come (Redis
+     * away). Any thread.
+     */
+    void acknowledgeOnceDelivered(String channel, long seq, Runnable answer) {
+        acks.add(new Ack(channel, seq, answer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACK_WAIT_MILLIS)));
+        inbox.offer(WAKE); // if the inbox is full the deliverer is busy, and looks at acks each round
     }
 
     /** An own post that will not be delivered: failed, or a repeat. */
@@ -176,6 +208,18 @@ final class Delivery {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Stored, so acknowledged, delivered or not: nothing is left waiting. (The deliverer has
+        // ended, or never started: its state is this thread's now.)
+        List<Runnable> rest = new java.util.ArrayList<>();
+        for (Ack a; (a = acks.poll()) != null; ) {
+            rest.add(a.answer());
+        }
+        rest.addAll(0, released);
+        released.clear();
+        waiting.values().forEach(bySeq -> bySeq.values().forEach(rest::addAll));
+        waiting.clear();
+        byDeadline.clear();
+        completer.submit(rest);
     }
 
     // ---- subscriber thread
@@ -215,10 +259,14 @@ final class Delivery {
             try {
                 long wait = nextTick - System.nanoTime();
                 String s = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
+                // First, and whatever fails below (Redis away): acknowledgements are never stuck.
+                takeAcks();
+                releaseOverdue();
+                flushReleased();
                 if (s == RESYNC || overflowed.getAndSet(false)) {
                     resyncDue = true;
                 }
-                if (s != null && s != RESYNC) {
+                if (s != null && s != RESYNC && s != WAKE) {
                     onPublication(s);
                 }
                 if (resyncDue) {
@@ -228,9 +276,11 @@ final class Delivery {
                     tick();
                     nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
                 }
+                flushReleased();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                flushReleased();
                 // Redis unreachable while repairing, most likely: try again at the next tick.
                 resyncDue = true;
                 long held = failureLog.admit();
@@ -355,6 +405,7 @@ final class Delivery {
                 log.warn("{} #{}..{} are no longer in Redis (the stream keeps its newest messages): not delivered",
                         channel, last + 1, gone);
                 delivered.put(channel, gone);
+                release(channel);
                 if (got.isEmpty()) {
                     return;
                 }
@@ -377,6 +428,63 @@ final class Delivery {
             sink.stored(m, origin);
         } catch (RuntimeException e) {
             log.warn("the sink failed on {} #{}", m.channel(), m.seq(), e);
+        }
+        release(m.channel());
+    }
+
+    // ---- acknowledgements, deliverer thread
+
+    /** Files the acknowledgements the writer handed over; releases those delivered already. */
+    private void takeAcks() {
+        for (Ack a; (a = acks.poll()) != null; ) {
+            waiting.computeIfAbsent(a.channel(), c -> new java.util.TreeMap<>())
+                    .computeIfAbsent(a.seq(), q -> new java.util.ArrayList<>(1)).add(a.answer());
+            byDeadline.add(a);
+            release(a.channel());
+        }
+    }
+
+    /** Acknowledges the posts of {@code channel} up to what is delivered. */
+    private void release(String channel) {
+        java.util.TreeMap<Long, List<Runnable>> bySeq = waiting.get(channel);
+        if (bySeq == null) {
+            return;
+        }
+        java.util.SortedMap<Long, List<Runnable>> due = bySeq.headMap(delivered.getOrDefault(channel, 0L), true);
+        if (due.isEmpty()) {
+            return;
+        }
+        due.values().forEach(released::addAll);
+        due.clear();
+        if (bySeq.isEmpty()) {
+            waiting.remove(channel);
+        }
+    }
+
+    /** Hands the answers released this round to the completer, in the order released. */
+    private void flushReleased() {
+        if (!released.isEmpty()) {
+            completer.submit(new java.util.ArrayList<>(released));
+            released.clear();
+        }
+    }
+
+    /** Acknowledges the posts that waited {@link #ACK_WAIT_MILLIS} in vain: they are stored. */
+    private void releaseOverdue() {
+        long now = System.nanoTime();
+        while (!byDeadline.isEmpty() && now - byDeadline.peek().deadline() >= 0) {
+            Ack a = byDeadline.poll();
+            java.util.TreeMap<Long, List<Runnable>> bySeq = waiting.get(a.channel());
+            List<Runnable> atSeq = bySeq == null ? null : bySeq.get(a.seq());
+            if (atSeq != null && atSeq.remove(a.answer())) {
+                released.add(a.answer());
+                if (atSeq.isEmpty()) {
+                    bySeq.remove(a.seq());
+                    if (bySeq.isEmpty()) {
+                        waiting.remove(a.channel());
+                    }
+                }
+            }
         }
     }
 }

@@ -37,9 +37,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>A post is one Lua script in Redis, which checks its id, takes the channel's next
  * {@code seq} ({@code HINCRBY}), appends it to the channel's stream ({@code XADD}, the newest
  * {@link Builder#keepPerChannel} kept) and publishes it to every server ({@code PUBLISH}); Redis
- * runs scripts one at a time, so numbers have no gap. A post is acknowledged once the script
- * has run. Each server delivers what Redis published, its own posts too, in {@code seq} order,
- * and fills a gap (pub/sub is at most once) from the stream. See docs/SCALING.md.
+ * runs scripts one at a time, so numbers have no gap. Each server delivers what Redis published,
+ * its own posts too, in {@code seq} order, and fills a gap (pub/sub is at most once) from the
+ * stream. A post is acknowledged once the script has run and this server has delivered it (after
+ * every earlier message of its channel), or {@value Delivery#ACK_WAIT_MILLIS} ms after the script
+ * ran if delivery cannot go on (Redis away). See docs/SCALING.md.
  *
  * <p>The epoch is kept in Redis with the {@code run_id} of the Redis process it was made on: a
  * Redis that restarts has a new epoch, because it may have lost its newest writes (AOF with
@@ -74,6 +76,8 @@ public final class RedisStore implements MessageStore {
     private final Redis redis;
     private final Writer writer;
     private final Delivery delivery;
+    /** Completes the posts' futures ({@code parley-redis-complete}). */
+    private final Completer completer = new Completer("parley-redis-complete");
     private final String nodeTag = Redis.newEpoch();
     private final AtomicLong tickets = new AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -84,8 +88,9 @@ public final class RedisStore implements MessageStore {
             Map<String, Long> counters) {
         this.redis = redis;
         this.epoch = first.epoch();
-        this.delivery = new Delivery(redis, nodeTag, first, counters, this::noteEpoch);
-        this.writer = new Writer(redis, settings, writerConnection, first, this::noteEpoch, delivery::forget);
+        this.delivery = new Delivery(redis, nodeTag, first, counters, this::noteEpoch, completer);
+        this.writer = new Writer(redis, settings, writerConnection, first, this::noteEpoch, delivery::forget,
+                completer, delivery);
     }
 
     /** Options for a store in the Redis at {@code redis} ({@code redis://host:port}); {@link Builder#open()} connects. */
@@ -108,6 +113,7 @@ public final class RedisStore implements MessageStore {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("store already started");
         }
+        completer.start();
         delivery.start(sink);
         writer.start();
     }
@@ -202,6 +208,8 @@ public final class RedisStore implements MessageStore {
         }
         writer.close(CLOSE_MILLIS);
         delivery.close(CLOSE_MILLIS);
+        completer.stop();
+        completer.join(CLOSE_MILLIS);
         redis.close();
     }
 

@@ -26,8 +26,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 /**
  * The one thread that stores a node's posts: it takes the posts waiting (up to
  * {@link #BATCH_LIMIT}), sends one {@code post.lua} call for each in one pipeline on its own
- * connection, and hands each post's answer to the {@link Completer}, which completes its
- * future on a thread of its own ({@code parley-redis-complete}). It does not hand posts to
+ * connection, and passes each post's answer on: a post stored is acknowledged once the
+ * {@link Delivery} has handed it to the sink, a post refused at once; either way its future is
+ * completed by the {@link Completer} ({@code parley-redis-complete}). It does not hand posts to
  * the sink: every node, this one too, delivers what Redis published, in {@code seq} order.
  *
  * <p>Every post carries an id into the script: the client's, or else this node's tag of the
@@ -85,7 +86,9 @@ final class Writer {
     private final LogThrottle failureLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final AtomicLong scripts = new AtomicLong();
     /** Completes the posts' futures, so that no callback chained on one runs on the writer. */
-    private final Completer completer = new Completer("parley-redis-complete");
+    private final Completer completer;
+    /** Told of each post Redis stored (or had stored), to acknowledge once it is delivered. */
+    private final Delivery delivery;
     /** Set under {@code this} with {@link #submit}: nothing is queued after the writer's last look. */
     private boolean closed;
 
@@ -96,8 +99,10 @@ final class Writer {
     private final List<Runnable> answers = new ArrayList<>();
 
     Writer(Redis redis, RedisStore.Settings settings, Jedis connection, Redis.Epoch epoch,
-            Consumer<Redis.Epoch> epochs, Consumer<String> undelivered) {
+            Consumer<Redis.Epoch> epochs, Consumer<String> undelivered, Completer completer, Delivery delivery) {
         this.redis = redis;
+        this.completer = completer;
+        this.delivery = delivery;
         this.settings = settings;
         this.connection = connection;
         this.runId = epoch.runId();
@@ -108,7 +113,6 @@ final class Writer {
     }
 
     void start() {
-        completer.start();
         thread.start();
     }
 
@@ -153,7 +157,6 @@ final class Writer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        completer.join(millis);
     }
 
     private synchronized boolean isClosed() {
@@ -196,7 +199,6 @@ final class Writer {
             }
         }
         handOver();
-        completer.stop();
         if (connection != null) {
             connection.close();
             connection = null;
@@ -340,7 +342,10 @@ final class Writer {
             undelivered.accept(post.tag);
         }
         ChatMessage stored = new ChatMessage(post.channel, seq, post.user, time, post.text);
-        answers.add(() -> post.future.complete(stored));
+        // Acknowledged once this node has handed the channel up to this seq to the hub, as a
+        // store that delivers before it acknowledges: a transport that publishes a post when it
+        // is acknowledged then never publishes it before an earlier one of another node.
+        delivery.acknowledgeOnceDelivered(post.channel, seq, () -> post.future.complete(stored));
     }
 
     /** Fails {@code p} with {@code why}: on the completer, after the answers before it. */

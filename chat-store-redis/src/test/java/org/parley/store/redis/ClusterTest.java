@@ -185,7 +185,10 @@ class ClusterTest {
         assertEquals(3 * perPoster + 100, dev + ops);
         for (int i = 0; i < zmqSubscribers.size(); i++) {
             Seqs s = zmqSubscribers.get(i);
-            await().atMost(WAIT).until(() -> s.size("dev") >= dev && s.size("ops") >= ops);
+            int node = i + 1;
+            await().atMost(WAIT).untilAsserted(() -> assertTrue(s.size("dev") >= dev && s.size("ops") >= ops,
+                    "the subscriber on node " + node + " has " + s.size("dev") + " of dev's " + dev + " and "
+                    + s.size("ops") + " of ops' " + ops + "; dev " + gaps(s, "dev") + ", ops " + gaps(s, "ops")));
             s.assertOneToLastOnce("dev", dev, "the subscriber on node " + (i + 1));
             s.assertOneToLastOnce("ops", ops, "the subscriber on node " + (i + 1));
         }
@@ -327,6 +330,20 @@ class ClusterTest {
         assertEquals(1, after.seq());
         assertEquals(null, got.poll(Duration.ofMillis(300)), "nothing twice");
         assertEquals("after", tcpGot.poll(20, TimeUnit.SECONDS), "the TCP client on node 3 gets it too");
+    }
+
+    /** The seqs missing from a subscriber's channel, a few of them, for the message of a failure. */
+    static List<Long> gaps(Seqs s, String channel) {
+        List<Long> got = List.copyOf(s.byChannel.getOrDefault(channel, List.of()));
+        Set<Long> have = Set.copyOf(got);
+        List<Long> missing = new ArrayList<>();
+        long last = got.stream().mapToLong(Long::longValue).max().orElse(0);
+        for (long q = 1; q <= last && missing.size() < 10; q++) {
+            if (!have.contains(q)) {
+                missing.add(q);
+            }
+        }
+        return missing;
     }
 
     /** Answered on the connection after the registration: from then on it gets live messages. */
