@@ -52,8 +52,8 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file>] [--auth <users file> "
-                    + "--key <server.key> --tls-cert <cert.pem> --tls-key <key.pem> [--token-secret <file>]]";
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file> | --redis <uri>] "
+                    + "[--auth <users file> --key <server.key> --tls-cert <cert.pem> --tls-key <key.pem> [--token-secret <file>]]";
         }
 
         @Override
@@ -67,7 +67,7 @@ final class BridgeCommands {
         public List<Option> options() {
             return List.of(new Option("--web <port>",
                     "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
-                    Cli.DATA_OPTION,
+                    Cli.DATA_OPTION, Cli.REDIS_OPTION,
                     new Option(Keys.AUTH + " <users file>", "every transport lets in only the users of this file "
                             + "(docs/SECURITY.md): needs --key, the TLS files and, with --web, --token-secret"),
                     new Option(Keys.KEY + " <server.key>", "the ZeroMQ side's CurveZMQ key pair (with --auth)"),
@@ -86,6 +86,8 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            java.net.URI redis = Cli.takeRedis(rest);
+            Cli.requireOneStore(data, redis);
             String auth = Cli.take(rest, Keys.AUTH);
             String zmqKey = Cli.take(rest, Keys.KEY);
             String cert = Cli.take(rest, Tls.CERT);
@@ -152,8 +154,8 @@ final class BridgeCommands {
                 webOptions.tokenSecret(Keys.readSecret(secret));
             }
             org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
-            ChatHub durable = Cli.hubFor(name(), data, hubOptions);
-            ChatHub hub = durable != null ? durable : ChatHub.create(hubOptions);
+            ChatHub stored = Cli.hubFor(name(), data, redis, hubOptions);
+            ChatHub hub = stored != null ? stored : ChatHub.create(hubOptions);
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             WebServer web = null;
@@ -207,8 +209,8 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <port> [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem> [--auth <users file> "
-                    + "--token-secret <file>]]";
+            return "<ip> <port> [--data <file> | --redis <uri>] [--tls-cert <cert.pem> --tls-key <key.pem> "
+                    + "[--auth <users file> --token-secret <file>]]";
         }
 
         @Override
@@ -220,7 +222,7 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of(Cli.DATA_OPTION,
+            return List.of(Cli.DATA_OPTION, Cli.REDIS_OPTION,
                     new Option(Tls.CERT + " <cert.pem>", "serves https:// and wss:// only, with this certificate"),
                     new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM"),
                     new Option(Keys.AUTH + " <users file>", "lets in only the users of this file, each with a signed "
@@ -237,6 +239,8 @@ final class BridgeCommands {
         public int run(String[] all) throws Exception {
             List<String> rest = new java.util.ArrayList<>(List.of(all));
             java.nio.file.Path data = Cli.takeData(rest);
+            java.net.URI redis = Cli.takeRedis(rest);
+            Cli.requireOneStore(data, redis);
             String cert = Cli.take(rest, Tls.CERT);
             String key = Cli.take(rest, Tls.KEY);
             String auth = Cli.take(rest, Keys.AUTH);
@@ -260,8 +264,8 @@ final class BridgeCommands {
                 options.tokenSecret(Keys.readSecret(secret));
             }
             org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
-            ChatHub durable = Cli.hubFor(name(), data, hubOptions);
-            ChatHub hub = durable != null ? durable : ChatHub.create(hubOptions);
+            ChatHub stored = Cli.hubFor(name(), data, redis, hubOptions);
+            ChatHub hub = stored != null ? stored : ChatHub.create(hubOptions);
             WebServer web;
             try {
                 web = WebServer.start(options.hub(hub).build());

@@ -2,6 +2,8 @@ package org.parley.apps;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.function.UnaryOperator;
 import org.parley.core.ChatHub;
 import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
+import org.parley.store.redis.RedisStore;
 import org.parley.store.sqlite.SqliteStore;
 
 /** Argument parsing and the life cycle shared by every command. */
@@ -28,6 +31,12 @@ final class Cli {
     /** {@link #DATA} in a server's help. */
     static final Command.Option DATA_OPTION = new Command.Option(DATA + " <file>",
             "keeps the messages in this SQLite file (made if absent) across restarts");
+    /** A server's option: share the channels with the other servers on a Redis. */
+    static final String REDIS = "--redis";
+    /** {@link #REDIS} in a server's help. */
+    static final Command.Option REDIS_OPTION = new Command.Option(REDIS + " <redis://host:port>",
+            "shares the channels, their numbering and history with every server on this Redis "
+            + "(docs/SCALING.md); not with --data");
     /** The width help text is wrapped to. */
     private static final int WIDTH = 80;
 
@@ -200,6 +209,48 @@ final class Cli {
         }
     }
 
+    /** The Redis named by {@code --redis}: {@code redis://host:port}. */
+    static URI redisUri(String value) throws UsageException {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+                || uri.getHost() == null) {
+            throw new UsageException(REDIS + " \"" + Console.printable(value) + "\" is not redis://host:port");
+        }
+        return uri;
+    }
+
+    /** {@code --data} and {@code --redis} together: a server keeps its messages in one place. */
+    static void requireOneStore(Path data, URI redis) throws UsageException {
+        if (data != null && redis != null) {
+            throw new UsageException(DATA + " and " + REDIS + " cannot be used together: the messages are kept "
+                    + "in one place, a file or a Redis");
+        }
+    }
+
+    /** Takes {@code --redis <uri>} out of {@code args}, wherever it stands: the Redis, or null. */
+    static URI takeRedis(List<String> args) throws UsageException {
+        URI redis = null;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals(REDIS)) {
+                if (i + 1 == args.size()) {
+                    throw new UsageException(REDIS + " needs redis://host:port");
+                }
+                if (redis != null) {
+                    throw new UsageException(REDIS + " is given twice");
+                }
+                redis = redisUri(args.get(i + 1));
+                args.subList(i, i + 2).clear();
+                i--;
+            }
+        }
+        return redis;
+    }
+
     /**
      * Takes {@code --data <file>} out of {@code args}, wherever it stands: the file, or null if
      * it is not there.
@@ -242,12 +293,13 @@ final class Cli {
     }
 
     /**
-     * The hub of a server started with {@code --data <file>}: on the durable store in that file,
-     * opened before the server binds anything. Null without {@code --data}: the server then makes
-     * its own hub, in memory. A file that cannot be used is one line and exit 1.
+     * The hub of a server started with {@code --data <file>} (on the durable store in that
+     * file) or {@code --redis <uri>} (on the store shared through that Redis), opened before the
+     * server binds anything. Null without either: the server then makes its own hub, in memory.
+     * A file or a Redis that cannot be used is one line and exit 1.
      */
-    static ChatHub hubFor(String command, Path data) throws FailureException {
-        return hubFor(command, data, HubOptions.defaults());
+    static ChatHub hubFor(String command, Path data, URI redis) throws FailureException {
+        return hubFor(command, data, redis, HubOptions.defaults());
     }
 
     /** A server's hub options: the defaults, with the users file of {@code --auth} if given (read now). */
@@ -262,8 +314,19 @@ final class Cli {
         }
     }
 
-    /** {@link #hubFor(String, Path)} with these hub options (a users file, say). */
-    static ChatHub hubFor(String command, Path data, HubOptions options) throws FailureException {
+    /** {@link #hubFor(String, Path, URI)} with these hub options (a users file, say). */
+    static ChatHub hubFor(String command, Path data, URI redis, HubOptions options) throws FailureException {
+        if (redis != null) {
+            RedisStore store;
+            try {
+                store = RedisStore.builder(redis).open();
+            } catch (IOException | IllegalArgumentException e) {
+                throw new FailureException(e.getMessage(), e);
+            }
+            System.err.println(command + ": channels are shared through Redis at " + redis.getHost() + ":"
+                    + (redis.getPort() == -1 ? 6379 : redis.getPort()) + " (epoch " + store.epoch() + ")");
+            return ChatHub.create(options, store);
+        }
         if (data == null) {
             return null;
         }

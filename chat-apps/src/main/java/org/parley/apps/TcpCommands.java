@@ -30,7 +30,7 @@ final class TcpCommands {
         return List.of(new ChatCommand(), new TopicServerCommand());
     }
 
-    /** {@code topicserver <port> [--bind <ip>] [--data <file>]}: runs until SIGINT or SIGTERM. */
+    /** {@code topicserver <port> [--bind <ip>] [--data <file> | --redis <uri>]}: runs until SIGINT or SIGTERM. */
     static final class TopicServerCommand implements Command {
         @Override
         public String name() {
@@ -39,7 +39,7 @@ final class TcpCommands {
 
         @Override
         public String arguments() {
-            return "<port> [--bind <ip>] [--data <file>] [--tls-cert <cert.pem> --tls-key <key.pem> [--auth <users file>]]";
+            return "<port> [--bind <ip>] [--data <file> | --redis <uri>] [--tls-cert <cert.pem> --tls-key <key.pem> [--auth <users file>]]";
         }
 
         @Override
@@ -52,6 +52,7 @@ final class TcpCommands {
         public List<Option> options() {
             return List.of(new Option("--bind <ip>", "listens on that address only (every interface otherwise)"),
                     Cli.DATA_OPTION,
+                    Cli.REDIS_OPTION,
                     new Option(Tls.CERT + " <cert.pem>", "accepts TLS connections only, with this certificate (chain)"),
                     new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM (with " + Tls.CERT + ")"),
                     new Option(Keys.AUTH + " <users file>", "lets in only the users of this file, each proving it "
@@ -71,8 +72,15 @@ final class TcpCommands {
             String key = null;
             String auth = null;
             java.nio.file.Path data = null;
+            java.net.URI redis = null;
             for (int i = 0; i < args.length; i++) {
-                if (args[i].equals(Cli.DATA)) {
+                if (args[i].equals(Cli.REDIS)) {
+                    if (i + 1 == args.length || redis != null) {
+                        throw new Cli.UsageException(Cli.REDIS + (redis != null ? " is given twice"
+                                : " needs redis://host:port"));
+                    }
+                    redis = Cli.redisUri(args[++i]);
+                } else if (args[i].equals(Cli.DATA)) {
                     if (i + 1 == args.length || data != null) {
                         throw new Cli.UsageException(Cli.DATA + (data != null ? " is given twice" : " needs a file name"));
                     }
@@ -105,6 +113,7 @@ final class TcpCommands {
             if (port == null) {
                 throw new Cli.UsageException("the port is missing");
             }
+            Cli.requireOneStore(data, redis);
             if ((cert == null) != (key == null)) {
                 throw new Cli.UsageException(Tls.CERT + " and " + Tls.KEY + " go together");
             }
@@ -117,8 +126,8 @@ final class TcpCommands {
             if (cert != null) {
                 options.tls(Tls.server(cert, key)); // read before the store is opened
             }
-            ChatHub durable = Cli.hubFor("topicserver", data, hubOptions);
-            ChatHub hub = durable != null ? durable : auth != null ? ChatHub.create(hubOptions) : null;
+            ChatHub stored = Cli.hubFor("topicserver", data, redis, hubOptions);
+            ChatHub hub = stored != null ? stored : auth != null ? ChatHub.create(hubOptions) : null;
             TopicServer server;
             try {
                 server = TopicServer.start((hub != null ? options.hub(hub) : options).build());

@@ -53,8 +53,8 @@ final class ZmqCommands {
             "the server's public key, which encrypts the connection (with --key)");
     private static final List<Command.Option> SERVER_SECURITY = List.of(AUTH_OPTION, SERVER_KEY_OPTION);
     private static final List<Command.Option> CLIENT_SECURITY = List.of(CLIENT_KEY_OPTION, SERVER_PUBLIC_OPTION);
-    private static final Set<String> SERVER_OPTIONS = Set.of(Cli.DATA, Keys.AUTH, Keys.KEY);
-    private static final List<Command.Option> SERVER_OPTIONS_HELP = with(List.of(Cli.DATA_OPTION), SERVER_SECURITY);
+    private static final Set<String> SERVER_OPTIONS = Set.of(Cli.DATA, Cli.REDIS, Keys.AUTH, Keys.KEY);
+    private static final List<Command.Option> SERVER_OPTIONS_HELP = with(List.of(Cli.DATA_OPTION, Cli.REDIS_OPTION), SERVER_SECURITY);
 
     private ZmqCommands() {
     }
@@ -67,14 +67,14 @@ final class ZmqCommands {
 
     static List<Command> all() {
         return List.of(
-                new Simple("post_server", "<ip> <port> [--data <file>]",
+                new Simple("post_server", "<ip> <port> [--data <file> | --redis <uri>]",
                         "Part 1: records every post to the channel general and prints it; publishes nothing. "
                         + SERVER_LIFE, SERVER_OPTIONS_HELP, ZmqCommands::postServer, true),
                 new Simple("post_client", "<ip> <port> <username> \"message\"",
                         "Part 1: posts the message to the channel general as <username>. Exits 0 once the "
                         + "server acknowledged it; otherwise says why and exits 1 (a rejected post, or no "
                         + "reply within 5 s).", CLIENT_SECURITY, ZmqCommands::postClient, false),
-                new Simple("pub_server", "<ip> <post_port> <pub_port> [--data <file>]",
+                new Simple("pub_server", "<ip> <post_port> <pub_port> [--data <file> | --redis <uri>]",
                         "Part 2: records every post and publishes it to subscribers; the same server as "
                         + "mc_server. " + SERVER_LIFE, SERVER_OPTIONS_HELP, args -> pubServer("pub_server", args),
                         true),
@@ -91,7 +91,7 @@ final class ZmqCommands {
                         + CLIENT_END, with(List.of(JOIN_HISTORY, RETRY), CLIENT_SECURITY),
                         args -> chatClient("interactive_client", args, false),
                         false),
-                new Simple("mc_server", "<ip> <post_port> <pub_port> [--data <file>]",
+                new Simple("mc_server", "<ip> <post_port> <pub_port> [--data <file> | --redis <uri>]",
                         "Part 4: the multi-channel server; the same server as pub_server. " + SERVER_LIFE,
                         SERVER_OPTIONS_HELP, args -> pubServer("mc_server", args), true),
                 new Simple("mc_client", "<ip> <post_port> <pub_port> <channel> <name> [--history N] [--retry-for S]",
@@ -547,6 +547,7 @@ final class ZmqCommands {
         private String key;
         private String serverKey;
         private java.nio.file.Path data;
+        private java.net.URI redis;
 
         static Args parse(String[] args, Set<String> allowed) throws Cli.UsageException {
             Args a = new Args();
@@ -566,6 +567,11 @@ final class ZmqCommands {
                             throw new Cli.UsageException(Cli.DATA + " is given twice");
                         }
                         a.data = Cli.dataFile(value);
+                    } else if (Cli.REDIS.equals(arg)) {
+                        if (a.redis != null) {
+                            throw new Cli.UsageException(Cli.REDIS + " is given twice");
+                        }
+                        a.redis = Cli.redisUri(value);
                     } else if (HISTORY.equals(arg)) {
                         a.history = count(arg, value);
                     } else if (Keys.AUTH.equals(arg)) {
@@ -583,6 +589,7 @@ final class ZmqCommands {
                     a.positional.add(arg);
                 }
             }
+            Cli.requireOneStore(a.data, a.redis);
             return a;
         }
 
@@ -610,7 +617,7 @@ final class ZmqCommands {
                         + ": users prove their keys over CurveZMQ, which needs the server's own");
             }
             HubOptions options = Cli.hubOptions(auth);
-            ChatHub durable = Cli.hubFor(command, data, options);
+            ChatHub durable = Cli.hubFor(command, data, redis, options);
             return durable != null ? durable : ChatHub.create(options);
         }
 

@@ -96,7 +96,7 @@ class HelpIT {
             assertEquals(2, bad.exitCode());
             bad.awaitOutputEnd(Launched.SOON);
             assertEquals(List.of("mc_server: expected 3 arguments, got 2",
-                    "usage: mc_server <ip> <post_port> <pub_port> [--data <file>] [--verbose]   (--help for more)"), bad.err());
+                    "usage: mc_server <ip> <post_port> <pub_port> [--data <file> | --redis <uri>] [--verbose]   (--help for more)"), bad.err());
             assertEquals(List.of(), bad.out());
         }
     }

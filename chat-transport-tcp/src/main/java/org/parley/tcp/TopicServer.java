@@ -287,6 +287,8 @@ public final class TopicServer implements AutoCloseable {
         Set<String> topics = Set.of();
         /** Asked to resume (extension): gets seq and time in each message. */
         boolean resumes;
+        /** The epoch its last {@code registered} named; its seqs mean something under it only. */
+        String epoch;
         /**
          * A resuming client's replay: per topic, the newest seq it was sent from the log. A live
          * message at or below it (stored before the resume, delivered to this thread after) was
@@ -523,6 +525,7 @@ public final class TopicServer implements AutoCloseable {
     private void resume(WireLink c, Client client, WireCodec.Resume resume) throws ProtocolException {
         client.resumes = true;
         String epoch = hub.epoch();
+        client.epoch = epoch;
         c.send(WireCodec.encodeRegistered(epoch));
         boolean same = epoch.equals(resume.epoch());
         // A connection's replays together cost the selector thread at most twice one's budget,
@@ -577,11 +580,16 @@ public final class TopicServer implements AutoCloseable {
         Members ofAll = byTopic.get(Names.ALL);
         ByteBuffer bytes = null; // encoded once, on the first recipient, and shared by all
         ByteBuffer withSeq = null; // the same for clients that resume (extension)
+        String epoch = null; // the hub's, read once, for clients that resume
         if (ofTopic != null) {
             for (WireLink c : ofTopic.array()) {
                 if (c != origin) {
                     Client client = (Client) c.attachment;
                     if (client.resumes) {
+                        epoch = epoch != null ? epoch : hub.epoch();
+                        if (renumbered(c, client, epoch)) {
+                            continue;
+                        }
                         if (message.seq() <= client.replayedUpTo.getOrDefault(message.channel(), 0L)) {
                             continue; // sent in its replay already
                         }
@@ -598,6 +606,10 @@ public final class TopicServer implements AutoCloseable {
             for (WireLink c : ofAll.array()) {
                 if (c != origin && (ofTopic == null || !ofTopic.contains(c))) { // once, from the topic
                     if (((Client) c.attachment).resumes) {
+                        epoch = epoch != null ? epoch : hub.epoch();
+                        if (renumbered(c, (Client) c.attachment, epoch)) {
+                            continue;
+                        }
                         withSeq = withSeq != null ? withSeq : encodeForResume(message, origin);
                         c.send(withSeq);
                     } else {
@@ -607,6 +619,22 @@ public final class TopicServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the hub's epoch is no longer the one {@code client} resumed under (a shared store
+     * whose Redis restarted numbers from where Redis was): then its seqs would be taken for ones
+     * it has, so the connection is closed, and the client, reconnecting, learns the new epoch
+     * and is sent what it lacks.
+     */
+    private boolean renumbered(WireLink c, Client client, String epoch) {
+        if (epoch.equals(client.epoch)) {
+            return false;
+        }
+        log.info("{}: the hub's epoch is now {}; closing the connection so that the client resumes under it",
+                c, epoch);
+        c.closeAfterFlush();
+        return true;
     }
 
     /** A name the server derives from an address ({@link #userFor}), as far as its shape tells. */

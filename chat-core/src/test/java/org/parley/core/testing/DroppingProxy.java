@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DroppingProxy implements AutoCloseable {
     private final ServerSocket listener;
-    private final int target;
+    private volatile int target;
     private final List<Socket> open = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
@@ -47,6 +47,14 @@ public final class DroppingProxy implements AutoCloseable {
     /** Connections accepted so far. */
     public int accepted() {
         return accepted.get();
+    }
+
+    /**
+     * Sends new connections to {@code targetPort} from now on, as a load balancer that took a
+     * server out would; the open ones stay where they are until dropped.
+     */
+    public void retarget(int targetPort) {
+        this.target = targetPort;
     }
 
     /** Closes every connection through the proxy; new ones are accepted as before. */
