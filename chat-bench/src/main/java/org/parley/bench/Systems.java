@@ -26,6 +26,8 @@ final class Systems {
     static final String PARLEY_WEB = "Parley WebSocket";
     static final String PARLEY_TCP_TLS = "Parley TCP, TLS";
     static final String PARLEY_ZMQ_SQLITE = "Parley ZeroMQ, SQLite";
+    static final String PARLEY_REDIS_1 = "Parley ZeroMQ, Redis, 1 node";
+    static final String PARLEY_REDIS_3 = "Parley ZeroMQ, Redis, 3 nodes";
     static final String PARLEY_TCP_SQLITE = "Parley TCP, SQLite";
     static final String REDIS = "Redis";
     static final String NATS = "NATS";
@@ -55,7 +57,9 @@ final class Systems {
             new Ratio(PARLEY_ZMQ_CURVE, PARLEY_ZMQ),
             new Ratio(PARLEY_TCP_TLS, PARLEY_TCP),
             new Ratio(PARLEY_ZMQ_SQLITE, PARLEY_ZMQ),
-            new Ratio(PARLEY_TCP_SQLITE, PARLEY_TCP));
+            new Ratio(PARLEY_TCP_SQLITE, PARLEY_TCP),
+            new Ratio(PARLEY_REDIS_1, PARLEY_ZMQ),
+            new Ratio(PARLEY_REDIS_3, PARLEY_REDIS_1));
 
     private Systems() {
     }
@@ -96,12 +100,26 @@ final class Systems {
                         k -> ParleyZmqScenario.durable(k, POSTING_CLIENTS), true),
                 new BenchSystem("parley-tcp-sqlite", PARLEY_TCP_SQLITE, "Parley TCP as above, its messages kept "
                         + "in a SQLite file", null, "",
-                        k -> ParleyTcpScenario.durable(k, ParleyTcpScenario.POSTING_CLIENTS), true));
+                        k -> ParleyTcpScenario.durable(k, ParleyTcpScenario.POSTING_CLIENTS), true),
+                redisCluster("parley-redis-1", PARLEY_REDIS_1, 1, redis),
+                redisCluster("parley-redis-3", PARLEY_REDIS_3, 3, redis));
     }
 
     /** The ids {@code --only} takes for systems, in report order. */
     static List<String> ids() {
         return all().stream().map(BenchSystem::id).toList();
+    }
+
+    /** Parley ZeroMQ on {@code nodes} servers sharing a channel through Redis; measured when named. */
+    private static BenchSystem redisCluster(String id, String name, int nodes, Optional<Path> redis) {
+        String description = "Parley ZeroMQ on " + nodes + (nodes == 1 ? " server" : " servers")
+                + " sharing the channel through a redis-server the benchmark starts, clients spread over them";
+        if (redis.isEmpty()) {
+            return new BenchSystem(id, name, description, "skipped: redis-server is not installed "
+                    + "(apt-get install redis-server)", "", null, true);
+        }
+        return new BenchSystem(id, name, description, null, ExternalServer.version(redis.get()),
+                k -> new ParleyRedisScenario(k, POSTING_CLIENTS, nodes, redis.get()), true);
     }
 
     private static BenchSystem available(String id, String name, String description, IntFunction<Scenario> factory) {
