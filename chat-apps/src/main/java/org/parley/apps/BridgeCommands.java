@@ -52,7 +52,7 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port>] [--data <file> | --redis <uri>] "
+            return "<ip> <post_port> <pub_port> <tcp_port> [--web <port> [--origin <https://name:port>]] [--data <file> | --redis <uri>] "
                     + "[--auth <users file> --key <server.key> --tls-cert <cert.pem> --tls-key <key.pem> [--token-secret <file>]]";
         }
 
@@ -67,7 +67,7 @@ final class BridgeCommands {
         public List<Option> options() {
             return List.of(new Option("--web <port>",
                     "serves the chat page and its WebSocket on <ip>:<port> too, and prints the page's URL"),
-                    Cli.DATA_OPTION, Cli.REDIS_OPTION,
+                    Cli.DATA_OPTION, Cli.REDIS_OPTION, WebServerCommand.ORIGIN_OPTION,
                     new Option(Keys.AUTH + " <users file>", "every transport lets in only the users of this file "
                             + "(docs/SECURITY.md): needs --key, the TLS files and, with --web, --token-secret"),
                     new Option(Keys.KEY + " <server.key>", "the ZeroMQ side's CurveZMQ key pair (with --auth)"),
@@ -88,6 +88,7 @@ final class BridgeCommands {
             java.nio.file.Path data = Cli.takeData(rest);
             java.net.URI redis = Cli.takeRedis(rest);
             Cli.requireOneStore(data, redis);
+            String origin = Cli.take(rest, WebServerCommand.ORIGIN);
             String auth = Cli.take(rest, Keys.AUTH);
             String zmqKey = Cli.take(rest, Keys.KEY);
             String cert = Cli.take(rest, Tls.CERT);
@@ -137,6 +138,7 @@ final class BridgeCommands {
             TopicServerOptions.Builder tcpOptions = TopicServerOptions.builder()
                     .bindAddress(InetAddress.getByName(host)).port(tcpPort);
             WebServerOptions.Builder webOptions = WebServerOptions.builder().host(host).port(webPort == null ? 0 : webPort);
+            WebServerCommand.allowOrigin(webOptions, origin);
             if (zmqKey != null) {
                 Keys.Pair pair = Keys.read(zmqKey, true);
                 try {
@@ -201,6 +203,19 @@ final class BridgeCommands {
     /** {@code web_server <ip> <port>}: the page and the WebSocket alone; runs until SIGINT or SIGTERM. */
     static final class WebServerCommand implements Command {
         static final String TOKEN_SECRET = "--token-secret";
+        static final String ORIGIN = "--origin";
+        static final Option ORIGIN_OPTION = new Option(ORIGIN + " <https://name:port>", "lets pages served under this "
+                + "name connect (by default only pages reached by an IP address or localhost)");
+
+        static void allowOrigin(WebServerOptions.Builder options, String origin) throws Cli.UsageException {
+            if (origin != null) {
+                try {
+                    options.allowOrigin(origin);
+                } catch (IllegalArgumentException e) {
+                    throw new Cli.UsageException(ORIGIN + ": " + e.getMessage());
+                }
+            }
+        }
 
         @Override
         public String name() {
@@ -209,8 +224,8 @@ final class BridgeCommands {
 
         @Override
         public String arguments() {
-            return "<ip> <port> [--data <file> | --redis <uri>] [--tls-cert <cert.pem> --tls-key <key.pem> "
-                    + "[--auth <users file> --token-secret <file>]]";
+            return "<ip> <port> [--data <file> | --redis <uri>] [--origin <https://name:port>] [--tls-cert <cert.pem> "
+                    + "--tls-key <key.pem> [--auth <users file> --token-secret <file>]]";
         }
 
         @Override
@@ -222,7 +237,7 @@ final class BridgeCommands {
 
         @Override
         public List<Option> options() {
-            return List.of(Cli.DATA_OPTION, Cli.REDIS_OPTION,
+            return List.of(Cli.DATA_OPTION, Cli.REDIS_OPTION, ORIGIN_OPTION,
                     new Option(Tls.CERT + " <cert.pem>", "serves https:// and wss:// only, with this certificate"),
                     new Option(Tls.KEY + " <key.pem>", "the certificate's private key, PKCS#8 PEM"),
                     new Option(Keys.AUTH + " <users file>", "lets in only the users of this file, each with a signed "
@@ -245,6 +260,7 @@ final class BridgeCommands {
             String key = Cli.take(rest, Tls.KEY);
             String auth = Cli.take(rest, Keys.AUTH);
             String secret = Cli.take(rest, TOKEN_SECRET);
+            String origin = Cli.take(rest, ORIGIN);
             String[] args = rest.toArray(String[]::new);
             Cli.requireCount(args, 2);
             String host = Cli.host(args[0]);
@@ -257,6 +273,7 @@ final class BridgeCommands {
                         + "prove their users with signed tokens, which only TLS keeps from others");
             }
             WebServerOptions.Builder options = WebServerOptions.builder().host(host).port(port);
+            allowOrigin(options, origin);
             if (cert != null) {
                 options.tls(Tls.server(cert, key));
             }

@@ -389,7 +389,21 @@ public final class WebServer implements AutoCloseable {
         }
         String host = request.getHeaders().get(HttpHeader.HOST);
         String scheme = request.isSecure() ? "https://" : "http://";
-        return host != null && o.equals(scheme + host.toLowerCase(Locale.ROOT));
+        // The page's own origin, as its Host names it, only for an address or localhost: a name
+        // can be pointed at this server by whoever owns it (DNS rebinding), so a page served under
+        // a name connects only if the options allow that origin.
+        return host != null && isAddressOrLocalhost(host) && o.equals(scheme + host.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether a Host header names an IP address or localhost (with or without a port). */
+    static boolean isAddressOrLocalhost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            return h.indexOf(']') > 0; // an IPv6 literal
+        }
+        int colon = h.lastIndexOf(':');
+        String name = colon >= 0 ? h.substring(0, colon) : h;
+        return name.equals("localhost") || name.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     private void refused(Request request, Response response, Callback callback, int status, String why) {

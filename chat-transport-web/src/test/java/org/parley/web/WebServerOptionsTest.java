@@ -63,4 +63,14 @@ class WebServerOptionsTest {
         String mixed = "a é € 😀 z";
         assertEquals(mixed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, WebConnection.utf8Length(mixed));
     }
+
+    @Test
+    void aPagesOwnOriginCountsOnlyForAnAddressOrLocalhostAgainstDnsRebinding() {
+        for (String host : new String[] {"127.0.0.1:8080", "10.0.0.7", "localhost:8080", "LOCALHOST", "[::1]:8080"}) {
+            org.junit.jupiter.api.Assertions.assertTrue(WebServer.isAddressOrLocalhost(host), host);
+        }
+        for (String host : new String[] {"evil.example:8080", "chat.example.org", "127.0.0.1.evil.example", "localhost.evil"}) {
+            org.junit.jupiter.api.Assertions.assertFalse(WebServer.isAddressOrLocalhost(host), host);
+        }
+    }
 }
