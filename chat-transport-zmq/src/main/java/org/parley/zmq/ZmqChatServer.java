@@ -62,7 +62,7 @@ import org.zeromq.ZMQException;
  * server thread publishes its own post at once, before its ok reply, after any earlier
  * message of that channel not yet published (read from the hub's history); what the
  * dispatcher brings later is published unless it already was, so PUB keeps each channel in
- * {@code seq} order (but for a channel's first post, see {@code publishOwn}) and never loses or
+ * {@code seq} order (a channel's first post here too: see {@code post}) and never loses or
  * repeats a message.
  *
  * <p>Thread safety: {@link #close()} and the getters may be called from any thread.
@@ -578,9 +578,10 @@ public final class ZmqChatServer implements AutoCloseable {
      * Publishes this thread's own post before its ok reply, unless the dispatcher brought it
      * first. Before it, the messages of its channel above the newest one published that the
      * dispatcher has not brought yet, read from the hub's history, so PUB keeps the channel in
-     * seq order; each is remembered, and skipped when the dispatcher brings it. A channel not
-     * published to yet (or forgotten) has no newest: its post goes alone, and earlier ones the
-     * dispatcher brings later follow it, each once. A post answered before (sent again by a
+     * seq order; each is remembered, and skipped when the dispatcher brings it. A channel's
+     * newest starts, at its first post here, as the store's newest seq before that post (see
+     * {@code post}); a channel forgotten since has none: its post goes alone, and earlier ones
+     * the dispatcher brings later follow it, each once. A post answered before (sent again by a
      * client that missed the reply: the hub gives the first post's message) is on PUB already.
      * A post whose hand-over the dispatcher dropped (its queue full) is published here, late,
      * rather than acknowledged unpublished.
@@ -945,8 +946,14 @@ public final class ZmqChatServer implements AutoCloseable {
     private byte[] post(String user, String channel, String text, String time, String id, String ref)
             throws ProtocolException {
         Instant stamped = time == null ? null : ChatTime.parse(time);
-        CompletableFuture<ChatMessage> stored = hub.postAsync(channel == null ? Names.DEFAULT_CHANNEL : channel,
-                user, text, stamped, id, this);
+        String in = channel == null ? Names.DEFAULT_CHANNEL : channel;
+        if (pub != null && !lastPublished.containsKey(in) && Names.isValidChannel(in) && !Names.ALL.equals(in)) {
+            // A channel's first post here: what the store holds before it was published before
+            // (or by a server before this one); what others store from now on, before this post,
+            // goes to PUB ahead of it (see publishOwn), even if its reply comes first.
+            lastPublished.put(in, hub.lastSeq(in));
+        }
+        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, this);
         PendingPost post = new PendingPost(stored, ref);
         if (!stored.isDone()) {
             pendingPost = post; // answered once stored (see sendStored)
