@@ -1,5 +1,6 @@
 package org.parley.store.redis;
 
+import org.parley.core.internal.Completer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package org.parley.store.redis;
 
+import org.parley.core.internal.Completer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

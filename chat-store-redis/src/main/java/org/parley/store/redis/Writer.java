@@ -1,5 +1,6 @@
 package org.parley.store.redis;
 
+import org.parley.core.internal.Completer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

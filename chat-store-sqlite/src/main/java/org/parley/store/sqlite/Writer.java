@@ -1,5 +1,6 @@
 package org.parley.store.sqlite;
 
+import org.parley.core.internal.Completer;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

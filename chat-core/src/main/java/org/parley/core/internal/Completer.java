@@ -1,4 +1,4 @@
-package org.parley.store.redis;
+package org.parley.core.internal;
 
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -7,10 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thread that completes a store's post futures ({@code parley-redis-complete}), one
+ * The thread that completes a durable or shared store's post futures (named by the store), one
  * batch's answers after another in the order the writer hands them over: so callbacks chained
  * on a post's future run here, never on the writer thread, and a callback that blocks or posts
- * again holds up no other post. (The SQLite store has the same class: see its Writer.)
+ * again holds up no other post. The SQLite and the Redis stores use it.
  *
  * <p>At most {@link #CAPACITY} batches wait; then the writer waits too, so callbacks that fall
  * behind slow the store down instead of piling up.
@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * answers in order), or the closing thread; {@link #start}, {@link #stop} and {@link #join} from
  * any thread.
  */
-final class Completer {
+public final class Completer {
     private static final Logger log = LoggerFactory.getLogger(Completer.class);
     /** Batches of answers waiting at most. */
-    static final int CAPACITY = 64;
+    public static final int CAPACITY = 64;
     /** Ends the thread: compared by identity. */
     private static final List<Runnable> STOP = java.util.Collections.unmodifiableList(new java.util.ArrayList<>());
 
@@ -31,18 +31,18 @@ final class Completer {
     private volatile boolean started;
     private volatile boolean stopped;
 
-    Completer(String name) {
+    public Completer(String name) {
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
     }
 
-    void start() {
+    public void start() {
         started = true;
         thread.start();
     }
 
     /** Runs {@code answers} on the completion thread, after those handed over before; at once if it never started. */
-    void submit(List<Runnable> answers) {
+    public void submit(List<Runnable> answers) {
         if (answers.isEmpty()) {
             return;
         }
@@ -59,7 +59,7 @@ final class Completer {
     }
 
     /** Ends the thread once the answers handed over so far are run. */
-    void stop() {
+    public void stop() {
         stopped = true;
         if (!started) {
             return;
@@ -72,7 +72,7 @@ final class Completer {
     }
 
     /** Waits up to {@code millis} for the thread to end; whether it did. */
-    boolean join(long millis) {
+    public boolean join(long millis) {
         if (!started) {
             return true;
         }
