@@ -45,6 +45,13 @@ final class WebConnection implements Endpoint.Events {
     private final String peer;
     /** The user this connection proved it is, on a server whose hub authenticates; else null. */
     private volatile String user;
+    /** When the connection opened, for the time it has to authenticate. */
+    private final long openedAt = System.nanoTime();
+    /** Requests answered "authenticate first": a few, then the connection is closed. */
+    private int unauthenticated;
+    /** Requests a connection may make before it authenticates, and the time it has. */
+    static final int MAX_UNAUTHENTICATED_REQUESTS = 8;
+    static final long AUTHENTICATE_WITHIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     private volatile Session session;
     /** Bytes (of UTF-8) handed to Jetty and not yet written to the network. */
     private final AtomicLong queued = new AtomicLong();
@@ -145,6 +152,15 @@ final class WebConnection implements Endpoint.Events {
             WebWire.Request request = WebWire.read(frame);
             ref = request.string("ref");
             String type = request.string("type");
+            if (server.tokens() != null && user == null && (++unauthenticated > MAX_UNAUTHENTICATED_REQUESTS
+                    || System.nanoTime() - openedAt > AUTHENTICATE_WITHIN_NANOS)) {
+                // A connection that does not authenticate (a good token, soon) holds no slot for long.
+                Session s = session;
+                if (s != null) {
+                    s.close(StatusCode.POLICY_VIOLATION, "not authenticated", Callback.NOOP);
+                }
+                return;
+            }
             if (WebWire.TYPE_AUTH.equals(type)) {
                 authenticate(request, ref);
                 return;
@@ -230,7 +246,13 @@ final class WebConnection implements Endpoint.Events {
         postsInFlight.incrementAndGet();
         CompletableFuture<String> answer = stored.handle((m, e) -> {
             postsInFlight.decrementAndGet();
-            return postReply(stored, id, ref);
+            try {
+                return postReply(stored, id, ref);
+            } catch (RuntimeException failure) {
+                // Never let a step fail the chain: the replies behind it would never go.
+                server.bug("answering a post from " + peer, failure);
+                return WebWire.error(WebServer.INTERNAL_ERROR, ref);
+            }
         });
         synchronized (this) {
             replies = replies.thenCombine(answer, (before, reply) -> {
@@ -285,6 +307,10 @@ final class WebConnection implements Endpoint.Events {
                         subscribeNow(to, hasAfter, after, last, epoch, ref);
                     } catch (ProtocolException e) {
                         send(WebWire.error(e.getMessage(), ref)); // the checks above passed: the store refused
+                    } catch (RuntimeException e) {
+                        // Never let a step fail the chain: the replies behind it would never go.
+                        server.bug("a subscription held behind a post from " + peer, e);
+                        send(WebWire.error(WebServer.INTERNAL_ERROR, ref));
                     }
                 }
             });

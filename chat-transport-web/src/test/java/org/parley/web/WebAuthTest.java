@@ -149,4 +149,16 @@ class WebAuthTest {
         assertFalse(server.toString().isEmpty());
         assertThrows(Exception.class, () -> WsClient.connect(server.port()), "ws:// on a wss-only port");
     }
+
+    @Test
+    void aConnectionThatDoesNotAuthenticateSoonIsClosed() throws Exception {
+        try (WsClient idle = connect()) {
+            for (int i = 0; i < WebConnection.MAX_UNAUTHENTICATED_REQUESTS; i++) {
+                assertTrue(idle.sendJson("{\"type\":\"channels\",\"ref\":\"c\"}").next().get("error").asText()
+                        .startsWith("authenticate first"));
+            }
+            idle.sendJson("{\"type\":\"channels\",\"ref\":\"c\"}");
+            assertEquals(1008, idle.closed.get(10, TimeUnit.SECONDS).intValue());
+        }
+    }
 }
