@@ -66,6 +66,16 @@ final class WebConnection implements Endpoint.Events {
      * at or below it was sent already. Dropped once a live message passes it. Guarded by this.
      */
     private final Map<String, Long> sentUpTo = new HashMap<>();
+    /** Whether the subscription has sent its earlier messages; live ones wait until then. Guarded by this. */
+    private boolean caughtUp = true;
+    /** Live messages that came while the subscription read its earlier ones. Guarded by this. */
+    private final List<Live> meanwhile = new ArrayList<>();
+    private long meanwhileBytes;
+    /** Subscriptions made, so that one replaced while it read the store sends nothing. Guarded by this. */
+    private int subscriptions;
+
+    private record Live(ChatMessage message, String frame, int bytes) {
+    }
     /** Completes when every reply before the next one was sent: replies keep the requests' order. Guarded by this. */
     private CompletableFuture<Void> replies = CompletableFuture.completedFuture(null);
 
@@ -296,13 +306,9 @@ final class WebConnection implements Endpoint.Events {
         long last = request.count("last", WebWire.DEFAULT_SUBSCRIBE_LAST);
         String epoch = request.string("epoch");
         synchronized (this) {
-            if (replies.isDone()) {
-                subscribeNow(to, hasAfter, after, last, epoch, ref);
-                return;
-            }
-            // Behind a post still being stored: the reply keeps its place among the replies.
-            replies = replies.thenRun(() -> {
-                synchronized (this) {
+            if (!replies.isDone()) {
+                // Behind a post still being stored: the reply keeps its place among the replies.
+                replies = replies.thenRun(() -> {
                     try {
                         subscribeNow(to, hasAfter, after, last, epoch, ref);
                     } catch (ProtocolException e) {
@@ -312,26 +318,39 @@ final class WebConnection implements Endpoint.Events {
                         server.bug("a subscription held behind a post from " + peer, e);
                         send(WebWire.error(WebServer.INTERNAL_ERROR, ref));
                     }
-                }
-            });
+                });
+                return;
+            }
         }
+        subscribeNow(to, hasAfter, after, last, epoch, ref);
     }
 
     /** {@link #subscribe}, its request read and checked; the caller holds this connection's lock. */
     private void subscribeNow(String to, boolean hasAfter, long after, long last, String epoch, String ref)
             throws ProtocolException {
+        // Three steps, so that reading the store (which may wait for a database) never holds the
+        // lock the hub's dispatcher takes to deliver to this connection: switch, read, then send
+        // the reply, the earlier messages and the live ones that came meanwhile, each once.
         boolean all = Names.ALL.equals(to);
-        String now = hub.epoch();
-        if (!gone.get()) {
-            server.move(this, channel, to);
+        int generation;
+        synchronized (this) {
+            if (!gone.get()) {
+                server.move(this, channel, to);
+            }
+            channel = to;
+            sentUpTo.clear();
+            caughtUp = false;
+            meanwhile.clear();
+            meanwhileBytes = 0;
+            generation = ++subscriptions;
         }
-        channel = to;
-        sentUpTo.clear();
+        String now = hub.epoch();
         List<ChatMessage> earlier;
+        long from = 0;
         if (hasAfter) {
             // Under another epoch (a restarted server) the client's numbers mean nothing here:
             // all the channel holds is new to it.
-            long from = epoch == null || epoch.equals(now) ? after : 0;
+            from = epoch == null || epoch.equals(now) ? after : 0;
             List<ChatMessage> held = hub.recent(to, HubOptions.MAX_HISTORY_LIMIT).messages();
             earlier = new ArrayList<>();
             for (ChatMessage m : held) {
@@ -339,19 +358,33 @@ final class WebConnection implements Endpoint.Events {
                     earlier.add(m);
                 }
             }
-            sentUpTo.put(to, from);
         } else {
             earlier = hub.recent(to, (int) Math.min(last, HubOptions.MAX_HISTORY_LIMIT)).messages();
         }
         List<String> frames = newestWithin(earlier, server.maxQueuedBytes() / 2);
         int skipped = earlier.size() - frames.size();
-        send(WebWire.subscribed(to, all ? 0 : hub.lastSeq(to), frames.size(), ref, now));
-        for (int i = 0; i < earlier.size(); i++) {
-            ChatMessage m = earlier.get(i);
-            if (i >= skipped) {
-                send(frames.get(i - skipped));
+        long newest = all ? 0 : hub.lastSeq(to);
+        synchronized (this) {
+            if (generation != subscriptions) {
+                return; // replaced meanwhile by a later subscription
             }
-            sentUpTo.merge(m.channel(), m.seq(), Math::max);
+            if (hasAfter) {
+                sentUpTo.put(to, from);
+            }
+            send(WebWire.subscribed(to, newest, frames.size(), ref, now));
+            for (int i = 0; i < earlier.size(); i++) {
+                ChatMessage m = earlier.get(i);
+                if (i >= skipped) {
+                    send(frames.get(i - skipped));
+                }
+                sentUpTo.merge(m.channel(), m.seq(), Math::max);
+            }
+            caughtUp = true;
+            for (Live l : meanwhile) {
+                deliverNow(l.message(), l.frame(), l.bytes());
+            }
+            meanwhile.clear();
+            meanwhileBytes = 0;
         }
     }
 
@@ -443,6 +476,28 @@ final class WebConnection implements Endpoint.Events {
             if (channel == null || !(channel.equals(m.channel()) || Names.ALL.equals(channel))) {
                 return; // subscribed elsewhere meanwhile
             }
+            if (!caughtUp) {
+                // The subscription reads its earlier messages: this one waits for them, counted
+                // with what waits for the connection.
+                meanwhileBytes += bytes;
+                if (meanwhileBytes > server.maxQueuedBytes()) {
+                    Session s = session;
+                    if (s != null && cutOff.compareAndSet(false, true)) {
+                        server.slowReader(this, meanwhileBytes);
+                        s.disconnect();
+                    }
+                    return;
+                }
+                meanwhile.add(new Live(m, frame, bytes));
+                return;
+            }
+            deliverNow(m, frame, bytes);
+        }
+    }
+
+    /** Sends a live message unless it was among the subscription's earlier ones. Holds the lock. */
+    private void deliverNow(ChatMessage m, String frame, int bytes) {
+        {
             Long upTo = sentUpTo.get(m.channel());
             if (upTo != null) {
                 if (m.seq() <= upTo) {

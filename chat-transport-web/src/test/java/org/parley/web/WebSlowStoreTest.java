@@ -109,4 +109,61 @@ class WebSlowStoreTest {
             store.permits.release(1);
         }
     }
+
+    /** A store whose reads of channel "slow" wait until the test lets them. */
+    private static final class SlowReads extends MemoryBackedStore {
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public String epoch() {
+            return "slow-reads";
+        }
+
+        @Override
+        public CompletableFuture<ChatMessage> append(String channel, String user, Instant time, String text,
+                String postId, Object origin) {
+            return log.append(channel, user, time, text, postId, origin);
+        }
+
+        @Override
+        public org.parley.core.HistoryPage latest(String channel, int count) {
+            if (channel.equals("slow")) {
+                entered.countDown();
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.latest(channel, count);
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
+    }
+
+    @Test
+    void aSubscriptionWhoseStoreReadWaitsHoldsUpNobodyElsesDelivery() throws Exception {
+        SlowReads store = new SlowReads();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             WebServer server = WebServer.start(WebServerOptions.builder().port(0).hub(hub).build());
+             WsClient reader = WsClient.connect(server.port());
+             WsClient waiting = WsClient.connect(server.port())) {
+            reader.subscribe("dev");
+            waiting.sendWithoutWaiting("{\"type\":\"subscribe\",\"channel\":\"slow\",\"ref\":\"s\"}");
+            assertTrue(store.entered.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            // A message of its channel comes to the waiting connection meanwhile, then one for
+            // another: the hub's one dispatcher must not wait for the connection that reads.
+            hub.post("slow", "bob", "while it reads", null, null);
+            hub.post("dev", "bob", "not held up", null, null);
+            assertEquals("not held up", reader.next(n -> n.has("text")).get("text").asText());
+            store.release.countDown();
+            assertEquals("s", waiting.next().get("ref").asText());
+            assertEquals("while it reads", waiting.next(n -> n.has("text")).get("text").asText(),
+                    "what came while it read comes after, once");
+        }
+    }
 }
