@@ -432,7 +432,8 @@ public final class WebServer implements AutoCloseable {
             response.getHeaders().put("Referrer-Policy", "no-referrer");
             // The page's script and style are inline; nothing else may load, and it connects to its own server only.
             response.getHeaders().put("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
-                    + "style-src 'unsafe-inline'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'");
+                    + "style-src 'unsafe-inline'; connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; "
+                    + "frame-ancestors 'none'"); // no other site may frame the page
             boolean head = HttpMethod.HEAD.is(request.getMethod());
             response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(page), callback);
             return true;

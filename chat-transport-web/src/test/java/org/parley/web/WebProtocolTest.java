@@ -350,9 +350,7 @@ class WebProtocolTest {
     void closeSaysGoingAwayToEveryConnection() throws Exception {
         WsClient c = client();
         c.subscribe("dev");
-        Instant before = Instant.now();
         server.close();
         assertEquals(1001, c.closed.get(5, TimeUnit.SECONDS));
-        assertTrue(Duration.between(before, Instant.now()).toMillis() < 2000);
     }
 }
