@@ -156,8 +156,7 @@ final class BridgeCommands {
                 webOptions.tokenSecret(Keys.readSecret(secret));
             }
             org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
-            ChatHub stored = Cli.hubFor(name(), data, redis, hubOptions);
-            ChatHub hub = stored != null ? stored : ChatHub.create(hubOptions);
+            ChatHub hub = Cli.hub(name(), data, redis, hubOptions);
             ZmqChatServer zmq = null;
             TopicServer tcp = null;
             WebServer web = null;
@@ -281,8 +280,7 @@ final class BridgeCommands {
                 options.tokenSecret(Keys.readSecret(secret));
             }
             org.parley.core.HubOptions hubOptions = Cli.hubOptions(auth);
-            ChatHub stored = Cli.hubFor(name(), data, redis, hubOptions);
-            ChatHub hub = stored != null ? stored : ChatHub.create(hubOptions);
+            ChatHub hub = Cli.hub(name(), data, redis, hubOptions);
             WebServer web;
             try {
                 web = WebServer.start(options.hub(hub).build());

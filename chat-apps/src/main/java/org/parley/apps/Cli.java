@@ -314,6 +314,12 @@ final class Cli {
         }
     }
 
+    /** A server's hub: on the store {@code --data} or {@code --redis} names, else in memory; never null. */
+    static ChatHub hub(String command, Path data, URI redis, HubOptions options) throws FailureException {
+        ChatHub stored = hubFor(command, data, redis, options);
+        return stored != null ? stored : ChatHub.create(options);
+    }
+
     /** {@link #hubFor(String, Path, URI)} with these hub options (a users file, say). */
     static ChatHub hubFor(String command, Path data, URI redis, HubOptions options) throws FailureException {
         if (redis != null) {

@@ -617,8 +617,7 @@ final class ZmqCommands {
                         + ": users prove their keys over CurveZMQ, which needs the server's own");
             }
             HubOptions options = Cli.hubOptions(auth);
-            ChatHub durable = Cli.hubFor(command, data, redis, options);
-            return durable != null ? durable : ChatHub.create(options);
+            return Cli.hub(command, data, redis, options);
         }
 
         /** The server's options with its key, if {@code --key} gave one (read before the hub is made). */

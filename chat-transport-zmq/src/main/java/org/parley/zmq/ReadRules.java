@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ChatHub;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.Names;
@@ -61,8 +60,6 @@ final class ReadRules {
     /** The user a connection's credential names, or null if it is not one the server sealed. */
     private final java.util.function.UnaryOperator<String> users;
     private final LogThrottle refusedLog = new LogThrottle(10, TimeUnit.SECONDS);
-    /** Subscriptions refused: the user may not read the channel, or it is not a Parley subscription. */
-    final AtomicLong refused = new AtomicLong();
 
     private ReadRules(ZMQ.Socket xpub, ChatHub hub, java.util.function.UnaryOperator<String> users) {
         this.xpub = xpub;
@@ -127,7 +124,6 @@ final class ReadRules {
     }
 
     private void refuse(String user, byte[] data, String why) {
-        refused.incrementAndGet();
         long held = refusedLog.admit();
         if (held >= 0) {
             log.warn("PUB socket: refused a subscription{}, {}: {} ({} more not logged)",

@@ -179,11 +179,6 @@ public final class Users {
         }
     }
 
-    /** Whether {@code user} is in the file. */
-    public boolean knows(String user) {
-        return user != null && byName.containsKey(user);
-    }
-
     /** Whether {@code user} may read {@code channel} ({@value Names#ALL}: only with {@code *} or ALL named). */
     public boolean mayRead(String user, String channel) {
         User u = user == null ? null : byName.get(user);
