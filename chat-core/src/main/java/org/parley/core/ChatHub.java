@@ -182,7 +182,8 @@ public final class ChatHub implements AutoCloseable {
      * @param user    the author
      * @param text    the text
      * @param time    the author's time, or {@code null} for the hub's clock
-     * @param origin  anything that identifies the poster to the listeners, or {@code null}
+     * @param origin  anything that identifies the poster to the listeners, or {@code null}; a
+     *                {@link HubListener} given as the origin of its own post is not called for it
      * @return the recorded message, with its sequence number
      * @throws ProtocolException     if a name or the text breaks a rule (the message says which),
      *                               or the store could not store it
@@ -245,10 +246,14 @@ public final class ChatHub implements AutoCloseable {
      */
     private void deliver(ChatMessage message, Object origin) {
         for (ChannelRegistry.Registration r : registry.of(message.channel())) {
-            r.dispatcher().offer(r.listener(), message, origin);
+            if (r.listener() != origin) {
+                r.dispatcher().offer(r.listener(), message, origin);
+            }
         }
         for (ChannelRegistry.Registration r : registry.ofAll()) {
-            r.dispatcher().offer(r.listener(), message, origin);
+            if (r.listener() != origin) {
+                r.dispatcher().offer(r.listener(), message, origin);
+            }
         }
     }
 

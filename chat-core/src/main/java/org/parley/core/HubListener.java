@@ -7,7 +7,9 @@ package org.parley.core;
  * recorded. The hub calls it on the thread of the {@link Dispatcher} it was subscribed
  * through, never on the thread that posted: one call at a time, each channel's messages in
  * {@code seq} order. A listener that takes its time delays its own dispatcher only; one that
- * throws is logged and loses only that call. A listener may post.
+ * throws is logged and loses only that call. A listener may post; one that posts with
+ * itself as the origin is not called for its own posts (a transport that delivers its own
+ * posts itself, as the ZeroMQ server publishes them before acknowledging, needs no echo).
  *
  * <p>Thread safety: called from its dispatcher's thread only.
  */

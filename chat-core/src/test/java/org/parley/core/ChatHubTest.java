@@ -96,6 +96,27 @@ class ChatHubTest {
     }
 
     @Test
+    void aListenerThatPostsWithItselfAsOriginIsNotCalledForItsOwnPosts() throws Exception {
+        java.util.concurrent.BlockingQueue<String> own = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.BlockingQueue<String> other = new java.util.concurrent.LinkedBlockingQueue<>();
+        HubListener poster = new HubListener() {
+            @Override
+            public void onMessage(ChatMessage m, Object origin) {
+                own.add(m.text());
+            }
+        };
+        hub.subscribe("ALL", poster);
+        hub.subscribe("general", (m, o) -> other.add(m.text()));
+        hub.post("general", "kyle", "mine", null, poster);
+        hub.post("general", "stan", "theirs", null, null);
+        // Everyone else hears both, in order; the poster hears only the post that is not its own.
+        assertEquals("mine", other.poll(5, TimeUnit.SECONDS));
+        assertEquals("theirs", other.poll(5, TimeUnit.SECONDS));
+        assertEquals("theirs", own.poll(5, TimeUnit.SECONDS));
+        assertTrue(own.isEmpty(), "called for its own post: " + own);
+    }
+
+    @Test
     void aFailingListenerDoesNotHarmTheOthers() throws Exception {
         hub.subscribe("general", (m, o) -> {
             throw new IllegalStateException("broken listener");

@@ -254,7 +254,7 @@ final class ClientLoop {
             open();
             opened.complete(null);
             poller = context.createPoller(5);
-            poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+            int wakes = poller.register(waker.reader(), ZMQ.Poller.POLLIN);
             for (ZMQ.Socket s : new ZMQ.Socket[] {dealer, sub, monitor, dealerMonitor}) {
                 if (s != null) {
                     poller.register(s, ZMQ.Poller.POLLIN);
@@ -265,7 +265,7 @@ final class ClientLoop {
                 poller.poll(wait);
                 // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
                 // edge, and a missed edge must not strand a reply or a publication.
-                waker.drain();
+                waker.drain(poller.pollin(wakes));
                 Runnable command;
                 while ((command = commands.poll()) != null) {
                     command.run();
@@ -279,7 +279,7 @@ final class ClientLoop {
                 if (dealerMonitor != null) {
                     receiveDealerEvents(!backlog);
                 }
-                List<ChatMessage> batch = new ArrayList<>();
+                List<ChatMessage> batch = new ArrayList<>(); // new each pass: handed on as it is (see pass)
                 backlog |= sub != null && drain(sub, frames -> decode(frames, batch));
                 long untilTimeout = requests.expire(POLL_MILLIS);
                 wait = backlog ? 0 : untilTimeout;

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * socket). No ZeroMQ socket is shared between threads: any thread writes a byte to the pipe.
  *
  * <p>Thread safety: {@link #wake()} may be called from any thread; {@link #reader()},
- * {@link #drain()} and {@link #close()} belong to the owner thread.
+ * {@link #drain} and {@link #close()} belong to the owner thread.
  */
 final class Waker {
     private static final Logger log = LoggerFactory.getLogger(Waker.class);
@@ -52,8 +52,16 @@ final class Waker {
      * and a later wake would find the flag set and write none, leaving its command to wait for
      * the owner's poll timeout. A command queued before its wake is seen by the look at the
      * queue that follows; one queued after finds the flag clear and writes a byte.
+     *
+     * <p>{@code readable}: whether the owner's poll saw the reading end readable. With the
+     * flag clear and nothing seen, no wake is under way and the pipe is not read (no system
+     * call on every pass); a byte written late, after a drain that found the flag set but the
+     * pipe still empty, makes the next poll see it, and that drain reads it.
      */
-    void drain() {
+    void drain(boolean readable) {
+        if (!readable && !pending.get()) {
+            return; // no wake under way and none seen by the poll: nothing to read, no system call
+        }
         try {
             while (pipe.source().read(drained.clear()) > 0) {
                 // discard

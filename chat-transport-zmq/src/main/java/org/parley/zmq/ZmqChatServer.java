@@ -24,6 +24,7 @@ import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.internal.ChatTime;
 import org.parley.core.HistoryPage;
+import org.parley.core.HubListener;
 import org.parley.core.HubOptions;
 import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
@@ -58,8 +59,9 @@ import org.zeromq.ZMQException;
  *
  * <p>Threads: one, {@code parley-zmq-server-<postPort>}, owns both sockets, answers requests
  * in order and publishes; JeroMQ adds its own I/O and reaper threads, and the hub a dispatcher
- * ({@code parley-hub-ALL}) through which every message of the hub comes to be published. The
- * server thread publishes its own post at once, before its ok reply, after any earlier
+ * ({@code parley-hub-ALL}) through which the posts of others (a bridge's, another server's)
+ * come to be published. The server thread publishes its own post at once, before its ok
+ * reply, after any earlier
  * message of that channel not yet published (read from the hub's history); what the
  * dispatcher brings later is published unless it already was, so PUB keeps each channel in
  * {@code seq} order (a channel's first post here too: see {@code post}) and never loses or
@@ -93,7 +95,7 @@ public final class ZmqChatServer implements AutoCloseable {
     private final boolean ownsHub;
     private final ZContext context;
     private final int maxFrameBytes;
-    private final BlockingQueue<Brought> foreignPosts;
+    private final BlockingQueue<ChatMessage> foreignPosts;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
@@ -147,12 +149,6 @@ public final class ZmqChatServer implements AutoCloseable {
     private final Set<Published> publishedAhead = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
     /**
-     * This thread's own posts that the dispatcher brought, and so published, before their
-     * replies were made; the oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
-     */
-    private final Set<Published> broughtOwn = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
-
-    /**
      * This thread's own posts answered ok, so that one sent again is not published again; the
      * oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
      */
@@ -172,9 +168,11 @@ public final class ZmqChatServer implements AutoCloseable {
     private record Published(String channel, long seq) {
     }
 
-    /** A message the dispatcher brought, and whether this server posted it. */
-    private record Brought(ChatMessage message, boolean own) {
-    }
+    /**
+     * The server's listener on the hub, and the origin of its own posts: the hub hands it the
+     * posts of others only (see {@link HubListener}), as this thread publishes its own itself.
+     */
+    private final HubListener recorded = this::onRecorded;
     /**
      * Per peer (its identity frame), the answers not sent yet, in the order its requests came:
      * a post whose store has not stored it yet, and every answer to that peer behind it. Other
@@ -231,7 +229,7 @@ public final class ZmqChatServer implements AutoCloseable {
         this.thread = new Thread(this::run, "parley-zmq-server-" + options.postPort());
         // Before the thread answers a post: every post it acknowledges is then published.
         // Until the thread is bound, onRecorded only queues (waker is null).
-        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, this::onRecorded) : null;
+        this.hubSubscription = options.publish() ? hub.subscribe(Names.ALL, recorded) : null;
         thread.start();
         int[] ports;
         try {
@@ -364,9 +362,9 @@ public final class ZmqChatServer implements AutoCloseable {
     // ---- hub side: any thread
 
     /**
-     * On the hub's dispatcher: every message of the hub, ours included, in seq order per
-     * channel. Never touch the socket here; queue and wake the owner, which publishes them in
-     * that order (skipping those it published itself, see {@link #post}).
+     * On the hub's dispatcher: every message of the hub but this server's own posts, in seq
+     * order per channel. Never touch the socket here; queue and wake the owner, which publishes
+     * them in that order (skipping those it published itself, see {@link #publishOwn}).
      */
     private void onRecorded(ChatMessage message, Object origin) {
         synchronized (publishGate) {
@@ -374,7 +372,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 dropped.incrementAndGet(); // after the last drain: the server is closing
                 return;
             }
-            if (!foreignPosts.offer(new Brought(message, origin == this))) {
+            if (!foreignPosts.offer(message)) {
                 // PUB delivery is at most once; subscribers fetch what they miss from the log.
                 if (dropped.incrementAndGet() % 1000 == 1) {
                     log.warn("publish queue full ({} messages): {} publications dropped so far",
@@ -457,7 +455,7 @@ public final class ZmqChatServer implements AutoCloseable {
         }
         ZMQ.Poller poller = context.createPoller(4);
         poller.register(router, ZMQ.Poller.POLLIN);
-        poller.register(waker.reader(), ZMQ.Poller.POLLIN);
+        int wakes = poller.register(waker.reader(), ZMQ.Poller.POLLIN);
         if (zap != null) {
             poller.register(zap, ZMQ.Poller.POLLIN);
         }
@@ -470,7 +468,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 poller.poll(POLL_MILLIS);
                 // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
                 // and a missed edge must not leave a request unanswered. Non-blocking reads.
-                waker.drain();
+                waker.drain(poller.pollin(wakes));
                 answerHandshakes();
                 if (readRules != null) {
                     readRules.apply();
@@ -546,10 +544,10 @@ public final class ZmqChatServer implements AutoCloseable {
 
     /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishBrought}). */
     private void publishQueued() {
-        Brought b;
-        while ((b = foreignPosts.poll()) != null) {
+        ChatMessage m;
+        while ((m = foreignPosts.poll()) != null) {
             try {
-                publishBrought(b.message(), b.own());
+                publishBrought(m);
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
@@ -559,38 +557,33 @@ public final class ZmqChatServer implements AutoCloseable {
     }
 
     /**
-     * Publishes a message the hub's dispatcher brought, unless this thread published it
-     * already (a post it answered, or one it published ahead of such a post). An own post
-     * published here is remembered, so that its reply does not publish it again.
+     * Publishes a post of another's that the hub's dispatcher brought, unless this thread
+     * published it already, ahead of one of its own posts.
      */
-    private void publishBrought(ChatMessage m, boolean own) {
-        Published key = new Published(m.channel(), m.seq());
-        if (!publishedAhead.remove(key)) {
+    private void publishBrought(ChatMessage m) {
+        if (!publishedAhead.remove(new Published(m.channel(), m.seq()))) {
             publish(m);
             lastPublished.merge(m.channel(), m.seq(), Math::max);
-            if (own) {
-                broughtOwn.add(key);
-            }
         }
     }
 
     /**
-     * Publishes this thread's own post before its ok reply, unless the dispatcher brought it
-     * first. Before it, the messages of its channel above the newest one published that the
-     * dispatcher has not brought yet, read from the hub's history, so PUB keeps the channel in
-     * seq order; each is remembered, and skipped when the dispatcher brings it. A channel's
-     * newest starts, at its first post here, as the store's newest seq before that post (see
-     * {@code post}); a channel forgotten since has none: its post goes alone, and earlier ones
-     * the dispatcher brings later follow it, each once. A post answered before (sent again by a
-     * client that missed the reply: the hub gives the first post's message) is on PUB already.
-     * A post whose hand-over the dispatcher dropped (its queue full) is published here, late,
-     * rather than acknowledged unpublished.
+     * Publishes this thread's own post before its ok reply (the hub's dispatcher never brings
+     * it: see {@link #recorded}). Before it, the messages of its channel above the newest one
+     * published, read from the hub's history, so PUB keeps the channel in seq order: others'
+     * posts the dispatcher has not brought yet, and own posts whose replies are still to come
+     * (a store may finish them out of order); each is remembered, and skipped when the
+     * dispatcher brings it or its reply comes. A channel's newest starts, at its first post
+     * here, as the store's newest seq before that post (see {@code post}); a channel forgotten
+     * since has none: its post goes alone, and earlier ones the dispatcher brings later follow
+     * it, each once. A post answered before (sent again by a client that missed the reply: the
+     * hub gives the first post's message) is on PUB already.
      */
     private void publishOwn(ChatMessage m) {
         Published key = new Published(m.channel(), m.seq());
         boolean answeredBefore = !answeredOwn.add(key);
-        if (broughtOwn.remove(key) || answeredBefore || publishedAhead.contains(key)) {
-            return; // on PUB already: brought, sent again after its reply, or ahead of a later post
+        if (answeredBefore || publishedAhead.remove(key)) {
+            return; // on PUB already: sent again after its reply, or ahead of a later post
         }
         Long last = lastPublished.get(m.channel());
         if (last != null && last < m.seq() - 1) {
@@ -607,7 +600,8 @@ public final class ZmqChatServer implements AutoCloseable {
                 }
             }
         }
-        publishAhead(m);
+        publish(m);
+        lastPublished.merge(m.channel(), m.seq(), Math::max);
     }
 
     private void publishAhead(ChatMessage m) {
@@ -953,7 +947,7 @@ public final class ZmqChatServer implements AutoCloseable {
             // goes to PUB ahead of it (see publishOwn), even if its reply comes first.
             lastPublished.put(in, hub.lastSeq(in));
         }
-        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, this);
+        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, recorded);
         PendingPost post = new PendingPost(stored, ref);
         if (!stored.isDone()) {
             pendingPost = post; // answered once stored (see sendStored)
