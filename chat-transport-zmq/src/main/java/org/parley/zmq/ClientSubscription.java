@@ -1,6 +1,7 @@
 package org.parley.zmq;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,15 +102,27 @@ final class ClientSubscription implements Subscription {
         if (!active) {
             return;
         }
-        List<ChatMessage> mine = Names.ALL.equals(channel) ? batch
-                : batch.stream().filter(m -> channel.equals(m.channel())).toList();
+        List<ChatMessage> mine = batch;
+        if (!Names.ALL.equals(channel)) {
+            mine = new ArrayList<>(batch.size());
+            for (ChatMessage m : batch) {
+                if (channel.equals(m.channel())) {
+                    mine.add(m);
+                }
+            }
+        }
         heard |= !mine.isEmpty();
+        if (mine.isEmpty() && dropped.isEmpty()) {
+            return; // most passes of a quiet channel
+        }
         boolean holding = client.restarts.holding(); // until the server's numbering is known
         long g = client.restarts.generation();
         // Once one is dropped, later ones wait for the catch-up too, to keep the order. The
         // delivery queue's bound is in messages (receiveHighWaterMark), whatever the batch.
         int admitted = dropped.isEmpty() && !holding ? Math.min(mine.size(), delivery.room()) : 0;
-        if (admitted > 0 && !delivery.submitEach(List.copyOf(mine.subList(0, admitted)), m -> deliver(m, g))) {
+        // The batch is the loop's for this pass alone, never changed after: shared as it is.
+        List<ChatMessage> handed = admitted == mine.size() ? mine : List.copyOf(mine.subList(0, admitted));
+        if (admitted > 0 && !delivery.submitEach(handed, m -> deliver(m, g))) {
             admitted = 0;
         }
         for (ChatMessage m : mine.subList(admitted, mine.size())) {
