@@ -34,7 +34,11 @@ public final class PostIds {
         }
     }
 
-    private final Map<String, CompletableFuture<Stored>> ids;
+    /** A post's id and its user: a record, not a joined string, so no text is copied per post. */
+    private record Key(String user, String id) {
+    }
+
+    private final Map<Key, CompletableFuture<Stored>> ids;
 
     public PostIds(int capacity) {
         if (capacity < 1) {
@@ -42,7 +46,7 @@ public final class PostIds {
         }
         this.ids = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Stored>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Key, CompletableFuture<Stored>> eldest) {
                 return size() > capacity;
             }
         };
@@ -58,7 +62,7 @@ public final class PostIds {
         if (id == null) {
             return store.get();
         }
-        String key = user + '\0' + id;
+        Key key = new Key(user, id);
         CompletableFuture<Stored> mine = new CompletableFuture<>();
         CompletableFuture<Stored> first;
         synchronized (ids) {
@@ -77,6 +81,10 @@ public final class PostIds {
             mine.completeExceptionally(e);
             throw e;
         }
+        if (stored.isDone() && !stored.isCompletedExceptionally()) {
+            mine.complete(Stored.of(stored.join())); // the in-memory store: no callback to chain
+            return stored;
+        }
         stored.whenComplete((m, failure) -> {
             if (failure != null) {
                 forget(key, mine);
@@ -94,7 +102,7 @@ public final class PostIds {
                 + " was used before for another post; each post needs an id of its own");
     }
 
-    private void forget(String key, CompletableFuture<Stored> mine) {
+    private void forget(Key key, CompletableFuture<Stored> mine) {
         synchronized (ids) {
             ids.remove(key, mine);
         }
