@@ -16,7 +16,8 @@ import zmq.Msg;
  * thread unsticks it. The likely cause (docs/BENCHMARKS.md, "without IoTicker"): JeroMQ's
  * poller cancels a channel's selection key when one of its handles is removed, even when a new
  * handle for the same channel was added in the same round, which is then never registered; a
- * connecter hands its channel to the engine just so. A context that only binds (a server's)
+ * connecter hands its channel to the engine just so (the cause JeroMQ's open pull request 1022
+ * describes and fixes; no release has it yet). A context that only binds (a server's)
  * does not need it, and a client needs it only while a connection is being made: it attaches
  * tickers then and {@link #detach}es them once its connections are up. This socket provides one: it connects to a port where nothing listens
  * (1, tcpmux: privileged and unused on practically every host), and its reconnect timer
