@@ -265,10 +265,11 @@ final class ClientLoop {
                 poller.poll(wait);
                 // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
                 // edge, and a missed edge must not strand a reply or a publication.
-                waker.drain(poller.pollin(wakes));
-                Runnable command;
-                while ((command = commands.poll()) != null) {
-                    command.run();
+                if (waker.drain(poller.pollin(wakes))) { // a command comes with a wake
+                    Runnable command;
+                    while ((command = commands.poll()) != null) {
+                        command.run();
+                    }
                 }
                 if (monitor != null) {
                     receiveConnectionEvents(); // before publications: a new connection's are held

@@ -57,10 +57,13 @@ final class Waker {
      * flag clear and nothing seen, no wake is under way and the pipe is not read (no system
      * call on every pass); a byte written late, after a drain that found the flag set but the
      * pipe still empty, makes the next poll see it, and that drain reads it.
+     *
+     * @return whether a wake came since the last drain that returned true: if not, nothing was
+     *         queued since the owner last looked, and it need not look
      */
-    void drain(boolean readable) {
+    boolean drain(boolean readable) {
         if (!readable && !pending.get()) {
-            return; // no wake under way and none seen by the poll: nothing to read, no system call
+            return false; // no wake under way and none seen by the poll: nothing to read, no system call
         }
         try {
             while (pipe.source().read(drained.clear()) > 0) {
@@ -70,6 +73,7 @@ final class Waker {
             log.debug("drain after close", e); // nothing left to read
         }
         pending.set(false);
+        return true;
     }
 
     void close() {

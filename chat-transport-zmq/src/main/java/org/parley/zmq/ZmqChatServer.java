@@ -468,12 +468,14 @@ public final class ZmqChatServer implements AutoCloseable {
                 poller.poll(POLL_MILLIS);
                 // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
                 // and a missed edge must not leave a request unanswered. Non-blocking reads.
-                waker.drain(poller.pollin(wakes));
+                boolean woken = waker.drain(poller.pollin(wakes));
                 answerHandshakes();
                 if (readRules != null) {
                     readRules.apply();
                 }
-                publishQueued();
+                if (woken) {
+                    publishQueued(); // others' posts come with a wake: no queue is looked at on every pass
+                }
                 sendStored();
                 holdingBack = heldAnswerBytes > options.maxHeldAnswerBytes();
                 if (holdingBack) {
