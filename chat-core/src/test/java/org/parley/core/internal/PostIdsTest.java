@@ -65,4 +65,39 @@ class PostIdsTest {
         ids.once("kyle", "p1", "dev", "hi", store("dev", "hi")).join();
         assertEquals(4, stored.get(), "p1 was the oldest of three, past the capacity of two");
     }
+
+    @Test
+    void theNewestIdsAreKeptExactlyWhileManyComeAndGo() {
+        int capacity = 1000;
+        PostIds ids = new PostIds(capacity);
+        int posts = 7 * capacity + 123;
+        for (int i = 0; i < posts; i++) {
+            String user = "u" + (i % 7); // ids repeat across users: each user's own
+            ids.once(user, "p" + (i / 7), "dev", "t" + i, store("dev", "t" + i)).join();
+        }
+        assertEquals(posts, stored.get());
+        // The newest capacity are repeats (the first post's seq, nothing stored); every older one is new again.
+        for (int i = posts - 1; i >= 0; i--) {
+            String user = "u" + (i % 7);
+            ChatMessage m = ids.once(user, "p" + (i / 7), "dev", "t" + i, store("dev", "t" + i)).join();
+            if (i >= posts - capacity) {
+                assertEquals(i + 1, m.seq(), "post " + i + " should be a repeat");
+            } else {
+                assertEquals(posts + (posts - capacity - i), m.seq(), "post " + i + " should be stored again");
+                break; // storing it anew forgets the oldest kept: look no further
+            }
+        }
+    }
+
+    @Test
+    void sipHashGivesTheReferenceVectors() {
+        long k0 = 0x0706050403020100L; // the key 00 01 .. 0f, little-endian halves
+        long k1 = 0x0f0e0d0c0b0a0908L;
+        assertEquals(0x726fdb47dd0e0e31L, PostIds.sipHash24(k0, k1, new byte[0]));
+        byte[] fifteen = new byte[15];
+        for (int i = 0; i < fifteen.length; i++) {
+            fifteen[i] = (byte) i;
+        }
+        assertEquals(0xa129ca6149be45e5L, PostIds.sipHash24(k0, k1, fifteen));
+    }
 }
