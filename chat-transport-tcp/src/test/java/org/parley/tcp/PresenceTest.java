@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatHub;
+import org.parley.core.internal.HubAccess;
 
 /** The extension "presence" over plain sockets and through TopicClient (docs/PROTOCOL.md). */
 class PresenceTest {
@@ -41,13 +42,13 @@ class PresenceTest {
 
     @Test
     void aClientSaysItIsThereAndHearsWhoIsTheSameAsOtherTransportsOnTheHub() throws Exception {
-        hub.presence("dev", "zoe"); // a ZeroMQ client on the same hub, say
+        HubAccess.presence(hub, "dev", "zoe"); // a ZeroMQ client on the same hub, say
         try (RawClient a = registered(); RawClient b = registered()) {
             a.write("{\"presence\":{\"topic\":\"dev\",\"user\":\"kyle\"}}\n");
             assertEquals("{\"presence\":{\"topic\":\"dev\",\"users\":[\"kyle\",\"zoe\"]}}", a.line());
             b.write("{\"presence\":{\"topic\":\"dev\"}}\n"); // without a user: only asks
             assertEquals("{\"presence\":{\"topic\":\"dev\",\"users\":[\"kyle\",\"zoe\"]}}", b.line());
-            assertEquals(List.of("kyle", "zoe"), hub.presence("dev", null));
+            assertEquals(List.of("kyle", "zoe"), HubAccess.presence(hub, "dev", null));
         }
     }
 
