@@ -86,7 +86,8 @@ class PresenceTest {
                 .retryFor(Duration.ofSeconds(5)).connect(new Recorder());
              TopicClient bob = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev")).user("bob")
                 .retryFor(Duration.ofSeconds(5)).connect(new Recorder());
-             TopicClient plain = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder())) {
+             TopicClient plain = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                     .connect(new Recorder())) {
             // Asked once the server has answered the resume (it speaks the extensions).
             await().atMost(Duration.ofSeconds(5)).until(() -> alice.isConnected() && ask(alice) != null);
             assertEquals(List.of("alice"), ask(alice));
