@@ -1,6 +1,7 @@
 package org.parley.core;
 
 import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.Names;
 import org.parley.core.internal.ChatTime;
 import org.parley.core.internal.Users;
@@ -22,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * number, records it in its {@link MessageStore} and hands it to every listener of its channel
  * and of {@value Names#ALL}.
  *
- * <p>Transports translate bytes into {@link #post} calls and deliver what their
- * {@link HubListener}s receive; two transports attached to one hub form a bridge.
+ * <p>Transports translate bytes into posts and deliver what their {@link HubListener}s
+ * receive; two transports attached to one hub form a bridge. What they need beyond this class's
+ * public methods (the post that does not wait for the store, presence, the channels in use, the
+ * access rules of an authenticating hub) is reachable to Parley's own modules only.
  *
  * <pre>{@code
  * try (ChatHub hub = ChatHub.create();
@@ -54,6 +57,51 @@ public final class ChatHub implements AutoCloseable {
     private final Set<AutoCloseable> clients = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    static {
+        HubAccess.install(new HubAccess.Hub() {
+            @Override
+            public ChatLimits limits(ChatHub hub) {
+                return hub.options.limits();
+            }
+
+            @Override
+            public boolean isClosed(ChatHub hub) {
+                return hub.isClosed();
+            }
+
+            @Override
+            public boolean authenticates(ChatHub hub) {
+                return hub.authenticates();
+            }
+
+            @Override
+            public String authenticate(ChatHub hub, String scheme, String credential) {
+                return hub.authenticate(scheme, credential);
+            }
+
+            @Override
+            public boolean mayRead(ChatHub hub, String user, String channel) {
+                return hub.mayRead(user, channel);
+            }
+
+            @Override
+            public List<String> presence(ChatHub hub, String channel, String user) throws ProtocolException {
+                return hub.presence(channel, user);
+            }
+
+            @Override
+            public List<String> channels(ChatHub hub) {
+                return hub.channels();
+            }
+
+            @Override
+            public CompletableFuture<ChatMessage> postAsync(ChatHub hub, String channel, String user, String text,
+                    Instant time, String postId, Object origin) throws ProtocolException {
+                return hub.postAsync(channel, user, text, time, postId, origin);
+            }
+        });
+    }
+
     private ChatHub(HubOptions options, MessageStore store) {
         this.options = options;
         this.store = store;
@@ -76,11 +124,6 @@ public final class ChatHub implements AutoCloseable {
      */
     public static ChatHub create(HubOptions options, MessageStore store) {
         return new ChatHub(options, Objects.requireNonNull(store, "store"));
-    }
-
-    /** The options the hub was made with. */
-    public HubOptions options() {
-        return options;
     }
 
     /**
@@ -108,7 +151,7 @@ public final class ChatHub implements AutoCloseable {
      * Whether this hub authenticates ({@link HubOptions.Builder#usersFile}): then a transport
      * accepts only connections that prove a user's credential, and a post only under that user.
      */
-    public boolean authenticates() {
+    boolean authenticates() {
         return options.users() != null;
     }
 
@@ -117,7 +160,7 @@ public final class ChatHub implements AutoCloseable {
      * does not authenticate. Schemes: {@code "curve"}, a CurveZMQ public key in Z85;
      * {@code "token"}, {@code <user>:<token>}, checked against the SHA-256 in the users file.
      */
-    public String authenticate(String scheme, String credential) {
+    String authenticate(String scheme, String credential) {
         Users users = options.users();
         return users == null ? null : users.userOf(scheme, credential);
     }
@@ -128,7 +171,7 @@ public final class ChatHub implements AutoCloseable {
      * user reads it only with {@code read=*} or with ALL named in the users file (which then
      * lets them read every channel through it).
      */
-    public boolean mayRead(String user, String channel) {
+    boolean mayRead(String user, String channel) {
         Users users = options.users();
         return users == null || users.mayRead(user, channel);
     }
@@ -145,7 +188,7 @@ public final class ChatHub implements AutoCloseable {
      *
      * @throws ProtocolException if the channel or the user name breaks its rule
      */
-    public List<String> presence(String channel, String user) throws ProtocolException {
+    List<String> presence(String channel, String user) throws ProtocolException {
         requireOpen();
         Names.requireChannel(channel);
         long now = System.nanoTime();
@@ -159,7 +202,7 @@ public final class ChatHub implements AutoCloseable {
      * The channels in use, sorted: those someone is in (see {@link #presence}) and those with
      * one of the newest {@value HubOptions#MAX_HISTORY_LIMIT} messages of all.
      */
-    public List<String> channels() {
+    List<String> channels() {
         requireOpen();
         java.util.TreeSet<String> names = new java.util.TreeSet<>(presence.channels(System.nanoTime()));
         names.remove(Names.ALL);
@@ -176,7 +219,7 @@ public final class ChatHub implements AutoCloseable {
 
     /**
      * Records a message and delivers it to the listeners of its channel and of
-     * {@value Names#ALL}; waits until the store has stored it (see {@link #postAsync}).
+     * {@value Names#ALL}; waits until the store has stored it (at once for the in-memory store).
      *
      * @param channel the channel; {@value Names#ALL} is rejected as read-only
      * @param user    the author
@@ -185,7 +228,8 @@ public final class ChatHub implements AutoCloseable {
      * @param origin  anything that identifies the poster to the listeners, or {@code null}; a
      *                {@link HubListener} given as the origin of its own post is not called for it
      * @return the recorded message, with its sequence number
-     * @throws ProtocolException     if a name or the text breaks a rule (the message says which),
+     * @throws ProtocolException     if a name or the text breaks a rule, or on an authenticating hub
+     *                               the user may not post to the channel (the message says which),
      *                               or the store could not store it
      * @throws IllegalStateException if the hub is closed
      */
@@ -225,7 +269,7 @@ public final class ChatHub implements AutoCloseable {
      *                               the user may not post to the channel (the message says which)
      * @throws IllegalStateException if the hub is closed
      */
-    public CompletableFuture<ChatMessage> postAsync(String channel, String user, String text, Instant time,
+    CompletableFuture<ChatMessage> postAsync(String channel, String user, String text, Instant time,
             String postId, Object origin) throws ProtocolException {
         requireOpen();
         Names.requireWritableChannel(channel);
@@ -367,7 +411,8 @@ public final class ChatHub implements AutoCloseable {
         clients.remove(client);
     }
 
-    public boolean isClosed() {
+    /** Whether {@link #close} has begun. */
+    boolean isClosed() {
         return closed.get();
     }
 

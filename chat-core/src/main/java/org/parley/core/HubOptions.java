@@ -52,47 +52,28 @@ public final class HubOptions {
         return new Builder();
     }
 
-    /** Messages kept per channel. */
-    public int logCapacity() {
+    /** Messages kept per channel, for the in-memory log. */
+    int logCapacity() {
         return logCapacity;
     }
 
-    /**
-     * Channels holding messages at once. A post to one more makes the log forget the oldest
-     * messages of all channels until one channel is empty, and that channel; it is never refused.
-     */
-    public int maxChannels() {
+    /** Channels holding messages at once, for the in-memory log. */
+    int maxChannels() {
         return maxChannels;
     }
 
-    /**
-     * Estimated bytes of messages (and channels) kept in all; past them the oldest messages of
-     * all channels are forgotten. At least four of the largest messages.
-     */
-    public long maxLogBytes() {
+    /** Estimated bytes the in-memory log keeps in all. */
+    long maxLogBytes() {
         return maxLogBytes;
     }
 
-    /** The largest text of a message, in bytes of UTF-8: {@value ChatLimits#DEFAULT_MAX_TEXT_BYTES} by default. */
-    public int maxTextBytes() {
-        return limits.maxTextBytes();
-    }
-
-    /**
-     * The largest wire message (a ZeroMQ frame, a JSON object), in bytes:
-     * {@value ChatLimits#DEFAULT_MAX_FRAME_BYTES} by default; at least {@link #maxTextBytes}.
-     */
-    public int maxFrameBytes() {
-        return limits.maxFrameBytes();
-    }
-
-    /** Both size limits, for the hub's rules. */
+    /** Both size limits, for the hub's rules (and the transports', through the hub). */
     ChatLimits limits() {
         return limits;
     }
 
     /** The clock that stamps posts that come without a time. */
-    public Clock clock() {
+    Clock clock() {
         return clock;
     }
 
@@ -131,31 +112,48 @@ public final class HubOptions {
             return this;
         }
 
+        /** Messages kept per channel: {@value HubOptions#DEFAULT_LOG_CAPACITY} by default; at least 1. */
         public Builder logCapacity(int messagesPerChannel) {
             this.logCapacity = messagesPerChannel;
             return this;
         }
 
+        /**
+         * Channels holding messages at once: {@value HubOptions#DEFAULT_MAX_CHANNELS} by default;
+         * at least 1. A post to one more makes the log forget the oldest messages of all channels
+         * until one channel is empty, and that channel; it is never refused.
+         */
         public Builder maxChannels(int maxChannels) {
             this.maxChannels = maxChannels;
             return this;
         }
 
+        /**
+         * Estimated bytes of messages (and channels) kept in all ({@link HubOptions#DEFAULT_MAX_LOG_BYTES}
+         * by default); past them the oldest messages of all channels are forgotten. At least four
+         * of the largest messages.
+         */
         public Builder maxLogBytes(long bytes) {
             this.maxLogBytes = bytes;
             return this;
         }
 
+        /** The largest text of a message, in bytes of UTF-8: {@value ChatLimits#DEFAULT_MAX_TEXT_BYTES} by default. */
         public Builder maxTextBytes(int bytes) {
             this.maxTextBytes = bytes;
             return this;
         }
 
+        /**
+         * The largest wire message (a ZeroMQ frame, a JSON object), in bytes:
+         * {@value ChatLimits#DEFAULT_MAX_FRAME_BYTES} by default; at least {@link #maxTextBytes}.
+         */
         public Builder maxFrameBytes(int bytes) {
             this.maxFrameBytes = bytes;
             return this;
         }
 
+        /** The clock that stamps posts that come without a time: the system's UTC clock by default. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

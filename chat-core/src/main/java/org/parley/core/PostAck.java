@@ -22,8 +22,8 @@ public record PostAck(String channel, long seq, Instant time) {
         }
     }
 
-    /** The acknowledgement of a recorded message. */
-    public static PostAck of(ChatMessage message) {
+    /** The acknowledgement of a recorded message, for the in-process client. */
+    static PostAck of(ChatMessage message) {
         return new PostAck(message.channel(), message.seq(), message.time());
     }
 }

@@ -20,7 +20,7 @@ public record TcpAddress(String ip, int port) {
     }
 
     /** The address of a socket: its IP address without scope or host name, and its port. */
-    public static TcpAddress of(InetSocketAddress address) {
+    static TcpAddress of(InetSocketAddress address) {
         String ip = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
         int scope = ip.indexOf('%');
         return new TcpAddress(scope < 0 ? ip : ip.substring(0, scope), address.getPort());

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@link TcpListener}.
  *
  * <pre>{@code
- * try (TopicClient client = TopicClient.connect("127.0.0.1", 7777, List.of("dev"),
- *         m -> System.out.println(m.displayLine()))) {
+ * try (TopicClient client = TopicClient.builder("127.0.0.1", 7777).topics(List.of("dev"))
+ *         .connect(m -> System.out.println(m.displayLine()))) {
  *     client.send("hello");
  * }
  * }</pre>
@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicClient extends PeerHandle {
     private static final Logger log = LoggerFactory.getLogger(TopicClient.class);
-    /** How long {@link #connect} waits for the server. */
+    /** How long {@link Builder#connect} waits for the server. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /**
      * Messages a reconnecting client keeps, at most, until the server acknowledges them (sent, or
@@ -244,18 +244,6 @@ public final class TopicClient extends PeerHandle {
             }
             return TopicClient.connect(this, listener);
         }
-    }
-
-    /**
-     * Connects and registers for {@code topics} (the first is the one {@link #send(String)}
-     * posts to).
-     *
-     * @throws IllegalArgumentException if there is no topic or one breaks the naming rule
-     * @throws IOException              if the server cannot be reached within {@link #CONNECT_TIMEOUT}
-     */
-    public static TopicClient connect(String host, int port, List<String> topics, TcpListener listener)
-            throws IOException {
-        return builder(host, port).topics(topics).connect(listener);
     }
 
     private static TopicClient connect(Builder b, TcpListener listener) throws IOException {

@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.HubOptions;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
@@ -332,7 +333,7 @@ public final class TopicServer implements AutoCloseable {
                 authenticate(c, client, a);
                 return;
             }
-            if (hub.authenticates() && client.authenticated == null) {
+            if (HubAccess.authenticates(hub) && client.authenticated == null) {
                 refuse(c, "authenticate first: this server takes {\"auth\":{\"user\":...,\"token\":...}} "
                         + "before anything else");
                 return;
@@ -371,7 +372,7 @@ public final class TopicServer implements AutoCloseable {
                 }
                 // Checked here (a bad name or text is this peer's error); stored and delivered
                 // (through our HubListener) by the hub, without this thread waiting for the store.
-                tracked(hub.postAsync(m.topic(), user, m.text(), null, null, c)).whenComplete((stored, failure) -> {
+                tracked(HubAccess.postAsync(hub, m.topic(), user, m.text(), null, null, c)).whenComplete((stored, failure) -> {
                     if (failure != null) {
                         long held = storeLog.admit();
                         if (held >= 0) {
@@ -392,8 +393,8 @@ public final class TopicServer implements AutoCloseable {
                     throw new ProtocolException("user " + Names.quote(pr.user()) + " is not this connection's user, "
                             + client.authenticated);
                 }
-                List<String> users = hub.presence(pr.topic(), pr.user());
-                c.send(WireCodec.encodePresence(pr.topic(), users, hub.options().maxFrameBytes()));
+                List<String> users = HubAccess.presence(hub, pr.topic(), pr.user());
+                c.send(WireCodec.encodePresence(pr.topic(), users, HubAccess.limits(hub).maxFrameBytes()));
             } else if (frame instanceof WireCodec.Ack || frame instanceof WireCodec.Registered
                     || frame instanceof WireCodec.Presence) {
                 throw new ProtocolException("\"" + (frame instanceof WireCodec.Ack ? "ack"
@@ -432,13 +433,13 @@ public final class TopicServer implements AutoCloseable {
      * refused without saying which part was wrong.
      */
     private void authenticate(WireLink c, Client client, WireCodec.Auth a) throws ProtocolException {
-        if (!hub.authenticates()) {
+        if (!HubAccess.authenticates(hub)) {
             throw new ProtocolException("this server does not authenticate: send no \"auth\"");
         }
         if (client.authenticated != null) {
             throw new ProtocolException("this connection is authenticated already, as " + client.authenticated);
         }
-        String user = hub.authenticate(org.parley.core.internal.Users.TOKEN, a.user() + ":" + a.token());
+        String user = HubAccess.authenticate(hub, org.parley.core.internal.Users.TOKEN, a.user() + ":" + a.token());
         if (user == null) {
             refuse(c, "authentication failed: no user " + Names.quote(a.user()) + " with this token");
             return;
@@ -463,7 +464,7 @@ public final class TopicServer implements AutoCloseable {
         Set<String> next = new LinkedHashSet<>();
         for (String topic : topics) {
             next.add(Names.requireChannel(topic));
-            if (client.authenticated != null && !hub.mayRead(client.authenticated, topic)) {
+            if (client.authenticated != null && !HubAccess.mayRead(hub, client.authenticated, topic)) {
                 throw new ProtocolException("user " + client.authenticated + " may not read " + topic);
             }
         }
@@ -488,7 +489,7 @@ public final class TopicServer implements AutoCloseable {
      */
     private void postWithId(WireLink c, TcpMessage m, String user, String id, String time) throws ProtocolException {
         java.time.Instant at = time != null ? org.parley.core.internal.ChatTime.parse(time) : null;
-        tracked(hub.postAsync(m.topic(), user, m.text(), at, id, c)).whenComplete((stored, failure) -> {
+        tracked(HubAccess.postAsync(hub, m.topic(), user, m.text(), at, id, c)).whenComplete((stored, failure) -> {
             if (failure == null) {
                 if (id != null) {
                     ByteBuffer ack = WireCodec.encodeAck(id, stored.channel(), stored.seq(), hub.epoch());

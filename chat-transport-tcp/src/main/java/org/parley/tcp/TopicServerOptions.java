@@ -6,6 +6,7 @@ import java.util.Objects;
 import javax.net.ssl.SSLContext;
 import org.parley.core.ChatHub;
 import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.HubAccess;
 
 /**
  * Settings of a {@link TopicServer}: where it listens, which hub it serves and its limits.
@@ -286,15 +287,15 @@ public final class TopicServerOptions {
 
         public TopicServerOptions build() {
             ChatLimits.checkPort("port", port, 0);
-            if (hub != null && hub.isClosed()) {
+            if (hub != null && HubAccess.isClosed(hub)) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            if (hub != null && hub.authenticates() && tls == null) {
+            if (hub != null && HubAccess.authenticates(hub) && tls == null) {
                 // Clients prove who they are with a token, which only TLS keeps from others.
                 throw new IllegalArgumentException("the hub authenticates its users: the TCP topic server needs TLS "
                         + "(tls(context)), over which its clients send their tokens");
             }
-            int maxFrameBytes = hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+            int maxFrameBytes = hub != null ? HubAccess.limits(hub).maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
             if (maxOutboundBytes < maxFrameBytes) {
                 throw new IllegalArgumentException("maxOutboundBytes " + maxOutboundBytes
                         + " < the frame limit " + maxFrameBytes + ": one message would not fit");

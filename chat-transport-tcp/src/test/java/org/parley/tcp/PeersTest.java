@@ -100,8 +100,9 @@ class PeersTest {
         Recorder one = new Recorder();
         Recorder two = new Recorder();
         try (TopicServer server = TopicServer.start(TopicServerOptions.builder().bindAddress(LOOPBACK).build());
-             TopicClient a = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), one);
-             TopicClient b = TopicClient.connect("127.0.0.1", server.port(), List.of("dev", "ops"), two)) {
+             TopicClient a = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev")).connect(one);
+             TopicClient b = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev", "ops"))
+                     .connect(two)) {
             org.awaitility.Awaitility.await().until(() -> server.registrations() == 2);
             assertTrue(a.send("hi b"));
             assertEquals("dev:hi b", two.until("dev:"));
@@ -116,13 +117,14 @@ class PeersTest {
     @Test
     void topicClientRejectsBadTextAndTopicsBeforeSending() throws Exception {
         try (TopicServer server = TopicServer.start(TopicServerOptions.builder().bindAddress(LOOPBACK).build());
-             TopicClient a = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder())) {
+             TopicClient a = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                     .connect(new Recorder())) {
             assertEquals("text is blank", assertThrows(IllegalArgumentException.class, () -> a.send("  ")).getMessage());
             assertThrows(IllegalArgumentException.class, () -> a.send("no spaces", "x"));
             assertEquals("channel ALL is read-only",
                     assertThrows(IllegalArgumentException.class, () -> a.send("ALL", "x")).getMessage());
             assertThrows(IllegalArgumentException.class,
-                    () -> TopicClient.connect("127.0.0.1", server.port(), List.of(), new Recorder()));
+                    () -> TopicClient.builder("127.0.0.1", server.port()).topics(List.of()).connect(new Recorder()));
         }
     }
 
@@ -130,7 +132,8 @@ class PeersTest {
     void topicClientReportsAServersErrorAndTheEnd() throws Exception {
         Recorder events = new Recorder();
         try (ServerSocket fake = new ServerSocket(0, 1, LOOPBACK);
-             TopicClient client = TopicClient.connect("127.0.0.1", fake.getLocalPort(), List.of("dev"), events);
+             TopicClient client = TopicClient.builder("127.0.0.1", fake.getLocalPort()).topics(List.of("dev"))
+                     .connect(events);
              Socket s = fake.accept()) {
             OutputStream out = s.getOutputStream();
             out.write("{\"error\":\"you are not welcome\"}\n".getBytes(StandardCharsets.UTF_8));
@@ -146,7 +149,8 @@ class PeersTest {
     void topicClientAnswersGarbageFromItsServerWithAnError() throws Exception {
         Recorder events = new Recorder();
         try (ServerSocket fake = new ServerSocket(0, 1, LOOPBACK);
-             TopicClient client = TopicClient.connect("127.0.0.1", fake.getLocalPort(), List.of("dev"), events);
+             TopicClient client = TopicClient.builder("127.0.0.1", fake.getLocalPort()).topics(List.of("dev"))
+                     .connect(events);
              Socket s = fake.accept()) {
             s.getOutputStream().write("garbage".getBytes(StandardCharsets.UTF_8));
             assertTrue(events.until("error").startsWith("error bad input from"));
@@ -182,7 +186,8 @@ class PeersTest {
                     .append(i).append("\"}}\n");
         }
         try (ServerSocket fake = new ServerSocket(0, 1, LOOPBACK);
-             TopicClient client = TopicClient.connect("127.0.0.1", fake.getLocalPort(), List.of("dev"), failsOnSecond);
+             TopicClient client = TopicClient.builder("127.0.0.1", fake.getLocalPort()).topics(List.of("dev"))
+                     .connect(failsOnSecond);
              Socket s = fake.accept()) {
             s.getOutputStream().write(lines.toString().getBytes(StandardCharsets.UTF_8)); // one write, one read
             s.shutdownOutput();

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.parley.core.ChatHub;
+import org.parley.core.internal.HubAccess;
 
 /** The extension "presence" over plain sockets and through TopicClient (docs/PROTOCOL.md). */
 class PresenceTest {
@@ -41,13 +42,13 @@ class PresenceTest {
 
     @Test
     void aClientSaysItIsThereAndHearsWhoIsTheSameAsOtherTransportsOnTheHub() throws Exception {
-        hub.presence("dev", "zoe"); // a ZeroMQ client on the same hub, say
+        HubAccess.presence(hub, "dev", "zoe"); // a ZeroMQ client on the same hub, say
         try (RawClient a = registered(); RawClient b = registered()) {
             a.write("{\"presence\":{\"topic\":\"dev\",\"user\":\"kyle\"}}\n");
             assertEquals("{\"presence\":{\"topic\":\"dev\",\"users\":[\"kyle\",\"zoe\"]}}", a.line());
             b.write("{\"presence\":{\"topic\":\"dev\"}}\n"); // without a user: only asks
             assertEquals("{\"presence\":{\"topic\":\"dev\",\"users\":[\"kyle\",\"zoe\"]}}", b.line());
-            assertEquals(List.of("kyle", "zoe"), hub.presence("dev", null));
+            assertEquals(List.of("kyle", "zoe"), HubAccess.presence(hub, "dev", null));
         }
     }
 
@@ -85,7 +86,8 @@ class PresenceTest {
                 .retryFor(Duration.ofSeconds(5)).connect(new Recorder());
              TopicClient bob = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev")).user("bob")
                 .retryFor(Duration.ofSeconds(5)).connect(new Recorder());
-             TopicClient plain = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder())) {
+             TopicClient plain = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                     .connect(new Recorder())) {
             // Asked once the server has answered the resume (it speaks the extensions).
             await().atMost(Duration.ofSeconds(5)).until(() -> alice.isConnected() && ask(alice) != null);
             assertEquals(List.of("alice"), ask(alice));

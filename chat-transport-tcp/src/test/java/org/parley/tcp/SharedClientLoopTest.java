@@ -31,7 +31,7 @@ class SharedClientLoopTest {
     /** A client on topic dev whose registration has taken effect. */
     private TopicClient member(TcpListener listener) throws Exception {
         long before = server.registrations();
-        TopicClient c = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), listener);
+        TopicClient c = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev")).connect(listener);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.registrations() > before);
         return c;
     }
@@ -102,7 +102,8 @@ class SharedClientLoopTest {
             }
         };
         try (TopicClient a = member(stuck); TopicClient b = member(bob);
-                TopicClient c = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder())) {
+                TopicClient c = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                        .connect(new Recorder())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> server.registrations() >= 3);
             assertTrue(c.send("one"));
             assertTrue(blocked.await(5, TimeUnit.SECONDS));

@@ -15,8 +15,10 @@ class SharedLoopQueueFullTest {
     @Test
     void aClientClosedWhileTheSharedQueueIsFullClosesItsSocket() throws Exception {
         try (TopicServer server = TopicServer.start(TopicServerOptions.builder().port(0).build())) {
-            TopicClient a = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder());
-            TopicClient b = TopicClient.connect("127.0.0.1", server.port(), List.of("dev"), new Recorder());
+            TopicClient a = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                    .connect(new Recorder());
+            TopicClient b = TopicClient.builder("127.0.0.1", server.port()).topics(List.of("dev"))
+                    .connect(new Recorder());
             await().atMost(Duration.ofSeconds(5)).until(() -> server.registrations() == 2);
             NioLoop shared = a.core.loop;
             CountDownLatch hold = new CountDownLatch(1);

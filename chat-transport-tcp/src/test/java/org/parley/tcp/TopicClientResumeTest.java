@@ -132,7 +132,8 @@ class TopicClientResumeTest {
     @Test
     void aPlainClientSendsTheBasicObjectsAndAsksForNoAcknowledgement() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             TopicClient client = TopicClient.connect("127.0.0.1", listener.getLocalPort(), List.of("dev"), m -> { });
+             TopicClient client = TopicClient.builder("127.0.0.1", listener.getLocalPort()).topics(List.of("dev"))
+                     .connect(m -> { });
              Peer peer = new Peer(listener)) {
             assertFalse(peer.read().has("resume"));
             assertTrue(client.send("hi"));

@@ -131,15 +131,16 @@ class UnfinishedObjectsTest {
     void clientHoldsAboutTheBytesOfAnUnfinishedObjectFromAHostileServer() throws Exception {
         try (ServerSocket hostile = new ServerSocket(0, CONNECTIONS + 1, InetAddress.getLoopbackAddress())) {
             Recorder probeEvents = new Recorder();
-            TopicClient probe = TopicClient.connect("127.0.0.1", hostile.getLocalPort(), List.of("dev"), probeEvents);
+            TopicClient probe = TopicClient.builder("127.0.0.1", hostile.getLocalPort()).topics(List.of("dev"))
+                    .connect(probeEvents);
             NioLoop shared = probe.core.loop; // the selector thread the process's clients share
             Socket toProbe = hostile.accept();
             List<TopicClient> victims = new ArrayList<>();
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < CONNECTIONS; i++) {
-                    victims.add(TopicClient.connect("127.0.0.1", hostile.getLocalPort(), List.of("dev"),
-                            new Recorder()));
+                    victims.add(TopicClient.builder("127.0.0.1", hostile.getLocalPort()).topics(List.of("dev"))
+                            .connect(new Recorder()));
                     sockets.add(hostile.accept());
                 }
                 say(toProbe, "before");

@@ -19,6 +19,7 @@ import org.parley.core.HistoryPage;
 import org.parley.core.HubOptions;
 import org.parley.core.ProtocolException;
 import org.parley.core.internal.ChatTime;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.Names;
 import org.parley.web.internal.Endpoint;
 
@@ -113,7 +114,7 @@ final class WebConnection implements Endpoint.Events {
         try {
             answer(frame);
         } catch (RuntimeException e) {
-            if (e instanceof IllegalStateException && hub.isClosed()) {
+            if (e instanceof IllegalStateException && HubAccess.isClosed(hub)) {
                 reply(WebWire.error(WebServer.SHUTTING_DOWN, null));
                 return;
             }
@@ -190,7 +191,7 @@ final class WebConnection implements Endpoint.Events {
                 String who = request.string("user");
                 requireOwn(who);
                 requireReadable(in);
-                reply(WebWire.presence(in, hub.presence(in, who), ref, hub.epoch(), limit));
+                reply(WebWire.presence(in, HubAccess.presence(hub, in, who), ref, hub.epoch(), limit));
             } else if (WebWire.TYPE_CHANNELS.equals(type)) {
                 reply(channels(ref, limit));
             } else {
@@ -231,7 +232,7 @@ final class WebConnection implements Endpoint.Events {
 
     /** On an authenticating server: this connection's user may read {@code channel}. */
     private void requireReadable(String channel) throws ProtocolException {
-        if (user != null && !hub.mayRead(user, channel)) {
+        if (user != null && !HubAccess.mayRead(hub, user, channel)) {
             throw new ProtocolException("user " + user + " may not read " + channel);
         }
     }
@@ -248,7 +249,7 @@ final class WebConnection implements Endpoint.Events {
             throw new ProtocolException("too many posts waiting to be stored: " + MAX_POSTS_IN_FLIGHT
                     + "; wait for their replies");
         }
-        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, this);
+        CompletableFuture<ChatMessage> stored = HubAccess.postAsync(hub, in, user, text, stamped, id, this);
         if (stored.isDone()) {
             reply(postReply(stored, id, ref)); // the in-memory store: at once
             return;
@@ -425,15 +426,15 @@ final class WebConnection implements Endpoint.Events {
     private String channels(String ref, int limit) throws ProtocolException {
         List<WebWire.ChannelInfo> infos = new ArrayList<>();
         int chars = 64;
-        for (String c : hub.channels()) {
-            if (user != null && !hub.mayRead(user, c)) {
+        for (String c : HubAccess.channels(hub)) {
+            if (user != null && !HubAccess.mayRead(hub, user, c)) {
                 continue; // a channel this user may not read is not shown to exist
             }
             chars += c.length() * 4 + 64;
             if (chars > limit) {
                 break;
             }
-            infos.add(new WebWire.ChannelInfo(c, hub.lastSeq(c), hub.presence(c, null).size()));
+            infos.add(new WebWire.ChannelInfo(c, hub.lastSeq(c), HubAccess.presence(hub, c, null).size()));
         }
         return WebWire.channels(infos, ref, hub.epoch());
     }

@@ -34,6 +34,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
 import org.parley.core.Dispatcher;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.Names;
 import org.parley.core.internal.PeerText;
@@ -106,7 +107,7 @@ public final class WebServer implements AutoCloseable {
         this.options = options;
         this.hub = hub;
         this.ownsHub = ownsHub;
-        this.maxFrameBytes = hub.options().maxFrameBytes();
+        this.maxFrameBytes = HubAccess.limits(hub).maxFrameBytes();
         this.maxIncomingBytes = options.maxIncomingBytes(maxFrameBytes);
         if (maxIncomingBytes < maxFrameBytes) {
             throw new IllegalArgumentException("maxIncomingBytes " + maxIncomingBytes

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.parley.core.ChatHub;
 import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.HubAccess;
 
 /**
  * Settings of a {@link WebServer}: where it listens, which hub it serves, which pages may open
@@ -231,15 +232,15 @@ public final class WebServerOptions {
             if (maxConnectionsPerAddress < 1) {
                 throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress + " is below 1");
             }
-            if (hub != null && hub.isClosed()) {
+            if (hub != null && HubAccess.isClosed(hub)) {
                 throw new IllegalArgumentException("hub is closed");
             }
-            if (hub != null && hub.authenticates() && (tls == null || tokenSecret == null)) {
+            if (hub != null && HubAccess.authenticates(hub) && (tls == null || tokenSecret == null)) {
                 // A browser proves who it is with a signed token, which only TLS keeps from others.
                 throw new IllegalArgumentException("the hub authenticates its users: the WebSocket server needs TLS "
                         + "(tls(context)) and a token secret (tokenSecret(secret)), with which browsers prove who they are");
             }
-            if (tokenSecret != null && (hub == null || !hub.authenticates())) {
+            if (tokenSecret != null && (hub == null || !HubAccess.authenticates(hub))) {
                 throw new IllegalArgumentException("a token secret needs a hub that authenticates its users "
                         + "(HubOptions.Builder.usersFile): its rules are what a token's user may do");
             }

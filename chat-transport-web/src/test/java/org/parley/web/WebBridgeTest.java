@@ -34,7 +34,8 @@ class WebBridgeTest {
             BlockingQueue<TcpMessage> tcpGot = new LinkedBlockingQueue<>();
             zoe.subscribe("dev", 0, zoeGot::add);
             browser.subscribe("dev");
-            try (TopicClient ted = TopicClient.connect("127.0.0.1", tcp.port(), List.of("dev"), tcpGot::add)) {
+            try (TopicClient ted = TopicClient.builder("127.0.0.1", tcp.port()).topics(List.of("dev"))
+                    .connect(tcpGot::add)) {
                 // Each transport's subscription takes effect a moment after it is made: posts from
                 // the web until both others have one (the ZeroMQ client also reads history).
                 browser.sendJson("{'user':'alice','channel':'dev','text':'from the web'}");

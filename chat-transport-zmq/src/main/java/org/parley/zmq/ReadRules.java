@@ -5,6 +5,7 @@ import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.parley.core.ChatHub;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.LogThrottle;
 import org.parley.core.internal.Names;
 import org.parley.core.internal.PeerText;
@@ -113,7 +114,7 @@ final class ReadRules {
             }
             String user = users.apply(userOf(sender));
             String channel = topic.isEmpty() ? Names.ALL : topic;
-            if (user != null && hub.mayRead(user, channel)) {
+            if (user != null && HubAccess.mayRead(hub, user, channel)) {
                 // The whole message, its first byte included: JeroMQ 0.6.0 skips the first byte of
                 // what a manual subscription gives it, as of a subscription message.
                 xpub.subscribe(data);

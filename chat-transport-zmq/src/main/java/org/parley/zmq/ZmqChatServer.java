@@ -26,6 +26,7 @@ import org.parley.core.internal.ChatTime;
 import org.parley.core.HistoryPage;
 import org.parley.core.HubListener;
 import org.parley.core.HubOptions;
+import org.parley.core.internal.HubAccess;
 import org.parley.core.internal.Names;
 import org.parley.core.ProtocolException;
 import org.parley.core.Subscription;
@@ -215,7 +216,7 @@ public final class ZmqChatServer implements AutoCloseable {
         this.options = options;
         this.ownsHub = options.hub() == null;
         this.hub = ownsHub ? ChatHub.create() : options.hub();
-        this.maxFrameBytes = hub.options().maxFrameBytes();
+        this.maxFrameBytes = HubAccess.limits(hub).maxFrameBytes();
         this.foreignPosts = new ArrayBlockingQueue<>(options.publishQueueCapacity());
         // Under CurveZMQ the guard sees the encrypted frames only, and never hands them their
         // metadata, by which it learns that a frame is complete: no budget can be kept then.
@@ -409,7 +410,7 @@ public final class ZmqChatServer implements AutoCloseable {
             // No IoTicker: the lost wake-up it works around strands a connection this context
             // makes (see IoTicker); a server only binds, and each accepted connection comes on a
             // channel of its own.
-            if (hub.authenticates()) {
+            if (HubAccess.authenticates(hub)) {
                 // Bound before the sockets that consult it: a handshake with no handler to ask
                 // would be let through.
                 zap = context.createSocket(SocketType.REP);
@@ -664,7 +665,7 @@ public final class ZmqChatServer implements AutoCloseable {
             String user = null;
             if (request.size() >= 7 && "1.0".equals(text(request.get(0))) && "CURVE".equals(text(request.get(5)))
                     && request.get(6).length == 32) {
-                user = hub.authenticate(Users.CURVE, ZMQ.Curve.z85Encode(request.get(6)));
+                user = HubAccess.authenticate(hub, Users.CURVE, ZMQ.Curve.z85Encode(request.get(6)));
             }
             if (user == null) {
                 refusedHandshakes.incrementAndGet();
@@ -719,7 +720,7 @@ public final class ZmqChatServer implements AutoCloseable {
      * @throws ProtocolException naming the user and the channel if not
      */
     private void requireReadable(String channel) throws ProtocolException {
-        if (zap != null && !hub.mayRead(requester, channel)) {
+        if (zap != null && !HubAccess.mayRead(hub, requester, channel)) {
             throw new ProtocolException("user " + requester + " may not read " + channel);
         }
     }
@@ -890,7 +891,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 String user = request.string("user");
                 requireRequester(user);
                 requireReadable(channel);
-                return Wire.presenceReply(channel, hub.presence(channel, user), ref, hub.epoch(),
+                return Wire.presenceReply(channel, HubAccess.presence(hub, channel, user), ref, hub.epoch(),
                         maxFrameBytes);
             }
             if (Wire.TYPE_CHANNELS.equals(type)) {
@@ -903,7 +904,7 @@ public final class ZmqChatServer implements AutoCloseable {
         } catch (ZMQException e) {
             throw e; // the sockets failing, not this request: the server stops (see run)
         } catch (RuntimeException e) {
-            if (e instanceof IllegalStateException && hub.isClosed()) {
+            if (e instanceof IllegalStateException && HubAccess.isClosed(hub)) {
                 return Wire.errorReply(Wire.SHUTTING_DOWN, ref); // not taken: a client sends it again
             }
             bug("handling a request", e);
@@ -949,7 +950,7 @@ public final class ZmqChatServer implements AutoCloseable {
             // goes to PUB ahead of it (see publishOwn), even if its reply comes first.
             lastPublished.put(in, hub.lastSeq(in));
         }
-        CompletableFuture<ChatMessage> stored = hub.postAsync(in, user, text, stamped, id, recorded);
+        CompletableFuture<ChatMessage> stored = HubAccess.postAsync(hub, in, user, text, stamped, id, recorded);
         PendingPost post = new PendingPost(stored, ref);
         if (!stored.isDone()) {
             pendingPost = post; // answered once stored (see sendStored)
@@ -962,8 +963,8 @@ public final class ZmqChatServer implements AutoCloseable {
     private byte[] channels(String ref) throws ProtocolException {
         List<Wire.ChannelInfo> infos = new ArrayList<>();
         int bytes = 64;
-        for (String channel : hub.channels()) {
-            if (zap != null && !hub.mayRead(requester, channel)) {
+        for (String channel : HubAccess.channels(hub)) {
+            if (zap != null && !HubAccess.mayRead(hub, requester, channel)) {
                 continue; // a channel this user may not read is not shown to exist
             }
             // {"channel":"<name>","last":<19 digits>,"users":<10 digits>}, and a comma: a name's
@@ -972,7 +973,7 @@ public final class ZmqChatServer implements AutoCloseable {
             if (bytes > maxFrameBytes) {
                 break; // at most 1000 or so: the newest messages' channels and those someone is in
             }
-            infos.add(new Wire.ChannelInfo(channel, hub.lastSeq(channel), hub.presence(channel, null).size()));
+            infos.add(new Wire.ChannelInfo(channel, hub.lastSeq(channel), HubAccess.presence(hub, channel, null).size()));
         }
         return Wire.channelsReply(infos, ref, hub.epoch());
     }

@@ -3,6 +3,7 @@ package org.parley.zmq;
 import java.util.Objects;
 import org.parley.core.ChatHub;
 import org.parley.core.internal.ChatLimits;
+import org.parley.core.internal.HubAccess;
 
 /**
  * Settings of a {@link ZmqChatServer}: where it binds, which hub it serves, whether it
@@ -288,7 +289,7 @@ public final class ZmqServerOptions {
         }
 
         private int frameLimit() {
-            return hub != null ? hub.options().maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
+            return hub != null ? HubAccess.limits(hub).maxFrameBytes() : ChatLimits.DEFAULT_MAX_FRAME_BYTES;
         }
 
         /**
@@ -307,8 +308,8 @@ public final class ZmqServerOptions {
         /**
          * Encrypts every connection with CurveZMQ under this key pair (each 40 characters of
          * Z85, as {@code parley keygen} writes them); clients need the public key. The hub must
-         * {@linkplain ChatHub#authenticates authenticate}: a client is let in only with a key of
-         * the hub's users file, and posts and reads as that user.
+         * authenticate ({@link org.parley.core.HubOptions.Builder#usersFile}): a client is let in
+         * only with a key of the hub's users file, and posts and reads as that user.
          */
         public Builder curve(String publicKey, String secretKey) {
             this.curvePublicKey = CurveKeys.requireKey("public key", publicKey);
@@ -326,11 +327,11 @@ public final class ZmqServerOptions {
         }
 
         public ZmqServerOptions build() {
-            if (hub != null && hub.authenticates() && curveSecretKey == null) {
+            if (hub != null && HubAccess.authenticates(hub) && curveSecretKey == null) {
                 throw new IllegalArgumentException("the hub authenticates its users: the server needs "
                         + "its CurveZMQ key pair (curve(publicKey, secretKey))");
             }
-            if (curveSecretKey != null && (hub == null || !hub.authenticates())) {
+            if (curveSecretKey != null && (hub == null || !HubAccess.authenticates(hub))) {
                 // Under CurveZMQ the frame guard sees only encrypted frames: its bounds on a
                 // message's frames and on subscriptions hold for no peer, so only users may connect.
                 throw new IllegalArgumentException("CurveZMQ needs a hub that authenticates its users "

@@ -124,7 +124,8 @@ class OverTheNetworkTest {
             RecordingListener onZmq = new RecordingListener();
             zoe.subscribe("general", onZmq);
             BlockingQueue<TcpMessage> onTcp = new LinkedBlockingQueue<>();
-            try (TopicClient tcp = TopicClient.connect("127.0.0.1", bridge.tcp().port(), List.of("general"), onTcp::add)) {
+            try (TopicClient tcp = TopicClient.builder("127.0.0.1", bridge.tcp().port()).topics(List.of("general"))
+                    .connect(onTcp::add)) {
                 untilArrived(() -> tcp.send("hello from tcp"), () -> onZmq.queued() > 0);
                 ChatMessage fromTcp = onZmq.next();
                 assertEquals("hello from tcp", fromTcp.text());
