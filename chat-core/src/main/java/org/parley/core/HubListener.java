@@ -9,7 +9,9 @@ package org.parley.core;
  * {@code seq} order. A listener that takes its time delays its own dispatcher only; one that
  * throws is logged and loses only that call. A listener may post; one that posts with
  * itself as the origin is not called for its own posts (a transport that delivers its own
- * posts itself, as the ZeroMQ server publishes them before acknowledging, needs no echo).
+ * posts itself, as the ZeroMQ server publishes them before acknowledging, needs no echo), as
+ * long as the store hands the origin back with the message: a shared store may not (see
+ * {@link MessageStore.Sink}), so such a listener still recognises its own posts if they come.
  *
  * <p>Thread safety: called from its dispatcher's thread only.
  */

@@ -96,7 +96,7 @@ public final class ZmqChatServer implements AutoCloseable {
     private final boolean ownsHub;
     private final ZContext context;
     private final int maxFrameBytes;
-    private final BlockingQueue<ChatMessage> foreignPosts;
+    private final BlockingQueue<Brought> foreignPosts;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
@@ -143,9 +143,11 @@ public final class ZmqChatServer implements AutoCloseable {
      */
     private final Map<String, Long> lastPublished = bounded(PUBLISHED_CHANNELS, true);
     /**
-     * Messages this thread published before the dispatcher brought them, until it does; the
-     * oldest are forgotten past {@value #PUBLISHED_AHEAD} (the dispatcher dropped them). Server
-     * thread only.
+     * Messages on PUB already that may come again by the other path: published ahead of a
+     * later message (from history) until the dispatcher brings them or their reply comes, and
+     * messages the dispatcher brought without an origin (a store that forgot it: they may be
+     * this server's own posts, whose replies are still to come). The oldest are forgotten past
+     * {@value #PUBLISHED_AHEAD}. Server thread only.
      */
     private final Set<Published> publishedAhead = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
@@ -174,6 +176,10 @@ public final class ZmqChatServer implements AutoCloseable {
      * posts of others only (see {@link HubListener}), as this thread publishes its own itself.
      */
     private final HubListener recorded = this::onRecorded;
+
+    /** A message the dispatcher brought; {@code unnamed}: its store gave no origin (it may be an own post). */
+    private record Brought(ChatMessage message, boolean unnamed) {
+    }
     /**
      * Per peer (its identity frame), the answers not sent yet, in the order its requests came:
      * a post whose store has not stored it yet, and every answer to that peer behind it. Other
@@ -373,7 +379,7 @@ public final class ZmqChatServer implements AutoCloseable {
                 dropped.incrementAndGet(); // after the last drain: the server is closing
                 return;
             }
-            if (!foreignPosts.offer(message)) {
+            if (!foreignPosts.offer(new Brought(message, origin == null))) {
                 // PUB delivery is at most once; subscribers fetch what they miss from the log.
                 if (dropped.incrementAndGet() % 1000 == 1) {
                     log.warn("publish queue full ({} messages): {} publications dropped so far",
@@ -547,10 +553,10 @@ public final class ZmqChatServer implements AutoCloseable {
 
     /** Publishes what the hub's dispatcher handed over, in its order (see {@link #publishBrought}). */
     private void publishQueued() {
-        ChatMessage m;
-        while ((m = foreignPosts.poll()) != null) {
+        Brought b;
+        while ((b = foreignPosts.poll()) != null) {
             try {
-                publishBrought(m);
+                publishBrought(b.message(), b.unnamed());
             } catch (ZMQException e) {
                 throw e; // the socket's own failure: the server cannot go on
             } catch (RuntimeException e) {
@@ -560,13 +566,21 @@ public final class ZmqChatServer implements AutoCloseable {
     }
 
     /**
-     * Publishes a post of another's that the hub's dispatcher brought, unless this thread
-     * published it already, ahead of one of its own posts.
+     * Publishes a post of another's that the hub's dispatcher brought, unless it is on PUB
+     * already (published ahead, or an own post answered: its store forgot the origin), after
+     * the messages of its channel before it not published yet (see {@link #publishEarlier}). One
+     * without an origin is remembered: it may be an own post, whose reply must not publish it again.
      */
-    private void publishBrought(ChatMessage m) {
-        if (!publishedAhead.remove(new Published(m.channel(), m.seq()))) {
-            publish(m);
-            lastPublished.merge(m.channel(), m.seq(), Math::max);
+    private void publishBrought(ChatMessage m, boolean unnamed) {
+        Published key = new Published(m.channel(), m.seq());
+        if (publishedAhead.remove(key) || answeredOwn.contains(key)) {
+            return;
+        }
+        publishEarlier(m);
+        publish(m);
+        lastPublished.merge(m.channel(), m.seq(), Math::max);
+        if (unnamed) {
+            publishedAhead.add(key);
         }
     }
 
@@ -588,6 +602,19 @@ public final class ZmqChatServer implements AutoCloseable {
         if (answeredBefore || publishedAhead.remove(key)) {
             return; // on PUB already: sent again after its reply, or ahead of a later post
         }
+        publishEarlier(m);
+        publish(m);
+        lastPublished.merge(m.channel(), m.seq(), Math::max);
+    }
+
+    /**
+     * Publishes, ahead of {@code m}, the messages of its channel after the newest published
+     * and before it, read from the hub's history: others' posts the dispatcher has not brought
+     * yet, and own posts whose store has not finished (each is remembered, and skipped when it
+     * comes by the other path). A history that cannot be read leaves them to the subscribers'
+     * repair: {@code m} goes all the same.
+     */
+    private void publishEarlier(ChatMessage m) {
         Long last = lastPublished.get(m.channel());
         if (last != null && last < m.seq() - 1) {
             int missing = (int) Math.min(m.seq() - 1 - last, HubOptions.MAX_HISTORY_LIMIT);
@@ -596,6 +623,10 @@ public final class ZmqChatServer implements AutoCloseable {
                 earlier = hub.history(m.channel(), m.seq() - 1 - missing, missing);
             } catch (ProtocolException e) {
                 throw new IllegalStateException("a stored message's channel refused: " + m.channel(), e);
+            } catch (java.io.UncheckedIOException e) {
+                log.warn("{}: cannot read the history of {} to publish what came before #{}: {}", thread.getName(),
+                        m.channel(), m.seq(), PeerText.excerpt(e.getMessage()));
+                return;
             }
             for (ChatMessage e : earlier.messages()) {
                 if (e.seq() < m.seq()) {
@@ -603,8 +634,6 @@ public final class ZmqChatServer implements AutoCloseable {
                 }
             }
         }
-        publish(m);
-        lastPublished.merge(m.channel(), m.seq(), Math::max);
     }
 
     private void publishAhead(ChatMessage m) {

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -40,6 +42,8 @@ class SlowStoreTest {
         volatile String refuseWith;
         /** When set, a stored message's future completes only after a permit of this, later than its sink call. */
         volatile Semaphore completions;
+        /** Hands its sink no origin, as a shared store that forgot it does. */
+        volatile boolean forgetsOrigins;
         final java.util.concurrent.CountDownLatch blockEntered = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch blockRelease = new java.util.concurrent.CountDownLatch(1);
 
@@ -74,7 +78,8 @@ class SlowStoreTest {
                 if (refuseWith != null) {
                     stored.completeExceptionally(new ProtocolException(refuseWith));
                 } else {
-                    ChatMessage m = log.append(channel, user, time, text, postId, origin).join(); // calls the sink
+                    ChatMessage m = log.append(channel, user, time, text, postId, forgetsOrigins ? null : origin)
+                            .join(); // calls the sink
                     Semaphore later = completions;
                     if (later != null) {
                         try {
@@ -273,7 +278,7 @@ class SlowStoreTest {
     }
 
     @Test
-    void anAcknowledgedPostIsPublishedEvenAfterALaterOneOfItsChannelWhileHandOversAreDropped() throws Exception {
+    void anOwnPostStoredBeforeAnothersGoesOutFirstAndOnceWhileHandOversAreDropped() throws Exception {
         SlowStore store = new SlowStore();
         try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
              ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub)
@@ -297,25 +302,84 @@ class SlowStoreTest {
             long dropped = server.droppedPublications();
             hub.post("x", "b", "sync:dropped", null, null);
             await().atMost(Duration.ofSeconds(5)).until(() -> server.droppedPublications() > dropped);
-            // "first" is stored; the hub never hands a server its own post: its reply publishes it.
+            // "first" is stored, and its reply held back; the hub never hands a server its own post.
             long before = hub.lastSeq("late");
             store.permits.release();
             await().atMost(Duration.ofSeconds(5)).until(() -> hub.lastSeq("late") > before);
             store.blockRelease.countDown();
             assertNotNull(sub.recv(0), "the queued message was not published"); // the queue has room again
             assertEquals("sync:fills the queue", JSON.readTree(sub.recv(0)).get("text").asText());
-            // A message of the channel after the drop, brought and published before "first" is
-            // acknowledged (one whose hand-over met "block"'s in the queue was dropped: post another).
-            for (int i = 0; !published(sub, hub, "late", "sync:second " + i); i++) {
+            // Another transport's post to the channel, stored after "first": PUB keeps seq order,
+            // so "first" goes out ahead of it, read from history, before its own reply is made.
+            List<String> texts = new ArrayList<>();
+            boolean seen = false;
+            for (int i = 0; !seen; i++) {
                 assertTrue(i < 10, "no message of the hub reached PUB after the drop");
+                hub.post("late", "b", "sync:second " + i, null, null);
+                JsonNode m;
+                while (!seen && (m = nextPublished(sub)) != null) {
+                    texts.add(m.get("text").asText());
+                    seen = m.get("text").asText().equals("sync:second " + i);
+                }
             }
-            store.completions.release(); // "first" is acknowledged now
+            assertEquals("first", texts.get(0), "PUB out of seq order: " + texts);
+            store.completions.release(); // "first" is acknowledged now, and not published again
             JsonNode ack = reply(dealer);
             assertEquals("late", ack.get("channel").asText(), ack.toString());
-            assertNotNull(sub.recv(0), "acknowledged, and never published");
-            JsonNode first = JSON.readTree(sub.recv(0));
+            hub.post("late", "b", "sync:after the ack", null, null);
+            assertEquals("sync:after the ack", nextPublished(sub).get("text").asText(), "PUB repeated a post");
+        }
+    }
+
+    @Test
+    void anOwnPostWhoseStoreForgotItsOriginIsPublishedOnce() throws Exception {
+        SlowStore store = new SlowStore();
+        store.forgetsOrigins = true;
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
+            store.completions = new Semaphore(0);
+            send(dealer, post("late", "first"));
+            store.permits.release(); // stored; the hub, told no origin, hands it to the server as another's
+            JsonNode first = nextPublished(sub);
+            assertNotNull(first, "the stored post did not reach PUB through the hub");
             assertEquals("first", first.get("text").asText());
-            assertEquals(ack.get("seq").asLong(), first.get("seq").asLong());
+            store.completions.release();
+            assertEquals(first.get("seq").asLong(), reply(dealer).get("seq").asLong());
+            hub.post("late", "b", "sync:next", null, null);
+            assertEquals("sync:next", nextPublished(sub).get("text").asText(), "PUB repeated a post");
+        }
+    }
+
+    @Test
+    void anOwnPostWhoseReplyComesAfterAnothersPostKeepsSeqOrderOnPub() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
+            store.completions = new Semaphore(0);
+            long before = hub.lastSeq("late");
+            send(dealer, post("late", "first"));
+            store.permits.release(); // stored (seq given, sink called); its future not complete yet
+            await().atMost(Duration.ofSeconds(5)).until(() -> hub.lastSeq("late") > before);
+            hub.post("late", "b", "sync:second", null, null); // another transport's, stored at once
+            JsonNode a = nextPublished(sub);
+            JsonNode b = nextPublished(sub);
+            assertNotNull(b, "not both published");
+            assertEquals(List.of("first", "sync:second"), List.of(a.get("text").asText(), b.get("text").asText()));
+            assertEquals(a.get("seq").asLong() + 1, b.get("seq").asLong());
+            store.completions.release();
+            assertEquals(a.get("seq").asLong(), reply(dealer).get("seq").asLong());
+            hub.post("late", "b", "sync:third", null, null);
+            assertEquals("sync:third", nextPublished(sub).get("text").asText(), "PUB repeated a post");
         }
     }
 

@@ -2,6 +2,7 @@ package org.parley.core.internal;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -56,39 +57,50 @@ public final class PostIds {
     private final int capacity;
     /** Posts whose store has not finished: a repeat waits for the first. Guarded by this. */
     private final Map<Key, CompletableFuture<Stored>> storing = new HashMap<>();
-    // The kept posts, a ring of capacity slots in arrival order; all guarded by this.
-    private final String[] users;
-    private final String[] ids;
-    private final String[] channels;
-    private final long[] seqs;
-    private final long[] seconds;
-    private final int[] nanos;
-    private final int[] textHashes;
-    private final int[] textLengths;
-    private final long[] hashes;
+    // The kept posts, a ring in arrival order, grown by doubling up to capacity slots; all
+    // guarded by this.
+    private String[] users = new String[0];
+    private String[] ids = new String[0];
+    private String[] channels = new String[0];
+    private long[] seqs = new long[0];
+    private long[] seconds = new long[0];
+    private int[] nanos = new int[0];
+    private int[] textHashes = new int[0];
+    private int[] textLengths = new int[0];
+    private long[] hashes = new long[0];
     private int next; // the slot the next post takes, the oldest once all are taken
     private int count;
-    /** Linear probing by hash: a ring slot + 1, or 0 for none. Its size is a power of two, at least twice the capacity. */
-    private final int[] table;
+    /** Linear probing by hash: a ring slot + 1, or 0 for none. Its size is a power of two, at least twice the ring's. */
+    private int[] table = new int[0];
+    /** The most ids that may be kept: the table's size must stay an int. */
+    static final int MAX_CAPACITY = 1 << 28;
 
     public PostIds(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity < 1: " + capacity);
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be 1 to " + MAX_CAPACITY + ": " + capacity);
         }
         SecureRandom random = new SecureRandom();
         this.k0 = random.nextLong();
         this.k1 = random.nextLong();
         this.capacity = capacity;
-        this.users = new String[capacity];
-        this.ids = new String[capacity];
-        this.channels = new String[capacity];
-        this.seqs = new long[capacity];
-        this.seconds = new long[capacity];
-        this.nanos = new int[capacity];
-        this.textHashes = new int[capacity];
-        this.textLengths = new int[capacity];
-        this.hashes = new long[capacity];
-        this.table = new int[Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2];
+        resize(Math.min(capacity, 64)); // a hub that never sees an id costs little
+    }
+
+    /** Makes the ring {@code slots} long (at least the ids kept) and indexes them anew. */
+    private void resize(int slots) {
+        users = Arrays.copyOf(users, slots);
+        ids = Arrays.copyOf(ids, slots);
+        channels = Arrays.copyOf(channels, slots);
+        seqs = Arrays.copyOf(seqs, slots);
+        seconds = Arrays.copyOf(seconds, slots);
+        nanos = Arrays.copyOf(nanos, slots);
+        textHashes = Arrays.copyOf(textHashes, slots);
+        textLengths = Arrays.copyOf(textLengths, slots);
+        hashes = Arrays.copyOf(hashes, slots);
+        table = new int[Integer.highestOneBit(Math.max(2, slots) * 2 - 1) * 2];
+        for (int slot = 0; slot < count; slot++) {
+            index(slot);
+        }
     }
 
     /**
@@ -173,6 +185,9 @@ public final class PostIds {
         if (count == capacity) {
             unindex(next);
         } else {
+            if (count == users.length) {
+                resize((int) Math.min(capacity, 2L * count)); // until then, the ring has not wrapped: next == count
+            }
             count++;
         }
         int slot = next;
@@ -188,8 +203,13 @@ public final class PostIds {
         textHashes[slot] = m.text().hashCode();
         textLengths[slot] = m.text().length();
         hashes[slot] = hash;
+        index(slot);
+    }
+
+    /** Enters ring slot {@code slot} in the table. */
+    private void index(int slot) {
         int mask = table.length - 1;
-        int i = (int) hash & mask;
+        int i = (int) hashes[slot] & mask;
         while (table[i] != 0) {
             i = (i + 1) & mask;
         }

@@ -100,4 +100,11 @@ class PostIdsTest {
         }
         assertEquals(0xa129ca6149be45e5L, PostIds.sipHash24(k0, k1, fifteen));
     }
+
+    @Test
+    void aCapacityWhoseTableCannotBeMadeIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PostIds(PostIds.MAX_CAPACITY + 1));
+        assertEquals("capacity must be 1 to 268435456: 268435457", e.getMessage());
+    }
 }
