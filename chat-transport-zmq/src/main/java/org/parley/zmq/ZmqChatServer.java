@@ -143,19 +143,12 @@ public final class ZmqChatServer implements AutoCloseable {
      */
     private final Map<String, Long> lastPublished = bounded(PUBLISHED_CHANNELS, true);
     /**
-     * Messages on PUB already that may come again by the other path: published ahead of a
-     * later message (from history) until the dispatcher brings them or their reply comes, and
-     * messages the dispatcher brought without an origin (a store that forgot it: they may be
-     * this server's own posts, whose replies are still to come). The oldest are forgotten past
-     * {@value #PUBLISHED_AHEAD}. Server thread only.
+     * Messages published ahead of a later one (read from history), until the dispatcher brings
+     * them or their reply comes; the oldest are forgotten past {@value #PUBLISHED_AHEAD}.
+     * Server thread only.
      */
     private final Set<Published> publishedAhead = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
-    /**
-     * This thread's own posts answered ok, so that one sent again is not published again; the
-     * oldest are forgotten past {@value #PUBLISHED_AHEAD}. Server thread only.
-     */
-    private final Set<Published> answeredOwn = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
     /** A map that forgets its eldest entry (by insertion, or by access) past {@code max}. */
     private static <K, V> Map<K, V> bounded(int max, boolean byAccess) {
@@ -572,16 +565,16 @@ public final class ZmqChatServer implements AutoCloseable {
      * without an origin is remembered: it may be an own post, whose reply must not publish it again.
      */
     private void publishBrought(ChatMessage m, boolean unnamed) {
-        Published key = new Published(m.channel(), m.seq());
-        if (publishedAhead.remove(key) || answeredOwn.contains(key)) {
+        if (publishedAhead.remove(new Published(m.channel(), m.seq()))) {
             return;
+        }
+        Long last = lastPublished.get(m.channel());
+        if (unnamed && last != null && m.seq() <= last) {
+            return; // perhaps an own post, answered and so published (its store forgot the origin)
         }
         publishEarlier(m);
         publish(m);
         lastPublished.merge(m.channel(), m.seq(), Math::max);
-        if (unnamed) {
-            publishedAhead.add(key);
-        }
     }
 
     /**
@@ -593,14 +586,18 @@ public final class ZmqChatServer implements AutoCloseable {
      * dispatcher brings it or its reply comes. A channel's newest starts, at its first post
      * here, as the store's newest seq before that post (see {@code post}); a channel forgotten
      * since has none: its post goes alone, and earlier ones the dispatcher brings later follow
-     * it, each once. A post answered before (sent again by a client that missed the reply: the
-     * hub gives the first post's message) is on PUB already.
+     * it, each once.
+     *
+     * <p>So an own post at or below its channel's newest published is on PUB already: published
+     * ahead of a later message, or answered before (a post sent again by a client that missed
+     * the reply: the hub gives the first post's message); else history could not give it, and
+     * subscribers repair the gap. No post is remembered for that.
      */
     private void publishOwn(ChatMessage m) {
-        Published key = new Published(m.channel(), m.seq());
-        boolean answeredBefore = !answeredOwn.add(key);
-        if (answeredBefore || publishedAhead.remove(key)) {
-            return; // on PUB already: sent again after its reply, or ahead of a later post
+        Long last = lastPublished.get(m.channel());
+        if (last != null && m.seq() <= last) {
+            publishedAhead.remove(new Published(m.channel(), m.seq()));
+            return;
         }
         publishEarlier(m);
         publish(m);

@@ -28,7 +28,8 @@ import org.parley.core.ProtocolException;
  * to and the oldest leaves, each young collection copied the newest entries and later
  * collected them from the old generation (a map of 1,000 ids instead of 200,000 cut Parley
  * ZeroMQ's CPU per delivery by about a quarter in quick benchmark runs, docs/BENCHMARKS.md).
- * Only the id's string stays per post (and the user's, once per run of one user's posts). A post its store has not finished waits in a small
+ * No object stays per post: an id of up to 18 characters is kept as two longs (a longer one as
+ * its string), and a user's string once per run of that user's posts. A post its store has not finished waits in a small
  * map, so that a repeat that comes meanwhile gets the first post's outcome.
  *
  * <p>Thread safety: safe from any thread; one lock guards the tables, never held while a post is
@@ -60,7 +61,10 @@ public final class PostIds {
     // The kept posts, a ring in arrival order, grown by doubling up to capacity slots; all
     // guarded by this.
     private String[] users = new String[0];
+    /** An id that does not fit in {@link #idHighs} and {@link #idLows}; null when it does. */
     private String[] ids = new String[0];
+    private long[] idHighs = new long[0];
+    private long[] idLows = new long[0];
     private String[] channels = new String[0];
     private long[] seqs = new long[0];
     private long[] seconds = new long[0];
@@ -90,6 +94,8 @@ public final class PostIds {
     private void resize(int slots) {
         users = Arrays.copyOf(users, slots);
         ids = Arrays.copyOf(ids, slots);
+        idHighs = Arrays.copyOf(idHighs, slots);
+        idLows = Arrays.copyOf(idLows, slots);
         channels = Arrays.copyOf(channels, slots);
         seqs = Arrays.copyOf(seqs, slots);
         seconds = Arrays.copyOf(seconds, slots);
@@ -173,7 +179,7 @@ public final class PostIds {
         int mask = table.length - 1;
         for (int i = (int) hash & mask; table[i] != 0; i = (i + 1) & mask) {
             int slot = table[i] - 1;
-            if (hashes[slot] == hash && ids[slot].equals(id) && users[slot].equals(user)) {
+            if (hashes[slot] == hash && sameId(slot, id) && users[slot].equals(user)) {
                 return slot;
             }
         }
@@ -195,7 +201,10 @@ public final class PostIds {
         int previous = (slot + capacity - 1) % capacity;
         // A user's posts come in runs: one string for the run, not one per post.
         users[slot] = count > 1 && user.equals(users[previous]) ? users[previous] : user;
-        ids[slot] = id;
+        boolean packed = packs(id);
+        ids[slot] = packed ? null : id;
+        idHighs[slot] = packed ? packed(id, 0) : 0;
+        idLows[slot] = packed ? packed(id, PACKED_PER_LONG) : 0;
         channels[slot] = m.channel();
         seqs[slot] = m.seq();
         seconds[slot] = m.time().getEpochSecond();
@@ -204,6 +213,42 @@ public final class PostIds {
         textLengths[slot] = m.text().length();
         hashes[slot] = hash;
         index(slot);
+    }
+
+    /** Characters of an id packed in one long, 7 bits each. */
+    private static final int PACKED_PER_LONG = 9;
+
+    /**
+     * Whether {@code id} is kept in two longs, not as a string: up to 18 characters, each ASCII
+     * and not NUL (every id Parley's clients make; the protocol's ids are letters, digits and
+     * {@code _ - .}). Without a zero digit, the base-128 numbers of the first nine characters
+     * and of the rest tell every such id apart.
+     */
+    private static boolean packs(String id) {
+        if (id.length() > 2 * PACKED_PER_LONG) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c == 0 || c > 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The characters of {@code id} from {@code from}, nine at most, as a base-128 number. */
+    private static long packed(String id, int from) {
+        long w = 0;
+        for (int i = from; i < Math.min(id.length(), from + PACKED_PER_LONG); i++) {
+            w = w << 7 | id.charAt(i);
+        }
+        return w;
+    }
+
+    private boolean sameId(int slot, String id) {
+        return ids[slot] != null ? ids[slot].equals(id)
+                : packs(id) && idHighs[slot] == packed(id, 0) && idLows[slot] == packed(id, PACKED_PER_LONG);
     }
 
     /** Enters ring slot {@code slot} in the table. */

@@ -107,4 +107,22 @@ class PostIdsTest {
                 () -> new PostIds(PostIds.MAX_CAPACITY + 1));
         assertEquals("capacity must be 1 to 268435456: 268435457", e.getMessage());
     }
+
+    @Test
+    void shortAndLongIdsAreToldApartExactly() {
+        PostIds ids = new PostIds(100);
+        // Packed ids (up to 18 characters) that share a start or differ only in length, and
+        // ids too long to pack, each its own post.
+        String[] all = {"a", "aa", "ab", "b", "abcdefghi", "abcdefghij", "abcdefghi.", "x".repeat(18),
+                "x".repeat(17), "x".repeat(19), "x".repeat(64), "q8z.1", "q8z.2"};
+        for (String id : all) {
+            ids.once("kyle", id, "dev", id, store("dev", id)).join();
+        }
+        assertEquals(all.length, stored.get());
+        for (int i = 0; i < all.length; i++) {
+            ChatMessage again = ids.once("kyle", all[i], "dev", all[i], store("dev", all[i])).join();
+            assertEquals(i + 1, again.seq(), all[i]);
+        }
+        assertEquals(all.length, stored.get(), "a repeat was stored");
+    }
 }
