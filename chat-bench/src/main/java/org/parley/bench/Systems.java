@@ -86,7 +86,7 @@ final class Systems {
                 external("nats", NATS, "NATS core pub/sub, jnats clients, nats-server started by the benchmark",
                         nats, "nats-server", k -> new NatsScenario(k, POSTING_CLIENTS, nats.orElseThrow())),
                 new BenchSystem("raw-jeromq-relay", RAW_JEROMQ_RELAY, "DEALER sockets posting to a relay thread "
-                        + "that acknowledges each post on its ROUTER and publishes it on its PUB to K SUB, no JSON or "
+                        + "that publishes each post on its PUB to K SUB and acknowledges it on its ROUTER, no JSON or "
                         + "log: the ceiling for Parley ZeroMQ's protocol shape", null, "",
                         k -> RawJeromqScenario.relay(k, POSTING_CLIENTS), true),
                 new BenchSystem("parley-zmq-curve", PARLEY_ZMQ_CURVE, "Parley ZeroMQ as above with every connection "
