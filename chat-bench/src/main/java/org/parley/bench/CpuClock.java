@@ -22,15 +22,6 @@ final class CpuClock {
     private CpuClock() {
     }
 
-    /** CPU seconds used so far by this process and the given processes. */
-    static double seconds(List<Long> serverPids) {
-        double total = processSeconds();
-        for (long pid : serverPids) {
-            total += procSeconds(pid);
-        }
-        return total;
-    }
-
     static double processSeconds() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {

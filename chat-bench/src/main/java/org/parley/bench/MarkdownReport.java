@@ -59,8 +59,8 @@ final class MarkdownReport {
                 + "arriving at one subscriber; a message to K subscribers is K deliveries. Posting clients keep at most "
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
-                + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
-                + "send from one loop (one PUB socket, one selector thread); Redis, NATS, Parley ZeroMQ (and the raw "
+                + "and any in-process server) plus the external server's, its threads' run times from /proc. The raw "
+                + "ceilings send from one loop (one PUB socket, one selector thread); Redis, NATS, Parley ZeroMQ (and the raw "
                 + "JeroMQ relay, when it is measured) from "
                 + Systems.POSTING_CLIENTS + " pipelined posting clients, Parley TCP from "
                 + ParleyTcpScenario.POSTING_CLIENTS + " (a posting topic client also receives: see Findings). Clients and servers share the same cores, "
@@ -74,6 +74,8 @@ final class MarkdownReport {
             }
             b.append('\n');
             throughput(r, chartName, b);
+            bySide(r, b);
+            fixedRates(r, b);
         }
         connections(r, b);
         findings(b);
@@ -126,6 +128,52 @@ final class MarkdownReport {
                             .append(" | ").append(l.delivered()).append(" / ").append(l.expected()).append(" | ")
                             .append(l.gc().describe()).append(" |\n");
                 }
+            }
+        }
+    }
+
+    /** The rows whose server or subscribers have CPU figures of their own. */
+    private static void bySide(Report r, StringBuilder b) {
+        if (r.bySide().isEmpty()) {
+            return;
+        }
+        b.append("\n## CPU by side\n\nCPU seconds per million deliveries, medians of the throughput rounds: the "
+                + "server's is its own process's (its threads' run times from /proc, to the nanosecond), the "
+                + "subscribers' that of the threads they made, their I/O threads too (\"-\": not told apart).\n\n");
+        b.append("| system | K | deliveries/s | server CPU s per M | subscribers' CPU s per M |\n");
+        b.append("|---|---:|---:|---:|---:|\n");
+        for (ThroughputResult t : r.bySide()) {
+            b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ").append(Format.rate(t.median()))
+                    .append(" | ").append(Format.fixed(t.medianServerCpuPerMillion(), 2)).append(" | ")
+                    .append(Format.fixed(t.medianSubscriberCpuPerMillion(), 2)).append(" |\n");
+        }
+    }
+
+    private static void fixedRates(Report r, StringBuilder b) {
+        if (r.throughput().stream().allMatch(t -> t.fixedRates().isEmpty())) {
+            return;
+        }
+        b.append("\n## Latency at fixed rates\n\nThe same offered rates for every system, measured from each message's "
+                + "intended send time, in ").append(r.plan().rounds()).append(" rounds of ")
+                .append(Format.fixed(r.plan().fixedRates().roundSeconds(), 1)).append(" s at each rate: p50, p99 and "
+                + "p99.9 are the medians of the rounds' own, max the largest of all; server CPU per post is the "
+                + "server process's CPU time per message posted, for a server run as its own process, and "
+                + "subscribers' CPU per delivery that of their threads, where they are told apart (medians of the "
+                + "rounds).\n\n");
+        b.append("| system | K | msgs/s | p50 | p99 | p99 min | p99 max | p99.9 | max | delivered / expected "
+                + "| server CPU per post | subscribers' CPU per delivery | GC |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (ThroughputResult t : r.throughput()) {
+            for (LatencyResult l : t.fixedRates()) {
+                b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ")
+                        .append(Format.count((long) l.offeredPerSecond())).append(" | ").append(Format.micros(l.p50Micros()))
+                        .append(" | ").append(Format.micros(l.p99Micros())).append(" | ")
+                        .append(Format.micros(l.p99MinMicros())).append(" | ").append(Format.micros(l.p99MaxMicros()))
+                        .append(" | ").append(Format.micros(l.p999Micros())).append(" | ").append(Format.micros(l.maxMicros()))
+                        .append(" | ").append(l.delivered()).append(" / ").append(l.expected()).append(" | ")
+                        .append(Format.micros(l.serverCpuMicrosPerPost())).append(" | ")
+                        .append(Format.micros(l.subscriberCpuMicrosPerDelivery())).append(" | ").append(l.gc().describe())
+                        .append(" |\n");
             }
         }
     }

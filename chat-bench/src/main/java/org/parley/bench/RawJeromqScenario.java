@@ -80,6 +80,11 @@ final class RawJeromqScenario extends BaseScenario {
     }
 
     @Override
+    public double subscriberCpuSeconds() {
+        return CpuClock.threadSeconds(subscriberThreads);
+    }
+
+    @Override
     public Sender openSender(int index) {
         if (withRelay) {
             return new ZmqPoster(pubContext, postEndpoint, system(), body -> body, () -> {

@@ -94,9 +94,13 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             if (t.system().startsWith("Parley") && t.measured()) {
                 lost += t.expected() - t.delivered();
                 expected += t.expected();
+                List<LatencyResult> latencies = new ArrayList<>(t.fixedRates());
                 if (t.latency() != null) {
-                    lost += t.latency().expected() - t.latency().delivered();
-                    expected += t.latency().expected();
+                    latencies.add(t.latency());
+                }
+                for (LatencyResult l : latencies) {
+                    lost += l.expected() - l.delivered();
+                    expected += l.expected();
                 }
             }
         }
@@ -123,6 +127,11 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         return met ? "met: " : "MISSED: ";
     }
 
+    /** The width of the tables' system column: the longest name of the run's, at least 16. */
+    private int nameWidth() {
+        return Math.max(16, throughput.stream().mapToInt(t -> t.system().length()).max().orElse(0));
+    }
+
     /** The table printed on standard output. */
     String text() {
         StringBuilder b = new StringBuilder();
@@ -131,7 +140,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         }
         b.append("Throughput (100-byte texts, one channel; median of ").append(plan.rounds())
                 .append(" rounds after ").append(plan.warmups()).append(" warm-up)\n");
-        String fmt = "%-16s %4s %10s %21s %10s %27s  %s%n";
+        String fmt = "%-" + nameWidth() + "s %4s %10s %21s %10s %27s  %s%n";
         b.append(String.format(fmt, "system", "K", "deliv/s", "min - max", "CPU s/M", "delivered/expected (sent)", "note"));
         for (ThroughputResult t : throughput) {
             if (!t.measured()) {
@@ -142,9 +151,11 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     Format.rate(t.min()) + " - " + Format.rate(t.max()), Format.fixed(t.medianCpuPerMillion(), 2),
                     t.delivered() + "/" + t.expected() + " (" + t.sent() + ")", t.note() == null ? "" : t.note()));
         }
-        b.append("\nRatios (deliveries/s)\n");
-        for (String line : ratioLines()) {
-            b.append("  ").append(line).append('\n');
+        if (!ratioLines().isEmpty()) {
+            b.append("\nRatios (deliveries/s)\n");
+            for (String line : ratioLines()) {
+                b.append("  ").append(line).append('\n');
+            }
         }
         b.append("\nTargets\n");
         for (String line : targetLines()) {
@@ -153,7 +164,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         if (throughput.stream().anyMatch(t -> t.latency() != null)) {
             b.append("\nLatency at 50% of each system's peak (from intended send time; medians of ")
                     .append(plan.rounds()).append(" rounds, p99 with its range)\n");
-            String lf = "%-16s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
+            String lf = "%-" + nameWidth() + "s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
             b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
                     "delivered/expected", "GC"));
             for (ThroughputResult t : throughput) {
@@ -167,6 +178,8 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                 }
             }
         }
+        bySideText(b);
+        fixedRatesText(b);
         connectionsText(b);
         for (BenchSystem s : systems) {
             if (!s.measurable()) {
@@ -175,6 +188,51 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         }
         b.append('\n');
         return b.toString();
+    }
+
+    /** The rows whose server or subscribers have CPU figures of their own. */
+    List<ThroughputResult> bySide() {
+        return throughput.stream().filter(t -> t.measured()
+                && !(Double.isNaN(t.medianServerCpuPerMillion()) && Double.isNaN(t.medianSubscriberCpuPerMillion())))
+                .toList();
+    }
+
+    private void bySideText(StringBuilder b) {
+        List<ThroughputResult> rows = bySide();
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("\nCPU by side (CPU s per million deliveries, medians of the throughput rounds; server: its own process, "
+                + "subscribers: their threads alone)\n");
+        String fmt = "%-" + nameWidth() + "s %4s %10s %12s %16s%n";
+        b.append(String.format(fmt, "system", "K", "deliv/s", "server s/M", "subscribers s/M"));
+        for (ThroughputResult t : rows) {
+            b.append(String.format(fmt, t.system(), t.k(), Format.rate(t.median()),
+                    Format.fixed(t.medianServerCpuPerMillion(), 2), Format.fixed(t.medianSubscriberCpuPerMillion(), 2)));
+        }
+    }
+
+    private void fixedRatesText(StringBuilder b) {
+        if (throughput.stream().allMatch(t -> t.fixedRates().isEmpty())) {
+            return;
+        }
+        b.append("\nLatency at fixed rates (from intended send time; medians of ").append(plan.rounds())
+                .append(" rounds of ").append(Format.fixed(plan.fixedRates().roundSeconds(), 1))
+                .append(" s at each rate, p99 with its range; CPU per post of a server that is its own process, "
+                + "per delivery of subscribers told apart)\n");
+        String lf = "%-" + nameWidth() + "s %4s %8s %9s %9s %21s %9s %9s %19s %12s %12s  %s%n";
+        b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
+                "delivered/expected", "server/post", "subs/deliv", "GC"));
+        for (ThroughputResult t : throughput) {
+            for (LatencyResult l : t.fixedRates()) {
+                b.append(String.format(lf, t.system(), t.k(), Format.count((long) l.offeredPerSecond()),
+                        Format.micros(l.p50Micros()), Format.micros(l.p99Micros()),
+                        Format.micros(l.p99MinMicros()) + " - " + Format.micros(l.p99MaxMicros()),
+                        Format.micros(l.p999Micros()), Format.micros(l.maxMicros()), l.delivered() + "/" + l.expected(),
+                        Format.micros(l.serverCpuMicrosPerPost()), Format.micros(l.subscriberCpuMicrosPerDelivery()),
+                        l.gc().describe()));
+            }
+        }
     }
 
     private StringBuilder connectionsText(StringBuilder b) {
