@@ -106,6 +106,12 @@ final class MarkdownReport {
         for (String line : r.ratioLines()) {
             b.append("- ").append(line).append("\n");
         }
+        if (!r.cpuRatioLines().isEmpty()) {
+            b.append("\nCPU per delivery (lower is better):\n\n");
+            for (String line : r.cpuRatioLines()) {
+                b.append("- ").append(line).append("\n");
+            }
+        }
         if (r.throughput().stream().anyMatch(t -> t.latency() != null)) {
             b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
                     + "message's intended send time (HdrHistogram, no coordinated omission), in ")
@@ -174,6 +180,12 @@ final class MarkdownReport {
                         .append(Format.micros(l.serverCpuMicrosPerPost())).append(" | ")
                         .append(Format.micros(l.subscriberCpuMicrosPerDelivery())).append(" | ").append(l.gc().describe())
                         .append(" |\n");
+            }
+        }
+        if (!r.rateRatioLines().isEmpty()) {
+            b.append("\nRatios at fixed rates (lower is better):\n\n");
+            for (String line : r.rateRatioLines()) {
+                b.append("- ").append(line).append("\n");
             }
         }
     }

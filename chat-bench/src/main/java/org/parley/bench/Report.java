@@ -39,23 +39,89 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
      * why it is not available.
      */
     List<String> ratioLines() {
+        return ratioLines(List.of(Systems.Figure.DELIVERIES));
+    }
+
+    /** The same for the CPU a side spends per delivery: the server's, the subscribers'. */
+    List<String> cpuRatioLines() {
+        return ratioLines(List.of(Systems.Figure.SERVER_CPU, Systems.Figure.SUBSCRIBER_CPU));
+    }
+
+    /** The same for the figures at fixed rates, at each K that had them; none when no fixed rate was run. */
+    List<String> rateRatioLines() {
+        boolean any = throughput.stream().anyMatch(t -> !t.fixedRates().isEmpty());
+        return any ? ratioLines(List.of(Systems.Figure.P99, Systems.Figure.SERVER_CPU_PER_POST,
+                Systems.Figure.SUBSCRIBER_CPU_AT_RATES)) : List.of();
+    }
+
+    private List<String> ratioLines(List<Systems.Figure> figures) {
         List<String> lines = new ArrayList<>();
         List<String> selected = systems.stream().map(BenchSystem::name).toList();
         for (Systems.Ratio r : Systems.RATIOS) {
-            if (!selected.contains(r.numerator()) || !selected.contains(r.denominator())) {
+            if (!figures.contains(r.figure()) || !selected.contains(r.numerator()) || !selected.contains(r.denominator())) {
                 continue;
             }
-            List<String> parts = new ArrayList<>();
-            for (int k : plan.ks()) {
-                Optional<ThroughputResult> a = find(r.numerator(), k);
-                Optional<ThroughputResult> b = find(r.denominator(), k);
-                if (a.isPresent() && b.isPresent()) {
-                    parts.add("K=" + k + ": " + Format.fixed(a.get().median() / b.get().median(), 2));
+            if (!r.figure().atRates) {
+                List<String> parts = new ArrayList<>();
+                for (int k : plan.ks()) {
+                    double ratio = ratio(r, k);
+                    if (!Double.isNaN(ratio)) {
+                        parts.add("K=" + k + ": " + Format.fixed(ratio, 2));
+                    }
                 }
+                String figure = r.figure() == Systems.Figure.DELIVERIES ? "" : ", " + r.figure().label;
+                lines.add(r.label() + figure + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+                continue;
             }
-            lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+            for (int k : plan.fixedRates().ks()) {
+                List<String> parts = new ArrayList<>();
+                for (int rate : plan.fixedRates().rates()) {
+                    double ratio = ratio(r, k, rate);
+                    if (!Double.isNaN(ratio)) {
+                        parts.add(Format.count(rate) + "/s: " + Format.fixed(ratio, 2));
+                    }
+                }
+                lines.add(r.label() + ", " + r.figure().label + " at K=" + k + ": "
+                        + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+            }
         }
         return lines;
+    }
+
+    /** A per-K figure of one system's row at K; NaN when not measured. */
+    private double figure(Systems.Figure f, String system, int k) {
+        Optional<ThroughputResult> t = find(system, k);
+        if (t.isEmpty()) {
+            return Double.NaN;
+        }
+        return switch (f) {
+            case DELIVERIES -> t.get().median();
+            case SERVER_CPU -> t.get().medianServerCpuPerMillion();
+            case SUBSCRIBER_CPU -> t.get().medianSubscriberCpuPerMillion();
+            default -> throw new IllegalArgumentException(f + " is read at fixed rates");
+        };
+    }
+
+    /** A figure at a fixed rate of one system's row at K; NaN when not measured. */
+    private double figure(Systems.Figure f, String system, int k, int rate) {
+        Optional<LatencyResult> l = find(system, k).flatMap(t -> t.atRate(rate));
+        if (l.isEmpty()) {
+            return Double.NaN;
+        }
+        return switch (f) {
+            case P99 -> l.get().p99Micros();
+            case SERVER_CPU_PER_POST -> l.get().serverCpuMicrosPerPost();
+            case SUBSCRIBER_CPU_AT_RATES -> l.get().subscriberCpuMicrosPerDelivery();
+            default -> throw new IllegalArgumentException(f + " is read at each K");
+        };
+    }
+
+    private double ratio(Systems.Ratio r, int k) {
+        return figure(r.figure(), r.numerator(), k) / figure(r.figure(), r.denominator(), k);
+    }
+
+    private double ratio(Systems.Ratio r, int k, int rate) {
+        return figure(r.figure(), r.numerator(), k, rate) / figure(r.figure(), r.denominator(), k, rate);
     }
 
     /** The K at which the targets are stated. */
@@ -79,6 +145,15 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                             + Format.micros(l.get().p99MinMicros()) + " to " + Format.micros(l.get().p99MaxMicros()) + ")"
                             : ""));
         }
+        cpuTarget(lines, Systems.Figure.SUBSCRIBER_CPU, "Parley ZeroMQ client library's CPU per delivery",
+                Systems.PARLEY_ZMQ_CLIENT, Systems.JACKSON_CLIENT, "the plain Jackson client's", 1.3);
+        ratioTarget(lines, Systems.PARLEY_ZMQ_SERVER, Systems.RAW_JSON_RELAY, 0.9);
+        rateTarget(lines, Systems.Figure.SERVER_CPU_PER_POST, "Parley ZeroMQ server's CPU per post",
+                Systems.PARLEY_ZMQ_SERVER, Systems.PARLEY_TCP_SERVER, "the TCP topic server's", 100, 2.0);
+        rateTarget(lines, Systems.Figure.P99, "Parley ZeroMQ server's p99 (light clients)",
+                Systems.PARLEY_ZMQ_SERVER, Systems.RAW_JSON_RELAY, "the raw JSON relay's", 1_000, 1.5);
+        rateTarget(lines, Systems.Figure.P99, "Parley ZeroMQ's p99 (its own clients)",
+                Systems.PARLEY_ZMQ, Systems.RAW_JEROMQ_RELAY, "the raw JeroMQ relay's", 1_000, 1.5);
         Optional<ConnectionResult> c = connection(ConnectionBench.PARLEY);
         String heap = "the Parley topic server holds 10000 clients with under 16 KiB of heap each";
         if (c.isEmpty() || Double.isNaN(c.get().heapPerConnection()) || c.get().delivered() < c.get().expected()) {
@@ -115,12 +190,57 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         Optional<ThroughputResult> a = find(numerator, TARGET_K);
         Optional<ThroughputResult> b = find(denominator, TARGET_K);
         if (a.isEmpty() || b.isEmpty()) {
-            lines.add("not measured: " + asked);
+            lines.add("not measured: " + asked + howToMeasure(null, numerator, denominator));
             return;
         }
         double ratio = a.get().median() / b.get().median();
         lines.add(verdict(ratio >= atLeast) + asked + ": " + Format.fixed(ratio, 2) + " ("
                 + Format.rate(a.get().median()) + " / " + Format.rate(b.get().median()) + " deliveries/s)");
+    }
+
+    /** A target on a per-K CPU figure: {@code numerator}'s at most {@code atMost} times {@code denominator}'s. */
+    private void cpuTarget(List<String> lines, Systems.Figure f, String what, String numerator, String denominator,
+                           String theirs, double atMost) {
+        String asked = what + " at K=" + TARGET_K + " at most " + Format.fixed(atMost, 1) + "x " + theirs;
+        double a = figure(f, numerator, TARGET_K);
+        double b = figure(f, denominator, TARGET_K);
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            lines.add("not measured: " + asked + howToMeasure(null, numerator, denominator));
+            return;
+        }
+        lines.add(verdict(a / b <= atMost) + asked + ": " + Format.fixed(a / b, 2) + "x (" + Format.fixed(a, 2)
+                + " / " + Format.fixed(b, 2) + " CPU s per million deliveries)");
+    }
+
+    /** A target on a figure at a fixed rate: {@code numerator}'s at most {@code atMost} times {@code denominator}'s. */
+    private void rateTarget(List<String> lines, Systems.Figure f, String what, String numerator, String denominator,
+                            String theirs, int rate, double atMost) {
+        String asked = what + " at " + Format.count(rate) + " msgs/s (K=" + TARGET_K + ") at most "
+                + Format.fixed(atMost, 1) + "x " + theirs;
+        double a = figure(f, numerator, TARGET_K, rate);
+        double b = figure(f, denominator, TARGET_K, rate);
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            lines.add("not measured: " + asked + howToMeasure(BenchPlan.FixedRates.KIND, numerator, denominator));
+            return;
+        }
+        lines.add(verdict(a / b <= atMost) + asked + ": " + Format.fixed(a / b, 2) + "x (" + Format.micros(a) + " / "
+                + Format.micros(b) + (f == Systems.Figure.SERVER_CPU_PER_POST ? " per post" : "") + ")");
+    }
+
+    /**
+     * " (--only a,b[,kind])": the ids that measure the systems named and a kind measured only on
+     * request (or null), when one of them is measured only on request; else "".
+     */
+    private static String howToMeasure(String kind, String... names) {
+        List<BenchSystem> named = Systems.all().stream().filter(s -> List.of(names).contains(s.name())).toList();
+        if (kind == null && named.stream().noneMatch(BenchSystem::onRequest)) {
+            return "";
+        }
+        List<String> ids = new ArrayList<>(named.stream().map(BenchSystem::id).toList());
+        if (kind != null) {
+            ids.add(kind);
+        }
+        return " (--only " + String.join(",", ids) + ")";
     }
 
     private static String verdict(boolean met) {
@@ -154,6 +274,12 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         if (!ratioLines().isEmpty()) {
             b.append("\nRatios (deliveries/s)\n");
             for (String line : ratioLines()) {
+                b.append("  ").append(line).append('\n');
+            }
+        }
+        if (!cpuRatioLines().isEmpty()) {
+            b.append("\nRatios (CPU per delivery, lower is better)\n");
+            for (String line : cpuRatioLines()) {
                 b.append("  ").append(line).append('\n');
             }
         }
@@ -231,6 +357,12 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                         Format.micros(l.p999Micros()), Format.micros(l.maxMicros()), l.delivered() + "/" + l.expected(),
                         Format.micros(l.serverCpuMicrosPerPost()), Format.micros(l.subscriberCpuMicrosPerDelivery()),
                         l.gc().describe()));
+            }
+        }
+        if (!rateRatioLines().isEmpty()) {
+            b.append("\nRatios at fixed rates (lower is better)\n");
+            for (String line : rateRatioLines()) {
+                b.append("  ").append(line).append('\n');
             }
         }
     }
