@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * bin/bench --out report.md         write the markdown (and report.png) there
  * bin/bench --only connections      the topic server and the stand-in, 10,000 clients each
  * bin/bench --only connections --server "other-server {port}" --connections 5000
- * bin/bench --quick --alternate --only raw-jeromq-relay,parley-zmq,fixed-rates --k 10
+ * bin/bench --quick --alternate --only parley-zmq-server,raw-json-relay,fixed-rates --k 10
  *                                    the systems' rounds in turn, and latency at fixed rates
  * </pre>
  *
@@ -39,6 +39,11 @@ public final class BenchMain {
     private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
     static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--k <n>[,<n>...]] [--alternate]"
             + " [--out <file.md>] [--connections <n>] [--server \"<command with {port}>\"]";
+
+    /** The run that measures the servers apart from their clients, beside what they are compared with. */
+    static final String SERVERS_ALONE = "--quick --alternate --k " + Report.TARGET_K + " --only "
+            + String.join(",", Systems.SERVERS_ALONE) + ",parley-zmq,raw-jeromq,raw-jeromq-relay,throughput,"
+            + BenchPlan.FixedRates.KIND;
 
     private BenchMain() {
     }
@@ -103,6 +108,13 @@ public final class BenchMain {
         b.append("\nfixed-rates: latency at ").append(Format.counts(BenchPlan.FIXED_RATES)).append(" msgs/s (K=")
                 .append(Report.TARGET_K)
                 .append("), with the CPU per post of a server that runs as its own process\n");
+        b.append("\nthe servers apart from their clients, beside what they are compared with (a few minutes):\n  bin/bench ")
+                .append(SERVERS_ALONE).append('\n');
+        for (BenchSystem s : Systems.all()) {
+            if (Systems.SERVERS_ALONE.contains(s.id())) {
+                b.append("  ").append(s.id()).append(": ").append(s.description()).append('\n');
+            }
+        }
         return b.toString();
     }
 

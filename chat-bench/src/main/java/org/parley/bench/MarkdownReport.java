@@ -82,6 +82,10 @@ final class MarkdownReport {
         if (!r.systems().isEmpty()) {
             systems(r, b);
         }
+        b.append('\n').append(onRequest());
+        if (!r.systems().isEmpty()) {
+            everyRound(r, b);
+        }
         return b.toString();
     }
 
@@ -190,6 +194,44 @@ final class MarkdownReport {
         }
     }
 
+    /**
+     * What the systems and kinds measured only when named are, and how to run them: written by
+     * every run, so that the page says it whatever its own run measured.
+     */
+    static String onRequest() {
+        StringBuilder b = new StringBuilder("## Measured on request\n\n");
+        b.append("These are measured only when `--only` names them: ceilings and splits that explain a ratio, kept "
+                + "out of the full run's ten minutes.\n\n");
+        for (BenchSystem s : Systems.all()) {
+            if (s.onRequest()) {
+                b.append("- `").append(s.id()).append("`, **").append(s.name()).append("**: ").append(s.description())
+                        .append(".\n");
+            }
+        }
+        b.append("- `").append(BenchPlan.FixedRates.KIND).append("` (a kind, like `latency`): latency at ")
+                .append(Format.counts(BenchPlan.FIXED_RATES))
+                .append(" messages/s at K=").append(Report.TARGET_K).append(" for every system selected (where `latency` "
+                + "offers half of each system's own peak), each rate in its own rounds, with the server's CPU per post "
+                + "where the server runs as its own process and the subscribers' CPU per delivery where they are told "
+                + "apart.\n");
+        b.append("- `--alternate` (an option): the systems of one K are set up together and take each step in turn "
+                + "(warm-up, every round, every latency round), so a slow phase of the machine falls on all of them alike "
+                + "and a ratio is one of alternated rounds. The throughput table's CPU column (this JVM and any server "
+                + "process) then includes the others' idle clients; the figures by side do not.\n\n");
+        b.append("The servers apart from their clients, beside what they are compared with, in a few minutes:\n\n")
+                .append("    bin/bench ").append(BenchMain.SERVERS_ALONE).append("\n\n");
+        b.append("Its rows: the throughput table has each as a system of its own (deliveries/s, and in \"CPU s per M "
+                + "deliveries\" this JVM, clients and all, plus the server process); \"CPU by side\" gives the server "
+                + "process's CPU and the subscribers' alone, per million deliveries, at each system's own peak; "
+                + "\"Latency at fixed rates\" the percentiles at each rate, the server's CPU per post and the "
+                + "subscribers' per delivery, the same load for every system. The ratios under each table and the "
+                + "targets compare Parley ZeroMQ server / raw JSON relay (deliveries/s, server CPU, p99), Parley "
+                + "ZeroMQ client / plain Jackson client (the subscribers' CPU per delivery, at peak and at each rate), "
+                + "Parley ZeroMQ server / Parley TCP server (server CPU per post) and Parley ZeroMQ / raw JeroMQ relay "
+                + "(p99), all from the run's own figures.\n");
+        return b.toString();
+    }
+
     private static void connections(Report r, StringBuilder b) {
         if (r.connections().isEmpty()) {
             return;
@@ -243,6 +285,9 @@ final class MarkdownReport {
         }
         b.append("\nRedis and NATS are measured when their servers are installed "
                 + "(Debian: `apt-get install redis-server nats-server`); otherwise they are skipped with a note.\n");
+    }
+
+    private static void everyRound(Report r, StringBuilder b) {
         b.append("\n## Every round\n\n");
         for (ThroughputResult t : r.throughput()) {
             if (!t.measured()) {
