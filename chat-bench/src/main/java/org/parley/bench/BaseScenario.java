@@ -46,6 +46,13 @@ abstract class BaseScenario implements Scenario {
         return s == null ? List.of() : List.of(s.pid());
     }
 
+    /** The external server's CPU seconds, to the nanosecond ({@link ExternalServer#cpuSeconds}); NaN without one. */
+    @Override
+    public double serverCpuSeconds() {
+        ExternalServer s = server;
+        return s == null ? Double.NaN : s.cpuSeconds();
+    }
+
     /**
      * Sends a probe every 10 ms until every subscriber has heard one: for systems whose
      * subscriptions take effect a moment after they are made, with no acknowledgement.

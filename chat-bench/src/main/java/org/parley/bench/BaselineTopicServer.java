@@ -57,18 +57,7 @@ public final class BaselineTopicServer {
             listener.register(selector, SelectionKey.OP_ACCEPT);
             System.out.println("listening " + port);
             System.out.flush();
-            Thread stdin = new Thread(() -> {
-                try {
-                    while (System.in.read() >= 0) {
-                        // the harness never writes; end of input means stop
-                    }
-                } catch (IOException e) {
-                    log.debug("stdin closed", e);
-                }
-                Runtime.getRuntime().halt(0); // the harness is gone: never outlive it
-            }, "parley-bench-baseline-stdin");
-            stdin.setDaemon(true);
-            stdin.start();
+            ServerControl.endWithTheBenchmark("parley-bench-baseline"); // the harness is gone: never outlive it
             new BaselineTopicServer().serve(selector);
         }
     }

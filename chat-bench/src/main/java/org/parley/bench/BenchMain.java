@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * bin/bench --out report.md         write the markdown (and report.png) there
  * bin/bench --only connections      the topic server and the stand-in, 10,000 clients each
  * bin/bench --only connections --server "other-server {port}" --connections 5000
+ * bin/bench --quick --alternate --only parley-zmq-server,raw-json-relay,fixed-rates --k 10
+ *                                    the systems' rounds in turn, and latency at fixed rates
  * </pre>
  *
  * <p>Exit status: 0 done, 1 the report could not be written, 2 bad arguments. {@code --help} or
@@ -34,8 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BenchMain {
     private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
-    static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--k <n>[,<n>...]] [--out <file.md>]"
-            + " [--connections <n>] [--server \"<command with {port}>\"]";
+    static final String USAGE = "usage: bin/bench [--quick] [--only <id>[,<id>...]] [--k <n>[,<n>...]] [--alternate]"
+            + " [--out <file.md>] [--connections <n>] [--server \"<command with {port}>\"]";
+
+    /** The run that measures the servers apart from their clients, beside what they are compared with. */
+    static final String SERVERS_ALONE = "--quick --alternate --k " + Report.TARGET_K + " --only "
+            + String.join(",", Systems.SERVERS_ALONE) + ",parley-zmq,raw-jeromq,raw-jeromq-relay,throughput,"
+            + BenchPlan.FixedRates.KIND;
 
     private BenchMain() {
     }
@@ -77,6 +85,7 @@ public final class BenchMain {
                 new String[] {"--quick", "the quick run: under a minute, prints only"},
                 new String[] {"--only <id>[,<id>...]", "only these systems and/or kinds (the ids below)"},
                 new String[] {"--k <n>[,<n>...]", "only these subscriber counts, 1 to 1000"},
+                new String[] {"--alternate", "the systems of one K set up together, their rounds taken in turn"},
                 new String[] {"--out <file.md>", "writes the markdown there, and the chart beside it as .png"},
                 new String[] {"--connections <n>", "clients of the connections benchmark, 1 to 50000"},
                 new String[] {"--server \"<command with {port}>\"",
@@ -91,11 +100,22 @@ public final class BenchMain {
             b.append("  ").append(o[0]).append(" ".repeat(width - o[0].length() + 3)).append(o[1]).append('\n');
         }
         List<String> systems = Systems.all().stream().filter(s -> !s.onRequest()).map(BenchSystem::id).toList();
-        List<String> onRequest = Systems.all().stream().filter(BenchSystem::onRequest).map(BenchSystem::id).toList();
-        return b.append("\nkinds: ").append(String.join(" ", BenchPlan.KINDS))
+        List<String> onRequest = new ArrayList<>(BenchPlan.ON_REQUEST_KINDS);
+        Systems.all().stream().filter(BenchSystem::onRequest).map(BenchSystem::id).forEach(onRequest::add);
+        b.append("\nkinds: ").append(String.join(" ", BenchPlan.KINDS))
                 .append("\nsystems: ").append(String.join(" ", systems))
-                .append("\nmeasured only when --only names them: ").append(String.join(" ", onRequest))
-                .append('\n').toString();
+                .append("\nmeasured only when --only names them: ").append(String.join(" ", onRequest)).append('\n');
+        b.append("\nfixed-rates: latency at ").append(Format.counts(BenchPlan.FIXED_RATES)).append(" msgs/s (K=")
+                .append(Report.TARGET_K)
+                .append("), with the CPU per post of a server that runs as its own process\n");
+        b.append("\nthe servers apart from their clients, beside what they are compared with (a few minutes):\n  bin/bench ")
+                .append(SERVERS_ALONE).append('\n');
+        for (BenchSystem s : Systems.all()) {
+            if (Systems.SERVERS_ALONE.contains(s.id())) {
+                b.append("  ").append(s.id()).append(": ").append(s.description()).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /** The chart's path: beside the markdown, same name, .png. */
@@ -107,6 +127,7 @@ public final class BenchMain {
 
     static BenchPlan parse(String[] args, String home) {
         boolean quick = false;
+        boolean alternate = false;
         Set<String> only = new LinkedHashSet<>();
         Path out = null;
         Integer connections = null;
@@ -116,6 +137,7 @@ public final class BenchMain {
             String a = args[i];
             switch (a) {
                 case "--quick" -> quick = true;
+                case "--alternate" -> alternate = true;
                 case "--only" -> only.addAll(Arrays.asList(value(args, ++i, a).split(",")));
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--k" -> ks = subscriberCounts(value(args, ++i, a));
@@ -141,9 +163,16 @@ public final class BenchMain {
             }
         }
         BenchPlan plan = quick ? BenchPlan.quick() : BenchPlan.full();
-        plan = plan.withOnly(only).withCommand("bin/bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        plan = plan.withOnly(only).withAlternation(alternate)
+                .withCommand("bin/bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
         if (ks != null) {
+            List<Integer> rateKs = plan.fixedRates().ks();
             plan = plan.withKs(ks);
+            if (only.contains(BenchPlan.FixedRates.KIND) && plan.fixedRates().ks().isEmpty()) {
+                throw new IllegalArgumentException("--only " + BenchPlan.FixedRates.KIND + " measures at K="
+                        + rateKs.stream().map(String::valueOf).collect(Collectors.joining(",")) + ", which --k "
+                        + ks.stream().map(String::valueOf).collect(Collectors.joining(",")) + " leaves out");
+            }
         }
         if (connections != null || !server.isEmpty()) {
             plan = plan.withConnections(connections == null ? plan.connections() : connections, server);
@@ -191,6 +220,40 @@ public final class BenchMain {
                 .collect(Collectors.toList());
     }
 
+    /**
+     * Measures {@code systems} at {@code k}, more than one with their rounds in turn ({@link
+     * Harness#run(List, Harness.Phases)}); those not measurable get a row with the reason.
+     */
+    private static List<ThroughputResult> measure(BenchPlan plan, Harness harness, List<BenchSystem> systems, int k) {
+        List<ThroughputResult> results = new ArrayList<>();
+        List<Scenario> scenarios = new ArrayList<>();
+        for (BenchSystem s : systems) {
+            if (s.measurable()) {
+                scenarios.add(s.factory().apply(k));
+            } else {
+                results.add(ThroughputResult.notMeasured(s.name(), k, s.unavailable()));
+            }
+        }
+        if (scenarios.isEmpty()) {
+            return results;
+        }
+        String names = scenarios.stream().map(Scenario::system).collect(Collectors.joining(", "));
+        log.info("measuring {} with K={}", names, k);
+        System.err.println("bench: " + (scenarios.size() > 1 ? "in turn: " : "") + names + ", K=" + k);
+        boolean latency = plan.runsKind("latency") && plan.latencyKs().contains(k);
+        results.addAll(harness.run(scenarios, new Harness.Phases(latency, plan.fixedRatesAt(k))));
+        return results;
+    }
+
+    private static int indexOf(List<BenchSystem> systems, String name) {
+        for (int i = 0; i < systems.size(); i++) {
+            if (systems.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return systems.size();
+    }
+
     /** Runs every scenario the plan selects; failures become rows with notes. */
     static Report run(BenchPlan plan) {
         Instant date = Instant.now();
@@ -199,20 +262,22 @@ public final class BenchMain {
         Harness harness = new Harness(plan);
         List<BenchSystem> systems = systems(plan);
         List<ThroughputResult> results = new ArrayList<>();
-        boolean throughput = plan.runsKind("throughput") || plan.runsKind("latency");
+        boolean throughput = plan.runsKind("throughput") || plan.runsKind("latency")
+                || plan.runsKind(BenchPlan.FixedRates.KIND);
         if (throughput) {
-            for (BenchSystem s : systems) {
+            if (plan.alternate()) {
                 for (int k : plan.ks()) {
-                    if (!s.measurable()) {
-                        results.add(ThroughputResult.notMeasured(s.name(), k, s.unavailable()));
-                        continue;
+                    results.addAll(measure(plan, harness, systems, k));
+                }
+            } else {
+                for (BenchSystem s : systems) {
+                    for (int k : plan.ks()) {
+                        results.addAll(measure(plan, harness, List.of(s), k));
                     }
-                    log.info("measuring {} with K={}", s.name(), k);
-                    System.err.println("bench: " + s.name() + ", K=" + k);
-                    boolean latency = plan.runsKind("latency") && plan.latencyKs().contains(k);
-                    results.add(harness.run(s.factory().apply(k), latency));
                 }
             }
+            results.sort(Comparator.comparingInt((ThroughputResult t) -> indexOf(systems, t.system()))
+                    .thenComparingInt(t -> plan.ks().indexOf(t.k())));
         }
         List<ConnectionResult> connections = List.of();
         if (plan.runsKind("connections")) {

@@ -39,8 +39,6 @@ final class ConnectionBench {
     private static final long FANOUT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long WARMUP_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
-    /** The heap limit of both servers' JVMs. */
-    private static final String SERVER_HEAP = "-Xmx512m";
 
     private final BenchPlan plan;
 
@@ -48,24 +46,18 @@ final class ConnectionBench {
         this.plan = plan;
     }
 
-    /** The baseline server's command: see {@link #ownJvm}. */
-    static List<String> baselineCommand() {
-        return ownJvm(BaselineTopicServer.class);
-    }
-
-    /** The Parley topic server's command: see {@link #ownJvm}. */
-    static List<String> parleyCommand() {
-        return ownJvm(ParleyTopicServerProcess.class);
-    }
-
     /**
-     * A command that runs {@code main} in a JVM of its own: this JVM's java, class path and
-     * heap limit. Both servers start the same way, so their memory figures differ only by what
-     * the servers themselves hold (the launcher script adds nothing a user would not have).
+     * The baseline server's command: in a JVM of its own started as the Parley server's is
+     * ({@link ExternalServer#javaCommand}), so their memory figures differ only by what the
+     * servers themselves hold (the launcher script adds nothing a user would not have).
      */
-    private static List<String> ownJvm(Class<?> main) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, SERVER_HEAP, "-cp", System.getProperty("java.class.path"), main.getName(), "{port}");
+    static List<String> baselineCommand() {
+        return ExternalServer.javaCommand(BaselineTopicServer.class, List.of("{port}"));
+    }
+
+    /** The Parley topic server's command: see {@link #baselineCommand}. */
+    static List<String> parleyCommand() {
+        return ExternalServer.javaCommand(ParleyServerProcess.class, ParleyServerProcess.topic("{port}"));
     }
 
     /**

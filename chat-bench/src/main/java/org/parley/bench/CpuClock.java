@@ -2,14 +2,16 @@ package org.parley.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * CPU time of this process (OperatingSystemMXBean) plus that of external server processes
- * (utime + stime from /proc/&lt;pid&gt;/stat), so a figure for Redis or NATS includes the server's
- * share just as a figure for an in-process server does.
+ * CPU time, three ways: of this process (OperatingSystemMXBean, in hundredths of a second on
+ * Linux), of another process (utime + stime from /proc/&lt;pid&gt;/stat, the same; {@link
+ * TaskClock} counts to the nanosecond), and of a group of this process's threads (ThreadMXBean:
+ * the subscribers of a scenario, told apart from its posting clients).
  *
  * <p>Thread safety: stateless.
  */
@@ -20,15 +22,6 @@ final class CpuClock {
     private CpuClock() {
     }
 
-    /** CPU seconds used so far by this process and the given processes. */
-    static double seconds(List<Long> serverPids) {
-        double total = processSeconds();
-        for (long pid : serverPids) {
-            total += procSeconds(pid);
-        }
-        return total;
-    }
-
     static double processSeconds() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
@@ -37,17 +30,61 @@ final class CpuClock {
         return 0;
     }
 
+    /** CPU seconds of the given processes from /proc, summed; NaN for none. */
+    static double procSeconds(List<Long> pids) {
+        if (pids.isEmpty()) {
+            return Double.NaN;
+        }
+        double total = 0;
+        for (long pid : pids) {
+            total += procSeconds(pid);
+        }
+        return total;
+    }
+
     /** CPU seconds of process {@code pid} from /proc, or 0 where /proc cannot tell. */
     static double procSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            // After the name, field 3 (state) is f[0]; utime is field 14 and stime field 15.
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+            return statSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * utime + stime of one /proc/&lt;pid&gt;/stat line, in seconds.
+     *
+     * @throws IllegalArgumentException if the line does not have the fields
+     */
+    static double statSeconds(String stat) {
+        // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+        int close = stat.lastIndexOf(')');
+        String[] f = close < 0 ? new String[0] : stat.substring(close + 1).trim().split("\\s+");
+        if (f.length < 13) {
+            throw new IllegalArgumentException("not a /proc stat line: " + stat);
+        }
+        // After the name, field 3 (state) is f[0]; utime is field 14 and stime field 15.
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    }
+
+    /**
+     * CPU seconds of the live threads of {@code group} and its subgroups. A thread that has ended
+     * no longer counts: measure over spans in which the group's threads live on.
+     */
+    static double threadSeconds(ThreadGroup group) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Thread[] threads = new Thread[group.activeCount() + 16];
+        int n;
+        while ((n = group.enumerate(threads, true)) == threads.length) {
+            threads = new Thread[threads.length * 2]; // more came meanwhile: all must fit
+        }
+        long nanos = 0;
+        for (int i = 0; i < n; i++) {
+            @SuppressWarnings("deprecation") // Thread.threadId() is Java 19's
+            long id = threads[i].getId();
+            nanos += Math.max(0, mx.getThreadCpuTime(id)); // -1 once it has ended
+        }
+        return nanos / 1e9;
     }
 
     /** Resident memory of process {@code pid} in bytes (VmRSS), or -1 where /proc cannot tell. */

@@ -37,10 +37,20 @@ final class DeliverySink {
 
     /** Reports one received payload for subscriber {@code sub}. */
     void deliver(int sub, byte[] bytes) {
-        Counter c = textOf(sub, bytes[0]);
+        deliver(sub, bytes, 0);
+    }
+
+    /**
+     * Reports one received payload for subscriber {@code sub} that starts at {@code offset} of
+     * {@code bytes} (a publication's text, read in place); an offset outside them counts as a
+     * payload that arrived altered.
+     */
+    void deliver(int sub, byte[] bytes, int offset) {
+        boolean inside = offset >= 0 && offset + Payload.SIZE <= bytes.length;
+        Counter c = textOf(sub, inside ? bytes[offset] : 0);
         if (c != null) {
             Histogram h = latency; // read once: recording may start meanwhile
-            count(c, h, h != null ? Payload.stamp(bytes) : 0);
+            count(c, h, h != null ? Payload.stamp(bytes, offset) : 0);
         }
     }
 

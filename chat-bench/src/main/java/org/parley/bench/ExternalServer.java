@@ -23,23 +23,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A server process the benchmark starts on a loopback port and always stops: redis-server,
- * nats-server, or the server of the connection benchmark.
+ * nats-server, the server of the connection benchmark, or a server of this jar in a JVM of its
+ * own ({@link #startJava}). Its CPU time is read from /proc to the nanosecond ({@link TaskClock}).
  *
- * <p>Thread safety: start and close from one thread; a daemon thread drains the output.
+ * <p>Thread safety: start and close from one thread; a daemon thread drains the output;
+ * {@link #cpuSeconds} may be called from any thread.
  */
 final class ExternalServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ExternalServer.class);
     private static final List<String> EXTRA_DIRS = List.of("/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/sbin");
+    /** The heap limit of every server this jar runs in a JVM of its own. */
+    static final String SERVER_HEAP = "-Xmx512m";
 
     private final String name;
     private final Process process;
     private final int port;
     private final Deque<String> lastLines = new ArrayDeque<>();
+    private final TaskClock cpu;
 
     private ExternalServer(String name, Process process, int port) {
         this.name = name;
         this.process = process;
         this.port = port;
+        this.cpu = new TaskClock(process.pid());
         Thread drain = new Thread(this::drain, "parley-bench-drain-" + name);
         drain.setDaemon(true);
         drain.start();
@@ -67,6 +73,28 @@ final class ExternalServer implements AutoCloseable {
                 LockSupport.parkNanos(20_000_000);
             }
         }
+    }
+
+    /**
+     * Starts {@code main} of this jar in a JVM of its own ({@link #javaCommand}) and waits until
+     * {@code port} accepts connections; the server ends with the benchmark ({@link ServerControl}).
+     */
+    static ExternalServer startJava(String name, Class<?> main, List<String> args, int port, long timeoutMillis)
+            throws IOException {
+        return start(name, javaCommand(main, args), port, timeoutMillis);
+    }
+
+    /**
+     * A command that runs {@code main} with {@code args} in a JVM of its own: this JVM's java and
+     * class path, and {@link #SERVER_HEAP}. Every server of this jar starts the same way, so
+     * figures of two of them differ only by what the servers themselves do.
+     */
+    static List<String> javaCommand(Class<?> main, List<String> args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, SERVER_HEAP, "-cp", System.getProperty("java.class.path"),
+                main.getName()));
+        command.addAll(args);
+        return command;
     }
 
     /** A port that was free a moment ago on 127.0.0.1. */
@@ -145,6 +173,15 @@ final class ExternalServer implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** CPU seconds the server has used so far, to the nanosecond where /proc tells ({@link TaskClock}). */
+    double cpuSeconds() {
+        return cpu.seconds();
     }
 
     /** The last lines the server printed, for error messages. */

@@ -25,6 +25,20 @@ final class Format {
         return String.format(Locale.ROOT, "%.0f", v);
     }
 
+    /** 10000 -> "10,000". */
+    static String count(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    /** 100, 1000, 10000 -> "100, 1,000 and 10,000". */
+    static String counts(java.util.List<Integer> values) {
+        java.util.List<String> parts = values.stream().map(v -> count(v)).toList();
+        if (parts.size() < 2) {
+            return String.join("", parts);
+        }
+        return String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.get(parts.size() - 1);
+    }
+
     static String fixed(double v, int decimals) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }

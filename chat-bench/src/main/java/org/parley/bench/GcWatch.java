@@ -21,6 +21,13 @@ import javax.management.openmbean.CompositeData;
 final class GcWatch implements NotificationListener {
     /** What the collectors did over a run. */
     record Pauses(long count, long totalMillis, long maxMillis) {
+        static final Pauses NONE = new Pauses(0, 0, 0);
+
+        /** Both spans' collections together. */
+        Pauses plus(Pauses other) {
+            return new Pauses(count + other.count, totalMillis + other.totalMillis, Math.max(maxMillis, other.maxMillis));
+        }
+
         String describe() {
             return count == 0 ? "no GC" : count + " GC, " + totalMillis + " ms total, max " + maxMillis + " ms";
         }

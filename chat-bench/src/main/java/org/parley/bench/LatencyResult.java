@@ -46,6 +46,16 @@ record LatencyResult(double offeredPerSecond, List<Round> rounds, GcWatch.Pauses
         return rounds.stream().mapToDouble(Round::p99).max().orElse(Double.NaN);
     }
 
+    /** The external server's CPU microseconds per message posted, median of the rounds; NaN without one. */
+    double serverCpuMicrosPerPost() {
+        return ThroughputResult.medianOf(rounds.stream().map(r -> r.counts().serverCpuMicrosPerPost()).toList());
+    }
+
+    /** The subscribers' CPU microseconds per delivery, median of the rounds; NaN where not told apart. */
+    double subscriberCpuMicrosPerDelivery() {
+        return ThroughputResult.medianOf(rounds.stream().map(r -> r.counts().subscriberCpuMicrosPerDelivery()).toList());
+    }
+
     long delivered() {
         return rounds.stream().mapToLong(r -> r.counts().delivered()).sum();
     }

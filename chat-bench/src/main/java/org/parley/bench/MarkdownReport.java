@@ -59,8 +59,8 @@ final class MarkdownReport {
                 + "arriving at one subscriber; a message to K subscribers is K deliveries. Posting clients keep at most "
                 + Harness.WINDOW + " messages ahead of the slowest subscriber, so systems that drop on overflow are "
                 + "measured at the rate they sustain; delivered/expected shows any loss. CPU is this process (clients "
-                + "and any in-process server) plus the external server's utime+stime from /proc. The raw ceilings "
-                + "send from one loop (one PUB socket, one selector thread); Redis, NATS, Parley ZeroMQ (and the raw "
+                + "and any in-process server) plus the external server's, its threads' run times from /proc. The raw "
+                + "ceilings send from one loop (one PUB socket, one selector thread); Redis, NATS, Parley ZeroMQ (and the raw "
                 + "JeroMQ relay, when it is measured) from "
                 + Systems.POSTING_CLIENTS + " pipelined posting clients, Parley TCP from "
                 + ParleyTcpScenario.POSTING_CLIENTS + " (a posting topic client also receives: see Findings). Clients and servers share the same cores, "
@@ -74,11 +74,17 @@ final class MarkdownReport {
             }
             b.append('\n');
             throughput(r, chartName, b);
+            bySide(r, b);
+            fixedRates(r, b);
         }
         connections(r, b);
         findings(b);
         if (!r.systems().isEmpty()) {
             systems(r, b);
+        }
+        b.append('\n').append(onRequest());
+        if (!r.systems().isEmpty()) {
+            everyRound(r, b);
         }
         return b.toString();
     }
@@ -104,6 +110,12 @@ final class MarkdownReport {
         for (String line : r.ratioLines()) {
             b.append("- ").append(line).append("\n");
         }
+        if (!r.cpuRatioLines().isEmpty()) {
+            b.append("\nCPU per delivery (lower is better):\n\n");
+            for (String line : r.cpuRatioLines()) {
+                b.append("- ").append(line).append("\n");
+            }
+        }
         if (r.throughput().stream().anyMatch(t -> t.latency() != null)) {
             b.append("\n## Latency\n\nAt a fixed offered rate of 50% of each system's measured peak, measured from each "
                     + "message's intended send time (HdrHistogram, no coordinated omission), in ")
@@ -128,6 +140,96 @@ final class MarkdownReport {
                 }
             }
         }
+    }
+
+    /** The rows whose server or subscribers have CPU figures of their own. */
+    private static void bySide(Report r, StringBuilder b) {
+        if (r.bySide().isEmpty()) {
+            return;
+        }
+        b.append("\n## CPU by side\n\nCPU seconds per million deliveries, medians of the throughput rounds: the "
+                + "server's is its own process's (its threads' run times from /proc, to the nanosecond), the "
+                + "subscribers' that of the threads they made, their I/O threads too (\"-\": not told apart).\n\n");
+        b.append("| system | K | deliveries/s | server CPU s per M | subscribers' CPU s per M |\n");
+        b.append("|---|---:|---:|---:|---:|\n");
+        for (ThroughputResult t : r.bySide()) {
+            b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ").append(Format.rate(t.median()))
+                    .append(" | ").append(Format.fixed(t.medianServerCpuPerMillion(), 2)).append(" | ")
+                    .append(Format.fixed(t.medianSubscriberCpuPerMillion(), 2)).append(" |\n");
+        }
+    }
+
+    private static void fixedRates(Report r, StringBuilder b) {
+        if (r.throughput().stream().allMatch(t -> t.fixedRates().isEmpty())) {
+            return;
+        }
+        b.append("\n## Latency at fixed rates\n\nThe same offered rates for every system, measured from each message's "
+                + "intended send time, in ").append(r.plan().rounds()).append(" rounds of ")
+                .append(Format.fixed(r.plan().fixedRates().roundSeconds(), 1)).append(" s at each rate: p50, p99 and "
+                + "p99.9 are the medians of the rounds' own, max the largest of all; server CPU per post is the "
+                + "server process's CPU time per message posted, for a server run as its own process, and "
+                + "subscribers' CPU per delivery that of their threads, where they are told apart (medians of the "
+                + "rounds).\n\n");
+        b.append("| system | K | msgs/s | p50 | p99 | p99 min | p99 max | p99.9 | max | delivered / expected "
+                + "| server CPU per post | subscribers' CPU per delivery | GC |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (ThroughputResult t : r.throughput()) {
+            for (LatencyResult l : t.fixedRates()) {
+                b.append("| ").append(t.system()).append(" | ").append(t.k()).append(" | ")
+                        .append(Format.count((long) l.offeredPerSecond())).append(" | ").append(Format.micros(l.p50Micros()))
+                        .append(" | ").append(Format.micros(l.p99Micros())).append(" | ")
+                        .append(Format.micros(l.p99MinMicros())).append(" | ").append(Format.micros(l.p99MaxMicros()))
+                        .append(" | ").append(Format.micros(l.p999Micros())).append(" | ").append(Format.micros(l.maxMicros()))
+                        .append(" | ").append(l.delivered()).append(" / ").append(l.expected()).append(" | ")
+                        .append(Format.micros(l.serverCpuMicrosPerPost())).append(" | ")
+                        .append(Format.micros(l.subscriberCpuMicrosPerDelivery())).append(" | ").append(l.gc().describe())
+                        .append(" |\n");
+            }
+        }
+        if (!r.rateRatioLines().isEmpty()) {
+            b.append("\nRatios at fixed rates (lower is better):\n\n");
+            for (String line : r.rateRatioLines()) {
+                b.append("- ").append(line).append("\n");
+            }
+        }
+    }
+
+    /**
+     * What the systems and kinds measured only when named are, and how to run them: written by
+     * every run, so that the page says it whatever its own run measured.
+     */
+    static String onRequest() {
+        StringBuilder b = new StringBuilder("## Measured on request\n\n");
+        b.append("These are measured only when `--only` names them: ceilings and splits that explain a ratio, kept "
+                + "out of the full run's ten minutes.\n\n");
+        for (BenchSystem s : Systems.all()) {
+            if (s.onRequest()) {
+                b.append("- `").append(s.id()).append("`, **").append(s.name()).append("**: ").append(s.description())
+                        .append(".\n");
+            }
+        }
+        b.append("- `").append(BenchPlan.FixedRates.KIND).append("` (a kind, like `latency`): latency at ")
+                .append(Format.counts(BenchPlan.FIXED_RATES))
+                .append(" messages/s at K=").append(Report.TARGET_K).append(" for every system selected (where `latency` "
+                + "offers half of each system's own peak), each rate in its own rounds, with the server's CPU per post "
+                + "where the server runs as its own process and the subscribers' CPU per delivery where they are told "
+                + "apart.\n");
+        b.append("- `--alternate` (an option): the systems of one K are set up together and take each step in turn "
+                + "(warm-up, every round, every latency round), so a slow phase of the machine falls on all of them alike "
+                + "and a ratio is one of alternated rounds. The throughput table's CPU column (this JVM and any server "
+                + "process) then includes the others' idle clients; the figures by side do not.\n\n");
+        b.append("The servers apart from their clients, beside what they are compared with, in a few minutes:\n\n")
+                .append("    bin/bench ").append(BenchMain.SERVERS_ALONE).append("\n\n");
+        b.append("Its rows: the throughput table has each as a system of its own (deliveries/s, and in \"CPU s per M "
+                + "deliveries\" this JVM, clients and all, plus the server process); \"CPU by side\" gives the server "
+                + "process's CPU and the subscribers' alone, per million deliveries, at each system's own peak; "
+                + "\"Latency at fixed rates\" the percentiles at each rate, the server's CPU per post and the "
+                + "subscribers' per delivery, the same load for every system. The ratios under each table and the "
+                + "targets compare Parley ZeroMQ server / raw JSON relay (deliveries/s, server CPU, p99), Parley "
+                + "ZeroMQ client / plain Jackson client (the subscribers' CPU per delivery, at peak and at each rate), "
+                + "Parley ZeroMQ server / Parley TCP server (server CPU per post) and Parley ZeroMQ / raw JeroMQ relay "
+                + "(p99), all from the run's own figures.\n");
+        return b.toString();
     }
 
     private static void connections(Report r, StringBuilder b) {
@@ -183,6 +285,9 @@ final class MarkdownReport {
         }
         b.append("\nRedis and NATS are measured when their servers are installed "
                 + "(Debian: `apt-get install redis-server nats-server`); otherwise they are skipped with a note.\n");
+    }
+
+    private static void everyRound(Report r, StringBuilder b) {
         b.append("\n## Every round\n\n");
         for (ThroughputResult t : r.throughput()) {
             if (!t.measured()) {

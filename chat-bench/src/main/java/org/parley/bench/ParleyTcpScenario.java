@@ -33,6 +33,8 @@ import org.parley.tcp.TopicServerOptions;
  *
  * <p>With {@code tls}, every connection is TLS (a certificate keytool makes for the run). With
  * {@code sqlite}, the server's hub keeps its messages in a SQLite file ({@link DurableHub}).
+ * {@link #serverProcess} runs the server as its own process ({@link ParleyServerProcess}, the
+ * server of {@code bin/topicserver}), so that its CPU time is its own.
  *
  * <p>Thread safety: as {@link Scenario}; each subscriber's listener runs on its own delivery
  * thread, which is the one thread that reports that subscriber into the sink.
@@ -49,29 +51,44 @@ final class ParleyTcpScenario extends BaseScenario {
 
     private final boolean sqlite;
     private DurableHub durable;
+    private final boolean ownProcess;
+    private int port;
 
     ParleyTcpScenario(int k, int publishers, boolean tls) {
-        this(tls ? Systems.PARLEY_TCP_TLS : Systems.PARLEY_TCP, k, publishers, tls, false);
+        this(tls ? Systems.PARLEY_TCP_TLS : Systems.PARLEY_TCP, k, publishers, tls, false, false);
     }
 
     /** Parley TCP on a SQLite store. */
     static ParleyTcpScenario durable(int k, int publishers) {
-        return new ParleyTcpScenario(Systems.PARLEY_TCP_SQLITE, k, publishers, false, true);
+        return new ParleyTcpScenario(Systems.PARLEY_TCP_SQLITE, k, publishers, false, true, false);
     }
 
-    private ParleyTcpScenario(String system, int k, int publishers, boolean tls, boolean sqlite) {
+    /** Parley TCP with the topic server as its own process. */
+    static ParleyTcpScenario serverProcess(int k, int publishers) {
+        return new ParleyTcpScenario(Systems.PARLEY_TCP_SERVER, k, publishers, false, false, true);
+    }
+
+    private ParleyTcpScenario(String system, int k, int publishers, boolean tls, boolean sqlite, boolean ownProcess) {
         super(system, k, publishers);
         this.tls = tls;
         this.sqlite = sqlite;
+        this.ownProcess = ownProcess;
     }
 
     private TopicClient connect(TcpListener listener) throws IOException {
-        TopicClient.Builder b = TopicClient.builder("127.0.0.1", topicServer.port()).topics(List.of(TOPIC));
+        TopicClient.Builder b = TopicClient.builder("127.0.0.1", port).topics(List.of(TOPIC));
         return (tls ? b.tls(contexts.client()) : b).connect(listener);
     }
 
     @Override
     public void setup(DeliverySink sink) throws IOException {
+        if (ownProcess) {
+            port = ExternalServer.freePort();
+            server = ExternalServer.startJava("Parley topic server", ParleyServerProcess.class,
+                    ParleyServerProcess.topic(Integer.toString(port)), port, 30_000);
+            subscribe(sink);
+            return;
+        }
         // All K clients come from 127.0.0.1: one address may hold as many as the server does.
         TopicServerOptions.Builder options = TopicServerOptions.builder()
                 .bindAddress(InetAddress.getLoopbackAddress()).port(0)
@@ -85,6 +102,11 @@ final class ParleyTcpScenario extends BaseScenario {
             options.hub(durable.hub());
         }
         topicServer = TopicServer.start(options.build());
+        port = topicServer.port();
+        subscribe(sink);
+    }
+
+    private void subscribe(DeliverySink sink) throws IOException {
         for (int i = 0; i < k; i++) {
             int sub = i;
             TcpListener listener = m -> sink.deliver(sub, m.text());
@@ -134,6 +156,7 @@ final class ParleyTcpScenario extends BaseScenario {
         if (topicServer != null) {
             topicServer.close();
         }
+        stopServer();
         if (durable != null) {
             durable.close();
         }

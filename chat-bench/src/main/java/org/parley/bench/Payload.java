@@ -59,9 +59,14 @@ final class Payload {
 
     /** The stamp of a text. */
     static long stamp(byte[] b) {
+        return stamp(b, 0);
+    }
+
+    /** The stamp of a text that starts at {@code offset} of {@code b}. */
+    static long stamp(byte[] b, int offset) {
         long v = 0;
         for (int i = 0; i < 16; i++) {
-            v = (v << 4) | hexValue(b[1 + i]);
+            v = (v << 4) | hexValue(b[offset + 1 + i]);
         }
         return v;
     }

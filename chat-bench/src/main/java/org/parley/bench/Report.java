@@ -39,23 +39,89 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
      * why it is not available.
      */
     List<String> ratioLines() {
+        return ratioLines(List.of(Systems.Figure.DELIVERIES));
+    }
+
+    /** The same for the CPU a side spends per delivery: the server's, the subscribers'. */
+    List<String> cpuRatioLines() {
+        return ratioLines(List.of(Systems.Figure.SERVER_CPU, Systems.Figure.SUBSCRIBER_CPU));
+    }
+
+    /** The same for the figures at fixed rates, at each K that had them; none when no fixed rate was run. */
+    List<String> rateRatioLines() {
+        boolean any = throughput.stream().anyMatch(t -> !t.fixedRates().isEmpty());
+        return any ? ratioLines(List.of(Systems.Figure.P99, Systems.Figure.SERVER_CPU_PER_POST,
+                Systems.Figure.SUBSCRIBER_CPU_AT_RATES)) : List.of();
+    }
+
+    private List<String> ratioLines(List<Systems.Figure> figures) {
         List<String> lines = new ArrayList<>();
         List<String> selected = systems.stream().map(BenchSystem::name).toList();
         for (Systems.Ratio r : Systems.RATIOS) {
-            if (!selected.contains(r.numerator()) || !selected.contains(r.denominator())) {
+            if (!figures.contains(r.figure()) || !selected.contains(r.numerator()) || !selected.contains(r.denominator())) {
                 continue;
             }
-            List<String> parts = new ArrayList<>();
-            for (int k : plan.ks()) {
-                Optional<ThroughputResult> a = find(r.numerator(), k);
-                Optional<ThroughputResult> b = find(r.denominator(), k);
-                if (a.isPresent() && b.isPresent()) {
-                    parts.add("K=" + k + ": " + Format.fixed(a.get().median() / b.get().median(), 2));
+            if (!r.figure().atRates) {
+                List<String> parts = new ArrayList<>();
+                for (int k : plan.ks()) {
+                    double ratio = ratio(r, k);
+                    if (!Double.isNaN(ratio)) {
+                        parts.add("K=" + k + ": " + Format.fixed(ratio, 2));
+                    }
                 }
+                String figure = r.figure() == Systems.Figure.DELIVERIES ? "" : ", " + r.figure().label;
+                lines.add(r.label() + figure + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+                continue;
             }
-            lines.add(r.label() + ": " + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+            for (int k : plan.fixedRates().ks()) {
+                List<String> parts = new ArrayList<>();
+                for (int rate : plan.fixedRates().rates()) {
+                    double ratio = ratio(r, k, rate);
+                    if (!Double.isNaN(ratio)) {
+                        parts.add(Format.count(rate) + "/s: " + Format.fixed(ratio, 2));
+                    }
+                }
+                lines.add(r.label() + ", " + r.figure().label + " at K=" + k + ": "
+                        + (parts.isEmpty() ? "n/a (not measured)" : String.join(", ", parts)));
+            }
         }
         return lines;
+    }
+
+    /** A per-K figure of one system's row at K; NaN when not measured. */
+    private double figure(Systems.Figure f, String system, int k) {
+        Optional<ThroughputResult> t = find(system, k);
+        if (t.isEmpty()) {
+            return Double.NaN;
+        }
+        return switch (f) {
+            case DELIVERIES -> t.get().median();
+            case SERVER_CPU -> t.get().medianServerCpuPerMillion();
+            case SUBSCRIBER_CPU -> t.get().medianSubscriberCpuPerMillion();
+            default -> throw new IllegalArgumentException(f + " is read at fixed rates");
+        };
+    }
+
+    /** A figure at a fixed rate of one system's row at K; NaN when not measured. */
+    private double figure(Systems.Figure f, String system, int k, int rate) {
+        Optional<LatencyResult> l = find(system, k).flatMap(t -> t.atRate(rate));
+        if (l.isEmpty()) {
+            return Double.NaN;
+        }
+        return switch (f) {
+            case P99 -> l.get().p99Micros();
+            case SERVER_CPU_PER_POST -> l.get().serverCpuMicrosPerPost();
+            case SUBSCRIBER_CPU_AT_RATES -> l.get().subscriberCpuMicrosPerDelivery();
+            default -> throw new IllegalArgumentException(f + " is read at each K");
+        };
+    }
+
+    private double ratio(Systems.Ratio r, int k) {
+        return figure(r.figure(), r.numerator(), k) / figure(r.figure(), r.denominator(), k);
+    }
+
+    private double ratio(Systems.Ratio r, int k, int rate) {
+        return figure(r.figure(), r.numerator(), k, rate) / figure(r.figure(), r.denominator(), k, rate);
     }
 
     /** The K at which the targets are stated. */
@@ -79,6 +145,15 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                             + Format.micros(l.get().p99MinMicros()) + " to " + Format.micros(l.get().p99MaxMicros()) + ")"
                             : ""));
         }
+        cpuTarget(lines, Systems.Figure.SUBSCRIBER_CPU, "Parley ZeroMQ client library's CPU per delivery",
+                Systems.PARLEY_ZMQ_CLIENT, Systems.JACKSON_CLIENT, "the plain Jackson client's", 1.3);
+        ratioTarget(lines, Systems.PARLEY_ZMQ_SERVER, Systems.RAW_JSON_RELAY, 0.9);
+        rateTarget(lines, Systems.Figure.SERVER_CPU_PER_POST, "Parley ZeroMQ server's CPU per post",
+                Systems.PARLEY_ZMQ_SERVER, Systems.PARLEY_TCP_SERVER, "the TCP topic server's", 100, 2.0);
+        rateTarget(lines, Systems.Figure.P99, "Parley ZeroMQ server's p99 (light clients)",
+                Systems.PARLEY_ZMQ_SERVER, Systems.RAW_JSON_RELAY, "the raw JSON relay's", 1_000, 1.5);
+        rateTarget(lines, Systems.Figure.P99, "Parley ZeroMQ's p99 (its own clients)",
+                Systems.PARLEY_ZMQ, Systems.RAW_JEROMQ_RELAY, "the raw JeroMQ relay's", 1_000, 1.5);
         Optional<ConnectionResult> c = connection(ConnectionBench.PARLEY);
         String heap = "the Parley topic server holds 10000 clients with under 16 KiB of heap each";
         if (c.isEmpty() || Double.isNaN(c.get().heapPerConnection()) || c.get().delivered() < c.get().expected()) {
@@ -94,9 +169,13 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
             if (t.system().startsWith("Parley") && t.measured()) {
                 lost += t.expected() - t.delivered();
                 expected += t.expected();
+                List<LatencyResult> latencies = new ArrayList<>(t.fixedRates());
                 if (t.latency() != null) {
-                    lost += t.latency().expected() - t.latency().delivered();
-                    expected += t.latency().expected();
+                    latencies.add(t.latency());
+                }
+                for (LatencyResult l : latencies) {
+                    lost += l.expected() - l.delivered();
+                    expected += l.expected();
                 }
             }
         }
@@ -111,7 +190,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         Optional<ThroughputResult> a = find(numerator, TARGET_K);
         Optional<ThroughputResult> b = find(denominator, TARGET_K);
         if (a.isEmpty() || b.isEmpty()) {
-            lines.add("not measured: " + asked);
+            lines.add("not measured: " + asked + howToMeasure(null, numerator, denominator));
             return;
         }
         double ratio = a.get().median() / b.get().median();
@@ -119,8 +198,58 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                 + Format.rate(a.get().median()) + " / " + Format.rate(b.get().median()) + " deliveries/s)");
     }
 
+    /** A target on a per-K CPU figure: {@code numerator}'s at most {@code atMost} times {@code denominator}'s. */
+    private void cpuTarget(List<String> lines, Systems.Figure f, String what, String numerator, String denominator,
+                           String theirs, double atMost) {
+        String asked = what + " at K=" + TARGET_K + " at most " + Format.fixed(atMost, 1) + "x " + theirs;
+        double a = figure(f, numerator, TARGET_K);
+        double b = figure(f, denominator, TARGET_K);
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            lines.add("not measured: " + asked + howToMeasure(null, numerator, denominator));
+            return;
+        }
+        lines.add(verdict(a / b <= atMost) + asked + ": " + Format.fixed(a / b, 2) + "x (" + Format.fixed(a, 2)
+                + " / " + Format.fixed(b, 2) + " CPU s per million deliveries)");
+    }
+
+    /** A target on a figure at a fixed rate: {@code numerator}'s at most {@code atMost} times {@code denominator}'s. */
+    private void rateTarget(List<String> lines, Systems.Figure f, String what, String numerator, String denominator,
+                            String theirs, int rate, double atMost) {
+        String asked = what + " at " + Format.count(rate) + " msgs/s (K=" + TARGET_K + ") at most "
+                + Format.fixed(atMost, 1) + "x " + theirs;
+        double a = figure(f, numerator, TARGET_K, rate);
+        double b = figure(f, denominator, TARGET_K, rate);
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            lines.add("not measured: " + asked + howToMeasure(BenchPlan.FixedRates.KIND, numerator, denominator));
+            return;
+        }
+        lines.add(verdict(a / b <= atMost) + asked + ": " + Format.fixed(a / b, 2) + "x (" + Format.micros(a) + " / "
+                + Format.micros(b) + (f == Systems.Figure.SERVER_CPU_PER_POST ? " per post" : "") + ")");
+    }
+
+    /**
+     * " (--only a,b[,kind])": the ids that measure the systems named and a kind measured only on
+     * request (or null), when one of them is measured only on request; else "".
+     */
+    private static String howToMeasure(String kind, String... names) {
+        List<BenchSystem> named = Systems.all().stream().filter(s -> List.of(names).contains(s.name())).toList();
+        if (kind == null && named.stream().noneMatch(BenchSystem::onRequest)) {
+            return "";
+        }
+        List<String> ids = new ArrayList<>(named.stream().map(BenchSystem::id).toList());
+        if (kind != null) {
+            ids.add(kind);
+        }
+        return " (--only " + String.join(",", ids) + ")";
+    }
+
     private static String verdict(boolean met) {
         return met ? "met: " : "MISSED: ";
+    }
+
+    /** The width of the tables' system column: the longest name of the run's, at least 16. */
+    private int nameWidth() {
+        return Math.max(16, throughput.stream().mapToInt(t -> t.system().length()).max().orElse(0));
     }
 
     /** The table printed on standard output. */
@@ -131,7 +260,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         }
         b.append("Throughput (100-byte texts, one channel; median of ").append(plan.rounds())
                 .append(" rounds after ").append(plan.warmups()).append(" warm-up)\n");
-        String fmt = "%-16s %4s %10s %21s %10s %27s  %s%n";
+        String fmt = "%-" + nameWidth() + "s %4s %10s %21s %10s %27s  %s%n";
         b.append(String.format(fmt, "system", "K", "deliv/s", "min - max", "CPU s/M", "delivered/expected (sent)", "note"));
         for (ThroughputResult t : throughput) {
             if (!t.measured()) {
@@ -142,9 +271,17 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     Format.rate(t.min()) + " - " + Format.rate(t.max()), Format.fixed(t.medianCpuPerMillion(), 2),
                     t.delivered() + "/" + t.expected() + " (" + t.sent() + ")", t.note() == null ? "" : t.note()));
         }
-        b.append("\nRatios (deliveries/s)\n");
-        for (String line : ratioLines()) {
-            b.append("  ").append(line).append('\n');
+        if (!ratioLines().isEmpty()) {
+            b.append("\nRatios (deliveries/s)\n");
+            for (String line : ratioLines()) {
+                b.append("  ").append(line).append('\n');
+            }
+        }
+        if (!cpuRatioLines().isEmpty()) {
+            b.append("\nRatios (CPU per delivery, lower is better)\n");
+            for (String line : cpuRatioLines()) {
+                b.append("  ").append(line).append('\n');
+            }
         }
         b.append("\nTargets\n");
         for (String line : targetLines()) {
@@ -153,7 +290,7 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         if (throughput.stream().anyMatch(t -> t.latency() != null)) {
             b.append("\nLatency at 50% of each system's peak (from intended send time; medians of ")
                     .append(plan.rounds()).append(" rounds, p99 with its range)\n");
-            String lf = "%-16s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
+            String lf = "%-" + nameWidth() + "s %4s %10s %9s %9s %21s %9s %9s %19s  %s%n";
             b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
                     "delivered/expected", "GC"));
             for (ThroughputResult t : throughput) {
@@ -167,6 +304,8 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                 }
             }
         }
+        bySideText(b);
+        fixedRatesText(b);
         connectionsText(b);
         for (BenchSystem s : systems) {
             if (!s.measurable()) {
@@ -175,6 +314,57 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
         }
         b.append('\n');
         return b.toString();
+    }
+
+    /** The rows whose server or subscribers have CPU figures of their own. */
+    List<ThroughputResult> bySide() {
+        return throughput.stream().filter(t -> t.measured()
+                && !(Double.isNaN(t.medianServerCpuPerMillion()) && Double.isNaN(t.medianSubscriberCpuPerMillion())))
+                .toList();
+    }
+
+    private void bySideText(StringBuilder b) {
+        List<ThroughputResult> rows = bySide();
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("\nCPU by side (CPU s per million deliveries, medians of the throughput rounds; server: its own process, "
+                + "subscribers: their threads alone)\n");
+        String fmt = "%-" + nameWidth() + "s %4s %10s %12s %16s%n";
+        b.append(String.format(fmt, "system", "K", "deliv/s", "server s/M", "subscribers s/M"));
+        for (ThroughputResult t : rows) {
+            b.append(String.format(fmt, t.system(), t.k(), Format.rate(t.median()),
+                    Format.fixed(t.medianServerCpuPerMillion(), 2), Format.fixed(t.medianSubscriberCpuPerMillion(), 2)));
+        }
+    }
+
+    private void fixedRatesText(StringBuilder b) {
+        if (throughput.stream().allMatch(t -> t.fixedRates().isEmpty())) {
+            return;
+        }
+        b.append("\nLatency at fixed rates (from intended send time; medians of ").append(plan.rounds())
+                .append(" rounds of ").append(Format.fixed(plan.fixedRates().roundSeconds(), 1))
+                .append(" s at each rate, p99 with its range; CPU per post of a server that is its own process, "
+                + "per delivery of subscribers told apart)\n");
+        String lf = "%-" + nameWidth() + "s %4s %8s %9s %9s %21s %9s %9s %19s %12s %12s  %s%n";
+        b.append(String.format(lf, "system", "K", "msgs/s", "p50", "p99", "p99 min - max", "p99.9", "max",
+                "delivered/expected", "server/post", "subs/deliv", "GC"));
+        for (ThroughputResult t : throughput) {
+            for (LatencyResult l : t.fixedRates()) {
+                b.append(String.format(lf, t.system(), t.k(), Format.count((long) l.offeredPerSecond()),
+                        Format.micros(l.p50Micros()), Format.micros(l.p99Micros()),
+                        Format.micros(l.p99MinMicros()) + " - " + Format.micros(l.p99MaxMicros()),
+                        Format.micros(l.p999Micros()), Format.micros(l.maxMicros()), l.delivered() + "/" + l.expected(),
+                        Format.micros(l.serverCpuMicrosPerPost()), Format.micros(l.subscriberCpuMicrosPerDelivery()),
+                        l.gc().describe()));
+            }
+        }
+        if (!rateRatioLines().isEmpty()) {
+            b.append("\nRatios at fixed rates (lower is better)\n");
+            for (String line : rateRatioLines()) {
+                b.append("  ").append(line).append('\n');
+            }
+        }
     }
 
     private StringBuilder connectionsText(StringBuilder b) {

@@ -32,6 +32,19 @@ interface Scenario {
     /** Process ids of external servers whose CPU time belongs to this scenario's figures. */
     List<Long> serverPids();
 
+    /** CPU seconds its external servers have used so far (from /proc), or NaN when it runs none. */
+    default double serverCpuSeconds() {
+        return CpuClock.procSeconds(serverPids());
+    }
+
+    /**
+     * CPU seconds its K subscribers have used so far, their threads alone (not the posting
+     * clients', nor a server's in this JVM), or NaN where they are not told apart.
+     */
+    default double subscriberCpuSeconds() {
+        return Double.NaN;
+    }
+
     /** Stops everything setup started; never throws. */
     void teardown();
 

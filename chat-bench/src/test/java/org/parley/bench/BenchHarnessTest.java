@@ -91,6 +91,37 @@ class BenchHarnessTest {
     }
 
     @Test
+    void fixedRatesAndTheServersAloneAreMeasuredOnlyWhenNamedAndAlternationOnlyWhenAsked() {
+        BenchPlan systems = BenchMain.parse(new String[] {"--quick", "--only", "parley-zmq-server,raw-json-relay"}, "/repo");
+        assertTrue(systems.runsKind("throughput") && systems.runsKind("latency"));
+        assertFalse(systems.runsKind(BenchPlan.FixedRates.KIND), "fixed rates are measured when named");
+        assertEquals(List.of(), systems.fixedRatesAt(10));
+        assertFalse(systems.alternate());
+        assertEquals(List.of("parley-zmq-server", "raw-json-relay"),
+                BenchMain.systems(systems).stream().map(BenchSystem::id).toList());
+        List<String> fullSystems = BenchMain.systems(BenchPlan.full()).stream().map(BenchSystem::id).toList();
+        for (String id : Systems.SERVERS_ALONE) {
+            assertFalse(fullSystems.contains(id), id + " is measured only when named");
+        }
+        assertFalse(BenchPlan.full().runsKind(BenchPlan.FixedRates.KIND));
+
+        BenchPlan rates = BenchMain.parse(new String[] {"--quick", "--alternate", "--k", "10", "--only",
+            "parley-zmq-server,fixed-rates"}, "/repo");
+        assertTrue(rates.alternate());
+        assertTrue(rates.runsKind(BenchPlan.FixedRates.KIND) && !rates.runsKind("latency"));
+        assertEquals(List.of(100, 1_000, 10_000), rates.fixedRatesAt(10));
+        assertEquals(List.of(), rates.fixedRatesAt(1), "fixed rates are measured at K=10");
+        assertTrue(message("--only", "parley-zmq,fixed-rates", "--k", "1").contains("fixed-rates measures at K=10, "
+                + "which --k 1 leaves out"));
+        assertTrue(BenchMain.help().contains("bin/bench " + BenchMain.SERVERS_ALONE), BenchMain.help());
+        assertTrue(BenchMain.help().contains("measured only when --only names them: fixed-rates "), BenchMain.help());
+        for (String id : Systems.SERVERS_ALONE) {
+            assertTrue(BenchMain.SERVERS_ALONE.contains(id), id);
+            assertTrue(MarkdownReport.onRequest().contains("`" + id + "`"), id + " undocumented");
+        }
+    }
+
+    @Test
     void subscriberCountsNarrowThroughputAndLatencyAndKeepTheReportUnwritten() {
         BenchPlan tens = BenchMain.parse(new String[] {"--k", "10,100,10"}, "/repo");
         assertEquals(List.of(10, 100), tens.ks());
