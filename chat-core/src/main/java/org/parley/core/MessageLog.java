@@ -60,8 +60,9 @@ final class MessageLog implements MessageStore {
     /** Bytes a channel is counted for besides its ring's slots: its name, lock and map entry. */
     static final int CHANNEL_OVERHEAD_BYTES = 512;
     /**
-     * Post ids remembered, so that a post sent again is recorded once (about 80 bytes each, in
-     * arrays made as the ids come; an id of more than 18 characters adds its string):
+     * Post ids remembered, so that a post sent again is recorded once (about 75 bytes each, in
+     * arrays made as the ids come; an id of more than 18 characters adds its string, and a user
+     * whose posts do not come in a run their name's):
      * enough for posts sent again within a 30 s post timeout at up to 6,000 posts a second.
      */
     static final int MAX_POST_IDS = 200_000;

@@ -125,6 +125,14 @@ final class RequestCorrelator {
         }
         epochs.accept(reply.text(Wire.EPOCH));
         loop.answered();
+        if (ref != null && !reply.isTrue("ok") && Wire.NO_DELIMITER.equals(reply.text("error"))) {
+            // Not taken: the connection ended between the request's two frames, and its body
+            // alone reached the server on the next one. It goes again, whole.
+            if (!posts.sendAgain(ref)) {
+                reads.sendAgain(ref);
+            }
+            return;
+        }
         if (ref != null && !reply.isTrue("ok") && Wire.SHUTTING_DOWN.equals(reply.text("error"))) {
             // Not taken: it goes again, in its place, to the server that comes next on the port.
             if (!posts.sendAgain(ref)) {

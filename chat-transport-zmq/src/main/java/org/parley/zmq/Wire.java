@@ -40,6 +40,9 @@ final class Wire {
     static final String TYPE_PRESENCE = "presence";
     /** The error of a server that stops: the request was not taken, and may go to the next one. */
     static final String SHUTTING_DOWN = "server is shutting down";
+    /** The error of a request whose body came without the empty delimiter before it. */
+    static final String NO_DELIMITER = "request has no empty delimiter frame: send it first "
+            + "(REQ does so itself; a DEALER must), then one JSON frame";
     static final String TYPE_CHANNELS = "channels";
     static final int DEFAULT_HISTORY_LIMIT = 100;
     /** The extension field naming the server's seq space (its hub's epoch) in ok replies. */

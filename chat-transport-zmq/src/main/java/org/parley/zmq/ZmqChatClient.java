@@ -262,7 +262,7 @@ public final class ZmqChatClient implements ChatClient {
         return "ZmqChatClient[" + user() + " @ " + options.host() + "]";
     }
 
-    /** Post ids unique to one client: 16 random base-36 digits, a dot, a counter. */
+    /** Post ids unique to one client: up to 13 random base-36 digits (a random long), a dot, a counter. */
     private static final class PostIdSource {
         private final String prefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong()
                 & Long.MAX_VALUE, 36) + ".";

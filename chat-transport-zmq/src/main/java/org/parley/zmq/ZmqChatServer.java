@@ -143,12 +143,24 @@ public final class ZmqChatServer implements AutoCloseable {
      */
     private final Map<String, Long> lastPublished = bounded(PUBLISHED_CHANNELS, true);
     /**
-     * Messages published ahead of a later one (read from history), until the dispatcher brings
-     * them or their reply comes; the oldest are forgotten past {@value #PUBLISHED_AHEAD}.
-     * Server thread only.
+     * Messages on PUB already that may come again by the other path: published ahead of a
+     * later message (from history) until the dispatcher brings them or their reply comes, and
+     * messages the dispatcher brought without an origin (a store that forgot it: they may be
+     * this server's own posts, whose replies are still to come). The oldest are forgotten past
+     * {@value #PUBLISHED_AHEAD}. Server thread only.
      */
     private final Set<Published> publishedAhead = Collections.newSetFromMap(bounded(PUBLISHED_AHEAD, false));
 
+    /**
+     * Per channel, the newest seq of this thread's own posts published with their reply, so
+     * that a post sent again (the hub gives it the first post's seq) is not published again;
+     * the channels least recently answered in are forgotten past {@value #PUBLISHED_CHANNELS}.
+     * An own post below it that was not sent again was published ahead of a later one (see
+     * {@link #publishOwn}). One number a channel, not one entry a post: a set of the 65,536
+     * newest answered posts cost a fifth of Parley ZeroMQ's throughput in garbage collection
+     * (docs/BENCHMARKS.md). Server thread only.
+     */
+    private final Map<String, Long> answeredUpTo = bounded(PUBLISHED_CHANNELS, true);
 
     /** A map that forgets its eldest entry (by insertion, or by access) past {@code max}. */
     private static <K, V> Map<K, V> bounded(int max, boolean byAccess) {
@@ -565,16 +577,16 @@ public final class ZmqChatServer implements AutoCloseable {
      * without an origin is remembered: it may be an own post, whose reply must not publish it again.
      */
     private void publishBrought(ChatMessage m, boolean unnamed) {
-        if (publishedAhead.remove(new Published(m.channel(), m.seq()))) {
+        Published key = new Published(m.channel(), m.seq());
+        if (publishedAhead.remove(key)) {
             return;
-        }
-        Long last = lastPublished.get(m.channel());
-        if (unnamed && last != null && m.seq() <= last) {
-            return; // perhaps an own post, answered and so published (its store forgot the origin)
         }
         publishEarlier(m);
         publish(m);
         lastPublished.merge(m.channel(), m.seq(), Math::max);
+        if (unnamed) {
+            publishedAhead.add(key);
+        }
     }
 
     /**
@@ -586,22 +598,24 @@ public final class ZmqChatServer implements AutoCloseable {
      * dispatcher brings it or its reply comes. A channel's newest starts, at its first post
      * here, as the store's newest seq before that post (see {@code post}); a channel forgotten
      * since has none: its post goes alone, and earlier ones the dispatcher brings later follow
-     * it, each once.
-     *
-     * <p>So an own post at or below its channel's newest published is on PUB already: published
-     * ahead of a later message, or answered before (a post sent again by a client that missed
-     * the reply: the hub gives the first post's message); else history could not give it, and
-     * subscribers repair the gap. No post is remembered for that.
+     * it, each once. A post answered before (sent again by a client that missed the reply: the
+     * hub gives the first post's message) is on PUB already: its seq is at or below its
+     * channel's newest answered (see {@link #answeredUpTo}).
      */
     private void publishOwn(ChatMessage m) {
-        Long last = lastPublished.get(m.channel());
-        if (last != null && m.seq() <= last) {
-            publishedAhead.remove(new Published(m.channel(), m.seq()));
-            return;
+        Published key = new Published(m.channel(), m.seq());
+        if (publishedAhead.remove(key)) {
+            answeredUpTo.merge(m.channel(), m.seq(), Math::max);
+            return; // on PUB already, ahead of a later post
+        }
+        Long answered = answeredUpTo.get(m.channel());
+        if (answered != null && m.seq() <= answered) {
+            return; // sent again after its reply: on PUB already
         }
         publishEarlier(m);
         publish(m);
         lastPublished.merge(m.channel(), m.seq(), Math::max);
+        answeredUpTo.put(m.channel(), m.seq());
     }
 
     /**
@@ -775,8 +789,7 @@ public final class ZmqChatServer implements AutoCloseable {
         int envelope;
         if (delimiter < 0) {
             envelope = 1;
-            reply = Wire.errorReply("request has no empty delimiter frame: send it first "
-                    + "(REQ does so itself; a DEALER must), then one JSON frame", null);
+            reply = Wire.errorReply(Wire.NO_DELIMITER, frames.size() == 2 ? refOf(frames.get(1)) : null);
         } else if (frames.size() - delimiter - 1 != 1) {
             envelope = delimiter + 1;
             int parts = frames.size() - delimiter - 1;
@@ -814,6 +827,23 @@ public final class ZmqChatServer implements AutoCloseable {
                     w.wake();
                 }
             });
+        }
+    }
+
+    /**
+     * The {@code ref} of a request body that came without its delimiter, or null: a client whose
+     * connection ended between the two frames of a request can have its body alone reach the
+     * server on the next connection (JeroMQ 0.6.0's DEALER sends the rest of a message to
+     * another connection), and the error it gets must name that request.
+     */
+    private String refOf(byte[] body) {
+        if (body.length > maxFrameBytes) {
+            return null;
+        }
+        try {
+            return Wire.read(body, "request", Wire.POST).text("ref");
+        } catch (ProtocolException | RuntimeException e) {
+            return null; // not a request: the error names none
         }
     }
 

@@ -15,6 +15,7 @@ class JeromqAsInProductionTest {
     @Test
     void jeromqsAssertionsAreOffAndParleysOn() {
         assertFalse(zmq.socket.LB.class.desiredAssertionStatus(), "JeroMQ's assertions are on");
+        assertFalse(org.zeromq.ZMQ.Socket.class.desiredAssertionStatus(), "JeroMQ's API's assertions are on");
         assertTrue(ZmqChatClient.class.desiredAssertionStatus(), "Parley's assertions are off");
     }
 }

@@ -44,6 +44,31 @@ class SlowStoreTest {
         volatile Semaphore completions;
         /** Hands its sink no origin, as a shared store that forgot it does. */
         volatile boolean forgetsOrigins;
+        /** While set, what is stored reaches the sink only when {@link #releaseSink} is called: a shared store's lag. */
+        volatile boolean holdsSink;
+        private final java.util.List<Runnable> heldSink = new java.util.ArrayList<>();
+
+        @Override
+        public void start(Sink sink) {
+            super.start((message, origin) -> {
+                synchronized (heldSink) {
+                    if (holdsSink) {
+                        heldSink.add(() -> sink.stored(message, origin));
+                        return;
+                    }
+                }
+                sink.stored(message, origin);
+            });
+        }
+
+        /** Hands the sink what it held, in order, and stops holding. */
+        void releaseSink() {
+            synchronized (heldSink) {
+                holdsSink = false;
+                heldSink.forEach(Runnable::run);
+                heldSink.clear();
+            }
+        }
         final java.util.concurrent.CountDownLatch blockEntered = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch blockRelease = new java.util.concurrent.CountDownLatch(1);
 
@@ -352,6 +377,33 @@ class SlowStoreTest {
             assertEquals(first.get("seq").asLong(), reply(dealer).get("seq").asLong());
             hub.post("late", "b", "sync:next", null, null);
             assertEquals("sync:next", nextPublished(sub).get("text").asText(), "PUB repeated a post");
+        }
+    }
+
+    @Test
+    void anothersPostStoredBeforeAChannelsFirstOwnPostButBroughtAfterItIsStillPublished() throws Exception {
+        SlowStore store = new SlowStore();
+        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+             ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late", "dev");
+            ZMQ.Socket sub = sockets[0];
+            ZMQ.Socket dealer = sockets[1];
+            // Another node's post (no origin, as a shared store hands it), counted in the store's
+            // newest seq before this server's first post to the channel, but brought after it.
+            store.holdsSink = true;
+            hub.post("dev", "b", "sync:theirs", null, null);
+            send(dealer, post("dev", "mine"));
+            store.permits.release();
+            assertTrue(reply(dealer).get("ok").asBoolean());
+            store.releaseSink();
+            List<String> texts = new ArrayList<>();
+            JsonNode m;
+            while (texts.size() < 2 && (m = nextPublished(sub)) != null) {
+                texts.add(m.get("text").asText());
+            }
+            assertEquals(java.util.Set.of("mine", "sync:theirs"), java.util.Set.copyOf(texts), "PUB carried " + texts);
         }
     }
 

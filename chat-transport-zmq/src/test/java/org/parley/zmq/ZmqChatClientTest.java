@@ -243,6 +243,36 @@ class ZmqChatClientTest {
         }
     }
 
+    @Test
+    void aRequestWhoseBodyReachedTheServerWithoutItsDelimiterGoesAgainWhole() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ZContext raw = new ZContext(1)) {
+            IoTicker.attach(raw);
+            ZMQ.Socket server = routerOn(raw, port);
+            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
+                    .postTimeout(Duration.ofSeconds(20)).build());
+            closeables.add(alice);
+            CompletableFuture<PostAck> posted = alice.post("general", "split?");
+            List<byte[]> sent = receiveRequest(server);
+            String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            // As the server answers a body that came alone (a connection that ended between the
+            // two frames): the error names the request, which is not failed but sent again.
+            server.sendMore(sent.get(0));
+            server.sendMore(new byte[0]);
+            server.send("{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"" + ref + "\"}");
+            List<byte[]> again = receiveRequest(server);
+            assertEquals(new String(sent.get(2), UTF_8), new String(again.get(2), UTF_8));
+            server.sendMore(again.get(0));
+            server.sendMore(new byte[0]);
+            server.send("{\"ok\":true,\"channel\":\"general\",\"seq\":2,\"time\":\"2026-11-21T22:50:51.123Z\","
+                    + "\"ref\":\"" + ref + "\"}");
+            assertEquals(2, posted.get(10, TimeUnit.SECONDS).seq());
+        }
+    }
+
     /** One request as a ROUTER reads it: identity, delimiter, body. */
     private static List<byte[]> receiveRequest(ZMQ.Socket router) {
         List<byte[]> frames = new ArrayList<>();

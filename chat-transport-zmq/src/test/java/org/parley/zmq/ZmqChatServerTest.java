@@ -314,6 +314,12 @@ class ZmqChatServerTest {
         ZMQ.Socket d = dealer();
         d.send("{\"user\":\"a\",\"text\":\"x\"}".getBytes(UTF_8), 0);
         assertTrue(dealerReply(d).get("error").asText().contains("no empty delimiter"));
+        // A body that came alone (its connection ended after the delimiter): the error names
+        // its request, which Parley's client then sends again.
+        d.send("{\"user\":\"a\",\"text\":\"x\",\"ref\":\"r9\"}".getBytes(UTF_8), 0);
+        com.fasterxml.jackson.databind.JsonNode alone = dealerReply(d);
+        assertEquals(Wire.NO_DELIMITER, alone.get("error").asText());
+        assertEquals("r9", alone.get("ref").asText());
         d.sendMore(new byte[0]);
         d.sendMore("{}".getBytes(UTF_8));
         d.send("{}".getBytes(UTF_8), 0);
