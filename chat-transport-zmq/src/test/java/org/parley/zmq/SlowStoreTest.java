@@ -197,6 +197,27 @@ class SlowStoreTest {
         return null;
     }
 
+    /** A server on a slow store's hub, a SUB of {@code channels} and a DEALER, ready (see {@link #subAndDealer}). */
+    private record Rig(SlowStore store, ChatHub hub, ZmqChatServer server, ZContext raw, ZMQ.Socket sub,
+            ZMQ.Socket dealer) implements AutoCloseable {
+        static Rig of(String... channels) throws Exception {
+            SlowStore store = new SlowStore();
+            ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
+            ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
+            ZContext raw = new ZContext(1);
+            IoTicker.attach(raw);
+            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, channels);
+            return new Rig(store, hub, server, raw, sockets[0], sockets[1]);
+        }
+
+        @Override
+        public void close() {
+            raw.close();
+            server.close();
+            hub.close();
+        }
+    }
+
     @Test
     void answersHeldForAPostBeingStoredAreBoundedAndAllComeOnceItIsStored() throws Exception {
         SlowStore store = new SlowStore();
@@ -234,22 +255,18 @@ class SlowStoreTest {
 
     @Test
     void repliesKeepTheirOrderAndFollowThePostOnPubWhenTheStoreTakesItsTime() throws Exception {
-        SlowStore store = new SlowStore();
-        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
-             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
-             ZContext raw = new ZContext(1)) {
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "probe", "one", "two");
-            ZMQ.Socket sub = sockets[0];
-            ZMQ.Socket dealer = sockets[1];
+        try (Rig rig = Rig.of("probe", "one", "two")) {
+            SlowStore store = rig.store;
+            ZMQ.Socket sub = rig.sub;
+            ZMQ.Socket dealer = rig.dealer;
             send(dealer, post("one", "first"));
             send(dealer, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
             send(dealer, post("two", "second"));
             // While those wait for the store, another peer is answered: the server does not wait.
-            ZMQ.Socket other = raw.createSocket(SocketType.DEALER);
+            ZMQ.Socket other = rig.raw.createSocket(SocketType.DEALER);
             other.setLinger(0);
             other.setReceiveTimeOut(5000);
-            other.connect("tcp://127.0.0.1:" + server.postPort());
+            other.connect("tcp://127.0.0.1:" + rig.server.postPort());
             send(other, "{\"type\":\"history\",\"channel\":\"probe\",\"last\":1}".getBytes(UTF_8));
             assertTrue(reply(other).has("messages"), "another peer's request waited for this one's store");
             store.permits.release(2);
@@ -272,14 +289,11 @@ class SlowStoreTest {
 
     @Test
     void aPostStoredBeforeItsFutureCompletesIsPublishedOnceWithItsReply() throws Exception {
-        SlowStore store = new SlowStore();
-        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
-             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
-             ZContext raw = new ZContext(1)) {
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
-            ZMQ.Socket sub = sockets[0];
-            ZMQ.Socket dealer = sockets[1];
+        try (Rig rig = Rig.of("late")) {
+            SlowStore store = rig.store;
+            ChatHub hub = rig.hub;
+            ZMQ.Socket sub = rig.sub;
+            ZMQ.Socket dealer = rig.dealer;
             store.completions = new Semaphore(0);
             send(dealer, post("late", "first"));
             // Stored, and handed to the hub's listeners, before its future completes: the hub
@@ -358,15 +372,12 @@ class SlowStoreTest {
 
     @Test
     void anOwnPostWhoseStoreForgotItsOriginIsPublishedOnce() throws Exception {
-        SlowStore store = new SlowStore();
-        store.forgetsOrigins = true;
-        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
-             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
-             ZContext raw = new ZContext(1)) {
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
-            ZMQ.Socket sub = sockets[0];
-            ZMQ.Socket dealer = sockets[1];
+        try (Rig rig = Rig.of("late")) {
+            SlowStore store = rig.store;
+            ChatHub hub = rig.hub;
+            ZMQ.Socket sub = rig.sub;
+            ZMQ.Socket dealer = rig.dealer;
+            store.forgetsOrigins = true;
             store.completions = new Semaphore(0);
             send(dealer, post("late", "first"));
             store.permits.release(); // stored; the hub, told no origin, hands it to the server as another's
@@ -382,14 +393,11 @@ class SlowStoreTest {
 
     @Test
     void anothersPostStoredBeforeAChannelsFirstOwnPostButBroughtAfterItIsStillPublished() throws Exception {
-        SlowStore store = new SlowStore();
-        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
-             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
-             ZContext raw = new ZContext(1)) {
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late", "dev");
-            ZMQ.Socket sub = sockets[0];
-            ZMQ.Socket dealer = sockets[1];
+        try (Rig rig = Rig.of("late", "dev")) {
+            SlowStore store = rig.store;
+            ChatHub hub = rig.hub;
+            ZMQ.Socket sub = rig.sub;
+            ZMQ.Socket dealer = rig.dealer;
             // Another node's post (no origin, as a shared store hands it), counted in the store's
             // newest seq before this server's first post to the channel, but brought after it.
             store.holdsSink = true;
@@ -409,14 +417,11 @@ class SlowStoreTest {
 
     @Test
     void anOwnPostWhoseReplyComesAfterAnothersPostKeepsSeqOrderOnPub() throws Exception {
-        SlowStore store = new SlowStore();
-        try (ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
-             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
-             ZContext raw = new ZContext(1)) {
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, "late");
-            ZMQ.Socket sub = sockets[0];
-            ZMQ.Socket dealer = sockets[1];
+        try (Rig rig = Rig.of("late")) {
+            SlowStore store = rig.store;
+            ChatHub hub = rig.hub;
+            ZMQ.Socket sub = rig.sub;
+            ZMQ.Socket dealer = rig.dealer;
             store.completions = new Semaphore(0);
             long before = hub.lastSeq("late");
             send(dealer, post("late", "first"));

@@ -200,10 +200,8 @@ class ZmqChatClientTest {
             assertEquals(new String(sent.get(2), UTF_8), body, "the same post: its id, time and ref");
             assertTrue(body.matches(".*\"id\":\"[0-9a-z]+\\.1\".*"), body);
             String ref = body.replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
-            second.sendMore(again.get(0));
-            second.sendMore(new byte[0]);
-            second.send("{\"ok\":true,\"channel\":\"general\",\"seq\":1,\"time\":\"2026-11-21T22:50:51.123Z\","
-                    + "\"ref\":\"" + ref + "\"}");
+            answer(second, again, "{\"ok\":true,\"channel\":\"general\",\"seq\":1,"
+                    + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"" + ref + "\"}");
             assertEquals(1, posted.get(10, TimeUnit.SECONDS).seq());
         }
     }
@@ -223,9 +221,7 @@ class ZmqChatClientTest {
             CompletableFuture<PostAck> posted = alice.post("general", "still there?");
             List<byte[]> sent = receiveRequest(stopping);
             String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
-            stopping.sendMore(sent.get(0));
-            stopping.sendMore(new byte[0]);
-            stopping.send("{\"ok\":false,\"error\":\"server is shutting down\",\"ref\":\"" + ref + "\"}");
+            answer(stopping, sent, "{\"ok\":false,\"error\":\"server is shutting down\",\"ref\":\"" + ref + "\"}");
             // Not failed, and not sent again to the server that refused it: it waits for the next one.
             stopping.setReceiveTimeOut(300);
             assertEquals(null, stopping.recv(0), "sent again to the stopping server");
@@ -235,10 +231,8 @@ class ZmqChatClientTest {
             ZMQ.Socket next = routerOn(raw, port);
             List<byte[]> again = receiveRequest(next);
             assertEquals(new String(sent.get(2), UTF_8), new String(again.get(2), UTF_8));
-            next.sendMore(again.get(0));
-            next.sendMore(new byte[0]);
-            next.send("{\"ok\":true,\"channel\":\"general\",\"seq\":4,\"time\":\"2026-11-21T22:50:51.123Z\","
-                    + "\"ref\":\"" + ref + "\"}");
+            answer(next, again, "{\"ok\":true,\"channel\":\"general\",\"seq\":4,"
+                    + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"" + ref + "\"}");
             assertEquals(4, posted.get(10, TimeUnit.SECONDS).seq());
         }
     }
@@ -260,17 +254,20 @@ class ZmqChatClientTest {
             String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
             // As the server answers a body that came alone (a connection that ended between the
             // two frames): the error names the request, which is not failed but sent again.
-            server.sendMore(sent.get(0));
-            server.sendMore(new byte[0]);
-            server.send("{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"" + ref + "\"}");
+            answer(server, sent, "{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"" + ref + "\"}");
             List<byte[]> again = receiveRequest(server);
             assertEquals(new String(sent.get(2), UTF_8), new String(again.get(2), UTF_8));
-            server.sendMore(again.get(0));
-            server.sendMore(new byte[0]);
-            server.send("{\"ok\":true,\"channel\":\"general\",\"seq\":2,\"time\":\"2026-11-21T22:50:51.123Z\","
-                    + "\"ref\":\"" + ref + "\"}");
+            answer(server, again, "{\"ok\":true,\"channel\":\"general\",\"seq\":2,"
+                    + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"" + ref + "\"}");
             assertEquals(2, posted.get(10, TimeUnit.SECONDS).seq());
         }
+    }
+
+    /** Answers {@code request} (as {@link #receiveRequest} read it) with {@code body}, as a server does. */
+    private static void answer(ZMQ.Socket router, List<byte[]> request, String body) {
+        router.sendMore(request.get(0));
+        router.sendMore(new byte[0]);
+        router.send(body);
     }
 
     /** One request as a ROUTER reads it: identity, delimiter, body. */
