@@ -108,6 +108,22 @@ final class RequestCorrelator {
 
     // ---- loop thread below
 
+    /**
+     * Sends request {@code ref} again, whole, after the server said its body came without the
+     * delimiter (the connection ended between the two frames, and the body alone reached the
+     * next one); once only: a server that says so again gets the error to fail it with, so no
+     * server can keep a request going round. False if it is not waiting or went again already.
+     */
+    private boolean resendSplit(String ref) {
+        Lane lane = posts.sent.containsKey(ref) ? posts : reads;
+        Pending<?> p = lane.sent.get(ref);
+        if (p == null || p.split) {
+            return false;
+        }
+        p.split = true;
+        return lane.sendAgain(ref);
+    }
+
     /** A reply's frames: an empty delimiter and one body. Replies come in order. */
     void receive(List<byte[]> frames) {
         if (frames.size() != 2 || frames.get(0).length != 0) {
@@ -125,12 +141,7 @@ final class RequestCorrelator {
         }
         epochs.accept(reply.text(Wire.EPOCH));
         loop.answered();
-        if (ref != null && !reply.isTrue("ok") && Wire.NO_DELIMITER.equals(reply.text("error"))) {
-            // Not taken: the connection ended between the request's two frames, and its body
-            // alone reached the server on the next one. It goes again, whole.
-            if (!posts.sendAgain(ref)) {
-                reads.sendAgain(ref);
-            }
+        if (ref != null && !reply.isTrue("ok") && Wire.NO_DELIMITER.equals(reply.text("error")) && resendSplit(ref)) {
             return;
         }
         if (ref != null && !reply.isTrue("ok") && Wire.SHUTTING_DOWN.equals(reply.text("error"))) {
@@ -342,6 +353,8 @@ final class RequestCorrelator {
         boolean sent;
         /** Sent on a connection that was lost before its reply came: to go again. */
         boolean again;
+        /** Sent again once because its body reached the server without its delimiter. */
+        boolean split;
 
         final boolean post;
 

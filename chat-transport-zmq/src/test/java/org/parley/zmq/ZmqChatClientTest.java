@@ -260,6 +260,19 @@ class ZmqChatClientTest {
             answer(server, again, "{\"ok\":true,\"channel\":\"general\",\"seq\":2,"
                     + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"" + ref + "\"}");
             assertEquals(2, posted.get(10, TimeUnit.SECONDS).seq());
+
+            // A server that says so again of the same request does not keep it going round:
+            // it goes again once, and the second answer fails it with the server's error.
+            CompletableFuture<PostAck> twice = alice.post("general", "split again?");
+            String error = "{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"";
+            List<byte[]> first = receiveRequest(server);
+            String ref2 = new String(first.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            answer(server, first, error + ref2 + "\"}");
+            answer(server, receiveRequest(server), error + ref2 + "\"}");
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> twice.get(10, TimeUnit.SECONDS));
+            assertTrue(failed.getCause().getMessage().contains("no empty delimiter"), failed.getCause().toString());
+            server.setReceiveTimeOut(300);
+            assertEquals(null, server.recv(0), "sent a third time");
         }
     }
 
