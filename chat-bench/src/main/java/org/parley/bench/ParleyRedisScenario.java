@@ -14,8 +14,6 @@ import org.parley.zmq.ZmqChatClient;
 import org.parley.zmq.ZmqChatServer;
 import org.parley.zmq.ZmqClientOptions;
 import org.parley.zmq.ZmqServerOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Parley ZeroMQ on {@code nodes} servers in this JVM sharing one channel through a
@@ -27,8 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: as {@link Scenario}.
  */
 final class ParleyRedisScenario extends BaseScenario {
-    private static final Logger log = LoggerFactory.getLogger(ParleyRedisScenario.class);
-    static final String CHANNEL = "bench";
+    static final String CHANNEL = ParleyZmqScenario.CHANNEL;
 
     private final int nodes;
     private final Path redisBinary;
@@ -77,26 +74,7 @@ final class ParleyRedisScenario extends BaseScenario {
         synchronized (clients) {
             clients.add(client);
         }
-        return new Sender() {
-            @Override
-            public void send(byte[] payload) {
-                post(Payload.asString(payload));
-            }
-
-            private void post(String text) {
-                client.post(CHANNEL, text).whenComplete((ack, error) -> {
-                    if (error != null && failedPosts.incrementAndGet() == 1) {
-                        log.warn("a post failed: {}", error.toString());
-                    }
-                });
-            }
-
-            @Override
-            public void awaitReady(DeliverySink sink, long timeoutNanos) {
-                String probe = Payload.asString(Payload.probe());
-                probeUntilReady(sink, timeoutNanos, system(), () -> post(probe));
-            }
-        };
+        return ParleyZmqScenario.poster(client, system(), failedPosts);
     }
 
     @Override

@@ -121,6 +121,15 @@ final class ParleyZmqScenario extends BaseScenario {
         synchronized (clients) {
             clients.add(client);
         }
+        return poster(client, system(), failedPosts);
+    }
+
+    /**
+     * A sender that posts through {@code client} to {@value #CHANNEL}, pipelined, counting the
+     * posts that fail in {@code failed} (the first is logged): every scenario of Parley ZeroMQ
+     * clients posts this way.
+     */
+    static Sender poster(ZmqChatClient client, String system, AtomicLong failed) {
         return new Sender() {
             @Override
             public void send(byte[] payload) {
@@ -129,7 +138,7 @@ final class ParleyZmqScenario extends BaseScenario {
 
             private void post(String text) {
                 client.post(CHANNEL, text).whenComplete((ack, error) -> {
-                    if (error != null && failedPosts.incrementAndGet() == 1) {
+                    if (error != null && failed.incrementAndGet() == 1) {
                         log.warn("a post failed: {}", error.toString());
                     }
                 });
@@ -139,7 +148,7 @@ final class ParleyZmqScenario extends BaseScenario {
             public void awaitReady(DeliverySink sink, long timeoutNanos) {
                 // A SUB socket's subscription reaches the server a moment after it connects: probe.
                 String probe = Payload.asString(Payload.probe());
-                probeUntilReady(sink, timeoutNanos, system(), () -> post(probe));
+                probeUntilReady(sink, timeoutNanos, system, () -> post(probe));
             }
         };
     }
