@@ -143,12 +143,6 @@ public final class PostIds {
             mine.completeExceptionally(e);
             throw e;
         }
-        if (stored.isDone() && !stored.isCompletedExceptionally()) {
-            ChatMessage m = stored.join(); // the in-memory store: no callback to chain
-            done(key, mine, hash, m);
-            mine.complete(Stored.of(m));
-            return stored;
-        }
         stored.whenComplete((m, failure) -> {
             done(key, mine, hash, failure == null ? m : null);
             if (failure != null) {
