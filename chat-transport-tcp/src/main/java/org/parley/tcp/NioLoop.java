@@ -63,7 +63,7 @@ final class NioLoop implements AutoCloseable {
     /** Reads of one TLS connection in one round before the others have their turn (a record, 16 KiB, at most each). */
     private static final int TLS_READS_PER_ROUND = 64;
     /** TLS connections with more to read than a round's share, read again next round. Selector thread only. */
-    private final List<Connection> readAgain = new ArrayList<>();
+    private final java.util.Set<Connection> readAgain = new java.util.LinkedHashSet<>(); // each once a round
     /** How long accepting pauses after accept() failed (out of file descriptors, say). */
     static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Bytes one write system call takes from a connection's queue at most. */
@@ -554,7 +554,9 @@ final class NioLoop implements AutoCloseable {
             }
         }
         if (tls) {
-            readAgain.add(c); // more than a round's share: the rest next round, after the others
+            // More than a round's share: the rest next round, after the others, and once however
+            // often it was also selected meanwhile (a flooding peer gets one share a round).
+            readAgain.add(c);
         }
     }
 
