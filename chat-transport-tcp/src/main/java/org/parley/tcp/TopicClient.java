@@ -102,6 +102,13 @@ public final class TopicClient extends PeerHandle {
     /** The current connection's server answered the resume: it acknowledges. Guarded by lock. */
     private boolean acknowledging;
     private long connectedAt; // System.nanoTime() of the current connection; guarded by lock
+    /**
+     * When reconnecting gives up (System.nanoTime()): set when a connection the server had
+     * answered is lost, and kept through reconnections the server ends before answering (a
+     * refused token, say), so that they count against one {@code retryFor}; 0 while answered.
+     * Guarded by lock.
+     */
+    private long retryUntil;
     /** Keys of this client's recent posts, which a replay brings back to it: not delivered. Guarded by itself. */
     private final Set<String> own = new LinkedHashSet<>();
     // Selector thread only: what a registration asks to resume from.
@@ -277,22 +284,33 @@ public final class TopicClient extends PeerHandle {
                 return true; // an old one
             }
             connection = null;
+            if (retryUntil == 0) {
+                retryUntil = System.nanoTime() + retryFor.toNanos();
+            }
         }
         failAsked("the connection was lost before the server answered");
         log.info("lost {}: {}; reconnecting", serverName, cause == null ? "closed by the server" : cause.getMessage());
         core.deliver(() -> core.listener().onConnectionLost(serverName, cause));
-        Thread t = new Thread(this::reconnect, "parley-tcp-reconnect-" + server.getPort());
+        Thread t = new Thread(() -> reconnect(cause), "parley-tcp-reconnect-" + server.getPort());
         t.setDaemon(true);
         t.start();
         return true;
     }
 
     /** Tries to connect again, with backoff, until connected, closed, or {@code retryFor} has passed. */
-    private void reconnect() {
-        long deadline = System.nanoTime() + retryFor.toNanos();
+    private void reconnect(IOException lost) {
+        long deadline;
+        synchronized (lock) {
+            deadline = retryUntil;
+        }
         long backoff = FIRST_BACKOFF.toNanos();
-        IOException last = null;
+        IOException last = lost != null ? lost : new IOException("closed by the server");
         try {
+            // Connections the server ended before answering used up the time already.
+            if (System.nanoTime() - deadline >= 0 && !retryFor.isZero()) {
+                giveUp(last);
+                return;
+            }
             while (true) {
                 long wait = Math.min(backoff, Math.max(0, deadline - System.nanoTime()));
                 if (core.awaitClosed(Duration.ofNanos(wait)) || !core.isOpen()) {
@@ -309,10 +327,7 @@ public final class TopicClient extends PeerHandle {
                     last = e;
                 }
                 if (System.nanoTime() - deadline >= 0) {
-                    String why = last.getMessage() != null ? last.getMessage() : last.getClass().getSimpleName();
-                    failPending("the client gave up reconnecting before the server acknowledged it");
-                    core.end(new IOException("gave up reconnecting to " + serverName + " after "
-                            + retryFor.toSeconds() + " s: " + why, last));
+                    giveUp(last);
                     return;
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF.toNanos());
@@ -320,6 +335,13 @@ public final class TopicClient extends PeerHandle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void giveUp(IOException last) {
+        String why = last.getMessage() != null ? last.getMessage() : last.getClass().getSimpleName();
+        failPending("the client gave up reconnecting before the server acknowledged it");
+        core.end(new IOException("gave up reconnecting to " + serverName + " after "
+                + retryFor.toSeconds() + " s: " + why, last));
     }
 
     /** Selector thread: a new connection is up; registers again, sends what waited. */
@@ -391,6 +413,7 @@ public final class TopicClient extends PeerHandle {
             synchronized (lock) {
                 if (connection == c) {
                     acknowledging = true;
+                    retryUntil = 0; // this server answers: a later loss gets a whole retryFor
                 }
             }
             if (!r.epoch().equals(epoch)) { // a new server (or the first): its numbers start again

@@ -238,6 +238,32 @@ class TlsTest {
     }
 
     @Test
+    void aClientThatReconnectsGivesUpOnARefusedTokenWithinItsRetryTime() throws Exception {
+        try (ChatHub users = usersHub(); TopicServer auth = authenticating(users)) {
+            java.util.concurrent.CompletableFuture<IOException> closed = new java.util.concurrent.CompletableFuture<>();
+            TcpListener seen = new TcpListener() {
+                @Override
+                public void onMessage(TcpMessage message) {
+                }
+
+                @Override
+                public void onClosed(IOException cause) {
+                    closed.complete(cause);
+                }
+            };
+            // The server ends each connection after refusing the token: reconnecting must not
+            // start the retry time again each time, or the client would go round for ever.
+            TopicClient mallory = as(auth.port(), "alice", "guess", "dev").retryFor(Duration.ofSeconds(2)).connect(seen);
+            try {
+                IOException cause = closed.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(cause != null && cause.getMessage().startsWith("gave up reconnecting"), String.valueOf(cause));
+            } finally {
+                mallory.close();
+            }
+        }
+    }
+
+    @Test
     void onAnAuthenticatingServerAClientWithoutATokenOrAnotherNameIsRefused() throws Exception {
         try (ChatHub users = usersHub(); TopicServer auth = authenticating(users)) {
             Recorder seen = new Recorder();
