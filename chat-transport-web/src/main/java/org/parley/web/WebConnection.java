@@ -48,7 +48,7 @@ final class WebConnection implements Endpoint.Events {
     private volatile String user;
     /** When the connection opened, for the time it has to authenticate. */
     private final long openedAt = System.nanoTime();
-    /** Requests answered "authenticate first": a few, then the connection is closed. */
+    /** Requests answered "authenticate first": a few, then the connection is closed. Guarded by this. */
     private int unauthenticated;
     /** Requests a connection may make before it authenticates, and the time it has. */
     static final int MAX_UNAUTHENTICATED_REQUESTS = 8;
@@ -103,6 +103,34 @@ final class WebConnection implements Endpoint.Events {
     public void opened(Session session) {
         this.session = session;
         server.opened(this);
+        if (server.tokens() != null) {
+            // Closed once its time is up unless it authenticated, whether it sends anything or not.
+            server.schedule(() -> {
+                if (user == null) {
+                    refuseUnauthenticated();
+                }
+            }, AUTHENTICATE_WITHIN_NANOS);
+        }
+    }
+
+    /** Closes a connection that did not authenticate in time: it holds no slot for long. */
+    private void refuseUnauthenticated() {
+        Session s = session;
+        if (s != null) {
+            s.close(StatusCode.POLICY_VIOLATION, "not authenticated", Callback.NOOP);
+        }
+    }
+
+    /** Whether an unauthenticated connection used up its requests or its time: then it is closed. */
+    private synchronized boolean overUnauthenticated() {
+        if (server.tokens() == null || user != null) {
+            return false;
+        }
+        if (++unauthenticated > MAX_UNAUTHENTICATED_REQUESTS || System.nanoTime() - openedAt > AUTHENTICATE_WITHIN_NANOS) {
+            refuseUnauthenticated();
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -125,6 +153,9 @@ final class WebConnection implements Endpoint.Events {
 
     @Override
     public void binary() {
+        if (overUnauthenticated()) {
+            return;
+        }
         reply(WebWire.error("binary messages are not read; send each request as one JSON text message", null));
     }
 
@@ -163,13 +194,7 @@ final class WebConnection implements Endpoint.Events {
             WebWire.Request request = WebWire.read(frame);
             ref = request.string("ref");
             String type = request.string("type");
-            if (server.tokens() != null && user == null && (++unauthenticated > MAX_UNAUTHENTICATED_REQUESTS
-                    || System.nanoTime() - openedAt > AUTHENTICATE_WITHIN_NANOS)) {
-                // A connection that does not authenticate (a good token, soon) holds no slot for long.
-                Session s = session;
-                if (s != null) {
-                    s.close(StatusCode.POLICY_VIOLATION, "not authenticated", Callback.NOOP);
-                }
+            if (overUnauthenticated()) {
                 return;
             }
             if (WebWire.TYPE_AUTH.equals(type)) {

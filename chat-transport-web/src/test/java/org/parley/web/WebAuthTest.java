@@ -1,7 +1,6 @@
 package org.parley.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,7 +145,6 @@ class WebAuthTest {
             assertThrows(IllegalArgumentException.class,
                     () -> WebServerOptions.builder().hub(plain).tokenSecret(SECRET).build());
         }
-        assertFalse(server.toString().isEmpty());
         assertThrows(Exception.class, () -> WsClient.connect(server.port()), "ws:// on a wss-only port");
     }
 
@@ -159,6 +157,26 @@ class WebAuthTest {
             }
             idle.sendJson("{\"type\":\"channels\",\"ref\":\"c\"}");
             assertEquals(1008, idle.closed.get(10, TimeUnit.SECONDS).intValue());
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedOnceItsTimeToAuthenticateIsUp() throws Exception {
+        try (WsClient silent = connect()) {
+            long opened = System.nanoTime();
+            assertEquals(1008, silent.closed.get(30, TimeUnit.SECONDS).intValue());
+            assertTrue(System.nanoTime() - opened >= WebConnection.AUTHENTICATE_WITHIN_NANOS - TimeUnit.SECONDS.toNanos(1),
+                    "closed before its time was up");
+        }
+    }
+
+    @Test
+    void binaryMessagesCountAgainstAConnectionThatHasNotAuthenticated() throws Exception {
+        try (WsClient binary = connect()) {
+            for (int i = 0; i <= WebConnection.MAX_UNAUTHENTICATED_REQUESTS; i++) {
+                binary.sendBinary(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            }
+            assertEquals(1008, binary.closed.get(5, TimeUnit.SECONDS).intValue());
         }
     }
 }
