@@ -184,7 +184,7 @@ final class WebConnection implements Endpoint.Events {
     private void answer(String frame) {
         int limit = server.maxFrameBytes();
         // A text of n characters takes n to 3n bytes: counted only when it may be over.
-        int bytes = (long) frame.length() * 3 <= limit ? frame.length() : utf8Length(frame);
+        int bytes = (long) frame.length() * 3 <= limit ? frame.length() : WebWire.utf8Length(frame);
         if (bytes > limit) {
             reply(WebWire.error("request of " + bytes + " bytes exceeds the limit of " + limit, null));
             return;
@@ -420,7 +420,7 @@ final class WebConnection implements Endpoint.Events {
         long used = 0;
         for (int i = messages.size() - 1; i >= 0; i--) {
             String frame = WebWire.message(messages.get(i));
-            used += utf8Length(frame);
+            used += WebWire.utf8Length(frame);
             if (used > budget) {
                 break;
             }
@@ -475,7 +475,7 @@ final class WebConnection implements Endpoint.Events {
             }
             // Held behind a post the store is still storing: counted with what waits for this
             // connection from now on, so a peer that asks on behind a slow store is a slow reader.
-            int size = utf8Length(frame);
+            int size = WebWire.utf8Length(frame);
             long waiting = queued.addAndGet(size);
             if (waiting > server.maxQueuedBytes()) {
                 queued.addAndGet(-size);
@@ -541,7 +541,7 @@ final class WebConnection implements Endpoint.Events {
      * frame would wait behind what it has not read) and nothing more is sent to it.
      */
     private void send(String frame) {
-        send(frame, utf8Length(frame));
+        send(frame, WebWire.utf8Length(frame));
     }
 
     /** {@link #send(String)} of a frame whose UTF-8 takes {@code size} bytes. */
@@ -571,18 +571,5 @@ final class WebConnection implements Endpoint.Events {
         Callback.Completable sent = new Callback.Completable();
         s.close(StatusCode.SHUTDOWN, WebServer.SHUTTING_DOWN, sent);
         return sent;
-    }
-
-    /** The length of {@code s} in UTF-8, counted without encoding it. */
-    static int utf8Length(String s) {
-        int bytes = s.length();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                // 2 bytes below U+0800, else 3; a surrogate pair is 4, 2 for each half.
-                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
-            }
-        }
-        return bytes;
     }
 }

@@ -363,7 +363,7 @@ public final class WebServer implements AutoCloseable {
             return;
         }
         String frame = WebWire.message(m);
-        int bytes = WebConnection.utf8Length(frame);
+        int bytes = WebWire.utf8Length(frame);
         if (of != null) {
             for (WebConnection c : of) {
                 c.deliver(m, frame, bytes);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -268,46 +269,56 @@ final class WebWire {
     }
 
     /**
-     * The reply to a history request: as many of the page's messages as fit in {@code maxChars}
-     * (at least one), the oldest when {@code keepNewest} is false, else the newest; as the ZeroMQ
-     * transport's reply.
+     * The reply to a history request: as many of the page's messages as fit in {@code maxBytes}
+     * of UTF-8, envelope and all (at least one), the oldest when {@code keepNewest} is false,
+     * else the newest; as the ZeroMQ transport's reply. Each message is encoded once, from the
+     * end to be kept, until the next would not fit: the work is bounded by the reply.
      */
-    static String history(HistoryPage page, String ref, int maxChars, boolean keepNewest, String epoch) {
-        List<ChatMessage> all = page.messages();
-        int n = all.size();
-        int budget = maxChars - 256;
-        int from = 0;
-        int to = n;
-        int used = 0;
-        // Each message is encoded once to measure it; a frame holds few of the largest.
-        for (int i = 0; i < n; i++) {
-            int at = keepNewest ? n - 1 - i : i;
-            used += message(all.get(at)).length() + 1;
-            if (used > budget && i > 0) {
-                if (keepNewest) {
-                    from = at + 1;
-                } else {
-                    to = at;
-                }
-                break;
-            }
-        }
-        List<ChatMessage> kept = all.subList(from, to);
-        return written(g -> {
+    static String history(HistoryPage page, String ref, int maxBytes, boolean keepNewest, String epoch) {
+        // The envelope with an empty list; the messages go between its brackets. The name
+        // cannot occur earlier inside a string: a quote in a string is always escaped.
+        String envelope = written(g -> {
             g.writeBooleanField("ok", true);
             g.writeStringField("channel", page.channel());
             g.writeNumberField("first", page.first());
             g.writeNumberField("last", page.last());
             g.writeArrayFieldStart("messages");
-            for (ChatMessage m : kept) {
-                g.writeStartObject();
-                fields(g, m);
-                g.writeEndObject();
-            }
             g.writeEndArray();
             optional(g, "ref", ref);
             optional(g, "epoch", epoch);
         });
+        int at = envelope.indexOf(MESSAGES_OPEN) + MESSAGES_OPEN.length();
+        List<ChatMessage> all = page.messages();
+        int n = all.size();
+        List<String> kept = new ArrayList<>();
+        long total = utf8Length(envelope);
+        for (int i = 0; i < n; i++) {
+            String encoded = message(all.get(keepNewest ? n - 1 - i : i));
+            total += utf8Length(encoded) + 1;
+            if (total > maxBytes && i > 0) {
+                break;
+            }
+            kept.add(encoded);
+        }
+        if (keepNewest) {
+            java.util.Collections.reverse(kept);
+        }
+        return envelope.substring(0, at) + String.join(",", kept) + envelope.substring(at);
+    }
+
+    private static final String MESSAGES_OPEN = ",\"messages\":[";
+
+    /** The bytes {@code s} takes in UTF-8. */
+    static int utf8Length(String s) {
+        int bytes = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // 2 bytes below U+0800, else 3; a surrogate pair is 4, 2 for each half.
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
     }
 
     /** {@code {"ok":true,"channel","users":[...],"ref","epoch"}}: as many users as fit in {@code maxChars}. */

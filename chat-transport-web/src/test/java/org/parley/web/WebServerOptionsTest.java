@@ -55,13 +55,13 @@ class WebServerOptionsTest {
 
     @Test
     void utf8LengthCountsEachCharacterAsItsEncoding() {
-        assertEquals(0, WebConnection.utf8Length(""));
-        assertEquals(3, WebConnection.utf8Length("abc"));
-        assertEquals(2, WebConnection.utf8Length("é"));
-        assertEquals(3, WebConnection.utf8Length("€"));
-        assertEquals(4, WebConnection.utf8Length("😀"));
+        assertEquals(0, WebWire.utf8Length(""));
+        assertEquals(3, WebWire.utf8Length("abc"));
+        assertEquals(2, WebWire.utf8Length("é"));
+        assertEquals(3, WebWire.utf8Length("€"));
+        assertEquals(4, WebWire.utf8Length("😀"));
         String mixed = "a é € 😀 z";
-        assertEquals(mixed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, WebConnection.utf8Length(mixed));
+        assertEquals(mixed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, WebWire.utf8Length(mixed));
     }
 
     @Test

@@ -45,6 +45,24 @@ class WebWireTest {
     }
 
     @Test
+    void aHistoryReplyOfTextsOfManyBytesAndALongRefStaysWithinItsBytes() throws Exception {
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            messages.add(new ChatMessage("dev", i, "kyle", T, "\u4e2d".repeat(5000))); // 3 bytes a character
+        }
+        HistoryPage page = new HistoryPage("dev", 1, 100, messages);
+        String ref = "r".repeat(25_000);
+        for (boolean newest : new boolean[] {false, true}) {
+            String reply = WebWire.history(page, ref, 65_536, newest, "e");
+            assertTrue(reply.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 65_536,
+                    reply.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes");
+            JsonNode read = WsClient.JSON.readTree(reply);
+            assertEquals(2, read.get("messages").size()); // 15,000 bytes and more each, beside the ref
+            assertEquals(ref, read.get("ref").asText());
+        }
+    }
+
+    @Test
     void aHistoryReplyHoldsWhatFitsTheOldestOrTheNewest() throws Exception {
         List<ChatMessage> messages = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
