@@ -296,6 +296,8 @@ final class Delivery {
                 } catch (InterruptedException again) {
                     return;
                 }
+                // The next tick after the wait: meanwhile the inbox is read, not only repairs tried.
+                nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
             }
         }
     }

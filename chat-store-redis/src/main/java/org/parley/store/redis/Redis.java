@@ -342,9 +342,31 @@ final class Redis implements AutoCloseable {
     List<Received> range(Jedis j, String epoch, String channel, long from, int limit) {
         List<?> entries = (List<?>) j.sendCommand(redis.clients.jedis.Protocol.Command.XRANGE,
                 streamKey(channel), from + "-0", "+", "COUNT", Integer.toString(limit));
-        List<Received> out = new ArrayList<>(entries.size());
+        return parseEach(entries, e -> parseEntry(epoch, channel, e), channel);
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Redis.class);
+    private static final org.parley.core.internal.LogThrottle malformedLog =
+            new org.parley.core.internal.LogThrottle(10, TimeUnit.SECONDS);
+
+    /**
+     * Each entry of a stream, parsed; one that is not a message as Parley writes them (a field
+     * missing, a number that is not one: something else wrote into the key) is left out and
+     * logged, at most a line an interval: one bad entry must not stop a channel, nor a node's
+     * delivery of every channel, for good. A stream read then shows its seq as gone.
+     */
+    static <T> List<T> parseEach(List<?> entries, Function<Object, T> parse, String stream) {
+        List<T> out = new ArrayList<>(entries.size());
         for (Object e : entries) {
-            out.add(parseEntry(epoch, channel, e));
+            try {
+                out.add(parse.apply(e));
+            } catch (RuntimeException bad) {
+                long held = malformedLog.admit();
+                if (held >= 0) {
+                    log.warn("an entry of the stream of {} that is not a message was left out: {} ({} more not logged)",
+                            stream, bad.toString(), held);
+                }
+            }
         }
         return out;
     }

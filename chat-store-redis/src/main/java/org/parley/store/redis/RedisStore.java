@@ -163,10 +163,8 @@ public final class RedisStore implements MessageStore {
         List<?> r = redis.read(j -> (List<?>) Redis.HISTORY.run(j, List.of(redis.seqKey, redis.streamKey(channel)),
                 List.of(channel, mode, a, b)));
         List<?> entries = (List<?>) r.get(2);
-        List<ChatMessage> messages = new ArrayList<>(entries.size());
-        for (Object e : entries) {
-            messages.add(Redis.parseEntry(current, channel, e).message());
-        }
+        List<ChatMessage> messages = new ArrayList<>(Redis.parseEach(entries,
+                e -> Redis.parseEntry(current, channel, e).message(), channel));
         if (newestFirst) {
             Collections.reverse(messages);
         }
@@ -186,9 +184,7 @@ public final class RedisStore implements MessageStore {
         if (count > 0) {
             List<?> entries = redis.read(j -> (List<?>) j.sendCommand(Protocol.Command.XREVRANGE, redis.allKey, "+", "-",
                     "COUNT", Integer.toString(count)));
-            for (Object e : entries) {
-                messages.add(Redis.parseAllEntry(e));
-            }
+            messages.addAll(Redis.parseEach(entries, Redis::parseAllEntry, "ALL"));
             Collections.reverse(messages);
         }
         return new HistoryPage("ALL", 0, 0, messages);

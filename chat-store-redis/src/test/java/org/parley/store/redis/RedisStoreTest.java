@@ -205,6 +205,23 @@ class RedisStoreTest {
         assertEquals(5, first.subscriptions(), "subscribed again after each of four kills");
     }
 
+    @Test
+    void anEntryThatIsNotAMessageIsLeftOutAndDeliveryGoesOn() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        await().atMost(WAIT).until(() -> store.subscriptions() >= 1);
+        // Something else wrote into dev's stream: an entry without its time, as seq 1.
+        redis.command("HINCRBY", "parley:seq", "dev", "1");
+        assertTrue(redis.command("XADD", "parley:s:dev", "1-0", "u", "mallory", "x", "no time").startsWith("$"));
+        // The next post's publication shows the gap; the repair reads the bad entry, leaves it
+        // out, and delivery goes on, for this channel and the others.
+        assertEquals(2, post(store, "dev", "alice", "after").seq());
+        assertEquals("after", a.next().text());
+        post(store, "ops", "alice", "elsewhere");
+        assertEquals("elsewhere", a.next().text());
+        assertEquals(List.of("after"), store.after("dev", 0, 10).messages().stream().map(ChatMessage::text).toList());
+    }
+
     /** Stores a message as the script would, without publishing it: a publication lost. */
     void storeUnpublished(String channel, String user, String text) throws IOException {
         String seq = redis.command("HINCRBY", "parley:seq", channel, "1").substring(1);
