@@ -171,7 +171,17 @@ final class Delivery {
     void acknowledgeOnceDelivered(String channel, long seq, Runnable answer) {
         acks.add(new Ack(channel, seq, answer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACK_WAIT_MILLIS)));
         inbox.offer(WAKE); // if the inbox is full the deliverer is busy, and looks at acks each round
+        if (closed) {
+            // A post the writer stored after this closed (its close ran out of time): stored,
+            // so acknowledged, here, as close acknowledged the others.
+            for (Ack a; (a = acks.poll()) != null; ) {
+                a.answer().run();
+            }
+        }
     }
+
+    /** Set by close before it takes the acknowledgements left: one handed over later is answered at once. */
+    private volatile boolean closed;
 
     /** An own post that will not be delivered: failed, or a repeat. */
     void forget(String tag) {
@@ -211,6 +221,7 @@ final class Delivery {
         }
         // Stored, so acknowledged, delivered or not: nothing is left waiting. (The deliverer has
         // ended, or never started: its state is this thread's now.)
+        closed = true;
         List<Runnable> rest = new java.util.ArrayList<>();
         for (Ack a; (a = acks.poll()) != null; ) {
             rest.add(a.answer());

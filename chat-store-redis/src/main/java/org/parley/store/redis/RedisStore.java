@@ -197,7 +197,11 @@ public final class RedisStore implements MessageStore {
         return s == null ? 0 : Long.parseLong(s);
     }
 
-    /** Waits up to two seconds for the posts queued to be stored, then closes the connections. */
+    /**
+     * Waits up to two seconds for the posts queued to be stored (two more while Redis is away,
+     * then they fail), up to two for the delivery to end, then closes the connections; a post
+     * stored after that is answered all the same.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

@@ -222,6 +222,23 @@ class RedisStoreTest {
         assertEquals(List.of("after"), store.after("dev", 0, 10).messages().stream().map(ChatMessage::text).toList());
     }
 
+    @Test
+    void aPostStoredAfterCloseRanOutOfTimeIsStillAnswered() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        await().atMost(WAIT).until(() -> store.subscriptions() >= 1);
+        // Redis holds every write for a while: the post is sent, and answered only after close gave up on it.
+        assertEquals("+OK", redis.command("CLIENT", "PAUSE", "4700", "WRITE"));
+        CompletableFuture<ChatMessage> late = store.append("dev", "alice", T, "late", null, null);
+        store.close();
+        // Stored once Redis writes again, or refused as the store closes: answered either way,
+        // never left waiting (a post the writer stored after the delivery had closed was).
+        await().atMost(Duration.ofSeconds(15)).until(late::isDone);
+        if (!late.isCompletedExceptionally()) {
+            assertEquals("late", late.get().text());
+        }
+    }
+
     /** Stores a message as the script would, without publishing it: a publication lost. */
     void storeUnpublished(String channel, String user, String text) throws IOException {
         String seq = redis.command("HINCRBY", "parley:seq", channel, "1").substring(1);
