@@ -43,7 +43,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * with what it delivered and reads the difference from the streams; and once a second it does so
  * for the channels that had messages since the last look, so that the last message of a burst
  * is not left waiting for the next one. It also pings over the pub/sub connection every second,
- * whose reads time out after {@link Redis#ANSWER_MILLIS}: a silent Redis is found out.
+ * and ends one that said nothing for {@value #SILENT_TICKS} seconds: a silent Redis is found out.
  *
  * <p>Under a new epoch (Redis restarted) it goes on, per channel, from what it delivered or the
  * counter the epoch was made with ({@code p:base}), whichever is lower: what Redis kept and this
@@ -96,13 +96,20 @@ final class Delivery {
     private final JedisPubSub pubsub = new JedisPubSub() {
         @Override
         public void onMessage(String channel, String message) {
+            heard = System.nanoTime();
             if (!inbox.offer(message)) {
                 overflowed.set(true);
             }
         }
 
         @Override
+        public void onPong(String pattern) {
+            heard = System.nanoTime();
+        }
+
+        @Override
         public void onSubscribe(String channel, int count) {
+            heard = System.nanoTime();
             subscriptions.incrementAndGet();
             if (!inbox.offer(RESYNC)) {
                 overflowed.set(true);
@@ -234,6 +241,17 @@ final class Delivery {
         completer.submit(rest);
     }
 
+    /**
+     * When the pub/sub connection last said anything (a publication, a pong, a subscription):
+     * Jedis reads a subscribed connection without a timeout, so the deliverer, which pings every
+     * tick, ends a connection silent for {@value #SILENT_TICKS} ticks (a half-open one, a Redis
+     * that stopped answering), and the subscriber subscribes again and repairs from the streams.
+     */
+    private volatile long heard = System.nanoTime();
+    /** The subscriber's connection while it is subscribed, for the deliverer to end. */
+    private volatile Jedis subscribed;
+    static final int SILENT_TICKS = 3;
+
     // ---- subscriber thread
 
     private void subscribe() {
@@ -241,6 +259,8 @@ final class Delivery {
         while (stopping.getCount() > 0) {
             try (Jedis j = redis.connect()) {
                 backoff = 50;
+                heard = System.nanoTime();
+                subscribed = j;
                 j.subscribe(pubsub, redis.pubsub); // returns when unsubscribed; throws when the connection breaks
             } catch (JedisException e) {
                 if (stopping.getCount() == 0) {
@@ -378,10 +398,18 @@ final class Delivery {
     /** Once a second: repairs the channels active since the last tick, and pings over pub/sub. */
     private void tick() {
         if (pubsub.isSubscribed()) {
-            try {
-                pubsub.ping();
-            } catch (RuntimeException e) {
-                log.debug("ping over pub/sub failed: {}", e.getMessage()); // the subscriber sees the break
+            Jedis j = subscribed;
+            if (j != null && System.nanoTime() - heard > TimeUnit.MILLISECONDS.toNanos(SILENT_TICKS * TICK_MILLIS)) {
+                log.warn("the pub/sub connection to Redis at {} said nothing for {} s; subscribing again",
+                        redis.address, SILENT_TICKS * TICK_MILLIS / 1000);
+                heard = System.nanoTime();
+                j.disconnect(); // the subscriber's read fails: it subscribes again, and repairs
+            } else {
+                try {
+                    pubsub.ping();
+                } catch (RuntimeException e) {
+                    log.debug("ping over pub/sub failed: {}", e.getMessage()); // the subscriber sees the break
+                }
             }
         }
         if (active.isEmpty()) {

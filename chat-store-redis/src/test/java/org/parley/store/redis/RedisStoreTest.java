@@ -239,6 +239,20 @@ class RedisStoreTest {
         }
     }
 
+    @Test
+    void aPubSubConnectionThatSaysNothingIsEndedAndSubscribedAgain() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        await().atMost(WAIT).until(() -> store.subscriptions() >= 1);
+        long before = store.subscriptions();
+        // Redis answers nobody for a while: the pings over pub/sub go unanswered, and a read of a
+        // subscribed connection has no timeout of its own.
+        assertEquals("+OK", redis.command("CLIENT", "PAUSE", "6000", "ALL"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> store.subscriptions() > before);
+        assertEquals("after", post(store, "dev", "alice", "after").text());
+        assertEquals("after", a.next().text());
+    }
+
     /** Stores a message as the script would, without publishing it: a publication lost. */
     void storeUnpublished(String channel, String user, String text) throws IOException {
         String seq = redis.command("HINCRBY", "parley:seq", channel, "1").substring(1);
