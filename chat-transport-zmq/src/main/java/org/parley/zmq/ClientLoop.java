@@ -248,24 +248,17 @@ final class ClientLoop {
     }
 
     private void run() {
-        ZMQ.Poller poller = null;
+        SocketPoll poller = null;
         Exception failure = null;
         try {
             open();
+            poller = new SocketPoll(waker, dealer, sub, monitor, dealerMonitor);
             opened.complete(null);
-            poller = context.createPoller(5);
-            int wakes = poller.register(waker.reader(), ZMQ.Poller.POLLIN);
-            for (ZMQ.Socket s : new ZMQ.Socket[] {dealer, sub, monitor, dealerMonitor}) {
-                if (s != null) {
-                    poller.register(s, ZMQ.Poller.POLLIN);
-                }
-            }
             long wait = 0;
             while (!stopping) {
-                poller.poll(wait);
-                // Read whether or not poll said so (non-blocking): a ZeroMQ socket signals by
-                // edge, and a missed edge must not strand a reply or a publication.
-                if (waker.drain(poller.pollin(wakes))) { // a command comes with a wake
+                // Non-blocking reads follow whether or not a socket said it has input: a bounded
+                // drain may have left some, which no descriptor signals again.
+                if (waker.drain(poller.await(wait))) { // a command comes with a wake
                     Runnable command;
                     while ((command = commands.poll()) != null) {
                         command.run();

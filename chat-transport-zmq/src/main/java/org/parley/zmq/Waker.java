@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wakes a thread that waits in a ZeroMQ poll: a {@link Pipe} whose reading end the owner
- * registers with its {@code ZMQ.Poller} (which polls a selectable channel as it polls a
- * socket). No ZeroMQ socket is shared between threads: any thread writes a byte to the pipe.
+ * Wakes a thread that waits on its ZeroMQ sockets: a {@link Pipe} whose reading end the owner
+ * polls beside the sockets' descriptors ({@link SocketPoll}). No ZeroMQ socket is shared
+ * between threads: any thread writes a byte to the pipe.
  *
  * <p>Thread safety: {@link #wake()} may be called from any thread; {@link #reader()},
  * {@link #drain} and {@link #close()} belong to the owner thread.

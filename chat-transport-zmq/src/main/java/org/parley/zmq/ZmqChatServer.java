@@ -129,6 +129,7 @@ public final class ZmqChatServer implements AutoCloseable {
     private String lastChannel;
     private byte[] lastTopic;
     private volatile Waker waker; // wake() from any thread once bound
+    private SocketPoll poller; // server thread only
     private int postPort;
     private int pubPort;
     // Closed by the server thread once it has answered its last request, so that every post
@@ -451,10 +452,14 @@ public final class ZmqChatServer implements AutoCloseable {
                 published = bind(pub, options.host(), options.pubPort());
             }
             waker = new Waker();
+            poller = new SocketPoll(waker, router, zap, readRules != null ? pub : null);
             thread.setName("parley-zmq-server-" + post);
             bound.complete(new int[] {post, published});
             return true;
         } catch (IOException | RuntimeException e) {
+            if (waker != null) {
+                waker.close();
+            }
             context.close();
             bound.completeExceptionally(e);
             return false;
@@ -465,22 +470,12 @@ public final class ZmqChatServer implements AutoCloseable {
         if (!open()) {
             return;
         }
-        ZMQ.Poller poller = context.createPoller(4);
-        poller.register(router, ZMQ.Poller.POLLIN);
-        int wakes = poller.register(waker.reader(), ZMQ.Poller.POLLIN);
-        if (zap != null) {
-            poller.register(zap, ZMQ.Poller.POLLIN);
-        }
-        if (readRules != null) {
-            poller.register(pub, ZMQ.Poller.POLLIN);
-        }
         try {
             publishQueued(); // posts of other threads recorded before the waker was made
             while (!stopping) {
-                poller.poll(POLL_MILLIS);
-                // Read whether or not poll said so: a ZeroMQ socket signals readiness by edge,
-                // and a missed edge must not leave a request unanswered. Non-blocking reads.
-                boolean woken = waker.drain(poller.pollin(wakes));
+                // Non-blocking reads follow whether or not a socket said it has input: a bounded
+                // batch may have left some, which no descriptor signals again.
+                boolean woken = waker.drain(poller.await(POLL_MILLIS));
                 answerHandshakes();
                 if (readRules != null) {
                     readRules.apply();
@@ -515,7 +510,7 @@ public final class ZmqChatServer implements AutoCloseable {
             closePublishing();
             publishQueued();
             awaitStored();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // Requests and publications have boundaries of their own: this is the sockets failing.
             log.error("{} failed; the server stops", thread.getName(), e);
         } finally {
