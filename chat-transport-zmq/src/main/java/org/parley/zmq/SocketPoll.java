@@ -18,8 +18,8 @@ import org.zeromq.ZMQ;
  * the byte and its count, it selects again at once, and again, until the sender counts; where
  * the woken thread has taken the sender's core, for as long as the scheduler lets it. Here a
  * wait that ended on a socket's descriptor with no input behind it gives the processor up before
- * it selects again, so the sender gets to count. (The ZeroMQ server at 100 posts/s: a fifth of
- * the system calls and half the CPU of its thread; docs/BENCHMARKS.md.)
+ * it selects again, so the sender gets to count. (The ZeroMQ server at 100 posts/s: a
+ * thirteenth of the {@code epoll_wait} calls and half the CPU of its thread; docs/BENCHMARKS.md.)
  *
  * <p>A socket signals by edge, not level: messages already in its pipes raise no descriptor,
  * so {@link #await} first asks each socket for its events (which also takes the commands and
@@ -79,7 +79,8 @@ final class SocketPoll implements AutoCloseable {
 
     private boolean hasInput() {
         for (ZMQ.Socket s : sockets) {
-            if ((s.getEvents() & ZMQ.Poller.POLLIN) != 0) {
+            int events = s.getEvents(); // -1 when interrupted or terminated: no input
+            if (events > 0 && (events & ZMQ.Poller.POLLIN) != 0) {
                 return true;
             }
         }
