@@ -234,34 +234,31 @@ final class Cli {
 
     /** Takes {@code --redis <uri>} out of {@code args}, wherever it stands: the Redis, or null. */
     static URI takeRedis(List<String> args) throws UsageException {
-        URI redis = null;
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals(REDIS)) {
-                if (i + 1 == args.size()) {
-                    throw new UsageException(REDIS + " needs redis://host:port");
-                }
-                if (redis != null) {
-                    throw new UsageException(REDIS + " is given twice");
-                }
-                redis = redisUri(args.get(i + 1));
-                args.subList(i, i + 2).clear();
-                i--;
-            }
-        }
-        return redis;
+        String uri = take(args, REDIS, "redis://host:port");
+        return uri == null ? null : redisUri(uri);
+    }
+
+    /** Takes {@code --data <file>} out of {@code args}, wherever it stands: the file, or null. */
+    static Path takeData(List<String> args) throws UsageException {
+        String file = take(args, DATA, "a file name");
+        return file == null ? null : dataFile(file);
+    }
+
+    /** {@link #take(List, String, String)} of an option whose value is any text. */
+    static String take(List<String> args, String option) throws UsageException {
+        return take(args, option, "a value");
     }
 
     /**
-     * Takes {@code --data <file>} out of {@code args}, wherever it stands: the file, or null if
-     * it is not there.
+     * Takes {@code option <value>} out of {@code args}, wherever it stands: the value, or null if
+     * absent. Given twice, or last with no value, it is an error that says it {@code needs} one.
      */
-    /** Takes {@code option <value>} out of {@code args}: the value, or null if absent; twice or without a value is an error. */
-    static String take(List<String> args, String option) throws UsageException {
+    static String take(List<String> args, String option, String needs) throws UsageException {
         String value = null;
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).equals(option)) {
                 if (i + 1 == args.size()) {
-                    throw new UsageException(option + " needs a value");
+                    throw new UsageException(option + " needs " + needs);
                 }
                 if (value != null) {
                     throw new UsageException(option + " is given twice");
@@ -272,24 +269,6 @@ final class Cli {
             }
         }
         return value;
-    }
-
-    static Path takeData(List<String> args) throws UsageException {
-        Path data = null;
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals(DATA)) {
-                if (i + 1 == args.size()) {
-                    throw new UsageException(DATA + " needs a file name");
-                }
-                if (data != null) {
-                    throw new UsageException(DATA + " is given twice");
-                }
-                data = dataFile(args.get(i + 1));
-                args.subList(i, i + 2).clear();
-                i--;
-            }
-        }
-        return data;
     }
 
     /**

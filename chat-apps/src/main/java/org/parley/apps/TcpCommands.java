@@ -66,48 +66,20 @@ final class TcpCommands {
 
         @Override
         public int run(String[] args) throws Exception {
+            List<String> rest = new ArrayList<>(List.of(args));
+            java.nio.file.Path data = Cli.takeData(rest);
+            java.net.URI redis = Cli.takeRedis(rest);
+            String bindAt = Cli.take(rest, "--bind", "an IP address");
+            String auth = Cli.take(rest, Keys.AUTH, "a file");
+            String cert = Cli.take(rest, Tls.CERT, "a file");
+            String key = Cli.take(rest, Tls.KEY, "a file");
+            InetAddress bind = bindAt == null ? null : address(bindAt);
             Integer port = null;
-            InetAddress bind = null;
-            String cert = null;
-            String key = null;
-            String auth = null;
-            java.nio.file.Path data = null;
-            java.net.URI redis = null;
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].equals(Cli.REDIS)) {
-                    if (i + 1 == args.length || redis != null) {
-                        throw new Cli.UsageException(Cli.REDIS + (redis != null ? " is given twice"
-                                : " needs redis://host:port"));
-                    }
-                    redis = Cli.redisUri(args[++i]);
-                } else if (args[i].equals(Cli.DATA)) {
-                    if (i + 1 == args.length || data != null) {
-                        throw new Cli.UsageException(Cli.DATA + (data != null ? " is given twice" : " needs a file name"));
-                    }
-                    data = Cli.dataFile(args[++i]);
-                } else if (args[i].equals("--bind")) {
-                    if (i + 1 == args.length) {
-                        throw new Cli.UsageException("--bind needs an IP address");
-                    }
-                    bind = address(args[++i]);
-                } else if (args[i].equals(Keys.AUTH)) {
-                    if (i + 1 == args.length) {
-                        throw new Cli.UsageException(Keys.AUTH + " needs a file");
-                    }
-                    auth = args[++i];
-                } else if (args[i].equals(Tls.CERT) || args[i].equals(Tls.KEY)) {
-                    if (i + 1 == args.length) {
-                        throw new Cli.UsageException(args[i] + " needs a file");
-                    }
-                    if (args[i].equals(Tls.CERT)) {
-                        cert = args[++i];
-                    } else {
-                        key = args[++i];
-                    }
-                } else if (port == null && !args[i].startsWith("-")) {
-                    port = Cli.port("port", args[i], true);
+            for (String arg : rest) {
+                if (port == null && !arg.startsWith("-")) {
+                    port = Cli.port("port", arg, true);
                 } else {
-                    throw new Cli.UsageException("unexpected argument \"" + args[i] + "\"");
+                    throw new Cli.UsageException("unexpected argument \"" + arg + "\"");
                 }
             }
             if (port == null) {

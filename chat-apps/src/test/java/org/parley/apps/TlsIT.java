@@ -195,6 +195,13 @@ class TlsIT extends WithProcesses {
         half.awaitOutputEnd(Launched.SOON);
         assertEquals("topicserver: --tls-cert and --tls-key go together", half.err().get(0));
 
+        // Every option of topicserver once: a second would silently win over the first.
+        Launched twice = start("topicserver", "0", "--tls-cert", file("cert.pem"), "--tls-key", file("key.pem"),
+                "--auth", file("users"), "--auth", file("others"));
+        twice.awaitOutputEnd(Launched.SOON);
+        assertEquals(2, twice.exitCode(), twice.err().toString());
+        assertEquals("topicserver: --auth is given twice", twice.err().get(0));
+
         Launched missing = start("chat", "-topic", "127.0.0.1:1", "dev", "--tls-ca", file("nothing.pem"));
         assertEquals(1, missing.exitCode());
         missing.awaitOutputEnd(Launched.SOON);
