@@ -149,6 +149,9 @@ public final class Users {
         return List.copyOf(rules);
     }
 
+    /** Compared with a token given for a user with none, so that the answer takes the same time. */
+    private static final byte[] NO_TOKEN = new byte[32];
+
     /** The user whose credential of {@code scheme} this is, or {@code null} if none. */
     public String userOf(String scheme, String credential) {
         if (credential == null) {
@@ -160,11 +163,12 @@ public final class Users {
         if (TOKEN.equals(scheme)) {
             int colon = credential.indexOf(':');
             User u = colon <= 0 ? null : byName.get(credential.substring(0, colon));
-            if (u == null || u.tokenHash() == null) {
-                return null;
-            }
-            return java.security.MessageDigest.isEqual(u.tokenHash(), sha256(credential.substring(colon + 1)))
-                    ? u.name() : null;
+            // Hashed and compared whether or not the user exists, or has a token: an answer that
+            // came sooner for a name not in the file would tell who is.
+            byte[] given = sha256(credential.substring(colon + 1));
+            boolean known = u != null && u.tokenHash() != null;
+            boolean same = java.security.MessageDigest.isEqual(known ? u.tokenHash() : NO_TOKEN, given);
+            return known && same ? u.name() : null;
         }
         return null;
     }
