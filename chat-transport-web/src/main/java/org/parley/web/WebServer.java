@@ -22,6 +22,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -153,6 +154,10 @@ public final class WebServer implements AutoCloseable {
         connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
+        // Connections that have not upgraded (a page load, or a socket that says nothing) count
+        // too: past this bound Jetty accepts no more until one closes, so idle sockets cannot
+        // take every descriptor the process has.
+        jetty.addBean(new NetworkConnectionLimit(networkConnections(options.maxConnections()), connector));
         try {
             connector.open(); // bound now, so that the threads are named after the port
         } catch (IOException e) {
@@ -377,6 +382,14 @@ public final class WebServer implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- the upgrade and the page
+
+    /**
+     * The TCP connections the server accepts at once: its WebSocket connections and a quarter
+     * more (at least 16) for pages being loaded and upgrades under way.
+     */
+    static int networkConnections(int maxConnections) {
+        return maxConnections + Math.max(16, maxConnections / 4);
+    }
 
     /** The WebSocket creator of {@code /ws}: checks the origin and the number of connections. */
     private Object upgrade(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {

@@ -312,6 +312,53 @@ class WebProtocolTest {
         }
     }
 
+    /**
+     * Sockets that never upgrade count against the server's bound too: with them all taken, a
+     * further connection is not served (not even the page) until one closes, and then it is.
+     */
+    @Test
+    void connectionsThatNeverUpgradeAreBoundedToo() throws Exception {
+        try (WebServer small = WebServer.start(WebServerOptions.builder().port(0).hub(hub).maxConnections(1).build())) {
+            List<java.net.Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < WebServer.networkConnections(1); i++) {
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", small.port());
+                    held.add(s);
+                    s.setSoTimeout(5000);
+                    askForThePage(s);
+                    assertTrue(statusLine(s).startsWith("HTTP/1.1 200"), "accepted and answered: it counts");
+                }
+                java.net.Socket late = new java.net.Socket("127.0.0.1", small.port()); // the kernel still connects it
+                held.add(late);
+                late.setSoTimeout(1000);
+                askForThePage(late);
+                assertThrows(java.net.SocketTimeoutException.class, () -> statusLine(late), "served past the bound");
+                held.remove(0).close();
+                late.setSoTimeout(10_000);
+                assertTrue(statusLine(late).startsWith("HTTP/1.1 200"), "served once a place is free");
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private static void askForThePage(java.net.Socket s) throws java.io.IOException {
+        s.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+    }
+
+    /** The first line of the response, read a byte at a time (the rest is left unread). */
+    private static String statusLine(java.net.Socket s) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = s.getInputStream().read()) >= 0 && c != '\n') {
+            line.append((char) c);
+        }
+        return line.toString().strip();
+    }
+
     @Test
     void connectionPastTheBoundOfItsAddressIsRefusedWithAReason() throws Exception {
         try (WebServer small = WebServer.start(WebServerOptions.builder().port(0).hub(hub)
