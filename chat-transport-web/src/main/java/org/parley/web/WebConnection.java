@@ -135,20 +135,7 @@ final class WebConnection implements Endpoint.Events {
 
     @Override
     public void text(String frame) {
-        if (server.isStopping()) {
-            reply(WebWire.error(WebServer.SHUTTING_DOWN, null));
-            return;
-        }
-        try {
-            answer(frame);
-        } catch (RuntimeException e) {
-            if (e instanceof IllegalStateException && HubAccess.isClosed(hub)) {
-                reply(WebWire.error(WebServer.SHUTTING_DOWN, null));
-                return;
-            }
-            server.bug("handling a request from " + peer, e);
-            reply(WebWire.error(WebServer.INTERNAL_ERROR, null));
-        }
+        answer(frame);
     }
 
     @Override
@@ -193,6 +180,10 @@ final class WebConnection implements Endpoint.Events {
         try {
             WebWire.Request request = WebWire.read(frame);
             ref = request.string("ref");
+            if (server.isStopping()) {
+                reply(WebWire.error(WebServer.SHUTTING_DOWN, ref)); // not taken: a client sends it again
+                return;
+            }
             String type = request.string("type");
             if (overUnauthenticated()) {
                 return;
@@ -225,6 +216,13 @@ final class WebConnection implements Endpoint.Events {
             }
         } catch (ProtocolException e) {
             reply(WebWire.error(e.getMessage(), ref));
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalStateException && HubAccess.isClosed(hub)) {
+                reply(WebWire.error(WebServer.SHUTTING_DOWN, ref));
+                return;
+            }
+            server.bug("handling a request from " + peer, e);
+            reply(WebWire.error(WebServer.INTERNAL_ERROR, ref));
         }
     }
 

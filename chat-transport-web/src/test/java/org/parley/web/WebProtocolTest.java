@@ -50,6 +50,19 @@ class WebProtocolTest {
         return c;
     }
 
+    /** A request the server cannot take any more is answered as such, with its ref, so the page can tell which. */
+    @Test
+    void aRequestWhileTheHubIsClosedIsAnsweredWithItsRef() throws Exception {
+        WsClient alice = client();
+        alice.sendJson("{'type':'channels','ref':'r1'}");
+        assertTrue(alice.next().get("ok").asBoolean());
+        hub.close();
+        alice.sendJson("{'type':'post','user':'alice','channel':'dev','text':'late','ref':'r2'}");
+        JsonNode reply = alice.next();
+        assertEquals("server is shutting down", reply.path("error").asText(), reply.toString());
+        assertEquals("r2", reply.path("ref").asText(), reply.toString());
+    }
+
     @Test
     void postIsAcknowledgedAndEverySubscriberOfItsChannelGetsIt() throws Exception {
         WsClient alice = client();
