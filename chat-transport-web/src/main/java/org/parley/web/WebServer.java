@@ -388,7 +388,7 @@ public final class WebServer implements AutoCloseable {
      * more (at least 16) for pages being loaded and upgrades under way.
      */
     static int networkConnections(int maxConnections) {
-        return maxConnections + Math.max(16, maxConnections / 4);
+        return (int) Math.min(Integer.MAX_VALUE, maxConnections + Math.max(16L, maxConnections / 4));
     }
 
     /** The WebSocket creator of {@code /ws}: checks the origin and the number of connections. */

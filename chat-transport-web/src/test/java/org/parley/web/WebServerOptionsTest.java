@@ -73,4 +73,12 @@ class WebServerOptionsTest {
             org.junit.jupiter.api.Assertions.assertFalse(WebServer.isAddressOrLocalhost(host), host);
         }
     }
+
+    /** The TCP connections accepted at once follow maxConnections, and a huge one means no bound, not a negative one. */
+    @Test
+    void theBoundOnTcpConnectionsFollowsMaxConnections() {
+        assertEquals(17, WebServer.networkConnections(1));
+        assertEquals(320, WebServer.networkConnections(WebServerOptions.DEFAULT_MAX_CONNECTIONS));
+        assertEquals(Integer.MAX_VALUE, WebServer.networkConnections(Integer.MAX_VALUE));
+    }
 }
