@@ -222,6 +222,29 @@ class RedisStoreTest {
         assertEquals(List.of("after"), store.after("dev", 0, 10).messages().stream().map(ChatMessage::text).toList());
     }
 
+    /**
+     * A key of the store's that something else wrote: a post id's record saying its post was
+     * seq 0. The post with that id is refused with the reason once its time is up, and the
+     * writer goes on: the next post is stored (before, the writer ended, the post waited for
+     * ever and every later one was refused).
+     */
+    @Test
+    void aPostIdRecordTheStoreCannotReadRefusesThatPostAloneAndTheWriterGoesOn() throws Exception {
+        Sunk a = new Sunk();
+        RedisStore store = open(a);
+        // What the script keeps for an id: channel, seq, time, tag and the SHA-1 of the text.
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                .digest("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("+OK", redis.command("SET", "parley:id:p1:alice", "dev\n0\n1\nsomeone\n" + sha));
+        CompletableFuture<ChatMessage> bad = store.append("dev", "alice", T, "hello", "p1", null);
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> bad.get(Writer.RETRY_MILLIS + 10_000, TimeUnit.MILLISECONDS));
+        assertTrue(refused.getCause().getMessage().contains("gave answers the store cannot read"),
+                refused.getCause().getMessage());
+        assertEquals(1, store.append("dev", "alice", T, "next", "p2", null).get(10, TimeUnit.SECONDS).seq());
+        assertEquals("next", a.next().text());
+    }
+
     @Test
     void aPostStoredAfterCloseRanOutOfTimeIsStillAnswered() throws Exception {
         Sunk a = new Sunk();
