@@ -134,10 +134,11 @@ public final class WebServer implements AutoCloseable {
             org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
             ssl.setSslContext(options.tls());
             http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false)); // no SNI host check
-            this.connector = new ServerConnector(jetty, 1, 1,
+            this.connector = new BoundedConnector(jetty, networkConnections(options.maxConnectionsPerAddress()),
                     new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
         } else {
-            this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+            this.connector = new BoundedConnector(jetty, networkConnections(options.maxConnectionsPerAddress()),
+                    new HttpConnectionFactory(http));
         }
         this.tokens = options.tokenSecret() == null ? null
                 : new org.parley.core.internal.SignedTokens(options.tokenSecret());
@@ -156,7 +157,8 @@ public final class WebServer implements AutoCloseable {
         jetty.addConnector(connector);
         // Connections that have not upgraded (a page load, or a socket that says nothing) count
         // too: past this bound Jetty accepts no more until one closes, so idle sockets cannot
-        // take every descriptor the process has.
+        // take every descriptor the process has; and one address may hold only its share of
+        // them (BoundedConnector), so one host cannot keep everyone else out.
         jetty.addBean(new NetworkConnectionLimit(networkConnections(options.maxConnections()), connector));
         try {
             connector.open(); // bound now, so that the threads are named after the port
@@ -384,8 +386,8 @@ public final class WebServer implements AutoCloseable {
     // ---------------------------------------------------------------- the upgrade and the page
 
     /**
-     * The TCP connections the server accepts at once: its WebSocket connections and a quarter
-     * more (at least 16) for pages being loaded and upgrades under way.
+     * The TCP connections the server accepts at once, in all or from one address: its WebSocket
+     * connections and a quarter more (at least 16) for pages being loaded and upgrades under way.
      */
     static int networkConnections(int maxConnections) {
         return (int) Math.min(Integer.MAX_VALUE, maxConnections + Math.max(16L, maxConnections / 4));
@@ -459,6 +461,53 @@ public final class WebServer implements AutoCloseable {
     }
 
     /** Serves the page at {@code /}; anything else is not found. */
+    /**
+     * One acceptor and one selector thread (as the TCP server has one selector: the pool's bound
+     * then holds whatever the number of cores), and at most {@code perAddress} TCP connections
+     * from one address at once: one more is closed as soon as it is accepted (Jetty logs that at
+     * debug level only), and a place is free again once one of its connections closes.
+     *
+     * <p>Thread safety: Jetty calls it from its acceptor and selector threads; the counts are a
+     * concurrent map.
+     */
+    private static final class BoundedConnector extends ServerConnector {
+        private final int perAddress;
+        private final java.util.concurrent.ConcurrentHashMap<InetAddress, Integer> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        BoundedConnector(Server server, int perAddress, org.eclipse.jetty.server.ConnectionFactory... factories) {
+            super(server, 1, 1, factories);
+            this.perAddress = perAddress;
+        }
+
+        @Override
+        protected org.eclipse.jetty.io.SocketChannelEndPoint newEndPoint(java.nio.channels.SocketChannel channel,
+                org.eclipse.jetty.io.ManagedSelector selector, java.nio.channels.SelectionKey key) throws IOException {
+            InetAddress address = ((java.net.InetSocketAddress) channel.getRemoteAddress()).getAddress();
+            int n = open.merge(address, 1, Integer::sum);
+            if (n > perAddress) {
+                release(address);
+                throw new IOException("connection " + n + " from " + address + " exceeds " + perAddress + " per address");
+            }
+            org.eclipse.jetty.io.SocketChannelEndPoint endPoint =
+                    new org.eclipse.jetty.io.SocketChannelEndPoint(channel, selector, key, getScheduler()) {
+                        @Override
+                        public void onClose(Throwable cause) {
+                            try {
+                                super.onClose(cause);
+                            } finally {
+                                release(address);
+                            }
+                        }
+                    };
+            endPoint.setIdleTimeout(getIdleTimeout());
+            return endPoint;
+        }
+
+        private void release(InetAddress address) {
+            open.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+        }
+    }
+
     private final class PageHandler extends Handler.Abstract.NonBlocking {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {

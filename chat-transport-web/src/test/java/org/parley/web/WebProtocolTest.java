@@ -357,6 +357,64 @@ class WebProtocolTest {
         }
     }
 
+    /**
+     * One address holds only its share of those sockets: one more from it is closed at once,
+     * while another address is served, and a place freed is taken again.
+     */
+    @Test
+    void oneAddressHoldsOnlyItsShareOfTheSockets() throws Exception {
+        try (WebServer small = WebServer.start(WebServerOptions.builder().port(0).hub(hub)
+                .maxConnectionsPerAddress(1).build())) {
+            List<java.net.Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < WebServer.networkConnections(1); i++) {
+                    held.add(servedPage(small.port(), "127.0.0.1"));
+                }
+                java.net.Socket over = socket(small.port(), "127.0.0.1");
+                held.add(over);
+                askForThePage(over);
+                assertTrue(closedWithoutAnAnswer(over), "past the address's share, closed at once");
+                held.add(servedPage(small.port(), "127.0.0.2")); // another address is served
+                held.remove(0).close();
+                await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> held.add(servedPage(small.port(), "127.0.0.1")));
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Whether the server closed {@code s} without a byte of answer (an end of stream, or a reset). */
+    private static boolean closedWithoutAnAnswer(java.net.Socket s) throws java.io.IOException {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (java.net.SocketException reset) {
+            return true; // closed with the request unread: the system resets the connection
+        }
+    }
+
+    private static java.net.Socket socket(int port, String from) throws java.io.IOException {
+        java.net.Socket s = new java.net.Socket();
+        s.bind(new java.net.InetSocketAddress(from, 0));
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    /** A socket from {@code from} whose page request was answered 200; open, for the caller to close. */
+    private static java.net.Socket servedPage(int port, String from) throws java.io.IOException {
+        java.net.Socket s = socket(port, from);
+        askForThePage(s);
+        String status = statusLine(s);
+        if (!status.startsWith("HTTP/1.1 200")) {
+            s.close();
+            throw new java.io.IOException("not served: \"" + status + "\"");
+        }
+        return s;
+    }
+
     private static void askForThePage(java.net.Socket s) throws java.io.IOException {
         s.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
