@@ -46,8 +46,6 @@ final class WebConnection implements Endpoint.Events {
     private final String peer;
     /** The user this connection proved it is, on a server whose hub authenticates; else null. */
     private volatile String user;
-    /** When the connection opened, for the time it has to authenticate. */
-    private final long openedAt = System.nanoTime();
     /** Requests answered "authenticate first": a few, then the connection is closed. Guarded by this. */
     private int unauthenticated;
     /** Requests a connection may make before it authenticates, and the time it has. */
@@ -121,12 +119,12 @@ final class WebConnection implements Endpoint.Events {
         }
     }
 
-    /** Whether an unauthenticated connection used up its requests or its time: then it is closed. */
+    /** Whether an unauthenticated connection used up its requests (its time is the timer's): then it is closed. */
     private synchronized boolean overUnauthenticated() {
         if (server.tokens() == null || user != null) {
             return false;
         }
-        if (++unauthenticated > MAX_UNAUTHENTICATED_REQUESTS || System.nanoTime() - openedAt > AUTHENTICATE_WITHIN_NANOS) {
+        if (++unauthenticated > MAX_UNAUTHENTICATED_REQUESTS) {
             refuseUnauthenticated();
             return true;
         }

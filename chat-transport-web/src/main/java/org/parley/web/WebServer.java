@@ -98,11 +98,6 @@ public final class WebServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Checks the tokens browsers prove their users with; null when they do not authenticate. */
     private final org.parley.core.internal.SignedTokens tokens;
-    /**
-     * Closes connections that have not authenticated in time; one daemon thread, made only on a
-     * server whose users authenticate.
-     */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
     private volatile boolean stopping;
     private final LogThrottle slowLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final LogThrottle refusedLog = new LogThrottle(10, TimeUnit.SECONDS);
@@ -142,16 +137,6 @@ public final class WebServer implements AutoCloseable {
         }
         this.tokens = options.tokenSecret() == null ? null
                 : new org.parley.core.internal.SignedTokens(options.tokenSecret());
-        if (tokens != null) {
-            this.deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "parley-web-deadlines");
-                t.setDaemon(true);
-                return t;
-            });
-            deadlines.setRemoveOnCancelPolicy(true);
-        } else {
-            this.deadlines = null;
-        }
         connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
@@ -254,18 +239,15 @@ public final class WebServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopJetty();
-        if (deadlines != null) {
-            deadlines.shutdownNow();
-        }
         if (ownsHub) {
             hub.close();
         }
     }
 
-    /** Runs {@code task} after {@code nanos}, on the deadlines' thread (a server whose users authenticate only). */
+    /** Runs {@code task} after {@code nanos}, on Jetty's scheduler thread. */
     void schedule(Runnable task, long nanos) {
         try {
-            deadlines.schedule(task, nanos, TimeUnit.NANOSECONDS);
+            connector.getScheduler().schedule(task, nanos, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing: every connection is being closed anyway
         }
