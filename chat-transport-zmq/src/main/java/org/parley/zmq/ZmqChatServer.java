@@ -132,9 +132,8 @@ public final class ZmqChatServer implements AutoCloseable {
     private byte[] lastTopic;
     /** The pass's publications held back, topic and body in turn ({@link #sendHeld}). */
     private final List<byte[]> outgoing = new ArrayList<>();
-    /** The pass's replies held back, and the envelope of each. */
-    private final List<byte[]> replies = new ArrayList<>();
-    private final List<List<byte[]>> replyEnvelopes = new ArrayList<>();
+    /** The pass's replies held back, each with its envelope. */
+    private final List<Answer> replies = new ArrayList<>();
     private volatile Waker waker; // wake() from any thread once bound
     private SocketPoll poller; // server thread only
     private int postPort;
@@ -691,15 +690,14 @@ public final class ZmqChatServer implements AutoCloseable {
                 pub.sendMore(outgoing.get(i));
                 pub.send(outgoing.get(i + 1), 0);
             }
-            for (int i = 0; i < replies.size(); i++) {
-                for (byte[] frame : replyEnvelopes.get(i)) {
+            for (Answer a : replies) {
+                for (byte[] frame : a.envelope()) {
                     router.sendMore(frame);
                 }
-                router.send(replies.get(i), 0);
+                router.send(a.reply(), 0);
             }
         } finally {
             outgoing.clear();
-            replyEnvelopes.clear();
             replies.clear();
         }
     }
@@ -891,8 +889,8 @@ public final class ZmqChatServer implements AutoCloseable {
 
     /** Holds back a reply until the pass's end ({@link #sendHeld}). */
     private void send(List<byte[]> envelope, byte[] reply) {
-        replyEnvelopes.add(List.copyOf(envelope)); // not a view of the request's frames: its body need not stay
-        replies.add(reply);
+        // A copy, not a view of the request's frames: its body need not stay.
+        replies.add(new Answer(List.copyOf(envelope), reply, null));
     }
 
     /**
