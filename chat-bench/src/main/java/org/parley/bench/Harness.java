@@ -59,11 +59,6 @@ final class Harness {
         }
     }
 
-    /** Measures {@code scenario}; a failure becomes a row with a note, never an exception. */
-    ThroughputResult run(Scenario scenario, boolean latency) {
-        return run(List.of(scenario), new Phases(latency, List.of())).get(0);
-    }
-
     /**
      * Measures {@code scenarios} together, one result each in their order: all are set up, then
      * each step is taken by each in turn (warm-up, every measured round, every latency round), so
@@ -88,7 +83,7 @@ final class Harness {
                 for (int r = 0; r < plan.rounds(); r++) {
                     // half of each system's own peak: the rate a system sustains, where the fixed rates are the same for all
                     each(sessions, s -> {
-                        double rate = 0.5 * s.peak() / s.k();
+                        double rate = s.halfPeakRate();
                         Measured m = s.latencyRound(Math.max(100, (long) (rate * plan.latencyRoundSeconds())), rate);
                         s.halfPeak.add(m.round());
                         s.halfPeakGc = s.halfPeakGc.plus(m.gc());
@@ -162,8 +157,9 @@ final class Harness {
             return scenario.subscribers();
         }
 
-        double peak() {
-            return new ThroughputResult(scenario.system(), k(), rounds, null, null).median();
+        /** Half the median deliveries/s of the throughput rounds, in messages/s: the latency phase's rate. */
+        double halfPeakRate() {
+            return 0.5 * new ThroughputResult(scenario.system(), k(), rounds, null, null).median() / k();
         }
 
         List<LatencyResult.Round> fixed(int rate) {
@@ -294,7 +290,7 @@ final class Harness {
                 return ThroughputResult.notMeasured(scenario.system(), k(), failure);
             }
             LatencyResult latency = halfPeak.isEmpty() ? null
-                    : new LatencyResult(0.5 * peak() / k(), halfPeak, halfPeakGc);
+                    : new LatencyResult(halfPeakRate(), halfPeak, halfPeakGc);
             List<LatencyResult> rates = new ArrayList<>();
             for (int rate : phases.fixedRates()) {
                 rates.add(new LatencyResult(rate, fixed(rate), fixedGc.getOrDefault(rate, GcWatch.Pauses.NONE)));

@@ -271,18 +271,8 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                     Format.rate(t.min()) + " - " + Format.rate(t.max()), Format.fixed(t.medianCpuPerMillion(), 2),
                     t.delivered() + "/" + t.expected() + " (" + t.sent() + ")", t.note() == null ? "" : t.note()));
         }
-        if (!ratioLines().isEmpty()) {
-            b.append("\nRatios (deliveries/s)\n");
-            for (String line : ratioLines()) {
-                b.append("  ").append(line).append('\n');
-            }
-        }
-        if (!cpuRatioLines().isEmpty()) {
-            b.append("\nRatios (CPU per delivery, lower is better)\n");
-            for (String line : cpuRatioLines()) {
-                b.append("  ").append(line).append('\n');
-            }
-        }
+        section(b, "Ratios (deliveries/s)", ratioLines());
+        section(b, "Ratios (CPU per delivery, lower is better)", cpuRatioLines());
         b.append("\nTargets\n");
         for (String line : targetLines()) {
             b.append("  ").append(line).append('\n');
@@ -359,11 +349,17 @@ record Report(BenchPlan plan, Machine machine, Instant date, double seconds, Lis
                         l.gc().describe()));
             }
         }
-        if (!rateRatioLines().isEmpty()) {
-            b.append("\nRatios at fixed rates (lower is better)\n");
-            for (String line : rateRatioLines()) {
-                b.append("  ").append(line).append('\n');
-            }
+        section(b, "Ratios at fixed rates (lower is better)", rateRatioLines());
+    }
+
+    /** A titled list of indented lines; nothing when there are none. */
+    private static void section(StringBuilder b, String title, List<String> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        b.append('\n').append(title).append('\n');
+        for (String line : lines) {
+            b.append("  ").append(line).append('\n');
         }
     }
 
