@@ -205,9 +205,16 @@ class SlowStoreTest {
             ChatHub hub = ChatHub.create(HubOptions.defaults(), store);
             ZmqChatServer server = ZmqChatServer.start(ZmqServerOptions.builder().postPort(0).pubPort(0).hub(hub).build());
             ZContext raw = new ZContext(1);
-            IoTicker.attach(raw);
-            ZMQ.Socket[] sockets = subAndDealer(raw, server, store, channels);
-            return new Rig(store, hub, server, raw, sockets[0], sockets[1]);
+            try {
+                IoTicker.attach(raw);
+                ZMQ.Socket[] sockets = subAndDealer(raw, server, store, channels);
+                return new Rig(store, hub, server, raw, sockets[0], sockets[1]);
+            } catch (Exception | Error e) {
+                raw.close(); // not left to load the tests after this one
+                server.close();
+                hub.close();
+                throw e;
+            }
         }
 
         @Override
@@ -411,7 +418,12 @@ class SlowStoreTest {
             while (texts.size() < 2 && (m = nextPublished(sub)) != null) {
                 texts.add(m.get("text").asText());
             }
+            // Each once, in either order: the channel's first post here goes alone (see publishOwn).
             assertEquals(java.util.Set.of("mine", "sync:theirs"), java.util.Set.copyOf(texts), "PUB carried " + texts);
+            hub.post("dev", "b", "sync:next", null, null);
+            JsonNode next = nextPublished(sub);
+            assertNotNull(next, "the next post never came");
+            assertEquals("sync:next", next.get("text").asText(), "something came again before the next post");
         }
     }
 

@@ -268,7 +268,9 @@ class ZmqChatClientTest {
             List<byte[]> first = receiveRequest(server);
             String ref2 = new String(first.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
             answer(server, first, error + ref2 + "\"}");
-            answer(server, receiveRequest(server), error + ref2 + "\"}");
+            List<byte[]> second = receiveRequest(server);
+            assertEquals(new String(first.get(2), UTF_8), new String(second.get(2), UTF_8), "not the same request again");
+            answer(server, second, error + ref2 + "\"}");
             ExecutionException failed = assertThrows(ExecutionException.class, () -> twice.get(10, TimeUnit.SECONDS));
             assertTrue(failed.getCause().getMessage().contains("no empty delimiter"), failed.getCause().toString());
             server.setReceiveTimeOut(300);

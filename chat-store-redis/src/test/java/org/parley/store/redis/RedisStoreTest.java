@@ -232,6 +232,7 @@ class RedisStoreTest {
     void aPostIdRecordTheStoreCannotReadRefusesThatPostAloneAndTheWriterGoesOn() throws Exception {
         Sunk a = new Sunk();
         RedisStore store = open(a);
+        await().atMost(WAIT).until(() -> store.subscriptions() >= 1);
         // What the script keeps for an id: channel, seq, time, tag and the SHA-1 of the text.
         String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
                 .digest("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -259,6 +260,10 @@ class RedisStoreTest {
         await().atMost(Duration.ofSeconds(15)).until(late::isDone);
         if (!late.isCompletedExceptionally()) {
             assertEquals("late", late.get().text());
+        } else {
+            java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, late::get);
+            assertTrue(refused.getCause().getMessage().contains("was not stored"), refused.getCause().toString());
         }
     }
 
