@@ -199,8 +199,8 @@ public final class RedisStore implements MessageStore {
 
     /**
      * Waits up to two seconds for the posts queued to be stored (two more while Redis is away,
-     * then they fail), up to two for the delivery to end, then closes the connections; a post
-     * stored after that is answered all the same.
+     * then they fail), up to two each for the delivery's two threads and the thread that answers
+     * posts to end, then closes the connections; a post stored after that is answered all the same.
      */
     @Override
     public void close() {

@@ -63,6 +63,8 @@ final class Writer {
         final String postId;
         final String tag;
         final CompletableFuture<ChatMessage> future = new CompletableFuture<>();
+        /** Its answer could not be read once already. Writer thread only. */
+        boolean unreadable;
 
         Post(String channel, String user, Instant time, String text, String postId, String tag) {
             this.channel = channel;
@@ -96,8 +98,6 @@ final class Writer {
     // ---- writer thread only
     private Jedis connection;
     private String runId;
-    /** Why the last pipeline's answers could not all be read, or null. Writer thread only. */
-    private String unreadable;
     /** The answers of the batch being sent, handed to the completer when it is done. */
     private final List<Runnable> answers = new ArrayList<>();
 
@@ -232,7 +232,7 @@ final class Writer {
                 if (open.isEmpty()) {
                     return;
                 }
-                lastProblem = unreadable != null ? unreadable : "Redis restarted";
+                lastProblem = "Redis restarted";
             } catch (JedisException e) {
                 // The connection broke, or Redis cannot serve yet (LOADING after a restart, a
                 // password refused): a new connection, after a pause, until the post's time is up.
@@ -241,15 +241,12 @@ final class Writer {
             }
             if (System.nanoTime() - deadline > 0 || stopping.getCount() == 0) {
                 for (Post p : open) {
-                    fail(p, unreadable != null
-                            ? "Redis at " + redis.address + " gave answers the store cannot read (" + lastProblem
-                                    + "): the post was not stored"
-                            : "the store cannot reach Redis at " + redis.address + " (" + lastProblem
-                                    + "): the post was not stored");
+                    fail(p, "the store cannot reach Redis at " + redis.address + " (" + lastProblem
+                            + "): the post was not stored");
                 }
                 return;
             }
-            if ((connection == null || unreadable != null) && stopping.await(backoff, TimeUnit.MILLISECONDS)) {
+            if (connection == null && stopping.await(backoff, TimeUnit.MILLISECONDS)) {
                 continue; // closing: one more try, then the deadline test above fails them
             }
             backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
@@ -299,7 +296,6 @@ final class Writer {
         List<Post> again = new ArrayList<>();
         boolean reload = false;
         boolean stale = false;
-        unreadable = null;
         for (int i = 0; i < batch.size(); i++) {
             Post post = batch.get(i);
             try {
@@ -323,15 +319,21 @@ final class Writer {
                 throw e; // the connection's failure: store() handles it
             } catch (RuntimeException e) {
                 // An answer that is not post.lua's (a key of ours that something else wrote, a
-                // Redis that is not one): sent again, after a pause, until the post's time is up.
-                // The script is idempotent by post id: a post it did store is answered as a repeat.
-                unreadable = e.toString();
+                // Redis that is not one). Sent again once: the script is idempotent by post id,
+                // so a post it did store comes back as a repeat. Twice unreadable, the post is
+                // refused, and the posts queued behind it wait no longer.
                 long held = failureLog.admit();
                 if (held >= 0) {
                     log.warn("Redis gave an answer to a post to {} that the store cannot read: {} ({} more not logged)",
                             post.channel, e, held);
                 }
-                again.add(post);
+                if (post.unreadable) {
+                    fail(post, "Redis at " + redis.address + " gave answers the store cannot read (" + e
+                            + "): the post was not stored");
+                } else {
+                    post.unreadable = true;
+                    again.add(post);
+                }
             }
         }
         if (reload) {
