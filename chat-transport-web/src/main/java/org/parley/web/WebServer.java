@@ -442,7 +442,6 @@ public final class WebServer implements AutoCloseable {
         response.write(true, ByteBuffer.wrap((why + "\n").getBytes(StandardCharsets.UTF_8)), callback);
     }
 
-    /** Serves the page at {@code /}; anything else is not found. */
     /**
      * One acceptor and one selector thread (as the TCP server has one selector: the pool's bound
      * then holds whatever the number of cores), and at most {@code perAddress} TCP connections
@@ -490,6 +489,7 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
+    /** Serves the page at {@code /}; anything else is not found. */
     private final class PageHandler extends Handler.Abstract.NonBlocking {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
