@@ -320,6 +320,17 @@ class ZmqChatServerTest {
         com.fasterxml.jackson.databind.JsonNode alone = dealerReply(d);
         assertEquals(Wire.NO_DELIMITER, alone.get("error").asText());
         assertEquals("r9", alone.get("ref").asText());
+        // What a hostile peer sends alone instead: bytes that are not UTF-8, JSON too deep, a ref
+        // that is not a string, a body over the frame limit. Each gets the error, without a ref
+        // it cannot have, and nothing else.
+        byte[] oversize = ("{\"ref\":\"big\",\"text\":\"" + "x".repeat(70_000) + "\"}").getBytes(UTF_8);
+        for (byte[] hostile : new byte[][] {{(byte) 0xff, (byte) 0xfe, '{'}, "[".repeat(5000).getBytes(UTF_8),
+                "{\"ref\":{\"a\":[1,2]}}".getBytes(UTF_8), oversize}) {
+            d.send(hostile, 0);
+            com.fasterxml.jackson.databind.JsonNode r = dealerReply(d);
+            assertEquals(Wire.NO_DELIMITER, r.get("error").asText(), r.toString());
+            org.junit.jupiter.api.Assertions.assertNull(r.get("ref"), r.toString());
+        }
         d.sendMore(new byte[0]);
         d.sendMore("{}".getBytes(UTF_8));
         d.send("{}".getBytes(UTF_8), 0);
