@@ -81,10 +81,7 @@ class ZmqChatClientTest {
 
     @Test
     void postWithoutServerFailsAfterTheRequestTimeout() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
                 .postPort(port).user("lonely").postTimeout(Duration.ofMillis(300)).build())) {
             ExecutionException e = assertThrows(ExecutionException.class,
@@ -180,16 +177,11 @@ class ZmqChatClientTest {
 
     @Test
     void aPostWhoseConnectionIsLostBeforeItsReplyIsSentAgainTheSameOnTheNextOne() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
             ZMQ.Socket first = routerOn(raw, port);
-            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
-                    .postTimeout(Duration.ofSeconds(20)).build());
-            closeables.add(alice);
+            ZmqChatClient alice = aliceOn(port);
             CompletableFuture<PostAck> posted = alice.post("general", "are you there?");
             List<byte[]> sent = receiveRequest(first);
             first.close(); // the server went before it answered
@@ -199,7 +191,7 @@ class ZmqChatClientTest {
             String body = new String(again.get(2), UTF_8);
             assertEquals(new String(sent.get(2), UTF_8), body, "the same post: its id, time and ref");
             assertTrue(body.matches(".*\"id\":\"[0-9a-z]+\\.1\".*"), body);
-            String ref = body.replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            String ref = refOf(again);
             answer(second, again, "{\"ok\":true,\"channel\":\"general\",\"seq\":1,"
                     + "\"time\":\"2026-11-21T22:50:51.123Z\",\"ref\":\"" + ref + "\"}");
             assertEquals(1, posted.get(10, TimeUnit.SECONDS).seq());
@@ -208,19 +200,14 @@ class ZmqChatClientTest {
 
     @Test
     void aPostAnsweredServerIsShuttingDownGoesAgainToTheNextServer() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
             ZMQ.Socket stopping = routerOn(raw, port);
-            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
-                    .postTimeout(Duration.ofSeconds(20)).build());
-            closeables.add(alice);
+            ZmqChatClient alice = aliceOn(port);
             CompletableFuture<PostAck> posted = alice.post("general", "still there?");
             List<byte[]> sent = receiveRequest(stopping);
-            String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            String ref = refOf(sent);
             answer(stopping, sent, "{\"ok\":false,\"error\":\"server is shutting down\",\"ref\":\"" + ref + "\"}");
             // Not failed, and not sent again to the server that refused it: it waits for the next one.
             stopping.setReceiveTimeOut(300);
@@ -239,19 +226,14 @@ class ZmqChatClientTest {
 
     @Test
     void aRequestWhoseBodyReachedTheServerWithoutItsDelimiterGoesAgainWhole() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (ZContext raw = new ZContext(1)) {
             IoTicker.attach(raw);
             ZMQ.Socket server = routerOn(raw, port);
-            ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
-                    .postTimeout(Duration.ofSeconds(20)).build());
-            closeables.add(alice);
+            ZmqChatClient alice = aliceOn(port);
             CompletableFuture<PostAck> posted = alice.post("general", "split?");
             List<byte[]> sent = receiveRequest(server);
-            String ref = new String(sent.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            String ref = refOf(sent);
             // As the server answers a body that came alone (a connection that ended between the
             // two frames): the error names the request, which is not failed but sent again.
             answer(server, sent, "{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"" + ref + "\"}");
@@ -266,7 +248,7 @@ class ZmqChatClientTest {
             CompletableFuture<PostAck> twice = alice.post("general", "split again?");
             String error = "{\"ok\":false,\"error\":\"" + Wire.NO_DELIMITER + "\",\"ref\":\"";
             List<byte[]> first = receiveRequest(server);
-            String ref2 = new String(first.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
+            String ref2 = refOf(first);
             answer(server, first, error + ref2 + "\"}");
             List<byte[]> second = receiveRequest(server);
             assertEquals(new String(first.get(2), UTF_8), new String(second.get(2), UTF_8), "not the same request again");
@@ -276,6 +258,25 @@ class ZmqChatClientTest {
             server.setReceiveTimeOut(300);
             assertEquals(null, server.recv(0), "sent a third time");
         }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Alice's client on the post port {@code port}, closed after the test; posts wait up to 20 s. */
+    private ZmqChatClient aliceOn(int port) throws IOException {
+        ZmqChatClient alice = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(port).user("alice")
+                .postTimeout(Duration.ofSeconds(20)).build());
+        closeables.add(alice);
+        return alice;
+    }
+
+    /** The {@code ref} of a request as {@link #receiveRequest} read it. */
+    private static String refOf(List<byte[]> request) {
+        return new String(request.get(2), UTF_8).replaceAll(".*\"ref\":\"([^\"]+)\".*", "$1");
     }
 
     /** Answers {@code request} (as {@link #receiveRequest} read it) with {@code body}, as a server does. */
@@ -330,10 +331,7 @@ class ZmqChatClientTest {
 
     @Test
     void closeWaitsForAnUnansweredRequestNoLongerThanItsTimeout() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         ZmqChatClient lonely = ZmqChatClient.connect(ZmqClientOptions.builder()
                 .postPort(port).user("lonely-closer").postTimeout(Duration.ofMillis(300)).build());
         CompletableFuture<PostAck> post = lonely.post("general", "anyone?");
@@ -525,10 +523,7 @@ class ZmqChatClientTest {
     @Test
     void replayListenerHearsWhyTheHistoryCouldNotBeReadAndOfNoHistoryWithoutAPostPort() throws Exception {
         BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-        int nobody;
-        try (ServerSocket s = new ServerSocket(0)) {
-            nobody = s.getLocalPort();
-        }
+        int nobody = freePort();
         try (ZmqChatClient lost = ZmqChatClient.connect(ZmqClientOptions.builder().postPort(nobody)
                 .pubPort(server.pubPort()).user("lost").requestTimeout(Duration.ofMillis(300)).build());
              ZmqChatClient listener = ZmqChatClient.connect(ZmqClientOptions.builder()
