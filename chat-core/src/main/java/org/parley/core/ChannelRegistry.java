@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * never sees a half-made change.
  */
 final class ChannelRegistry {
-    /** One listener on one channel, and the dispatcher that calls it. */
+    /** One listener on one channel, and the dispatcher that calls it ({@code null}: the storing thread, see {@link ChatHub#subscribeInline}). */
     record Registration(Dispatcher dispatcher, HubListener listener) {
     }
 

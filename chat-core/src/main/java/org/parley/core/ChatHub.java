@@ -99,6 +99,11 @@ public final class ChatHub implements AutoCloseable {
                     Instant time, String postId, Object origin) throws ProtocolException {
                 return hub.postAsync(channel, user, text, time, postId, origin);
             }
+
+            @Override
+            public Subscription subscribeInline(ChatHub hub, String channel, HubListener listener) {
+                return hub.subscribeInline(channel, listener);
+            }
         });
     }
 
@@ -286,19 +291,55 @@ public final class ChatHub implements AutoCloseable {
 
     /**
      * The store's sink, on the storing thread: hands each message to the dispatchers of its
-     * channel's listeners and of ALL's, in seq order per channel, never waiting for a listener.
+     * channel's listeners and of ALL's (and to the inline listeners of transports), in seq order
+     * per channel, never waiting for a listener.
      */
     private void deliver(ChatMessage message, Object origin) {
         for (ChannelRegistry.Registration r : registry.of(message.channel())) {
-            if (r.listener() != origin) {
-                r.dispatcher().offer(r.listener(), message, origin);
-            }
+            handOver(r, message, origin);
         }
         for (ChannelRegistry.Registration r : registry.ofAll()) {
-            if (r.listener() != origin) {
-                r.dispatcher().offer(r.listener(), message, origin);
-            }
+            handOver(r, message, origin);
         }
+    }
+
+    private static void handOver(ChannelRegistry.Registration r, ChatMessage message, Object origin) {
+        if (r.listener() == origin) {
+            return;
+        }
+        Dispatcher d = r.dispatcher();
+        if (d != null) {
+            d.offer(r.listener(), message, origin);
+            return;
+        }
+        try {
+            r.listener().onMessage(message, origin); // a transport's hand-over to its own thread
+        } catch (RuntimeException e) {
+            log.error("an inline listener failed on {} #{}, a bug; the others are served", message.channel(),
+                    message.seq(), e);
+        }
+    }
+
+    /**
+     * Subscribes a transport's {@code listener}, called on the storing thread, in {@code seq}
+     * order per channel, possibly under the store's channel lock: it must only hand the message
+     * to a thread of its own (a selector's queue), never block and never post. It saves the
+     * transport a dispatcher's hop. Reached through {@link HubAccess#subscribeInline}.
+     */
+    Subscription subscribeInline(String channel, HubListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        ChannelRegistry.Registration r = register(channel, null, listener);
+        return new Subscription() {
+            @Override
+            public String channel() {
+                return channel;
+            }
+
+            @Override
+            public void close() {
+                unregister(channel, r); // removing twice removes nothing
+            }
+        };
     }
 
     /**

@@ -307,4 +307,29 @@ class ChatHubTest {
         }
         assertEquals("echo of m49", echoes.next(50).get(49).text());
     }
+
+    @Test
+    void anInlineListenerIsCalledOnThePostingThreadInOrderAndItsFailureHarmsNobody() throws Exception {
+        List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> callers = java.util.Collections.synchronizedList(new ArrayList<>());
+        Subscription inline = hub.subscribeInline(Names.ALL, (m, origin) -> {
+            seqs.add(m.seq());
+            callers.add(Thread.currentThread());
+            if (m.text().equals("boom")) {
+                throw new IllegalStateException("a broken hand-over");
+            }
+        });
+        RecordingListener other = new RecordingListener();
+        hub.subscribe("general", other);
+        for (String text : List.of("a", "boom", "c")) {
+            hub.post("general", "kyle", text, null, null); // the failure is not the poster's
+        }
+        // An in-memory store stores on the posting thread: the hand-over is done when post returns.
+        assertEquals(List.of(1L, 2L, 3L), seqs);
+        assertTrue(callers.stream().allMatch(t -> t == Thread.currentThread()), "on the storing thread");
+        assertEquals(List.of("a", "boom", "c"), other.next(3).stream().map(ChatMessage::text).toList());
+        inline.close();
+        hub.post("general", "kyle", "d", null, null);
+        assertEquals(3, seqs.size(), "nothing after close");
+    }
 }

@@ -125,6 +125,8 @@ final class NioLoop implements AutoCloseable {
     private final Settings settings;
     private volatile boolean running = true;
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
+    /** {@link #handOver} queued a task from this thread, which nothing woke the loop for. Selector thread only. */
+    private boolean handedToSelf;
     // Lines a peer can cause at will, each kind at most once per interval (safe from any thread).
     final LogThrottle cutLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
     private final LogThrottle failureLog = new LogThrottle(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS);
@@ -157,6 +159,24 @@ final class NioLoop implements AutoCloseable {
             return false;
         }
         wake();
+        return true;
+    }
+
+    /**
+     * Queues {@code task} for the selector thread, never running it now: for a caller that may
+     * hold a lock (the hub's store hands a message over under its channel's), on any thread.
+     * Called on the selector thread it wakes nothing, as the pass under way runs the queue before
+     * it waits again. Returns false if the queue is full or the loop has stopped.
+     */
+    boolean handOver(Runnable task) {
+        if (!running || !tasks.offer(task)) {
+            return false;
+        }
+        if (inLoop()) {
+            handedToSelf = true;
+        } else {
+            wake();
+        }
         return true;
     }
 
@@ -429,6 +449,10 @@ final class NioLoop implements AutoCloseable {
                     }
                 }
                 readPendingTls();
+                if (handedToSelf) {
+                    handedToSelf = false;
+                    runTasks(); // what this pass handed over to itself (deliveries of the posts it read)
+                }
                 runTimers(); // first: what a deadline queues (an error) leaves in this round's writes
                 flushPending();
             }
@@ -443,6 +467,11 @@ final class NioLoop implements AutoCloseable {
 
     /** Waits for I/O, a task, or the earliest deadline (or the end of an accept pause). */
     private void select() throws IOException {
+        if (handedToSelf) {
+            handedToSelf = false;
+            selector.selectNow(); // this thread queued a task after the pass ran the queue
+            return;
+        }
         if (!readAgain.isEmpty()) {
             selector.selectNow(); // TLS holds decrypted bytes the selector will not signal
             return;

@@ -107,8 +107,10 @@ public final class TopicServer implements AutoCloseable {
         // Listening on every interface: 0.0.0.0 names it on the wire and in logs, not "::".
         this.serverAddress = address.getAddress().isAnyLocalAddress()
                 ? new TcpAddress("0.0.0.0", address.getPort()) : TcpAddress.of(address);
-        this.hubSubscription = hub.subscribe(Names.ALL, (message, origin) -> {
-            boolean handed = loop.execute(() -> deliver(message, origin));
+        // On the storing thread (this loop's, for a post of its own to an in-memory hub): queued
+        // for the loop, never run there and then, as the store may hold its channel's lock.
+        this.hubSubscription = HubAccess.subscribeInline(hub, Names.ALL, (message, origin) -> {
+            boolean handed = loop.handOver(() -> deliver(message, origin));
             handedUpTo.merge(message.channel(), message.seq(), Math::max); // handed, or dropped: nothing to wait for
             if (!handed) {
                 long held = droppedLog.admit(); // a flooding peer must not flood the log too

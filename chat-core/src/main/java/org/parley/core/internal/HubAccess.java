@@ -6,7 +6,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.parley.core.ChatHub;
 import org.parley.core.ChatMessage;
+import org.parley.core.HubListener;
 import org.parley.core.ProtocolException;
+import org.parley.core.Subscription;
 
 /**
  * What a transport asks of a {@link ChatHub} beyond its public API: the post that does not
@@ -42,6 +44,8 @@ public final class HubAccess {
 
         CompletableFuture<ChatMessage> postAsync(ChatHub hub, String channel, String user, String text, Instant time,
                 String postId, Object origin) throws ProtocolException;
+
+        Subscription subscribeInline(ChatHub hub, String channel, HubListener listener);
     }
 
     private static volatile Hub access;
@@ -100,6 +104,14 @@ public final class HubAccess {
     public static CompletableFuture<ChatMessage> postAsync(ChatHub h, String channel, String user, String text,
             Instant time, String postId, Object origin) throws ProtocolException {
         return access().postAsync(h, channel, user, text, time, postId, origin);
+    }
+
+    /**
+     * Subscribes a transport's {@code listener} on the storing thread, not on a dispatcher: it
+     * must only hand each message to a thread of its own, never block and never post.
+     */
+    public static Subscription subscribeInline(ChatHub h, String channel, HubListener listener) {
+        return access().subscribeInline(h, channel, listener);
     }
 
     private static Hub access() {
