@@ -72,14 +72,19 @@ class TcpSoakTest {
                 t.start();
             }
 
+            // A restart comes only once every subscriber holds what was acknowledged until just
+            // before it: an in-memory server forgets what a subscriber had yet to fetch from it
+            // (see ZmqSoakTest, where one still repairing the drop lost posts on a loaded machine).
             Duration wait = Duration.ofSeconds(20);
             ledger.awaitDone(POSTS / 4, wait);
+            ledger.awaitCaughtUp(wait);
             server = restart(server);
             ledger.awaitCaughtUp(wait);
             ledger.awaitDone(POSTS / 2, wait);
             proxy.dropAll();
             ledger.awaitCaughtUp(wait);
             ledger.awaitDone(3 * POSTS / 4, wait);
+            ledger.awaitCaughtUp(wait);
             server = restart(server);
             for (Thread t : posters) {
                 t.join(TimeUnit.SECONDS.toMillis(40));
