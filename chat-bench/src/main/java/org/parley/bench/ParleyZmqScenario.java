@@ -24,9 +24,8 @@ import org.zeromq.ZMQ;
  * subscribers of channel {@code bench}, and posting clients that post through their DEALER
  * sockets, pipelined (a post's acknowledgement is not awaited before the next is sent).
  *
- * <p>Each client has a JeroMQ context of its own (its own I/O thread), as every Parley
- * ZeroMQ client does. Sharing one among them, as raw JeroMQ's SUB sockets share one, was
- * measured in two rounds and was slower on two shared cores (docs/BENCHMARKS.md, findings).
+ * <p>The clients share one JeroMQ context, as the ZeroMQ clients of any process do (two I/O
+ * threads; raw JeroMQ's SUB sockets share one of one).
  *
  * <p>With {@code sqlite}, the server's hub keeps its messages in a SQLite file of a temporary
  * folder ({@code SqliteStore}, its defaults: commits grouped, {@code synchronous=FULL}).

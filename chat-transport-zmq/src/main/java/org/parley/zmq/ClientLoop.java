@@ -61,8 +61,11 @@ final class ClientLoop {
     }
 
     private final ZmqClientOptions options;
-    /** This client's own context: one I/O thread for its two connections. */
-    private final ZContext context;
+    /**
+     * This client's shadow of the process's shared context ({@link SharedContext}), which owns its
+     * sockets alone: taken by the loop's thread as it starts, released as it ends. Loop thread only.
+     */
+    private ZContext context;
     private final Waker waker;
     private final Thread thread;
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -88,8 +91,9 @@ final class ClientLoop {
     private boolean subUp;
     /** The I/O thread's tickers while a connection is being made, else null. Loop thread only. */
     private java.util.List<ZMQ.Socket> tickers;
-    /** Whether the tickers are on, for tests on other threads. */
+    /** Whether the tickers are on, and how often they were put on: for tests on other threads. */
     private volatile boolean ticking;
+    private volatile int tickerStarts;
     /** A reply came on the current connection. Loop thread only. */
     private boolean answering;
     /** A reply came on some connection, ever. Loop thread only. */
@@ -112,8 +116,6 @@ final class ClientLoop {
     ClientLoop(ZmqClientOptions options) throws IOException {
         this.options = options;
         this.waker = new Waker();
-        this.context = new ZContext(1);
-        ContextErrors.install(context, "client " + options.user());
         this.postGuard = guard("post socket of " + options.user());
         this.thread = new Thread(this::run, "parley-zmq-client-" + options.user());
         thread.setDaemon(true);
@@ -251,6 +253,7 @@ final class ClientLoop {
         SocketPoll poller = null;
         Exception failure = null;
         try {
+            context = SharedContext.acquire();
             open();
             poller = new SocketPoll(waker, dealer, sub, monitor, dealerMonitor);
             opened.complete(null);
@@ -295,22 +298,27 @@ final class ClientLoop {
             }
         } finally {
             ended = true;
-            requests.failAll();
-            abandonQueued();
-            if (monitor != null) {
-                // Closes the monitor's own socket now: the context does not know it, and a
-                // forgotten one would keep the context from terminating.
-                sub.monitor(null, 0);
+            try {
+                requests.failAll();
+                abandonQueued();
+                if (monitor != null) {
+                    // Closes the monitor's own socket now: the context does not know it, and a
+                    // forgotten one would keep the context from terminating.
+                    sub.monitor(null, 0);
+                }
+                if (dealerMonitor != null) {
+                    dealer.monitor(null, 0);
+                }
+                if (poller != null) {
+                    poller.close();
+                }
+                waker.close();
+            } finally {
+                opened.completeExceptionally(failure != null ? failure : new IOException("stopped while connecting"));
+                if (context != null) {
+                    SharedContext.release(context); // its sockets, and the shared context with the last client
+                }
             }
-            if (dealerMonitor != null) {
-                dealer.monitor(null, 0);
-            }
-            if (poller != null) {
-                poller.close();
-            }
-            waker.close();
-            context.close();
-            opened.completeExceptionally(failure != null ? failure : new IOException("stopped while connecting"));
         }
     }
 
@@ -376,6 +384,11 @@ final class ClientLoop {
     /** Whether the I/O thread is kept ticking: while a connection is being made (for tests). */
     boolean ticking() {
         return ticking;
+    }
+
+    /** How often the tickers were put on (for tests). */
+    int tickerStarts() {
+        return tickerStarts;
     }
 
     /** Whether DEALER is connected to the server now. Loop thread only. */
@@ -458,6 +471,7 @@ final class ClientLoop {
         boolean connecting = (dealer != null && !dealerUp) || (sub != null && !subUp) || (dealer == null && sub == null);
         if (connecting && tickers == null) {
             tickers = IoTicker.attach(context);
+            tickerStarts++; // the loop's thread alone writes it
         } else if (!connecting && tickers != null) {
             IoTicker.detach(context, tickers);
             tickers = null;

@@ -56,8 +56,8 @@ import org.parley.core.internal.DeliveryThread;
  * client with is read in batches, so sends, publications, timeouts and close go on.
  *
  * <p>Threads: {@code parley-zmq-client-<user>} owns both sockets; listeners run on
- * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads (a context per
- * client: sharing one among the clients of a process was measured slower, docs/BENCHMARKS.md). The futures
+ * {@code parley-delivery-<user>}; JeroMQ adds its own I/O and reaper threads, in one context
+ * that the clients of a process share (made with the first, ended with the last). The futures
  * this client returns are completed on its I/O thread: actions chained with the non-async
  * methods ({@code thenAccept}, ...) run there and must not block.
  *
