@@ -329,6 +329,11 @@ public final class ChatHub implements AutoCloseable {
     Subscription subscribeInline(String channel, HubListener listener) {
         Objects.requireNonNull(listener, "listener");
         ChannelRegistry.Registration r = register(channel, null, listener);
+        return subscription(channel, () -> unregister(channel, r)); // removing twice removes nothing
+    }
+
+    /** A subscription to {@code channel} whose close runs {@code close}, which must be idempotent. */
+    private static Subscription subscription(String channel, Runnable close) {
         return new Subscription() {
             @Override
             public String channel() {
@@ -337,7 +342,7 @@ public final class ChatHub implements AutoCloseable {
 
             @Override
             public void close() {
-                unregister(channel, r); // removing twice removes nothing
+                close.run();
             }
         };
     }
@@ -360,18 +365,10 @@ public final class ChatHub implements AutoCloseable {
             own.close(); // a null listener, or the hub closed meanwhile: no thread left behind
             throw e;
         }
-        return new Subscription() {
-            @Override
-            public String channel() {
-                return channel;
-            }
-
-            @Override
-            public void close() {
-                inner.close();
-                own.close();
-            }
-        };
+        return subscription(channel, () -> {
+            inner.close();
+            own.close();
+        });
     }
 
     /**
