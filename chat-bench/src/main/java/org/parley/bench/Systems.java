@@ -161,7 +161,8 @@ final class Systems {
                         + "process's", k -> ParleyTcpScenario.serverProcess(k, ParleyTcpScenario.POSTING_CLIENTS)),
                 onRequest("parley-zmq-client", PARLEY_ZMQ_CLIENT, "K Parley ZeroMQ clients subscribed to the Parley "
                         + "ZeroMQ server as its own process, light posting clients; the subscribers' CPU is that of the "
-                        + "threads they make (socket, delivery and I/O threads)",
+                        + "threads they make (socket, delivery and I/O threads; not told apart in a run with parley-zmq, "
+                        + "whose clients then make the process's shared context)",
                         k -> ZmqServerScenario.parleyClients(k, POSTING_CLIENTS)),
                 onRequest("jackson-client", JACKSON_CLIENT, "the same with K plain clients instead: a SUB socket on "
                         + "a context of its own whose thread decodes each publication with Jackson's ObjectMapper; "

@@ -39,6 +39,7 @@ import org.zeromq.ZContext;
  * <p>Thread safety: as {@link Scenario}; each subscriber reports from its own thread.
  */
 final class ZmqServerScenario extends BaseScenario {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ZmqServerScenario.class);
     static final String CHANNEL = "bench";
     private static final ObjectReader PUBLICATION = new ObjectMapper().readerFor(Publication.class);
 
@@ -55,6 +56,12 @@ final class ZmqServerScenario extends BaseScenario {
     private String postEndpoint;
     private SubSockets sockets;
     private final List<ZmqChatClient> clients = new ArrayList<>();
+    /**
+     * Whether the Parley clients' JeroMQ I/O threads are in {@link #subscriberThreads}: the
+     * clients of a process share one context, made by the first client, and another row's
+     * clients (Parley ZeroMQ's, set up in the same run) may have made it.
+     */
+    private boolean ioThreadsCounted = true;
 
     private ZmqServerScenario(String system, int k, int publishers, boolean parleyServer, Subscribers kind) {
         super(system, k, publishers);
@@ -157,11 +164,29 @@ final class ZmqServerScenario extends BaseScenario {
         } finally {
             connecting.shutdownNow();
         }
+        ioThreadsCounted = hasIoThread(subscriberThreads);
+        if (!ioThreadsCounted) {
+            log.warn("{}: the clients' JeroMQ context was made by another row's clients, so their CPU is not told "
+                    + "apart; measure it in a run of its own (--only parley-zmq-client,jackson-client)", system());
+        }
     }
 
     @Override
     public double subscriberCpuSeconds() {
-        return CpuClock.threadSeconds(subscriberThreads);
+        // Without their I/O threads the clients' CPU would look lower than it is: not told apart.
+        return ioThreadsCounted ? CpuClock.threadSeconds(subscriberThreads) : Double.NaN;
+    }
+
+    /** Whether a thread of {@code group} is one of JeroMQ's I/O threads. */
+    private static boolean hasIoThread(ThreadGroup group) {
+        Thread[] threads = new Thread[group.activeCount() + 16];
+        int n = group.enumerate(threads, true);
+        for (int i = 0; i < n; i++) {
+            if (threads[i].getName().startsWith("iothread")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
