@@ -73,18 +73,23 @@ final class CpuClock {
      */
     static double threadSeconds(ThreadGroup group) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (Thread t : threads(group)) {
+            @SuppressWarnings("deprecation") // Thread.threadId() is Java 19's
+            long id = t.getId();
+            nanos += Math.max(0, mx.getThreadCpuTime(id)); // -1 once it has ended
+        }
+        return nanos / 1e9;
+    }
+
+    /** The live threads of {@code group} and its subgroups. */
+    static java.util.List<Thread> threads(ThreadGroup group) {
         Thread[] threads = new Thread[group.activeCount() + 16];
         int n;
         while ((n = group.enumerate(threads, true)) == threads.length) {
             threads = new Thread[threads.length * 2]; // more came meanwhile: all must fit
         }
-        long nanos = 0;
-        for (int i = 0; i < n; i++) {
-            @SuppressWarnings("deprecation") // Thread.threadId() is Java 19's
-            long id = threads[i].getId();
-            nanos += Math.max(0, mx.getThreadCpuTime(id)); // -1 once it has ended
-        }
-        return nanos / 1e9;
+        return java.util.Arrays.asList(threads).subList(0, n);
     }
 
     /** Resident memory of process {@code pid} in bytes (VmRSS), or -1 where /proc cannot tell. */

@@ -179,14 +179,7 @@ final class ZmqServerScenario extends BaseScenario {
 
     /** Whether a thread of {@code group} is one of JeroMQ's I/O threads. */
     private static boolean hasIoThread(ThreadGroup group) {
-        Thread[] threads = new Thread[group.activeCount() + 16];
-        int n = group.enumerate(threads, true);
-        for (int i = 0; i < n; i++) {
-            if (threads[i].getName().startsWith("iothread")) {
-                return true;
-            }
-        }
-        return false;
+        return CpuClock.threads(group).stream().anyMatch(t -> t.getName().startsWith("iothread"));
     }
 
     @Override

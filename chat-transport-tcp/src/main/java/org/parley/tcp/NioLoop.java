@@ -451,7 +451,7 @@ final class NioLoop implements AutoCloseable {
                 readPendingTls();
                 if (handedToSelf) {
                     handedToSelf = false;
-                    runTasks(); // what this pass handed over to itself (deliveries of the posts it read)
+                    runTasks(); // what this pass handed itself (deliveries of the posts it read), and all queued before
                 }
                 runTimers(); // first: what a deadline queues (an error) leaves in this round's writes
                 flushPending();

@@ -827,4 +827,48 @@ class ZmqChatServerTest {
         }
         assertEquals(List.of((probes + 1) + ":bridged 1", (probes + 2) + ":bridged 2", own + ":own"), seen);
     }
+
+    /**
+     * A DEALER that never stops posting and never reads its replies (they pile up to the
+     * server's reply bound and are dropped there): the server reads it in bounded batches and
+     * holds each batch's sends, so a pair chatting on another channel meanwhile gets every
+     * message, in order, each acknowledged, and after the flood too.
+     */
+    @Test
+    void aPeerThatNeverStopsPostingLeavesAPairChattingOnAnotherChannelServed() throws Exception {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread flood = new Thread(() -> {
+            ZMQ.Socket d = dealer(); // made, used and closed on this thread alone
+            d.setSendTimeOut(100);
+            byte[] post = "{\"type\":\"post\",\"user\":\"flood\",\"channel\":\"flood\",\"text\":\"xxxxxxxxxxxxxxxx\"}"
+                    .getBytes(UTF_8);
+            while (!stop.get()) {
+                if (d.sendMore(new byte[0]) && d.send(post, 0)) {
+                    sent.incrementAndGet();
+                }
+            }
+            d.close();
+        }, "test-flooder");
+        flood.start();
+        try (ZmqChatClient alice = ZmqTestSupport.client(server, "alice");
+             ZmqChatClient bob = ZmqTestSupport.client(server, "bob")) {
+            RecordingListener heard = new RecordingListener();
+            bob.subscribe("dev", heard);
+            ZmqTestSupport.awaitJoined(bob, alice);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() >= 20_000); // well under way
+            for (int i = 0; i < 50; i++) {
+                assertEquals(i + 1, alice.post("dev", "m" + i).get(10, TimeUnit.SECONDS).seq(), "acknowledged during the flood");
+                assertEquals("m" + i, heard.next().text(), "delivered during the flood");
+            }
+            long during = sent.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() > during); // still read
+            stop.set(true);
+            flood.join(10_000);
+            alice.post("dev", "after").get(10, TimeUnit.SECONDS);
+            assertEquals("after", heard.next().text());
+        } finally {
+            stop.set(true);
+        }
+    }
 }
