@@ -503,6 +503,9 @@ public final class ZmqChatServer implements AutoCloseable {
                     if (frames == null) {
                         break;
                     }
+                    if (frames.isEmpty()) {
+                        continue; // cut short with its peer's connection
+                    }
                     try {
                         handle(frames);
                     } catch (ZMQException e) {
@@ -705,7 +708,7 @@ public final class ZmqChatServer implements AutoCloseable {
     /**
      * All frames of the next request, or {@code null} if none is waiting: the peer's identity
      * and at most {@link ZmqServerOptions#maxIncomingFrames} more, which the post socket's
-     * {@link FrameGuard} ensures.
+     * {@link FrameGuard} ensures; none for a request whose connection went while it was read.
      */
     private List<byte[]> receiveRequest() {
         Msg first = router.recvMsg(ZMQ.DONTWAIT);
@@ -716,7 +719,13 @@ public final class ZmqChatServer implements AutoCloseable {
         frames.add(first.data());
         Msg last = first;
         while (router.hasReceiveMore()) {
-            last = router.recvMsg(0);
+            // Never waits: a request is whole in its pipe, but the pipe of a peer gone for longer
+            // than the linger goes with what is unread, and waiting for the rest of a request
+            // would hold this thread until another peer's came (see ClientLoop#drain).
+            last = router.recvMsg(ZMQ.DONTWAIT);
+            if (last == null) {
+                return List.of(); // its peer is gone: nobody to answer
+            }
             if (frames.size() <= options.maxIncomingFrames()) {
                 frames.add(last.data());
             }
