@@ -75,7 +75,7 @@ class DurableRestartSoakTest {
             }
             for (Thread t : posters) {
                 t.join(TimeUnit.MINUTES.toMillis(2));
-                assertTrue(!t.isAlive(), t.getName() + " did not finish");
+                assertTrue(!t.isAlive(), () -> t.getName() + " did not finish; the threads:\n" + org.parley.core.testing.ThreadDump.now());
             }
             ledger.assertEveryAcknowledgedPostOnceInOrder(POSTS, wait);
             assertEquals(POSTS, ledger.acknowledged().size(), "a durable server acknowledges every post in the end");

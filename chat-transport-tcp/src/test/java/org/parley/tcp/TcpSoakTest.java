@@ -88,7 +88,7 @@ class TcpSoakTest {
             server = restart(server);
             for (Thread t : posters) {
                 t.join(TimeUnit.SECONDS.toMillis(40));
-                assertTrue(!t.isAlive(), t.getName() + " did not finish");
+                assertTrue(!t.isAlive(), () -> t.getName() + " did not finish; the threads:\n" + org.parley.core.testing.ThreadDump.now());
             }
             assertEquals(POSTS, ledger.acknowledged().size(), "posts not acknowledged");
             assertTrue(proxy.accepted() >= 3, "the proxied subscriber did not reconnect: " + proxy.accepted());

@@ -72,10 +72,10 @@ final class SharedContext {
         }
     }
 
-    /** The clients holding a share now (0 when no context is open): for tests. */
+    /** The clients holding a share now; 0 when, and only when, no context is open: for tests. */
     static int users() {
         synchronized (lock) {
-            return main == null ? 0 : users;
+            return users;
         }
     }
 }

@@ -85,7 +85,7 @@ class ZmqSoakTest {
             server = restart(server);
             for (Thread t : posters) {
                 t.join(TimeUnit.MINUTES.toMillis(2));
-                assertTrue(!t.isAlive(), t.getName() + " did not finish");
+                assertTrue(!t.isAlive(), () -> t.getName() + " did not finish; the threads:\n" + org.parley.core.testing.ThreadDump.now());
             }
             ledger.assertEveryAcknowledgedPostOnceInOrder(POSTS, wait);
         } finally {

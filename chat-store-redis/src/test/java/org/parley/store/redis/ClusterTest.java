@@ -237,7 +237,7 @@ class ClusterTest {
             balancer.dropAll();
             for (Thread t : posters) {
                 t.join(TimeUnit.SECONDS.toMillis(60));
-                assertTrue(!t.isAlive(), t.getName() + " did not finish");
+                assertTrue(!t.isAlive(), () -> t.getName() + " did not finish; the threads:\n" + org.parley.core.testing.ThreadDump.now());
             }
             ledger.assertEveryAcknowledgedPostOnceInOrder(posts, WAIT);
             assertEquals(posts, ledger.acknowledged().size(), "every post is acknowledged in the end, by one node or the other");
